@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Script, console} from "forge-std/Script.sol";
+import {ProtocolDeployer} from "./ProtocolDeployer.sol";
+
+/// @title Deploy
+/// @notice `forge script script/Deploy.s.sol --rpc-url URL --broadcast --private-key KEY` deploys the
+/// suite with the default configuration, the broadcaster as admin, and prints the addresses.
+/// ROUND_LENGTH in the environment overrides the round length.
+contract Deploy is Script, ProtocolDeployer {
+    function run() external returns (Deployment memory d) {
+        vm.startBroadcast();
+        (, address broadcaster,) = vm.readCallers();
+        DeployConfig memory config = defaultConfig(broadcaster);
+        config.roundLength = vm.envOr("ROUND_LENGTH", config.roundLength);
+        d = deployProtocol(config);
+        vm.stopBroadcast();
+
+        console.log("AccessManager", address(d.manager));
+        console.log("LivepeerToken", address(d.token));
+        console.log("Minter", address(d.minter));
+        console.log("RoundsManager", address(d.rounds));
+    }
+}

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {Roles} from "../contracts/access/Roles.sol";
+import {IMinter} from "../contracts/interfaces/IMinter.sol";
+import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
+import {Minter} from "../contracts/token/Minter.sol";
+import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
+
+/// @title ProtocolDeployer
+/// @notice The one deployment sequence of the suite, shared by `Deploy.s.sol` and the tests. The
+/// Rust `bindings::deploy` sends the same transactions in the same order, so on a fresh chain both
+/// give the same addresses; change one, change the other (a Rust test compares them).
+abstract contract ProtocolDeployer {
+    struct DeployConfig {
+        address admin;
+        address genesisRecipient;
+        uint256 genesisSupply;
+        address treasury;
+        uint256 roundLength;
+        uint256 inflation;
+        uint256 inflationChange;
+        uint256 targetBondingRate;
+        uint256 treasuryRewardCut;
+    }
+
+    struct Deployment {
+        AccessManager manager;
+        LivepeerToken token;
+        Minter minter;
+        RoundsManager rounds;
+    }
+
+    /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
+    function defaultConfig(address admin) internal pure returns (DeployConfig memory) {
+        return DeployConfig({
+            admin: admin,
+            genesisRecipient: admin,
+            genesisSupply: 10_000_000 ether,
+            treasury: admin,
+            roundLength: 5760,
+            inflation: 228_000,
+            inflationChange: 500,
+            targetBondingRate: 500_000_000,
+            treasuryRewardCut: 100_000_000
+        });
+    }
+
+    /// @notice Deploys and wires the suite. The caller must be `config.admin` (it configures roles).
+    function deployProtocol(DeployConfig memory config) internal returns (Deployment memory d) {
+        d.manager = new AccessManager(config.admin);
+        d.token = new LivepeerToken(address(d.manager), config.genesisRecipient, config.genesisSupply);
+        d.minter = new Minter(
+            address(d.manager),
+            d.token,
+            config.treasury,
+            config.inflation,
+            config.inflationChange,
+            config.targetBondingRate,
+            config.treasuryRewardCut
+        );
+        d.rounds = new RoundsManager(address(d.manager), IMinter(address(d.minter)), config.roundLength);
+
+        _restrict(d.manager, address(d.token), LivepeerToken.mint.selector, Roles.MINTER);
+        d.manager.grantRole(Roles.MINTER, address(d.minter), 0);
+        _restrict(d.manager, address(d.minter), Minter.startRound.selector, Roles.ROUND_INITIALIZER);
+        d.manager.grantRole(Roles.ROUND_INITIALIZER, address(d.rounds), 0);
+        _restrict(d.manager, address(d.minter), Minter.mintReward.selector, Roles.REWARDER);
+    }
+
+    function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {
+        bytes4[] memory selectors = new bytes4[](1);
+        selectors[0] = selector;
+        manager.setTargetFunctionRole(target, selectors, role);
+    }
+}

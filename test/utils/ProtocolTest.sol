@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {ProtocolDeployer} from "../../script/ProtocolDeployer.sol";
+import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
+import {Minter} from "../../contracts/token/Minter.sol";
+import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
+
+/// @notice Deploys the suite through the production deployment sequence, this contract as admin.
+abstract contract ProtocolTest is Test, ProtocolDeployer {
+    uint256 internal constant ROUND_LENGTH = 100;
+
+    DeployConfig internal config;
+    AccessManager internal manager;
+    LivepeerToken internal token;
+    Minter internal minter;
+    RoundsManager internal rounds;
+
+    address internal treasury = makeAddr("treasury");
+    address internal stranger = makeAddr("stranger");
+
+    function setUp() public virtual {
+        vm.roll(1_000);
+        config = defaultConfig(address(this));
+        config.treasury = treasury;
+        config.roundLength = ROUND_LENGTH;
+        Deployment memory d = deployProtocol(config);
+        (manager, token, minter, rounds) = (d.manager, d.token, d.minter, d.rounds);
+    }
+
+    /// @notice Rolls to the first block of the next round and initializes it.
+    function _nextRound() internal returns (uint256 round) {
+        vm.roll(rounds.currentRoundStartBlock() + rounds.roundLength());
+        rounds.initializeRound();
+        return rounds.currentRound();
+    }
+
+    function _unauthorized(address caller) internal pure returns (bytes memory) {
+        return abi.encodeWithSignature("AccessManagedUnauthorized(address)", caller);
+    }
+}
