@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
+import {Vm} from "forge-std/Vm.sol";
 import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
 import {Minter} from "../../contracts/token/Minter.sol";
 import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
