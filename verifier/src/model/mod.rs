@@ -1,0 +1,170 @@
+//! Model files: a single safetensors file whose `__metadata__` holds the graph JSON.
+//!
+//! The model id is `keccak256` of the whole file, so it covers the graph and every tensor.
+//! See [`graph`] for the JSON schema and [`crate::ops`] for what each op computes.
+
+pub mod builder;
+pub mod graph;
+mod load;
+
+use crate::hash::Hash32;
+use crate::ops::{ConvGeom, Requant};
+use crate::{Error, Result};
+
+/// A resolved, validated operator with its tensors.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// Fully connected layer; `weight` is `[out, in]` row-major.
+    Dense {
+        /// `[out, in]` weights.
+        weight: Vec<i8>,
+        /// `[out]` biases.
+        bias: Vec<i32>,
+        /// Output rescale.
+        rq: Requant,
+    },
+    /// 2-D convolution; `weight` is `[cout, cin, kh, kw]`.
+    Conv2d {
+        /// Shapes, strides, padding.
+        geom: ConvGeom,
+        /// Weights.
+        weight: Vec<i8>,
+        /// `[cout]` biases.
+        bias: Vec<i32>,
+        /// Output rescale.
+        rq: Requant,
+    },
+    /// Nearest-neighbour upsampling.
+    Upsample {
+        /// Integer factor (both axes).
+        factor: usize,
+    },
+    /// Weighted sum of two tensors.
+    Add {
+        /// Weight of the first input.
+        weight_a: i32,
+        /// Weight of the second input.
+        weight_b: i32,
+        /// Right shift after the sum.
+        shift: u32,
+    },
+    /// `max(x, 0)`.
+    Relu,
+    /// Clamp to `[min, max]`.
+    Clamp {
+        /// Lower bound.
+        min: i8,
+        /// Upper bound.
+        max: i8,
+    },
+    /// Elementwise rescale.
+    Requantize(Requant),
+    /// Average pooling without padding.
+    AvgPool {
+        /// Window `[kh, kw]`.
+        kernel: [usize; 2],
+        /// Stride `[sh, sw]`.
+        stride: [usize; 2],
+    },
+    /// 256-entry lookup table.
+    Lut(Box<[i8; 256]>),
+    /// Same bytes, new shape.
+    Reshape,
+}
+
+impl Op {
+    /// Short op name as used in the graph JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Dense { .. } => "dense",
+            Op::Conv2d { .. } => "conv2d",
+            Op::Upsample { .. } => "upsample",
+            Op::Add { .. } => "add",
+            Op::Relu => "relu",
+            Op::Clamp { .. } => "clamp",
+            Op::Requantize(_) => "requantize",
+            Op::AvgPool { .. } => "avg_pool",
+            Op::Lut(_) => "lut",
+            Op::Reshape => "reshape",
+        }
+    }
+}
+
+/// One node of a loaded model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    /// The operator.
+    pub op: Op,
+    /// Values read (0 = graph input, k = output of layer k − 1).
+    pub inputs: Vec<usize>,
+    /// Shape of this layer's output.
+    pub shape: Vec<usize>,
+}
+
+/// A loaded and validated model.
+#[derive(Clone, Debug)]
+pub struct Model {
+    id: Hash32,
+    input_shape: Vec<usize>,
+    layers: Vec<Layer>,
+}
+
+impl Model {
+    /// Loads a model from a file; the id is keccak256 of the file bytes.
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Model> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Model::from_bytes(&bytes)
+    }
+
+    /// Parses and validates a model file held in memory.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
+        load::parse(bytes)
+    }
+
+    /// keccak256 of the model file bytes.
+    pub fn id(&self) -> Hash32 {
+        self.id
+    }
+
+    /// Shape of the i8 input tensor.
+    pub fn input_shape(&self) -> &[usize] {
+        &self.input_shape
+    }
+
+    /// Number of input bytes (elements) the model expects.
+    pub fn input_len(&self) -> usize {
+        self.input_shape.iter().product()
+    }
+
+    /// The layers in execution order.
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Shape of value `v` (0 = input, k = output of layer k − 1).
+    pub fn value_shape(&self, v: usize) -> &[usize] {
+        if v == 0 {
+            &self.input_shape
+        } else {
+            &self.layers[v - 1].shape
+        }
+    }
+
+    /// Shape of the output tensor (the last layer's output).
+    pub fn output_shape(&self) -> &[usize] {
+        &self.layers.last().expect("a model has at least one layer").shape
+    }
+
+    /// Multiply-accumulates per inference (dense and conv layers).
+    pub fn macs(&self) -> u64 {
+        self.layers
+            .iter()
+            .map(|l| match &l.op {
+                Op::Dense { weight, .. } => weight.len() as u64,
+                Op::Conv2d { geom, .. } => geom.macs(),
+                _ => 0,
+            })
+            .sum()
+    }
+}

@@ -1,0 +1,131 @@
+//! The keeper's API: re-run a job and compare with what an orchestrator claimed.
+//!
+//! A job is `(model, input)`. Job parameters (for the demo generator: the seed and the prompt)
+//! are part of the input tensor, so `input_hash = keccak256(input bytes)` covers them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cpu::CpuExecutor;
+use crate::exec::{Execution, Executor};
+use crate::hash::{Hash32, from_hex, keccak, to_hex};
+use crate::model::Model;
+use crate::{Error, Result};
+
+/// The outcome of re-running a job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// `true` when the claimed output hash (and, if given, every claimed layer hash) equals the
+    /// reference.
+    pub matches: bool,
+    /// Output hash claimed by the orchestrator.
+    pub claimed_output_hash: Hash32,
+    /// keccak256 of the reference output bytes.
+    pub reference_output_hash: Hash32,
+    /// Reference per-layer hashes.
+    pub reference_layer_hashes: Vec<Hash32>,
+    /// Merkle root over the reference layer hashes.
+    pub reference_commitment: Hash32,
+    /// With a claimed per-layer list: the first index where it differs from the reference
+    /// (a missing or extra entry counts as differing at the shorter list's length).
+    pub first_diverging_layer: Option<usize>,
+}
+
+/// Compares a reference execution with a claim.
+pub fn compare(
+    reference: &Execution,
+    claimed_output_hash: Hash32,
+    claimed_layers: Option<&[Hash32]>,
+) -> Verdict {
+    let first_diverging_layer = claimed_layers.and_then(|claimed| {
+        let r = &reference.layer_hashes;
+        (0..r.len().max(claimed.len())).find(|&i| r.get(i) != claimed.get(i))
+    });
+    Verdict {
+        matches: claimed_output_hash == reference.output_hash && first_diverging_layer.is_none(),
+        claimed_output_hash,
+        reference_output_hash: reference.output_hash,
+        reference_layer_hashes: reference.layer_hashes.clone(),
+        reference_commitment: reference.commitment,
+        first_diverging_layer,
+    }
+}
+
+/// Re-runs the job on the CPU reference and compares with the claim.
+pub fn verify(
+    model: &Model,
+    input: &[i8],
+    claimed_output_hash: Hash32,
+    claimed_layers: Option<&[Hash32]>,
+) -> Result<Verdict> {
+    verify_with(&mut CpuExecutor, model, input, claimed_output_hash, claimed_layers)
+}
+
+/// Re-runs the job on `executor` (CPU or wgpu: they are bit-identical) and compares.
+pub fn verify_with(
+    executor: &mut dyn Executor,
+    model: &Model,
+    input: &[i8],
+    claimed_output_hash: Hash32,
+    claimed_layers: Option<&[Hash32]>,
+) -> Result<Verdict> {
+    let reference = executor.execute(model, input)?;
+    Ok(compare(&reference, claimed_output_hash, claimed_layers))
+}
+
+/// The JSON an orchestrator publishes for a job (all hashes `0x`-hex), and `verifier run` writes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimFile {
+    /// keccak256 of the model file.
+    pub model_id: String,
+    /// keccak256 of the input bytes.
+    pub input_hash: String,
+    /// keccak256 of the output tensor bytes.
+    pub output_hash: String,
+    /// Merkle root over the layer hashes.
+    pub commitment: String,
+    /// Per-layer hashes.
+    pub layer_hashes: Vec<String>,
+}
+
+impl ClaimFile {
+    /// The claim an honest orchestrator makes for `exec`.
+    pub fn new(model: &Model, input: &[i8], exec: &Execution) -> Self {
+        ClaimFile {
+            model_id: to_hex(&model.id()),
+            input_hash: to_hex(&keccak(&crate::exec::input_to_bytes(input))),
+            output_hash: to_hex(&exec.output_hash),
+            commitment: to_hex(&exec.commitment),
+            layer_hashes: exec.layer_hashes.iter().map(to_hex).collect(),
+        }
+    }
+
+    /// Parsed output hash.
+    pub fn output_hash(&self) -> Result<Hash32> {
+        from_hex(&self.output_hash)
+    }
+
+    /// Parsed layer hashes.
+    pub fn layer_hashes(&self) -> Result<Vec<Hash32>> {
+        self.layer_hashes.iter().map(|h| from_hex(h)).collect()
+    }
+
+    /// Checks that the claim is about this model and this input.
+    pub fn check_job(&self, model: &Model, input: &[i8]) -> Result<()> {
+        if from_hex(&self.model_id)? != model.id() {
+            return Err(Error::Claim(format!(
+                "claim is for model {}, not {}",
+                self.model_id,
+                to_hex(&model.id())
+            )));
+        }
+        let ih = keccak(&crate::exec::input_to_bytes(input));
+        if from_hex(&self.input_hash)? != ih {
+            return Err(Error::Claim(format!(
+                "claim is for input {}, not {}",
+                self.input_hash,
+                to_hex(&ih)
+            )));
+        }
+        Ok(())
+    }
+}
