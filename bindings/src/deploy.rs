@@ -1,0 +1,221 @@
+//! Deploys and wires the suite on any RPC endpoint: the same transactions, in the same order, as
+//! `script/ProtocolDeployer.sol`, so both give the same addresses on a fresh chain.
+
+use alloy::{
+    network::Ethereum,
+    primitives::{Address, FixedBytes, U256},
+    providers::Provider,
+    rpc::types::TransactionReceipt,
+    sol_types::SolCall,
+};
+
+use crate::{AccessManager, LivepeerToken, Minter, RoundsManager};
+
+/// AccessManager role ids, as in `contracts/access/Roles.sol`.
+pub mod roles {
+    /// May mint LPT: the Minter.
+    pub const MINTER: u64 = 1;
+    /// May start the Minter's round: the RoundsManager.
+    pub const ROUND_INITIALIZER: u64 = 2;
+    /// May mint round rewards: the bonding contract.
+    pub const REWARDER: u64 = 3;
+}
+
+/// One LPT in wei.
+pub const LPT: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+
+/// What a deployment is configured with. Rates are parts per billion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeployConfig {
+    /// Receives the genesis supply.
+    pub genesis_recipient: Address,
+    /// LPT (in wei) minted at the token's construction.
+    pub genesis_supply: U256,
+    /// Receives the treasury cut of each round's mint.
+    pub treasury: Address,
+    /// Blocks per round.
+    pub round_length: u64,
+    /// Initial inflation per round.
+    pub inflation: u64,
+    /// Per-round step of inflation toward the target bonding rate.
+    pub inflation_change: u64,
+    /// Bonded share of supply that inflation steers toward.
+    pub target_bonding_rate: u64,
+    /// Treasury's share of each round's mint.
+    pub treasury_reward_cut: u64,
+}
+
+impl DeployConfig {
+    /// The defaults of `ProtocolDeployer.defaultConfig`, with `admin` as genesis recipient and
+    /// treasury.
+    pub fn defaults_for(admin: Address) -> Self {
+        Self {
+            genesis_recipient: admin,
+            genesis_supply: U256::from(10_000_000u64) * LPT,
+            treasury: admin,
+            round_length: 5760,
+            inflation: 228_000,
+            inflation_change: 500,
+            target_bonding_rate: 500_000_000,
+            treasury_reward_cut: 100_000_000,
+        }
+    }
+}
+
+/// The deployed suite's addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deployment {
+    pub manager: Address,
+    pub token: Address,
+    pub minter: Address,
+    pub rounds: Address,
+}
+
+/// Why a deployment failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    #[error("deploying {contract} failed: {source}")]
+    Create {
+        contract: &'static str,
+        #[source]
+        source: alloy::contract::Error,
+    },
+    #[error("wiring step `{step}` failed: {source}")]
+    Wire {
+        step: &'static str,
+        #[source]
+        source: alloy::contract::Error,
+    },
+    #[error("waiting for wiring step `{step}` failed: {source}")]
+    Receipt {
+        step: &'static str,
+        #[source]
+        source: alloy::providers::PendingTransactionError,
+    },
+    #[error("wiring step `{step}` reverted in transaction {tx}")]
+    Reverted {
+        step: &'static str,
+        tx: FixedBytes<32>,
+    },
+}
+
+/// Deploys the suite from the provider's default sender, which must be `admin`: it becomes the
+/// authority's admin and sends the wiring transactions.
+pub async fn deploy<P: Provider<Ethereum> + Clone>(
+    provider: &P,
+    admin: Address,
+    config: &DeployConfig,
+) -> Result<Deployment, DeployError> {
+    let create = |contract| move |source| DeployError::Create { contract, source };
+
+    let manager = AccessManager::deploy(provider.clone(), admin)
+        .await
+        .map_err(create("AccessManager"))?;
+    let token = LivepeerToken::deploy(
+        provider.clone(),
+        *manager.address(),
+        config.genesis_recipient,
+        config.genesis_supply,
+    )
+    .await
+    .map_err(create("LivepeerToken"))?;
+    let minter = Minter::deploy(
+        provider.clone(),
+        *manager.address(),
+        *token.address(),
+        config.treasury,
+        U256::from(config.inflation),
+        U256::from(config.inflation_change),
+        U256::from(config.target_bonding_rate),
+        U256::from(config.treasury_reward_cut),
+    )
+    .await
+    .map_err(create("Minter"))?;
+    let rounds = RoundsManager::deploy(
+        provider.clone(),
+        *manager.address(),
+        *minter.address(),
+        U256::from(config.round_length),
+    )
+    .await
+    .map_err(create("RoundsManager"))?;
+
+    let restrict = |target: Address, selector: [u8; 4], role: u64| {
+        manager.setTargetFunctionRole(target, vec![selector.into()], role)
+    };
+    confirm(
+        "restrict LivepeerToken.mint to MINTER",
+        restrict(
+            *token.address(),
+            LivepeerToken::mintCall::SELECTOR,
+            roles::MINTER,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
+        "grant MINTER to the Minter",
+        manager
+            .grantRole(roles::MINTER, *minter.address(), 0)
+            .send()
+            .await,
+    )
+    .await?;
+    confirm(
+        "restrict Minter.startRound to ROUND_INITIALIZER",
+        restrict(
+            *minter.address(),
+            Minter::startRoundCall::SELECTOR,
+            roles::ROUND_INITIALIZER,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
+        "grant ROUND_INITIALIZER to the RoundsManager",
+        manager
+            .grantRole(roles::ROUND_INITIALIZER, *rounds.address(), 0)
+            .send()
+            .await,
+    )
+    .await?;
+    confirm(
+        "restrict Minter.mintReward to REWARDER",
+        restrict(
+            *minter.address(),
+            Minter::mintRewardCall::SELECTOR,
+            roles::REWARDER,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+
+    Ok(Deployment {
+        manager: *manager.address(),
+        token: *token.address(),
+        minter: *minter.address(),
+        rounds: *rounds.address(),
+    })
+}
+
+/// Waits for a wiring transaction and insists that it succeeded.
+async fn confirm(
+    step: &'static str,
+    sent: Result<alloy::providers::PendingTransactionBuilder<Ethereum>, alloy::contract::Error>,
+) -> Result<TransactionReceipt, DeployError> {
+    let pending = sent.map_err(|source| DeployError::Wire { step, source })?;
+    let receipt = pending
+        .get_receipt()
+        .await
+        .map_err(|source| DeployError::Receipt { step, source })?;
+    if !receipt.status() {
+        return Err(DeployError::Reverted {
+            step,
+            tx: receipt.transaction_hash,
+        });
+    }
+    Ok(receipt)
+}

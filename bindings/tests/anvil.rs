@@ -1,0 +1,192 @@
+//! Deploys the suite through the bindings onto a real anvil node, initializes rounds by mining
+//! blocks, and checks the Minter's numbers against the formulas, computed here in Rust.
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, U256},
+    providers::{Provider, ProviderBuilder, ext::AnvilApi},
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use bindings::{
+    AccessManager, DeployConfig, LPT, LivepeerToken, Minter, RoundsManager, deploy, toolchain,
+};
+
+const ROUND_LENGTH: u64 = 10;
+const PPB: u64 = 1_000_000_000;
+
+fn spawn_anvil() -> AnvilInstance {
+    Anvil::new()
+        .path(toolchain::anvil_bin())
+        .try_spawn()
+        .expect("anvil starts (run `npm ci` to install it)")
+}
+
+fn signer(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
+    anvil.keys()[index].clone().into()
+}
+
+/// Mines until the next transaction lands on the first block of the next round.
+async fn mine_to_next_round(provider: &impl Provider, rounds: Address) {
+    let rounds = RoundsManager::new(rounds, provider);
+    let start = rounds
+        .currentRoundStartBlock()
+        .call()
+        .await
+        .unwrap()
+        .to::<u64>();
+    let head = provider.get_block_number().await.unwrap();
+    let target = start + ROUND_LENGTH - 1;
+    if target > head {
+        provider
+            .anvil_mine(Some(target - head), None)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn rounds_and_minter_on_anvil() {
+    let anvil = spawn_anvil();
+    let admin = signer(&anvil, 0);
+    let admin_address = admin.address();
+    let treasury = anvil.addresses()[1];
+    let provider = ProviderBuilder::new()
+        .wallet(admin)
+        .connect_http(anvil.endpoint_url());
+
+    let config = DeployConfig {
+        treasury,
+        round_length: ROUND_LENGTH,
+        ..DeployConfig::defaults_for(admin_address)
+    };
+    let d = deploy(&provider, admin_address, &config)
+        .await
+        .expect("deploy");
+
+    let token = LivepeerToken::new(d.token, &provider);
+    let minter = Minter::new(d.minter, &provider);
+    let rounds = RoundsManager::new(d.rounds, &provider);
+    assert_eq!(
+        token.totalSupply().call().await.unwrap(),
+        U256::from(10_000_000u64) * LPT
+    );
+    assert_eq!(
+        rounds.roundLength().call().await.unwrap(),
+        U256::from(ROUND_LENGTH)
+    );
+    assert!(rounds.currentRoundInitialized().call().await.unwrap());
+
+    // Nothing is bonded yet (no bonding contract), so inflation rises one step every round.
+    let mut expected_inflation = config.inflation;
+    let mut treasury_total = U256::ZERO;
+    for _ in 0..3 {
+        mine_to_next_round(&provider, d.rounds).await;
+        let supply = token.totalSupply().call().await.unwrap();
+        let receipt = rounds
+            .initializeRound()
+            .send()
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(receipt.status());
+        println!("initializeRound gas used: {}", receipt.gas_used);
+
+        expected_inflation += config.inflation_change;
+        let total = supply * U256::from(expected_inflation) / U256::from(PPB);
+        let treasury_share = total * U256::from(config.treasury_reward_cut) / U256::from(PPB);
+        treasury_total += treasury_share;
+
+        let round = rounds.currentRound().call().await.unwrap();
+        assert_eq!(minter.currentRound().call().await.unwrap(), round);
+        assert_eq!(
+            minter.inflation().call().await.unwrap(),
+            U256::from(expected_inflation)
+        );
+        assert_eq!(
+            minter.currentRewardTokens().call().await.unwrap(),
+            total - treasury_share
+        );
+        assert_eq!(
+            token.balanceOf(treasury).call().await.unwrap(),
+            treasury_total
+        );
+        assert_eq!(minter.totalMinted().call().await.unwrap(), treasury_total);
+        assert_ne!(
+            rounds.blockHashForRound(round).call().await.unwrap(),
+            [0u8; 32]
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_input_reverts_with_named_errors() {
+    let anvil = spawn_anvil();
+    let admin = signer(&anvil, 0);
+    let admin_address = admin.address();
+    let provider = ProviderBuilder::new()
+        .wallet(admin)
+        .connect_http(anvil.endpoint_url());
+    let config = DeployConfig {
+        round_length: ROUND_LENGTH,
+        ..DeployConfig::defaults_for(admin_address)
+    };
+    let d = deploy(&provider, admin_address, &config)
+        .await
+        .expect("deploy");
+
+    // A second initializeRound in the same round.
+    mine_to_next_round(&provider, d.rounds).await;
+    let rounds = RoundsManager::new(d.rounds, &provider);
+    rounds
+        .initializeRound()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let err = rounds
+        .initializeRound()
+        .call()
+        .await
+        .expect_err("second initialization reverts");
+    let decoded = err
+        .as_decoded_interface_error::<RoundsManager::RoundsManagerErrors>()
+        .expect("a RoundsManager error");
+    let round = rounds.currentRound().call().await.unwrap();
+    match decoded {
+        RoundsManager::RoundsManagerErrors::RoundAlreadyInitialized(e) => {
+            assert_eq!(e.round, round)
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+
+    // A mint from anyone but the Minter, including the admin.
+    let token = LivepeerToken::new(d.token, &provider);
+    let err = token
+        .mint(admin_address, U256::from(1))
+        .call()
+        .await
+        .expect_err("mint reverts");
+    let decoded = err
+        .as_decoded_interface_error::<LivepeerToken::LivepeerTokenErrors>()
+        .expect("a LivepeerToken error");
+    assert!(
+        matches!(decoded, LivepeerToken::LivepeerTokenErrors::AccessManagedUnauthorized(ref e) if e.caller == admin_address),
+        "unexpected error {decoded:?}"
+    );
+
+    // The authority reports the same: only the Minter can call mint.
+    let manager = AccessManager::new(d.manager, &provider);
+    let can_admin = manager.canCall(
+        admin_address,
+        d.token,
+        LivepeerToken::mintCall::SELECTOR.into(),
+    );
+    assert!(!can_admin.call().await.unwrap().immediate);
+    let can_minter = manager.canCall(d.minter, d.token, LivepeerToken::mintCall::SELECTOR.into());
+    assert!(can_minter.call().await.unwrap().immediate);
+}
