@@ -257,8 +257,8 @@ mod tests {
         assert_eq!(t[0], -126); // 127 * tanh(-128/48) = -125.77
         let s = sigmoid_table();
         assert_eq!(s[128], -1); // 255/2 - 128 = -0.5 -> -1 (half away from zero)
-        assert_eq!(s[255], 127);
-        assert_eq!(s[0], -128);
+        assert_eq!(s[255], 126); // 255 * 0.99498 - 128 = 125.7
+        assert_eq!(s[0], -127); // 255 * 0.00481 - 128 = -126.8
     }
 
     #[test]

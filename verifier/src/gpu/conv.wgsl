@@ -1,0 +1,108 @@
+// Tiled implicit-GEMM convolution (dense layers are 1x1 convolutions over a 1x1 map).
+// out[co, p] = requantize(bias[co] + sum_k W[co, k] * X_col[k, p]) with k = (ci, ky, kx) and
+// p = (oy, ox). A 16x16 workgroup computes a 64 (channels) x 64 (pixels) output tile, each thread a
+// 4x4 block; K is walked in chunks of 16 through workgroup memory. Accumulation is wrapping i32,
+// which is order-independent, so the result equals the CPU reference bit for bit.
+
+struct ConvParams {
+    cin: u32, h: u32, w: u32, cout: u32,
+    kh: u32, kw: u32, sh: u32, sw: u32,
+    ph: u32, pw: u32, oh: u32, ow: u32,
+    mult: i32, shift: u32, k: u32, p: u32,
+}
+
+@group(0) @binding(0) var<uniform> prm: ConvParams;
+@group(0) @binding(1) var<storage, read> x: array<i32>;
+@group(0) @binding(2) var<storage, read> weight: array<i32>;
+@group(0) @binding(3) var<storage, read> bias: array<i32>;
+@group(0) @binding(4) var<storage, read_write> out: array<i32>;
+
+const TM: u32 = 64u; // output channels per tile
+const TN: u32 = 64u; // output pixels per tile
+const TK: u32 = 16u; // reduction chunk
+
+var<workgroup> w_tile: array<array<i32, 16>, 64>; // [co][k]
+var<workgroup> x_tile: array<array<i32, 64>, 16>; // [k][p]
+
+fn im2col(k: u32, p: u32) -> i32 {
+    if (k >= prm.k || p >= prm.p) {
+        return 0;
+    }
+    let taps = prm.kh * prm.kw;
+    let ci = k / taps;
+    let r = k % taps;
+    let ky = r / prm.kw;
+    let kx = r % prm.kw;
+    let oy = p / prm.ow;
+    let ox = p % prm.ow;
+    let iy = i32(oy * prm.sh + ky) - i32(prm.ph);
+    let ix = i32(ox * prm.sw + kx) - i32(prm.pw);
+    if (iy < 0 || ix < 0 || iy >= i32(prm.h) || ix >= i32(prm.w)) {
+        return 0;
+    }
+    return x[(ci * prm.h + u32(iy)) * prm.w + u32(ix)];
+}
+
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    let tx = lid.x;
+    let ty = lid.y;
+    let flat = ty * 16u + tx;
+    let p0 = wid.x * TN;
+    let co0 = wid.y * TM;
+
+    var acc: array<array<i32, 4>, 4>;
+    for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) {
+            acc[i][j] = 0;
+        }
+    }
+
+    for (var k0 = 0u; k0 < prm.k; k0 += TK) {
+        for (var l = 0u; l < 4u; l++) {
+            let idx = flat + 256u * l;
+            // Weight tile: 64 rows x 16 columns.
+            let wr = idx / TK;
+            let wc = idx % TK;
+            let co = co0 + wr;
+            let kk = k0 + wc;
+            var wv = 0;
+            if (co < prm.cout && kk < prm.k) {
+                wv = weight[co * prm.k + kk];
+            }
+            w_tile[wr][wc] = wv;
+            // Input tile: 16 rows (k) x 64 columns (pixels).
+            let xr = idx / TN;
+            let xc = idx % TN;
+            x_tile[xr][xc] = im2col(k0 + xr, p0 + xc);
+        }
+        workgroupBarrier();
+        for (var kk = 0u; kk < TK; kk++) {
+            var a: array<i32, 4>;
+            var b: array<i32, 4>;
+            for (var i = 0u; i < 4u; i++) {
+                a[i] = w_tile[ty + 16u * i][kk];
+                b[i] = x_tile[kk][tx + 16u * i];
+            }
+            for (var i = 0u; i < 4u; i++) {
+                for (var j = 0u; j < 4u; j++) {
+                    acc[i][j] += a[i] * b[j];
+                }
+            }
+        }
+        workgroupBarrier();
+    }
+
+    for (var i = 0u; i < 4u; i++) {
+        let co = co0 + ty + 16u * i;
+        if (co >= prm.cout) {
+            continue;
+        }
+        for (var j = 0u; j < 4u; j++) {
+            let p = p0 + tx + 16u * j;
+            if (p < prm.p) {
+                out[co * prm.p + p] = requantize(acc[i][j] + bias[co], prm.mult, prm.shift);
+            }
+        }
+    }
+}
