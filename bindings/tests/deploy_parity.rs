@@ -1,0 +1,96 @@
+//! `script/Deploy.s.sol` (forge) and `bindings::deploy` (Rust) must deploy the same suite: on two
+//! fresh anvil nodes they give the same addresses, the same runtime code and the same wiring.
+
+use std::process::Command;
+
+use alloy::{
+    node_bindings::Anvil,
+    primitives::{Address, Bytes},
+    providers::{Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use bindings::{
+    AccessManager, DeployConfig, Deployment, LivepeerToken, Minter, deploy, roles, toolchain,
+};
+
+/// Runs the forge script against `rpc_url` and reads the addresses it prints.
+fn forge_deploy(rpc_url: &str, key_hex: &str) -> Deployment {
+    let output = Command::new(toolchain::forge_bin())
+        .current_dir(toolchain::repo_root())
+        .args(["script", "script/Deploy.s.sol", "--rpc-url", rpc_url, "--broadcast"])
+        .args(["--private-key", key_hex])
+        .output()
+        .expect("forge runs (run `npm ci` to install it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "forge script failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let address_of = |name: &str| -> Address {
+        stdout
+            .lines()
+            .find_map(|line| line.trim().strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("forge printed no address for {name}:\n{stdout}"))
+    };
+    Deployment {
+        manager: address_of("AccessManager"),
+        token: address_of("LivepeerToken"),
+        minter: address_of("Minter"),
+        rounds: address_of("RoundsManager"),
+    }
+}
+
+/// Everything that tells two deployments apart: runtime code and the authority's wiring.
+async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
+    let mut out = Vec::new();
+    for address in [d.manager, d.token, d.minter, d.rounds] {
+        let code: Bytes = provider.get_code_at(address).await.unwrap();
+        assert!(!code.is_empty(), "no code at {address}");
+        out.push(format!("{address}: {code}"));
+    }
+    let manager = AccessManager::new(d.manager, provider);
+    let restricted = [
+        (d.token, LivepeerToken::mintCall::SELECTOR),
+        (d.minter, Minter::startRoundCall::SELECTOR),
+        (d.minter, Minter::mintRewardCall::SELECTOR),
+        (d.minter, Minter::setTreasuryCall::SELECTOR),
+    ];
+    for (target, selector) in restricted {
+        let role = manager.getTargetFunctionRole(target, selector.into()).call().await.unwrap();
+        out.push(format!("role of {target}.{selector:?}: {role}"));
+    }
+    for role in [roles::MINTER, roles::ROUND_INITIALIZER, roles::REWARDER] {
+        for account in [d.manager, d.token, d.minter, d.rounds] {
+            let member = manager.hasRole(role, account).call().await.unwrap().isMember;
+            out.push(format!("role {role} held by {account}: {member}"));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn forge_script_and_rust_deploy_match() {
+    let forge_chain = Anvil::new().path(toolchain::anvil_bin()).try_spawn().expect("anvil");
+    let rust_chain = Anvil::new().path(toolchain::anvil_bin()).try_spawn().expect("anvil");
+
+    let key = forge_chain.keys()[0].clone();
+    let key_hex = format!("0x{}", alloy::hex::encode(key.to_bytes()));
+    let forge_deployment = forge_deploy(&forge_chain.endpoint(), &key_hex);
+
+    let signer: PrivateKeySigner = rust_chain.keys()[0].clone().into();
+    let admin = signer.address();
+    let rust_provider = ProviderBuilder::new().wallet(signer).connect_http(rust_chain.endpoint_url());
+    let rust_deployment = deploy(&rust_provider, admin, &DeployConfig::defaults_for(admin))
+        .await
+        .expect("rust deploy");
+
+    assert_eq!(forge_deployment, rust_deployment, "same addresses");
+    let forge_provider = ProviderBuilder::new().connect_http(forge_chain.endpoint_url());
+    assert_eq!(
+        fingerprint(&forge_provider, &forge_deployment).await,
+        fingerprint(&rust_provider, &rust_deployment).await,
+        "same code and wiring"
+    );
+}
