@@ -6,7 +6,7 @@
 //! ```text
 //! input [64] = latent[32] (splitmix64(seed)) ++ prompt[32] (keccak256(prompt) bytes)
 //! dense 64→c·64, tanh-LUT, reshape [c,8,8]
-//! upsample×2, conv3×3 c→c,   sin-LUT        [c,16,16]
+//! upsample×2, conv3×3 c→c,   tanh-LUT       [c,16,16]
 //! upsample×2, conv3×3 c→c/2, tanh-LUT       [c/2,32,32]
 //! upsample×2 (= skip), conv3×3 c/2→c/2, sin-LUT, add(·, skip)   [c/2,64,64]
 //! conv3×3 c/2→3, sigmoid-LUT                [3,64,64]
@@ -133,9 +133,9 @@ pub fn tanh_table() -> Box<[i8; 256]> {
     table(|x| 127.0 * tanh(x / 48.0))
 }
 
-/// `127·sin(πx/40)`.
+/// `127·sin(πx/64)`.
 pub fn sin_table() -> Box<[i8; 256]> {
-    table(|x| 127.0 * sin(x * std::f64::consts::PI / 40.0))
+    table(|x| 127.0 * sin(x * std::f64::consts::PI / 64.0))
 }
 
 /// `255·σ(x/24) − 128` (a sigmoid onto the full pixel range).
@@ -173,7 +173,7 @@ fn smooth_kernel(rng: &mut SplitMix64, cout: usize, cin: usize) -> Vec<i8> {
     for _ in 0..cout * cin {
         let gain = rng.symmetric(30);
         for s in STENCIL {
-            w.push((gain * s / 4 + rng.symmetric(3)).clamp(-127, 127) as i8);
+            w.push((gain * s / 4 + rng.symmetric(1)).clamp(-127, 127) as i8);
         }
     }
     w
@@ -201,13 +201,14 @@ pub fn decoder(c: usize, seed: u64) -> ModelBuilder {
 
     let conv = |b: &mut ModelBuilder, v: usize, cin: usize, cout: usize, rng: &mut SplitMix64| {
         let w = smooth_kernel(rng, cout, cin);
-        let rq = calibrate(&w, cout, 60.0, 70.0);
+        let target = if cout == 3 { 30.0 } else { 40.0 };
+        let rq = calibrate(&w, cout, 60.0, target);
         let bs = bias(rng, cout, 3000);
         b.conv2d(v, [cout, cin, 3, 3], &w, &bs, [1, 1], [1, 1], rq)
     };
     let v = b.upsample(v, 2);
     let v = conv(&mut b, v, c, c, &mut rng);
-    let v = b.lut(v, &sin);
+    let v = b.lut(v, &tanh);
     let v = b.upsample(v, 2);
     let v = conv(&mut b, v, c, h, &mut rng);
     let v = b.lut(v, &tanh);
