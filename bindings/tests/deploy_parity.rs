@@ -18,7 +18,13 @@ use bindings::{
 fn forge_deploy(rpc_url: &str, key_hex: &str) -> Deployment {
     let output = Command::new(toolchain::forge_bin())
         .current_dir(toolchain::repo_root())
-        .args(["script", "script/Deploy.s.sol", "--rpc-url", rpc_url, "--broadcast"])
+        .args([
+            "script",
+            "script/Deploy.s.sol",
+            "--rpc-url",
+            rpc_url,
+            "--broadcast",
+        ])
         .args(["--private-key", key_hex])
         .output()
         .expect("forge runs (run `npm ci` to install it)");
@@ -58,12 +64,21 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         (d.minter, Minter::setTreasuryCall::SELECTOR),
     ];
     for (target, selector) in restricted {
-        let role = manager.getTargetFunctionRole(target, selector.into()).call().await.unwrap();
+        let role = manager
+            .getTargetFunctionRole(target, selector.into())
+            .call()
+            .await
+            .unwrap();
         out.push(format!("role of {target}.{selector:?}: {role}"));
     }
     for role in [roles::MINTER, roles::ROUND_INITIALIZER, roles::REWARDER] {
         for account in [d.manager, d.token, d.minter, d.rounds] {
-            let member = manager.hasRole(role, account).call().await.unwrap().isMember;
+            let member = manager
+                .hasRole(role, account)
+                .call()
+                .await
+                .unwrap()
+                .isMember;
             out.push(format!("role {role} held by {account}: {member}"));
         }
     }
@@ -72,8 +87,14 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
 
 #[tokio::test]
 async fn forge_script_and_rust_deploy_match() {
-    let forge_chain = Anvil::new().path(toolchain::anvil_bin()).try_spawn().expect("anvil");
-    let rust_chain = Anvil::new().path(toolchain::anvil_bin()).try_spawn().expect("anvil");
+    let forge_chain = Anvil::new()
+        .path(toolchain::anvil_bin())
+        .try_spawn()
+        .expect("anvil");
+    let rust_chain = Anvil::new()
+        .path(toolchain::anvil_bin())
+        .try_spawn()
+        .expect("anvil");
 
     let key = forge_chain.keys()[0].clone();
     let key_hex = format!("0x{}", alloy::hex::encode(key.to_bytes()));
@@ -81,7 +102,9 @@ async fn forge_script_and_rust_deploy_match() {
 
     let signer: PrivateKeySigner = rust_chain.keys()[0].clone().into();
     let admin = signer.address();
-    let rust_provider = ProviderBuilder::new().wallet(signer).connect_http(rust_chain.endpoint_url());
+    let rust_provider = ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(rust_chain.endpoint_url());
     let rust_deployment = deploy(&rust_provider, admin, &DeployConfig::defaults_for(admin))
         .await
         .expect("rust deploy");

@@ -118,7 +118,7 @@ fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
         }
         let (abi, bytecode, deployed) = artifact.into_parts();
         let abi = abi.expect("artifact has an ABI");
-        if abi.len() == 0 {
+        if abi.is_empty() {
             continue;
         }
         let mut json = serde_json::json!({ "abi": abi });

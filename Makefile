@@ -1,0 +1,61 @@
+# The two commands: `make demo` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+NPM_STAMP := node_modules/.install-stamp
+
+.PHONY: demo test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot fmt
+
+## demo: start anvil, deploy the suite, run a round, print what happened, stop anvil.
+demo: deps
+	cargo run --quiet -p keeper -- devnet
+
+## test: every check CI runs.
+test: deps lint forge-test rust-test
+
+deps: npm-deps system-deps rust-deps
+
+# forge, anvil, cast, solc-js, OpenZeppelin and forge-std, pinned by package-lock.json.
+npm-deps: $(NPM_STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Mesa's lavapipe: a Vulkan driver on the CPU, so the wgpu verifier runs without a GPU.
+system-deps:
+	@if ! dpkg -s mesa-vulkan-drivers >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mesa-vulkan-drivers; \
+	fi
+
+rust-deps:
+	@cargo fmt --version >/dev/null 2>&1 || { echo "rustfmt is missing: rustup component add rustfmt" >&2; exit 1; }
+	@cargo clippy --version >/dev/null 2>&1 || { echo "clippy is missing: rustup component add clippy" >&2; exit 1; }
+
+lint: npm-deps
+	forge fmt --check
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+# Runs every forge test once: the gas snapshot check (2% tolerance) runs all but the invariant
+# tests (they report runs, not gas), which run on their own.
+forge-test: npm-deps
+	forge snapshot --check --tolerance 2 --no-match-test '^invariant'
+	forge test --match-test '^invariant'
+
+rust-test: deps
+	cargo test --workspace
+
+## bindings: regenerate bindings/artifacts and bindings/src/generated.rs after changing contracts/.
+bindings: npm-deps
+	BINDINGS_UPDATE=1 cargo test -p bindings --test fresh
+
+## snapshot: rewrite .gas-snapshot and snapshots/ after a reviewed gas change.
+snapshot: npm-deps
+	forge snapshot --no-match-test '^invariant'
+
+fmt: npm-deps
+	forge fmt
+	cargo fmt --all
