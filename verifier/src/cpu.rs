@@ -1,9 +1,9 @@
 //! The CPU reference executor: runs each layer with [`crate::ops::reference`].
 
+use crate::Result;
 use crate::exec::{Execution, Executor, check_input};
 use crate::model::{Model, Op};
 use crate::ops::reference as r;
-use crate::Result;
 
 /// Straightforward single-threaded CPU executor; the reference every other backend must match.
 #[derive(Clone, Copy, Debug, Default)]

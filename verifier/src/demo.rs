@@ -16,11 +16,11 @@
 //! computed with IEEE-754 `+ − × ÷ sqrt` only (no platform `libm`), so the file bytes, and hence
 //! the model id, are identical on every machine.
 
+use crate::Result;
 use crate::exec::Tensor;
 use crate::hash::keccak;
 use crate::model::builder::ModelBuilder;
 use crate::ops::Requant;
-use crate::Result;
 
 /// Latent length in the demo input.
 pub const LATENT: usize = 32;
@@ -73,7 +73,11 @@ pub fn job_input(seed: u64, prompt: &str) -> Vec<i8> {
 /// i.e. pixel `p ↦ 255 − p`).
 pub fn cheat(image: &mut Tensor) {
     let [c, h, w] = [image.shape[0], image.shape[1], image.shape[2]];
-    let (y0, x0, side) = (h / 2 - h.min(24) / 2, w / 2 - w.min(24) / 2, h.min(w).min(24));
+    let (y0, x0, side) = (
+        h / 2 - h.min(24) / 2,
+        w / 2 - w.min(24) / 2,
+        h.min(w).min(24),
+    );
     for ch in 0..c {
         for y in y0..y0 + side {
             for x in x0..x0 + side {
@@ -185,7 +189,7 @@ fn bias(rng: &mut SplitMix64, n: usize, a: u32) -> Vec<i32> {
 
 /// Builds the decoder of width `c` (see module docs).
 pub fn decoder(c: usize, seed: u64) -> ModelBuilder {
-    assert!(c >= 2 && c % 2 == 0);
+    assert!(c >= 2 && c.is_multiple_of(2));
     let h = c / 2;
     let mut rng = SplitMix64::new(seed);
     let mut b = ModelBuilder::new(vec![LATENT + PROMPT]);
@@ -265,9 +269,21 @@ mod tests {
     #[test]
     fn requant_for_scale_is_normalized() {
         let rq = requant_for_scale(0.25);
-        assert_eq!(rq, Requant { multiplier: 1 << 30, shift: 32 });
+        assert_eq!(
+            rq,
+            Requant {
+                multiplier: 1 << 30,
+                shift: 32
+            }
+        );
         let rq = requant_for_scale(0.75);
-        assert_eq!(rq, Requant { multiplier: 3 << 29, shift: 31 });
+        assert_eq!(
+            rq,
+            Requant {
+                multiplier: 3 << 29,
+                shift: 31
+            }
+        );
     }
 
     #[test]
@@ -281,7 +297,10 @@ mod tests {
 
     #[test]
     fn cheat_changes_only_the_patch() {
-        let mut t = Tensor { shape: vec![3, 64, 64], data: vec![5; 3 * 64 * 64] };
+        let mut t = Tensor {
+            shape: vec![3, 64, 64],
+            data: vec![5; 3 * 64 * 64],
+        };
         cheat(&mut t);
         let changed = t.data.iter().filter(|&&v| v == !5).count();
         assert_eq!(changed, 3 * 24 * 24);

@@ -29,7 +29,9 @@ pub fn encode_png(t: &Tensor) -> Result<Vec<u8>> {
             png::ColorType::Grayscale
         });
         enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| Error::Image(e.to_string()))?;
+        let mut writer = enc
+            .write_header()
+            .map_err(|e| Error::Image(e.to_string()))?;
         writer
             .write_image_data(&pixels)
             .map_err(|e| Error::Image(e.to_string()))?;
@@ -54,12 +56,20 @@ mod tests {
             data: vec![-128, 127, 0, 1, -1, 5],
         };
         let bytes = encode_png(&t).unwrap();
-        let mut dec = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+        let mut dec = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .unwrap();
         let mut buf = vec![0; dec.output_buffer_size().unwrap()];
         let info = dec.next_frame(&mut buf).unwrap();
         assert_eq!((info.width, info.height), (2, 1));
         // pixel0 = (r,g,b) = (-128, 0, -1) + 128 ; pixel1 = (127, 1, 5) + 128
         assert_eq!(&buf[..6], &[0, 128, 127, 255, 129, 133]);
-        assert!(encode_png(&Tensor { shape: vec![2, 1, 1], data: vec![0, 0] }).is_err());
+        assert!(
+            encode_png(&Tensor {
+                shape: vec![2, 1, 1],
+                data: vec![0, 0]
+            })
+            .is_err()
+        );
     }
 }

@@ -57,7 +57,13 @@ pub fn verify(
     claimed_output_hash: Hash32,
     claimed_layers: Option<&[Hash32]>,
 ) -> Result<Verdict> {
-    verify_with(&mut CpuExecutor, model, input, claimed_output_hash, claimed_layers)
+    verify_with(
+        &mut CpuExecutor,
+        model,
+        input,
+        claimed_output_hash,
+        claimed_layers,
+    )
 }
 
 /// Re-runs the job on `executor` (CPU or wgpu: they are bit-identical) and compares.

@@ -48,21 +48,40 @@ fn requantize_edges_match_on_gpu() {
     let mut expected = Vec::new();
     for s in 0..=63u32 {
         for &m in &mults {
-            let rq = Requant { multiplier: m, shift: s };
+            let rq = Requant {
+                multiplier: m,
+                shift: s,
+            };
             b.dense(0, &vec![0; accs.len()], &accs, rq);
-            expected.push(accs.iter().map(|&a| requantize(a, m, s)).collect::<Vec<_>>());
+            expected.push(
+                accs.iter()
+                    .map(|&a| requantize(a, m, s))
+                    .collect::<Vec<_>>(),
+            );
         }
     }
     let model = b.build().unwrap();
     let gpu_hashes = gpu().run(&model, &[7]).unwrap().layer_hashes;
     let cpu_outputs = CpuExecutor.layer_outputs(&model, &[7]).unwrap();
     assert_eq!(cpu_outputs, expected);
-    let expected_hashes: Vec<_> = expected.iter().map(|l| verifier::hash::hash_i8(l)).collect();
+    let expected_hashes: Vec<_> = expected
+        .iter()
+        .map(|l| verifier::hash::hash_i8(l))
+        .collect();
     assert_eq!(gpu_hashes, expected_hashes);
 }
 
 fn conv_case() -> impl Strategy<Value = (ModelBuilder, Vec<i8>)> {
-    (1usize..5, 1usize..11, 1usize..11, 1usize..70, 1usize..4, 1usize..4, 1usize..4, 1usize..4)
+    (
+        1usize..5,
+        1usize..11,
+        1usize..11,
+        1usize..70,
+        1usize..4,
+        1usize..4,
+        1usize..4,
+        1usize..4,
+    )
         .prop_flat_map(|(cin, h, w, cout, kh, kw, sh, sw)| {
             (
                 Just((cin, h, w, cout, kh, kw, sh, sw)),
@@ -75,16 +94,22 @@ fn conv_case() -> impl Strategy<Value = (ModelBuilder, Vec<i8>)> {
                 prop::collection::vec(-100_000i32..100_000, cout),
             )
         })
-        .prop_filter_map("kernel must fit", |((cin, h, w, cout, kh, kw, sh, sw), ph, pw, m, s, x, wt, bias)| {
-            if h + 2 * ph < kh || w + 2 * pw < kw {
-                return None;
-            }
-            let mut b = ModelBuilder::new(vec![cin, h, w]);
-            let rq = Requant { multiplier: m, shift: s };
-            let v = b.conv2d(0, [cout, cin, kh, kw], &wt, &bias, [sh, sw], [ph, pw], rq);
-            b.relu(v);
-            Some((b, x))
-        })
+        .prop_filter_map(
+            "kernel must fit",
+            |((cin, h, w, cout, kh, kw, sh, sw), ph, pw, m, s, x, wt, bias)| {
+                if h + 2 * ph < kh || w + 2 * pw < kw {
+                    return None;
+                }
+                let mut b = ModelBuilder::new(vec![cin, h, w]);
+                let rq = Requant {
+                    multiplier: m,
+                    shift: s,
+                };
+                let v = b.conv2d(0, [cout, cin, kh, kw], &wt, &bias, [sh, sw], [ph, pw], rq);
+                b.relu(v);
+                Some((b, x))
+            },
+        )
 }
 
 fn dense_case() -> impl Strategy<Value = (ModelBuilder, Vec<i8>)> {
@@ -98,7 +123,15 @@ fn dense_case() -> impl Strategy<Value = (ModelBuilder, Vec<i8>)> {
         )
             .prop_map(move |(x, w, bias, m, s)| {
                 let mut b = ModelBuilder::new(vec![k]);
-                b.dense(0, &w, &bias, Requant { multiplier: m, shift: s });
+                b.dense(
+                    0,
+                    &w,
+                    &bias,
+                    Requant {
+                        multiplier: m,
+                        shift: s,
+                    },
+                );
                 (b, x)
             })
     })
@@ -116,18 +149,26 @@ fn chain_case() -> impl Strategy<Value = (ModelBuilder, Vec<i8>)> {
             (-65536i32..=65536, -65536i32..=65536, 0u32..=63),
             prop::collection::vec(any::<i8>(), 256),
         )
-            .prop_map(move |(x, f, (kh, kw, sh, sw), (lo, hi), (m, s), (wa, wb, sa), table)| {
-                let mut b = ModelBuilder::new(vec![c, h, w]);
-                let up = b.upsample(0, f);
-                let pooled = b.avg_pool(up, [kh, kw], [sh, sw]);
-                let r = b.requantize(pooled, Requant { multiplier: m, shift: s });
-                let t: [i8; 256] = table.try_into().unwrap();
-                let l = b.lut(r, &t);
-                let a = b.add(l, pooled, wa, wb, sa);
-                let cl = b.clamp(a, lo.min(hi), lo.max(hi));
-                b.relu(cl);
-                (b, x)
-            })
+            .prop_map(
+                move |(x, f, (kh, kw, sh, sw), (lo, hi), (m, s), (wa, wb, sa), table)| {
+                    let mut b = ModelBuilder::new(vec![c, h, w]);
+                    let up = b.upsample(0, f);
+                    let pooled = b.avg_pool(up, [kh, kw], [sh, sw]);
+                    let r = b.requantize(
+                        pooled,
+                        Requant {
+                            multiplier: m,
+                            shift: s,
+                        },
+                    );
+                    let t: [i8; 256] = table.try_into().unwrap();
+                    let l = b.lut(r, &t);
+                    let a = b.add(l, pooled, wa, wb, sa);
+                    let cl = b.clamp(a, lo.min(hi), lo.max(hi));
+                    b.relu(cl);
+                    (b, x)
+                },
+            )
     })
 }
 

@@ -73,7 +73,10 @@ fn file_roundtrip_through_disk() {
     let out = CpuExecutor.run(&m, &[1, -2, 3, -4]).unwrap();
     // channel 0 = relu(x), channel 1 = relu(-x)
     assert_eq!(out.output.data, vec![1, 0, 3, 0, 0, 2, 0, 4]);
-    assert!(matches!(Model::load(dir.join("missing")), Err(Error::Io { .. })));
+    assert!(matches!(
+        Model::load(dir.join("missing")),
+        Err(Error::Io { .. })
+    ));
 }
 
 #[test]
@@ -85,19 +88,29 @@ fn rejects_truncated_files() {
     }
     let mut extra = bytes.clone();
     extra.push(0);
-    assert!(matches!(Model::from_bytes(&extra), Err(Error::Safetensors(_))));
+    assert!(matches!(
+        Model::from_bytes(&extra),
+        Err(Error::Safetensors(_))
+    ));
 }
 
 #[test]
 fn rejects_unknown_op() {
     let b = small();
-    let json = serde_json::to_string(b.graph()).unwrap().replace("\"relu\"", "\"gelu\"");
+    let json = serde_json::to_string(b.graph())
+        .unwrap()
+        .replace("\"relu\"", "\"gelu\"");
     let g: serde_json::Value = serde_json::from_str(&json).unwrap();
     // Write the edited graph through the raw safetensors API.
     let views: Vec<_> = b
         .tensors()
         .iter()
-        .map(|t| (t.name.clone(), safetensors::tensor::TensorView::new(t.dtype, t.shape.clone(), &t.data).unwrap()))
+        .map(|t| {
+            (
+                t.name.clone(),
+                safetensors::tensor::TensorView::new(t.dtype, t.shape.clone(), &t.data).unwrap(),
+            )
+        })
         .collect();
     let meta = std::collections::HashMap::from([("verifier.graph".to_string(), g.to_string())]);
     let bytes = safetensors::serialize(views, Some(meta)).unwrap();
@@ -114,7 +127,10 @@ fn rejects_missing_graph() {
         None,
     )
     .unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::MissingGraph(_))));
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::MissingGraph(_))
+    ));
 }
 
 #[test]
@@ -125,38 +141,62 @@ fn rejects_shape_mismatch() {
         TensorBlob::i32("b", vec![3], &[0; 3]),
     ];
     let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::ShapeMismatch { node: 0, .. })));
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::ShapeMismatch { node: 0, .. })
+    ));
     // Bias of the wrong length.
     let t = [
         TensorBlob::i8("w", vec![3, 4], &[0; 12]),
         TensorBlob::i32("b", vec![2], &[0; 2]),
     ];
     let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::ShapeMismatch { node: 0, .. })));
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::ShapeMismatch { node: 0, .. })
+    ));
     // Add of two differently shaped values.
     let mut b = ModelBuilder::new(vec![4]);
     let v = b.dense(0, &[0; 8], &[0, 0], RQ);
     b.add(v, 0, 1, 1, 0);
-    assert!(matches!(b.build(), Err(Error::ShapeMismatch { node: 1, .. })));
+    assert!(matches!(
+        b.build(),
+        Err(Error::ShapeMismatch { node: 1, .. })
+    ));
     // Conv on a vector input.
     let mut b = ModelBuilder::new(vec![4]);
     b.conv2d(0, [1, 1, 1, 1], &[1], &[0], [1, 1], [0, 0], RQ);
-    assert!(matches!(b.build(), Err(Error::ShapeMismatch { node: 0, .. })));
+    assert!(matches!(
+        b.build(),
+        Err(Error::ShapeMismatch { node: 0, .. })
+    ));
     // Reshape to a different element count.
     let mut b = ModelBuilder::new(vec![4]);
     b.reshape(0, vec![1, 2, 3]);
-    assert!(matches!(b.build(), Err(Error::ShapeMismatch { node: 0, .. })));
+    assert!(matches!(
+        b.build(),
+        Err(Error::ShapeMismatch { node: 0, .. })
+    ));
 }
 
 #[test]
 fn rejects_wrong_dtype_missing_and_unused_tensors() {
-    let t = [TensorBlob::i32("w", vec![3, 4], &[0; 12]), TensorBlob::i32("b", vec![3], &[0; 3])];
+    let t = [
+        TensorBlob::i32("w", vec![3, 4], &[0; 12]),
+        TensorBlob::i32("b", vec![3], &[0; 3]),
+    ];
     let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::DType { .. })));
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::DType { .. })
+    ));
 
     let t = [TensorBlob::i32("b", vec![3], &[0; 3])];
     let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::MissingTensor { node: 0, .. })));
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::MissingTensor { node: 0, .. })
+    ));
 
     let t = [
         TensorBlob::i8("w", vec![3, 4], &[0; 12]),
@@ -169,15 +209,62 @@ fn rejects_wrong_dtype_missing_and_unused_tensors() {
 
 #[test]
 fn rejects_invalid_parameters() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut ModelBuilder)>)> = vec![
-        ("shift > 63", Box::new(|b| { b.requantize(0, Requant { multiplier: 1, shift: 64 }); })),
-        ("clamp min > max", Box::new(|b| { b.clamp(0, 5, -5); })),
-        ("forward reference", Box::new(|b| { b.relu(3); })),
-        ("upsample 0", Box::new(|b| { b.upsample(0, 0); })),
-        ("add weight", Box::new(|b| { b.add(0, 0, 65537, 1, 0); })),
-        ("pool too big", Box::new(|b| { b.avg_pool(0, [3, 1], [1, 1]); })),
-        ("stride 0", Box::new(|b| { b.conv2d(0, [1, 1, 1, 1], &[1], &[0], [0, 1], [0, 0], RQ); })),
-        ("kernel too big", Box::new(|b| { b.conv2d(0, [1, 1, 3, 3], &[1; 9], &[0], [1, 1], [0, 0], RQ); })),
+    type Edit = Box<dyn Fn(&mut ModelBuilder)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "shift > 63",
+            Box::new(|b| {
+                b.requantize(
+                    0,
+                    Requant {
+                        multiplier: 1,
+                        shift: 64,
+                    },
+                );
+            }),
+        ),
+        (
+            "clamp min > max",
+            Box::new(|b| {
+                b.clamp(0, 5, -5);
+            }),
+        ),
+        (
+            "forward reference",
+            Box::new(|b| {
+                b.relu(3);
+            }),
+        ),
+        (
+            "upsample 0",
+            Box::new(|b| {
+                b.upsample(0, 0);
+            }),
+        ),
+        (
+            "add weight",
+            Box::new(|b| {
+                b.add(0, 0, 65537, 1, 0);
+            }),
+        ),
+        (
+            "pool too big",
+            Box::new(|b| {
+                b.avg_pool(0, [3, 1], [1, 1]);
+            }),
+        ),
+        (
+            "stride 0",
+            Box::new(|b| {
+                b.conv2d(0, [1, 1, 1, 1], &[1], &[0], [0, 1], [0, 0], RQ);
+            }),
+        ),
+        (
+            "kernel too big",
+            Box::new(|b| {
+                b.conv2d(0, [1, 1, 3, 3], &[1; 9], &[0], [1, 1], [0, 0], RQ);
+            }),
+        ),
     ];
     for (what, add) in cases {
         let mut b = ModelBuilder::new(vec![1, 2, 2]);
@@ -191,17 +278,29 @@ fn rejects_invalid_parameters() {
 
 #[test]
 fn rejects_bad_graph_json_and_input_size() {
-    let t = [TensorBlob::i8("w", vec![3, 4], &[0; 12]), TensorBlob::i32("b", vec![3], &[0; 3])];
+    let t = [
+        TensorBlob::i8("w", vec![3, 4], &[0; 12]),
+        TensorBlob::i32("b", vec![3], &[0; 3]),
+    ];
     let mut g = graph(vec![dense_node("w")]);
     g.format = "other/2".into();
     let bytes = write_model_file(&g, &t).unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::GraphJson(_))));
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::GraphJson(_))
+    ));
     let bytes = write_model_file(&graph(vec![]), &[]).unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::GraphJson(_))));
+    assert!(matches!(
+        Model::from_bytes(&bytes),
+        Err(Error::GraphJson(_))
+    ));
 
     let m = small().build().unwrap();
     assert!(matches!(
         CpuExecutor.run(&m, &[1, 2, 3]),
-        Err(Error::InputSize { expected: 4, found: 3 })
+        Err(Error::InputSize {
+            expected: 4,
+            found: 3
+        })
     ));
 }

@@ -17,13 +17,23 @@ fn honest_claim_matches_and_cheats_are_located() {
     assert_eq!(honest.commitment, merkle_root(&honest.layer_hashes));
     assert_eq!(honest.output_hash, hash_i8(&honest.output.data));
 
-    let v = verify(&model, &input, honest.output_hash, Some(&honest.layer_hashes)).unwrap();
+    let v = verify(
+        &model,
+        &input,
+        honest.output_hash,
+        Some(&honest.layer_hashes),
+    )
+    .unwrap();
     assert!(v.matches);
     assert_eq!(v.first_diverging_layer, None);
     assert_eq!(v.reference_commitment, honest.commitment);
 
     // Output hash only.
-    assert!(verify(&model, &input, honest.output_hash, None).unwrap().matches);
+    assert!(
+        verify(&model, &input, honest.output_hash, None)
+            .unwrap()
+            .matches
+    );
 
     // The cheater alters the image and claims hashes consistent with it.
     let mut cheated = honest.output.clone();
@@ -40,11 +50,17 @@ fn honest_claim_matches_and_cheats_are_located() {
     let mut layers = honest.layer_hashes.clone();
     layers[5] = [0; 32];
     layers[9] = [1; 32];
-    assert_eq!(compare(&honest, honest.output_hash, Some(&layers)).first_diverging_layer, Some(5));
+    assert_eq!(
+        compare(&honest, honest.output_hash, Some(&layers)).first_diverging_layer,
+        Some(5)
+    );
 
     // Missing or extra layers diverge at the shorter length.
     let short = &honest.layer_hashes[..3];
-    assert_eq!(compare(&honest, honest.output_hash, Some(short)).first_diverging_layer, Some(3));
+    assert_eq!(
+        compare(&honest, honest.output_hash, Some(short)).first_diverging_layer,
+        Some(3)
+    );
     let mut long = honest.layer_hashes.clone();
     long.push([9; 32]);
     let v = compare(&honest, honest.output_hash, Some(&long));
@@ -62,8 +78,14 @@ fn verify_on_gpu_agrees_with_cpu() {
     let (model, input) = demo_job();
     let honest = CpuExecutor.run(&model, &input).unwrap();
     let mut gpu = common::gpu();
-    let v = verify_with(&mut *gpu, &model, &input, honest.output_hash, Some(&honest.layer_hashes))
-        .unwrap();
+    let v = verify_with(
+        &mut *gpu,
+        &model,
+        &input,
+        honest.output_hash,
+        Some(&honest.layer_hashes),
+    )
+    .unwrap();
     assert!(v.matches);
     assert_eq!(v.reference_layer_hashes, honest.layer_hashes);
 }

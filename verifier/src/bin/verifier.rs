@@ -12,7 +12,11 @@ use verifier::{
 };
 
 #[derive(Parser)]
-#[command(name = "verifier", version, about = "Bit-exact quantized inference: run and check jobs")]
+#[command(
+    name = "verifier",
+    version,
+    about = "Bit-exact quantized inference: run and check jobs"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -116,7 +120,11 @@ fn main() -> ExitCode {
 fn real_main() -> Result<ExitCode> {
     match Cli::parse().cmd {
         Cmd::GenDemoModel { out, large } => {
-            let bytes = if large { demo::large_model_bytes()? } else { demo::demo_model_bytes()? };
+            let bytes = if large {
+                demo::large_model_bytes()?
+            } else {
+                demo::demo_model_bytes()?
+            };
             let model = Model::from_bytes(&bytes)?;
             std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("{}", to_hex(&model.id()));
@@ -134,10 +142,22 @@ fn real_main() -> Result<ExitCode> {
             println!("output_shape {:?}", m.output_shape());
             println!("macs         {}", m.macs());
             for (i, l) in m.layers().iter().enumerate() {
-                println!("layer {i:3}  {:<10} inputs {:?} -> {:?}", l.op.name(), l.inputs, l.shape);
+                println!(
+                    "layer {i:3}  {:<10} inputs {:?} -> {:?}",
+                    l.op.name(),
+                    l.inputs,
+                    l.shape
+                );
             }
         }
-        Cmd::Run { model, input, out, claim, gpu, cheat } => {
+        Cmd::Run {
+            model,
+            input,
+            out,
+            claim,
+            gpu,
+            cheat,
+        } => {
             let m = Model::load(&model)?;
             let x = read_input(&input)?;
             let mut exec = executor(gpu)?.execute(&m, &x)?;
@@ -147,14 +167,21 @@ fn real_main() -> Result<ExitCode> {
             let c = ClaimFile::new(&m, &x, &exec);
             let json = serde_json::to_string_pretty(&c)?;
             if let Some(path) = claim {
-                std::fs::write(&path, &json).with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(&path, &json)
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
             if let Some(path) = out {
                 write_png(&exec.output, &path)?;
             }
             println!("{json}");
         }
-        Cmd::Check { model, input, claim, output_hash, gpu } => {
+        Cmd::Check {
+            model,
+            input,
+            claim,
+            output_hash,
+            gpu,
+        } => {
             let m = Model::load(&model)?;
             let x = read_input(&input)?;
             let (out_hash, layers) = match (claim, output_hash) {
@@ -178,7 +205,11 @@ fn real_main() -> Result<ExitCode> {
                 "first_diverging_layer": v.first_diverging_layer,
             });
             println!("{}", serde_json::to_string_pretty(&report)?);
-            return Ok(if v.matches { ExitCode::SUCCESS } else { ExitCode::from(1) });
+            return Ok(if v.matches {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
         }
     }
     Ok(ExitCode::SUCCESS)

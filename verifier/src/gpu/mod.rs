@@ -34,7 +34,9 @@ pub struct GpuExecutor {
 
 impl std::fmt::Debug for GpuExecutor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GpuExecutor").field("adapter", &self.adapter).finish()
+        f.debug_struct("GpuExecutor")
+            .field("adapter", &self.adapter)
+            .finish()
     }
 }
 

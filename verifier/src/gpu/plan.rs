@@ -86,7 +86,11 @@ impl Plan {
         };
         let dummy = storage("dummy", 4, wgpu::BufferUsages::empty());
 
-        let mut buffers = vec![storage("input", model.input_len(), wgpu::BufferUsages::COPY_SRC)];
+        let mut buffers = vec![storage(
+            "input",
+            model.input_len(),
+            wgpu::BufferUsages::COPY_SRC,
+        )];
         let mut value_buf = vec![0usize];
         let mut steps = Vec::new();
         let mut copies = Vec::new();
@@ -102,7 +106,10 @@ impl Plan {
             let out = storage(&format!("layer{li}"), n_out, wgpu::BufferUsages::COPY_SRC);
             let a = &buffers[value_buf[layer.inputs[0]]];
             let (kernel, params, own2, own3, groups, second) = match &layer.op {
-                Op::Dense { weight, bias, rq } | Op::Conv2d { weight, bias, rq, .. } => {
+                Op::Dense { weight, bias, rq }
+                | Op::Conv2d {
+                    weight, bias, rq, ..
+                } => {
                     let g = match &layer.op {
                         Op::Conv2d { geom, .. } => *geom,
                         _ => crate::ops::ConvGeom {
@@ -295,10 +302,9 @@ impl Plan {
         queue.submit([encoder.finish()]);
 
         let (tx, rx) = std::sync::mpsc::channel();
-        self.readback
-            .map_async(wgpu::MapMode::Read, .., move |r| {
-                let _ = tx.send(r);
-            });
+        self.readback.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
         device
             .poll(wgpu::PollType::wait_indefinitely())
             .map_err(|e| Error::Gpu(format!("poll: {e}")))?;

@@ -94,8 +94,10 @@ impl ModelBuilder {
         let p = self.prefix();
         let out = bias.len();
         let k = weight.len() / out.max(1);
-        self.tensors.push(TensorBlob::i8(format!("{p}.weight"), vec![out, k], weight));
-        self.tensors.push(TensorBlob::i32(format!("{p}.bias"), vec![out], bias));
+        self.tensors
+            .push(TensorBlob::i8(format!("{p}.weight"), vec![out, k], weight));
+        self.tensors
+            .push(TensorBlob::i32(format!("{p}.bias"), vec![out], bias));
         self.push(NodeSpec::Dense {
             input,
             weight: format!("{p}.weight"),
@@ -118,8 +120,13 @@ impl ModelBuilder {
         rq: Requant,
     ) -> usize {
         let p = self.prefix();
-        self.tensors.push(TensorBlob::i8(format!("{p}.weight"), wshape.to_vec(), weight));
-        self.tensors.push(TensorBlob::i32(format!("{p}.bias"), vec![wshape[0]], bias));
+        self.tensors.push(TensorBlob::i8(
+            format!("{p}.weight"),
+            wshape.to_vec(),
+            weight,
+        ));
+        self.tensors
+            .push(TensorBlob::i32(format!("{p}.bias"), vec![wshape[0]], bias));
         self.push(NodeSpec::Conv2d {
             input,
             weight: format!("{p}.weight"),
@@ -177,7 +184,8 @@ impl ModelBuilder {
     /// Lookup table.
     pub fn lut(&mut self, input: usize, table: &[i8; 256]) -> usize {
         let p = self.prefix();
-        self.tensors.push(TensorBlob::i8(format!("{p}.table"), vec![256], table));
+        self.tensors
+            .push(TensorBlob::i8(format!("{p}.table"), vec![256], table));
         self.push(NodeSpec::Lut {
             input,
             table: format!("{p}.table"),

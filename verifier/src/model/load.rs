@@ -19,7 +19,13 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn tensor(&mut self, node: usize, name: &str, dtype: Dtype, shape: &[usize]) -> Result<Vec<u8>> {
+    fn tensor(
+        &mut self,
+        node: usize,
+        name: &str,
+        dtype: Dtype,
+        shape: &[usize],
+    ) -> Result<Vec<u8>> {
         let view = self.st.tensor(name).map_err(|_| Error::MissingTensor {
             node,
             name: name.to_string(),
@@ -44,7 +50,11 @@ impl Ctx<'_> {
     }
 
     fn i8s(&mut self, node: usize, name: &str, shape: &[usize]) -> Result<Vec<i8>> {
-        Ok(self.tensor(node, name, Dtype::I8, shape)?.into_iter().map(|b| b as i8).collect())
+        Ok(self
+            .tensor(node, name, Dtype::I8, shape)?
+            .into_iter()
+            .map(|b| b as i8)
+            .collect())
     }
 
     fn i32s(&mut self, node: usize, name: &str, shape: &[usize]) -> Result<Vec<i32>> {
@@ -83,13 +93,21 @@ fn check_shift(node: usize, shift: u32) -> Result<()> {
 
 fn elements(node: usize, shape: &[usize]) -> Result<usize> {
     if shape.is_empty() || shape.contains(&0) {
-        return Err(invalid(node, format!("shape {shape:?} is empty or has a zero dimension")));
+        return Err(invalid(
+            node,
+            format!("shape {shape:?} is empty or has a zero dimension"),
+        ));
     }
     shape
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= MAX_ELEMENTS)
-        .ok_or_else(|| invalid(node, format!("shape {shape:?} exceeds {MAX_ELEMENTS} elements")))
+        .ok_or_else(|| {
+            invalid(
+                node,
+                format!("shape {shape:?} exceeds {MAX_ELEMENTS} elements"),
+            )
+        })
 }
 
 fn chw(node: usize, shape: &[usize]) -> Result<[usize; 3]> {
@@ -284,9 +302,15 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
         NodeSpec::Upsample { factor, .. } => {
             let [c, h, w] = chw(i, &in_shape)?;
             if *factor == 0 || *factor > 64 {
-                return Err(invalid(i, format!("upsample factor {factor} not in 1..=64")));
+                return Err(invalid(
+                    i,
+                    format!("upsample factor {factor} not in 1..=64"),
+                ));
             }
-            (Op::Upsample { factor: *factor }, vec![c, h * factor, w * factor])
+            (
+                Op::Upsample { factor: *factor },
+                vec![c, h * factor, w * factor],
+            )
         }
         NodeSpec::Add {
             inputs: [_, b],
@@ -305,7 +329,10 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             }
             for w in [weight_a, weight_b] {
                 if w.unsigned_abs() > MAX_ADD_WEIGHT as u32 {
-                    return Err(invalid(i, format!("add weight {w} exceeds ±{MAX_ADD_WEIGHT}")));
+                    return Err(invalid(
+                        i,
+                        format!("add weight {w} exceeds ±{MAX_ADD_WEIGHT}"),
+                    ));
                 }
             }
             let op = Op::Add {
@@ -320,7 +347,13 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             if min > max {
                 return Err(invalid(i, format!("clamp min {min} > max {max}")));
             }
-            (Op::Clamp { min: *min, max: *max }, in_shape)
+            (
+                Op::Clamp {
+                    min: *min,
+                    max: *max,
+                },
+                in_shape,
+            )
         }
         NodeSpec::Requantize {
             multiplier, shift, ..

@@ -153,7 +153,11 @@ impl Model {
 
     /// Shape of the output tensor (the last layer's output).
     pub fn output_shape(&self) -> &[usize] {
-        &self.layers.last().expect("a model has at least one layer").shape
+        &self
+            .layers
+            .last()
+            .expect("a model has at least one layer")
+            .shape
     }
 
     /// Multiply-accumulates per inference (dense and conv layers).
