@@ -173,7 +173,7 @@ fn chain_case() -> impl Strategy<Value = (ModelBuilder, Vec<i8>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_conv_layers_match((b, x) in conv_case()) {

@@ -1,7 +1,9 @@
 // Tiled implicit-GEMM convolution (dense layers are 1x1 convolutions over a 1x1 map).
 // out[co, p] = requantize(bias[co] + sum_k W[co, k] * X_col[k, p]) with k = (ci, ky, kx) and
-// p = (oy, ox). A 16x16 workgroup computes a 64 (channels) x 64 (pixels) output tile, each thread a
-// 4x4 block; K is walked in chunks of 16 through workgroup memory. Accumulation is wrapping i32,
+// p = (oy, ox). A TX x TY workgroup computes a TM = TY*RM (channels) x TN = TX*RN (pixels) output
+// tile, each thread RM x RN outputs strided by TY and TX; K is walked in chunks of TK through
+// workgroup memory. TX, TY, RM, RN are prepended by the host (tile variants: wide 64x64, narrow
+// 4x256 for few output channels, vector 256x1 for dense layers). Accumulation is wrapping i32,
 // which is order-independent, so the result equals the CPU reference bit for bit.
 
 struct ConvParams {
@@ -17,12 +19,13 @@ struct ConvParams {
 @group(0) @binding(3) var<storage, read> bias: array<i32>;
 @group(0) @binding(4) var<storage, read_write> out: array<i32>;
 
-const TM: u32 = 64u; // output channels per tile
-const TN: u32 = 64u; // output pixels per tile
+const TM: u32 = TY * RM; // output channels per tile
+const TN: u32 = TX * RN; // output pixels per tile
 const TK: u32 = 16u; // reduction chunk
+const THREADS: u32 = TX * TY;
 
-var<workgroup> w_tile: array<array<i32, 16>, 64>; // [co][k]
-var<workgroup> x_tile: array<array<i32, 64>, 16>; // [k][p]
+var<workgroup> w_tile: array<array<i32, TK>, TM>; // [co][k]
+var<workgroup> x_tile: array<array<i32, TN>, TK>; // [k][p]
 
 fn im2col(k: u32, p: u32) -> i32 {
     if (k >= prm.k || p >= prm.p) {
@@ -43,25 +46,24 @@ fn im2col(k: u32, p: u32) -> i32 {
     return x[(ci * prm.h + u32(iy)) * prm.w + u32(ix)];
 }
 
-@compute @workgroup_size(16, 16, 1)
+@compute @workgroup_size(TX, TY, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     let tx = lid.x;
     let ty = lid.y;
-    let flat = ty * 16u + tx;
+    let flat = ty * TX + tx;
     let p0 = wid.x * TN;
     let co0 = wid.y * TM;
 
-    var acc: array<array<i32, 4>, 4>;
-    for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
+    var acc: array<array<i32, RN>, RM>;
+    for (var i = 0u; i < RM; i++) {
+        for (var j = 0u; j < RN; j++) {
             acc[i][j] = 0;
         }
     }
 
     for (var k0 = 0u; k0 < prm.k; k0 += TK) {
-        for (var l = 0u; l < 4u; l++) {
-            let idx = flat + 256u * l;
-            // Weight tile: 64 rows x 16 columns.
+        // Weight tile: TM rows x TK columns.
+        for (var idx = flat; idx < TM * TK; idx += THREADS) {
             let wr = idx / TK;
             let wc = idx % TK;
             let co = co0 + wr;
@@ -71,21 +73,25 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
                 wv = weight[co * prm.k + kk];
             }
             w_tile[wr][wc] = wv;
-            // Input tile: 16 rows (k) x 64 columns (pixels).
+        }
+        // Input tile: TK rows (k) x TN columns (pixels).
+        for (var idx = flat; idx < TK * TN; idx += THREADS) {
             let xr = idx / TN;
             let xc = idx % TN;
             x_tile[xr][xc] = im2col(k0 + xr, p0 + xc);
         }
         workgroupBarrier();
         for (var kk = 0u; kk < TK; kk++) {
-            var a: array<i32, 4>;
-            var b: array<i32, 4>;
-            for (var i = 0u; i < 4u; i++) {
-                a[i] = w_tile[ty + 16u * i][kk];
-                b[i] = x_tile[kk][tx + 16u * i];
+            var a: array<i32, RM>;
+            var b: array<i32, RN>;
+            for (var i = 0u; i < RM; i++) {
+                a[i] = w_tile[ty + TY * i][kk];
             }
-            for (var i = 0u; i < 4u; i++) {
-                for (var j = 0u; j < 4u; j++) {
+            for (var j = 0u; j < RN; j++) {
+                b[j] = x_tile[kk][tx + TX * j];
+            }
+            for (var i = 0u; i < RM; i++) {
+                for (var j = 0u; j < RN; j++) {
                     acc[i][j] += a[i] * b[j];
                 }
             }
@@ -93,13 +99,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         workgroupBarrier();
     }
 
-    for (var i = 0u; i < 4u; i++) {
-        let co = co0 + ty + 16u * i;
+    for (var i = 0u; i < RM; i++) {
+        let co = co0 + ty + TY * i;
         if (co >= prm.cout) {
             continue;
         }
-        for (var j = 0u; j < 4u; j++) {
-            let p = p0 + tx + 16u * j;
+        for (var j = 0u; j < RN; j++) {
+            let p = p0 + tx + TX * j;
             if (p < prm.p) {
                 out[co * prm.p + p] = requantize(acc[i][j] + bias[co], prm.mult, prm.shift);
             }

@@ -2,9 +2,10 @@
 //!
 //! * Activations live on the GPU as one `i32` per element (values in `-128..=127`), weights as
 //!   `i32` per element, so kernels never need sub-word writes.
-//! * Conv and dense layers run a tiled implicit-GEMM kernel (`conv.wgsl`: 64×64 output tiles,
-//!   16-deep K chunks staged in workgroup memory, 4×4 outputs per thread); other ops run
-//!   `eltwise.wgsl`. Requantization (`requant.wgsl`) builds the 64-bit product from 16-bit pieces.
+//! * Conv and dense layers run a tiled implicit-GEMM kernel (`conv.wgsl`: K staged through
+//!   workgroup memory in 16-deep chunks) in three tile shapes ([`ConvTile`]): 64×64 outputs with
+//!   4×4 per thread, 4 channels × 256 pixels for layers with few output channels, and 256
+//!   channels × 1 for dense layers; other ops run `eltwise.wgsl`. Requantization (`requant.wgsl`) builds the 64-bit product from 16-bit pieces.
 //! * Buffers, uniforms and bind groups are created once per model ([`plan`]) and reused; each
 //!   inference writes the input, records every layer plus the read-back copies in one command
 //!   encoder, and submits once.
@@ -21,12 +22,62 @@ const REQUANT_WGSL: &str = include_str!("requant.wgsl");
 const CONV_WGSL: &str = include_str!("conv.wgsl");
 const ELTWISE_WGSL: &str = include_str!("eltwise.wgsl");
 
+/// Tile shape of the conv kernel: workgroup `tx × ty` threads, each computing `rm` channels ×
+/// `rn` pixels, so a tile is `ty·rm` channels × `tx·rn` pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConvTile {
+    /// 64 channels × 64 pixels (16×16 threads, 4×4 each).
+    Wide,
+    /// 4 channels × 256 pixels (64×4 threads, 1×4 each), for `cout ≤ 4`.
+    Narrow,
+    /// 256 channels × 1 pixel (1×256 threads), for dense layers.
+    Vector,
+}
+
+impl ConvTile {
+    /// `(tx, ty, rm, rn)`.
+    pub const fn dims(self) -> (u32, u32, u32, u32) {
+        match self {
+            ConvTile::Wide => (16, 16, 4, 4),
+            ConvTile::Narrow => (64, 4, 1, 4),
+            ConvTile::Vector => (1, 256, 1, 1),
+        }
+    }
+
+    /// Output channels per tile.
+    pub const fn channels(self) -> u32 {
+        let (_, ty, rm, _) = self.dims();
+        ty * rm
+    }
+
+    /// Output pixels per tile.
+    pub const fn pixels(self) -> u32 {
+        let (tx, _, _, rn) = self.dims();
+        tx * rn
+    }
+
+    /// The tile used for a layer with `cout` channels and `p` output pixels.
+    pub fn select(cout: usize, p: usize) -> Self {
+        if p == 1 {
+            ConvTile::Vector
+        } else if cout <= 4 {
+            ConvTile::Narrow
+        } else {
+            ConvTile::Wide
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Device, queue and compiled pipelines, plus the buffers of the last model run.
 pub struct GpuExecutor {
     device: wgpu::Device,
     queue: wgpu::Queue,
     layout: wgpu::BindGroupLayout,
-    conv: wgpu::ComputePipeline,
+    conv: [wgpu::ComputePipeline; 3],
     eltwise: wgpu::ComputePipeline,
     adapter: String,
     plan: Option<plan::Plan>,
@@ -119,7 +170,13 @@ impl GpuExecutor {
                 cache: None,
             })
         };
-        let conv = pipeline("conv", CONV_WGSL);
+        let conv = [ConvTile::Wide, ConvTile::Narrow, ConvTile::Vector].map(|t| {
+            let (tx, ty, rm, rn) = t.dims();
+            let consts = format!(
+                "const TX: u32 = {tx}u;\nconst TY: u32 = {ty}u;\nconst RM: u32 = {rm}u;\nconst RN: u32 = {rn}u;\n"
+            );
+            pipeline(&format!("conv-{t:?}"), &format!("{consts}{CONV_WGSL}"))
+        });
         let eltwise = pipeline("eltwise", ELTWISE_WGSL);
         Ok(GpuExecutor {
             device,

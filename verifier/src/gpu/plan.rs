@@ -8,7 +8,7 @@ use crate::{Error, Result};
 /// Which kernel a step runs.
 #[derive(Clone, Copy, Debug)]
 enum Kernel {
-    Conv,
+    Conv(super::ConvTile),
     Eltwise,
 }
 
@@ -148,8 +148,13 @@ impl Plan {
                     ];
                     let w = constant("weight", weight.iter().map(|&v| v as i32).collect());
                     let b = constant("bias", bias.clone());
-                    let groups = [u(p).div_ceil(64), u(g.cout).div_ceil(64), 1];
-                    (Kernel::Conv, params, Some(w), Some(b), groups, None)
+                    let tile = super::ConvTile::select(g.cout, p);
+                    let groups = [
+                        u(p).div_ceil(tile.pixels()),
+                        u(g.cout).div_ceil(tile.channels()),
+                        1,
+                    ];
+                    (Kernel::Conv(tile), params, Some(w), Some(b), groups, None)
                 }
                 op => {
                     let mut p = [0u32; 16];
@@ -267,7 +272,7 @@ impl Plan {
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        conv: &wgpu::ComputePipeline,
+        conv: &[wgpu::ComputePipeline; 3],
         eltwise: &wgpu::ComputePipeline,
         input: &[i8],
     ) -> Result<Vec<Vec<i8>>> {
@@ -286,7 +291,7 @@ impl Plan {
             });
             for step in &self.steps {
                 pass.set_pipeline(match step.kernel {
-                    Kernel::Conv => conv,
+                    Kernel::Conv(tile) => &conv[tile.index()],
                     Kernel::Eltwise => eltwise,
                 });
                 pass.set_bind_group(0, &step.bind_group, &[]);
