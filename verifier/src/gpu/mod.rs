@@ -6,7 +6,7 @@
 //!   workgroup memory in 16-deep chunks) in three tile shapes ([`ConvTile`]): 64×64 outputs with
 //!   4×4 per thread, 4 channels × 256 pixels for layers with few output channels, and 256
 //!   channels × 1 for dense layers; other ops run `eltwise.wgsl`. Requantization (`requant.wgsl`) builds the 64-bit product from 16-bit pieces.
-//! * Buffers, uniforms and bind groups are created once per model ([`plan`]) and reused; each
+//! * Buffers, uniforms and bind groups are created once per model (module `plan`) and reused; each
 //!   inference writes the input, records every layer plus the read-back copies in one command
 //!   encoder, and submits once.
 
