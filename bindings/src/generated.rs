@@ -11,6 +11,13 @@ alloy::sol!(
 alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug)]
+    IFeeCreditor,
+    "artifacts/IFeeCreditor.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
     ILivepeerToken,
     "artifacts/ILivepeerToken.json"
 );

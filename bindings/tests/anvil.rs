@@ -82,7 +82,7 @@ async fn rounds_and_minter_on_anvil() {
     let mut treasury_total = U256::ZERO;
     for _ in 0..3 {
         mine_to_next_round(&provider, d.rounds).await;
-        let supply = token.totalSupply().call().await.unwrap();
+        let supply = token.totalSupply().call().await.unwrap() + treasury_total;
         let receipt = rounds
             .initializeRound()
             .send()
@@ -109,16 +109,34 @@ async fn rounds_and_minter_on_anvil() {
             minter.currentRewardTokens().call().await.unwrap(),
             total - treasury_share
         );
-        assert_eq!(
-            token.balanceOf(treasury).call().await.unwrap(),
-            treasury_total
-        );
-        assert_eq!(minter.totalMinted().call().await.unwrap(), treasury_total);
+        assert_eq!(minter.treasuryOwed().call().await.unwrap(), treasury_total);
+        assert_eq!(minter.totalMinted().call().await.unwrap(), U256::ZERO);
         assert_ne!(
             rounds.blockHashForRound(round).call().await.unwrap(),
             [0u8; 32]
         );
     }
+
+    // Anyone mints what the treasury is owed; supply then grows by exactly that.
+    let supply = token.totalSupply().call().await.unwrap();
+    let receipt = minter
+        .mintTreasury()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    assert_eq!(
+        token.balanceOf(treasury).call().await.unwrap(),
+        treasury_total
+    );
+    assert_eq!(
+        token.totalSupply().call().await.unwrap(),
+        supply + treasury_total
+    );
+    assert_eq!(minter.totalMinted().call().await.unwrap(), treasury_total);
 }
 
 #[tokio::test]

@@ -15,6 +15,8 @@ interface IMinter {
         uint256 rewardTokens,
         uint256 treasuryTokens
     );
+    /// @notice The LPT owed to the treasury, `amount`, was minted to it.
+    event TreasuryMinted(address indexed treasury, uint256 amount);
     /// @notice `amount` reward LPT of the current round were minted to `to`.
     event RewardMinted(uint256 indexed round, address indexed to, uint256 amount);
     event InflationChangeSet(uint256 inflationChange);
@@ -30,13 +32,16 @@ interface IMinter {
     /// @notice The treasury may not be the zero address (its share would be unmintable).
     error ZeroTreasury();
 
-    /// @notice Starts `round`: moves inflation one step, sets the round's reward tokens and mints the
-    /// treasury share. Restricted to the RoundsManager.
+    /// @notice Starts `round`: moves inflation one step, sets the round's reward tokens and adds the
+    /// treasury's share to what it is owed. Restricted to the RoundsManager.
     function startRound(uint256 round) external returns (uint256 rewardTokens);
 
     /// @notice Mints `numerator / denominator` of the current round's reward tokens to `to`.
     /// Restricted to the bonding contract.
     function mintReward(address to, uint256 numerator, uint256 denominator) external returns (uint256 minted);
+
+    /// @notice Mints what the treasury is owed to the treasury. Anyone may call it.
+    function mintTreasury() external returns (uint256 minted);
 
     function inflation() external view returns (uint256);
     function inflationChange() external view returns (uint256);
@@ -48,5 +53,6 @@ interface IMinter {
     function currentRewardTokens() external view returns (uint256);
     function currentMintedRewards() external view returns (uint256);
     function totalMinted() external view returns (uint256);
+    function treasuryOwed() external view returns (uint256);
     function bondingRate() external view returns (uint256);
 }

@@ -13,9 +13,10 @@ import {PartsPerBillion} from "../libraries/PartsPerBillion.sol";
 /// @title Minter
 /// @notice Issues LPT, once per round. At round start inflation moves one `inflationChange` step
 /// toward `targetBondingRate`, the round's mint is fixed at `supply * inflation`, the treasury's cut
-/// of it is minted at once and the rest waits for the bonding contract to mint it as rewards.
-/// Reward tokens a round does not use are never minted. `totalMinted` is every token this contract
-/// ever minted, so supply = genesis + totalMinted - burned at all times.
+/// of it is owed to the treasury (anyone mints it with `mintTreasury`, which keeps the token mint out
+/// of `initializeRound`), and the rest waits for the bonding contract to mint it as rewards.
+/// Reward tokens a round does not use are never minted. Supply counts owed treasury tokens as issued.
+/// `totalMinted` is every token this contract ever minted, so supply = genesis + totalMinted - burned.
 contract Minter is IMinter, AccessManaged {
     using SafeCast for uint256;
 
@@ -41,6 +42,7 @@ contract Minter is IMinter, AccessManaged {
     address public treasury;
     IStakeTotals public stakeTotals;
     uint256 public totalMinted;
+    uint256 public treasuryOwed;
 
     /// @param authority The protocol's AccessManager.
     /// @param token_ LPT.
@@ -71,7 +73,8 @@ contract Minter is IMinter, AccessManaged {
     /// @dev Restricted to ROUND_INITIALIZER (the RoundsManager).
     function startRound(uint256 round) external restricted returns (uint256 rewardTokens) {
         Rates memory rates = _rates;
-        uint256 supply = token.totalSupply();
+        uint256 owed = treasuryOwed;
+        uint256 supply = token.totalSupply() + owed;
         uint256 rate = PartsPerBillion.ratioDown(_totalBonded(), supply);
         uint256 inflation_ = InflationMath.nextInflation(
             rates.inflation, rates.inflationChange, rate, rates.targetBondingRate
@@ -82,12 +85,19 @@ contract Minter is IMinter, AccessManaged {
         if (inflation_ != rates.inflation) _rates.inflation = inflation_.toUint64();
         _roundMint =
             RoundMint({round: round.toUint64(), rewardTokens: rewardTokens.toUint96(), mintedRewards: 0});
+        if (treasuryTokens != 0) treasuryOwed = owed + treasuryTokens;
         emit RoundMintSet(round, inflation_, rate, rewardTokens, treasuryTokens);
+    }
 
-        if (treasuryTokens != 0) {
-            totalMinted += treasuryTokens;
-            token.mint(treasury, treasuryTokens);
-        }
+    /// @inheritdoc IMinter
+    function mintTreasury() external returns (uint256 minted) {
+        minted = treasuryOwed;
+        if (minted == 0) return 0;
+        treasuryOwed = 0;
+        totalMinted += minted;
+        address to = treasury;
+        token.mint(to, minted);
+        emit TreasuryMinted(to, minted);
     }
 
     /// @inheritdoc IMinter
@@ -177,7 +187,7 @@ contract Minter is IMinter, AccessManaged {
 
     /// @inheritdoc IMinter
     function bondingRate() external view returns (uint256) {
-        return PartsPerBillion.ratioDown(_totalBonded(), token.totalSupply());
+        return PartsPerBillion.ratioDown(_totalBonded(), token.totalSupply() + treasuryOwed);
     }
 
     function _totalBonded() internal view returns (uint256) {

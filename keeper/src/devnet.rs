@@ -108,8 +108,8 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         lpt(minter.currentRewardTokens().call().await?)
     );
     println!(
-        "  treasury minted     {} LPT",
-        lpt(token.balanceOf(config.treasury).call().await?)
+        "  treasury owed       {} LPT",
+        lpt(minter.treasuryOwed().call().await?)
     );
     println!(
         "  total supply        {} LPT",

@@ -53,6 +53,13 @@ contract SupplyInvariantTest is ProtocolTest {
         assertLe(minter.currentMintedRewards(), minter.currentRewardTokens());
     }
 
+    function invariant_treasuryOwedIsMintable() public {
+        uint256 owed = minter.treasuryOwed();
+        uint256 supply = token.totalSupply();
+        minter.mintTreasury();
+        assertEq(token.totalSupply(), supply + owed);
+    }
+
     function invariant_inflationIsAFraction() public view {
         assertLe(minter.inflation(), 1e9);
     }

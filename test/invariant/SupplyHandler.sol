@@ -55,6 +55,12 @@ contract SupplyHandler is Test {
         _collectMintReports();
     }
 
+    function mintTreasury() external {
+        vm.recordLogs();
+        minter.mintTreasury();
+        _collectMintReports();
+    }
+
     function burn(uint256 amount) external {
         amount = bound(amount, 0, token.balanceOf(address(this)));
         token.burn(amount);
@@ -77,9 +83,8 @@ contract SupplyHandler is Test {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; i++) {
             if (logs[i].emitter != address(minter)) continue;
-            if (logs[i].topics[0] == IMinter.RoundMintSet.selector) {
-                (,,, uint256 treasuryTokens) = abi.decode(logs[i].data, (uint256, uint256, uint256, uint256));
-                ghostReportedMint += treasuryTokens;
+            if (logs[i].topics[0] == IMinter.TreasuryMinted.selector) {
+                ghostReportedMint += abi.decode(logs[i].data, (uint256));
             } else if (logs[i].topics[0] == IMinter.RewardMinted.selector) {
                 ghostReportedMint += abi.decode(logs[i].data, (uint256));
             }

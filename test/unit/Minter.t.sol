@@ -74,9 +74,43 @@ contract MinterTest is ProtocolTest {
         assertEq(minter.currentRound(), 11);
         assertEq(minter.currentRewardTokens(), total - treasuryTokens);
         assertEq(minter.currentMintedRewards(), 0);
+        assertEq(minter.treasuryOwed(), treasuryTokens);
+        assertEq(token.balanceOf(treasury), 0, "owed, not yet minted");
+        assertEq(minter.totalMinted(), 0);
+        assertEq(minter.bondingRate(), 1_000_000 ether * uint256(1e9) / (supply + treasuryTokens));
+
+        vm.expectEmit(address(minter));
+        emit IMinter.TreasuryMinted(treasury, treasuryTokens);
+        vm.prank(stranger);
+        assertEq(minter.mintTreasury(), treasuryTokens);
         assertEq(token.balanceOf(treasury), treasuryTokens);
         assertEq(minter.totalMinted(), treasuryTokens);
+        assertEq(minter.treasuryOwed(), 0);
         assertEq(token.totalSupply(), supply + treasuryTokens);
+    }
+
+    function test_startRound_owedTreasuryCountsAsSupply() public {
+        _nextRound();
+        uint256 owed = minter.treasuryOwed();
+        uint256 supply = token.totalSupply() + owed;
+        uint256 inflation = minter.inflation() + config.inflationChange;
+        _nextRound();
+        uint256 total = supply * inflation / 1e9;
+        assertEq(minter.treasuryOwed(), owed + total * config.treasuryRewardCut / 1e9);
+    }
+
+    function test_mintTreasury_nothingOwedMintsNothing() public {
+        assertEq(minter.mintTreasury(), 0);
+        assertEq(minter.totalMinted(), 0);
+    }
+
+    function test_mintTreasury_goesToTheCurrentTreasury() public {
+        _nextRound();
+        minter.setTreasury(stranger);
+        uint256 owed = minter.treasuryOwed();
+        minter.mintTreasury();
+        assertEq(token.balanceOf(stranger), owed);
+        assertEq(token.balanceOf(treasury), 0);
     }
 
     function test_startRound_aboveTargetLowersInflation() public {
@@ -98,7 +132,7 @@ contract MinterTest is ProtocolTest {
         _nextRound();
         assertEq(minter.inflation(), 0);
         assertEq(minter.currentRewardTokens(), 0);
-        assertEq(token.balanceOf(treasury), 0);
+        assertEq(minter.treasuryOwed(), 0);
     }
 
     function test_startRound_revertsForAnyoneButRoundsManager() public {
