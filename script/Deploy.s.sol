@@ -21,5 +21,6 @@ contract Deploy is Script, ProtocolDeployer {
         console.log("LivepeerToken", address(d.token));
         console.log("Minter", address(d.minter));
         console.log("RoundsManager", address(d.rounds));
+        console.log("BondingManager", address(d.bonding));
     }
 }

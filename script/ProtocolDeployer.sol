@@ -7,6 +7,8 @@ import {IMinter} from "../contracts/interfaces/IMinter.sol";
 import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
 import {Minter} from "../contracts/token/Minter.sol";
 import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
+import {BondingManager} from "../contracts/bonding/BondingManager.sol";
+import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
 
 /// @title ProtocolDeployer
 /// @notice The one deployment sequence of the suite, shared by `Deploy.s.sol` and the tests. The
@@ -23,6 +25,9 @@ abstract contract ProtocolDeployer {
         uint256 inflationChange;
         uint256 targetBondingRate;
         uint256 treasuryRewardCut;
+        uint256 unbondingPeriod;
+        uint256 numActiveOrchestrators;
+        uint256 paramsChangeDelay;
     }
 
     struct Deployment {
@@ -30,6 +35,7 @@ abstract contract ProtocolDeployer {
         LivepeerToken token;
         Minter minter;
         RoundsManager rounds;
+        BondingManager bonding;
     }
 
     /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
@@ -43,7 +49,10 @@ abstract contract ProtocolDeployer {
             inflation: 228_000,
             inflationChange: 500,
             targetBondingRate: 500_000_000,
-            treasuryRewardCut: 100_000_000
+            treasuryRewardCut: 100_000_000,
+            unbondingPeriod: 7,
+            numActiveOrchestrators: 100,
+            paramsChangeDelay: 1
         });
     }
 
@@ -61,12 +70,25 @@ abstract contract ProtocolDeployer {
             config.treasuryRewardCut
         );
         d.rounds = new RoundsManager(address(d.manager), IMinter(address(d.minter)), config.roundLength);
+        d.bonding = new BondingManager(
+            address(d.manager),
+            d.token,
+            IMinter(address(d.minter)),
+            IRoundsManager(address(d.rounds)),
+            config.unbondingPeriod,
+            config.numActiveOrchestrators,
+            config.paramsChangeDelay
+        );
 
         _restrict(d.manager, address(d.token), LivepeerToken.mint.selector, Roles.MINTER);
         d.manager.grantRole(Roles.MINTER, address(d.minter), 0);
         _restrict(d.manager, address(d.minter), Minter.startRound.selector, Roles.ROUND_INITIALIZER);
         d.manager.grantRole(Roles.ROUND_INITIALIZER, address(d.rounds), 0);
         _restrict(d.manager, address(d.minter), Minter.mintReward.selector, Roles.REWARDER);
+        d.manager.grantRole(Roles.REWARDER, address(d.bonding), 0);
+        _restrict(d.manager, address(d.bonding), BondingManager.creditFees.selector, Roles.FEE_CREDITOR);
+        _restrict(d.manager, address(d.bonding), BondingManager.slash.selector, Roles.SLASHER);
+        d.minter.setStakeTotals(d.bonding);
     }
 
     function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {

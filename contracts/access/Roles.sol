@@ -12,4 +12,8 @@ library Roles {
     uint64 internal constant ROUND_INITIALIZER = 2;
     /// @notice May mint a round's reward tokens from the Minter. Held by the bonding contract.
     uint64 internal constant REWARDER = 3;
+    /// @notice May credit ticket fees to orchestrators' pools. Held by the ticket broker.
+    uint64 internal constant FEE_CREDITOR = 4;
+    /// @notice May slash an orchestrator's stake. Held by the dispute manager.
+    uint64 internal constant SLASHER = 5;
 }

@@ -26,12 +26,12 @@ interface IERC20Like {
 }
 
 contract MinterTest is ProtocolTest {
-    address internal bonding = makeAddr("bonding");
+    address internal rewarder = makeAddr("rewarder");
     BondedVault internal vault;
 
     function setUp() public override {
         super.setUp();
-        manager.grantRole(Roles.REWARDER, bonding, 0);
+        manager.grantRole(Roles.REWARDER, rewarder, 0);
         vault = new BondedVault(IERC20Like(address(token)));
         minter.setStakeTotals(vault);
     }
@@ -157,7 +157,7 @@ contract MinterTest is ProtocolTest {
 
         vm.expectEmit(address(minter));
         emit IMinter.RewardMinted(11, stranger, rewards / 4);
-        vm.prank(bonding);
+        vm.prank(rewarder);
         uint256 minted = minter.mintReward(stranger, 1, 4);
 
         assertEq(minted, rewards / 4);
@@ -169,7 +169,7 @@ contract MinterTest is ProtocolTest {
     function test_mintReward_wholeRoundThenNothingLeft() public {
         _nextRound();
         uint256 rewards = minter.currentRewardTokens();
-        vm.startPrank(bonding);
+        vm.startPrank(rewarder);
         minter.mintReward(stranger, 3, 4);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -184,17 +184,17 @@ contract MinterTest is ProtocolTest {
 
     function test_mintReward_nextRoundResetsAllowance() public {
         _nextRound();
-        vm.prank(bonding);
+        vm.prank(rewarder);
         minter.mintReward(stranger, 1, 1);
         _nextRound();
         assertEq(minter.currentMintedRewards(), 0);
-        vm.prank(bonding);
+        vm.prank(rewarder);
         assertGt(minter.mintReward(stranger, 1, 1), 0);
     }
 
     function test_mintReward_revertsOnBadFraction() public {
         _nextRound();
-        vm.startPrank(bonding);
+        vm.startPrank(rewarder);
         vm.expectRevert(abi.encodeWithSelector(IMinter.InvalidFraction.selector, 1, 0));
         minter.mintReward(stranger, 1, 0);
         vm.expectRevert(abi.encodeWithSelector(IMinter.InvalidFraction.selector, 3, 2));

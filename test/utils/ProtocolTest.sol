@@ -7,6 +7,7 @@ import {ProtocolDeployer} from "../../script/ProtocolDeployer.sol";
 import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
 import {Minter} from "../../contracts/token/Minter.sol";
 import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
+import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
 
 /// @notice Deploys the suite through the production deployment sequence, this contract as admin.
 abstract contract ProtocolTest is Test, ProtocolDeployer {
@@ -17,6 +18,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
     LivepeerToken internal token;
     Minter internal minter;
     RoundsManager internal rounds;
+    BondingManager internal bonding;
 
     address internal treasury = makeAddr("treasury");
     address internal stranger = makeAddr("stranger");
@@ -27,7 +29,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         config.treasury = treasury;
         config.roundLength = ROUND_LENGTH;
         Deployment memory d = deployProtocol(config);
-        (manager, token, minter, rounds) = (d.manager, d.token, d.minter, d.rounds);
+        (manager, token, minter, rounds, bonding) = (d.manager, d.token, d.minter, d.rounds, d.bonding);
     }
 
     /// @notice Rolls to the first block of the next round and initializes it.

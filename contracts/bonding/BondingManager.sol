@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IBondingManager} from "../interfaces/IBondingManager.sol";
+import {IFeeCreditor} from "../interfaces/IFeeCreditor.sol";
+import {ILivepeerToken} from "../interfaces/ILivepeerToken.sol";
+import {IMinter} from "../interfaces/IMinter.sol";
+import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
+import {EarningsMath} from "../libraries/EarningsMath.sol";
+import {ActiveSet} from "./ActiveSet.sol";
+
+/// @title BondingManager
+/// @notice Delegators bond LPT to orchestrators; orchestrators share inflationary rewards and ETH
+/// fees with them by their reward cut and fee share. Earnings are lazy (see EarningsMath): every
+/// operation is O(1) in the number of delegators and in the rounds since a delegator last acted.
+///
+/// Who earns what in a round: the stake delegated to an orchestrator at the start of the round and
+/// untouched since. Stake bonded (or claimed, which restarts a delegator's position) during a round
+/// starts earning the next round; its share of the round goes to those who stayed. The reward and
+/// fee commissions (the orchestrator's cut) wait in the pool until the orchestrator claims them.
+contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
+    using SafeCast for uint256;
+    using SafeERC20 for IERC20;
+
+    // An orchestrator's cuts, the rounds that matter to it, and its earnings pool.
+    struct Pool {
+        // slot 0
+        uint32 rewardCut;
+        uint32 feeShare;
+        uint32 nextRewardCut;
+        uint32 nextFeeShare;
+        uint32 paramsEffectiveRound;
+        uint32 lastRewardRound;
+        uint32 poolRound; // the round the factors below were last rolled over into
+        bool registered;
+        // slot 1
+        uint128 delegatedStake; // all stake delegated to it, its own and unclaimed commission included
+        uint128 matureStake; // stake earning this round, valued at the round's start
+        // slot 2
+        uint96 rewardFactor;
+        uint96 rewardFactorStart; // at the start of poolRound
+        uint64 slashFactor;
+        // slot 3
+        uint160 feeFactor;
+        uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
+        // slot 4
+        uint128 rewardCommission;
+        uint128 feeCommission;
+    }
+
+    // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
+    struct RoundFactors {
+        uint96 rewardFactor;
+        uint160 feeFactor;
+    }
+
+    struct Delegator {
+        // slot 0
+        uint128 stake; // as of lastClaimRound
+        uint64 slashFactorBase; // the pool's slash factor at the claim
+        uint32 lastClaimRound;
+        uint32 nextLockId;
+        // slot 1
+        address delegate;
+        uint96 fees; // claimed, not yet withdrawn (wei)
+    }
+
+    struct UnbondingLock {
+        uint128 amount;
+        uint32 createdRound;
+        uint32 withdrawRound;
+        uint32 slashCursor; // slashes of `orchestrator` before the lock existed
+        address orchestrator;
+    }
+
+    struct SlashRecord {
+        uint32 offenseRound;
+        uint64 keepFactor; // 1e18-based share that survives
+    }
+
+    uint256 internal constant PPB = 1e9;
+
+    IERC20 public immutable token;
+    IMinter public immutable minter;
+    IRoundsManager public immutable rounds;
+
+    uint32 public unbondingPeriod;
+    uint32 public paramsChangeDelay;
+    uint32 public rewardBountyPpm;
+    uint256 public totalBonded;
+
+    mapping(address orchestrator => Pool) internal _pools;
+    mapping(address orchestrator => mapping(uint256 round => RoundFactors)) internal _roundFactors;
+    mapping(address delegator => Delegator) internal _delegators;
+    mapping(address delegator => mapping(uint256 lockId => UnbondingLock)) internal _locks;
+    mapping(address orchestrator => SlashRecord[]) internal _slashes;
+
+    /// @param authority The protocol's AccessManager.
+    /// @param token_ LPT.
+    /// @param minter_ Mints the rounds' rewards.
+    /// @param rounds_ Protocol time.
+    /// @param unbondingPeriod_ Rounds before unbonded stake can be withdrawn.
+    /// @param numActive Size of the active set.
+    /// @param paramsChangeDelay_ Rounds before an orchestrator's new cuts are in force (at least 1).
+    constructor(
+        address authority,
+        ILivepeerToken token_,
+        IMinter minter_,
+        IRoundsManager rounds_,
+        uint256 unbondingPeriod_,
+        uint256 numActive,
+        uint256 paramsChangeDelay_
+    ) AccessManaged(authority) {
+        token = IERC20(address(token_));
+        minter = minter_;
+        rounds = rounds_;
+        _setUnbondingPeriod(unbondingPeriod_);
+        _setNumActive(numActive);
+        _setParamsChangeDelay(paramsChangeDelay_);
+    }
+
+    // ---------------------------------------------------------------- orchestrators
+
+    /// @inheritdoc IBondingManager
+    function registerOrchestrator(uint256 rewardCut, uint256 feeShare) external {
+        Pool storage pool = _pools[msg.sender];
+        if (pool.registered) revert AlreadyRegistered(msg.sender);
+        _requirePpm(rewardCut);
+        _requirePpm(feeShare);
+        uint32 round = _currentRound().toUint32();
+        pool.registered = true;
+        pool.rewardCut = uint32(rewardCut);
+        pool.feeShare = uint32(feeShare);
+        pool.nextRewardCut = uint32(rewardCut);
+        pool.nextFeeShare = uint32(feeShare);
+        pool.poolRound = round;
+        pool.rewardFactor = uint96(EarningsMath.ONE);
+        pool.rewardFactorStart = uint96(EarningsMath.ONE);
+        pool.slashFactor = uint64(EarningsMath.ONE);
+        emit OrchestratorRegistered(msg.sender, rewardCut, feeShare);
+    }
+
+    /// @inheritdoc IBondingManager
+    function setOrchestratorParams(uint256 rewardCut, uint256 feeShare) external {
+        Pool storage pool = _pools[msg.sender];
+        if (!pool.registered) revert NotAnOrchestrator(msg.sender);
+        _requirePpm(rewardCut);
+        _requirePpm(feeShare);
+        uint256 round = _currentRound();
+        // The values in force now stay in force until the new ones take over.
+        (pool.rewardCut, pool.feeShare) = _paramsInForce(pool, round);
+        uint256 effectiveRound = round + paramsChangeDelay;
+        pool.nextRewardCut = uint32(rewardCut);
+        pool.nextFeeShare = uint32(feeShare);
+        pool.paramsEffectiveRound = effectiveRound.toUint32();
+        emit OrchestratorParamsScheduled(msg.sender, rewardCut, feeShare, effectiveRound);
+    }
+
+    // ---------------------------------------------------------------- delegators
+
+    /// @inheritdoc IBondingManager
+    function bond(uint256 amount, address to, Hints calldata hints) external {
+        uint256 round = _currentRound();
+        _bond(msg.sender, amount, to, hints, round);
+        token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IBondingManager
+    function unbond(uint256 amount, address prevHint, address nextHint) external returns (uint256 lockId) {
+        if (amount == 0) revert ZeroAmount();
+        uint256 round = _currentRound();
+        Delegator storage del = _delegators[msg.sender];
+        address orchestrator = del.delegate;
+        if (orchestrator == address(0)) revert NotBonded(msg.sender);
+        _claim(msg.sender, del, round);
+        uint256 stake = del.stake;
+        if (amount > stake) revert UnbondExceedsStake(amount, stake);
+        del.stake = uint128(stake - amount);
+
+        lockId = del.nextLockId++;
+        uint256 withdrawRound = round + unbondingPeriod;
+        _locks[msg.sender][lockId] = UnbondingLock({
+            amount: uint128(amount),
+            createdRound: uint32(round),
+            withdrawRound: withdrawRound.toUint32(),
+            slashCursor: _slashes[orchestrator].length.toUint32(),
+            orchestrator: orchestrator
+        });
+        _removeStake(orchestrator, amount, round, prevHint, nextHint);
+        totalBonded -= amount;
+        emit Unbond(msg.sender, orchestrator, lockId, amount, withdrawRound);
+    }
+
+    /// @inheritdoc IBondingManager
+    function rebond(uint256 lockId, address to, Hints calldata hints) external {
+        uint256 round = _currentRound();
+        uint256 amount = _consumeLock(msg.sender, lockId);
+        emit Rebond(msg.sender, to, lockId, amount);
+        _bond(msg.sender, amount, to, hints, round);
+    }
+
+    /// @inheritdoc IBondingManager
+    function withdrawStake(uint256 lockId) external {
+        uint256 withdrawRound = _locks[msg.sender][lockId].withdrawRound;
+        if (_currentRound() < withdrawRound) revert LockNotWithdrawable(lockId, withdrawRound);
+        uint256 amount = _consumeLock(msg.sender, lockId);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IBondingManager
+    function withdrawFees(address payable recipient, uint256 amount) external {
+        if (recipient == address(0)) revert ZeroAddress();
+        Delegator storage del = _delegators[msg.sender];
+        if (del.delegate != address(0)) _claim(msg.sender, del, _currentRound());
+        uint256 fees = del.fees;
+        if (amount > fees) revert InsufficientFees(amount, fees);
+        del.fees = uint96(fees - amount);
+        emit FeesWithdrawn(msg.sender, recipient, amount);
+        (bool ok,) = recipient.call{value: amount}("");
+        if (!ok) revert FeeTransferFailed(recipient, amount);
+    }
+
+    /// @inheritdoc IBondingManager
+    function transferBond(address receiver, uint256 amount, address to, Hints calldata hints) external {
+        if (amount == 0) revert ZeroAmount();
+        if (receiver == address(0)) revert ZeroAddress();
+        if (!_pools[to].registered) revert NotAnOrchestrator(to);
+        uint256 round = _currentRound();
+
+        Delegator storage del = _delegators[msg.sender];
+        address from = del.delegate;
+        if (from == address(0)) revert NotBonded(msg.sender);
+        _claim(msg.sender, del, round);
+        uint256 stake = del.stake;
+        if (amount > stake) revert UnbondExceedsStake(amount, stake);
+
+        Delegator storage rec = _delegators[receiver];
+        // Only into an empty position: adding to a live one would restart its earnings for the round.
+        if (receiver == msg.sender || rec.stake != 0) revert ReceiverHasStake(receiver);
+        del.stake = uint128(stake - amount);
+        if (rec.delegate != address(0)) _claim(receiver, rec, round); // keeps its fees
+        _removeStake(from, amount, round, hints.oldPrev, hints.oldNext);
+        _touch(to, round);
+        _openPosition(rec, to, amount, round);
+        _addStake(to, amount, round, hints.newPrev, hints.newNext);
+        emit BondTransferred(msg.sender, receiver, from, to, amount);
+    }
+
+    /// @inheritdoc IBondingManager
+    function claimEarnings(uint256 endRound) external {
+        uint256 round = _currentRound();
+        if (endRound != round) revert InvalidEndRound(endRound, round);
+        Delegator storage del = _delegators[msg.sender];
+        if (del.delegate == address(0)) revert NotBonded(msg.sender);
+        _claim(msg.sender, del, round);
+    }
+
+    // ---------------------------------------------------------------- rewards and fees
+
+    /// @inheritdoc IBondingManager
+    function reward(address orchestrator, address prevHint, address nextHint) external {
+        uint256 round = _currentRound();
+        if (minter.currentRound() != round) revert RoundNotInitialized(round);
+        if (!_isActive(orchestrator, round)) revert NotActive(orchestrator, round);
+        Pool storage pool = _pools[orchestrator];
+        if (pool.lastRewardRound >= round) revert AlreadyRewarded(orchestrator, round);
+        _touch(orchestrator, round);
+
+        uint256 minted = minter.mintReward(address(this), pool.stakeStart, _totalActiveStake(round));
+        uint256 bounty = msg.sender == orchestrator ? 0 : EarningsMath.ppmOf(minted, rewardBountyPpm);
+        uint256 amount = minted - bounty;
+        (uint256 rewardCut,) = _paramsInForce(pool, round);
+        uint256 commission = EarningsMath.ppmOf(amount, rewardCut);
+        uint256 mature = pool.matureStake;
+        if (mature == 0) {
+            commission = amount; // nobody to share with this round
+        } else {
+            pool.rewardFactor =
+                EarningsMath.rewardFactorAfter(pool.rewardFactor, amount - commission, mature).toUint96();
+        }
+        pool.rewardCommission += uint128(commission);
+        pool.lastRewardRound = uint32(round);
+        _addStake(orchestrator, amount, round, prevHint, nextHint);
+        totalBonded += amount;
+        emit Reward(orchestrator, round, amount, commission, msg.sender, bounty);
+        if (bounty != 0) token.safeTransfer(msg.sender, bounty);
+    }
+
+    /// @inheritdoc IFeeCreditor
+    /// @dev Restricted to FEE_CREDITOR (the ticket broker).
+    function creditFees(address orchestrator) external payable restricted {
+        uint256 round = _currentRound();
+        Pool storage pool = _pools[orchestrator];
+        if (!pool.registered) revert NotAnOrchestrator(orchestrator);
+        _touch(orchestrator, round);
+        (, uint256 feeShare) = _paramsInForce(pool, round);
+        uint256 delegatorsFees = EarningsMath.ppmOf(msg.value, feeShare);
+        uint256 mature = pool.matureStake;
+        if (mature == 0) delegatorsFees = 0;
+        uint256 commission = msg.value - delegatorsFees;
+        if (delegatorsFees != 0) {
+            pool.feeFactor += EarningsMath.feeFactorIncrement(
+                    delegatorsFees, pool.rewardFactorStart, pool.slashFactor, mature
+                ).toUint160();
+        }
+        pool.feeCommission += uint128(commission);
+        emit FeesCredited(orchestrator, round, msg.value, commission);
+    }
+
+    // ---------------------------------------------------------------- slashing
+
+    /// @inheritdoc IBondingManager
+    /// @dev Restricted to SLASHER (the dispute manager). Bonded stake is cut at once through the
+    /// pool's slash factor; unbonding locks are cut when they are withdrawn or rebonded.
+    function slash(
+        address orchestrator,
+        uint256 fractionPpb,
+        uint256 offenseRound,
+        address prevHint,
+        address nextHint
+    ) external restricted returns (uint256 amount) {
+        if (fractionPpb == 0 || fractionPpb >= PPB) {
+            revert InvalidSlashFraction(fractionPpb);
+        }
+        Pool storage pool = _pools[orchestrator];
+        if (!pool.registered) revert NotAnOrchestrator(orchestrator);
+        uint256 round = _currentRound();
+        _touch(orchestrator, round);
+
+        uint256 keep = PPB - fractionPpb;
+        uint256 delegated = pool.delegatedStake;
+        amount = Math.mulDiv(delegated, fractionPpb, PPB);
+        // Everything a delegator can claim scales by `keep` and rounds down; the pool's totals round
+        // toward keeping more, so they always cover the claims.
+        pool.slashFactor = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
+        pool.matureStake = uint128(Math.mulDiv(pool.matureStake, keep, PPB));
+        pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
+        _slashes[orchestrator].push(
+            SlashRecord({
+                offenseRound: offenseRound.toUint32(), keepFactor: uint64(keep * (EarningsMath.ONE / PPB))
+            })
+        );
+        _removeStake(orchestrator, amount, round, prevHint, nextHint);
+        totalBonded -= amount;
+        emit Slashed(orchestrator, fractionPpb, offenseRound, amount);
+        token.safeTransfer(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Sets the rounds unbonded stake waits before withdrawal. Governance only.
+    function setUnbondingPeriod(uint256 rounds_) external restricted {
+        _setUnbondingPeriod(rounds_);
+    }
+
+    /// @notice Sets the rounds before an orchestrator's new cuts are in force. Governance only.
+    function setParamsChangeDelay(uint256 rounds_) external restricted {
+        _setParamsChangeDelay(rounds_);
+    }
+
+    /// @notice Sets the share of a reward paid to a caller other than the orchestrator (ppm).
+    /// Governance only.
+    function setRewardBounty(uint256 ppm) external restricted {
+        _requirePpm(ppm);
+        rewardBountyPpm = uint32(ppm);
+        emit RewardBountySet(ppm);
+    }
+
+    /// @notice Sets the size of the active set; it cannot shrink below the current membership.
+    /// Governance only.
+    function setNumActiveOrchestrators(uint256 numActive) external restricted {
+        _setNumActive(numActive);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IFeeCreditor
+    function isActiveOrchestrator(address orchestrator) external view returns (bool) {
+        return _isActive(orchestrator, _currentRound());
+    }
+
+    /// @inheritdoc IBondingManager
+    function totalActiveStake() external view returns (uint256) {
+        return _totalActiveStake(_currentRound());
+    }
+
+    /// @inheritdoc IBondingManager
+    function delegatedStake(address orchestrator) external view returns (uint256) {
+        return _pools[orchestrator].delegatedStake;
+    }
+
+    /// @inheritdoc IBondingManager
+    function pendingStake(address delegator) external view returns (uint256 stake) {
+        (stake,) = _pending(delegator);
+    }
+
+    /// @inheritdoc IBondingManager
+    function pendingFees(address delegator) external view returns (uint256 fees) {
+        (, fees) = _pending(delegator);
+    }
+
+    /// @notice A delegator's stored position (as of its last claim).
+    function getDelegator(address delegator) external view returns (Delegator memory) {
+        return _delegators[delegator];
+    }
+
+    /// @notice An orchestrator's cuts, rounds and pool.
+    function getPool(address orchestrator) external view returns (Pool memory) {
+        return _pools[orchestrator];
+    }
+
+    /// @notice An unbonding lock (zero amount: none).
+    function getUnbondingLock(address delegator, uint256 lockId)
+        external
+        view
+        returns (UnbondingLock memory)
+    {
+        return _locks[delegator][lockId];
+    }
+
+    /// @notice The reward cut and fee share in force for `orchestrator` in the current round.
+    function paramsInForce(address orchestrator) external view returns (uint256 rewardCut, uint256 feeShare) {
+        return _paramsInForce(_pools[orchestrator], _currentRound());
+    }
+
+    /// @notice Whether `orchestrator` is active in the current round.
+    function isActive(address orchestrator) external view returns (bool) {
+        return _isActive(orchestrator, _currentRound());
+    }
+
+    /// @notice The active set in order, largest stake first (for keepers computing hints).
+    function activeSet() external view returns (address[] memory members) {
+        members = new address[](_listSize);
+        address cursor = _head;
+        for (uint256 i; cursor != address(0); ++i) {
+            members[i] = cursor;
+            cursor = _nextInList[cursor];
+        }
+    }
+
+    /// @notice The size limit of the active set.
+    function numActiveOrchestrators() external view returns (uint256) {
+        return _maxActive;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _bond(address delegator, uint256 amount, address to, Hints calldata hints, uint256 round)
+        internal
+    {
+        if (!_pools[to].registered) revert NotAnOrchestrator(to);
+        Delegator storage del = _delegators[delegator];
+        address from = del.delegate;
+        if (from != address(0)) _claim(delegator, del, round);
+        uint256 stake = del.stake;
+        // Zero is fine only for moving existing stake to another orchestrator.
+        if (amount == 0 && (from == to || stake == 0)) revert ZeroAmount();
+
+        if (from != to) {
+            if (from != address(0) && stake != 0) {
+                _removeStake(from, stake, round, hints.oldPrev, hints.oldNext);
+            }
+            _touch(to, round);
+        }
+        _openPosition(del, to, stake + amount, round);
+        _addStake(to, from == to ? amount : stake + amount, round, hints.newPrev, hints.newNext);
+        totalBonded += amount;
+        emit Bond(delegator, to, from, amount, stake + amount);
+    }
+
+    /// @dev Starts a position in `orchestrator`'s pool (already rolled into `round`): new stake earns
+    /// from the next round.
+    function _openPosition(Delegator storage del, address orchestrator, uint256 stake, uint256 round)
+        internal
+    {
+        del.delegate = orchestrator;
+        del.stake = stake.toUint128();
+        del.lastClaimRound = uint32(round);
+        del.slashFactorBase = _pools[orchestrator].slashFactor;
+    }
+
+    /// @dev Brings a delegator's stake and fees up to now and restarts its position this round.
+    function _claim(address delegator, Delegator storage del, uint256 round) internal {
+        address orchestrator = del.delegate;
+        _touch(orchestrator, round);
+        Pool storage pool = _pools[orchestrator];
+        Delegator memory d = del;
+        (uint256 stake, uint256 fees, uint256 startValue) = _earnings(pool, orchestrator, d);
+        if (d.lastClaimRound < round) {
+            // It was earning this round; from now on it is not (its stake restarts below).
+            uint256 mature = pool.matureStake;
+            pool.matureStake = uint128(mature > startValue ? mature - startValue : 0);
+        }
+        if (delegator == orchestrator) {
+            stake += pool.rewardCommission;
+            fees += pool.feeCommission;
+            pool.rewardCommission = 0;
+            pool.feeCommission = 0;
+        }
+        del.stake = stake.toUint128();
+        del.fees = fees.toUint96();
+        del.lastClaimRound = uint32(round);
+        del.slashFactorBase = pool.slashFactor;
+        emit EarningsClaimed(delegator, orchestrator, round, stake, fees);
+    }
+
+    /// @dev A position's stake and fees now, and its stake valued at the start of the pool's round.
+    /// The pool must already be rolled into the current round.
+    function _earnings(Pool storage pool, address orchestrator, Delegator memory d)
+        internal
+        view
+        returns (uint256 stake, uint256 fees, uint256 startValue)
+    {
+        uint256 rf = pool.rewardFactor;
+        uint256 sf = pool.slashFactor;
+        if (d.lastClaimRound == pool.poolRound) {
+            // Claimed this round: only a slash since then can have changed it.
+            stake = EarningsMath.stakeNow(d.stake, rf, d.slashFactorBase, rf, sf);
+            return (stake, d.fees, 0);
+        }
+        RoundFactors memory base = _roundFactors[orchestrator][d.lastClaimRound];
+        stake = EarningsMath.stakeNow(d.stake, base.rewardFactor, d.slashFactorBase, rf, sf);
+        fees = d.fees
+            + EarningsMath.feesSince(
+                d.stake, base.rewardFactor, d.slashFactorBase, base.feeFactor, pool.feeFactor
+            );
+        startValue =
+            EarningsMath.stakeNow(d.stake, base.rewardFactor, d.slashFactorBase, pool.rewardFactorStart, sf);
+    }
+
+    /// @dev Rolls a pool into `round` on its first use in that round: records the factors the last
+    /// round ended with and fixes this round's starting stake, all of it earning.
+    function _touch(address orchestrator, uint256 round) internal {
+        Pool storage pool = _pools[orchestrator];
+        uint256 poolRound = pool.poolRound;
+        if (poolRound >= round) return;
+        uint96 rf = pool.rewardFactor;
+        _roundFactors[orchestrator][poolRound] = RoundFactors({rewardFactor: rf, feeFactor: pool.feeFactor});
+        uint128 delegated = pool.delegatedStake;
+        pool.poolRound = uint32(round);
+        pool.rewardFactorStart = rf;
+        pool.stakeStart = uint96(delegated);
+        pool.matureStake = delegated - pool.rewardCommission;
+    }
+
+    function _addStake(
+        address orchestrator,
+        uint256 amount,
+        uint256 round,
+        address prevHint,
+        address nextHint
+    ) internal {
+        Pool storage pool = _pools[orchestrator];
+        uint256 oldStake = pool.delegatedStake;
+        uint256 newStake = oldStake + amount;
+        pool.delegatedStake = newStake.toUint128();
+        _onStakeChange(orchestrator, oldStake, newStake, newStake != 0, round, prevHint, nextHint);
+    }
+
+    function _removeStake(
+        address orchestrator,
+        uint256 amount,
+        uint256 round,
+        address prevHint,
+        address nextHint
+    ) internal {
+        Pool storage pool = _pools[orchestrator];
+        uint256 oldStake = pool.delegatedStake;
+        uint256 newStake = oldStake - amount;
+        pool.delegatedStake = uint128(newStake);
+        _onStakeChange(orchestrator, oldStake, newStake, newStake != 0, round, prevHint, nextHint);
+    }
+
+    /// @dev Deletes a lock and returns its LPT after the slashes it is subject to (burning the cut):
+    /// those executed after it was created, for offenses before it was created.
+    function _consumeLock(address delegator, uint256 lockId) internal returns (uint256 amount) {
+        UnbondingLock memory lock = _locks[delegator][lockId];
+        if (lock.amount == 0) revert UnknownLock(delegator, lockId);
+        delete _locks[delegator][lockId];
+        amount = lock.amount;
+        SlashRecord[] storage slashes = _slashes[lock.orchestrator];
+        for (uint256 i = lock.slashCursor; i < slashes.length; ++i) {
+            SlashRecord memory s = slashes[i];
+            if (s.offenseRound < lock.createdRound) {
+                amount = Math.mulDiv(amount, s.keepFactor, EarningsMath.ONE);
+            }
+        }
+        uint256 cut = lock.amount - amount;
+        emit StakeWithdrawn(delegator, lockId, amount, cut);
+        if (cut != 0) ILivepeerToken(address(token)).burn(cut);
+    }
+
+    /// @dev What `_claim` would give, without rolling the pool: a pool not yet used this round ended
+    /// its last round with the factors it has now.
+    function _pending(address delegator) internal view returns (uint256 stake, uint256 fees) {
+        Delegator memory d = _delegators[delegator];
+        if (d.delegate == address(0)) return (d.stake, d.fees);
+        Pool memory pool = _pools[d.delegate];
+        uint256 rf0;
+        uint256 ff0;
+        if (d.lastClaimRound == pool.poolRound) {
+            (rf0, ff0) = (pool.rewardFactor, pool.feeFactor);
+        } else {
+            RoundFactors memory base = _roundFactors[d.delegate][d.lastClaimRound];
+            (rf0, ff0) = (base.rewardFactor, base.feeFactor);
+        }
+        stake = EarningsMath.stakeNow(d.stake, rf0, d.slashFactorBase, pool.rewardFactor, pool.slashFactor);
+        fees = d.fees + EarningsMath.feesSince(d.stake, rf0, d.slashFactorBase, ff0, pool.feeFactor);
+        if (delegator == d.delegate) {
+            stake += pool.rewardCommission;
+            fees += pool.feeCommission;
+        }
+    }
+
+    function _paramsInForce(Pool storage pool, uint256 round) internal view returns (uint32, uint32) {
+        if (round >= pool.paramsEffectiveRound) return (pool.nextRewardCut, pool.nextFeeShare);
+        return (pool.rewardCut, pool.feeShare);
+    }
+
+    function _currentRound() internal view returns (uint256) {
+        return rounds.currentRound();
+    }
+
+    function _stakeOf(address orchestrator) internal view override returns (uint256) {
+        return _pools[orchestrator].delegatedStake;
+    }
+
+    function _requirePpm(uint256 value) internal pure {
+        if (value > EarningsMath.PPM) revert InvalidPpm(value);
+    }
+
+    function _setUnbondingPeriod(uint256 value) internal {
+        if (value == 0) revert InvalidRounds(value);
+        unbondingPeriod = value.toUint32();
+        emit UnbondingPeriodSet(value);
+    }
+
+    function _setParamsChangeDelay(uint256 value) internal {
+        // At least one round: a change must never hit the round in which it is made.
+        if (value == 0) revert InvalidRounds(value);
+        paramsChangeDelay = value.toUint32();
+        emit ParamsChangeDelaySet(value);
+    }
+
+    function _setNumActive(uint256 value) internal {
+        if (value == 0 || value < _listSize) revert ActiveSetTooSmall(value, _listSize);
+        _maxActive = value.toUint32();
+        emit NumActiveOrchestratorsSet(value);
+    }
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IFeeCreditor} from "./IFeeCreditor.sol";
+import {IStakeTotals} from "./IStakeTotals.sol";
+
+/// @title IBondingManager
+/// @notice Staking and delegation: orchestrators, delegators, the active set, reward rounds, lazy
+/// earnings, fees, unbonding locks, and the slashing hook.
+interface IBondingManager is IStakeTotals, IFeeCreditor {
+    /// @notice Neighbours expected around an orchestrator's new position in the active set: for the
+    /// orchestrator a delegator leaves (`old*`) and the one it joins or adds to (`new*`).
+    struct Hints {
+        address oldPrev;
+        address oldNext;
+        address newPrev;
+        address newNext;
+    }
+
+    event OrchestratorRegistered(address indexed orchestrator, uint256 rewardCut, uint256 feeShare);
+    event OrchestratorParamsScheduled(
+        address indexed orchestrator, uint256 rewardCut, uint256 feeShare, uint256 effectiveRound
+    );
+    event Bond(
+        address indexed delegator,
+        address indexed orchestrator,
+        address indexed previousOrchestrator,
+        uint256 amount,
+        uint256 stake
+    );
+    event Unbond(
+        address indexed delegator,
+        address indexed orchestrator,
+        uint256 indexed lockId,
+        uint256 amount,
+        uint256 withdrawRound
+    );
+    event Rebond(
+        address indexed delegator, address indexed orchestrator, uint256 indexed lockId, uint256 amount
+    );
+    event StakeWithdrawn(address indexed delegator, uint256 indexed lockId, uint256 amount, uint256 slashed);
+    event FeesWithdrawn(address indexed delegator, address indexed recipient, uint256 amount);
+    event EarningsClaimed(
+        address indexed delegator,
+        address indexed orchestrator,
+        uint256 indexed round,
+        uint256 stake,
+        uint256 fees
+    );
+    event Reward(
+        address indexed orchestrator,
+        uint256 indexed round,
+        uint256 amount,
+        uint256 commission,
+        address caller,
+        uint256 bounty
+    );
+    event FeesCredited(
+        address indexed orchestrator, uint256 indexed round, uint256 amount, uint256 commission
+    );
+    event BondTransferred(
+        address indexed from,
+        address indexed receiver,
+        address fromOrchestrator,
+        address indexed toOrchestrator,
+        uint256 amount
+    );
+    event Slashed(address indexed orchestrator, uint256 fractionPpb, uint256 offenseRound, uint256 amount);
+    event UnbondingPeriodSet(uint256 rounds);
+    event ParamsChangeDelaySet(uint256 rounds);
+    event RewardBountySet(uint256 ppm);
+    event NumActiveOrchestratorsSet(uint256 numActive);
+
+    error ZeroAmount();
+    error ZeroAddress();
+    error NotAnOrchestrator(address account);
+    error AlreadyRegistered(address orchestrator);
+    error InvalidPpm(uint256 value);
+    error NotBonded(address delegator);
+    error UnbondExceedsStake(uint256 amount, uint256 stake);
+    error UnknownLock(address delegator, uint256 lockId);
+    error LockNotWithdrawable(uint256 lockId, uint256 withdrawRound);
+    error InsufficientFees(uint256 amount, uint256 fees);
+    error FeeTransferFailed(address recipient, uint256 amount);
+    error RoundNotInitialized(uint256 round);
+    error NotActive(address orchestrator, uint256 round);
+    error AlreadyRewarded(address orchestrator, uint256 round);
+    error InvalidEndRound(uint256 endRound, uint256 currentRound);
+    error ReceiverHasStake(address receiver);
+    error InvalidSlashFraction(uint256 fractionPpb);
+    error InvalidRounds(uint256 rounds);
+    error ActiveSetTooSmall(uint256 numActive, uint256 size);
+
+    /// @notice Registers the caller as an orchestrator, with cuts in force at once (nobody delegates
+    /// to it yet). `rewardCut`: share of rewards it keeps; `feeShare`: share of fees its delegators
+    /// get; both parts per million.
+    function registerOrchestrator(uint256 rewardCut, uint256 feeShare) external;
+
+    /// @notice Schedules new cuts for the caller's pool, in force `paramsChangeDelay` rounds later.
+    function setOrchestratorParams(uint256 rewardCut, uint256 feeShare) external;
+
+    /// @notice Bonds `amount` more LPT to `to`; a delegator bonded elsewhere moves its whole stake to
+    /// `to`. `amount` may be zero for a pure move. New stake earns from the next round.
+    function bond(uint256 amount, address to, Hints calldata hints) external;
+
+    /// @notice Unbonds `amount` of the caller's stake into a lock withdrawable after the unbonding
+    /// period. Returns the lock id.
+    function unbond(uint256 amount, address prevHint, address nextHint) external returns (uint256 lockId);
+
+    /// @notice Bonds an unbonding lock's LPT (less any slash) again, to `to` (moving the caller's
+    /// whole stake there if it is bonded elsewhere).
+    function rebond(uint256 lockId, address to, Hints calldata hints) external;
+
+    /// @notice Withdraws a matured unbonding lock's LPT (less any slash) to the caller.
+    function withdrawStake(uint256 lockId) external;
+
+    /// @notice Sends `amount` wei of the caller's fees to `recipient`.
+    function withdrawFees(address payable recipient, uint256 amount) external;
+
+    /// @notice Moves `amount` of the caller's stake, without unbonding, to `receiver` (an account with
+    /// no stake, such as a second account of the caller) delegated to orchestrator `to`.
+    function transferBond(address receiver, uint256 amount, address to, Hints calldata hints) external;
+
+    /// @notice Brings the caller's stake and fees up to `endRound`, which must be the current round
+    /// (earnings are O(1) to claim, so there is no partial claim; a transaction that lands a round
+    /// later than its sender expected reverts instead).
+    function claimEarnings(uint256 endRound) external;
+
+    /// @notice Mints `orchestrator`'s reward for the current round into its pool. Anyone may call it,
+    /// once per round per active orchestrator; a caller other than the orchestrator gets the bounty.
+    function reward(address orchestrator, address prevHint, address nextHint) external;
+
+    /// @notice Cuts `fractionPpb` (parts per billion, below one whole) of `orchestrator`'s delegated
+    /// stake, its delegators' included, and of its unbonding locks created after `offenseRound`;
+    /// sends the bonded part cut to the caller. Restricted to the slasher.
+    function slash(
+        address orchestrator,
+        uint256 fractionPpb,
+        uint256 offenseRound,
+        address prevHint,
+        address nextHint
+    ) external returns (uint256 amount);
+
+    function pendingStake(address delegator) external view returns (uint256);
+    function pendingFees(address delegator) external view returns (uint256);
+    function delegatedStake(address orchestrator) external view returns (uint256);
+    function totalActiveStake() external view returns (uint256);
+}
