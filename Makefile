@@ -50,7 +50,7 @@ rust-test: deps
 
 ## bindings: regenerate bindings/artifacts and bindings/src/generated.rs after changing contracts/.
 bindings: npm-deps
-	BINDINGS_UPDATE=1 cargo test -p bindings --test fresh
+	BINDINGS_UPDATE=1 cargo test -p bindings-gen --test fresh
 
 ## snapshot: rewrite .gas-snapshot and snapshots/ after a reviewed gas change.
 snapshot: npm-deps

@@ -9,7 +9,7 @@ use alloy::{
     sol_types::SolCall,
 };
 
-use crate::{AccessManager, LivepeerToken, Minter, RoundsManager};
+use crate::{AccessManager, BondingManager, LivepeerToken, Minter, RoundsManager};
 
 /// AccessManager role ids, as in `contracts/access/Roles.sol`.
 pub mod roles {
@@ -19,6 +19,10 @@ pub mod roles {
     pub const ROUND_INITIALIZER: u64 = 2;
     /// May mint round rewards: the bonding contract.
     pub const REWARDER: u64 = 3;
+    /// May credit ticket fees to orchestrators' pools: the ticket broker.
+    pub const FEE_CREDITOR: u64 = 4;
+    /// May slash orchestrators: the dispute manager.
+    pub const SLASHER: u64 = 5;
 }
 
 /// One LPT in wei.
@@ -43,6 +47,12 @@ pub struct DeployConfig {
     pub target_bonding_rate: u64,
     /// Treasury's share of each round's mint.
     pub treasury_reward_cut: u64,
+    /// Rounds before unbonded stake can be withdrawn.
+    pub unbonding_period: u64,
+    /// Size of the active orchestrator set.
+    pub num_active_orchestrators: u64,
+    /// Rounds before an orchestrator's new reward cut and fee share are in force.
+    pub params_change_delay: u64,
 }
 
 impl DeployConfig {
@@ -58,6 +68,9 @@ impl DeployConfig {
             inflation_change: 500,
             target_bonding_rate: 500_000_000,
             treasury_reward_cut: 100_000_000,
+            unbonding_period: 7,
+            num_active_orchestrators: 100,
+            params_change_delay: 1,
         }
     }
 }
@@ -69,6 +82,7 @@ pub struct Deployment {
     pub token: Address,
     pub minter: Address,
     pub rounds: Address,
+    pub bonding: Address,
 }
 
 /// Why a deployment failed.
@@ -139,6 +153,18 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
     )
     .await
     .map_err(create("RoundsManager"))?;
+    let bonding = BondingManager::deploy(
+        provider.clone(),
+        *manager.address(),
+        *token.address(),
+        *minter.address(),
+        *rounds.address(),
+        U256::from(config.unbonding_period),
+        U256::from(config.num_active_orchestrators),
+        U256::from(config.params_change_delay),
+    )
+    .await
+    .map_err(create("BondingManager"))?;
 
     let restrict = |target: Address, selector: [u8; 4], role: u64| {
         manager.setTargetFunctionRole(target, vec![selector.into()], role)
@@ -192,12 +218,48 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
         .await,
     )
     .await?;
+    confirm(
+        "grant REWARDER to the BondingManager",
+        manager
+            .grantRole(roles::REWARDER, *bonding.address(), 0)
+            .send()
+            .await,
+    )
+    .await?;
+    confirm(
+        "restrict BondingManager.creditFees to FEE_CREDITOR",
+        restrict(
+            *bonding.address(),
+            BondingManager::creditFeesCall::SELECTOR,
+            roles::FEE_CREDITOR,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
+        "restrict BondingManager.slash to SLASHER",
+        restrict(
+            *bonding.address(),
+            BondingManager::slashCall::SELECTOR,
+            roles::SLASHER,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
+        "set the Minter's stake totals to the BondingManager",
+        minter.setStakeTotals(*bonding.address()).send().await,
+    )
+    .await?;
 
     Ok(Deployment {
         manager: *manager.address(),
         token: *token.address(),
         minter: *minter.address(),
         rounds: *rounds.address(),
+        bonding: *bonding.address(),
     })
 }
 

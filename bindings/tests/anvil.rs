@@ -12,7 +12,7 @@ use bindings::{
     AccessManager, DeployConfig, LPT, LivepeerToken, Minter, RoundsManager, deploy, toolchain,
 };
 
-const ROUND_LENGTH: u64 = 10;
+const ROUND_LENGTH: u64 = 50;
 const PPB: u64 = 1_000_000_000;
 
 fn spawn_anvil() -> AnvilInstance {
@@ -77,7 +77,7 @@ async fn rounds_and_minter_on_anvil() {
     );
     assert!(rounds.currentRoundInitialized().call().await.unwrap());
 
-    // Nothing is bonded yet (no bonding contract), so inflation rises one step every round.
+    // Nothing is bonded yet, so inflation rises one step every round.
     let mut expected_inflation = config.inflation;
     let mut treasury_total = U256::ZERO;
     for _ in 0..3 {

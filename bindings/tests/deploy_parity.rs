@@ -11,7 +11,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use bindings::{
-    AccessManager, DeployConfig, Deployment, LivepeerToken, Minter, deploy, roles, toolchain,
+    AccessManager, BondingManager, DeployConfig, Deployment, LivepeerToken, Minter, deploy, roles,
+    toolchain,
 };
 
 /// Runs the forge script against `rpc_url` and reads the addresses it prints.
@@ -45,13 +46,14 @@ fn forge_deploy(rpc_url: &str, key_hex: &str) -> Deployment {
         token: address_of("LivepeerToken"),
         minter: address_of("Minter"),
         rounds: address_of("RoundsManager"),
+        bonding: address_of("BondingManager"),
     }
 }
 
 /// Everything that tells two deployments apart: runtime code and the authority's wiring.
 async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
     let mut out = Vec::new();
-    for address in [d.manager, d.token, d.minter, d.rounds] {
+    for address in [d.manager, d.token, d.minter, d.rounds, d.bonding] {
         let code: Bytes = provider.get_code_at(address).await.unwrap();
         assert!(!code.is_empty(), "no code at {address}");
         out.push(format!("{address}: {code}"));
@@ -62,6 +64,9 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         (d.minter, Minter::startRoundCall::SELECTOR),
         (d.minter, Minter::mintRewardCall::SELECTOR),
         (d.minter, Minter::setTreasuryCall::SELECTOR),
+        (d.bonding, BondingManager::creditFeesCall::SELECTOR),
+        (d.bonding, BondingManager::slashCall::SELECTOR),
+        (d.bonding, BondingManager::setUnbondingPeriodCall::SELECTOR),
     ];
     for (target, selector) in restricted {
         let role = manager
@@ -71,8 +76,14 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
             .unwrap();
         out.push(format!("role of {target}.{selector:?}: {role}"));
     }
-    for role in [roles::MINTER, roles::ROUND_INITIALIZER, roles::REWARDER] {
-        for account in [d.manager, d.token, d.minter, d.rounds] {
+    for role in [
+        roles::MINTER,
+        roles::ROUND_INITIALIZER,
+        roles::REWARDER,
+        roles::FEE_CREDITOR,
+        roles::SLASHER,
+    ] {
+        for account in [d.manager, d.token, d.minter, d.rounds, d.bonding] {
             let member = manager
                 .hasRole(role, account)
                 .call()
@@ -82,6 +93,11 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
             out.push(format!("role {role} held by {account}: {member}"));
         }
     }
+    let minter = Minter::new(d.minter, provider);
+    out.push(format!(
+        "stake totals: {}",
+        minter.stakeTotals().call().await.unwrap()
+    ));
     out
 }
 
@@ -111,9 +127,19 @@ async fn forge_script_and_rust_deploy_match() {
 
     assert_eq!(forge_deployment, rust_deployment, "same addresses");
     let forge_provider = ProviderBuilder::new().connect_http(forge_chain.endpoint_url());
-    assert_eq!(
-        fingerprint(&forge_provider, &forge_deployment).await,
-        fingerprint(&rust_provider, &rust_deployment).await,
-        "same code and wiring"
+    let forge_print = fingerprint(&forge_provider, &forge_deployment).await;
+    let rust_print = fingerprint(&rust_provider, &rust_deployment).await;
+    let short = |s: &String| s.chars().take(120).collect::<String>();
+    let differences: Vec<String> = forge_print
+        .iter()
+        .zip(&rust_print)
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("forge: {}\n rust: {}", short(a), short(b)))
+        .collect();
+    assert_eq!(forge_print.len(), rust_print.len());
+    assert!(
+        differences.is_empty(),
+        "code or wiring differs:\n{}",
+        differences.join("\n")
     );
 }

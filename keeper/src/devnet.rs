@@ -57,6 +57,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     println!("  LivepeerToken  {}", d.token);
     println!("  Minter         {}", d.minter);
     println!("  RoundsManager  {}", d.rounds);
+    println!("  BondingManager {}", d.bonding);
 
     let rounds = RoundsManager::new(d.rounds, &provider);
     let minter = Minter::new(d.minter, &provider);
