@@ -237,6 +237,20 @@ contract BondingEarningsFuzzTest is BondingFixture {
         assertEq(bonding.pendingFees(orch), before + 1 ether, "the whole fee is commission");
     }
 
+    /// The same overflow with a real owner and no dust: the orchestrator claims before its reward,
+    /// leaving a 1-wei delegator as the only mature stake. By the stated rule that delegator gets the
+    /// delegators' whole share of the round; `rewardFactor * D / 1` does not fit a uint96, so the
+    /// reward reverts and the round's reward is lost to the pool. Run with RUN_KNOWN_BUGS=true.
+    function testKnownBug_rewardRevertsWhenMatureStakeIsTiny() public {
+        vm.skip(!vm.envOr("RUN_KNOWN_BUGS", false));
+        _registerOrchestrator(orch, 100_000, 500_000, 1_000 ether);
+        _bond(makeAddr("tiny"), 1, orch);
+        _nextRound();
+        _claim(orch);
+        _reward(orch); // reverts: SafeCastOverflowedUintDowncast(96, ...)
+        assertGt(bonding.pendingStake(makeAddr("tiny")), 1, "the stayer got the delegators' share");
+    }
+
     /// A pool whose delegated stake exceeds the sum of its positions by a few wei of rounding dust.
     function _setUpDustyPool() internal {
         _registerOrchestrator(orch, 100_000, 500_000, 333 ether + 1);
