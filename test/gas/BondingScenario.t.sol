@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {console} from "forge-std/console.sol";
+import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
+import {BondingFixture} from "../utils/BondingFixture.sol";
+
+/// Livepeer's reference gas measurements, redone here in the same situation: a pool of 100 active
+/// orchestrators with distinct stakes. Each number is the gas of one transaction (the suite isolates
+/// top-level calls, so it includes the 21k base), written to `snapshots/BondingScenario.json` and
+/// printed next to Livepeer's. Assertions check only that each operation did what it should; the
+/// target (at most half of Livepeer) is reported, not asserted.
+contract BondingScenarioGasTest is BondingFixture {
+    uint256 internal constant POOL = 100;
+    uint256 internal constant SPACING = 1_000 ether;
+
+    address[] internal orchs; // by initial rank: orchs[0] largest
+    string[] internal rowNames;
+    uint256[] internal rowLivepeer;
+    uint256[] internal rowOurs;
+
+    address internal low = makeAddr("lowDelegator"); // with an orchestrator low in the pool
+    address internal claimer1 = makeAddr("claimer1"); // claims after one round
+    address internal claimer50 = makeAddr("claimer50"); // claims after fifty
+    address internal feeClaimer = makeAddr("feeClaimer");
+    address internal mover = makeAddr("mover");
+
+    function test_gas_livepeerScenario() public {
+        _buildPool();
+        _measureRounds();
+        _measureBonds();
+        _measureUnbondRebondTransfer();
+        _measureClaimsAndWithdrawals();
+        _printTable();
+    }
+
+    function _buildPool() internal {
+        // -------- self-bond into an empty pool (registration separate)
+        orchs.push(makeAddr("orch0"));
+        _fund(orchs[0], _initialStake(0));
+        vm.prank(orchs[0]);
+        bonding.registerOrchestrator(100_000, 500_000);
+        vm.prank(orchs[0]);
+        bonding.bond(_initialStake(0), orchs[0], _noHints());
+        _row("selfBond_emptyPool", 583_000);
+        assertEq(bonding.activeSet().length, 1);
+
+        // -------- the rest of the pool, each one at the tail (exact hints), and the delegators
+        for (uint256 i = 1; i < POOL; ++i) {
+            orchs.push(makeAddr(string.concat("orch", vm.toString(i))));
+            _fund(orchs[i], _initialStake(i));
+            vm.startPrank(orchs[i]);
+            bonding.registerOrchestrator(100_000, 500_000);
+            bonding.bond(
+                _initialStake(i),
+                orchs[i],
+                IBondingManager.Hints(address(0), address(0), orchs[i - 1], address(0))
+            );
+            vm.stopPrank();
+        }
+        assertEq(bonding.activeSet().length, POOL);
+        _bondHinted(low, 5_500 ether, orchs[94]); // distinct from every other stake
+        _bondHinted(claimer1, 10 ether, orchs[10]);
+        _bondHinted(claimer50, 10 ether, orchs[11]);
+        _bondHinted(feeClaimer, 10 ether, orchs[12]);
+        _bondHinted(mover, 3_100 ether, orchs[20]);
+        _nextRound();
+        _nextRound(); // a steady state: the treasury slot and the first round are paid for
+    }
+
+    function _measureRounds() internal {
+        // -------- initializeRound
+        vm.roll(rounds.currentRoundStartBlock() + ROUND_LENGTH);
+        rounds.initializeRound();
+        _row("initializeRound", 241_000);
+
+        // -------- reward with correct hints at ranks 1, 50 and ~96 (no move: the usual case)
+        _rewardHinted(_at(0), "reward_rank1_hint");
+        _rewardHinted(_at(49), "reward_rank50_hint");
+        _rewardHinted(_at(95), "reward_rank96_hint");
+        // The tail, no hint: its reward moves it up past its two neighbours (2 wei and 1 wei more
+        // stake), so the position is searched from the head.
+        address tail = _at(POOL - 1);
+        address above = _at(POOL - 2);
+        vm.prank(tail);
+        bonding.reward(tail, address(0), address(0));
+        _row("reward_tail_noHint_moves", 1_038_000);
+        assertEq(_rankOf(tail), POOL - 3, "moved above its two neighbours");
+        // Correct hints, and a move: the next one moves up past the one just moved.
+        _rewardHinted(above, "reward_tail_hint_moves");
+    }
+
+    function _measureBonds() internal {
+        // -------- bond, a new delegator to the orchestrator at rank 90, enough to move it up one
+        address target = _at(89);
+        address newDelegator = makeAddr("newDelegator");
+        uint256 amount = SPACING + SPACING / 2;
+        _fund(newDelegator, amount);
+        IBondingManager.Hints memory h;
+        (h.newPrev, h.newNext) = _positionFor(target, bonding.delegatedStake(target) + amount);
+        vm.prank(newDelegator);
+        bonding.bond(amount, target, h);
+        _row("bond_newDelegator_rank90_hint", 585_000);
+        assertEq(bonding.pendingStake(newDelegator), amount);
+        // The same, no hint: the orchestrator now at rank 90 is found from the head.
+        target = _at(89);
+        address newDelegator2 = makeAddr("newDelegator2");
+        _fund(newDelegator2, amount);
+        vm.prank(newDelegator2);
+        bonding.bond(amount, target, _noHints());
+        _row("bond_newDelegator_rank90_noHint", 907_000);
+        assertLt(_rankOf(target), 89);
+    }
+
+    function _measureUnbondRebondTransfer() internal {
+        IBondingManager.Hints memory h;
+        // -------- unbond: a delegator of an orchestrator low in the pool, enough to move it down two
+        // places, no hint
+        address lowOrch = bonding.getDelegator(low).delegate;
+        uint256 lowRank = _rankOf(lowOrch);
+        vm.prank(low);
+        uint256 lockId = bonding.unbond(2_400 ether, address(0), address(0));
+        _row("unbond_low_noHint", 839_000);
+        assertGt(_rankOf(lowOrch), lowRank);
+
+        // -------- rebond the lock, correct hints (back up)
+        (h.newPrev, h.newNext) = _positionFor(lowOrch, bonding.delegatedStake(lowOrch) + 2_400 ether);
+        vm.prank(low);
+        bonding.rebond(lockId, lowOrch, h);
+        _row("rebond_hint", 619_000);
+        assertEq(_rankOf(lowOrch), lowRank);
+
+        // -------- transferBond: part of a stake to a new account, delegated to another orchestrator
+        address from = bonding.getDelegator(mover).delegate;
+        address to = _at(60);
+        uint256 moved = 2_500 ether;
+        (h.oldPrev, h.oldNext) = _positionFor(from, bonding.delegatedStake(from) - moved);
+        (h.newPrev, h.newNext) = _positionFor(to, bonding.delegatedStake(to) + moved);
+        vm.prank(mover);
+        bonding.transferBond(makeAddr("moverReceiver"), moved, to, h);
+        _row("transferBond_hint", 1_040_000);
+        assertEq(bonding.pendingStake(makeAddr("moverReceiver")), moved);
+    }
+
+    function _measureClaimsAndWithdrawals() internal {
+        // -------- claimEarnings after one round of rewards (and fees for the fee claimer)
+        _nextRound();
+        _reward(bonding.getDelegator(claimer1).delegate);
+        _reward(bonding.getDelegator(claimer50).delegate);
+        address feeOrch = bonding.getDelegator(feeClaimer).delegate;
+        _reward(feeOrch);
+        _creditFees(feeOrch, 1 ether);
+        uint256 round = rounds.currentRound();
+        vm.prank(claimer1);
+        bonding.claimEarnings(round);
+        _row("claimEarnings_after1Round", 265_000);
+        assertGt(bonding.pendingStake(claimer1), 10 ether);
+        vm.prank(feeClaimer);
+        bonding.claimEarnings(round);
+        _row("claimEarnings_feesPending", 324_000);
+        assertGt(bonding.getDelegator(feeClaimer).fees, 0);
+        uint256 fees = bonding.getDelegator(feeClaimer).fees;
+        vm.prank(feeClaimer);
+        bonding.withdrawFees(payable(feeClaimer), fees);
+        _row("withdrawFees", 158_000);
+        assertEq(feeClaimer.balance, fees);
+
+        // -------- a lock to withdraw, then fifty rounds of rewards
+        vm.prank(low);
+        uint256 lock2 = bonding.unbond(1_000 ether, address(0), address(0));
+        address orch50 = bonding.getDelegator(claimer50).delegate;
+        for (uint256 i; i < 50; ++i) {
+            _nextRound();
+            _reward(orch50);
+        }
+        vm.prank(low);
+        bonding.withdrawStake(lock2);
+        _row("withdrawStake", 104_000);
+        assertEq(token.balanceOf(low), 1_000 ether);
+        round = rounds.currentRound();
+        vm.prank(claimer50);
+        bonding.claimEarnings(round);
+        _row("claimEarnings_after50Rounds", 265_000);
+        assertGt(bonding.pendingStake(claimer50), 10 ether);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// Distinct stakes, 1,000 LPT apart; the last three 2 wei, 1 wei and 0 above a round 1,000 LPT
+    /// so that the tail's reward moves it.
+    function _initialStake(uint256 rank) internal pure returns (uint256) {
+        if (rank >= POOL - 3) return SPACING + (POOL - 1 - rank);
+        return (POOL + 1 - rank) * SPACING;
+    }
+
+    function _bondHinted(address delegator, uint256 amount, address orch) internal {
+        _fund(delegator, amount);
+        IBondingManager.Hints memory h;
+        (h.newPrev, h.newNext) = _positionFor(orch, bonding.delegatedStake(orch) + amount);
+        vm.prank(delegator);
+        bonding.bond(amount, orch, h);
+    }
+
+    /// Calls `orch`'s reward with the neighbours of its position after the reward.
+    function _rewardHinted(address orch, string memory name) internal {
+        uint256 minted =
+            minter.currentRewardTokens() * bonding.delegatedStake(orch) / bonding.totalActiveStake();
+        (address prev, address next) = _positionFor(orch, bonding.delegatedStake(orch) + minted);
+        uint256 before = bonding.delegatedStake(orch);
+        vm.prank(orch);
+        bonding.reward(orch, prev, next);
+        _row(name, 514_000);
+        assertEq(bonding.delegatedStake(orch), before + minted, "minted its share");
+    }
+
+    /// The neighbours `orch` will have with `stake`: after every other member with at least as much.
+    function _positionFor(address orch, uint256 stake) internal view returns (address prev, address next) {
+        address[] memory set = bonding.activeSet();
+        for (uint256 i; i < set.length; ++i) {
+            if (set[i] == orch) continue;
+            if (bonding.delegatedStake(set[i]) >= stake) {
+                prev = set[i];
+            } else {
+                next = set[i];
+                break;
+            }
+        }
+    }
+
+    function _at(uint256 rank) internal view returns (address) {
+        return bonding.activeSet()[rank];
+    }
+
+    function _rankOf(address orch) internal view returns (uint256) {
+        address[] memory set = bonding.activeSet();
+        for (uint256 i; i < set.length; ++i) {
+            if (set[i] == orch) return i;
+        }
+        revert("not in the set");
+    }
+
+    function _row(string memory name, uint256 livepeer) internal {
+        uint256 gasUsed = vm.snapshotGasLastCall("BondingScenario", name);
+        rowNames.push(name);
+        rowLivepeer.push(livepeer);
+        rowOurs.push(gasUsed);
+    }
+
+    function _printTable() internal view {
+        console.log("operation | Livepeer | ours | ours/Livepeer (%) | <= half");
+        for (uint256 i; i < rowNames.length; ++i) {
+            uint256 pct = rowOurs[i] * 100 / rowLivepeer[i];
+            console.log(
+                string.concat(
+                    rowNames[i],
+                    " | ",
+                    vm.toString(rowLivepeer[i]),
+                    " | ",
+                    vm.toString(rowOurs[i]),
+                    " | ",
+                    vm.toString(pct),
+                    "% | ",
+                    rowOurs[i] * 2 <= rowLivepeer[i] ? "yes" : "NO"
+                )
+            );
+        }
+    }
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {BondingFixture} from "../utils/BondingFixture.sol";
+import {BondingHandler} from "./BondingHandler.sol";
+
+/// The bonding contract's books always balance: what it holds covers every position, lock and fee;
+/// each pool covers its delegators; the active set is ordered and bounded; totals agree.
+/// Five orchestrators compete for three active places, six delegators move between them.
+/// forge-config: default.invariant.runs = 24
+/// forge-config: default.invariant.depth = 60
+contract BondingInvariantTest is BondingFixture {
+    BondingHandler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        bonding.setNumActiveOrchestrators(3);
+        address[] memory orchs = new address[](5);
+        address[] memory dels = new address[](6);
+        for (uint256 i; i < orchs.length; ++i) {
+            orchs[i] = makeAddr(string.concat("orch", vm.toString(i)));
+            // Distinct cuts, from keeping nothing to keeping everything.
+            _registerOrchestrator(orchs[i], i * 250_000, 1_000_000 - i * 200_000, (i + 1) * 1_000 ether);
+        }
+        for (uint256 i; i < dels.length; ++i) {
+            dels[i] = makeAddr(string.concat("delegator", vm.toString(i)));
+        }
+        handler = new BondingHandler(
+            bonding, token, rounds, feeCreditor, slasher, orchs, dels, bonding.totalBonded()
+        );
+        token.transfer(address(handler), token.balanceOf(address(this)));
+        handler.initializeRound(); // the orchestrators are active from here
+        targetContract(address(handler));
+    }
+
+    /// (a) The LPT held covers every position (commission included) and every lock, and equals
+    /// exactly what came in (bonds, reward mints) less what went out (withdrawals, slashes, burns).
+    function invariant_lptCoversPositionsAndLocks() public view {
+        uint256 owed = handler.lockedTotal();
+        address[] memory all = handler.accounts();
+        for (uint256 i; i < all.length; ++i) {
+            owed += bonding.pendingStake(all[i]);
+        }
+        uint256 balance = token.balanceOf(address(bonding));
+        assertGe(balance, owed, "LPT held covers positions and locks");
+        assertEq(
+            balance,
+            handler.ghostDeposited() + handler.ghostMinted() - handler.ghostWithdrawn()
+                - handler.ghostSlashed() - handler.ghostBurned(),
+            "LPT in minus LPT out"
+        );
+    }
+
+    /// (b) Each pool covers its positions; what it holds beyond them is rounding dust. Every rounding
+    /// in the contract rounds a position down by at most stake/1e18 + 2 wei (one unit of an 18-decimal
+    /// factor plus the floors), so each call adds at most (positions) * (stake/1e18 + 2) wei of dust;
+    /// dust shares rewards like stake (growing with the pool, hence the bound relative to the pool's
+    /// stake). Eleven accounts, so 11 * (calls + 1) * (delegated/1e18 + 2) bounds it.
+    function invariant_poolsCoverTheirDelegators() public view {
+        address[] memory all = handler.accounts();
+        uint256 calls = handler.calls();
+        for (uint256 o; o < handler.orchestratorCount(); ++o) {
+            address orch = handler.orchestrators(o);
+            uint256 sum;
+            for (uint256 i; i < all.length; ++i) {
+                if (bonding.getDelegator(all[i]).delegate == orch) sum += bonding.pendingStake(all[i]);
+            }
+            uint256 delegated = bonding.delegatedStake(orch);
+            assertLe(sum, delegated, "positions within the pool");
+            assertLe(delegated - sum, all.length * (calls + 1) * (delegated / 1e18 + 2), "dust bounded");
+        }
+    }
+
+    /// (c) The list is sorted by stake, bounded, made of staked orchestrators; this round's active set
+    /// is bounded too and its total is the stake its members had at the round's start.
+    function invariant_activeSet() public view {
+        address[] memory set = bonding.activeSet();
+        uint256 max = bonding.numActiveOrchestrators();
+        assertLe(set.length, max, "set within its size");
+        for (uint256 i; i < set.length; ++i) {
+            assertGt(bonding.delegatedStake(set[i]), 0, "members have stake");
+            assertTrue(bonding.getPool(set[i]).registered, "members are orchestrators");
+            if (i > 0) {
+                assertGe(bonding.delegatedStake(set[i - 1]), bonding.delegatedStake(set[i]), "sorted");
+            }
+        }
+        uint256 active;
+        for (uint256 o; o < handler.orchestratorCount(); ++o) {
+            address orch = handler.orchestrators(o);
+            if (!bonding.isActive(orch)) continue;
+            active++;
+            // Its stake at the round's start, if the pool was used this round.
+            _checkStakeStart(orch);
+        }
+        assertLe(active, max, "active this round within the size");
+        assertEq(bonding.totalActiveStake(), handler.ghostActiveStakeAtStart(), "total active stake");
+    }
+
+    /// (d) The ETH held covers every account's fees (commission included), and equals what was
+    /// credited less what was withdrawn.
+    function invariant_ethCoversFees() public view {
+        uint256 owed;
+        address[] memory all = handler.accounts();
+        for (uint256 i; i < all.length; ++i) {
+            owed += bonding.pendingFees(all[i]);
+        }
+        assertGe(address(bonding).balance, owed, "ETH held covers fees");
+        assertEq(address(bonding).balance, handler.ghostFeesCredited() - handler.ghostFeesWithdrawn());
+    }
+
+    /// (e) Nobody took out more than came in: withdrawals never exceed deposits plus minted rewards
+    /// less slashes and burns, fee withdrawals never exceed fees credited.
+    function invariant_noWithdrawalBeyondInflows() public view {
+        assertLe(
+            handler.ghostWithdrawn() + handler.ghostSlashed() + handler.ghostBurned(),
+            handler.ghostDeposited() + handler.ghostMinted(),
+            "LPT out <= LPT in"
+        );
+        assertLe(handler.ghostFeesWithdrawn(), handler.ghostFeesCredited(), "ETH out <= ETH in");
+    }
+
+    /// (f) The bonded total is the sum of the pools.
+    function invariant_totalBondedIsSumOfPools() public view {
+        uint256 sum;
+        for (uint256 o; o < handler.orchestratorCount(); ++o) {
+            sum += bonding.delegatedStake(handler.orchestrators(o));
+        }
+        assertEq(bonding.totalBonded(), sum);
+    }
+
+    function _checkStakeStart(address orch) internal view {
+        // A pool rolled into this round fixed its active stake at the round's start.
+        if (bonding.getPool(orch).poolRound == rounds.currentRound()) {
+            assertLe(bonding.getPool(orch).stakeStart, handler.ghostActiveStakeAtStart(), "stakeStart");
+        }
+    }
+}
