@@ -12,7 +12,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///
 /// Hints: `prevHint`/`nextHint` name the orchestrators expected around the new position. Exact
 /// hints cost O(1); hints in the wrong place are walked from (correct, more gas); zero hints walk
-/// from the head; a hint that is not in the set at all is a lie and reverts.
+/// from the head; a hint that is not in the set at all is a lie and reverts. Each member's link
+/// holds its successor and its own stake, so a walk reads one storage slot per member it passes.
 abstract contract ActiveSet {
     using SafeCast for uint256;
 
@@ -23,6 +24,12 @@ abstract contract ActiveSet {
         uint32 deactivationRound; // 0: none scheduled
     }
 
+    // The sort key lives beside the successor pointer: one slot per member walked.
+    struct Link {
+        address next;
+        uint96 stake;
+    }
+
     // The current round's total is `next` until the first change of a round rolls it over.
     struct ActiveTotals {
         uint112 current;
@@ -31,7 +38,7 @@ abstract contract ActiveSet {
     }
 
     mapping(address orchestrator => Member) internal _members;
-    mapping(address orchestrator => address) internal _nextInList;
+    mapping(address orchestrator => Link) internal _links;
     address internal _head;
     uint32 internal _listSize;
     uint32 internal _maxActive;
@@ -46,9 +53,6 @@ abstract contract ActiveSet {
     /// @notice `orchestrator` leaves the active set from `deactivationRound`.
     event OrchestratorDeactivated(address indexed orchestrator, uint256 deactivationRound);
 
-    /// @dev The sort key: an orchestrator's delegated stake.
-    function _stakeOf(address orchestrator) internal view virtual returns (uint256);
-
     function _isActive(address orchestrator, uint256 round) internal view returns (bool) {
         Member memory m = _members[orchestrator];
         return m.activationRound != 0 && m.activationRound <= round
@@ -61,7 +65,7 @@ abstract contract ActiveSet {
     }
 
     /// @dev Keeps the set and next round's total in step with a change of `orchestrator`'s stake
-    /// from `oldStake` to `newStake` (already stored, so `_stakeOf` returns it). `eligible`: whether
+    /// from `oldStake` to `newStake`. `eligible`: whether
     /// it may be active at all (registered, stake above zero).
     function _onStakeChange(
         address orchestrator,
@@ -86,14 +90,15 @@ abstract contract ActiveSet {
         if (!eligible) return;
         if (_listSize >= _maxActive) {
             address tail = _tail;
-            if (tail == address(0) || newStake <= _stakeOf(tail)) return;
-            _setNextTotal(round, _totals.next - _stakeOf(tail));
+            uint256 tailStake = _links[tail].stake;
+            if (tail == address(0) || newStake <= tailStake) return;
+            _setNextTotal(round, _totals.next - tailStake);
             _unlink(tail);
             _deactivate(tail, round);
         }
         _setNextTotal(round, uint256(_totals.next) + newStake);
         (address prev, address next) = _findPosition(newStake, prevHint, nextHint, orchestrator);
-        _link(orchestrator, prev, next);
+        _link(orchestrator, newStake, prev, next);
         _activate(orchestrator, round);
     }
 
@@ -126,16 +131,16 @@ abstract contract ActiveSet {
 
     function _reposition(address orchestrator, uint256 stake, address prevHint, address nextHint) private {
         address prev = _members[orchestrator].prev;
-        address next = _nextInList[orchestrator];
-        // Still in order where it is: nothing to move (the common case for a reward).
-        if (
-            (prev == address(0) || _stakeOf(prev) >= stake) && (next == address(0) || stake >= _stakeOf(next))
-        ) {
+        address next = _links[orchestrator].next;
+        // Still in order where it is: only the key changes (the common case for a reward).
+        bool prevOk = prev == address(0) || _links[prev].stake >= stake;
+        if (prevOk && (next == address(0) || stake >= _links[next].stake)) {
+            _links[orchestrator].stake = stake.toUint96();
             return;
         }
         _unlink(orchestrator);
         (prev, next) = _findPosition(stake, prevHint, nextHint, orchestrator);
-        _link(orchestrator, prev, next);
+        _link(orchestrator, stake, prev, next);
     }
 
     /// @dev The neighbours for `stake`: after every member with at least that stake. `self` (being
@@ -152,35 +157,38 @@ abstract contract ActiveSet {
 
         if (prevHint == address(0) && nextHint == address(0)) return _walkDown(address(0), _head, stake);
         address anchor = prevHint != address(0) ? prevHint : nextHint;
-        if (_stakeOf(anchor) >= stake) return _walkDown(anchor, _nextInList[anchor], stake);
+        Link memory anchorLink = _links[anchor];
+        if (anchorLink.stake >= stake) return _walkDown(anchor, anchorLink.next, stake);
         return _walkUp(_members[anchor].prev, anchor, stake);
     }
 
     /// @dev From (prev, next), moves toward the tail while `next` has at least `stake`.
     function _walkDown(address prev, address next, uint256 stake) private view returns (address, address) {
-        while (next != address(0) && _stakeOf(next) >= stake) {
+        while (next != address(0)) {
+            Link memory link = _links[next];
+            if (link.stake < stake) break;
             prev = next;
-            next = _nextInList[next];
+            next = link.next;
         }
         return (prev, next);
     }
 
     /// @dev From (prev, next), moves toward the head while `prev` has less than `stake`.
     function _walkUp(address prev, address next, uint256 stake) private view returns (address, address) {
-        while (prev != address(0) && _stakeOf(prev) < stake) {
+        while (prev != address(0) && _links[prev].stake < stake) {
             next = prev;
             prev = _members[prev].prev;
         }
         return (prev, next);
     }
 
-    function _link(address orchestrator, address prev, address next) private {
+    function _link(address orchestrator, uint256 stake, address prev, address next) private {
         Member storage m = _members[orchestrator];
         m.prev = prev;
         m.listed = true;
-        _nextInList[orchestrator] = next;
+        _links[orchestrator] = Link({next: next, stake: stake.toUint96()});
         if (prev == address(0)) _head = orchestrator;
-        else _nextInList[prev] = orchestrator;
+        else _links[prev].next = orchestrator;
         if (next == address(0)) _tail = orchestrator;
         else _members[next].prev = orchestrator;
         _listSize++;
@@ -189,14 +197,14 @@ abstract contract ActiveSet {
     function _unlink(address orchestrator) private {
         Member storage m = _members[orchestrator];
         address prev = m.prev;
-        address next = _nextInList[orchestrator];
+        address next = _links[orchestrator].next;
         if (prev == address(0)) _head = next;
-        else _nextInList[prev] = next;
+        else _links[prev].next = next;
         if (next == address(0)) _tail = prev;
         else _members[next].prev = prev;
         m.prev = address(0);
         m.listed = false;
-        delete _nextInList[orchestrator];
+        delete _links[orchestrator];
         _listSize--;
     }
 }

@@ -19,10 +19,13 @@ import {ActiveSet} from "./ActiveSet.sol";
 /// fees with them by their reward cut and fee share. Earnings are lazy (see EarningsMath): every
 /// operation is O(1) in the number of delegators and in the rounds since a delegator last acted.
 ///
-/// Who earns what in a round: the stake delegated to an orchestrator at the start of the round and
-/// untouched since. Stake bonded (or claimed, which restarts a delegator's position) during a round
-/// starts earning the next round; its share of the round goes to those who stayed. The reward and
-/// fee commissions (the orchestrator's cut) wait in the pool until the orchestrator claims them.
+/// Who earns what in a round: a round's reward and fees, less the orchestrator's cut, are shared
+/// pro rata over the pool's stake at the start of the round. A position earns its share if it was
+/// in the pool at the start of the round and untouched since; stake bonded during a round starts
+/// earning the next, and a delegator that acts (bond, unbond, claim...) during a round restarts its
+/// position. The shares of positions that restarted, like the orchestrator's cut, go to the
+/// orchestrator's commission, which waits in the pool until the orchestrator claims it (as a
+/// delegator of its own pool). So nobody's share depends on what others do within the round.
 contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;
@@ -51,6 +54,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         // slot 4
         uint128 rewardCommission;
         uint128 feeCommission;
+        // slot 5
+        uint128 startValue; // the pool's stake at the start of poolRound, less slashes since
     }
 
     // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
@@ -275,14 +280,15 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint256 bounty = msg.sender == orchestrator ? 0 : EarningsMath.ppmOf(minted, rewardBountyPpm);
         uint256 amount = minted - bounty;
         (uint256 rewardCut,) = _paramsInForce(pool, round);
-        uint256 commission = EarningsMath.ppmOf(amount, rewardCut);
-        uint256 mature = pool.matureStake;
-        if (mature == 0) {
-            commission = amount; // nobody to share with this round
-        } else {
-            pool.rewardFactor =
-                EarningsMath.rewardFactorAfter(pool.rewardFactor, amount - commission, mature).toUint96();
+        uint256 shared = amount - EarningsMath.ppmOf(amount, rewardCut);
+        uint256 startValue = pool.startValue;
+        uint256 toPositions;
+        if (startValue != 0) {
+            uint256 rf = EarningsMath.rewardFactorAfter(pool.rewardFactor, shared, startValue);
+            pool.rewardFactor = rf.toUint96();
+            toPositions = Math.mulDiv(shared, pool.matureStake, startValue);
         }
+        uint256 commission = amount - toPositions;
         pool.rewardCommission += uint128(commission);
         pool.lastRewardRound = uint32(round);
         _addStake(orchestrator, amount, round, prevHint, nextHint);
@@ -299,15 +305,16 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         if (!pool.registered) revert NotAnOrchestrator(orchestrator);
         _touch(orchestrator, round);
         (, uint256 feeShare) = _paramsInForce(pool, round);
-        uint256 delegatorsFees = EarningsMath.ppmOf(msg.value, feeShare);
-        uint256 mature = pool.matureStake;
-        if (mature == 0) delegatorsFees = 0;
-        uint256 commission = msg.value - delegatorsFees;
-        if (delegatorsFees != 0) {
-            pool.feeFactor += EarningsMath.feeFactorIncrement(
-                    delegatorsFees, pool.rewardFactorStart, pool.slashFactor, mature
-                ).toUint160();
+        uint256 shared = EarningsMath.ppmOf(msg.value, feeShare);
+        uint256 startValue = pool.startValue;
+        uint256 toPositions;
+        if (startValue != 0 && shared != 0) {
+            uint256 increment =
+                EarningsMath.feeFactorIncrement(shared, pool.rewardFactorStart, pool.slashFactor, startValue);
+            pool.feeFactor += increment.toUint160();
+            toPositions = Math.mulDiv(shared, pool.matureStake, startValue);
         }
+        uint256 commission = msg.value - toPositions;
         pool.feeCommission += uint128(commission);
         emit FeesCredited(orchestrator, round, msg.value, commission);
     }
@@ -339,6 +346,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         // toward keeping more, so they always cover the claims.
         pool.slashFactor = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
         pool.matureStake = uint128(Math.mulDiv(pool.matureStake, keep, PPB));
+        pool.startValue = uint128(Math.mulDiv(pool.startValue, keep, PPB));
         pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
         _slashes[orchestrator].push(
             SlashRecord({
@@ -439,7 +447,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         address cursor = _head;
         for (uint256 i; cursor != address(0); ++i) {
             members[i] = cursor;
-            cursor = _nextInList[cursor];
+            cursor = _links[cursor].next;
         }
     }
 
@@ -545,6 +553,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         pool.poolRound = uint32(round);
         pool.rewardFactorStart = rf;
         pool.stakeStart = uint96(delegated);
+        pool.startValue = delegated;
         pool.matureStake = delegated - pool.rewardCommission;
     }
 
@@ -624,10 +633,6 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
 
     function _currentRound() internal view returns (uint256) {
         return rounds.currentRound();
-    }
-
-    function _stakeOf(address orchestrator) internal view override returns (uint256) {
-        return _pools[orchestrator].delegatedStake;
     }
 
     function _requirePpm(uint256 value) internal pure {

@@ -13,8 +13,9 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// time, with no loop over rounds:
 ///   stake = s * (rf * sf) / (rf0 * sf0)
 ///   fees  = s * (ff - ff0) * 1e18 / (rf0 * sf0)
-/// A fee `F` shared by a pool whose mature stake (valued at the round's start) is `M` raises `ff` by
-/// `F * rfStart * sf / (M * 1e18)`; a delegators' reward `D` raises `rf` by `rf * D / M`.
+/// Shared fees `F` of a pool whose stake at the round's start is `S` raise `ff` by
+/// `F * rfStart * sf / (S * 1e18)`; a shared reward `D` raises `rf` by `rf * D / S`: every unit of
+/// stake that earns this round gets the same, whoever else acted.
 /// Every result rounds down, so what delegators can claim never exceeds what the pool holds.
 library EarningsMath {
     /// @notice The base of every factor.
@@ -40,22 +41,22 @@ library EarningsMath {
         return Math.mulDiv(s, (ff - ff0) * ONE, rf0 * sf0);
     }
 
-    /// @notice The reward factor after the mature stake `matureStake` shares `delegatorsReward`.
-    function rewardFactorAfter(uint256 rf, uint256 delegatorsReward, uint256 matureStake)
+    /// @notice The reward factor after a round's starting stake `startStake` shares `reward`.
+    function rewardFactorAfter(uint256 rf, uint256 reward, uint256 startStake)
         internal
         pure
         returns (uint256)
     {
-        return rf + Math.mulDiv(rf, delegatorsReward, matureStake);
+        return rf + Math.mulDiv(rf, reward, startStake);
     }
 
-    /// @notice The fee factor increment when the mature stake shares `delegatorsFees`.
-    function feeFactorIncrement(uint256 delegatorsFees, uint256 rfStart, uint256 sf, uint256 matureStake)
+    /// @notice The fee factor increment when a round's starting stake `startStake` shares `fees`.
+    function feeFactorIncrement(uint256 fees, uint256 rfStart, uint256 sf, uint256 startStake)
         internal
         pure
         returns (uint256)
     {
-        return Math.mulDiv(delegatorsFees, rfStart * sf, matureStake * ONE);
+        return Math.mulDiv(fees, rfStart * sf, startStake * ONE);
     }
 
     /// @notice `amount * ppm / 1e6`, rounded down.

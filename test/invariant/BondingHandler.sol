@@ -172,9 +172,6 @@ contract BondingHandler is Test {
         if (!bonding.isActive(orch)) return;
         BondingManager.Pool memory pool = bonding.getPool(orch);
         if (pool.lastRewardRound >= round) return;
-        // Every position restarted this round, leaving only rounding dust (or a few wei) as mature
-        // stake: a known bug (see BondingEarnings.t.sol, testKnownBug_*), not exercised here.
-        if (pool.poolRound == round && pool.matureStake < 1 ether) return;
         uint256 balance = token.balanceOf(address(bonding));
         vm.prank(orch);
         bonding.reward(orch, address(0), address(0));
@@ -184,8 +181,7 @@ contract BondingHandler is Test {
     function creditFees(uint256 orchSeed, uint256 amount) external {
         _count();
         address orch = orchestrators[orchSeed % orchestrators.length];
-        BondingManager.Pool memory pool = bonding.getPool(orch);
-        if (pool.poolRound == rounds.currentRound() && pool.matureStake < 1 ether) return; // as for reward
+        if (!bonding.getPool(orch).registered) return;
         amount = bound(amount, 0, 5 ether);
         vm.deal(feeCreditor, amount);
         vm.prank(feeCreditor);
