@@ -21,6 +21,16 @@ pub mod active_set {
 }
 pub use active_set::ActiveSet;
 
+pub mod bonding_history {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        BondingHistory,
+        "artifacts/BondingHistory.json"
+    );
+}
+pub use bonding_history::BondingHistory;
+
 pub mod bonding_manager {
     alloy::sol!(
         #[sol(rpc)]

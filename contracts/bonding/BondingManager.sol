@@ -56,6 +56,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint128 feeCommission;
         // slot 5
         uint128 startValue; // the pool's stake at the start of poolRound, less slashes since
+        uint32 prevPoolRound; // the round the pool was used before poolRound, plus one (0: none)
     }
 
     // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
@@ -64,12 +65,41 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint160 feeFactor;
     }
 
+    // The rest of a used round's record, for past votes: the stake the round started with, the
+    // slash factor it ended with, and the round the pool was used before it (plus one, 0: none).
+    struct RoundHistory {
+        uint128 stakeStart;
+        uint64 slashFactor;
+        uint32 prevRound;
+    }
+
+    // The protocol's total bonded stake as a round left it, and the round changed before (plus one).
+    struct BondedTotal {
+        uint128 value;
+        uint32 round;
+        uint32 prevRound;
+    }
+
+    // A delegator's position as it stood before it acted in a later round (for past votes).
+    struct PositionCheckpoint {
+        uint96 stake;
+        uint64 slashFactorBase;
+        uint32 prevClaimRound; // plus one, 0: none
+    }
+
+    // The delegate an account had before it changed it in a round (for past votes).
+    struct DelegateCheckpoint {
+        address delegate;
+        uint32 prevDelegateSince; // plus one, 0: none
+    }
+
     struct Delegator {
         // slot 0
-        uint128 stake; // as of lastClaimRound
+        uint96 stake; // as of lastClaimRound
         uint64 slashFactorBase; // the pool's slash factor at the claim
         uint32 lastClaimRound;
-        uint32 nextLockId;
+        uint32 prevClaimRound; // the round of the position before, plus one (0: none)
+        uint32 delegateSince; // the round `delegate` was set, plus one (0: never)
         // slot 1
         address delegate;
         uint96 fees; // claimed, not yet withdrawn (wei)
@@ -97,13 +127,24 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     uint32 public unbondingPeriod;
     uint32 public paramsChangeDelay;
     uint32 public rewardBountyPpm;
-    uint256 public totalBonded;
+    BondedTotal internal _totalBonded;
 
     mapping(address orchestrator => Pool) internal _pools;
-    mapping(address orchestrator => mapping(uint256 round => RoundFactors)) internal _roundFactors;
+    /// @notice The reward and fee factors a pool ended each round it was used in.
+    mapping(address orchestrator => mapping(uint256 round => RoundFactors)) public roundFactors;
     mapping(address delegator => Delegator) internal _delegators;
     mapping(address delegator => mapping(uint256 lockId => UnbondingLock)) internal _locks;
     mapping(address orchestrator => SlashRecord[]) internal _slashes;
+    /// @notice For each round a pool was used in: its starting stake, ending slash factor, and the
+    /// round used before.
+    mapping(address orchestrator => mapping(uint256 round => RoundHistory)) public roundHistory;
+    /// @notice A delegator's positions before each later action, by the round they were taken.
+    mapping(address delegator => mapping(uint256 round => PositionCheckpoint)) public positionCheckpoints;
+    /// @notice A delegator's delegate before each change, by the round of the change.
+    mapping(address delegator => mapping(uint256 round => DelegateCheckpoint)) public delegateCheckpoints;
+    /// @notice The total bonded stake each round that changed it ended with.
+    mapping(uint256 round => BondedTotal) public bondedTotalHistory;
+    mapping(address delegator => uint256) internal _nextLockId;
 
     /// @param authority The protocol's AccessManager.
     /// @param token_ LPT.
@@ -185,9 +226,9 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         _claim(msg.sender, del, round);
         uint256 stake = del.stake;
         if (amount > stake) revert UnbondExceedsStake(amount, stake);
-        del.stake = uint128(stake - amount);
+        del.stake = uint96(stake - amount);
 
-        lockId = del.nextLockId++;
+        lockId = _nextLockId[msg.sender]++;
         uint256 withdrawRound = round + unbondingPeriod;
         _locks[msg.sender][lockId] = UnbondingLock({
             amount: uint128(amount),
@@ -197,7 +238,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             orchestrator: orchestrator
         });
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
-        totalBonded -= amount;
+        _setTotalBonded(totalBonded() - amount, round);
         emit Unbond(msg.sender, orchestrator, lockId, amount, withdrawRound);
     }
 
@@ -247,11 +288,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         Delegator storage rec = _delegators[receiver];
         // Only into an empty position: adding to a live one would restart its earnings for the round.
         if (receiver == msg.sender || rec.stake != 0) revert ReceiverHasStake(receiver);
-        del.stake = uint128(stake - amount);
+        del.stake = uint96(stake - amount);
         if (rec.delegate != address(0)) _claim(receiver, rec, round); // keeps its fees
         _removeStake(from, amount, round, hints.oldPrev, hints.oldNext);
         _touch(to, round);
-        _openPosition(rec, to, amount, round);
+        _openPosition(receiver, rec, to, amount, round);
         _addStake(to, amount, round, hints.newPrev, hints.newNext);
         emit BondTransferred(msg.sender, receiver, from, to, amount);
     }
@@ -292,7 +333,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         pool.rewardCommission += uint128(commission);
         pool.lastRewardRound = uint32(round);
         _addStake(orchestrator, amount, round, prevHint, nextHint);
-        totalBonded += amount;
+        _setTotalBonded(totalBonded() + amount, round);
         emit Reward(orchestrator, round, amount, commission, msg.sender, bounty);
         if (bounty != 0) token.safeTransfer(msg.sender, bounty);
     }
@@ -354,7 +395,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             })
         );
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
-        totalBonded -= amount;
+        _setTotalBonded(totalBonded() - amount, round);
         emit Slashed(orchestrator, fractionPpb, offenseRound, amount);
         token.safeTransfer(msg.sender, amount);
     }
@@ -410,6 +451,16 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     /// @inheritdoc IBondingManager
     function pendingFees(address delegator) external view returns (uint256 fees) {
         (, fees) = _pending(delegator);
+    }
+
+    /// @notice Total LPT bonded in the protocol right now.
+    function totalBonded() public view returns (uint256) {
+        return _totalBonded.value;
+    }
+
+    /// @notice The total bonded stake, the round it last changed, and the round changed before it.
+    function bondedTotal() external view returns (BondedTotal memory) {
+        return _totalBonded;
     }
 
     /// @notice A delegator's stored position (as of its last claim).
@@ -475,19 +526,32 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             }
             _touch(to, round);
         }
-        _openPosition(del, to, stake + amount, round);
+        _openPosition(delegator, del, to, stake + amount, round);
         _addStake(to, from == to ? amount : stake + amount, round, hints.newPrev, hints.newNext);
-        totalBonded += amount;
+        _setTotalBonded(totalBonded() + amount, round);
         emit Bond(delegator, to, from, amount, stake + amount);
     }
 
     /// @dev Starts a position in `orchestrator`'s pool (already rolled into `round`): new stake earns
     /// from the next round.
-    function _openPosition(Delegator storage del, address orchestrator, uint256 stake, uint256 round)
-        internal
-    {
-        del.delegate = orchestrator;
-        del.stake = stake.toUint128();
+    function _openPosition(
+        address delegator,
+        Delegator storage del,
+        address orchestrator,
+        uint256 stake,
+        uint256 round
+    ) internal {
+        address previous = del.delegate;
+        if (previous != orchestrator) {
+            uint32 since = del.delegateSince;
+            // The delegate at the start of this round is kept once, at its first change this round.
+            if (since != round + 1) {
+                delegateCheckpoints[delegator][round] = DelegateCheckpoint(previous, since);
+                del.delegateSince = uint32(round + 1);
+            }
+            del.delegate = orchestrator;
+        }
+        del.stake = stake.toUint96();
         del.lastClaimRound = uint32(round);
         del.slashFactorBase = _pools[orchestrator].slashFactor;
     }
@@ -510,7 +574,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             pool.rewardCommission = 0;
             pool.feeCommission = 0;
         }
-        del.stake = stake.toUint128();
+        if (d.lastClaimRound < round) {
+            // The position this claim replaces is what past rounds' votes read.
+            positionCheckpoints[delegator][d.lastClaimRound] =
+                PositionCheckpoint(d.stake, d.slashFactorBase, d.prevClaimRound);
+            del.prevClaimRound = d.lastClaimRound + 1;
+        }
+        del.stake = stake.toUint96();
         del.fees = fees.toUint96();
         del.lastClaimRound = uint32(round);
         del.slashFactorBase = pool.slashFactor;
@@ -531,7 +601,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             stake = EarningsMath.stakeNow(d.stake, rf, d.slashFactorBase, rf, sf);
             return (stake, d.fees, 0);
         }
-        RoundFactors memory base = _roundFactors[orchestrator][d.lastClaimRound];
+        RoundFactors memory base = roundFactors[orchestrator][d.lastClaimRound];
         stake = EarningsMath.stakeNow(d.stake, base.rewardFactor, d.slashFactorBase, rf, sf);
         fees = d.fees
             + EarningsMath.feesSince(
@@ -548,7 +618,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint256 poolRound = pool.poolRound;
         if (poolRound >= round) return;
         uint96 rf = pool.rewardFactor;
-        _roundFactors[orchestrator][poolRound] = RoundFactors({rewardFactor: rf, feeFactor: pool.feeFactor});
+        roundFactors[orchestrator][poolRound] = RoundFactors({rewardFactor: rf, feeFactor: pool.feeFactor});
+        roundHistory[orchestrator][poolRound] =
+            RoundHistory(pool.stakeStart, pool.slashFactor, pool.prevPoolRound);
+        pool.prevPoolRound = uint32(poolRound + 1);
         uint128 delegated = pool.delegatedStake;
         pool.poolRound = uint32(round);
         pool.rewardFactorStart = rf;
@@ -615,7 +688,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         if (d.lastClaimRound == pool.poolRound) {
             (rf0, ff0) = (pool.rewardFactor, pool.feeFactor);
         } else {
-            RoundFactors memory base = _roundFactors[d.delegate][d.lastClaimRound];
+            RoundFactors memory base = roundFactors[d.delegate][d.lastClaimRound];
             (rf0, ff0) = (base.rewardFactor, base.feeFactor);
         }
         stake = EarningsMath.stakeNow(d.stake, rf0, d.slashFactorBase, pool.rewardFactor, pool.slashFactor);
@@ -624,6 +697,18 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             stake += pool.rewardCommission;
             fees += pool.feeCommission;
         }
+    }
+
+    /// @dev Keeps the total at the end of each round that changed it, for past rounds' totals.
+    function _setTotalBonded(uint256 value, uint256 round) internal {
+        BondedTotal memory t = _totalBonded;
+        if (t.round < round) {
+            bondedTotalHistory[t.round] = BondedTotal(t.value, t.round, t.prevRound);
+            t.prevRound = t.round + 1;
+            t.round = uint32(round);
+        }
+        t.value = value.toUint128();
+        _totalBonded = t;
     }
 
     function _paramsInForce(Pool storage pool, uint256 round) internal view returns (uint32, uint32) {

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {EarningsMath} from "../libraries/EarningsMath.sol";
+import {BondingManager} from "./BondingManager.sol";
+
+/// @title BondingHistory
+/// @notice Exact past values of the bonding state, for votes: what each round started with. The
+/// BondingManager keeps, for every round something changed, the state that round ended with
+/// (pools, positions, delegates, the total), each linked to the round changed before; this reads
+/// them. A lookup walks back over the rounds that changed since the one asked for, so reading a
+/// recent round (a proposal's snapshot during its vote) costs a few storage reads.
+///
+/// "At round R" means at the start of round R: what the rounds before R left, final once R began.
+contract BondingHistory {
+    BondingManager public immutable bonding;
+
+    constructor(BondingManager bonding_) {
+        bonding = bonding_;
+    }
+
+    /// @notice The LPT bonded in the protocol at the start of `round`.
+    function totalBondedAt(uint256 round) public view returns (uint256) {
+        if (round == 0) return 0;
+        BondingManager.BondedTotal memory t = bonding.bondedTotal();
+        while (t.round > round - 1) {
+            if (t.prevRound == 0) return 0;
+            (t.value, t.round, t.prevRound) = bonding.bondedTotalHistory(t.prevRound - 1);
+        }
+        return t.value;
+    }
+
+    /// @notice The stake delegated to `orchestrator` at the start of `round`, its own included.
+    function delegatedStakeAt(address orchestrator, uint256 round) public view returns (uint256 stake) {
+        BondingManager.Pool memory pool = bonding.getPool(orchestrator);
+        if (round > pool.poolRound) return pool.delegatedStake;
+        // The first round the pool was used at or after `round` started with the same stake.
+        stake = pool.stakeStart;
+        uint256 prev = pool.prevPoolRound;
+        while (prev != 0 && prev - 1 >= round) {
+            uint128 stakeStart;
+            uint32 prevRound;
+            (stakeStart,, prevRound) = bonding.roundHistory(orchestrator, prev - 1);
+            (stake, prev) = (stakeStart, prevRound);
+        }
+    }
+
+    /// @notice The stake `account` itself had bonded at the start of `round`, earnings included
+    /// (an orchestrator's unclaimed commission excluded).
+    function stakeAt(address account, uint256 round) public view returns (uint256) {
+        if (round == 0) return 0;
+        address orchestrator = delegateAt(account, round);
+        (uint256 stake, uint256 claimRound, uint256 slashFactorBase) = _positionAt(account, round - 1);
+        if (orchestrator == address(0) || stake == 0) return 0;
+        BondingManager.Pool memory pool = bonding.getPool(orchestrator);
+        uint256 rf0 = pool.rewardFactor;
+        if (claimRound < pool.poolRound) (rf0,) = bonding.roundFactors(orchestrator, claimRound);
+        (uint256 rf, uint256 sf) = _factorsAtEndOf(orchestrator, pool, round - 1);
+        return EarningsMath.stakeNow(stake, rf0, slashFactorBase, rf, sf);
+    }
+
+    /// @notice The orchestrator `account` was delegated to at the start of `round`.
+    function delegateAt(address account, uint256 round) public view returns (address) {
+        if (round == 0) return address(0);
+        BondingManager.Delegator memory d = bonding.getDelegator(account);
+        uint256 since = d.delegateSince;
+        if (since == 0 || since - 1 <= round - 1) return d.delegate;
+        (address delegate, uint32 prevSince) = bonding.delegateCheckpoints(account, since - 1);
+        while (prevSince != 0 && prevSince - 1 > round - 1) {
+            (delegate, prevSince) = bonding.delegateCheckpoints(account, prevSince - 1);
+        }
+        return delegate;
+    }
+
+    /// @dev The position (stake, claim round, slash factor base) at the end of round `last`.
+    function _positionAt(address account, uint256 last) internal view returns (uint256, uint256, uint256) {
+        BondingManager.Delegator memory d = bonding.getDelegator(account);
+        if (d.lastClaimRound <= last) return (d.stake, d.lastClaimRound, d.slashFactorBase);
+        uint256 prev = d.prevClaimRound;
+        while (prev != 0) {
+            (uint96 stake, uint64 slashFactorBase, uint32 prevClaim) =
+                bonding.positionCheckpoints(account, prev - 1);
+            if (prev - 1 <= last) return (stake, prev - 1, slashFactorBase);
+            prev = prevClaim;
+        }
+        return (0, 0, 0);
+    }
+
+    /// @dev A pool's reward and slash factors at the end of round `last`.
+    function _factorsAtEndOf(address orchestrator, BondingManager.Pool memory pool, uint256 last)
+        internal
+        view
+        returns (uint256, uint256)
+    {
+        if (pool.poolRound <= last) return (pool.rewardFactor, pool.slashFactor);
+        uint256 prev = pool.prevPoolRound;
+        while (prev != 0) {
+            uint256 used = prev - 1;
+            (, uint64 slashFactor, uint32 prevRound) = bonding.roundHistory(orchestrator, used);
+            if (used <= last) {
+                (uint96 rewardFactor,) = bonding.roundFactors(orchestrator, used);
+                return (rewardFactor, slashFactor);
+            }
+            prev = prevRound;
+        }
+        return (EarningsMath.ONE, EarningsMath.ONE);
+    }
+}
