@@ -21,5 +21,7 @@ contract Deploy is Script, ProtocolDeployer {
         console.log("LivepeerToken", address(d.token));
         console.log("Minter", address(d.minter));
         console.log("RoundsManager", address(d.rounds));
+        console.log("TicketBroker", address(d.broker));
+        console.log("CapabilityRegistry", address(d.registry));
     }
 }

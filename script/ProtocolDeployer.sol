@@ -4,6 +4,9 @@ pragma solidity ^0.8.28;
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
 import {Roles} from "../contracts/access/Roles.sol";
 import {IMinter} from "../contracts/interfaces/IMinter.sol";
+import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
+import {TicketBroker} from "../contracts/payments/TicketBroker.sol";
+import {CapabilityRegistry} from "../contracts/registry/CapabilityRegistry.sol";
 import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
 import {Minter} from "../contracts/token/Minter.sol";
 import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
@@ -23,6 +26,9 @@ abstract contract ProtocolDeployer {
         uint256 inflationChange;
         uint256 targetBondingRate;
         uint256 treasuryRewardCut;
+        uint256 unlockPeriod;
+        uint256 ticketValidityPeriod;
+        uint256 reserveShares;
     }
 
     struct Deployment {
@@ -30,6 +36,8 @@ abstract contract ProtocolDeployer {
         LivepeerToken token;
         Minter minter;
         RoundsManager rounds;
+        TicketBroker broker;
+        CapabilityRegistry registry;
     }
 
     /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
@@ -43,11 +51,16 @@ abstract contract ProtocolDeployer {
             inflation: 228_000,
             inflationChange: 500,
             targetBondingRate: 500_000_000,
-            treasuryRewardCut: 100_000_000
+            treasuryRewardCut: 100_000_000,
+            unlockPeriod: 2,
+            ticketValidityPeriod: 2,
+            reserveShares: 100
         });
     }
 
     /// @notice Deploys and wires the suite. The caller must be `config.admin` (it configures roles).
+    /// The TicketBroker starts without a fee creditor: the bonding contract, once deployed, is set
+    /// with `setFeeCreditor`, and restricts its `creditFees` to FEE_CREDITOR, granted here.
     function deployProtocol(DeployConfig memory config) internal returns (Deployment memory d) {
         d.manager = new AccessManager(config.admin);
         d.token = new LivepeerToken(address(d.manager), config.genesisRecipient, config.genesisSupply);
@@ -67,6 +80,16 @@ abstract contract ProtocolDeployer {
         _restrict(d.manager, address(d.minter), Minter.startRound.selector, Roles.ROUND_INITIALIZER);
         d.manager.grantRole(Roles.ROUND_INITIALIZER, address(d.rounds), 0);
         _restrict(d.manager, address(d.minter), Minter.mintReward.selector, Roles.REWARDER);
+
+        d.broker = new TicketBroker(
+            address(d.manager),
+            IRoundsManager(address(d.rounds)),
+            config.unlockPeriod,
+            config.ticketValidityPeriod,
+            config.reserveShares
+        );
+        d.registry = new CapabilityRegistry();
+        d.manager.grantRole(Roles.FEE_CREDITOR, address(d.broker), 0);
     }
 
     function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {

@@ -12,4 +12,7 @@ library Roles {
     uint64 internal constant ROUND_INITIALIZER = 2;
     /// @notice May mint a round's reward tokens from the Minter. Held by the bonding contract.
     uint64 internal constant REWARDER = 3;
+    /// @notice May credit ticket fees to an orchestrator's fee pool (`IFeeCreditor.creditFees` on the
+    /// bonding contract). Held by the TicketBroker alone.
+    uint64 internal constant FEE_CREDITOR = 4;
 }

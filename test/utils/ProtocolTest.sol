@@ -7,6 +7,8 @@ import {ProtocolDeployer} from "../../script/ProtocolDeployer.sol";
 import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
 import {Minter} from "../../contracts/token/Minter.sol";
 import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
+import {TicketBroker} from "../../contracts/payments/TicketBroker.sol";
+import {CapabilityRegistry} from "../../contracts/registry/CapabilityRegistry.sol";
 
 /// @notice Deploys the suite through the production deployment sequence, this contract as admin.
 abstract contract ProtocolTest is Test, ProtocolDeployer {
@@ -17,6 +19,8 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
     LivepeerToken internal token;
     Minter internal minter;
     RoundsManager internal rounds;
+    TicketBroker internal broker;
+    CapabilityRegistry internal registry;
 
     address internal treasury = makeAddr("treasury");
     address internal stranger = makeAddr("stranger");
@@ -28,6 +32,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         config.roundLength = ROUND_LENGTH;
         Deployment memory d = deployProtocol(config);
         (manager, token, minter, rounds) = (d.manager, d.token, d.minter, d.rounds);
+        (broker, registry) = (d.broker, d.registry);
     }
 
     /// @notice Rolls to the first block of the next round and initializes it.
