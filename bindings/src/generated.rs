@@ -11,6 +11,27 @@ alloy::sol!(
 alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug)]
+    CapabilityRegistry,
+    "artifacts/CapabilityRegistry.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    ICapabilityRegistry,
+    "artifacts/ICapabilityRegistry.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    IFeeCreditor,
+    "artifacts/IFeeCreditor.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
     ILivepeerToken,
     "artifacts/ILivepeerToken.json"
 );
@@ -39,6 +60,13 @@ alloy::sol!(
 alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug)]
+    ITicketBroker,
+    "artifacts/ITicketBroker.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
     LivepeerToken,
     "artifacts/LivepeerToken.json"
 );
@@ -62,4 +90,11 @@ alloy::sol!(
     #[derive(Debug)]
     RoundsManager,
     "artifacts/RoundsManager.json"
+);
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    TicketBroker,
+    "artifacts/TicketBroker.json"
 );
