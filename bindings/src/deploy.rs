@@ -9,7 +9,9 @@ use alloy::{
     sol_types::SolCall,
 };
 
-use crate::{AccessManager, LivepeerToken, Minter, RoundsManager};
+use crate::{
+    AccessManager, CapabilityRegistry, LivepeerToken, Minter, RoundsManager, TicketBroker,
+};
 
 /// AccessManager role ids, as in `contracts/access/Roles.sol`.
 pub mod roles {
@@ -19,6 +21,8 @@ pub mod roles {
     pub const ROUND_INITIALIZER: u64 = 2;
     /// May mint round rewards: the bonding contract.
     pub const REWARDER: u64 = 3;
+    /// May credit ticket fees on the bonding contract: the TicketBroker.
+    pub const FEE_CREDITOR: u64 = 4;
 }
 
 /// One LPT in wei.
@@ -43,6 +47,12 @@ pub struct DeployConfig {
     pub target_bonding_rate: u64,
     /// Treasury's share of each round's mint.
     pub treasury_reward_cut: u64,
+    /// Rounds between a ticket sender's unlock and its withdrawal.
+    pub unlock_period: u64,
+    /// Rounds a ticket stays redeemable after its creation round.
+    pub ticket_validity_period: u64,
+    /// Per-orchestrator allocations a sender's reserve is split into each round.
+    pub reserve_shares: u64,
 }
 
 impl DeployConfig {
@@ -58,6 +68,9 @@ impl DeployConfig {
             inflation_change: 500,
             target_bonding_rate: 500_000_000,
             treasury_reward_cut: 100_000_000,
+            unlock_period: 2,
+            ticket_validity_period: 2,
+            reserve_shares: 100,
         }
     }
 }
@@ -69,6 +82,8 @@ pub struct Deployment {
     pub token: Address,
     pub minter: Address,
     pub rounds: Address,
+    pub broker: Address,
+    pub registry: Address,
 }
 
 /// Why a deployment failed.
@@ -193,11 +208,36 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
     )
     .await?;
 
+    // The broker starts without a fee creditor: governance sets the bonding contract once it exists.
+    let broker = TicketBroker::deploy(
+        provider.clone(),
+        *manager.address(),
+        *rounds.address(),
+        U256::from(config.unlock_period),
+        U256::from(config.ticket_validity_period),
+        U256::from(config.reserve_shares),
+    )
+    .await
+    .map_err(create("TicketBroker"))?;
+    let registry = CapabilityRegistry::deploy(provider.clone())
+        .await
+        .map_err(create("CapabilityRegistry"))?;
+    confirm(
+        "grant FEE_CREDITOR to the TicketBroker",
+        manager
+            .grantRole(roles::FEE_CREDITOR, *broker.address(), 0)
+            .send()
+            .await,
+    )
+    .await?;
+
     Ok(Deployment {
         manager: *manager.address(),
         token: *token.address(),
         minter: *minter.address(),
         rounds: *rounds.address(),
+        broker: *broker.address(),
+        registry: *registry.address(),
     })
 }
 

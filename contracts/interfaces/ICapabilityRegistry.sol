@@ -1,23 +1,24 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+/// @notice One thing an orchestrator can run, and its price. File-level (not inside the interface), so
+/// the generated Rust bindings get one `Capability` per contract module.
+struct Capability {
+    /// The pipeline, e.g. `keccak256("text-to-image")`.
+    bytes32 pipelineId;
+    /// The model: the hash of the model file.
+    bytes32 modelId;
+    /// Wei per unit of work.
+    uint128 pricePerUnit;
+    /// What one unit is, as short ASCII ("pixel", "token", "ms"), left-aligned.
+    bytes16 unit;
+}
+
 /// @title ICapabilityRegistry
 /// @notice Where gateways find orchestrators for an AI job: each orchestrator publishes its service
 /// URI and its capabilities, one per (pipeline, model), each with a price per unit. Readable on chain
 /// (per orchestrator, per model) and from events.
 interface ICapabilityRegistry {
-    /// @notice One thing an orchestrator can run, and its price.
-    struct Capability {
-        /// The pipeline, e.g. `keccak256("text-to-image")`.
-        bytes32 pipelineId;
-        /// The model: the hash of the model file.
-        bytes32 modelId;
-        /// Wei per unit of work.
-        uint128 pricePerUnit;
-        /// What one unit is, as short ASCII ("pixel", "token", "ms"), left-aligned.
-        bytes16 unit;
-    }
-
     /// @notice `orchestrator` set its service URI.
     event ServiceURISet(address indexed orchestrator, string serviceURI);
     /// @notice `orchestrator` added a capability or changed its price or unit.

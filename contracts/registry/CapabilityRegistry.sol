@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ICapabilityRegistry} from "../interfaces/ICapabilityRegistry.sol";
+import {Capability, ICapabilityRegistry} from "../interfaces/ICapabilityRegistry.sol";
 
 /// @title CapabilityRegistry
 /// @notice Orchestrators' service URIs and AI capabilities. Any address may publish: whether it is an

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ICapabilityRegistry} from "../../contracts/interfaces/ICapabilityRegistry.sol";
+import {Capability} from "../../contracts/interfaces/ICapabilityRegistry.sol";
 import {Ticket} from "../../contracts/libraries/TicketLib.sol";
 import {BrokerTest} from "../payments/BrokerTest.sol";
 
@@ -51,21 +51,21 @@ contract PaymentsGasTest is BrokerTest {
     }
 
     function test_gas_register_1() public {
-        ICapabilityRegistry.Capability[] memory caps = _capabilities(1);
+        Capability[] memory caps = _capabilities(1);
         vm.prank(orchestrator);
         registry.register("https://orchestrator.example:8935", caps);
         vm.snapshotGasLastCall("CapabilityRegistry", "register_1");
     }
 
     function test_gas_register_10() public {
-        ICapabilityRegistry.Capability[] memory caps = _capabilities(10);
+        Capability[] memory caps = _capabilities(10);
         vm.prank(orchestrator);
         registry.register("https://orchestrator.example:8935", caps);
         vm.snapshotGasLastCall("CapabilityRegistry", "register_10");
     }
 
     function test_gas_setCapability_updatePrice() public {
-        ICapabilityRegistry.Capability[] memory caps = _capabilities(10);
+        Capability[] memory caps = _capabilities(10);
         vm.prank(orchestrator);
         registry.register("https://orchestrator.example:8935", caps);
         caps[3].pricePerUnit = 7;
@@ -75,7 +75,7 @@ contract PaymentsGasTest is BrokerTest {
     }
 
     function test_gas_removeCapability() public {
-        ICapabilityRegistry.Capability[] memory caps = _capabilities(10);
+        Capability[] memory caps = _capabilities(10);
         vm.prank(orchestrator);
         registry.register("https://orchestrator.example:8935", caps);
         vm.prank(orchestrator);
@@ -84,14 +84,10 @@ contract PaymentsGasTest is BrokerTest {
     }
 
     /// `count` capabilities over two pipelines, each with its own model.
-    function _capabilities(uint256 count)
-        internal
-        pure
-        returns (ICapabilityRegistry.Capability[] memory caps)
-    {
-        caps = new ICapabilityRegistry.Capability[](count);
+    function _capabilities(uint256 count) internal pure returns (Capability[] memory caps) {
+        caps = new Capability[](count);
         for (uint256 i; i < count; ++i) {
-            caps[i] = ICapabilityRegistry.Capability({
+            caps[i] = Capability({
                 pipelineId: i % 2 == 0 ? keccak256("text-to-image") : keccak256("image-to-video"),
                 modelId: keccak256(abi.encode("model", i)),
                 pricePerUnit: uint128(1e6 + i),
