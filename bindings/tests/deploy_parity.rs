@@ -11,7 +11,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use bindings::{
-    AccessManager, DeployConfig, Deployment, LivepeerToken, Minter, deploy, roles, toolchain,
+    AccessManager, DeployConfig, Deployment, LivepeerToken, Minter, TicketBroker, deploy, roles,
+    toolchain,
 };
 
 /// Runs the forge script against `rpc_url` and reads the addresses it prints.
@@ -45,13 +46,16 @@ fn forge_deploy(rpc_url: &str, key_hex: &str) -> Deployment {
         token: address_of("LivepeerToken"),
         minter: address_of("Minter"),
         rounds: address_of("RoundsManager"),
+        broker: address_of("TicketBroker"),
+        registry: address_of("CapabilityRegistry"),
     }
 }
 
 /// Everything that tells two deployments apart: runtime code and the authority's wiring.
 async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
     let mut out = Vec::new();
-    for address in [d.manager, d.token, d.minter, d.rounds] {
+    let contracts = [d.manager, d.token, d.minter, d.rounds, d.broker, d.registry];
+    for address in contracts {
         let code: Bytes = provider.get_code_at(address).await.unwrap();
         assert!(!code.is_empty(), "no code at {address}");
         out.push(format!("{address}: {code}"));
@@ -62,6 +66,8 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         (d.minter, Minter::startRoundCall::SELECTOR),
         (d.minter, Minter::mintRewardCall::SELECTOR),
         (d.minter, Minter::setTreasuryCall::SELECTOR),
+        (d.broker, TicketBroker::setFeeCreditorCall::SELECTOR),
+        (d.broker, TicketBroker::setReserveSharesCall::SELECTOR),
     ];
     for (target, selector) in restricted {
         let role = manager
@@ -71,8 +77,13 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
             .unwrap();
         out.push(format!("role of {target}.{selector:?}: {role}"));
     }
-    for role in [roles::MINTER, roles::ROUND_INITIALIZER, roles::REWARDER] {
-        for account in [d.manager, d.token, d.minter, d.rounds] {
+    for role in [
+        roles::MINTER,
+        roles::ROUND_INITIALIZER,
+        roles::REWARDER,
+        roles::FEE_CREDITOR,
+    ] {
+        for account in contracts {
             let member = manager
                 .hasRole(role, account)
                 .call()
@@ -82,6 +93,15 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
             out.push(format!("role {role} held by {account}: {member}"));
         }
     }
+    let broker = TicketBroker::new(d.broker, provider);
+    out.push(format!(
+        "broker: rounds {}, unlock {}, validity {}, shares {}, creditor {}",
+        broker.rounds().call().await.unwrap(),
+        broker.unlockPeriod().call().await.unwrap(),
+        broker.ticketValidityPeriod().call().await.unwrap(),
+        broker.reserveShares().call().await.unwrap(),
+        broker.feeCreditor().call().await.unwrap(),
+    ));
     out
 }
 
