@@ -61,7 +61,7 @@ fn stand_in_creation_code() -> Vec<u8> {
 /// Deploys the suite, initializes a round, and sets a stand-in fee creditor with `orchestrator`
 /// active. Returns the deployment and the stand-in's address.
 async fn setup(
-    provider: &impl Provider,
+    provider: &(impl Provider + Clone),
     admin: Address,
     orchestrator: Address,
 ) -> (Deployment, Address) {
