@@ -14,7 +14,8 @@ struct Ticket {
     uint256 faceValue;
     /// Wins when `uint256(keccak256(abi.encodePacked(sig, recipientRand))) < winProb`.
     uint256 winProb;
-    /// Distinguishes the tickets a sender sends against one recipient random number.
+    /// The sender's counter for this recipient, increasing from ticket to ticket (below 2^96 - 1):
+    /// redeeming nonce `n` voids every nonce up to `n` between the two (the broker's replay guard).
     uint256 senderNonce;
     /// `keccak256(abi.encodePacked(recipientRand))`: the recipient's commitment to its secret.
     bytes32 recipientRandHash;

@@ -39,7 +39,9 @@ import {Ticket, TicketLib} from "../libraries/TicketLib.sol";
 /// and, off chain, accepts a ticket only if its nonce is above the last one it accepted.
 ///
 /// Senders unlock, wait `unlockPeriod` rounds and withdraw everything; tickets stay redeemable until
-/// the withdrawal. The fee creditor (the bonding contract) is set by governance after deployment.
+/// the withdrawal (as on Livepeer, so a sender cannot run from tickets it already handed out). Funding
+/// while unlocking does not cancel the unlock; `cancelUnlock` does. The fee creditor (the bonding
+/// contract) is set by governance after deployment.
 contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
     using SafeCast for uint256;
 
@@ -164,7 +166,7 @@ contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
     /// @inheritdoc ITicketBroker
     /// @dev Only the recipient may redeem: it alone knows `recipientRand` until it reveals it, and it
     /// chooses when to redeem. Every check comes before any state change; the fee creditor is called
-    /// last, with the ticket already marked used and the sender's funds already reduced.
+    /// last, with the pair's nonce already advanced and the sender's funds already reduced.
     function redeemWinningTicket(Ticket calldata ticket, bytes calldata sig, uint256 recipientRand) external {
         address recipient = ticket.recipient;
         if (msg.sender != recipient) revert WrongRecipient(msg.sender, recipient);
