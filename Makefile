@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: demo test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot fmt
+.PHONY: demo test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt
 
 ## demo: start anvil, deploy the suite, run a round, print what happened, stop anvil.
 demo: deps
@@ -55,6 +55,10 @@ bindings: npm-deps
 ## snapshot: rewrite .gas-snapshot and snapshots/ after a reviewed gas change.
 snapshot: npm-deps
 	forge snapshot --no-match-test '^invariant'
+
+## gas: print each operation's transaction gas beside Livepeer's (test/gas/GasScenario.t.sol).
+gas: npm-deps
+	forge test --match-contract GasScenarioTest -vv
 
 fmt: npm-deps
 	forge fmt

@@ -22,5 +22,7 @@ contract Deploy is Script, ProtocolDeployer {
         console.log("Minter", address(d.minter));
         console.log("RoundsManager", address(d.rounds));
         console.log("BondingManager", address(d.bonding));
+        console.log("TicketBroker", address(d.broker));
+        console.log("CapabilityRegistry", address(d.registry));
     }
 }

@@ -4,6 +4,9 @@ pragma solidity ^0.8.28;
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
 import {Roles} from "../contracts/access/Roles.sol";
 import {IMinter} from "../contracts/interfaces/IMinter.sol";
+import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
+import {TicketBroker} from "../contracts/payments/TicketBroker.sol";
+import {CapabilityRegistry} from "../contracts/registry/CapabilityRegistry.sol";
 import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
 import {Minter} from "../contracts/token/Minter.sol";
 import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
@@ -28,6 +31,9 @@ abstract contract ProtocolDeployer {
         uint256 unbondingPeriod;
         uint256 numActiveOrchestrators;
         uint256 paramsChangeDelay;
+        uint256 unlockPeriod;
+        uint256 ticketValidityPeriod;
+        uint256 reserveShares;
     }
 
     struct Deployment {
@@ -36,6 +42,8 @@ abstract contract ProtocolDeployer {
         Minter minter;
         RoundsManager rounds;
         BondingManager bonding;
+        TicketBroker broker;
+        CapabilityRegistry registry;
     }
 
     /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
@@ -52,11 +60,15 @@ abstract contract ProtocolDeployer {
             treasuryRewardCut: 100_000_000,
             unbondingPeriod: 7,
             numActiveOrchestrators: 100,
-            paramsChangeDelay: 1
+            paramsChangeDelay: 1,
+            unlockPeriod: 2,
+            ticketValidityPeriod: 2,
+            reserveShares: 100
         });
     }
 
     /// @notice Deploys and wires the suite. The caller must be `config.admin` (it configures roles).
+    /// The TicketBroker pays fees into the BondingManager, whose `creditFees` is FEE_CREDITOR's.
     function deployProtocol(DeployConfig memory config) internal returns (Deployment memory d) {
         d.manager = new AccessManager(config.admin);
         d.token = new LivepeerToken(address(d.manager), config.genesisRecipient, config.genesisSupply);
@@ -89,6 +101,17 @@ abstract contract ProtocolDeployer {
         _restrict(d.manager, address(d.bonding), BondingManager.creditFees.selector, Roles.FEE_CREDITOR);
         _restrict(d.manager, address(d.bonding), BondingManager.slash.selector, Roles.SLASHER);
         d.minter.setStakeTotals(d.bonding);
+
+        d.broker = new TicketBroker(
+            address(d.manager),
+            IRoundsManager(address(d.rounds)),
+            config.unlockPeriod,
+            config.ticketValidityPeriod,
+            config.reserveShares
+        );
+        d.registry = new CapabilityRegistry();
+        d.manager.grantRole(Roles.FEE_CREDITOR, address(d.broker), 0);
+        d.broker.setFeeCreditor(d.bonding);
     }
 
     function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {

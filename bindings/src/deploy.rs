@@ -9,7 +9,10 @@ use alloy::{
     sol_types::SolCall,
 };
 
-use crate::{AccessManager, BondingManager, LivepeerToken, Minter, RoundsManager};
+use crate::{
+    AccessManager, BondingManager, CapabilityRegistry, LivepeerToken, Minter, RoundsManager,
+    TicketBroker,
+};
 
 /// AccessManager role ids, as in `contracts/access/Roles.sol`.
 pub mod roles {
@@ -53,6 +56,12 @@ pub struct DeployConfig {
     pub num_active_orchestrators: u64,
     /// Rounds before an orchestrator's new reward cut and fee share are in force.
     pub params_change_delay: u64,
+    /// Rounds between a ticket sender's unlock and its withdrawal.
+    pub unlock_period: u64,
+    /// Rounds a ticket stays redeemable after its creation round.
+    pub ticket_validity_period: u64,
+    /// Per-orchestrator allocations a sender's reserve is split into each round.
+    pub reserve_shares: u64,
 }
 
 impl DeployConfig {
@@ -71,6 +80,9 @@ impl DeployConfig {
             unbonding_period: 7,
             num_active_orchestrators: 100,
             params_change_delay: 1,
+            unlock_period: 2,
+            ticket_validity_period: 2,
+            reserve_shares: 100,
         }
     }
 }
@@ -83,6 +95,8 @@ pub struct Deployment {
     pub minter: Address,
     pub rounds: Address,
     pub bonding: Address,
+    pub broker: Address,
+    pub registry: Address,
 }
 
 /// Why a deployment failed.
@@ -254,12 +268,42 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
     )
     .await?;
 
+    // The broker starts without a fee creditor: governance sets the bonding contract once it exists.
+    let broker = TicketBroker::deploy(
+        provider.clone(),
+        *manager.address(),
+        *rounds.address(),
+        U256::from(config.unlock_period),
+        U256::from(config.ticket_validity_period),
+        U256::from(config.reserve_shares),
+    )
+    .await
+    .map_err(create("TicketBroker"))?;
+    let registry = CapabilityRegistry::deploy(provider.clone())
+        .await
+        .map_err(create("CapabilityRegistry"))?;
+    confirm(
+        "grant FEE_CREDITOR to the TicketBroker",
+        manager
+            .grantRole(roles::FEE_CREDITOR, *broker.address(), 0)
+            .send()
+            .await,
+    )
+    .await?;
+    confirm(
+        "set the TicketBroker's fee creditor to the BondingManager",
+        broker.setFeeCreditor(*bonding.address()).send().await,
+    )
+    .await?;
+
     Ok(Deployment {
         manager: *manager.address(),
         token: *token.address(),
         minter: *minter.address(),
         rounds: *rounds.address(),
         bonding: *bonding.address(),
+        broker: *broker.address(),
+        registry: *registry.address(),
     })
 }
 

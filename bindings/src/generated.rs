@@ -41,6 +41,16 @@ pub mod bonding_manager {
 }
 pub use bonding_manager::BondingManager;
 
+pub mod capability_registry {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        CapabilityRegistry,
+        "artifacts/CapabilityRegistry.json"
+    );
+}
+pub use capability_registry::CapabilityRegistry;
+
 pub mod i_bonding_manager {
     alloy::sol!(
         #[sol(rpc)]
@@ -50,6 +60,16 @@ pub mod i_bonding_manager {
     );
 }
 pub use i_bonding_manager::IBondingManager;
+
+pub mod i_capability_registry {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ICapabilityRegistry,
+        "artifacts/ICapabilityRegistry.json"
+    );
+}
+pub use i_capability_registry::ICapabilityRegistry;
 
 pub mod i_fee_creditor {
     alloy::sol!(
@@ -101,6 +121,16 @@ pub mod i_stake_totals {
 }
 pub use i_stake_totals::IStakeTotals;
 
+pub mod i_ticket_broker {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ITicketBroker,
+        "artifacts/ITicketBroker.json"
+    );
+}
+pub use i_ticket_broker::ITicketBroker;
+
 pub mod livepeer_token {
     alloy::sol!(
         #[sol(rpc)]
@@ -140,3 +170,13 @@ pub mod rounds_manager {
     );
 }
 pub use rounds_manager::RoundsManager;
+
+pub mod ticket_broker {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        TicketBroker,
+        "artifacts/TicketBroker.json"
+    );
+}
+pub use ticket_broker::TicketBroker;

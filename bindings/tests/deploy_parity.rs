@@ -11,8 +11,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use bindings::{
-    AccessManager, BondingManager, DeployConfig, Deployment, LivepeerToken, Minter, deploy, roles,
-    toolchain,
+    AccessManager, BondingManager, DeployConfig, Deployment, LivepeerToken, Minter, TicketBroker,
+    deploy, roles, toolchain,
 };
 
 /// Runs the forge script against `rpc_url` and reads the addresses it prints.
@@ -47,13 +47,18 @@ fn forge_deploy(rpc_url: &str, key_hex: &str) -> Deployment {
         minter: address_of("Minter"),
         rounds: address_of("RoundsManager"),
         bonding: address_of("BondingManager"),
+        broker: address_of("TicketBroker"),
+        registry: address_of("CapabilityRegistry"),
     }
 }
 
 /// Everything that tells two deployments apart: runtime code and the authority's wiring.
 async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
     let mut out = Vec::new();
-    for address in [d.manager, d.token, d.minter, d.rounds, d.bonding] {
+    let contracts = [
+        d.manager, d.token, d.minter, d.rounds, d.bonding, d.broker, d.registry,
+    ];
+    for address in contracts {
         let code: Bytes = provider.get_code_at(address).await.unwrap();
         assert!(!code.is_empty(), "no code at {address}");
         out.push(format!("{address}: {code}"));
@@ -67,6 +72,8 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         (d.bonding, BondingManager::creditFeesCall::SELECTOR),
         (d.bonding, BondingManager::slashCall::SELECTOR),
         (d.bonding, BondingManager::setUnbondingPeriodCall::SELECTOR),
+        (d.broker, TicketBroker::setFeeCreditorCall::SELECTOR),
+        (d.broker, TicketBroker::setReserveSharesCall::SELECTOR),
     ];
     for (target, selector) in restricted {
         let role = manager
@@ -83,7 +90,7 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         roles::FEE_CREDITOR,
         roles::SLASHER,
     ] {
-        for account in [d.manager, d.token, d.minter, d.rounds, d.bonding] {
+        for account in contracts {
             let member = manager
                 .hasRole(role, account)
                 .call()
@@ -97,6 +104,15 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
     out.push(format!(
         "stake totals: {}",
         minter.stakeTotals().call().await.unwrap()
+    ));
+    let broker = TicketBroker::new(d.broker, provider);
+    out.push(format!(
+        "broker: rounds {}, unlock {}, validity {}, shares {}, creditor {}",
+        broker.rounds().call().await.unwrap(),
+        broker.unlockPeriod().call().await.unwrap(),
+        broker.ticketValidityPeriod().call().await.unwrap(),
+        broker.reserveShares().call().await.unwrap(),
+        broker.feeCreditor().call().await.unwrap(),
     ));
     out
 }

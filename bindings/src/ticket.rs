@@ -1,0 +1,183 @@
+//! Payment tickets, hashed and signed exactly as `contracts/payments/TicketBroker.sol` verifies them:
+//! EIP-712 typed data in the domain ("TicketBroker", "1", chain id, broker address), signed with
+//! secp256k1 (k256) as a 65-byte `r ‖ s ‖ v` signature with a low `s` and `v` in {27, 28}; the
+//! recipient's commitment `keccak256(rand)`; and the win check
+//! `uint256(keccak256(sig ‖ rand)) < winProb`.
+//!
+//! Signing uses `k256` directly rather than alloy's `PrivateKeySigner` (which wraps the same
+//! crate): the library then needs no signer stack, and the byte layout the contract checks is
+//! written out here rather than left to a signer's conventions.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256, keccak256},
+    sol,
+    sol_types::{Eip712Domain, SolStruct, eip712_domain},
+};
+use k256::ecdsa::{SigningKey, signature::hazmat::PrehashSigner};
+
+sol! {
+    /// A ticket, field for field as `struct Ticket` in `contracts/libraries/TicketLib.sol`; its
+    /// EIP-712 type string is the contract's `TICKET_TYPEHASH` preimage.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Ticket {
+        address recipient;
+        address sender;
+        uint256 faceValue;
+        uint256 winProb;
+        uint256 senderNonce;
+        bytes32 recipientRandHash;
+        uint256 creationRound;
+        bytes32 creationRoundBlockHash;
+    }
+}
+
+/// Why a ticket could not be signed.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    #[error("signing failed: {0}")]
+    Sign(#[from] k256::ecdsa::Error),
+}
+
+/// The TicketBroker's EIP-712 domain on chain `chain_id` at `broker`.
+pub fn domain(chain_id: u64, broker: Address) -> Eip712Domain {
+    eip712_domain! {
+        name: "TicketBroker",
+        version: "1",
+        chain_id: chain_id,
+        verifying_contract: broker,
+    }
+}
+
+/// The commitment a recipient publishes for its random number: `keccak256(abi.encodePacked(rand))`.
+pub fn rand_commitment(recipient_rand: U256) -> B256 {
+    keccak256(recipient_rand.to_be_bytes::<32>())
+}
+
+/// Whether a ticket with signature `sig` wins against `recipient_rand`, as the contract decides.
+pub fn is_winning(sig: &[u8], recipient_rand: U256, win_prob: U256) -> bool {
+    let mut packed = Vec::with_capacity(sig.len() + 32);
+    packed.extend_from_slice(sig);
+    packed.extend_from_slice(&recipient_rand.to_be_bytes::<32>());
+    U256::from_be_bytes(keccak256(packed).0) < win_prob
+}
+
+impl Ticket {
+    /// The digest the sender signs: the contract's `ticketHash(ticket)`.
+    pub fn signing_hash(&self, chain_id: u64, broker: Address) -> B256 {
+        self.eip712_signing_hash(&domain(chain_id, broker))
+    }
+
+    /// Signs the ticket with `key` (the sender's): 65 bytes, `r ‖ s ‖ v`, `s` in the lower half of
+    /// the group order (the contract rejects the malleable twin), `v = 27 + y parity`.
+    pub fn sign(
+        &self,
+        key: &SigningKey,
+        chain_id: u64,
+        broker: Address,
+    ) -> Result<Bytes, TicketError> {
+        let hash = self.signing_hash(chain_id, broker);
+        let (signature, recovery_id): (k256::ecdsa::Signature, k256::ecdsa::RecoveryId) =
+            key.sign_prehash(hash.as_slice())?;
+        // k256 signs with a low s already; normalize anyway, flipping the parity with s.
+        let (signature, y_odd) = match signature.normalize_s() {
+            Some(low) => (low, !recovery_id.is_y_odd()),
+            None => (signature, recovery_id.is_y_odd()),
+        };
+        let mut out = Vec::with_capacity(65);
+        out.extend_from_slice(&signature.to_bytes());
+        out.push(27 + u8::from(y_odd));
+        Ok(out.into())
+    }
+}
+
+/// The address of the secp256k1 key `key`, as `ecrecover` reports it.
+pub fn address_of(key: &SigningKey) -> Address {
+    let point = key.verifying_key().to_encoded_point(false);
+    Address::from_raw_public_key(&point.as_bytes()[1..])
+}
+
+impl From<Ticket> for crate::TicketBroker::Ticket {
+    fn from(t: Ticket) -> Self {
+        Self {
+            recipient: t.recipient,
+            sender: t.sender,
+            faceValue: t.faceValue,
+            winProb: t.winProb,
+            senderNonce: t.senderNonce,
+            recipientRandHash: t.recipientRandHash,
+            creationRound: t.creationRound,
+            creationRoundBlockHash: t.creationRoundBlockHash,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> SigningKey {
+        SigningKey::from_slice(&[byte; 32]).unwrap()
+    }
+
+    #[test]
+    fn type_hash_matches_the_contract() {
+        let expected = keccak256(
+            "Ticket(address recipient,address sender,uint256 faceValue,uint256 winProb,uint256 senderNonce,\
+             bytes32 recipientRandHash,uint256 creationRound,bytes32 creationRoundBlockHash)",
+        );
+        let ticket = Ticket {
+            recipient: Address::ZERO,
+            sender: Address::ZERO,
+            faceValue: U256::ZERO,
+            winProb: U256::ZERO,
+            senderNonce: U256::ZERO,
+            recipientRandHash: B256::ZERO,
+            creationRound: U256::ZERO,
+            creationRoundBlockHash: B256::ZERO,
+        };
+        assert_eq!(ticket.eip712_type_hash(), expected);
+    }
+
+    #[test]
+    fn signatures_recover_to_the_sender_with_low_s() {
+        let half_order = U256::from_be_slice(&[
+            0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46,
+            0x68, 0x1b, 0x20, 0xa0,
+        ]);
+        let broker = Address::repeat_byte(0xb0);
+        for i in 1..=20u8 {
+            let k = key(i);
+            let ticket = Ticket {
+                recipient: Address::repeat_byte(i),
+                sender: address_of(&k),
+                faceValue: U256::from(i) * U256::from(10u64).pow(U256::from(15)),
+                winProb: U256::MAX,
+                senderNonce: U256::from(i),
+                recipientRandHash: rand_commitment(U256::from(i)),
+                creationRound: U256::from(100 + u64::from(i)),
+                creationRoundBlockHash: keccak256([i]),
+            };
+            let sig = ticket.sign(&k, 31337, broker).unwrap();
+            assert_eq!(sig.len(), 65);
+            assert!(U256::from_be_slice(&sig[32..64]) <= half_order);
+            let parsed = alloy::primitives::Signature::from_raw(&sig).unwrap();
+            let recovered = parsed
+                .recover_address_from_prehash(&ticket.signing_hash(31337, broker))
+                .unwrap();
+            assert_eq!(recovered, ticket.sender);
+        }
+    }
+
+    #[test]
+    fn win_check_is_a_strict_bound() {
+        let sig = [7u8; 65];
+        let rand = U256::from(42);
+        let mut packed = sig.to_vec();
+        packed.extend_from_slice(&rand.to_be_bytes::<32>());
+        let h = U256::from_be_bytes(keccak256(packed).0);
+        assert!(is_winning(&sig, rand, h + U256::from(1)));
+        assert!(!is_winning(&sig, rand, h));
+        assert!(!is_winning(&sig, rand, U256::ZERO));
+    }
+}
