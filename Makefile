@@ -6,11 +6,31 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 
-.PHONY: demo test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt
+.PHONY: demo demo-images test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt
 
-## demo: start anvil, deploy the suite, run a round, print what happened, stop anvil.
+## demo: start anvil, deploy the suite, run a round, print what happened, stop anvil; then an
+## image job: the orchestrator's image (wgpu), a cheater's altered one, and the verifier's verdicts.
 demo: deps
 	cargo run --quiet -p keeper -- devnet
+	@$(MAKE) --no-print-directory demo-images
+
+DEMO := .demo
+VERIFIER := target/debug/verifier
+demo-images: deps
+	@mkdir -p $(DEMO)
+	cargo build --quiet -p verifier --bin verifier
+	$(VERIFIER) gen-demo-model --out $(DEMO)/model.safetensors
+	$(VERIFIER) make-input --seed 42 --prompt "a lighthouse at dusk" --out $(DEMO)/input.bin
+	$(VERIFIER) run --gpu --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin \
+		--out $(DEMO)/orchestrator.png --claim $(DEMO)/honest.json
+	$(VERIFIER) run --cheat --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin \
+		--out $(DEMO)/cheater.png --claim $(DEMO)/cheat.json
+	@echo "verifier (CPU reference) on the orchestrator's claim:"
+	$(VERIFIER) check --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin --claim $(DEMO)/honest.json
+	@echo "verifier (CPU reference) on the cheater's claim (exit 1 = mismatch, as it should):"
+	@rc=0; $(VERIFIER) check --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin \
+		--claim $(DEMO)/cheat.json || rc=$$?; if [ $$rc -ne 1 ]; then echo "expected a mismatch (exit 1), got exit $$rc" >&2; exit 1; fi
+	@echo "images: $(DEMO)/orchestrator.png (honest) and $(DEMO)/cheater.png (altered)"
 
 ## test: every check CI runs.
 test: deps lint forge-test rust-test
@@ -39,11 +59,11 @@ lint: npm-deps
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-# Runs every forge test once: the gas snapshot check (2% tolerance) runs all but the invariant
-# tests (they report runs, not gas), which run on their own.
+# Runs every forge test once: the gas snapshot check (2% tolerance) runs the unit and gas tests;
+# fuzz and invariant tests (their gas is an average over random inputs) run on their own.
 forge-test: npm-deps
-	forge snapshot --check --tolerance 2 --no-match-test '^invariant'
-	forge test --match-test '^invariant'
+	forge snapshot --check --tolerance 2 --no-match-test '^(invariant|testFuzz)'
+	forge test --match-test '^(invariant|testFuzz)'
 
 rust-test: deps
 	cargo test --workspace
@@ -54,7 +74,7 @@ bindings: npm-deps
 
 ## snapshot: rewrite .gas-snapshot and snapshots/ after a reviewed gas change.
 snapshot: npm-deps
-	forge snapshot --no-match-test '^invariant'
+	forge snapshot --no-match-test '^(invariant|testFuzz)'
 
 ## gas: print each operation's transaction gas beside Livepeer's (test/gas/GasScenario.t.sol).
 gas: npm-deps

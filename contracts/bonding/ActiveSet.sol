@@ -12,7 +12,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///
 /// Hints: `prevHint`/`nextHint` name the orchestrators expected around the new position. Exact
 /// hints cost O(1); hints in the wrong place are walked from (correct, more gas); zero hints walk
-/// from the head; a hint that is not in the set at all is a lie and reverts. Each member's link
+/// from the member's old place (a member moving) or from the head (a newcomer); a hint that is not
+/// in the set at all is a lie and reverts. Each member's link
 /// holds its successor and its own stake, so a walk reads one storage slot per member it passes.
 abstract contract ActiveSet {
     using SafeCast for uint256;
@@ -138,6 +139,8 @@ abstract contract ActiveSet {
             _links[orchestrator].stake = stake.toUint96();
             return;
         }
+        // Without hints, search from where it was: a small change of stake is a short walk.
+        if (prevHint == address(0) && nextHint == address(0)) (prevHint, nextHint) = (prev, next);
         _unlink(orchestrator);
         (prev, next) = _findPosition(stake, prevHint, nextHint, orchestrator);
         _link(orchestrator, stake, prev, next);

@@ -31,32 +31,33 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     using SafeERC20 for IERC20;
 
     // An orchestrator's cuts, the rounds that matter to it, and its earnings pool.
+    // Fields are grouped by when they change: a round's first use (the rollover) writes slots 3-5.
     struct Pool {
-        // slot 0
+        // slot 0: cuts and rounds
         uint32 rewardCut;
         uint32 feeShare;
         uint32 nextRewardCut;
         uint32 nextFeeShare;
         uint32 paramsEffectiveRound;
         uint32 lastRewardRound;
-        uint32 poolRound; // the round the factors below were last rolled over into
         bool registered;
         // slot 1
         uint128 delegatedStake; // all stake delegated to it, its own and unclaimed commission included
-        uint128 matureStake; // stake earning this round, valued at the round's start
+        uint128 rewardCommission;
         // slot 2
         uint96 rewardFactor;
-        uint96 rewardFactorStart; // at the start of poolRound
         uint64 slashFactor;
+        uint96 feeCommission;
         // slot 3
         uint160 feeFactor;
-        uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
-        // slot 4
-        uint128 rewardCommission;
-        uint128 feeCommission;
-        // slot 5
-        uint128 startValue; // the pool's stake at the start of poolRound, less slashes since
+        uint32 poolRound; // the round the factors were last rolled over into
         uint32 prevPoolRound; // the round the pool was used before poolRound, plus one (0: none)
+        // slot 4
+        uint128 matureStake; // stake earning this round, valued at the round's start
+        uint128 startValue; // the pool's stake at the start of poolRound, less slashes since
+        // slot 5
+        uint96 rewardFactorStart; // at the start of poolRound
+        uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
     }
 
     // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
@@ -356,7 +357,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             toPositions = Math.mulDiv(shared, pool.matureStake, startValue);
         }
         uint256 commission = msg.value - toPositions;
-        pool.feeCommission += uint128(commission);
+        pool.feeCommission += commission.toUint96();
         emit FeesCredited(orchestrator, round, msg.value, commission);
     }
 
@@ -618,16 +619,15 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint256 poolRound = pool.poolRound;
         if (poolRound >= round) return;
         uint96 rf = pool.rewardFactor;
-        roundFactors[orchestrator][poolRound] = RoundFactors({rewardFactor: rf, feeFactor: pool.feeFactor});
-        roundHistory[orchestrator][poolRound] =
-            RoundHistory(pool.stakeStart, pool.slashFactor, pool.prevPoolRound);
-        pool.prevPoolRound = uint32(poolRound + 1);
+        uint64 sf = pool.slashFactor;
+        uint160 ff = pool.feeFactor;
+        uint32 prev = pool.prevPoolRound;
+        roundFactors[orchestrator][poolRound] = RoundFactors({rewardFactor: rf, feeFactor: ff});
+        roundHistory[orchestrator][poolRound] = RoundHistory(pool.stakeStart, sf, prev);
         uint128 delegated = pool.delegatedStake;
-        pool.poolRound = uint32(round);
-        pool.rewardFactorStart = rf;
-        pool.stakeStart = uint96(delegated);
-        pool.startValue = delegated;
-        pool.matureStake = delegated - pool.rewardCommission;
+        (pool.poolRound, pool.prevPoolRound) = (uint32(round), uint32(poolRound + 1));
+        (pool.matureStake, pool.startValue) = (delegated - pool.rewardCommission, delegated);
+        (pool.rewardFactorStart, pool.stakeStart) = (rf, uint96(delegated));
     }
 
     function _addStake(
