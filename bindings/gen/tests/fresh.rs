@@ -29,6 +29,8 @@ struct FoundryToml {
 #[derive(Deserialize)]
 struct Profile {
     src: String,
+    test: String,
+    script: String,
     solc: String,
     evm_version: String,
     optimizer: bool,
@@ -75,9 +77,11 @@ fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
     let paths = ProjectPathsConfig::builder()
         .root(root)
         .sources(root.join(&profile.src))
-        // Only the contracts: tests and scripts do not change their bytecode.
-        .tests(build_dir.join("none"))
-        .scripts(build_dir.join("none"))
+        // The same sources as forge, tests and scripts included: solc numbers AST nodes across the
+        // whole compilation and that numbering reaches the bytecode (internal function order), so a
+        // smaller compilation would give other bytes than forge's.
+        .tests(root.join(&profile.test))
+        .scripts(root.join(&profile.script))
         .artifacts(build_dir.join("out"))
         .cache(build_dir.join("cache/solidity-files-cache.json"))
         .libs(profile.libs.iter().map(|lib| root.join(lib)))
