@@ -22,5 +22,7 @@ contract Deploy is Script, ProtocolDeployer {
         console.log("Minter", address(d.minter));
         console.log("RoundsManager", address(d.rounds));
         console.log("BondingManager", address(d.bonding));
+        console.log("Reputation", address(d.reputation));
+        console.log("DisputeManager", address(d.disputes));
     }
 }

@@ -9,6 +9,12 @@ import {Minter} from "../contracts/token/Minter.sol";
 import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../contracts/bonding/BondingManager.sol";
 import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
+import {IBondingManager} from "../contracts/interfaces/IBondingManager.sol";
+import {IDisputeManager} from "../contracts/interfaces/IDisputeManager.sol";
+import {IPriceOracle} from "../contracts/interfaces/IPriceOracle.sol";
+import {IReputation} from "../contracts/interfaces/IReputation.sol";
+import {DisputeManager} from "../contracts/verification/DisputeManager.sol";
+import {Reputation} from "../contracts/verification/Reputation.sol";
 
 /// @title ProtocolDeployer
 /// @notice The one deployment sequence of the suite, shared by `Deploy.s.sol` and the tests. The
@@ -28,6 +34,11 @@ abstract contract ProtocolDeployer {
         uint256 unbondingPeriod;
         uint256 numActiveOrchestrators;
         uint256 paramsChangeDelay;
+        // -------- disputes and reputation
+        IDisputeManager.Params disputes;
+        uint256 reputationDecay; // ppb of a score lost per round
+        uint256 reputationPassPoints; // points per attested job
+        uint256 reputationPenalty; // ppb of a score lost with a dispute
     }
 
     struct Deployment {
@@ -36,6 +47,9 @@ abstract contract ProtocolDeployer {
         Minter minter;
         RoundsManager rounds;
         BondingManager bonding;
+        // -------- disputes and reputation
+        Reputation reputation;
+        DisputeManager disputes;
     }
 
     /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
@@ -52,7 +66,21 @@ abstract contract ProtocolDeployer {
             treasuryRewardCut: 100_000_000,
             unbondingPeriod: 7,
             numActiveOrchestrators: 100,
-            paramsChangeDelay: 1
+            paramsChangeDelay: 1,
+            disputes: IDisputeManager.Params({
+                deposit: 100 ether,
+                statuteOfLimitations: 2,
+                verdictPeriod: 2,
+                vetoWindow: 2,
+                quorum: 2,
+                maxSlashCutPpb: 100_000_000,
+                challengerRewardCutPpb: 500_000_000,
+                rateLimitWindow: 10,
+                rateLimitAmount: 1_000_000 ether
+            }),
+            reputationDecay: 20_000_000,
+            reputationPassPoints: 1 ether,
+            reputationPenalty: 900_000_000
         });
     }
 
@@ -89,6 +117,32 @@ abstract contract ProtocolDeployer {
         _restrict(d.manager, address(d.bonding), BondingManager.creditFees.selector, Roles.FEE_CREDITOR);
         _restrict(d.manager, address(d.bonding), BondingManager.slash.selector, Roles.SLASHER);
         d.minter.setStakeTotals(d.bonding);
+
+        // -------- disputes and reputation (after everything above; the capability registry, the
+        // price oracle, is wired later with Reputation.setPriceOracle)
+        d.reputation = new Reputation(
+            address(d.manager),
+            IBondingManager(address(d.bonding)),
+            IRoundsManager(address(d.rounds)),
+            IPriceOracle(address(0)),
+            config.reputationDecay,
+            config.reputationPassPoints,
+            config.reputationPenalty
+        );
+        d.disputes = new DisputeManager(
+            address(d.manager),
+            d.token,
+            IBondingManager(address(d.bonding)),
+            IRoundsManager(address(d.rounds)),
+            IReputation(address(d.reputation)),
+            config.disputes
+        );
+        d.manager.grantRole(Roles.SLASHER, address(d.disputes), 0);
+        _restrict(d.manager, address(d.reputation), Reputation.recordPasses.selector, Roles.REPUTATION_WRITER);
+        _restrict(d.manager, address(d.reputation), Reputation.penalize.selector, Roles.REPUTATION_WRITER);
+        d.manager.grantRole(Roles.REPUTATION_WRITER, address(d.disputes), 0);
+        _restrict(d.manager, address(d.disputes), DisputeManager.veto.selector, Roles.ARBITRATOR);
+        d.manager.grantRole(Roles.ARBITRATOR, config.admin, 0);
     }
 
     function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {

@@ -8,6 +8,8 @@ import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
 import {Minter} from "../../contracts/token/Minter.sol";
 import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
+import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
+import {Reputation} from "../../contracts/verification/Reputation.sol";
 
 /// @notice Deploys the suite through the production deployment sequence, this contract as admin.
 abstract contract ProtocolTest is Test, ProtocolDeployer {
@@ -19,6 +21,8 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
     Minter internal minter;
     RoundsManager internal rounds;
     BondingManager internal bonding;
+    Reputation internal reputation;
+    DisputeManager internal disputes;
 
     address internal treasury = makeAddr("treasury");
     address internal stranger = makeAddr("stranger");
@@ -30,6 +34,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         config.roundLength = ROUND_LENGTH;
         Deployment memory d = deployProtocol(config);
         (manager, token, minter, rounds, bonding) = (d.manager, d.token, d.minter, d.rounds, d.bonding);
+        (reputation, disputes) = (d.reputation, d.disputes);
     }
 
     /// @notice Rolls to the first block of the next round and initializes it.
