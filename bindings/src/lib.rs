@@ -6,6 +6,7 @@
 
 mod deploy;
 mod generated;
+pub mod receipt;
 pub mod toolchain;
 
 pub use deploy::{DeployConfig, DeployError, Deployment, LPT, deploy, roles};
