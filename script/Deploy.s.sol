@@ -24,5 +24,7 @@ contract Deploy is Script, ProtocolDeployer {
         console.log("BondingManager", address(d.bonding));
         console.log("TicketBroker", address(d.broker));
         console.log("CapabilityRegistry", address(d.registry));
+        console.log("Reputation", address(d.reputation));
+        console.log("DisputeManager", address(d.disputes));
     }
 }

@@ -12,6 +12,12 @@ import {Minter} from "../contracts/token/Minter.sol";
 import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../contracts/bonding/BondingManager.sol";
 import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
+import {IBondingManager} from "../contracts/interfaces/IBondingManager.sol";
+import {IDisputeManager} from "../contracts/interfaces/IDisputeManager.sol";
+import {IPriceOracle} from "../contracts/interfaces/IPriceOracle.sol";
+import {IReputation} from "../contracts/interfaces/IReputation.sol";
+import {DisputeManager} from "../contracts/verification/DisputeManager.sol";
+import {Reputation} from "../contracts/verification/Reputation.sol";
 
 /// @title ProtocolDeployer
 /// @notice The one deployment sequence of the suite, shared by `Deploy.s.sol` and the tests. The
@@ -34,6 +40,11 @@ abstract contract ProtocolDeployer {
         uint256 unlockPeriod;
         uint256 ticketValidityPeriod;
         uint256 reserveShares;
+        // -------- disputes and reputation
+        IDisputeManager.Params disputes;
+        uint256 reputationDecay; // ppb of a score lost per round
+        uint256 reputationPassPoints; // points per attested job
+        uint256 reputationPenalty; // ppb of a score lost with a dispute
     }
 
     struct Deployment {
@@ -44,6 +55,9 @@ abstract contract ProtocolDeployer {
         BondingManager bonding;
         TicketBroker broker;
         CapabilityRegistry registry;
+        // -------- disputes and reputation
+        Reputation reputation;
+        DisputeManager disputes;
     }
 
     /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
@@ -63,7 +77,21 @@ abstract contract ProtocolDeployer {
             paramsChangeDelay: 1,
             unlockPeriod: 2,
             ticketValidityPeriod: 2,
-            reserveShares: 100
+            reserveShares: 100,
+            disputes: IDisputeManager.Params({
+                deposit: 100 ether,
+                statuteOfLimitations: 2,
+                verdictPeriod: 2,
+                vetoWindow: 2,
+                quorum: 2,
+                maxSlashCutPpb: 100_000_000,
+                challengerRewardCutPpb: 500_000_000,
+                rateLimitWindow: 10,
+                rateLimitAmount: 1_000_000 ether
+            }),
+            reputationDecay: 20_000_000,
+            reputationPassPoints: 1 ether,
+            reputationPenalty: 900_000_000
         });
     }
 
@@ -112,6 +140,30 @@ abstract contract ProtocolDeployer {
         d.registry = new CapabilityRegistry();
         d.manager.grantRole(Roles.FEE_CREDITOR, address(d.broker), 0);
         d.broker.setFeeCreditor(d.bonding);
+        // -------- disputes and reputation (the capability registry is the ranking's price oracle)
+        d.reputation = new Reputation(
+            address(d.manager),
+            IBondingManager(address(d.bonding)),
+            IRoundsManager(address(d.rounds)),
+            IPriceOracle(address(d.registry)),
+            config.reputationDecay,
+            config.reputationPassPoints,
+            config.reputationPenalty
+        );
+        d.disputes = new DisputeManager(
+            address(d.manager),
+            d.token,
+            IBondingManager(address(d.bonding)),
+            IRoundsManager(address(d.rounds)),
+            IReputation(address(d.reputation)),
+            config.disputes
+        );
+        d.manager.grantRole(Roles.SLASHER, address(d.disputes), 0);
+        _restrict(d.manager, address(d.reputation), Reputation.recordPasses.selector, Roles.REPUTATION_WRITER);
+        _restrict(d.manager, address(d.reputation), Reputation.penalize.selector, Roles.REPUTATION_WRITER);
+        d.manager.grantRole(Roles.REPUTATION_WRITER, address(d.disputes), 0);
+        _restrict(d.manager, address(d.disputes), DisputeManager.veto.selector, Roles.ARBITRATOR);
+        d.manager.grantRole(Roles.ARBITRATOR, config.admin, 0);
     }
 
     function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {

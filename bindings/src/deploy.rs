@@ -10,8 +10,8 @@ use alloy::{
 };
 
 use crate::{
-    AccessManager, BondingManager, CapabilityRegistry, LivepeerToken, Minter, RoundsManager,
-    TicketBroker,
+    AccessManager, BondingManager, CapabilityRegistry, DisputeManager, LivepeerToken, Minter,
+    Reputation, RoundsManager, TicketBroker, dispute_manager::IDisputeManager,
 };
 
 /// AccessManager role ids, as in `contracts/access/Roles.sol`.
@@ -26,6 +26,10 @@ pub mod roles {
     pub const FEE_CREDITOR: u64 = 4;
     /// May slash orchestrators: the dispute manager.
     pub const SLASHER: u64 = 5;
+    /// May veto guilty verdicts in their veto window: governance.
+    pub const ARBITRATOR: u64 = 6;
+    /// May raise and cut reputation: the dispute manager.
+    pub const REPUTATION_WRITER: u64 = 7;
 }
 
 /// One LPT in wei.
@@ -62,6 +66,31 @@ pub struct DeployConfig {
     pub ticket_validity_period: u64,
     /// Per-orchestrator allocations a sender's reserve is split into each round.
     pub reserve_shares: u64,
+    // -------- disputes and reputation
+    /// LPT (wei) a challenger locks per dispute.
+    pub dispute_deposit: U256,
+    /// Rounds after a receipt's round in which it can be disputed.
+    pub statute_of_limitations: u64,
+    /// Rounds after a dispute opens in which verifiers vote.
+    pub verdict_period: u64,
+    /// Rounds after a guilty decision in which the arbitrator may veto it.
+    pub veto_window: u64,
+    /// Verifier votes for one outcome that decide a dispute.
+    pub quorum: u64,
+    /// Largest share of the snapshot stake a slash takes.
+    pub max_slash_cut: u64,
+    /// The challenger's share of the slashed LPT (at most half).
+    pub challenger_reward_cut: u64,
+    /// Rounds per slashing rate-limit window.
+    pub rate_limit_window: u64,
+    /// LPT (wei) slashable per window.
+    pub rate_limit_amount: U256,
+    /// Share of a reputation score lost per round.
+    pub reputation_decay: u64,
+    /// Reputation points per attested job.
+    pub reputation_pass_points: U256,
+    /// Share of a reputation score lost with a dispute.
+    pub reputation_penalty: u64,
 }
 
 impl DeployConfig {
@@ -83,6 +112,18 @@ impl DeployConfig {
             unlock_period: 2,
             ticket_validity_period: 2,
             reserve_shares: 100,
+            dispute_deposit: U256::from(100u64) * LPT,
+            statute_of_limitations: 2,
+            verdict_period: 2,
+            veto_window: 2,
+            quorum: 2,
+            max_slash_cut: 100_000_000,
+            challenger_reward_cut: 500_000_000,
+            rate_limit_window: 10,
+            rate_limit_amount: U256::from(1_000_000u64) * LPT,
+            reputation_decay: 20_000_000,
+            reputation_pass_points: LPT,
+            reputation_penalty: 900_000_000,
         }
     }
 }
@@ -97,6 +138,9 @@ pub struct Deployment {
     pub bonding: Address,
     pub broker: Address,
     pub registry: Address,
+    // -------- disputes and reputation
+    pub reputation: Address,
+    pub disputes: Address,
 }
 
 /// Why a deployment failed.
@@ -295,6 +339,94 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
         broker.setFeeCreditor(*bonding.address()).send().await,
     )
     .await?;
+    // -------- disputes and reputation (the capability registry is the ranking's price oracle)
+    let reputation = Reputation::deploy(
+        provider.clone(),
+        *manager.address(),
+        *bonding.address(),
+        *rounds.address(),
+        *registry.address(),
+        U256::from(config.reputation_decay),
+        config.reputation_pass_points,
+        U256::from(config.reputation_penalty),
+    )
+    .await
+    .map_err(create("Reputation"))?;
+    let disputes = DisputeManager::deploy(
+        provider.clone(),
+        *manager.address(),
+        *token.address(),
+        *bonding.address(),
+        *rounds.address(),
+        *reputation.address(),
+        IDisputeManager::Params {
+            deposit: config.dispute_deposit,
+            statuteOfLimitations: U256::from(config.statute_of_limitations),
+            verdictPeriod: U256::from(config.verdict_period),
+            vetoWindow: U256::from(config.veto_window),
+            quorum: U256::from(config.quorum),
+            maxSlashCutPpb: U256::from(config.max_slash_cut),
+            challengerRewardCutPpb: U256::from(config.challenger_reward_cut),
+            rateLimitWindow: U256::from(config.rate_limit_window),
+            rateLimitAmount: config.rate_limit_amount,
+        },
+    )
+    .await
+    .map_err(create("DisputeManager"))?;
+    confirm(
+        "grant SLASHER to the DisputeManager",
+        manager
+            .grantRole(roles::SLASHER, *disputes.address(), 0)
+            .send()
+            .await,
+    )
+    .await?;
+    confirm(
+        "restrict Reputation.recordPasses to REPUTATION_WRITER",
+        restrict(
+            *reputation.address(),
+            Reputation::recordPassesCall::SELECTOR,
+            roles::REPUTATION_WRITER,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
+        "restrict Reputation.penalize to REPUTATION_WRITER",
+        restrict(
+            *reputation.address(),
+            Reputation::penalizeCall::SELECTOR,
+            roles::REPUTATION_WRITER,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
+        "grant REPUTATION_WRITER to the DisputeManager",
+        manager
+            .grantRole(roles::REPUTATION_WRITER, *disputes.address(), 0)
+            .send()
+            .await,
+    )
+    .await?;
+    confirm(
+        "restrict DisputeManager.veto to ARBITRATOR",
+        restrict(
+            *disputes.address(),
+            DisputeManager::vetoCall::SELECTOR,
+            roles::ARBITRATOR,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
+        "grant ARBITRATOR to the admin",
+        manager.grantRole(roles::ARBITRATOR, admin, 0).send().await,
+    )
+    .await?;
 
     Ok(Deployment {
         manager: *manager.address(),
@@ -304,6 +436,8 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
         bonding: *bonding.address(),
         broker: *broker.address(),
         registry: *registry.address(),
+        reputation: *reputation.address(),
+        disputes: *disputes.address(),
     })
 }
 

@@ -51,6 +51,26 @@ pub mod capability_registry {
 }
 pub use capability_registry::CapabilityRegistry;
 
+pub mod dispute_manager {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        DisputeManager,
+        "artifacts/DisputeManager.json"
+    );
+}
+pub use dispute_manager::DisputeManager;
+
+pub mod i_active_set_view {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IActiveSetView,
+        "artifacts/IActiveSetView.json"
+    );
+}
+pub use i_active_set_view::IActiveSetView;
+
 pub mod i_bonding_manager {
     alloy::sol!(
         #[sol(rpc)]
@@ -70,6 +90,16 @@ pub mod i_capability_registry {
     );
 }
 pub use i_capability_registry::ICapabilityRegistry;
+
+pub mod i_dispute_manager {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IDisputeManager,
+        "artifacts/IDisputeManager.json"
+    );
+}
+pub use i_dispute_manager::IDisputeManager;
 
 pub mod i_fee_creditor {
     alloy::sol!(
@@ -100,6 +130,26 @@ pub mod i_minter {
     );
 }
 pub use i_minter::IMinter;
+
+pub mod i_price_oracle {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IPriceOracle,
+        "artifacts/IPriceOracle.json"
+    );
+}
+pub use i_price_oracle::IPriceOracle;
+
+pub mod i_reputation {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IReputation,
+        "artifacts/IReputation.json"
+    );
+}
+pub use i_reputation::IReputation;
 
 pub mod i_rounds_manager {
     alloy::sol!(
@@ -160,6 +210,16 @@ pub mod parts_per_billion {
     );
 }
 pub use parts_per_billion::PartsPerBillion;
+
+pub mod reputation {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        Reputation,
+        "artifacts/Reputation.json"
+    );
+}
+pub use reputation::Reputation;
 
 pub mod rounds_manager {
     alloy::sol!(

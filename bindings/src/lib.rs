@@ -6,6 +6,7 @@
 
 mod deploy;
 mod generated;
+pub mod receipt;
 pub mod ticket;
 pub mod toolchain;
 

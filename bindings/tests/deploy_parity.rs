@@ -11,8 +11,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use bindings::{
-    AccessManager, BondingManager, DeployConfig, Deployment, LivepeerToken, Minter, TicketBroker,
-    deploy, roles, toolchain,
+    AccessManager, BondingManager, DeployConfig, Deployment, DisputeManager, LivepeerToken, Minter,
+    Reputation, TicketBroker, deploy, roles, toolchain,
 };
 
 /// Runs the forge script against `rpc_url` and reads the addresses it prints.
@@ -49,16 +49,26 @@ fn forge_deploy(rpc_url: &str, key_hex: &str) -> Deployment {
         bonding: address_of("BondingManager"),
         broker: address_of("TicketBroker"),
         registry: address_of("CapabilityRegistry"),
+        reputation: address_of("Reputation"),
+        disputes: address_of("DisputeManager"),
     }
 }
 
 /// Everything that tells two deployments apart: runtime code and the authority's wiring.
-async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
+async fn fingerprint(provider: &impl Provider, d: &Deployment, admin: Address) -> Vec<String> {
     let mut out = Vec::new();
-    let contracts = [
-        d.manager, d.token, d.minter, d.rounds, d.bonding, d.broker, d.registry,
+    let all = [
+        d.manager,
+        d.token,
+        d.minter,
+        d.rounds,
+        d.bonding,
+        d.broker,
+        d.registry,
+        d.reputation,
+        d.disputes,
     ];
-    for address in contracts {
+    for address in all {
         let code: Bytes = provider.get_code_at(address).await.unwrap();
         assert!(!code.is_empty(), "no code at {address}");
         out.push(format!("{address}: {code}"));
@@ -74,6 +84,12 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         (d.bonding, BondingManager::setUnbondingPeriodCall::SELECTOR),
         (d.broker, TicketBroker::setFeeCreditorCall::SELECTOR),
         (d.broker, TicketBroker::setReserveSharesCall::SELECTOR),
+        (d.reputation, Reputation::recordPassesCall::SELECTOR),
+        (d.reputation, Reputation::penalizeCall::SELECTOR),
+        (d.reputation, Reputation::setPriceOracleCall::SELECTOR),
+        (d.disputes, DisputeManager::vetoCall::SELECTOR),
+        (d.disputes, DisputeManager::setVerifierCall::SELECTOR),
+        (d.disputes, DisputeManager::setSlashRateLimitCall::SELECTOR),
     ];
     for (target, selector) in restricted {
         let role = manager
@@ -89,8 +105,10 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         roles::REWARDER,
         roles::FEE_CREDITOR,
         roles::SLASHER,
+        roles::ARBITRATOR,
+        roles::REPUTATION_WRITER,
     ] {
-        for account in contracts {
+        for account in all.into_iter().chain([admin]) {
             let member = manager
                 .hasRole(role, account)
                 .call()
@@ -113,6 +131,29 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment) -> Vec<String> {
         broker.ticketValidityPeriod().call().await.unwrap(),
         broker.reserveShares().call().await.unwrap(),
         broker.feeCreditor().call().await.unwrap(),
+    ));
+    let disputes = DisputeManager::new(d.disputes, provider);
+    out.push(format!(
+        "disputes: deposit {} statute {} verdict period {} veto window {} quorum {} max cut {} \
+         reward cut {} rate limit {} per {} reputation {}",
+        disputes.deposit().call().await.unwrap(),
+        disputes.statuteOfLimitations().call().await.unwrap(),
+        disputes.verdictPeriod().call().await.unwrap(),
+        disputes.vetoWindow().call().await.unwrap(),
+        disputes.quorum().call().await.unwrap(),
+        disputes.maxSlashCutPpb().call().await.unwrap(),
+        disputes.challengerRewardCutPpb().call().await.unwrap(),
+        disputes.rateLimitAmount().call().await.unwrap(),
+        disputes.rateLimitWindow().call().await.unwrap(),
+        disputes.reputation().call().await.unwrap(),
+    ));
+    let reputation = Reputation::new(d.reputation, provider);
+    out.push(format!(
+        "reputation: decay {} pass points {} penalty {} bonding {}",
+        reputation.decayPpb().call().await.unwrap(),
+        reputation.passPoints().call().await.unwrap(),
+        reputation.penaltyPpb().call().await.unwrap(),
+        reputation.bonding().call().await.unwrap(),
     ));
     out
 }
@@ -143,8 +184,8 @@ async fn forge_script_and_rust_deploy_match() {
 
     assert_eq!(forge_deployment, rust_deployment, "same addresses");
     let forge_provider = ProviderBuilder::new().connect_http(forge_chain.endpoint_url());
-    let forge_print = fingerprint(&forge_provider, &forge_deployment).await;
-    let rust_print = fingerprint(&rust_provider, &rust_deployment).await;
+    let forge_print = fingerprint(&forge_provider, &forge_deployment, admin).await;
+    let rust_print = fingerprint(&rust_provider, &rust_deployment, admin).await;
     let short = |s: &String| s.chars().take(120).collect::<String>();
     let differences: Vec<String> = forge_print
         .iter()

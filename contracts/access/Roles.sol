@@ -16,4 +16,10 @@ library Roles {
     uint64 internal constant FEE_CREDITOR = 4;
     /// @notice May slash an orchestrator's stake. Held by the dispute manager.
     uint64 internal constant SLASHER = 5;
+    /// @notice May veto a guilty verdict during its veto window (`DisputeManager.veto`). Held by
+    /// governance (the deployer's admin until the timelock takes over).
+    uint64 internal constant ARBITRATOR = 6;
+    /// @notice May raise and cut orchestrators' reputation (`Reputation.recordPasses`,
+    /// `Reputation.penalize`). Held by the dispute manager.
+    uint64 internal constant REPUTATION_WRITER = 7;
 }

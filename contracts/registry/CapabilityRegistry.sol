@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Capability, ICapabilityRegistry} from "../interfaces/ICapabilityRegistry.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 
 /// @title CapabilityRegistry
 /// @notice Orchestrators' service URIs and AI capabilities. Any address may publish: whether it is an
@@ -12,7 +13,7 @@ import {Capability, ICapabilityRegistry} from "../interfaces/ICapabilityRegistry
 /// capabilities with each key's position; per model, an array of the orchestrators offering it with
 /// each orchestrator's position and how many of its capabilities use the model. Removals swap the
 /// last element into the hole and pop.
-contract CapabilityRegistry is ICapabilityRegistry {
+contract CapabilityRegistry is ICapabilityRegistry, IPriceOracle {
     // An orchestrator's place in a model's list (plus one; zero: absent) and its capabilities for it.
     struct ModelEntry {
         uint128 positionPlusOne;
@@ -72,6 +73,23 @@ contract CapabilityRegistry is ICapabilityRegistry {
     /// @inheritdoc ICapabilityRegistry
     function serviceURI(address orchestrator) external view returns (string memory) {
         return _serviceURIs[orchestrator];
+    }
+
+    /// @inheritdoc IPriceOracle
+    /// @dev The lowest price the orchestrator asks for the model in any pipeline (prices of one
+    /// model in different pipelines are compared as they are: a gateway ranking by price wants the
+    /// cheapest offer). O(number of the orchestrator's capabilities).
+    function priceOf(address orchestrator, bytes32 modelId)
+        external
+        view
+        returns (uint256 price, bool offered)
+    {
+        Capability[] storage caps = _capabilities[orchestrator];
+        for (uint256 i; i < caps.length; ++i) {
+            if (caps[i].modelId != modelId) continue;
+            uint256 p = caps[i].pricePerUnit;
+            if (!offered || p < price) (price, offered) = (p, true);
+        }
     }
 
     /// @inheritdoc ICapabilityRegistry

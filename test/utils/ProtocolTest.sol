@@ -10,6 +10,8 @@ import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
 import {TicketBroker} from "../../contracts/payments/TicketBroker.sol";
 import {CapabilityRegistry} from "../../contracts/registry/CapabilityRegistry.sol";
+import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
+import {Reputation} from "../../contracts/verification/Reputation.sol";
 
 /// @notice Deploys the suite through the production deployment sequence, this contract as admin.
 abstract contract ProtocolTest is Test, ProtocolDeployer {
@@ -23,6 +25,8 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
     BondingManager internal bonding;
     TicketBroker internal broker;
     CapabilityRegistry internal registry;
+    Reputation internal reputation;
+    DisputeManager internal disputes;
 
     address internal treasury = makeAddr("treasury");
     address internal stranger = makeAddr("stranger");
@@ -35,6 +39,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         Deployment memory d = deployProtocol(config);
         (manager, token, minter, rounds, bonding) = (d.manager, d.token, d.minter, d.rounds, d.bonding);
         (broker, registry) = (d.broker, d.registry);
+        (reputation, disputes) = (d.reputation, d.disputes);
     }
 
     /// @notice Rolls to the first block of the next round and initializes it.

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+/// @title SlashMath
+/// @notice How much of a guilty orchestrator's pool a dispute slashes, and how the cut is split.
+/// Fractions are parts per billion (the BondingManager's slash unit).
+library SlashMath {
+    uint256 internal constant PPB = 1e9;
+
+    /// @notice The fraction of the pool to cut, rounded down (never more than allowed).
+    /// The fraction is `maxCutPpb` unless a cap binds; the bonded cut `current * fraction` is kept
+    /// within `maxCutPpb` of the snapshot (stake bonded after the opening does not raise the
+    /// penalty) and within what the rate limit has `left`. With nothing bonded now (`current` 0)
+    /// the full fraction still applies, to the unbonding locks cut lazily by the BondingManager.
+    /// @param snapshot The orchestrator's delegated stake when the dispute opened.
+    /// @param current Its delegated stake now.
+    /// @param maxCutPpb The largest fraction a slash may take (below one whole).
+    /// @param left The LPT the rate limit still allows in this window.
+    function fractionDown(uint256 snapshot, uint256 current, uint256 maxCutPpb, uint256 left)
+        internal
+        pure
+        returns (uint256 fractionPpb)
+    {
+        if (current == 0) return maxCutPpb;
+        uint256 cap = Math.min(Math.mulDiv(snapshot, maxCutPpb, PPB), left);
+        // current * maxCut / PPB <= cap  <=>  maxCut <= cap * PPB / current (rounded down).
+        fractionPpb = Math.min(maxCutPpb, Math.mulDiv(cap, PPB, current));
+    }
+
+    /// @notice Splits a slashed amount: the challenger's reward (rounded down) and the burn.
+    function split(uint256 slashed, uint256 rewardCutPpb)
+        internal
+        pure
+        returns (uint256 reward, uint256 burn)
+    {
+        reward = Math.mulDiv(slashed, rewardCutPpb, PPB);
+        burn = slashed - reward;
+    }
+}

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IBondingManager} from "../interfaces/IBondingManager.sol";
+import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
+import {ILivepeerToken} from "../interfaces/ILivepeerToken.sol";
+import {IReputation} from "../interfaces/IReputation.sol";
+import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
+import {SlashMath} from "../libraries/SlashMath.sol";
+import {ReceiptHashing} from "./ReceiptHashing.sol";
+
+/// @title DisputeManager
+/// @notice Disputes over AI inference results, after The Graph's DisputeManager (challenger
+/// deposit, reward cap, burn), EigenLayer's veto window and pro-rata slashing of queued
+/// withdrawals, and Gensyn's refereed re-execution.
+///
+/// Life of a dispute:
+/// 1. A challenger (gateway, fisherman) opens it on a receipt the orchestrator signed (EIP-712),
+///    within `statuteOfLimitations` rounds of the receipt's round, locking `deposit` LPT. A receipt
+///    is disputed at most once. The orchestrator's delegated stake is snapshotted.
+///    Two signed receipts for the same job id with different outputs are a conflict dispute:
+///    guilty at once, no verdicts needed.
+/// 2. Verifiers (a governance-managed set) re-run the job and vote, directly or through a keeper
+///    that submits their EIP-712-signed verdicts in one batch. `quorum` votes for one outcome
+///    decide it: guilty, innocent (the deposit is burned) or draw (the deposit is returned). No
+///    quorum within `verdictPeriod` rounds: a draw, which anyone may finalize.
+/// 3. A guilty verdict waits `vetoWindow` rounds, in which the arbitrator (governance) may veto it
+///    (the deposit is returned). Then anyone executes it: the orchestrator's pool is slashed pro
+///    rata through the BondingManager, the challenger gets its deposit back plus
+///    `challengerRewardCutPpb` of the slashed LPT, the rest is burned, and its reputation is cut.
+///
+/// Money: the deposit is LPT, pulled with `transferFrom`, so the challenger is paid in the same
+/// token the slash yields. The slash cuts `fractionPpb` of everything delegated to the
+/// orchestrator now (its delegators' stake included) and, lazily at withdraw or rebond, of the
+/// unbonding locks created from the offense round on (the BondingManager burns that part itself).
+/// The challenger's reward is computed on the bonded part only, the part this contract receives.
+///
+/// Timing: for unbonding stake to be caught, governance should keep
+/// `statuteOfLimitations + verdictPeriod + vetoWindow` below the BondingManager's unbonding period
+/// (defaults 2 + 2 + 2 < 7); a lock withdrawn before execution escapes. Stake moved to another
+/// orchestrator without unbonding also escapes (the BondingManager's moves create no lock).
+///
+/// Economics: a challenger that is the orchestrator itself (under another address) loses its own
+/// share of the slash but earns the reward on its delegators' share; `challengerRewardCutPpb`
+/// (capped at 50%) should stay below the orchestrators' typical self-stake share to make that a
+/// loss.
+contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
+    using SafeCast for uint256;
+    using SafeERC20 for IERC20;
+
+    uint256 internal constant PPB = 1e9;
+    /// @notice The challenger's reward may be at most half of the slashed LPT.
+    uint256 public constant MAX_CHALLENGER_REWARD_CUT = 500_000_000;
+
+    IERC20 public immutable token;
+    IBondingManager public immutable bonding;
+    IRoundsManager public immutable rounds;
+    IReputation public immutable reputation;
+
+    // slot: the parameters of opening and deciding
+    uint128 public deposit;
+    uint32 public statuteOfLimitations;
+    uint32 public verdictPeriod;
+    uint32 public vetoWindow;
+    uint8 public quorum;
+    uint8 public verifierCount;
+    // slot: the parameters of executing
+    uint32 public maxSlashCutPpb;
+    uint32 public challengerRewardCutPpb;
+    uint32 public rateLimitWindow;
+    uint128 public rateLimitAmount;
+    // slot: what the current rate-limit window has slashed
+    uint32 internal _rateWindowIndex;
+    uint128 internal _slashedInWindow;
+
+    /// @notice The number of disputes ever opened; ids run from 1.
+    uint256 public disputeCount;
+    mapping(uint256 disputeId => Dispute) internal _disputes;
+    /// @notice Receipts (by EIP-712 digest) that were disputed.
+    mapping(bytes32 receiptDigest => bool) public disputedReceipts;
+    /// @notice Which verifiers voted on which disputes.
+    mapping(uint256 disputeId => mapping(address verifier => bool)) public hasVoted;
+    mapping(address account => bool) internal _verifiers;
+    /// @notice Receipt signers an orchestrator authorized, with the round their authority ends
+    /// (exclusive; max: not revoked, 0: never authorized).
+    mapping(address orchestrator => mapping(address signer => uint256 validUntilRound)) public receiptSigners;
+
+    /// @param authority The protocol's AccessManager.
+    /// @param token_ LPT: deposits, rewards and burns.
+    /// @param bonding_ The BondingManager, which lets this contract slash (SLASHER).
+    /// @param rounds_ Protocol time.
+    /// @param reputation_ Reputation scores, which this contract writes (REPUTATION_WRITER).
+    /// @param params The governance parameters (see the setters).
+    constructor(
+        address authority,
+        ILivepeerToken token_,
+        IBondingManager bonding_,
+        IRoundsManager rounds_,
+        IReputation reputation_,
+        Params memory params
+    ) EIP712("DisputeManager", "1") AccessManaged(authority) {
+        token = IERC20(address(token_));
+        bonding = bonding_;
+        rounds = rounds_;
+        reputation = reputation_;
+        _setDeposit(params.deposit);
+        _setStatuteOfLimitations(params.statuteOfLimitations);
+        _setVerdictPeriod(params.verdictPeriod);
+        _setVetoWindow(params.vetoWindow);
+        _setQuorum(params.quorum);
+        _setMaxSlashCut(params.maxSlashCutPpb);
+        _setChallengerRewardCut(params.challengerRewardCutPpb);
+        _setSlashRateLimit(params.rateLimitWindow, params.rateLimitAmount);
+    }
+
+    // ---------------------------------------------------------------- receipt signers
+
+    /// @inheritdoc IDisputeManager
+    function authorizeReceiptSigner(address signer) external {
+        if (signer == address(0)) revert ZeroAddress();
+        receiptSigners[msg.sender][signer] = type(uint256).max;
+        emit ReceiptSignerSet(msg.sender, signer, type(uint256).max);
+    }
+
+    /// @inheritdoc IDisputeManager
+    /// @dev Receipts of the current round and before, signed by `signer`, stay valid.
+    function revokeReceiptSigner(address signer) external {
+        uint256 until = _currentRound() + 1;
+        receiptSigners[msg.sender][signer] = until;
+        emit ReceiptSignerSet(msg.sender, signer, until);
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    /// @inheritdoc IDisputeManager
+    function openDispute(Receipt calldata receipt, bytes calldata signature)
+        external
+        returns (uint256 disputeId)
+    {
+        uint256 round = _currentRound();
+        bytes32 digest = _checkReceipt(receipt, signature, round);
+        disputeId = _open(receipt.orchestrator, receipt.round, receipt.outputHash, digest, false, round);
+    }
+
+    /// @inheritdoc IDisputeManager
+    /// @dev The offense round is the later receipt's: only then was the conflict complete, so only
+    /// locks created from that round on are cut. Both receipts count as disputed.
+    function openConflictDispute(
+        Receipt calldata a,
+        bytes calldata signatureA,
+        Receipt calldata b,
+        bytes calldata signatureB
+    ) external returns (uint256 disputeId) {
+        if (a.orchestrator != b.orchestrator || a.jobId != b.jobId || a.outputHash == b.outputHash) {
+            revert NotAConflict();
+        }
+        uint256 round = _currentRound();
+        bytes32 digestA = _checkReceipt(a, signatureA, round);
+        bytes32 digestB = _checkReceipt(b, signatureB, round);
+        _markDisputed(digestA);
+        uint256 offense = a.round > b.round ? a.round : b.round;
+        disputeId = _open(a.orchestrator, offense, a.outputHash, digestB, true, round);
+    }
+
+    // ---------------------------------------------------------------- verdicts
+
+    /// @inheritdoc IDisputeManager
+    function submitVerdict(uint256 disputeId, bytes32 referenceOutputHash, uint256 firstDivergingLayer)
+        external
+    {
+        _vote(disputeId, msg.sender, referenceOutputHash, firstDivergingLayer, _currentRound());
+    }
+
+    /// @inheritdoc IDisputeManager
+    /// @dev Verdicts after the one that decides the dispute are ignored (a keeper's batch may
+    /// carry more signatures than the quorum needs); any bad verdict before it reverts the batch.
+    function submitVerdicts(uint256 disputeId, Verdict[] calldata verdicts, bytes[] calldata signatures)
+        external
+    {
+        if (verdicts.length != signatures.length) revert LengthMismatch(verdicts.length, signatures.length);
+        uint256 round = _currentRound();
+        for (uint256 i; i < verdicts.length; ++i) {
+            if (i != 0 && _disputes[disputeId].status != Status.Open) break;
+            Verdict calldata v = verdicts[i];
+            address verifier =
+                ECDSA.recoverCalldata(_hashTypedDataV4(ReceiptHashing.hash(disputeId, v)), signatures[i]);
+            _vote(disputeId, verifier, v.referenceOutputHash, v.firstDivergingLayer, round);
+        }
+    }
+
+    /// @inheritdoc IDisputeManager
+    function finalize(uint256 disputeId) external {
+        Dispute storage d = _dispute(disputeId);
+        if (d.status != Status.Open) revert WrongStatus(disputeId, d.status);
+        uint256 round = _currentRound();
+        if (round < d.deadlineRound) revert VerdictPeriodNotOver(disputeId, d.deadlineRound);
+        _decide(disputeId, d, Status.Draw, round);
+    }
+
+    // ---------------------------------------------------------------- veto and execution
+
+    /// @inheritdoc IDisputeManager
+    /// @dev Restricted to ARBITRATOR (governance). The challenger gets its deposit back: the
+    /// verifiers, not the challenger, were overruled.
+    function veto(uint256 disputeId) external restricted {
+        Dispute storage d = _dispute(disputeId);
+        if (d.status != Status.Guilty) revert WrongStatus(disputeId, d.status);
+        if (_currentRound() >= d.vetoEndRound) revert VetoWindowClosed(disputeId, d.vetoEndRound);
+        d.status = Status.Vetoed;
+        emit DisputeVetoed(disputeId);
+        token.safeTransfer(d.challenger, d.deposit);
+    }
+
+    /// @inheritdoc IDisputeManager
+    /// @dev The fraction slashed is `maxSlashCutPpb` unless the snapshot cap or the rate limit
+    /// binds (SlashMath.fractionDown); a window whose capacity is spent makes the execution wait
+    /// for the next window rather than slash nothing. `prevHint`/`nextHint`: the orchestrator's
+    /// new neighbours in the active set after the cut.
+    function executeSlash(uint256 disputeId, address prevHint, address nextHint) external {
+        Dispute storage d = _dispute(disputeId);
+        if (d.status != Status.Guilty) revert WrongStatus(disputeId, d.status);
+        uint256 round = _currentRound();
+        if (round < d.vetoEndRound) revert VetoWindowOpen(disputeId, d.vetoEndRound);
+        d.status = Status.Executed;
+        address orchestrator = d.orchestrator;
+        (uint256 fractionPpb, uint256 slashed) = _slash(d, orchestrator, round, prevHint, nextHint);
+        (uint256 reward, uint256 burned) = SlashMath.split(slashed, challengerRewardCutPpb);
+        emit SlashExecuted(disputeId, orchestrator, fractionPpb, slashed, reward, burned);
+
+        reputation.penalize(orchestrator);
+        token.safeTransfer(d.challenger, d.deposit + reward);
+        if (burned != 0) ILivepeerToken(address(token)).burn(burned);
+    }
+
+    // ---------------------------------------------------------------- reputation
+
+    /// @inheritdoc IDisputeManager
+    function attestSpotChecks(address[] calldata orchestrators) external {
+        if (!_verifiers[msg.sender]) revert NotVerifier(msg.sender);
+        for (uint256 i; i < orchestrators.length; ++i) {
+            reputation.recordPasses(orchestrators[i], 1);
+        }
+        emit SpotChecksAttested(msg.sender, orchestrators);
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Adds (`approved`) or removes a verifier. Votes already cast still count. Governance.
+    function setVerifier(address verifier, bool approved) external restricted {
+        if (verifier == address(0)) revert ZeroAddress();
+        if (_verifiers[verifier] == approved) revert VerifierUnchanged(verifier, approved);
+        _verifiers[verifier] = approved;
+        verifierCount = approved ? verifierCount + 1 : verifierCount - 1;
+        emit VerifierSet(verifier, approved);
+    }
+
+    /// @notice Sets the votes for one outcome that decide a dispute (1 to 255; keep it above half
+    /// the verifier set so no minority decides). Governance.
+    function setQuorum(uint256 quorum_) external restricted {
+        _setQuorum(quorum_);
+    }
+
+    /// @notice Sets the challenger's deposit (LPT wei) for disputes opened from now on. Governance.
+    function setDeposit(uint256 amount) external restricted {
+        _setDeposit(amount);
+    }
+
+    /// @notice Sets the rounds after a receipt's round in which it may be disputed. Governance.
+    function setStatuteOfLimitations(uint256 rounds_) external restricted {
+        _setStatuteOfLimitations(rounds_);
+    }
+
+    /// @notice Sets the rounds verifiers have to vote on disputes opened from now on. Governance.
+    function setVerdictPeriod(uint256 rounds_) external restricted {
+        _setVerdictPeriod(rounds_);
+    }
+
+    /// @notice Sets the veto window (rounds) of verdicts decided from now on. Governance.
+    function setVetoWindow(uint256 rounds_) external restricted {
+        _setVetoWindow(rounds_);
+    }
+
+    /// @notice Sets the largest share of the snapshot a slash takes (ppb, below one whole).
+    /// Governance.
+    function setMaxSlashCut(uint256 ppb) external restricted {
+        _setMaxSlashCut(ppb);
+    }
+
+    /// @notice Sets the challenger's share of the slashed LPT (ppb, at most 50%). Governance.
+    function setChallengerRewardCut(uint256 ppb) external restricted {
+        _setChallengerRewardCut(ppb);
+    }
+
+    /// @notice Sets the slashing rate limit: at most `maxAmount` LPT slashed per window of
+    /// `windowRounds` rounds (fixed windows: round / windowRounds). Governance.
+    function setSlashRateLimit(uint256 windowRounds, uint256 maxAmount) external restricted {
+        _setSlashRateLimit(windowRounds, maxAmount);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IDisputeManager
+    function getDispute(uint256 disputeId) external view returns (Dispute memory) {
+        return _disputes[disputeId];
+    }
+
+    /// @inheritdoc IDisputeManager
+    function receiptDigest(Receipt calldata receipt) external view returns (bytes32) {
+        return _hashTypedDataV4(ReceiptHashing.hash(receipt));
+    }
+
+    /// @notice The EIP-712 struct hash of a receipt (before the domain is applied).
+    function receiptHash(Receipt calldata receipt) external pure returns (bytes32) {
+        return ReceiptHashing.hash(receipt);
+    }
+
+    /// @inheritdoc IDisputeManager
+    function verdictDigest(uint256 disputeId, Verdict calldata verdict) external view returns (bytes32) {
+        return _hashTypedDataV4(ReceiptHashing.hash(disputeId, verdict));
+    }
+
+    /// @inheritdoc IDisputeManager
+    function isVerifier(address account) external view returns (bool) {
+        return _verifiers[account];
+    }
+
+    /// @notice LPT the rate limit still allows in the current window.
+    function slashCapacityLeft() external view returns (uint256) {
+        (, uint256 used) = _rateWindow(_currentRound());
+        return rateLimitAmount > used ? rateLimitAmount - used : 0;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /// @dev Checks a receipt's window and signature; returns its EIP-712 digest.
+    function _checkReceipt(Receipt calldata r, bytes calldata signature, uint256 round)
+        internal
+        view
+        returns (bytes32 digest)
+    {
+        if (r.round > round || round - r.round > statuteOfLimitations) {
+            revert ReceiptOutsideWindow(r.round, round);
+        }
+        digest = _hashTypedDataV4(ReceiptHashing.hash(r));
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (err == ECDSA.RecoverError.NoError) {
+            if (signer == r.orchestrator || r.round < receiptSigners[r.orchestrator][signer]) return digest;
+        }
+        // A contract orchestrator (a multisig, a smart account) signs through ERC-1271.
+        if (
+            r.orchestrator.code.length != 0
+                && SignatureChecker.isValidERC1271SignatureNowCalldata(r.orchestrator, digest, signature)
+        ) return digest;
+        revert InvalidReceiptSignature(r.orchestrator);
+    }
+
+    /// @dev Cuts the pool within the rate limit and books the cut against the current window.
+    function _slash(
+        Dispute storage d,
+        address orchestrator,
+        uint256 round,
+        address prevHint,
+        address nextHint
+    ) internal returns (uint256 fractionPpb, uint256 slashed) {
+        uint256 current = bonding.delegatedStake(orchestrator);
+        (uint256 window, uint256 used) = _rateWindow(round);
+        uint256 left = rateLimitAmount > used ? rateLimitAmount - used : 0;
+        if (left == 0 && current != 0) revert SlashRateLimited((window + 1) * rateLimitWindow);
+        fractionPpb = SlashMath.fractionDown(d.snapshotStake, current, maxSlashCutPpb, left);
+        if (fractionPpb != 0) {
+            // The BondingManager cuts locks created after the round it is given: the round before
+            // the offense, so stake unbonded during the offense round itself is cut too.
+            uint256 offense = d.offenseRound;
+            slashed =
+                bonding.slash(orchestrator, fractionPpb, offense == 0 ? 0 : offense - 1, prevHint, nextHint);
+        }
+        _rateWindowIndex = uint32(window);
+        _slashedInWindow = (used + slashed).toUint128();
+    }
+
+    /// @dev The current rate-limit window and what it has slashed so far.
+    function _rateWindow(uint256 round) internal view returns (uint256 window, uint256 used) {
+        window = round / rateLimitWindow;
+        used = window == _rateWindowIndex ? _slashedInWindow : 0;
+    }
+
+    function _markDisputed(bytes32 digest) internal {
+        if (disputedReceipts[digest]) revert ReceiptAlreadyDisputed(digest);
+        disputedReceipts[digest] = true;
+    }
+
+    function _open(
+        address orchestrator,
+        uint256 offenseRound,
+        bytes32 claimedOutputHash,
+        bytes32 digest,
+        bool conflict,
+        uint256 round
+    ) internal returns (uint256 disputeId) {
+        _markDisputed(digest);
+        uint256 snapshot = bonding.delegatedStake(orchestrator);
+        if (snapshot == 0) revert NoSlashableStake(orchestrator);
+        uint256 amount = deposit;
+        disputeId = ++disputeCount;
+        Dispute storage d = _disputes[disputeId];
+        d.orchestrator = orchestrator;
+        d.offenseRound = offenseRound.toUint32();
+        d.deadlineRound = (round + verdictPeriod).toUint32();
+        d.challenger = msg.sender;
+        d.status = Status.Open;
+        d.snapshotStake = snapshot.toUint128();
+        d.deposit = uint128(amount);
+        d.claimedOutputHash = claimedOutputHash;
+        emit DisputeOpened(
+            disputeId, orchestrator, msg.sender, digest, offenseRound, snapshot, amount, conflict
+        );
+        if (conflict) {
+            d.conflict = true;
+            _decide(disputeId, d, Status.Guilty, round);
+        }
+        token.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    function _vote(
+        uint256 disputeId,
+        address verifier,
+        bytes32 referenceOutputHash,
+        uint256 firstDivergingLayer,
+        uint256 round
+    ) internal {
+        Dispute storage d = _dispute(disputeId);
+        if (d.status != Status.Open) revert WrongStatus(disputeId, d.status);
+        if (round >= d.deadlineRound) revert VerdictPeriodOver(disputeId, d.deadlineRound);
+        if (!_verifiers[verifier]) revert NotVerifier(verifier);
+        if (hasVoted[disputeId][verifier]) revert AlreadyVoted(disputeId, verifier);
+        hasVoted[disputeId][verifier] = true;
+
+        Vote vote;
+        uint256 votes;
+        if (referenceOutputHash == bytes32(0)) {
+            (vote, votes) = (Vote.Draw, ++d.drawVotes);
+        } else if (referenceOutputHash == d.claimedOutputHash) {
+            (vote, votes) = (Vote.Innocent, ++d.innocentVotes);
+        } else {
+            (vote, votes) = (Vote.Guilty, ++d.guiltyVotes);
+        }
+        emit VerdictSubmitted(disputeId, verifier, vote, referenceOutputHash, firstDivergingLayer);
+        if (votes >= quorum) {
+            _decide(
+                disputeId,
+                d,
+                vote == Vote.Guilty ? Status.Guilty : vote == Vote.Innocent ? Status.Innocent : Status.Draw,
+                round
+            );
+        }
+    }
+
+    /// @dev Records the outcome and settles the deposit of an innocent or draw outcome; a guilty
+    /// one keeps the deposit until it is executed or vetoed.
+    function _decide(uint256 disputeId, Dispute storage d, Status outcome, uint256 round) internal {
+        d.status = outcome;
+        emit DisputeDecided(disputeId, outcome, round);
+        if (outcome == Status.Guilty) {
+            d.vetoEndRound = (round + vetoWindow).toUint32();
+        } else if (outcome == Status.Innocent) {
+            if (d.deposit != 0) ILivepeerToken(address(token)).burn(d.deposit);
+        } else {
+            token.safeTransfer(d.challenger, d.deposit);
+        }
+    }
+
+    function _dispute(uint256 disputeId) internal view returns (Dispute storage d) {
+        d = _disputes[disputeId];
+        if (d.status == Status.None) revert UnknownDispute(disputeId);
+    }
+
+    function _currentRound() internal view returns (uint256) {
+        return rounds.currentRound();
+    }
+
+    function _setDeposit(uint256 amount) internal {
+        deposit = amount.toUint128();
+        emit DepositSet(amount);
+    }
+
+    function _setStatuteOfLimitations(uint256 value) internal {
+        if (value == 0) revert InvalidRounds(value);
+        statuteOfLimitations = value.toUint32();
+        emit StatuteOfLimitationsSet(value);
+    }
+
+    function _setVerdictPeriod(uint256 value) internal {
+        if (value == 0) revert InvalidRounds(value);
+        verdictPeriod = value.toUint32();
+        emit VerdictPeriodSet(value);
+    }
+
+    function _setVetoWindow(uint256 value) internal {
+        if (value == 0) revert InvalidRounds(value);
+        vetoWindow = value.toUint32();
+        emit VetoWindowSet(value);
+    }
+
+    function _setQuorum(uint256 value) internal {
+        if (value == 0 || value > type(uint8).max) revert InvalidQuorum(value);
+        quorum = uint8(value);
+        emit QuorumSet(value);
+    }
+
+    function _setMaxSlashCut(uint256 ppb) internal {
+        if (ppb == 0 || ppb >= PPB) revert InvalidPpb(ppb);
+        maxSlashCutPpb = uint32(ppb);
+        emit MaxSlashCutSet(ppb);
+    }
+
+    function _setChallengerRewardCut(uint256 ppb) internal {
+        if (ppb > MAX_CHALLENGER_REWARD_CUT) revert InvalidPpb(ppb);
+        challengerRewardCutPpb = uint32(ppb);
+        emit ChallengerRewardCutSet(ppb);
+    }
+
+    function _setSlashRateLimit(uint256 windowRounds, uint256 maxAmount) internal {
+        if (windowRounds == 0) revert InvalidRounds(windowRounds);
+        rateLimitWindow = windowRounds.toUint32();
+        rateLimitAmount = maxAmount.toUint128();
+        emit SlashRateLimitSet(windowRounds, maxAmount);
+    }
+}

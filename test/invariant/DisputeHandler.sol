@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
+import {IDisputeManager} from "../../contracts/interfaces/IDisputeManager.sol";
+import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
+import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
+import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
+import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
+
+/// Mixes bonding (bond, unbond, rebond, withdraw, reward, new rounds) with disputes (open, votes,
+/// finalize, veto, execute) over two orchestrators whose keys it holds. Calls are guarded to be
+/// valid. Ghosts: LPT burned (deposits of innocent disputes, slash burns, lock cuts) and minted
+/// (rewards), each measured from what moved, not from the contracts' own reports; and a flag set
+/// when any account ends a slash with more than it had, or loses more than its share.
+contract DisputeHandler is Test {
+    struct Lock {
+        address owner;
+        uint256 id;
+    }
+
+    BondingManager internal immutable bonding;
+    LivepeerToken internal immutable token;
+    RoundsManager internal immutable rounds;
+    DisputeManager internal immutable disputes;
+
+    address[] public orchestrators;
+    uint256[] internal orchKeys;
+    address[] public delegators;
+    address[] internal verifiers;
+    address public challenger = makeAddr("challenger");
+    address public immutable arbitrator;
+    Lock[] internal locks;
+    uint256[] public openIds;
+
+    uint256 public ghostMinted;
+    uint256 public ghostBurned;
+    bool public ghostSlashGainedOrOvercut;
+    uint256 public slashes;
+    uint256 internal jobNonce;
+
+    constructor(
+        BondingManager bonding_,
+        LivepeerToken token_,
+        RoundsManager rounds_,
+        DisputeManager disputes_,
+        address[] memory orchestrators_,
+        uint256[] memory orchKeys_,
+        address[] memory delegators_,
+        address[] memory verifiers_,
+        address arbitrator_
+    ) {
+        arbitrator = arbitrator_;
+        (bonding, token, rounds, disputes) = (bonding_, token_, rounds_, disputes_);
+        (orchestrators, orchKeys, delegators, verifiers) =
+        (orchestrators_, orchKeys_, delegators_, verifiers_);
+    }
+
+    function fundChallenger() external {
+        token.transfer(challenger, 1_000_000 ether);
+        vm.prank(challenger);
+        token.approve(address(disputes), type(uint256).max);
+    }
+
+    function accounts() public view returns (address[] memory all) {
+        all = new address[](orchestrators.length + delegators.length);
+        for (uint256 i; i < orchestrators.length; ++i) {
+            all[i] = orchestrators[i];
+        }
+        for (uint256 i; i < delegators.length; ++i) {
+            all[orchestrators.length + i] = delegators[i];
+        }
+    }
+
+    function rawLocked() external view returns (uint256 total) {
+        for (uint256 i; i < locks.length; ++i) {
+            total += bonding.getUnbondingLock(locks[i].owner, locks[i].id).amount;
+        }
+    }
+
+    function heldDeposits() external view returns (uint256 total) {
+        for (uint256 id = 1; id <= disputes.disputeCount(); ++id) {
+            IDisputeManager.Dispute memory d = disputes.getDispute(id);
+            if (d.status == IDisputeManager.Status.Open || d.status == IDisputeManager.Status.Guilty) {
+                total += d.deposit;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ bonding
+
+    function nextRound() public {
+        vm.roll(rounds.currentRoundStartBlock() + rounds.roundLength());
+        rounds.initializeRound();
+    }
+
+    function bond(uint256 seed, uint256 orchSeed, uint256 amount) external {
+        address account = accounts()[seed % (orchestrators.length + delegators.length)];
+        address to = orchestrators[orchSeed % orchestrators.length];
+        amount = bound(amount, 1, 10_000 ether);
+        address current = bonding.getDelegator(account).delegate;
+        if (current != address(0) && current != to) to = current; // keep positions simple
+        bool isOrch = account == orchestrators[0] || account == orchestrators[1];
+        if (isOrch) to = account;
+        token.transfer(account, amount);
+        vm.startPrank(account);
+        token.approve(address(bonding), amount);
+        bonding.bond(amount, to, IBondingManager.Hints(address(0), address(0), address(0), address(0)));
+        vm.stopPrank();
+    }
+
+    function unbond(uint256 seed, uint256 amount) external {
+        address account = accounts()[seed % (orchestrators.length + delegators.length)];
+        uint256 stake = bonding.pendingStake(account);
+        if (stake == 0 || bonding.getDelegator(account).delegate == address(0)) return;
+        amount = bound(amount, 1, stake);
+        vm.prank(account);
+        uint256 id = bonding.unbond(amount, address(0), address(0));
+        locks.push(Lock(account, id));
+    }
+
+    function withdrawOrRebond(uint256 lockSeed, bool rebondIt) external {
+        if (locks.length == 0) return;
+        uint256 index = lockSeed % locks.length;
+        Lock memory l = locks[index];
+        BondingManager.UnbondingLock memory lock = bonding.getUnbondingLock(l.owner, l.id);
+        uint256 supply = token.totalSupply();
+        uint256 received;
+        if (rebondIt) {
+            address to = bonding.getDelegator(l.owner).delegate;
+            if (to == address(0)) to = lock.orchestrator;
+            uint256 before = bonding.pendingStake(l.owner);
+            vm.prank(l.owner);
+            bonding.rebond(l.id, to, IBondingManager.Hints(address(0), address(0), address(0), address(0)));
+            received = bonding.pendingStake(l.owner) - before;
+        } else {
+            if (rounds.currentRound() < lock.withdrawRound) return;
+            uint256 before = token.balanceOf(l.owner);
+            vm.prank(l.owner);
+            bonding.withdrawStake(l.id);
+            received = token.balanceOf(l.owner) - before;
+        }
+        ghostBurned += lock.amount - received;
+        if (supply - token.totalSupply() != lock.amount - received) ghostSlashGainedOrOvercut = true;
+        locks[index] = locks[locks.length - 1];
+        locks.pop();
+    }
+
+    function reward(uint256 orchSeed) external {
+        address o = orchestrators[orchSeed % orchestrators.length];
+        if (!bonding.isActive(o) || bonding.getPool(o).lastRewardRound >= rounds.currentRound()) return;
+        uint256 supply = token.totalSupply();
+        vm.prank(o);
+        bonding.reward(o, address(0), address(0));
+        ghostMinted += token.totalSupply() - supply;
+    }
+
+    // ------------------------------------------------------------ disputes
+
+    function openDispute(uint256 orchSeed, uint256 ageSeed) external {
+        uint256 i = orchSeed % orchestrators.length;
+        address o = orchestrators[i];
+        if (bonding.delegatedStake(o) == 0) return;
+        uint256 round = rounds.currentRound();
+        uint256 age = ageSeed % (disputes.statuteOfLimitations() + 1);
+        IDisputeManager.Receipt memory r = IDisputeManager.Receipt({
+            orchestrator: o,
+            jobId: keccak256(abi.encode(++jobNonce)),
+            modelId: keccak256("model"),
+            inputHash: keccak256("input"),
+            paramsHash: keccak256("params"),
+            outputHash: keccak256("claimed"),
+            commitmentRoot: keccak256("root"),
+            round: round > age ? round - age : round
+        });
+        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(orchKeys[i], disputes.receiptDigest(r));
+        vm.prank(challenger);
+        openIds.push(disputes.openDispute(r, abi.encodePacked(rr, s, v)));
+    }
+
+    function vote(uint256 idSeed, uint256 verifierSeed, uint256 outcome) external {
+        if (openIds.length == 0) return;
+        uint256 id = openIds[idSeed % openIds.length];
+        IDisputeManager.Dispute memory d = disputes.getDispute(id);
+        address verifier = verifiers[verifierSeed % verifiers.length];
+        if (
+            d.status != IDisputeManager.Status.Open || rounds.currentRound() >= d.deadlineRound
+                || disputes.hasVoted(id, verifier)
+        ) return;
+        bytes32 referenceHash =
+            outcome % 3 == 0 ? bytes32(0) : outcome % 3 == 1 ? d.claimedOutputHash : keccak256("x");
+        uint256 supply = token.totalSupply();
+        vm.prank(verifier);
+        disputes.submitVerdict(id, referenceHash, 1);
+        if (disputes.getDispute(id).status == IDisputeManager.Status.Innocent) {
+            ghostBurned += d.deposit;
+            if (supply - token.totalSupply() != d.deposit) ghostSlashGainedOrOvercut = true;
+        }
+    }
+
+    function finalize(uint256 idSeed) external {
+        if (openIds.length == 0) return;
+        uint256 id = openIds[idSeed % openIds.length];
+        IDisputeManager.Dispute memory d = disputes.getDispute(id);
+        if (d.status != IDisputeManager.Status.Open || rounds.currentRound() < d.deadlineRound) return;
+        disputes.finalize(id);
+    }
+
+    function veto(uint256 idSeed) external {
+        if (openIds.length == 0) return;
+        uint256 id = openIds[idSeed % openIds.length];
+        IDisputeManager.Dispute memory d = disputes.getDispute(id);
+        if (d.status != IDisputeManager.Status.Guilty || rounds.currentRound() >= d.vetoEndRound) return;
+        vm.prank(arbitrator);
+        disputes.veto(id);
+    }
+
+    function executeSlash(uint256 idSeed) external {
+        if (openIds.length == 0) return;
+        uint256 id = openIds[idSeed % openIds.length];
+        IDisputeManager.Dispute memory d = disputes.getDispute(id);
+        if (d.status != IDisputeManager.Status.Guilty || rounds.currentRound() < d.vetoEndRound) return;
+        if (disputes.slashCapacityLeft() == 0 && bonding.delegatedStake(d.orchestrator) != 0) return;
+
+        address[] memory all = accounts();
+        uint256[] memory before = new uint256[](all.length);
+        for (uint256 i; i < all.length; ++i) {
+            before[i] = bonding.pendingStake(all[i]);
+        }
+        uint256 supply = token.totalSupply();
+        uint256 stake = bonding.delegatedStake(d.orchestrator);
+        uint256 challengerBefore = token.balanceOf(challenger);
+        disputes.executeSlash(id, address(0), address(0));
+        ++slashes;
+
+        uint256 slashed = stake - bonding.delegatedStake(d.orchestrator);
+        uint256 reward = token.balanceOf(challenger) - challengerBefore - d.deposit;
+        ghostBurned += slashed - reward;
+        if (supply - token.totalSupply() != slashed - reward) ghostSlashGainedOrOvercut = true;
+        if (reward > slashed / 2) ghostSlashGainedOrOvercut = true;
+        if (slashed > uint256(d.snapshotStake) * disputes.maxSlashCutPpb() / 1e9) {
+            ghostSlashGainedOrOvercut = true;
+        }
+        for (uint256 i; i < all.length; ++i) {
+            uint256 afterwards = bonding.pendingStake(all[i]);
+            if (afterwards > before[i]) ghostSlashGainedOrOvercut = true;
+            // Nobody loses more than the maximal cut of what it had (plus a wei of rounding).
+            if (before[i] - afterwards > before[i] * disputes.maxSlashCutPpb() / 1e9 + 1) {
+                ghostSlashGainedOrOvercut = true;
+            }
+        }
+    }
+}
