@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Roles} from "../contracts/access/Roles.sol";
 import {IMinter} from "../contracts/interfaces/IMinter.sol";
 import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
@@ -11,7 +12,9 @@ import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
 import {Minter} from "../contracts/token/Minter.sol";
 import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../contracts/bonding/BondingManager.sol";
-import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {BondingVotes} from "../contracts/governance/BondingVotes.sol";
+import {LivepeerGovernor} from "../contracts/governance/LivepeerGovernor.sol";
 
 /// @title ProtocolDeployer
 /// @notice The one deployment sequence of the suite, shared by `Deploy.s.sol` and the tests. The
@@ -34,6 +37,15 @@ abstract contract ProtocolDeployer {
         uint256 unlockPeriod;
         uint256 ticketValidityPeriod;
         uint256 reserveShares;
+        // Governance (see the hand-over block at the end of deployProtocol).
+        uint256 votingDelay; // rounds
+        uint256 votingPeriod; // rounds
+        uint256 proposalThreshold; // LPT (wei) of votes
+        uint256 quorum; // ppm of the total bonded stake
+        uint256 quota; // ppm of for + against
+        uint256 timelockDelay; // seconds
+        // Whether the timelock takes the authority's admin and the Minter's treasury from `admin`.
+        bool handOverToGovernance;
     }
 
     struct Deployment {
@@ -44,6 +56,9 @@ abstract contract ProtocolDeployer {
         BondingManager bonding;
         TicketBroker broker;
         CapabilityRegistry registry;
+        BondingVotes votes;
+        LivepeerGovernor governor;
+        TimelockController timelock;
     }
 
     /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
@@ -63,7 +78,14 @@ abstract contract ProtocolDeployer {
             paramsChangeDelay: 1,
             unlockPeriod: 2,
             ticketValidityPeriod: 2,
-            reserveShares: 100
+            reserveShares: 100,
+            votingDelay: 1,
+            votingPeriod: 10,
+            proposalThreshold: 100 ether,
+            quorum: 333_300,
+            quota: 500_000,
+            timelockDelay: 2 days,
+            handOverToGovernance: true
         });
     }
 
@@ -112,6 +134,38 @@ abstract contract ProtocolDeployer {
         d.registry = new CapabilityRegistry();
         d.manager.grantRole(Roles.FEE_CREDITOR, address(d.broker), 0);
         d.broker.setFeeCreditor(d.bonding);
+
+        // Other deployment steps go above this line: the hand-over to governance comes last.
+        _deployGovernance(config, d);
+    }
+
+    /// @notice Governance, then (with `handOverToGovernance`) the hand-over: the timelock becomes
+    /// the authority's only admin and the Minter's treasury, and `config.admin` keeps nothing.
+    /// The timelock is administered by itself alone: the governor proposes, cancels and executes.
+    function _deployGovernance(DeployConfig memory config, Deployment memory d) internal {
+        d.votes = new BondingVotes(d.bonding);
+        d.timelock =
+            new TimelockController(config.timelockDelay, new address[](0), new address[](0), config.admin);
+        d.governor = new LivepeerGovernor(
+            d.votes,
+            d.timelock,
+            LivepeerGovernor.Settings({
+                votingDelay: SafeCast.toUint48(config.votingDelay),
+                votingPeriod: SafeCast.toUint32(config.votingPeriod),
+                proposalThreshold: config.proposalThreshold,
+                quorum: config.quorum,
+                quota: config.quota
+            })
+        );
+        d.timelock.grantRole(d.timelock.PROPOSER_ROLE(), address(d.governor));
+        d.timelock.grantRole(d.timelock.CANCELLER_ROLE(), address(d.governor));
+        d.timelock.grantRole(d.timelock.EXECUTOR_ROLE(), address(d.governor));
+        d.timelock.renounceRole(d.timelock.DEFAULT_ADMIN_ROLE(), config.admin);
+
+        if (!config.handOverToGovernance) return;
+        d.minter.setTreasury(address(d.timelock));
+        d.manager.grantRole(d.manager.ADMIN_ROLE(), address(d.timelock), 0);
+        d.manager.renounceRole(d.manager.ADMIN_ROLE(), config.admin);
     }
 
     function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {

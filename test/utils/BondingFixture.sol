@@ -13,8 +13,10 @@ abstract contract BondingFixture is ProtocolTest {
 
     function setUp() public virtual override {
         super.setUp();
+        vm.startPrank(_admin());
         manager.grantRole(Roles.FEE_CREDITOR, feeCreditor, 0);
         manager.grantRole(Roles.SLASHER, slasher, 0);
+        vm.stopPrank();
         vm.deal(feeCreditor, 1_000_000 ether);
     }
 

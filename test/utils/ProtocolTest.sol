@@ -10,8 +10,13 @@ import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
 import {TicketBroker} from "../../contracts/payments/TicketBroker.sol";
 import {CapabilityRegistry} from "../../contracts/registry/CapabilityRegistry.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {BondingVotes} from "../../contracts/governance/BondingVotes.sol";
+import {LivepeerGovernor} from "../../contracts/governance/LivepeerGovernor.sol";
 
 /// @notice Deploys the suite through the production deployment sequence, this contract as admin.
+/// Unit tests keep the admin (they call setters directly): the hand-over to governance is off unless
+/// a test sets `handOver` before `setUp`; `_admin()` is whoever holds the authority's admin.
 abstract contract ProtocolTest is Test, ProtocolDeployer {
     uint256 internal constant ROUND_LENGTH = 100;
 
@@ -23,6 +28,10 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
     BondingManager internal bonding;
     TicketBroker internal broker;
     CapabilityRegistry internal registry;
+    BondingVotes internal votes;
+    LivepeerGovernor internal governor;
+    TimelockController internal timelock;
+    bool internal handOver;
 
     address internal treasury = makeAddr("treasury");
     address internal stranger = makeAddr("stranger");
@@ -32,9 +41,16 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         config = defaultConfig(address(this));
         config.treasury = treasury;
         config.roundLength = ROUND_LENGTH;
+        config.handOverToGovernance = handOver;
         Deployment memory d = deployProtocol(config);
         (manager, token, minter, rounds, bonding) = (d.manager, d.token, d.minter, d.rounds, d.bonding);
         (broker, registry) = (d.broker, d.registry);
+        (votes, governor, timelock) = (d.votes, d.governor, d.timelock);
+    }
+
+    /// @notice The authority's admin: this contract, or the timelock after the hand-over.
+    function _admin() internal view returns (address) {
+        return handOver ? address(timelock) : address(this);
     }
 
     /// @notice Rolls to the first block of the next round and initializes it.
