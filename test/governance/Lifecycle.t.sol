@@ -62,9 +62,8 @@ contract GovernanceLifecycleTest is GovernanceFixture {
     }
 
     function test_allVotersEveryOrder_eachLptCountedOnce() public {
-        Proposal memory p = _single(
-            address(bonding), 0, abi.encodeCall(BondingManager.setRewardBounty, (10)), "bounty"
-        );
+        Proposal memory p =
+            _single(address(bonding), 0, abi.encodeCall(BondingManager.setRewardBounty, (10)), "bounty");
         uint256 id = _propose(orchA, p);
         _toVoting(id);
         _vote(d2, id, ABSTAIN);
