@@ -3,15 +3,15 @@
 
 use alloy::{
     network::Ethereum,
-    primitives::{Address, FixedBytes, U256},
+    primitives::{Address, FixedBytes, U256, keccak256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     sol_types::SolCall,
 };
 
 use crate::{
-    AccessManager, BondingManager, CapabilityRegistry, LivepeerToken, Minter, RoundsManager,
-    TicketBroker,
+    AccessManager, BondingManager, BondingVotes, CapabilityRegistry, LivepeerGovernor,
+    LivepeerToken, Minter, RoundsManager, TicketBroker, TimelockController,
 };
 
 /// AccessManager role ids, as in `contracts/access/Roles.sol`.
@@ -26,6 +26,8 @@ pub mod roles {
     pub const FEE_CREDITOR: u64 = 4;
     /// May slash orchestrators: the dispute manager.
     pub const SLASHER: u64 = 5;
+    /// The AccessManager's admin: every parameter setter; the timelock after the hand-over.
+    pub const ADMIN: u64 = 0;
 }
 
 /// One LPT in wei.
@@ -62,6 +64,21 @@ pub struct DeployConfig {
     pub ticket_validity_period: u64,
     /// Per-orchestrator allocations a sender's reserve is split into each round.
     pub reserve_shares: u64,
+    /// Rounds between a proposal and its snapshot round.
+    pub voting_delay: u64,
+    /// Rounds a proposal takes votes.
+    pub voting_period: u64,
+    /// Votes (LPT in wei) a proposer needs.
+    pub proposal_threshold: U256,
+    /// Quorum, parts per million of the total bonded stake at the snapshot.
+    pub quorum: u64,
+    /// Pass quota, parts per million of for + against.
+    pub quota: u64,
+    /// Seconds a passed proposal waits in the timelock.
+    pub timelock_delay: u64,
+    /// Whether the deployment ends by handing the authority's admin and the Minter's treasury to the
+    /// timelock, the deployer keeping nothing (production: true).
+    pub hand_over_to_governance: bool,
 }
 
 impl DeployConfig {
@@ -83,6 +100,13 @@ impl DeployConfig {
             unlock_period: 2,
             ticket_validity_period: 2,
             reserve_shares: 100,
+            voting_delay: 1,
+            voting_period: 10,
+            proposal_threshold: U256::from(100u64) * LPT,
+            quorum: 333_300,
+            quota: 500_000,
+            timelock_delay: 2 * 24 * 60 * 60,
+            hand_over_to_governance: true,
         }
     }
 }
@@ -97,6 +121,9 @@ pub struct Deployment {
     pub bonding: Address,
     pub broker: Address,
     pub registry: Address,
+    pub votes: Address,
+    pub governor: Address,
+    pub timelock: Address,
 }
 
 /// Why a deployment failed.
@@ -127,8 +154,9 @@ pub enum DeployError {
     },
 }
 
-/// Deploys the suite from the provider's default sender, which must be `admin`: it becomes the
-/// authority's admin and sends the wiring transactions.
+/// Deploys the suite from the provider's default sender, which must be `admin`: it is the
+/// authority's admin while it sends the wiring transactions, and (with
+/// `hand_over_to_governance`) hands that over to the timelock at the end.
 pub async fn deploy<P: Provider<Ethereum> + Clone>(
     provider: &P,
     admin: Address,
@@ -296,6 +324,29 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
     )
     .await?;
 
+    // Other deployment steps go above this line: the hand-over to governance comes last.
+    let governance = deploy_governance(provider, admin, config, *bonding.address()).await?;
+    if config.hand_over_to_governance {
+        confirm(
+            "set the Minter's treasury to the timelock",
+            minter.setTreasury(governance.timelock).send().await,
+        )
+        .await?;
+        confirm(
+            "grant the authority's admin to the timelock",
+            manager
+                .grantRole(roles::ADMIN, governance.timelock, 0)
+                .send()
+                .await,
+        )
+        .await?;
+        confirm(
+            "renounce the deployer's admin",
+            manager.renounceRole(roles::ADMIN, admin).send().await,
+        )
+        .await?;
+    }
+
     Ok(Deployment {
         manager: *manager.address(),
         token: *token.address(),
@@ -304,6 +355,83 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
         bonding: *bonding.address(),
         broker: *broker.address(),
         registry: *registry.address(),
+        votes: governance.votes,
+        governor: governance.governor,
+        timelock: governance.timelock,
+    })
+}
+
+struct Governance {
+    votes: Address,
+    governor: Address,
+    timelock: Address,
+}
+
+/// BondingVotes, the timelock (administered by itself alone once the governor holds its roles)
+/// and the governor, as `ProtocolDeployer._deployGovernance`.
+async fn deploy_governance<P: Provider<Ethereum> + Clone>(
+    provider: &P,
+    admin: Address,
+    config: &DeployConfig,
+    bonding: Address,
+) -> Result<Governance, DeployError> {
+    let create = |contract| move |source| DeployError::Create { contract, source };
+    let votes = BondingVotes::deploy(provider.clone(), bonding)
+        .await
+        .map_err(create("BondingVotes"))?;
+    let timelock = TimelockController::deploy(
+        provider.clone(),
+        U256::from(config.timelock_delay),
+        vec![],
+        vec![],
+        admin,
+    )
+    .await
+    .map_err(create("TimelockController"))?;
+    let settings = LivepeerGovernor::Settings {
+        votingDelay: alloy::primitives::Uint::from(config.voting_delay),
+        votingPeriod: config
+            .voting_period
+            .try_into()
+            .expect("voting period fits 32 bits"),
+        proposalThreshold: config.proposal_threshold,
+        quorum: U256::from(config.quorum),
+        quota: U256::from(config.quota),
+    };
+    let governor = LivepeerGovernor::deploy(
+        provider.clone(),
+        *votes.address(),
+        *timelock.address(),
+        settings,
+    )
+    .await
+    .map_err(create("LivepeerGovernor"))?;
+    let g = *governor.address();
+    for (step, role) in [
+        (
+            "grant the timelock's PROPOSER_ROLE to the governor",
+            "PROPOSER_ROLE",
+        ),
+        (
+            "grant the timelock's CANCELLER_ROLE to the governor",
+            "CANCELLER_ROLE",
+        ),
+        (
+            "grant the timelock's EXECUTOR_ROLE to the governor",
+            "EXECUTOR_ROLE",
+        ),
+    ] {
+        confirm(step, timelock.grantRole(keccak256(role), g).send().await).await?;
+    }
+    confirm(
+        "renounce the deployer's timelock admin",
+        timelock.renounceRole(FixedBytes::ZERO, admin).send().await,
+    )
+    .await?;
+    Ok(Governance {
+        votes: *votes.address(),
+        governor: g,
+        timelock: *timelock.address(),
     })
 }
 
