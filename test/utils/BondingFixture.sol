@@ -6,7 +6,8 @@ import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {ProtocolTest} from "./ProtocolTest.sol";
 
 /// @notice The suite plus helpers to act as orchestrators, delegators, the ticket broker (fees)
-/// and the slasher. This contract holds the authority's admin and the genesis supply.
+/// and the slasher. This contract holds the genesis supply and, unless the suite was handed over to
+/// governance (`handOver`), the authority's admin.
 abstract contract BondingFixture is ProtocolTest {
     address internal feeCreditor = makeAddr("feeCreditor");
     address internal slasher = makeAddr("slasher");
