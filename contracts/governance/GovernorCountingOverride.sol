@@ -159,6 +159,8 @@ abstract contract GovernorCountingOverride is Governor {
             if (o.support != 0 && o.orchestrator) {
                 uint256 oCounted = o.counted;
                 uint256 moved = counted < oCounted ? counted : oCounted;
+                // Cannot truncate: at most oCounted, a uint120.
+                // forge-lint: disable-next-line(unsafe-typecast)
                 o.counted = uint120(oCounted - moved);
                 _subtract(tally, o.support - 1, moved);
             }
@@ -175,11 +177,18 @@ abstract contract GovernorCountingOverride is Governor {
         else tally.abstainVotes += amount;
     }
 
-    // Cannot underflow: `amount` is at most what the orchestrator's vote added to that choice.
+    // Neither truncates nor underflows: `amount` is at most the stake the orchestrator's vote still
+    // counts for that choice, which the tally holds.
     function _subtract(Tally storage tally, uint256 support, uint256 amount) private {
-        if (support == uint8(VoteType.For)) tally.forVotes -= uint128(amount);
-        else if (support == uint8(VoteType.Against)) tally.againstVotes -= uint128(amount);
-        else tally.abstainVotes -= amount;
+        if (support == uint8(VoteType.For)) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            tally.forVotes -= uint128(amount);
+        } else if (support == uint8(VoteType.Against)) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            tally.againstVotes -= uint128(amount);
+        } else {
+            tally.abstainVotes -= amount;
+        }
     }
 
     function _setQuota(uint256 newQuota) internal {

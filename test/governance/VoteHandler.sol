@@ -65,7 +65,7 @@ contract VoteHandler is Test {
         // An orchestrator stays with itself; a delegator may move.
         if (current == a) orchestrator = a;
         amount = bound(amount, 1, 1_000 ether);
-        token.transfer(a, amount);
+        assertTrue(token.transfer(a, amount));
         vm.startPrank(a);
         token.approve(address(bonding), amount);
         bonding.bond(

@@ -37,7 +37,7 @@ contract GovernanceVoteInvariantTest is GovernanceFixture {
         );
         _toVoting(id);
         handler = new VoteHandler(governor, votes, token, id, accounts, orchs);
-        token.transfer(address(handler), 1_000_000 ether);
+        assertTrue(token.transfer(address(handler), 1_000_000 ether));
         targetContract(address(handler));
     }
 
