@@ -6,7 +6,8 @@ import {ProtocolDeployer} from "./ProtocolDeployer.sol";
 
 /// @title Deploy
 /// @notice `forge script script/Deploy.s.sol --rpc-url URL --broadcast --private-key KEY` deploys the
-/// suite with the default configuration, the broadcaster as admin, and prints the addresses.
+/// suite with the default configuration, the broadcaster as admin until the hand-over to
+/// governance (the timelock) at the end, and prints the addresses.
 /// ROUND_LENGTH in the environment overrides the round length.
 contract Deploy is Script, ProtocolDeployer {
     function run() external returns (Deployment memory d) {
@@ -26,5 +27,8 @@ contract Deploy is Script, ProtocolDeployer {
         console.log("CapabilityRegistry", address(d.registry));
         console.log("Reputation", address(d.reputation));
         console.log("DisputeManager", address(d.disputes));
+        console.log("BondingVotes", address(d.votes));
+        console.log("LivepeerGovernor", address(d.governor));
+        console.log("TimelockController", address(d.timelock));
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Roles} from "../contracts/access/Roles.sol";
 import {IMinter} from "../contracts/interfaces/IMinter.sol";
 import {IRoundsManager} from "../contracts/interfaces/IRoundsManager.sol";
@@ -18,6 +19,9 @@ import {IPriceOracle} from "../contracts/interfaces/IPriceOracle.sol";
 import {IReputation} from "../contracts/interfaces/IReputation.sol";
 import {DisputeManager} from "../contracts/verification/DisputeManager.sol";
 import {Reputation} from "../contracts/verification/Reputation.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {BondingVotes} from "../contracts/governance/BondingVotes.sol";
+import {LivepeerGovernor} from "../contracts/governance/LivepeerGovernor.sol";
 
 /// @title ProtocolDeployer
 /// @notice The one deployment sequence of the suite, shared by `Deploy.s.sol` and the tests. The
@@ -45,6 +49,15 @@ abstract contract ProtocolDeployer {
         uint256 reputationDecay; // ppb of a score lost per round
         uint256 reputationPassPoints; // points per attested job
         uint256 reputationPenalty; // ppb of a score lost with a dispute
+        // Governance (see the hand-over block at the end of deployProtocol).
+        uint256 votingDelay; // rounds
+        uint256 votingPeriod; // rounds
+        uint256 proposalThreshold; // LPT (wei) of votes
+        uint256 quorum; // ppm of the total bonded stake
+        uint256 quota; // ppm of for + against
+        uint256 timelockDelay; // seconds
+        // Whether the timelock takes the authority's admin and the Minter's treasury from `admin`.
+        bool handOverToGovernance;
     }
 
     struct Deployment {
@@ -58,6 +71,9 @@ abstract contract ProtocolDeployer {
         // -------- disputes and reputation
         Reputation reputation;
         DisputeManager disputes;
+        BondingVotes votes;
+        LivepeerGovernor governor;
+        TimelockController timelock;
     }
 
     /// @notice Defaults shared with the Rust `DeployConfig::default` (Livepeer's launch rates).
@@ -91,7 +107,14 @@ abstract contract ProtocolDeployer {
             }),
             reputationDecay: 20_000_000,
             reputationPassPoints: 1 ether,
-            reputationPenalty: 900_000_000
+            reputationPenalty: 900_000_000,
+            votingDelay: 1,
+            votingPeriod: 10,
+            proposalThreshold: 100 ether,
+            quorum: 333_300,
+            quota: 500_000,
+            timelockDelay: 2 days,
+            handOverToGovernance: true
         });
     }
 
@@ -164,6 +187,41 @@ abstract contract ProtocolDeployer {
         d.manager.grantRole(Roles.REPUTATION_WRITER, address(d.disputes), 0);
         _restrict(d.manager, address(d.disputes), DisputeManager.veto.selector, Roles.ARBITRATOR);
         d.manager.grantRole(Roles.ARBITRATOR, config.admin, 0);
+
+        // Other deployment steps go above this line: the hand-over to governance comes last.
+        _deployGovernance(config, d);
+    }
+
+    /// @notice Governance, then (with `handOverToGovernance`) the hand-over: the timelock becomes
+    /// the authority's only admin and the Minter's treasury, and `config.admin` keeps nothing.
+    /// The timelock is administered by itself alone: the governor proposes, cancels and executes.
+    function _deployGovernance(DeployConfig memory config, Deployment memory d) internal {
+        d.votes = new BondingVotes(d.bonding);
+        d.timelock =
+            new TimelockController(config.timelockDelay, new address[](0), new address[](0), config.admin);
+        d.governor = new LivepeerGovernor(
+            d.votes,
+            d.timelock,
+            LivepeerGovernor.Settings({
+                votingDelay: SafeCast.toUint48(config.votingDelay),
+                votingPeriod: SafeCast.toUint32(config.votingPeriod),
+                proposalThreshold: config.proposalThreshold,
+                quorum: config.quorum,
+                quota: config.quota
+            })
+        );
+        d.timelock.grantRole(d.timelock.PROPOSER_ROLE(), address(d.governor));
+        d.timelock.grantRole(d.timelock.CANCELLER_ROLE(), address(d.governor));
+        d.timelock.grantRole(d.timelock.EXECUTOR_ROLE(), address(d.governor));
+        d.timelock.renounceRole(d.timelock.DEFAULT_ADMIN_ROLE(), config.admin);
+
+        if (!config.handOverToGovernance) return;
+        d.minter.setTreasury(address(d.timelock));
+        // The arbitrator (who may veto a guilty verdict) is governance too.
+        d.manager.grantRole(Roles.ARBITRATOR, address(d.timelock), 0);
+        d.manager.renounceRole(Roles.ARBITRATOR, config.admin);
+        d.manager.grantRole(d.manager.ADMIN_ROLE(), address(d.timelock), 0);
+        d.manager.renounceRole(d.manager.ADMIN_ROLE(), config.admin);
     }
 
     function _restrict(AccessManager manager, address target, bytes4 selector, uint64 role) private {

@@ -3,15 +3,16 @@
 
 use alloy::{
     network::Ethereum,
-    primitives::{Address, FixedBytes, U256},
+    primitives::{Address, FixedBytes, U256, keccak256},
     providers::Provider,
     rpc::types::TransactionReceipt,
     sol_types::SolCall,
 };
 
 use crate::{
-    AccessManager, BondingManager, CapabilityRegistry, DisputeManager, LivepeerToken, Minter,
-    Reputation, RoundsManager, TicketBroker, dispute_manager::IDisputeManager,
+    AccessManager, BondingManager, BondingVotes, CapabilityRegistry, DisputeManager,
+    LivepeerGovernor, LivepeerToken, Minter, Reputation, RoundsManager, TicketBroker,
+    TimelockController, dispute_manager::IDisputeManager,
 };
 
 /// AccessManager role ids, as in `contracts/access/Roles.sol`.
@@ -30,6 +31,8 @@ pub mod roles {
     pub const ARBITRATOR: u64 = 6;
     /// May raise and cut reputation: the dispute manager.
     pub const REPUTATION_WRITER: u64 = 7;
+    /// The AccessManager's admin: every parameter setter; the timelock after the hand-over.
+    pub const ADMIN: u64 = 0;
 }
 
 /// One LPT in wei.
@@ -76,7 +79,7 @@ pub struct DeployConfig {
     /// Rounds after a guilty decision in which the arbitrator may veto it.
     pub veto_window: u64,
     /// Verifier votes for one outcome that decide a dispute.
-    pub quorum: u64,
+    pub dispute_quorum: u64,
     /// Largest share of the snapshot stake a slash takes.
     pub max_slash_cut: u64,
     /// The challenger's share of the slashed LPT (at most half).
@@ -91,6 +94,21 @@ pub struct DeployConfig {
     pub reputation_pass_points: U256,
     /// Share of a reputation score lost with a dispute.
     pub reputation_penalty: u64,
+    /// Rounds between a proposal and its snapshot round.
+    pub voting_delay: u64,
+    /// Rounds a proposal takes votes.
+    pub voting_period: u64,
+    /// Votes (LPT in wei) a proposer needs.
+    pub proposal_threshold: U256,
+    /// Quorum, parts per million of the total bonded stake at the snapshot.
+    pub quorum: u64,
+    /// Pass quota, parts per million of for + against.
+    pub quota: u64,
+    /// Seconds a passed proposal waits in the timelock.
+    pub timelock_delay: u64,
+    /// Whether the deployment ends by handing the authority's admin and the Minter's treasury to the
+    /// timelock, the deployer keeping nothing (production: true).
+    pub hand_over_to_governance: bool,
 }
 
 impl DeployConfig {
@@ -116,7 +134,7 @@ impl DeployConfig {
             statute_of_limitations: 2,
             verdict_period: 2,
             veto_window: 2,
-            quorum: 2,
+            dispute_quorum: 2,
             max_slash_cut: 100_000_000,
             challenger_reward_cut: 500_000_000,
             rate_limit_window: 10,
@@ -124,6 +142,13 @@ impl DeployConfig {
             reputation_decay: 20_000_000,
             reputation_pass_points: LPT,
             reputation_penalty: 900_000_000,
+            voting_delay: 1,
+            voting_period: 10,
+            proposal_threshold: U256::from(100u64) * LPT,
+            quorum: 333_300,
+            quota: 500_000,
+            timelock_delay: 2 * 24 * 60 * 60,
+            hand_over_to_governance: true,
         }
     }
 }
@@ -141,6 +166,9 @@ pub struct Deployment {
     // -------- disputes and reputation
     pub reputation: Address,
     pub disputes: Address,
+    pub votes: Address,
+    pub governor: Address,
+    pub timelock: Address,
 }
 
 /// Why a deployment failed.
@@ -171,8 +199,9 @@ pub enum DeployError {
     },
 }
 
-/// Deploys the suite from the provider's default sender, which must be `admin`: it becomes the
-/// authority's admin and sends the wiring transactions.
+/// Deploys the suite from the provider's default sender, which must be `admin`: it is the
+/// authority's admin while it sends the wiring transactions, and (with
+/// `hand_over_to_governance`) hands that over to the timelock at the end.
 pub async fn deploy<P: Provider<Ethereum> + Clone>(
     provider: &P,
     admin: Address,
@@ -364,7 +393,7 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
             statuteOfLimitations: U256::from(config.statute_of_limitations),
             verdictPeriod: U256::from(config.verdict_period),
             vetoWindow: U256::from(config.veto_window),
-            quorum: U256::from(config.quorum),
+            quorum: U256::from(config.dispute_quorum),
             maxSlashCutPpb: U256::from(config.max_slash_cut),
             challengerRewardCutPpb: U256::from(config.challenger_reward_cut),
             rateLimitWindow: U256::from(config.rate_limit_window),
@@ -428,6 +457,42 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
     )
     .await?;
 
+    // Other deployment steps go above this line: the hand-over to governance comes last.
+    let governance = deploy_governance(provider, admin, config, *bonding.address()).await?;
+    if config.hand_over_to_governance {
+        confirm(
+            "set the Minter's treasury to the timelock",
+            minter.setTreasury(governance.timelock).send().await,
+        )
+        .await?;
+        confirm(
+            "grant ARBITRATOR to the timelock",
+            manager
+                .grantRole(roles::ARBITRATOR, governance.timelock, 0)
+                .send()
+                .await,
+        )
+        .await?;
+        confirm(
+            "renounce the deployer's ARBITRATOR",
+            manager.renounceRole(roles::ARBITRATOR, admin).send().await,
+        )
+        .await?;
+        confirm(
+            "grant the authority's admin to the timelock",
+            manager
+                .grantRole(roles::ADMIN, governance.timelock, 0)
+                .send()
+                .await,
+        )
+        .await?;
+        confirm(
+            "renounce the deployer's admin",
+            manager.renounceRole(roles::ADMIN, admin).send().await,
+        )
+        .await?;
+    }
+
     Ok(Deployment {
         manager: *manager.address(),
         token: *token.address(),
@@ -438,6 +503,83 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
         registry: *registry.address(),
         reputation: *reputation.address(),
         disputes: *disputes.address(),
+        votes: governance.votes,
+        governor: governance.governor,
+        timelock: governance.timelock,
+    })
+}
+
+struct Governance {
+    votes: Address,
+    governor: Address,
+    timelock: Address,
+}
+
+/// BondingVotes, the timelock (administered by itself alone once the governor holds its roles)
+/// and the governor, as `ProtocolDeployer._deployGovernance`.
+async fn deploy_governance<P: Provider<Ethereum> + Clone>(
+    provider: &P,
+    admin: Address,
+    config: &DeployConfig,
+    bonding: Address,
+) -> Result<Governance, DeployError> {
+    let create = |contract| move |source| DeployError::Create { contract, source };
+    let votes = BondingVotes::deploy(provider.clone(), bonding)
+        .await
+        .map_err(create("BondingVotes"))?;
+    let timelock = TimelockController::deploy(
+        provider.clone(),
+        U256::from(config.timelock_delay),
+        vec![],
+        vec![],
+        admin,
+    )
+    .await
+    .map_err(create("TimelockController"))?;
+    let settings = LivepeerGovernor::Settings {
+        votingDelay: alloy::primitives::Uint::from(config.voting_delay),
+        votingPeriod: config
+            .voting_period
+            .try_into()
+            .expect("voting period fits 32 bits"),
+        proposalThreshold: config.proposal_threshold,
+        quorum: U256::from(config.quorum),
+        quota: U256::from(config.quota),
+    };
+    let governor = LivepeerGovernor::deploy(
+        provider.clone(),
+        *votes.address(),
+        *timelock.address(),
+        settings,
+    )
+    .await
+    .map_err(create("LivepeerGovernor"))?;
+    let g = *governor.address();
+    for (step, role) in [
+        (
+            "grant the timelock's PROPOSER_ROLE to the governor",
+            "PROPOSER_ROLE",
+        ),
+        (
+            "grant the timelock's CANCELLER_ROLE to the governor",
+            "CANCELLER_ROLE",
+        ),
+        (
+            "grant the timelock's EXECUTOR_ROLE to the governor",
+            "EXECUTOR_ROLE",
+        ),
+    ] {
+        confirm(step, timelock.grantRole(keccak256(role), g).send().await).await?;
+    }
+    confirm(
+        "renounce the deployer's timelock admin",
+        timelock.renounceRole(FixedBytes::ZERO, admin).send().await,
+    )
+    .await?;
+    Ok(Governance {
+        votes: *votes.address(),
+        governor: g,
+        timelock: *timelock.address(),
     })
 }
 

@@ -41,6 +41,16 @@ pub mod bonding_manager {
 }
 pub use bonding_manager::BondingManager;
 
+pub mod bonding_votes {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        BondingVotes,
+        "artifacts/BondingVotes.json"
+    );
+}
+pub use bonding_votes::BondingVotes;
+
 pub mod capability_registry {
     alloy::sol!(
         #[sol(rpc)]
@@ -60,6 +70,16 @@ pub mod dispute_manager {
     );
 }
 pub use dispute_manager::DisputeManager;
+
+pub mod governor_counting_override {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        GovernorCountingOverride,
+        "artifacts/GovernorCountingOverride.json"
+    );
+}
+pub use governor_counting_override::GovernorCountingOverride;
 
 pub mod i_active_set_view {
     alloy::sol!(
@@ -181,6 +201,16 @@ pub mod i_ticket_broker {
 }
 pub use i_ticket_broker::ITicketBroker;
 
+pub mod livepeer_governor {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        LivepeerGovernor,
+        "artifacts/LivepeerGovernor.json"
+    );
+}
+pub use livepeer_governor::LivepeerGovernor;
+
 pub mod livepeer_token {
     alloy::sol!(
         #[sol(rpc)]
@@ -240,3 +270,13 @@ pub mod ticket_broker {
     );
 }
 pub use ticket_broker::TicketBroker;
+
+pub mod timelock_controller {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        TimelockController,
+        "artifacts/TimelockController.json"
+    );
+}
+pub use timelock_controller::TimelockController;

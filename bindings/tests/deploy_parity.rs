@@ -5,14 +5,14 @@ use std::process::Command;
 
 use alloy::{
     node_bindings::Anvil,
-    primitives::{Address, Bytes},
+    primitives::{Address, Bytes, FixedBytes, keccak256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
 use bindings::{
-    AccessManager, BondingManager, DeployConfig, Deployment, DisputeManager, LivepeerToken, Minter,
-    Reputation, TicketBroker, deploy, roles, toolchain,
+    AccessManager, BondingManager, DeployConfig, Deployment, DisputeManager, LivepeerGovernor,
+    LivepeerToken, Minter, Reputation, TicketBroker, TimelockController, deploy, roles, toolchain,
 };
 
 /// Runs the forge script against `rpc_url` and reads the addresses it prints.
@@ -51,6 +51,9 @@ fn forge_deploy(rpc_url: &str, key_hex: &str) -> Deployment {
         registry: address_of("CapabilityRegistry"),
         reputation: address_of("Reputation"),
         disputes: address_of("DisputeManager"),
+        votes: address_of("BondingVotes"),
+        governor: address_of("LivepeerGovernor"),
+        timelock: address_of("TimelockController"),
     }
 }
 
@@ -67,6 +70,9 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment, admin: Address) -
         d.registry,
         d.reputation,
         d.disputes,
+        d.votes,
+        d.governor,
+        d.timelock,
     ];
     for address in all {
         let code: Bytes = provider.get_code_at(address).await.unwrap();
@@ -100,6 +106,7 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment, admin: Address) -
         out.push(format!("role of {target}.{selector:?}: {role}"));
     }
     for role in [
+        roles::ADMIN,
         roles::MINTER,
         roles::ROUND_INITIALIZER,
         roles::REWARDER,
@@ -122,6 +129,35 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment, admin: Address) -
     out.push(format!(
         "stake totals: {}",
         minter.stakeTotals().call().await.unwrap()
+    ));
+    out.push(format!(
+        "treasury: {}",
+        minter.treasury().call().await.unwrap()
+    ));
+    let timelock = TimelockController::new(d.timelock, provider);
+    for role in ["", "PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE"] {
+        let id = if role.is_empty() {
+            FixedBytes::ZERO
+        } else {
+            keccak256(role)
+        };
+        for account in all.iter().chain([&Address::ZERO]) {
+            let member = timelock.hasRole(id, *account).call().await.unwrap();
+            out.push(format!(
+                "timelock role {role:?} held by {account}: {member}"
+            ));
+        }
+    }
+    let governor = LivepeerGovernor::new(d.governor, provider);
+    out.push(format!(
+        "governor: token {}, timelock {}, delay {}, period {}, threshold {}, quorum {}, quota {}",
+        governor.token().call().await.unwrap(),
+        governor.timelock().call().await.unwrap(),
+        governor.votingDelay().call().await.unwrap(),
+        governor.votingPeriod().call().await.unwrap(),
+        governor.proposalThreshold().call().await.unwrap(),
+        governor.quorumNumerator_1().call().await.unwrap(),
+        governor.quota().call().await.unwrap(),
     ));
     let broker = TicketBroker::new(d.broker, provider);
     out.push(format!(
@@ -198,5 +234,29 @@ async fn forge_script_and_rust_deploy_match() {
         differences.is_empty(),
         "code or wiring differs:\n{}",
         differences.join("\n")
+    );
+
+    // The hand-over: the deployer keeps no privilege, the timelock holds the authority's admin.
+    let manager = AccessManager::new(rust_deployment.manager, &rust_provider);
+    let is_admin = |account| {
+        let manager = &manager;
+        async move {
+            manager
+                .hasRole(roles::ADMIN, account)
+                .call()
+                .await
+                .unwrap()
+                .isMember
+        }
+    };
+    assert!(!is_admin(admin).await, "the deployer renounced the admin");
+    assert!(is_admin(rust_deployment.timelock).await);
+    let timelock = TimelockController::new(rust_deployment.timelock, &rust_provider);
+    assert!(
+        !timelock
+            .hasRole(FixedBytes::ZERO, admin)
+            .call()
+            .await
+            .unwrap()
     );
 }

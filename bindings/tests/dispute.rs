@@ -101,8 +101,11 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     let (delegator_address, challenger_address) = (anvil.addresses()[2], anvil.addresses()[3]);
     let verifier_keys: Vec<SigningKey> = (4..7).map(|i| key(&anvil, i)).collect();
 
+    // The admin keeps its keys here to approve verifiers directly; tests/governance.rs covers the
+    // hand-over, after which only a proposal can.
     let config = DeployConfig {
         round_length: ROUND_LENGTH,
+        hand_over_to_governance: false,
         ..DeployConfig::defaults_for(admin_address)
     };
     let d = deploy(&admin, admin_address, &config)

@@ -49,14 +49,7 @@ contract BondingHistory {
     /// (an orchestrator's unclaimed commission excluded).
     function stakeAt(address account, uint256 round) public view returns (uint256) {
         if (round == 0) return 0;
-        address orchestrator = delegateAt(account, round);
-        (uint256 stake, uint256 claimRound, uint256 slashFactorBase) = _positionAt(account, round - 1);
-        if (orchestrator == address(0) || stake == 0) return 0;
-        BondingManager.Pool memory pool = bonding.getPool(orchestrator);
-        uint256 rf0 = pool.rewardFactor;
-        if (claimRound < pool.poolRound) (rf0,) = bonding.roundFactors(orchestrator, claimRound);
-        (uint256 rf, uint256 sf) = _factorsAtEndOf(orchestrator, pool, round - 1);
-        return EarningsMath.stakeNow(stake, rf0, slashFactorBase, rf, sf);
+        return _stakeAt(account, round, delegateAt(account, round));
     }
 
     /// @notice The orchestrator `account` was delegated to at the start of `round`.
@@ -70,6 +63,18 @@ contract BondingHistory {
             (delegate, prevSince) = bonding.delegateCheckpoints(account, prevSince - 1);
         }
         return delegate;
+    }
+
+    /// @dev `stakeAt` for a round after 0, given the account's delegate at its start (saves a
+    /// caller that already knows it the lookup).
+    function _stakeAt(address account, uint256 round, address orchestrator) internal view returns (uint256) {
+        (uint256 stake, uint256 claimRound, uint256 slashFactorBase) = _positionAt(account, round - 1);
+        if (orchestrator == address(0) || stake == 0) return 0;
+        BondingManager.Pool memory pool = bonding.getPool(orchestrator);
+        uint256 rf0 = pool.rewardFactor;
+        if (claimRound < pool.poolRound) (rf0,) = bonding.roundFactors(orchestrator, claimRound);
+        (uint256 rf, uint256 sf) = _factorsAtEndOf(orchestrator, pool, round - 1);
+        return EarningsMath.stakeNow(stake, rf0, slashFactorBase, rf, sf);
     }
 
     /// @dev The position (stake, claim round, slash factor base) at the end of round `last`.

@@ -52,12 +52,14 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
         .await
         .context("deploying the suite")?;
 
-    println!("\ndeployed (admin {admin}):");
+    println!("\ndeployed (by {admin}; governance, the timelock, is the only admin now):");
     println!("  AccessManager  {}", d.manager);
     println!("  LivepeerToken  {}", d.token);
     println!("  Minter         {}", d.minter);
     println!("  RoundsManager  {}", d.rounds);
     println!("  BondingManager {}", d.bonding);
+    println!("  Governor       {}", d.governor);
+    println!("  Timelock       {}", d.timelock);
 
     let rounds = RoundsManager::new(d.rounds, &provider);
     let minter = Minter::new(d.minter, &provider);

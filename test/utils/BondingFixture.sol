@@ -6,15 +6,18 @@ import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {ProtocolTest} from "./ProtocolTest.sol";
 
 /// @notice The suite plus helpers to act as orchestrators, delegators, the ticket broker (fees)
-/// and the slasher. This contract holds the authority's admin and the genesis supply.
+/// and the slasher. This contract holds the genesis supply and, unless the suite was handed over to
+/// governance (`handOver`), the authority's admin.
 abstract contract BondingFixture is ProtocolTest {
     address internal feeCreditor = makeAddr("feeCreditor");
     address internal slasher = makeAddr("slasher");
 
     function setUp() public virtual override {
         super.setUp();
+        vm.startPrank(_admin());
         manager.grantRole(Roles.FEE_CREDITOR, feeCreditor, 0);
         manager.grantRole(Roles.SLASHER, slasher, 0);
+        vm.stopPrank();
         vm.deal(feeCreditor, 1_000_000 ether);
     }
 

@@ -12,8 +12,13 @@ import {TicketBroker} from "../../contracts/payments/TicketBroker.sol";
 import {CapabilityRegistry} from "../../contracts/registry/CapabilityRegistry.sol";
 import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
 import {Reputation} from "../../contracts/verification/Reputation.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
+import {BondingVotes} from "../../contracts/governance/BondingVotes.sol";
+import {LivepeerGovernor} from "../../contracts/governance/LivepeerGovernor.sol";
 
 /// @notice Deploys the suite through the production deployment sequence, this contract as admin.
+/// Unit tests keep the admin (they call setters directly): the hand-over to governance is off unless
+/// a test sets `handOver` before `setUp`; `_admin()` is whoever holds the authority's admin.
 abstract contract ProtocolTest is Test, ProtocolDeployer {
     uint256 internal constant ROUND_LENGTH = 100;
 
@@ -27,6 +32,10 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
     CapabilityRegistry internal registry;
     Reputation internal reputation;
     DisputeManager internal disputes;
+    BondingVotes internal votes;
+    LivepeerGovernor internal governor;
+    TimelockController internal timelock;
+    bool internal handOver;
 
     address internal treasury = makeAddr("treasury");
     address internal stranger = makeAddr("stranger");
@@ -36,10 +45,17 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         config = defaultConfig(address(this));
         config.treasury = treasury;
         config.roundLength = ROUND_LENGTH;
+        config.handOverToGovernance = handOver;
         Deployment memory d = deployProtocol(config);
         (manager, token, minter, rounds, bonding) = (d.manager, d.token, d.minter, d.rounds, d.bonding);
         (broker, registry) = (d.broker, d.registry);
         (reputation, disputes) = (d.reputation, d.disputes);
+        (votes, governor, timelock) = (d.votes, d.governor, d.timelock);
+    }
+
+    /// @notice The authority's admin: this contract, or the timelock after the hand-over.
+    function _admin() internal view returns (address) {
+        return handOver ? address(timelock) : address(this);
     }
 
     /// @notice Rolls to the first block of the next round and initializes it.

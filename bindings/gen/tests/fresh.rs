@@ -42,7 +42,7 @@ struct Profile {
 }
 
 /// Contracts outside `contracts/` that the suite deploys and so needs bindings for.
-const EXTERNAL_CONTRACTS: &[&str] = &["AccessManager"];
+const EXTERNAL_CONTRACTS: &[&str] = &["AccessManager", "TimelockController"];
 
 /// `bindings/gen` is two levels below the repository root.
 fn repo_root() -> PathBuf {

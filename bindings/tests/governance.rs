@@ -1,0 +1,282 @@
+//! One governance proposal end to end on anvil, through the bindings: the suite deployed and
+//! handed over to the timelock, an orchestrator and a delegator bonded, a proposal to change the
+//! unbonding period, the orchestrator voting for and its delegator overriding against, the vote
+//! closed by mining rounds, queued, the timelock delay passed, executed.
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, Bytes, U256, keccak256},
+    providers::{Provider, ProviderBuilder, ext::AnvilApi},
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use bindings::{
+    BondingManager, DeployConfig, Deployment, LPT, LivepeerGovernor, LivepeerToken, RoundsManager,
+    bonding_manager::IBondingManager::Hints, deploy, toolchain,
+};
+
+const ROUND_LENGTH: u64 = 10;
+const FOR: u8 = 1;
+const AGAINST: u8 = 0;
+/// OpenZeppelin's `IGovernor.ProposalState`.
+const ACTIVE: u8 = 1;
+const SUCCEEDED: u8 = 4;
+const QUEUED: u8 = 5;
+const EXECUTED: u8 = 7;
+
+fn spawn_anvil() -> AnvilInstance {
+    Anvil::new()
+        .path(toolchain::anvil_bin())
+        .try_spawn()
+        .expect("anvil starts (run `npm ci` to install it)")
+}
+
+fn wallet(anvil: &AnvilInstance, key: usize) -> impl Provider + Clone {
+    let signer: PrivateKeySigner = anvil.keys()[key].clone().into();
+    ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(anvil.endpoint_url())
+}
+
+/// Mines to the next round's first block and initializes it.
+async fn next_round(provider: &impl Provider, d: &Deployment) {
+    let rounds = RoundsManager::new(d.rounds, provider);
+    let start = rounds
+        .currentRoundStartBlock()
+        .call()
+        .await
+        .unwrap()
+        .to::<u64>();
+    let head = provider.get_block_number().await.unwrap();
+    let target = start + ROUND_LENGTH - 1;
+    if target > head {
+        provider
+            .anvil_mine(Some(target - head), None)
+            .await
+            .unwrap();
+    }
+    let receipt = rounds
+        .initializeRound()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+}
+
+/// Sends LPT from the deployer to anvil key `key`, which bonds it to `to` (registering first when
+/// it bonds to itself).
+async fn bond(
+    deployer: &impl Provider,
+    anvil: &AnvilInstance,
+    d: &Deployment,
+    key: usize,
+    to: Address,
+    amount: U256,
+) {
+    let account = anvil.addresses()[key];
+    let sent = LivepeerToken::new(d.token, deployer)
+        .transfer(account, amount)
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.get_receipt().await.unwrap().status());
+    let provider = wallet(anvil, key);
+    let approved = LivepeerToken::new(d.token, &provider)
+        .approve(d.bonding, amount)
+        .send()
+        .await
+        .unwrap();
+    assert!(approved.get_receipt().await.unwrap().status());
+    let bonding = BondingManager::new(d.bonding, &provider);
+    if to == account {
+        let registered = bonding
+            .registerOrchestrator(U256::from(100_000u64), U256::from(500_000u64))
+            .send()
+            .await
+            .unwrap();
+        assert!(registered.get_receipt().await.unwrap().status());
+    }
+    let hints = Hints {
+        oldPrev: Address::ZERO,
+        oldNext: Address::ZERO,
+        newPrev: Address::ZERO,
+        newNext: Address::ZERO,
+    };
+    let bonded = bonding.bond(amount, to, hints).send().await.unwrap();
+    assert!(bonded.get_receipt().await.unwrap().status());
+}
+
+#[tokio::test]
+async fn proposal_end_to_end_on_anvil() {
+    let anvil = spawn_anvil();
+    let deployer_address = anvil.addresses()[0];
+    let deployer = wallet(&anvil, 0);
+    let config = DeployConfig {
+        round_length: ROUND_LENGTH,
+        voting_period: 2,
+        ..DeployConfig::defaults_for(deployer_address)
+    };
+    assert!(config.hand_over_to_governance);
+    let d = deploy(&deployer, deployer_address, &config)
+        .await
+        .expect("deploy");
+
+    // orchestrator (key 1): 1,000 LPT of its own; delegator (key 2): 300 LPT with it.
+    let orchestrator = anvil.addresses()[1];
+    bond(
+        &deployer,
+        &anvil,
+        &d,
+        1,
+        orchestrator,
+        U256::from(1000u64) * LPT,
+    )
+    .await;
+    bond(
+        &deployer,
+        &anvil,
+        &d,
+        2,
+        orchestrator,
+        U256::from(300u64) * LPT,
+    )
+    .await;
+    // Votes count from the start of the round after bonding; a proposer's from the round before.
+    next_round(&deployer, &d).await;
+    next_round(&deployer, &d).await;
+
+    // The deployer no longer changes parameters: only a proposal does.
+    let bonding = BondingManager::new(d.bonding, &deployer);
+    let denied = bonding.setUnbondingPeriod(U256::from(3u64)).call().await;
+    assert!(denied.is_err(), "the deployer kept no admin");
+
+    let targets = vec![d.bonding];
+    let values = vec![U256::ZERO];
+    let calldatas: Vec<Bytes> = vec![
+        BondingManager::setUnbondingPeriodCall {
+            rounds_: U256::from(3u64),
+        }
+        .abi_encode()
+        .into(),
+    ];
+    let description = "Unbonding period: 3 rounds".to_string();
+    let description_hash = keccak256(description.as_bytes());
+
+    let orch_provider = wallet(&anvil, 1);
+    let governor = LivepeerGovernor::new(d.governor, &orch_provider);
+    let proposed = governor
+        .propose(
+            targets.clone(),
+            values.clone(),
+            calldatas.clone(),
+            description,
+        )
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(proposed.status());
+    println!("propose gas used: {}", proposed.gas_used);
+    let id = governor
+        .hashProposal(
+            targets.clone(),
+            values.clone(),
+            calldatas.clone(),
+            description_hash,
+        )
+        .call()
+        .await
+        .unwrap();
+
+    let snapshot = governor.proposalSnapshot(id).call().await.unwrap();
+    let rounds = RoundsManager::new(d.rounds, &deployer);
+    while rounds.currentRound().call().await.unwrap() <= snapshot {
+        next_round(&deployer, &d).await;
+    }
+    assert_eq!(governor.state(id).call().await.unwrap(), ACTIVE);
+
+    // The orchestrator votes for with its pool; the delegator overrides with its own stake.
+    let voted = governor
+        .castVote(id, FOR)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(voted.status());
+    println!("castVote (orchestrator) gas used: {}", voted.gas_used);
+    let delegator_governor = LivepeerGovernor::new(d.governor, wallet(&anvil, 2));
+    let overridden = delegator_governor
+        .castVote(id, AGAINST)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(overridden.status());
+    println!(
+        "castVote (overriding delegator) gas used: {}",
+        overridden.gas_used
+    );
+    let tally = governor.proposalVotes(id).call().await.unwrap();
+    assert_eq!(tally.forVotes, U256::from(1000u64) * LPT);
+    assert_eq!(tally.againstVotes, U256::from(300u64) * LPT);
+    assert_eq!(tally.abstainVotes, U256::ZERO);
+
+    let deadline = governor.proposalDeadline(id).call().await.unwrap();
+    while rounds.currentRound().call().await.unwrap() <= deadline {
+        next_round(&deployer, &d).await;
+    }
+    assert_eq!(governor.state(id).call().await.unwrap(), SUCCEEDED);
+
+    let queued = governor
+        .queue(
+            targets.clone(),
+            values.clone(),
+            calldatas.clone(),
+            description_hash,
+        )
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(queued.status());
+    assert_eq!(governor.state(id).call().await.unwrap(), QUEUED);
+
+    // Before the delay, execution reverts; after it, it runs.
+    let early = governor
+        .execute(
+            targets.clone(),
+            values.clone(),
+            calldatas.clone(),
+            description_hash,
+        )
+        .call()
+        .await;
+    assert!(early.is_err(), "the timelock holds it for its delay");
+    deployer
+        .anvil_increase_time(config.timelock_delay)
+        .await
+        .unwrap();
+    deployer.anvil_mine(Some(1), None).await.unwrap();
+    let executed = governor
+        .execute(targets, values, calldatas, description_hash)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(executed.status());
+    assert_eq!(governor.state(id).call().await.unwrap(), EXECUTED);
+    assert_eq!(bonding.unbondingPeriod().call().await.unwrap(), 3);
+}
