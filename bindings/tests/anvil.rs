@@ -1,49 +1,14 @@
 //! Deploys the suite through the bindings onto a real anvil node, initializes rounds by mining
 //! blocks, and checks the Minter's numbers against the formulas, computed here in Rust.
 
-use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
-    primitives::{Address, U256},
-    providers::{Provider, ProviderBuilder, ext::AnvilApi},
-    signers::local::PrivateKeySigner,
-    sol_types::SolCall,
-};
-use bindings::{
-    AccessManager, DeployConfig, LPT, LivepeerToken, Minter, RoundsManager, deploy, toolchain,
-};
+mod support;
+
+use alloy::{primitives::U256, providers::ProviderBuilder, sol_types::SolCall};
+use bindings::{AccessManager, DeployConfig, LPT, LivepeerToken, Minter, RoundsManager, deploy};
+use support::{mine_to_next_round, signer, spawn_anvil};
 
 const ROUND_LENGTH: u64 = 50;
 const PPB: u64 = 1_000_000_000;
-
-fn spawn_anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(toolchain::anvil_bin())
-        .try_spawn()
-        .expect("anvil starts (run `npm ci` to install it)")
-}
-
-fn signer(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
-    anvil.keys()[index].clone().into()
-}
-
-/// Mines until the next transaction lands on the first block of the next round.
-async fn mine_to_next_round(provider: &impl Provider, rounds: Address) {
-    let rounds = RoundsManager::new(rounds, provider);
-    let start = rounds
-        .currentRoundStartBlock()
-        .call()
-        .await
-        .unwrap()
-        .to::<u64>();
-    let head = provider.get_block_number().await.unwrap();
-    let target = start + ROUND_LENGTH - 1;
-    if target > head {
-        provider
-            .anvil_mine(Some(target - head), None)
-            .await
-            .unwrap();
-    }
-}
 
 #[tokio::test]
 async fn rounds_and_minter_on_anvil() {

@@ -4,20 +4,20 @@
 //! votes directly and another through a keeper's batch of EIP-712-signed verdicts, the veto window
 //! passes, anyone executes the slash, and every balance moves as the contract promises.
 
+mod support;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
+    node_bindings::AnvilInstance,
     primitives::{Address, B256, U256, keccak256},
-    providers::{Provider, ProviderBuilder, ext::AnvilApi},
+    providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
 use bindings::{
-    BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager,
-    bonding_manager::IBondingManager::Hints,
-    deploy,
+    BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager, deploy,
     receipt::{Receipt, Verdict, address_of, dispute_domain},
-    toolchain,
 };
 use k256::ecdsa::SigningKey;
+use support::{next_round, no_hints, spawn_anvil};
 use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
 
 const ROUND_LENGTH: u64 = 20;
@@ -27,52 +27,8 @@ const OPEN: u8 = 1;
 const GUILTY: u8 = 2;
 const EXECUTED: u8 = 6;
 
-fn spawn_anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(toolchain::anvil_bin())
-        .try_spawn()
-        .expect("anvil starts (run `npm ci` to install it)")
-}
-
 fn key(anvil: &AnvilInstance, index: usize) -> SigningKey {
     SigningKey::from(anvil.keys()[index].clone())
-}
-
-fn no_hints() -> Hints {
-    Hints {
-        oldPrev: Address::ZERO,
-        oldNext: Address::ZERO,
-        newPrev: Address::ZERO,
-        newNext: Address::ZERO,
-    }
-}
-
-/// Mines to the first block of the next round and initializes it.
-async fn next_round(provider: &impl Provider, rounds: Address) {
-    let rounds = RoundsManager::new(rounds, provider);
-    let start = rounds
-        .currentRoundStartBlock()
-        .call()
-        .await
-        .unwrap()
-        .to::<u64>();
-    let head = provider.get_block_number().await.unwrap();
-    let target = start + ROUND_LENGTH - 1;
-    if target > head {
-        provider
-            .anvil_mine(Some(target - head), None)
-            .await
-            .unwrap();
-    }
-    let receipt = rounds
-        .initializeRound()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
 }
 
 macro_rules! send {

@@ -3,17 +3,15 @@
 //! unbonding period, the orchestrator voting for and its delegator overriding against, the vote
 //! closed by mining rounds, queued, the timelock delay passed, executed.
 
+mod support;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
-    primitives::{Address, Bytes, U256, keccak256},
-    providers::{Provider, ProviderBuilder, ext::AnvilApi},
-    signers::local::PrivateKeySigner,
+    primitives::{Bytes, U256, keccak256},
+    providers::ext::AnvilApi,
     sol_types::SolCall,
 };
-use bindings::{
-    BondingManager, DeployConfig, Deployment, LPT, LivepeerGovernor, LivepeerToken, RoundsManager,
-    bonding_manager::IBondingManager::Hints, deploy, toolchain,
-};
+use bindings::{BondingManager, DeployConfig, LPT, LivepeerGovernor, RoundsManager, deploy};
+use support::{bond, next_round, spawn_anvil, wallet};
 
 const ROUND_LENGTH: u64 = 10;
 const FOR: u8 = 1;
@@ -23,91 +21,6 @@ const ACTIVE: u8 = 1;
 const SUCCEEDED: u8 = 4;
 const QUEUED: u8 = 5;
 const EXECUTED: u8 = 7;
-
-fn spawn_anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(toolchain::anvil_bin())
-        .try_spawn()
-        .expect("anvil starts (run `npm ci` to install it)")
-}
-
-fn wallet(anvil: &AnvilInstance, key: usize) -> impl Provider + Clone {
-    let signer: PrivateKeySigner = anvil.keys()[key].clone().into();
-    ProviderBuilder::new()
-        .wallet(signer)
-        .connect_http(anvil.endpoint_url())
-}
-
-/// Mines to the next round's first block and initializes it.
-async fn next_round(provider: &impl Provider, d: &Deployment) {
-    let rounds = RoundsManager::new(d.rounds, provider);
-    let start = rounds
-        .currentRoundStartBlock()
-        .call()
-        .await
-        .unwrap()
-        .to::<u64>();
-    let head = provider.get_block_number().await.unwrap();
-    let target = start + ROUND_LENGTH - 1;
-    if target > head {
-        provider
-            .anvil_mine(Some(target - head), None)
-            .await
-            .unwrap();
-    }
-    let receipt = rounds
-        .initializeRound()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-}
-
-/// Sends LPT from the deployer to anvil key `key`, which bonds it to `to` (registering first when
-/// it bonds to itself).
-async fn bond(
-    deployer: &impl Provider,
-    anvil: &AnvilInstance,
-    d: &Deployment,
-    key: usize,
-    to: Address,
-    amount: U256,
-) {
-    let account = anvil.addresses()[key];
-    let sent = LivepeerToken::new(d.token, deployer)
-        .transfer(account, amount)
-        .send()
-        .await
-        .unwrap();
-    assert!(sent.get_receipt().await.unwrap().status());
-    let provider = wallet(anvil, key);
-    let approved = LivepeerToken::new(d.token, &provider)
-        .approve(d.bonding, amount)
-        .send()
-        .await
-        .unwrap();
-    assert!(approved.get_receipt().await.unwrap().status());
-    let bonding = BondingManager::new(d.bonding, &provider);
-    if to == account {
-        let registered = bonding
-            .registerOrchestrator(U256::from(100_000u64), U256::from(500_000u64))
-            .send()
-            .await
-            .unwrap();
-        assert!(registered.get_receipt().await.unwrap().status());
-    }
-    let hints = Hints {
-        oldPrev: Address::ZERO,
-        oldNext: Address::ZERO,
-        newPrev: Address::ZERO,
-        newNext: Address::ZERO,
-    };
-    let bonded = bonding.bond(amount, to, hints).send().await.unwrap();
-    assert!(bonded.get_receipt().await.unwrap().status());
-}
 
 #[tokio::test]
 async fn proposal_end_to_end_on_anvil() {
@@ -133,6 +46,7 @@ async fn proposal_end_to_end_on_anvil() {
         1,
         orchestrator,
         U256::from(1000u64) * LPT,
+        (100_000, 500_000),
     )
     .await;
     bond(
@@ -142,11 +56,12 @@ async fn proposal_end_to_end_on_anvil() {
         2,
         orchestrator,
         U256::from(300u64) * LPT,
+        (100_000, 500_000),
     )
     .await;
     // Votes count from the start of the round after bonding; a proposer's from the round before.
-    next_round(&deployer, &d).await;
-    next_round(&deployer, &d).await;
+    next_round(&deployer, d.rounds).await;
+    next_round(&deployer, d.rounds).await;
 
     // The deployer no longer changes parameters: only a proposal does.
     let bonding = BondingManager::new(d.bonding, &deployer);
@@ -196,7 +111,7 @@ async fn proposal_end_to_end_on_anvil() {
     let snapshot = governor.proposalSnapshot(id).call().await.unwrap();
     let rounds = RoundsManager::new(d.rounds, &deployer);
     while rounds.currentRound().call().await.unwrap() <= snapshot {
-        next_round(&deployer, &d).await;
+        next_round(&deployer, d.rounds).await;
     }
     assert_eq!(governor.state(id).call().await.unwrap(), ACTIVE);
 
@@ -232,7 +147,7 @@ async fn proposal_end_to_end_on_anvil() {
 
     let deadline = governor.proposalDeadline(id).call().await.unwrap();
     while rounds.currentRound().call().await.unwrap() <= deadline {
-        next_round(&deployer, &d).await;
+        next_round(&deployer, d.rounds).await;
     }
     assert_eq!(governor.state(id).call().await.unwrap(), SUCCEEDED);
 

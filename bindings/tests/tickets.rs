@@ -2,114 +2,25 @@
 //! the fee landing in the real BondingManager: shared between the orchestrator and its delegator
 //! by its fee share and their stake.
 
+mod support;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
+    node_bindings::AnvilInstance,
     primitives::{Address, B256, Bytes, U256, keccak256},
-    providers::{Provider, ProviderBuilder, ext::AnvilApi},
+    providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
     sol_types::SolEvent,
 };
 use bindings::{
-    BondingManager, DeployConfig, Deployment, LPT, LivepeerToken, RoundsManager, TicketBroker,
-    bonding_manager::IBondingManager::Hints,
-    deploy,
+    BondingManager, DeployConfig, Deployment, LPT, RoundsManager, TicketBroker, deploy,
     ticket::{self, Ticket},
-    toolchain,
 };
 use k256::ecdsa::SigningKey;
+use support::{bond, next_round, spawn_anvil};
 
 const ROUND_LENGTH: u64 = 10;
 /// The orchestrator's fee share: half of every fee goes to its delegators (itself included).
 const FEE_SHARE: u64 = 500_000;
-
-fn spawn_anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(toolchain::anvil_bin())
-        .try_spawn()
-        .expect("anvil starts (run `npm ci` to install it)")
-}
-
-fn no_hints() -> Hints {
-    Hints {
-        oldPrev: Address::ZERO,
-        oldNext: Address::ZERO,
-        newPrev: Address::ZERO,
-        newNext: Address::ZERO,
-    }
-}
-
-/// Mines to the next round's first block and initializes it.
-async fn next_round(provider: &impl Provider, d: &Deployment) {
-    let rounds = RoundsManager::new(d.rounds, provider);
-    let start = rounds
-        .currentRoundStartBlock()
-        .call()
-        .await
-        .unwrap()
-        .to::<u64>();
-    let head = provider.get_block_number().await.unwrap();
-    let target = start + ROUND_LENGTH - 1;
-    if target > head {
-        provider
-            .anvil_mine(Some(target - head), None)
-            .await
-            .unwrap();
-    }
-    let receipt = rounds
-        .initializeRound()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-}
-
-/// Bonds `amount` LPT (sent by the admin) from `signer` to `to`.
-async fn bond(
-    admin: &impl Provider,
-    d: &Deployment,
-    anvil: &AnvilInstance,
-    key: usize,
-    to: Address,
-    amount: U256,
-) {
-    let signer: PrivateKeySigner = anvil.keys()[key].clone().into();
-    let account = signer.address();
-    let receipt = LivepeerToken::new(d.token, admin)
-        .transfer(account, amount)
-        .send()
-        .await
-        .unwrap();
-    assert!(receipt.get_receipt().await.unwrap().status());
-    let provider = ProviderBuilder::new()
-        .wallet(signer)
-        .connect_http(anvil.endpoint_url());
-    let token = LivepeerToken::new(d.token, &provider);
-    assert!(
-        token
-            .approve(d.bonding, amount)
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap()
-            .status()
-    );
-    let bonding = BondingManager::new(d.bonding, &provider);
-    if to == account {
-        let registered = bonding
-            .registerOrchestrator(U256::ZERO, U256::from(FEE_SHARE))
-            .send()
-            .await
-            .unwrap();
-        assert!(registered.get_receipt().await.unwrap().status());
-    }
-    let bonded = bonding.bond(amount, to, no_hints()).send().await.unwrap();
-    assert!(bonded.get_receipt().await.unwrap().status());
-}
 
 /// Deploys the suite, registers `orchestrator` (anvil key 1) with 1,000 LPT of its own and a
 /// delegator (anvil key 3) with 3,000, and starts the next round, in which the orchestrator is
@@ -127,23 +38,25 @@ async fn setup(
     let orchestrator = anvil.addresses()[1];
     bond(
         provider,
-        &d,
         anvil,
+        &d,
         1,
         orchestrator,
         U256::from(1_000) * LPT,
+        (0, FEE_SHARE),
     )
     .await;
     bond(
         provider,
-        &d,
         anvil,
+        &d,
         3,
         orchestrator,
         U256::from(3_000) * LPT,
+        (0, FEE_SHARE),
     )
     .await;
-    next_round(provider, &d).await;
+    next_round(provider, d.rounds).await;
     let bonding = BondingManager::new(d.bonding, provider);
     assert!(
         bonding

@@ -1,0 +1,116 @@
+//! What the anvil integration tests share: a node, wallets, rounds, and bonding an account.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, U256},
+    providers::{Provider, ProviderBuilder, ext::AnvilApi},
+    signers::local::PrivateKeySigner,
+};
+use bindings::{
+    BondingManager, Deployment, LivepeerToken, RoundsManager,
+    bonding_manager::IBondingManager::Hints, toolchain,
+};
+
+/// A fresh anvil node from the repo's pinned binary.
+pub fn spawn_anvil() -> AnvilInstance {
+    Anvil::new()
+        .path(toolchain::anvil_bin())
+        .try_spawn()
+        .expect("anvil starts (run `npm ci` to install it)")
+}
+
+/// Anvil's dev account `index` as a signer.
+pub fn signer(anvil: &AnvilInstance, index: usize) -> PrivateKeySigner {
+    anvil.keys()[index].clone().into()
+}
+
+/// A provider that signs as anvil's dev account `index`.
+pub fn wallet(anvil: &AnvilInstance, index: usize) -> impl Provider + Clone {
+    ProviderBuilder::new()
+        .wallet(signer(anvil, index))
+        .connect_http(anvil.endpoint_url())
+}
+
+/// No hints: the active set walks to the position itself.
+pub fn no_hints() -> Hints {
+    Hints {
+        oldPrev: Address::ZERO,
+        oldNext: Address::ZERO,
+        newPrev: Address::ZERO,
+        newNext: Address::ZERO,
+    }
+}
+
+/// Mines until the next transaction lands on the first block of the next round.
+pub async fn mine_to_next_round(provider: &impl Provider, rounds: Address) {
+    let rounds = RoundsManager::new(rounds, provider);
+    let start = rounds
+        .currentRoundStartBlock()
+        .call()
+        .await
+        .unwrap()
+        .to::<u64>();
+    let length = rounds.roundLength().call().await.unwrap().to::<u64>();
+    let head = provider.get_block_number().await.unwrap();
+    let target = start + length - 1;
+    if target > head {
+        provider
+            .anvil_mine(Some(target - head), None)
+            .await
+            .unwrap();
+    }
+}
+
+/// Mines to the next round and initializes it.
+pub async fn next_round(provider: &impl Provider, rounds: Address) {
+    mine_to_next_round(provider, rounds).await;
+    let receipt = RoundsManager::new(rounds, provider)
+        .initializeRound()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status(), "initializeRound reverted");
+}
+
+/// Sends `amount` LPT from `funder` to anvil account `key`, which bonds it to `to`; when `to` is
+/// the account itself it first registers as an orchestrator with `(reward_cut, fee_share)` (ppm).
+pub async fn bond(
+    funder: &impl Provider,
+    anvil: &AnvilInstance,
+    d: &Deployment,
+    key: usize,
+    to: Address,
+    amount: U256,
+    cuts: (u64, u64),
+) {
+    let account = anvil.addresses()[key];
+    let sent = LivepeerToken::new(d.token, funder)
+        .transfer(account, amount)
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.get_receipt().await.unwrap().status());
+    let provider = wallet(anvil, key);
+    let approved = LivepeerToken::new(d.token, &provider)
+        .approve(d.bonding, amount)
+        .send()
+        .await
+        .unwrap();
+    assert!(approved.get_receipt().await.unwrap().status());
+    let bonding = BondingManager::new(d.bonding, &provider);
+    if to == account {
+        let (reward_cut, fee_share) = cuts;
+        let registered = bonding
+            .registerOrchestrator(U256::from(reward_cut), U256::from(fee_share))
+            .send()
+            .await
+            .unwrap();
+        assert!(registered.get_receipt().await.unwrap().status());
+    }
+    let bonded = bonding.bond(amount, to, no_hints()).send().await.unwrap();
+    assert!(bonded.get_receipt().await.unwrap().status());
+}
