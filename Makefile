@@ -78,7 +78,7 @@ snapshot: npm-deps
 
 ## gas: print each operation's transaction gas beside Livepeer's (test/gas/GasScenario.t.sol).
 gas: npm-deps
-	forge test --match-contract '^(GasScenario|GovernanceScenarioGas)Test$$' -vv
+	forge test --match-contract '^(BondingScenarioGas|GasScenario|GovernanceScenarioGas)Test$$' -vv
 
 fmt: npm-deps
 	forge fmt
