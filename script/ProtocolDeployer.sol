@@ -151,6 +151,7 @@ abstract contract ProtocolDeployer {
         d.manager.grantRole(Roles.REWARDER, address(d.bonding), 0);
         _restrict(d.manager, address(d.bonding), BondingManager.creditFees.selector, Roles.FEE_CREDITOR);
         _restrict(d.manager, address(d.bonding), BondingManager.slash.selector, Roles.SLASHER);
+        _restrict(d.manager, address(d.bonding), BondingManager.freezeMoves.selector, Roles.SLASHER);
         d.minter.setStakeTotals(d.bonding);
 
         d.broker = new TicketBroker(

@@ -336,6 +336,17 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
     )
     .await?;
     confirm(
+        "restrict BondingManager.freezeMoves to SLASHER",
+        restrict(
+            *bonding.address(),
+            BondingManager::freezeMovesCall::SELECTOR,
+            roles::SLASHER,
+        )
+        .send()
+        .await,
+    )
+    .await?;
+    confirm(
         "set the Minter's stake totals to the BondingManager",
         minter.setStakeTotals(*bonding.address()).send().await,
     )

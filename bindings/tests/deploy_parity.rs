@@ -87,6 +87,7 @@ async fn fingerprint(provider: &impl Provider, d: &Deployment, admin: Address) -
         (d.minter, Minter::setTreasuryCall::SELECTOR),
         (d.bonding, BondingManager::creditFeesCall::SELECTOR),
         (d.bonding, BondingManager::slashCall::SELECTOR),
+        (d.bonding, BondingManager::freezeMovesCall::SELECTOR),
         (d.bonding, BondingManager::setUnbondingPeriodCall::SELECTOR),
         (d.broker, TicketBroker::setFeeCreditorCall::SELECTOR),
         (d.broker, TicketBroker::setReserveSharesCall::SELECTOR),

@@ -40,6 +40,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint32 nextFeeShare;
         uint32 paramsEffectiveRound;
         uint32 lastRewardRound;
+        uint32 frozenUntil; // while a dispute is pending: no stake leaves for another pool up to this round
         bool registered;
         // slot 1
         uint128 delegatedStake; // all stake delegated to it, its own and unclaimed commission included
@@ -246,6 +247,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     /// @inheritdoc IBondingManager
     function rebond(uint256 lockId, address to, Hints calldata hints) external {
         uint256 round = _currentRound();
+        address lockOrchestrator = _locks[msg.sender][lockId].orchestrator;
+        if (lockOrchestrator != to && lockOrchestrator != address(0)) {
+            _requireNotFrozen(lockOrchestrator, round);
+        }
         uint256 amount = _consumeLock(msg.sender, lockId);
         emit Rebond(msg.sender, to, lockId, amount);
         _bond(msg.sender, amount, to, hints, round);
@@ -291,6 +296,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         if (receiver == msg.sender || rec.stake != 0) revert ReceiverHasStake(receiver);
         del.stake = uint96(stake - amount);
         if (rec.delegate != address(0)) _claim(receiver, rec, round); // keeps its fees
+        if (to != from) _requireNotFrozen(from, round);
         _removeStake(from, amount, round, hints.oldPrev, hints.oldNext);
         _touch(to, round);
         _openPosition(receiver, rec, to, amount, round);
@@ -399,6 +405,17 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         _setTotalBonded(totalBonded() - amount, round);
         emit Slashed(orchestrator, fractionPpb, offenseRound, amount);
         token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc IBondingManager
+    /// @dev Restricted to SLASHER (the dispute manager, when a dispute opens). Unbonding stays
+    /// open: its locks remain slashable.
+    function freezeMoves(address orchestrator, uint256 untilRound) external restricted {
+        Pool storage pool = _pools[orchestrator];
+        if (untilRound > pool.frozenUntil) {
+            pool.frozenUntil = untilRound.toUint32();
+            emit MovesFrozen(orchestrator, untilRound);
+        }
     }
 
     // ---------------------------------------------------------------- governance
@@ -523,6 +540,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
 
         if (from != to) {
             if (from != address(0) && stake != 0) {
+                _requireNotFrozen(from, round);
                 _removeStake(from, stake, round, hints.oldPrev, hints.oldNext);
             }
             _touch(to, round);
@@ -709,6 +727,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         }
         t.value = value.toUint128();
         _totalBonded = t;
+    }
+
+    /// @dev Stake may not leave a pool for another while a dispute against it is pending (it would
+    /// escape the slash); the freeze lasts until the dispute can have been executed.
+    function _requireNotFrozen(address orchestrator, uint256 round) internal view {
+        uint256 until = _pools[orchestrator].frozenUntil;
+        if (round <= until) revert StakeFrozen(orchestrator, until);
     }
 
     function _paramsInForce(Pool storage pool, uint256 round) internal view returns (uint32, uint32) {

@@ -65,6 +65,8 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
         address indexed toOrchestrator,
         uint256 amount
     );
+    /// @notice Stake may not move from `orchestrator` to another orchestrator until `untilRound`.
+    event MovesFrozen(address indexed orchestrator, uint256 untilRound);
     event Slashed(address indexed orchestrator, uint256 fractionPpb, uint256 offenseRound, uint256 amount);
     event UnbondingPeriodSet(uint256 rounds);
     event ParamsChangeDelaySet(uint256 rounds);
@@ -90,6 +92,8 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
     error InvalidSlashFraction(uint256 fractionPpb);
     error InvalidRounds(uint256 rounds);
     error ActiveSetTooSmall(uint256 numActive, uint256 size);
+    /// @notice A dispute against `orchestrator` is pending: its stake cannot move to another pool.
+    error StakeFrozen(address orchestrator, uint256 untilRound);
 
     /// @notice Registers the caller as an orchestrator, with cuts in force at once (nobody delegates
     /// to it yet). `rewardCut`: share of rewards it keeps; `feeShare`: share of fees its delegators
@@ -140,6 +144,10 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
         address prevHint,
         address nextHint
     ) external returns (uint256 amount);
+
+    /// @notice Keeps stake from moving out of `orchestrator`'s pool to another until `untilRound`
+    /// (a dispute against it is pending). Restricted to the slasher.
+    function freezeMoves(address orchestrator, uint256 untilRound) external;
 
     function pendingStake(address delegator) external view returns (uint256);
     function pendingFees(address delegator) external view returns (uint256);

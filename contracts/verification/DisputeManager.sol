@@ -413,6 +413,8 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         d.orchestrator = orchestrator;
         d.offenseRound = offenseRound.toUint32();
         d.deadlineRound = (round + verdictPeriod).toUint32();
+        // Nobody escapes the slash by moving stake elsewhere while the dispute can still end in one.
+        bonding.freezeMoves(orchestrator, round + verdictPeriod + vetoWindow + 1);
         d.challenger = msg.sender;
         d.status = Status.Open;
         d.snapshotStake = snapshot.toUint128();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {IDisputeManager} from "../../contracts/interfaces/IDisputeManager.sol";
 import {DisputeFixture} from "../utils/DisputeFixture.sol";
 
@@ -556,5 +557,45 @@ contract DisputeManagerTest is DisputeFixture {
         assertEq(disputes.getDispute(id).deposit, 5 ether);
         _vote(1, id, HONEST_OUTPUT);
         assertEq(uint256(_status(id)), uint256(IDisputeManager.Status.Guilty), "quorum of one");
+    }
+
+    // ------------------------------------------------------------ no escape by moving stake
+
+    /// While a dispute can still end in a slash, stake cannot leave the pool for another one (by a
+    /// move, a transfer or rebonding a lock elsewhere); unbonding stays open, its locks are cut.
+    function test_open_freezesMovesOutOfThePool() public {
+        address other = makeAddr("other orchestrator");
+        _registerOrchestrator(other, 0, 0, 10 ether);
+        vm.prank(alice);
+        bonding.unbond(100 ether, address(0), address(0)); // a lock from before the dispute
+        _open();
+        uint256 until = rounds.currentRound() + disputes.verdictPeriod() + disputes.vetoWindow() + 1;
+        bytes memory frozen = abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch, until);
+
+        vm.startPrank(alice);
+        vm.expectRevert(frozen);
+        bonding.bond(0, other, _noHints());
+        vm.expectRevert(frozen);
+        bonding.transferBond(makeAddr("alice 2"), 1 ether, other, _noHints());
+        vm.expectRevert(frozen);
+        bonding.rebond(0, other, _noHints());
+        bonding.unbond(1 ether, address(0), address(0));
+        bonding.rebond(0, orch, _noHints()); // back into the same pool is fine
+        vm.stopPrank();
+        assertEq(bonding.getDelegator(alice).delegate, orch);
+
+        // Once the dispute is past execution, stake moves freely again.
+        while (rounds.currentRound() <= until) {
+            _nextRound();
+        }
+        vm.prank(alice);
+        bonding.bond(0, other, _noHints());
+        assertEq(bonding.getDelegator(alice).delegate, other);
+    }
+
+    function test_freezeMoves_onlyTheSlasher() public {
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSignature("AccessManagedUnauthorized(address)", alice));
+        bonding.freezeMoves(orch, 100);
     }
 }
