@@ -5,7 +5,7 @@ mod support;
 
 use alloy::{primitives::U256, providers::ProviderBuilder, sol_types::SolCall};
 use bindings::{AccessManager, DeployConfig, LPT, LivepeerToken, Minter, RoundsManager, deploy};
-use support::{mine_to_next_round, signer, spawn_anvil};
+use support::{mine_to_next_round, send, signer, spawn_anvil};
 
 const ROUND_LENGTH: u64 = 50;
 const PPB: u64 = 1_000_000_000;
@@ -53,15 +53,7 @@ async fn rounds_and_minter_on_anvil() {
     for _ in 0..3 {
         mine_to_next_round(&provider, d.rounds).await;
         let supply = token.totalSupply().call().await.unwrap() + treasury_total;
-        let receipt = rounds
-            .initializeRound()
-            .send()
-            .await
-            .unwrap()
-            .get_receipt()
-            .await
-            .unwrap();
-        assert!(receipt.status());
+        let receipt = send!(rounds.initializeRound());
         println!("initializeRound gas used: {}", receipt.gas_used);
 
         expected_inflation += config.inflation_change;
@@ -91,15 +83,7 @@ async fn rounds_and_minter_on_anvil() {
     // supply then grows by exactly that.
     assert_eq!(minter.treasury().call().await.unwrap(), d.timelock);
     let supply = token.totalSupply().call().await.unwrap();
-    let receipt = minter
-        .mintTreasury()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    send!(minter.mintTreasury());
     assert_eq!(
         token.balanceOf(d.timelock).call().await.unwrap(),
         treasury_total
@@ -130,14 +114,7 @@ async fn bad_input_reverts_with_named_errors() {
     // A second initializeRound in the same round.
     mine_to_next_round(&provider, d.rounds).await;
     let rounds = RoundsManager::new(d.rounds, &provider);
-    rounds
-        .initializeRound()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    send!(rounds.initializeRound());
     let err = rounds
         .initializeRound()
         .call()

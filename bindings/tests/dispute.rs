@@ -17,7 +17,7 @@ use bindings::{
     receipt::{Receipt, Verdict, address_of, dispute_domain},
 };
 use k256::ecdsa::SigningKey;
-use support::{next_round, no_hints, spawn_anvil};
+use support::{next_round, no_hints, send, spawn_anvil};
 use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
 
 const ROUND_LENGTH: u64 = 20;
@@ -29,14 +29,6 @@ const EXECUTED: u8 = 6;
 
 fn key(anvil: &AnvilInstance, index: usize) -> SigningKey {
     SigningKey::from(anvil.keys()[index].clone())
-}
-
-macro_rules! send {
-    ($call:expr) => {{
-        let receipt = $call.send().await.unwrap().get_receipt().await.unwrap();
-        assert!(receipt.status(), "transaction reverted");
-        receipt
-    }};
 }
 
 #[tokio::test]

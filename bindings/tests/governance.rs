@@ -11,7 +11,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use bindings::{BondingManager, DeployConfig, LPT, LivepeerGovernor, RoundsManager, deploy};
-use support::{bond, next_round, spawn_anvil, wallet};
+use support::{bond, next_round, send, spawn_anvil, wallet};
 
 const ROUND_LENGTH: u64 = 10;
 const FOR: u8 = 1;
@@ -82,20 +82,12 @@ async fn proposal_end_to_end_on_anvil() {
 
     let orch_provider = wallet(&anvil, 1);
     let governor = LivepeerGovernor::new(d.governor, &orch_provider);
-    let proposed = governor
-        .propose(
-            targets.clone(),
-            values.clone(),
-            calldatas.clone(),
-            description,
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(proposed.status());
+    let proposed = send!(governor.propose(
+        targets.clone(),
+        values.clone(),
+        calldatas.clone(),
+        description,
+    ));
     println!("propose gas used: {}", proposed.gas_used);
     let id = governor
         .hashProposal(
@@ -116,26 +108,10 @@ async fn proposal_end_to_end_on_anvil() {
     assert_eq!(governor.state(id).call().await.unwrap(), ACTIVE);
 
     // The orchestrator votes for with its pool; the delegator overrides with its own stake.
-    let voted = governor
-        .castVote(id, FOR)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(voted.status());
+    let voted = send!(governor.castVote(id, FOR));
     println!("castVote (orchestrator) gas used: {}", voted.gas_used);
     let delegator_governor = LivepeerGovernor::new(d.governor, wallet(&anvil, 2));
-    let overridden = delegator_governor
-        .castVote(id, AGAINST)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(overridden.status());
+    let overridden = send!(delegator_governor.castVote(id, AGAINST));
     println!(
         "castVote (overriding delegator) gas used: {}",
         overridden.gas_used
@@ -151,20 +127,12 @@ async fn proposal_end_to_end_on_anvil() {
     }
     assert_eq!(governor.state(id).call().await.unwrap(), SUCCEEDED);
 
-    let queued = governor
-        .queue(
-            targets.clone(),
-            values.clone(),
-            calldatas.clone(),
-            description_hash,
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(queued.status());
+    send!(governor.queue(
+        targets.clone(),
+        values.clone(),
+        calldatas.clone(),
+        description_hash,
+    ));
     assert_eq!(governor.state(id).call().await.unwrap(), QUEUED);
 
     // Before the delay, execution reverts; after it, it runs.
@@ -183,15 +151,7 @@ async fn proposal_end_to_end_on_anvil() {
         .await
         .unwrap();
     deployer.anvil_mine(Some(1), None).await.unwrap();
-    let executed = governor
-        .execute(targets, values, calldatas, description_hash)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(executed.status());
+    send!(governor.execute(targets, values, calldatas, description_hash));
     assert_eq!(governor.state(id).call().await.unwrap(), EXECUTED);
     assert_eq!(bonding.unbondingPeriod().call().await.unwrap(), 3);
 }

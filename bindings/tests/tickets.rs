@@ -16,7 +16,7 @@ use bindings::{
     ticket::{self, Ticket},
 };
 use k256::ecdsa::SigningKey;
-use support::{bond, next_round, spawn_anvil};
+use support::{bond, next_round, send, spawn_anvil};
 
 const ROUND_LENGTH: u64 = 10;
 /// The orchestrator's fee share: half of every fee goes to its delegators (itself included).
@@ -90,16 +90,11 @@ async fn rust_signed_ticket_redeems_on_anvil() {
         .wallet(PrivateKeySigner::from(anvil.keys()[2].clone()))
         .connect_http(anvil.endpoint_url());
     let one_eth = U256::from(10u64).pow(U256::from(18));
-    let receipt = TicketBroker::new(d.broker, &sender_provider)
-        .fundDepositAndReserve(one_eth, one_eth)
-        .value(one_eth * U256::from(2))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    let receipt = send!(
+        TicketBroker::new(d.broker, &sender_provider)
+            .fundDepositAndReserve(one_eth, one_eth)
+            .value(one_eth * U256::from(2))
+    );
     println!(
         "fundDepositAndReserve gas used on anvil: {}",
         receipt.gas_used
@@ -139,15 +134,13 @@ async fn rust_signed_ticket_redeems_on_anvil() {
     let orchestrator_provider = ProviderBuilder::new()
         .wallet(orchestrator)
         .connect_http(anvil.endpoint_url());
-    let receipt = TicketBroker::new(d.broker, &orchestrator_provider)
-        .redeemWinningTicket(t.clone().into(), sig, recipient_rand)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
+    let receipt = send!(
+        TicketBroker::new(d.broker, &orchestrator_provider).redeemWinningTicket(
+            t.clone().into(),
+            sig,
+            recipient_rand
+        )
+    );
     println!(
         "redeemWinningTicket gas used on anvil: {}",
         receipt.gas_used

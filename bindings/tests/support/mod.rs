@@ -12,6 +12,16 @@ use bindings::{
     bonding_manager::IBondingManager::Hints, toolchain,
 };
 
+/// Sends a contract call, waits for its receipt and insists that it succeeded.
+macro_rules! send {
+    ($call:expr) => {{
+        let receipt = $call.send().await.unwrap().get_receipt().await.unwrap();
+        assert!(receipt.status(), "transaction reverted");
+        receipt
+    }};
+}
+pub(crate) use send;
+
 /// A fresh anvil node from the repo's pinned binary.
 pub fn spawn_anvil() -> AnvilInstance {
     Anvil::new()
@@ -65,15 +75,7 @@ pub async fn mine_to_next_round(provider: &impl Provider, rounds: Address) {
 /// Mines to the next round and initializes it.
 pub async fn next_round(provider: &impl Provider, rounds: Address) {
     mine_to_next_round(provider, rounds).await;
-    let receipt = RoundsManager::new(rounds, provider)
-        .initializeRound()
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status(), "initializeRound reverted");
+    send!(RoundsManager::new(rounds, provider).initializeRound());
 }
 
 /// Sends `amount` LPT from `funder` to anvil account `key`, which bonds it to `to`; when `to` is
@@ -88,29 +90,13 @@ pub async fn bond(
     cuts: (u64, u64),
 ) {
     let account = anvil.addresses()[key];
-    let sent = LivepeerToken::new(d.token, funder)
-        .transfer(account, amount)
-        .send()
-        .await
-        .unwrap();
-    assert!(sent.get_receipt().await.unwrap().status());
+    send!(LivepeerToken::new(d.token, funder).transfer(account, amount));
     let provider = wallet(anvil, key);
-    let approved = LivepeerToken::new(d.token, &provider)
-        .approve(d.bonding, amount)
-        .send()
-        .await
-        .unwrap();
-    assert!(approved.get_receipt().await.unwrap().status());
+    send!(LivepeerToken::new(d.token, &provider).approve(d.bonding, amount));
     let bonding = BondingManager::new(d.bonding, &provider);
     if to == account {
         let (reward_cut, fee_share) = cuts;
-        let registered = bonding
-            .registerOrchestrator(U256::from(reward_cut), U256::from(fee_share))
-            .send()
-            .await
-            .unwrap();
-        assert!(registered.get_receipt().await.unwrap().status());
+        send!(bonding.registerOrchestrator(U256::from(reward_cut), U256::from(fee_share)));
     }
-    let bonded = bonding.bond(amount, to, no_hints()).send().await.unwrap();
-    assert!(bonded.get_receipt().await.unwrap().status());
+    send!(bonding.bond(amount, to, no_hints()));
 }
