@@ -13,7 +13,7 @@ contract TicketBrokerFuzzTest is BrokerTest {
     function testFuzz_redeem_paysFromDeposit(uint96 deposit, uint96 reserve, uint256 faceValue) public {
         deposit = uint96(bound(deposit, 1, type(uint96).max));
         faceValue = bound(faceValue, 1, deposit);
-        _fund(sender, deposit, reserve);
+        _fundSender(sender, deposit, reserve);
         _redeemAndCheck(faceValue, deposit, reserve, faceValue, 0);
     }
 
@@ -30,7 +30,7 @@ contract TicketBrokerFuzzTest is BrokerTest {
         reserve = uint96(bound(reserve, shares, type(uint96).max / 4));
         faceValue = bound(faceValue, uint256(deposit) + 1, 2 * (uint256(deposit) + reserve));
         broker.setReserveShares(shares);
-        _fund(sender, deposit, reserve);
+        _fundSender(sender, deposit, reserve);
         uint256 allocation = uint256(reserve) / shares;
         uint256 rest = faceValue - deposit;
         _redeemAndCheck(faceValue, deposit, reserve, deposit, rest < allocation ? rest : allocation);
@@ -48,7 +48,7 @@ contract TicketBrokerFuzzTest is BrokerTest {
     /// A random recipient number redeems when it matches the commitment, whatever it is.
     function testFuzz_redeem_anyCommittedRand(uint256 rand) public {
         recipientRand = rand;
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         _redeem(ticket, _sign(ticket));
         assertEq(_credited(orchestrator), 0.1 ether);
@@ -57,7 +57,7 @@ contract TicketBrokerFuzzTest is BrokerTest {
     /// Any change to a signed ticket's amounts, nonce or sender invalidates the signature.
     function testFuzz_redeem_rejectsAnyTamperedField(uint8 field, uint256 delta) public {
         delta = bound(delta, 1, type(uint64).max);
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 10);
         bytes memory sig = _sign(ticket);
         field = uint8(bound(field, 0, 3));
@@ -73,7 +73,7 @@ contract TicketBrokerFuzzTest is BrokerTest {
     /// Funding, unlocking and withdrawing returns exactly what was funded.
     function testFuzz_withdraw_returnsEverything(uint96 deposit, uint96 reserve) public {
         vm.assume(uint256(deposit) + reserve > 0);
-        _fund(sender, deposit, reserve);
+        _fundSender(sender, deposit, reserve);
         vm.prank(sender);
         broker.unlock();
         _nextRound();

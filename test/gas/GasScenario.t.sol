@@ -43,7 +43,7 @@ contract GasScenarioTest is BrokerTest {
     }
 
     function _scenarioRedeemFirstOfRound() internal returns (Row memory) {
-        _fund(sender, 10 ether, 10 ether);
+        _fundSender(sender, 10 ether, 10 ether);
         _redeem(_ticket(0.1 ether, 0), _sign(_ticket(0.1 ether, 0)));
         _nextRound();
         _redeemMeasured(_ticket(0.1 ether, 1));
@@ -51,7 +51,7 @@ contract GasScenarioTest is BrokerTest {
     }
 
     function _scenarioRedeemSecondOfRound() internal returns (Row memory) {
-        _fund(sender, 10 ether, 10 ether);
+        _fundSender(sender, 10 ether, 10 ether);
         _redeem(_ticket(0.1 ether, 0), _sign(_ticket(0.1 ether, 0)));
         _redeemMeasured(_ticket(0.1 ether, 1));
         return _row("TicketBroker.redeemWinningTicket (second of round)", 185_000);
@@ -59,7 +59,7 @@ contract GasScenarioTest is BrokerTest {
 
     function _scenarioRedeemDepositAndReserve() internal returns (Row memory) {
         broker.setReserveShares(1);
-        _fund(sender, 1 ether, 10 ether);
+        _fundSender(sender, 1 ether, 10 ether);
         _redeem(_ticket(0.1 ether, 0), _sign(_ticket(0.1 ether, 0)));
         _nextRound();
         _redeemMeasured(_ticket(2 ether, 1));

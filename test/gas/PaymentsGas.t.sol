@@ -17,7 +17,7 @@ contract PaymentsGasTest is BrokerTest {
     }
 
     function test_gas_redeemWinningTicket_firstOfRound() public {
-        _fund(sender, 10 ether, 10 ether);
+        _fundSender(sender, 10 ether, 10 ether);
         _redeem(_ticket(0.1 ether, 0), _sign(_ticket(0.1 ether, 0)));
         _nextRound();
         Ticket memory ticket = _ticket(0.1 ether, 1);
@@ -28,7 +28,7 @@ contract PaymentsGasTest is BrokerTest {
     }
 
     function test_gas_redeemWinningTicket_secondOfRound() public {
-        _fund(sender, 10 ether, 10 ether);
+        _fundSender(sender, 10 ether, 10 ether);
         _redeem(_ticket(0.1 ether, 0), _sign(_ticket(0.1 ether, 0)));
         Ticket memory ticket = _ticket(0.1 ether, 1);
         bytes memory sig = _sign(ticket);
@@ -39,7 +39,7 @@ contract PaymentsGasTest is BrokerTest {
 
     function test_gas_redeemWinningTicket_depositAndReserve() public {
         broker.setReserveShares(1);
-        _fund(sender, 1 ether, 10 ether);
+        _fundSender(sender, 1 ether, 10 ether);
         _redeem(_ticket(0.1 ether, 0), _sign(_ticket(0.1 ether, 0)));
         _nextRound();
         // 0.9 ether left in the deposit: the rest comes from the reserve (this sender's first claim).

@@ -38,7 +38,7 @@ abstract contract BrokerTest is BondingFixture {
         _nextRound();
     }
 
-    function _fund(address who, uint256 deposit, uint256 reserve) internal {
+    function _fundSender(address who, uint256 deposit, uint256 reserve) internal {
         vm.deal(who, deposit + reserve);
         vm.prank(who);
         broker.fundDepositAndReserve{value: deposit + reserve}(deposit, reserve);

@@ -48,10 +48,10 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_fundDepositAndReserve_accumulates() public {
-        _fund(sender, 1 ether, 2 ether);
+        _fundSender(sender, 1 ether, 2 ether);
         vm.expectEmit(address(broker));
         emit ITicketBroker.Funded(sender, 3 ether, 4 ether);
-        _fund(sender, 3 ether, 4 ether);
+        _fundSender(sender, 3 ether, 4 ether);
         _assertSender(sender, 4 ether, 6 ether, 0);
         assertEq(address(broker).balance, 10 ether);
     }
@@ -76,7 +76,7 @@ contract TicketBrokerTest is BrokerTest {
     // ----- unlock, cancel, withdraw -----
 
     function test_unlock_setsWithdrawRound() public {
-        _fund(sender, 1 ether, 1 ether);
+        _fundSender(sender, 1 ether, 1 ether);
         uint256 round = rounds.currentRound();
         vm.expectEmit(address(broker));
         emit ITicketBroker.Unlock(sender, round, round + 2);
@@ -92,7 +92,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_unlock_revertsWhenUnlocking() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         vm.prank(sender);
         broker.unlock();
         uint256 withdrawRound = rounds.currentRound() + 2;
@@ -104,7 +104,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_cancelUnlock() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         vm.prank(sender);
         broker.unlock();
         vm.expectEmit(address(broker));
@@ -121,14 +121,14 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_withdraw_revertsWhenNotUnlocking() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         vm.prank(sender);
         vm.expectRevert(abi.encodeWithSelector(ITicketBroker.NotUnlocking.selector, sender));
         broker.withdraw();
     }
 
     function test_withdraw_revertsDuringUnlockPeriod() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         vm.prank(sender);
         broker.unlock();
         uint256 withdrawRound = rounds.currentRound() + 2;
@@ -143,7 +143,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_withdraw_paysEverythingAfterUnlockPeriod() public {
-        _fund(sender, 1 ether, 2 ether);
+        _fundSender(sender, 1 ether, 2 ether);
         vm.prank(sender);
         broker.unlock();
         _nextRound();
@@ -172,7 +172,7 @@ contract TicketBrokerTest is BrokerTest {
     // ----- redeeming -----
 
     function test_redeem_paysFromDepositToFeeCreditor() public {
-        _fund(sender, 1 ether, 1 ether);
+        _fundSender(sender, 1 ether, 1 ether);
         Ticket memory ticket = _ticket(0.25 ether, 0);
         bytes memory sig = _sign(ticket);
         vm.expectEmit(address(broker));
@@ -188,7 +188,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsOnReplay() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 5);
         bytes memory sig = _sign(ticket);
         _redeem(ticket, sig);
@@ -198,7 +198,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_lowerNonceAfterHigherReverts() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory high = _ticket(0.1 ether, 9);
         Ticket memory low = _ticket(0.1 ether, 3);
         bytes memory lowSig = _sign(low);
@@ -209,7 +209,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_noncesAreIndependentPerRecipient() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory a = _ticket(0.1 ether, 7);
         Ticket memory b = _ticketTo(other, 0.1 ether, 7);
         _redeem(a, _sign(a));
@@ -219,7 +219,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsForWrongRecipient() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         bytes memory sig = _sign(ticket);
         vm.prank(stranger);
@@ -228,7 +228,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsForInactiveRecipient() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         _deactivate(orchestrator);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         bytes memory sig = _sign(ticket);
@@ -238,7 +238,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsOnRandMismatch() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         bytes memory sig = _sign(ticket);
         vm.prank(orchestrator);
@@ -249,7 +249,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsWhenExpired() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         bytes memory sig = _sign(ticket);
         _nextRound(); // one round old: still valid (validity period 2)
@@ -262,7 +262,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_validUntilTheLastRoundOfTheValidityPeriod() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         bytes memory sig = _sign(ticket);
         _nextRound();
@@ -271,7 +271,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsOnWrongBlockHash() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         ticket.creationRoundBlockHash = keccak256("another block");
         bytes memory sig = _sign(ticket);
@@ -287,7 +287,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsForUninitializedOrFutureRound() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         // The current round, not initialized yet: no block hash; a zero hash in the ticket is no match.
         vm.roll(rounds.currentRoundStartBlock() + ROUND_LENGTH);
         Ticket memory ticket = _ticket(0.1 ether, 0);
@@ -313,7 +313,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsOnSignatureByAnotherKey() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         (, uint256 otherKey) = makeAddrAndKey("impostor");
         bytes memory sig = _sign(ticket, otherKey);
@@ -323,7 +323,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsOnTamperedTicket() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         bytes memory sig = _sign(ticket);
         ticket.faceValue = 1 ether;
@@ -333,7 +333,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsOnMalleableSignature() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(senderKey, broker.ticketHash(ticket));
         // The same point with s' = n - s and the other parity: ecrecover accepts it, OZ ECDSA does not.
@@ -345,7 +345,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsOnShortSignature() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         bytes memory sig = _sign(ticket);
         assembly {
@@ -357,7 +357,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_revertsWhenNotWinning() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0.1 ether, 0);
         ticket.winProb = 0;
         bytes memory sig = _sign(ticket);
@@ -391,7 +391,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_allowedWhileUnlocking() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         vm.prank(sender);
         broker.unlock();
         _nextRound();
@@ -405,7 +405,7 @@ contract TicketBrokerTest is BrokerTest {
     }
 
     function test_redeem_zeroFaceValueCreditsNothing() public {
-        _fund(sender, 1 ether, 0);
+        _fundSender(sender, 1 ether, 0);
         Ticket memory ticket = _ticket(0, 0);
         _redeem(ticket, _sign(ticket));
         assertEq(_credited(orchestrator), 0);
@@ -415,7 +415,7 @@ contract TicketBrokerTest is BrokerTest {
     // ----- the reserve -----
 
     function test_redeem_paysDepositThenReserve() public {
-        _fund(sender, 1 ether, 100 ether); // 100 shares: 1 ether allocation per orchestrator per round
+        _fundSender(sender, 1 ether, 100 ether); // 100 shares: 1 ether allocation per orchestrator per round
         Ticket memory ticket = _ticket(1.5 ether, 0);
         vm.expectEmit(address(broker));
         emit ITicketBroker.WinningTicketRedeemed(
@@ -430,7 +430,7 @@ contract TicketBrokerTest is BrokerTest {
 
     function test_reserve_allocationCapsEachOrchestratorPerRound() public {
         broker.setReserveShares(4);
-        _fund(sender, 0, 40 ether); // 10 ether per orchestrator per round
+        _fundSender(sender, 0, 40 ether); // 10 ether per orchestrator per round
         Ticket memory big = _ticket(25 ether, 0);
         _redeem(big, _sign(big));
         assertEq(_credited(orchestrator), 10 ether, "capped at the allocation");
@@ -454,7 +454,7 @@ contract TicketBrokerTest is BrokerTest {
 
     function test_reserve_oneShareCannotOverdraw() public {
         broker.setReserveShares(1);
-        _fund(sender, 0, 10 ether);
+        _fundSender(sender, 0, 10 ether);
         Ticket memory a = _ticketTo(other, 6 ether, 0);
         _redeem(a, _sign(a));
         Ticket memory b = _ticket(6 ether, 0);
@@ -466,7 +466,7 @@ contract TicketBrokerTest is BrokerTest {
 
     function test_reserve_withdrawForgetsTheRoundsClaims() public {
         broker.setReserveShares(2);
-        _fund(sender, 0, 10 ether);
+        _fundSender(sender, 0, 10 ether);
         vm.prank(sender);
         broker.unlock();
         _nextRound();
@@ -476,7 +476,7 @@ contract TicketBrokerTest is BrokerTest {
         vm.prank(sender);
         broker.withdraw();
         // Refunded in the same round: the old claims do not inflate the new allocation.
-        _fund(sender, 0, 10 ether);
+        _fundSender(sender, 0, 10 ether);
         address other = makeAddr("other orchestrator");
         assertEq(broker.claimableReserve(sender, other), 5 ether);
     }

@@ -595,7 +595,7 @@ contract DisputeManagerTest is DisputeFixture {
 
     function test_freezeMoves_onlyTheSlasher() public {
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSignature("AccessManagedUnauthorized(address)", alice));
+        vm.expectRevert(_unauthorized(alice));
         bonding.freezeMoves(orch, 100);
     }
 }
