@@ -86,6 +86,9 @@ interface IDisputeManager {
         uint256 deposit,
         bool conflict
     );
+    /// @notice The receipt an ordinary dispute is about: what verifiers fetch (the model and the
+    /// input, by hash) and re-run. Conflict disputes need no re-run and do not emit it.
+    event DisputedReceipt(uint256 indexed disputeId, Receipt receipt);
     event VerdictSubmitted(
         uint256 indexed disputeId,
         address indexed verifier,

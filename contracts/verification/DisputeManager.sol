@@ -147,6 +147,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         uint256 round = _currentRound();
         bytes32 digest = _checkReceipt(receipt, signature, round);
         disputeId = _open(receipt.orchestrator, receipt.round, receipt.outputHash, digest, false, round);
+        emit DisputedReceipt(disputeId, receipt);
     }
 
     /// @inheritdoc IDisputeManager

@@ -13,6 +13,8 @@ contract DisputeManagerTest is DisputeFixture {
         bytes32 digest = disputes.receiptDigest(r);
         vm.expectEmit(address(disputes));
         emit IDisputeManager.DisputeOpened(1, orch, challenger, digest, r.round, 4_000 ether, DEPOSIT, false);
+        vm.expectEmit(address(disputes));
+        emit IDisputeManager.DisputedReceipt(1, r);
         uint256 id = _open(r);
 
         assertEq(id, 1);
