@@ -1,0 +1,272 @@
+//! `keeper.toml`: what the keeper serves and how it behaves. Unknown keys are errors, so a typo
+//! does not silently fall back to a default.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use alloy::primitives::Address;
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the protocol lives.
+    pub contracts: Contracts,
+    /// Which orchestrators to call `reward` for.
+    #[serde(default)]
+    pub rewards: Rewards,
+    /// Whether and how to act as a dispute verifier.
+    #[serde(default)]
+    pub verifier: VerifierConfig,
+    /// Where the signing key comes from (never from a flag).
+    #[serde(default)]
+    pub key: KeyConfig,
+    /// Timing, persistence and observability.
+    #[serde(default)]
+    pub keeper: Tuning,
+}
+
+/// The protocol's addresses. The DisputeManager names the rest (its bonding and rounds
+/// immutables), so one address cannot disagree with another.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contracts {
+    pub dispute_manager: Address,
+    /// The block the suite was deployed at: where the dispute log scan starts on a fresh store.
+    #[serde(default)]
+    pub deploy_block: u64,
+}
+
+/// `orchestrators = "all"` (every member of the active set) or a list of addresses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Served {
+    #[default]
+    All,
+    List(Vec<Address>),
+}
+
+impl<'de> Deserialize<'de> for Served {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Word(String),
+            List(Vec<Address>),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Word(w) if w == "all" => Ok(Served::All),
+            Raw::Word(w) => Err(serde::de::Error::custom(format!(
+                "orchestrators must be \"all\" or a list of addresses, got \"{w}\""
+            ))),
+            Raw::List(list) => Ok(Served::List(list)),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rewards {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub orchestrators: Served,
+}
+
+impl Default for Rewards {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            orchestrators: Served::All,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifierConfig {
+    /// Vote on disputes (the key must be an approved verifier).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Where job inputs, models and claimed layer lists are fetched from, each named by its hash
+    /// (`0x…` lowercase hex): a local directory or an `http://` base URL.
+    pub source: Option<String>,
+    /// Re-run on the GPU (wgpu) instead of the CPU reference; both are bit-identical.
+    #[serde(default)]
+    pub gpu: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    /// An encrypted JSON keystore (its password in `KEEPER_KEYSTORE_PASSWORD`). Without one the
+    /// key is read from `KEEPER_PRIVATE_KEY`.
+    pub keystore: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tuning {
+    /// The embedded store (cursor, disputes, transactions in flight).
+    #[serde(default = "default_store")]
+    pub store: PathBuf,
+    /// Pause between ticks.
+    #[serde(default = "default_poll_ms")]
+    pub poll_interval_ms: u64,
+    /// Blocks a dispute event must be buried under before the keeper acts on it (reorg safety).
+    #[serde(default = "default_confirmations")]
+    pub confirmations: u64,
+    /// Seconds a transaction may stay unmined before it is re-sent with higher fees.
+    #[serde(default = "default_bump_secs")]
+    pub bump_after_secs: u64,
+    /// The most the keeper pays per gas, in gwei, however stuck a transaction is.
+    #[serde(default = "default_max_fee_gwei")]
+    pub max_fee_gwei: u64,
+    /// The longest pause between retries after RPC errors.
+    #[serde(default = "default_max_backoff_secs")]
+    pub max_backoff_secs: u64,
+    /// `host:port` for `/metrics` (Prometheus) and `/health`; none: no server.
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            store: default_store(),
+            poll_interval_ms: default_poll_ms(),
+            confirmations: default_confirmations(),
+            bump_after_secs: default_bump_secs(),
+            max_fee_gwei: default_max_fee_gwei(),
+            max_backoff_secs: default_max_backoff_secs(),
+            metrics_addr: None,
+        }
+    }
+}
+
+impl Tuning {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+    pub fn bump_after(&self) -> Duration {
+        Duration::from_secs(self.bump_after_secs)
+    }
+    pub fn max_backoff(&self) -> Duration {
+        Duration::from_secs(self.max_backoff_secs)
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_store() -> PathBuf {
+    PathBuf::from("keeper-state.redb")
+}
+fn default_poll_ms() -> u64 {
+    2_000
+}
+fn default_confirmations() -> u64 {
+    2
+}
+fn default_bump_secs() -> u64 {
+    30
+}
+fn default_max_fee_gwei() -> u64 {
+    500
+}
+fn default_max_backoff_secs() -> u64 {
+    60
+}
+
+impl Config {
+    /// Reads and checks a config file; the error says which file and what is wrong.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("in config {}", path.display()))
+    }
+
+    /// Parses and checks a config text.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.contracts.dispute_manager == Address::ZERO {
+            bail!("contracts.dispute_manager is the zero address");
+        }
+        if self.verifier.enabled && self.verifier.source.is_none() {
+            bail!("verifier.enabled needs verifier.source (a directory or an http:// base URL)");
+        }
+        if let Some(source) = &self.verifier.source {
+            crate::fetch::Source::parse(source)?;
+        }
+        if self.keeper.poll_interval_ms == 0 {
+            bail!("keeper.poll_interval_ms must be at least 1");
+        }
+        if self.keeper.max_fee_gwei == 0 {
+            bail!("keeper.max_fee_gwei must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str =
+        "[contracts]\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
+
+    #[test]
+    fn minimal_config_takes_defaults() {
+        let c = Config::parse(MINIMAL).unwrap();
+        assert_eq!(c.rewards.orchestrators, Served::All);
+        assert!(c.rewards.enabled);
+        assert!(!c.verifier.enabled);
+        assert_eq!(c.keeper.confirmations, 2);
+    }
+
+    #[test]
+    fn orchestrator_list_and_word() {
+        let c = Config::parse(&format!(
+            "{MINIMAL}[rewards]\norchestrators = [\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\"]\n"
+        ))
+        .unwrap();
+        assert!(matches!(c.rewards.orchestrators, Served::List(ref l) if l.len() == 1));
+        let err =
+            Config::parse(&format!("{MINIMAL}[rewards]\norchestrators = \"some\"\n")).unwrap_err();
+        assert!(format!("{err:#}").contains("\"all\" or a list"), "{err:#}");
+    }
+
+    #[test]
+    fn bad_configs_say_what_is_wrong() {
+        for (text, expected) in [
+            ("[contracts]\n", "dispute_manager"),
+            (
+                &format!("{MINIMAL}[keeper]\npoll_interval = 3\n") as &str,
+                "unknown field",
+            ),
+            (
+                &format!("{MINIMAL}[verifier]\nenabled = true\n"),
+                "verifier.source",
+            ),
+            (
+                &format!("{MINIMAL}[verifier]\nsource = \"ftp://x\"\n"),
+                "source",
+            ),
+            (
+                "[contracts]\ndispute_manager = \"0x12\"\n",
+                "dispute_manager",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(format!("{err:#}").contains(expected), "{text}: {err:#}");
+        }
+    }
+}

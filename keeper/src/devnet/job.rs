@@ -1,0 +1,119 @@
+//! An image job on the verifier's demo model: served honestly or by a cheater that alters the
+//! image, a signed receipt, and the files a verifier fetches, each named by its hash.
+
+use std::path::Path;
+
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use anyhow::Context;
+use bindings::receipt::{Receipt, dispute_domain};
+use k256::ecdsa::SigningKey;
+use verifier::{
+    ClaimFile, CpuExecutor, Execution, GpuExecutor, Model, demo, hash::hash_i8, input_to_bytes,
+    merkle_root,
+};
+
+/// A served job.
+pub struct Job {
+    pub model_bytes: Vec<u8>,
+    pub model: Model,
+    pub input: Vec<i8>,
+    /// What the job should produce.
+    pub honest: Execution,
+    /// What the orchestrator delivered and signed for.
+    pub served: Execution,
+    pub receipt: Receipt,
+    pub signature: Bytes,
+    /// The executor that produced the image ("wgpu: <adapter>" or "CPU reference").
+    pub executor: String,
+}
+
+/// The orchestrator (`key`) runs `prompt` on the demo model (on the GPU when `gpu`, falling back
+/// to the CPU reference) and signs the receipt; a cheater alters the image first.
+#[allow(clippy::too_many_arguments)]
+pub fn serve(
+    key: &SigningKey,
+    orchestrator: Address,
+    round: u64,
+    seed: u64,
+    prompt: &str,
+    cheat: bool,
+    gpu: bool,
+    chain_id: u64,
+    disputes: Address,
+) -> anyhow::Result<Job> {
+    let model_bytes = demo::demo_model_bytes()?;
+    let model = Model::from_bytes(&model_bytes)?;
+    let input = demo::job_input(seed, prompt);
+    let (honest, executor) = match gpu.then(GpuExecutor::new) {
+        Some(Ok(mut gpu)) => {
+            let name = format!("wgpu: {}", gpu.adapter());
+            (gpu.run(&model, &input)?, name)
+        }
+        _ => (
+            CpuExecutor.run(&model, &input)?,
+            "CPU reference".to_string(),
+        ),
+    };
+    let mut served = honest.clone();
+    if cheat {
+        // The cheater publishes hashes consistent with what it delivers.
+        demo::cheat(&mut served.output);
+        let h = hash_i8(&served.output.data);
+        *served
+            .layer_hashes
+            .last_mut()
+            .context("a model has layers")? = h;
+        served.output_hash = h;
+        served.commitment = merkle_root(&served.layer_hashes);
+    }
+    let receipt = Receipt {
+        orchestrator,
+        jobId: keccak256(format!("job:{orchestrator}:{seed}:{prompt}")),
+        modelId: B256::from(model.id()),
+        inputHash: keccak256(input_to_bytes(&input)),
+        paramsHash: keccak256(format!("seed={seed};prompt={prompt}")),
+        outputHash: B256::from(served.output_hash),
+        commitmentRoot: B256::from(served.commitment),
+        round: U256::from(round),
+    };
+    let signature = receipt.sign(key, &dispute_domain(chain_id, disputes))?;
+    Ok(Job {
+        model_bytes,
+        model,
+        input,
+        honest,
+        served,
+        receipt,
+        signature,
+        executor,
+    })
+}
+
+impl Job {
+    /// Publishes what a verifier fetches into `dir`: the model, the input and the claim file
+    /// with the per-layer hashes, named by model id, input hash and commitment root.
+    pub fn publish(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let claim = ClaimFile::new(&self.model, &self.input, &self.served);
+        let files = [
+            (self.receipt.modelId, self.model_bytes.clone()),
+            (self.receipt.inputHash, input_to_bytes(&self.input)),
+            (
+                self.receipt.commitmentRoot,
+                serde_json::to_vec_pretty(&claim)?,
+            ),
+        ];
+        for (name, bytes) in files {
+            let path = dir.join(format!("{name}"));
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the honest and the delivered images as PNGs.
+    pub fn write_images(&self, honest: &Path, delivered: &Path) -> anyhow::Result<()> {
+        verifier::write_png(&self.honest.output, honest)?;
+        verifier::write_png(&self.served.output, delivered)?;
+        Ok(())
+    }
+}

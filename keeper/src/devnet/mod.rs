@@ -1,0 +1,60 @@
+//! `keeper devnet`, what `make demo` runs: a fresh anvil, the suite deployed, three
+//! orchestrators and their delegators, a gateway paying with tickets, two keepers (both approved
+//! verifiers) doing the rounds, and a cheater caught: its altered image disputed, re-run by the
+//! keepers with the reference verifier, judged guilty, and slashed after the veto window.
+
+pub mod job;
+pub mod story;
+pub mod world;
+
+use std::{
+    net::{Ipv4Addr, TcpListener},
+    path::PathBuf,
+};
+
+use anyhow::{Context, bail};
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct DevnetArgs {
+    /// Port for the local anvil node.
+    #[arg(long, default_value_t = 8545)]
+    pub port: u16,
+    /// Blocks per round on the devnet.
+    #[arg(long, default_value_t = 20)]
+    pub round_length: u64,
+    /// Rounds of rewards and fees before the disputed job.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: u64,
+    /// Where the images, the job files and the keepers' stores go.
+    #[arg(long, default_value = ".demo")]
+    pub out: PathBuf,
+    /// Serve the image jobs on the CPU reference instead of wgpu.
+    #[arg(long)]
+    pub cpu: bool,
+}
+
+pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
+    ensure_port_free(args.port)?;
+    if args.round_length < 5 {
+        bail!(
+            "--round-length must be at least 5 blocks (the story sends several transactions a round)"
+        );
+    }
+    if args.rounds == 0 {
+        bail!("--rounds must be at least 1");
+    }
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    story::tell(&args).await
+}
+
+/// Fails with a clear message when something already listens on the port anvil would take.
+fn ensure_port_free(port: u16) -> anyhow::Result<()> {
+    match TcpListener::bind((Ipv4Addr::LOCALHOST, port)) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => bail!(
+            "port {port} is already in use (another anvil or node?): stop it or pass --port <free port>"
+        ),
+        Err(err) => Err(err).with_context(|| format!("checking that port {port} is free")),
+    }
+}

@@ -1,0 +1,248 @@
+//! A local chain with the suite deployed and helpers to populate it: what the devnet story and
+//! the keeper's end-to-end tests stand on.
+
+use std::{path::Path, time::Duration};
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
+    signers::local::PrivateKeySigner,
+};
+use anyhow::{Context, bail};
+use bindings::{
+    BondingManager, DeployConfig, Deployment, DisputeManager, LPT, LivepeerToken, RoundsManager,
+    bonding_manager::IBondingManager::Hints, deploy, toolchain,
+};
+
+use crate::config::{Config, Contracts, KeyConfig, Rewards, Served, Tuning, VerifierConfig};
+
+/// Sends a contract call, waits for its receipt and fails on a revert, naming the call.
+#[macro_export]
+macro_rules! send {
+    ($call:expr) => {{
+        let receipt = $call
+            .send()
+            .await
+            .with_context(|| format!("sending {}", stringify!($call)))?
+            .get_receipt()
+            .await
+            .with_context(|| format!("receipt of {}", stringify!($call)))?;
+        if !receipt.status() {
+            anyhow::bail!(
+                "{} reverted in {}",
+                stringify!($call),
+                receipt.transaction_hash
+            );
+        }
+        receipt
+    }};
+}
+
+/// An anvil node with the suite deployed by account 0, which keeps its admin role (the devnet
+/// approves verifiers directly; production hands everything to the timelock).
+pub struct World {
+    pub anvil: AnvilInstance,
+    pub d: Deployment,
+    pub config: DeployConfig,
+    pub chain_id: u64,
+    pub deploy_block: u64,
+}
+
+impl World {
+    /// Starts anvil (`accounts` funded keys, on `port` or a free one) and deploys the suite.
+    pub async fn start(
+        port: Option<u16>,
+        accounts: u32,
+        round_length: u64,
+    ) -> anyhow::Result<Self> {
+        let bin = toolchain::anvil_bin();
+        let mut anvil = Anvil::new()
+            .path(&bin)
+            .arg("--accounts")
+            .arg(accounts.to_string());
+        if let Some(port) = port {
+            anvil = anvil.port(port);
+        }
+        let anvil = anvil
+            .try_spawn()
+            .with_context(|| format!("starting anvil from {} (run `npm ci`)", bin.display()))?;
+        let admin = anvil.addresses()[0];
+        let config = DeployConfig {
+            round_length,
+            hand_over_to_governance: false,
+            ..DeployConfig::defaults_for(admin)
+        };
+        let provider = wallet_at(&anvil, 0);
+        let d = deploy(&provider, admin, &config)
+            .await
+            .context("deploying the suite")?;
+        let chain_id = provider.get_chain_id().await?;
+        let deploy_block = provider.get_block_number().await?;
+        Ok(Self {
+            anvil,
+            d,
+            config,
+            chain_id,
+            deploy_block,
+        })
+    }
+
+    pub fn url(&self) -> url::Url {
+        self.anvil.endpoint_url()
+    }
+
+    pub fn signer(&self, index: usize) -> PrivateKeySigner {
+        self.anvil.keys()[index].clone().into()
+    }
+
+    pub fn address(&self, index: usize) -> Address {
+        self.anvil.addresses()[index]
+    }
+
+    /// A provider that signs as account `index`.
+    pub fn wallet(&self, index: usize) -> DynProvider {
+        wallet_at(&self.anvil, index)
+    }
+
+    pub fn admin(&self) -> DynProvider {
+        self.wallet(0)
+    }
+
+    /// Approves `verifier` in the DisputeManager (the devnet admin still holds the role).
+    pub async fn approve_verifier(&self, verifier: Address) -> anyhow::Result<()> {
+        send!(DisputeManager::new(self.d.disputes, self.admin()).setVerifier(verifier, true));
+        Ok(())
+    }
+
+    /// Sets the verdict quorum.
+    pub async fn set_quorum(&self, quorum: u64) -> anyhow::Result<()> {
+        send!(DisputeManager::new(self.d.disputes, self.admin()).setQuorum(U256::from(quorum)));
+        Ok(())
+    }
+
+    /// Sends `lpt` whole LPT from the genesis holder to `to`.
+    pub async fn fund(&self, to: Address, lpt: u64) -> anyhow::Result<()> {
+        send!(LivepeerToken::new(self.d.token, self.admin()).transfer(to, U256::from(lpt) * LPT));
+        Ok(())
+    }
+
+    /// Account `index` registers as an orchestrator and self-bonds `lpt` LPT.
+    pub async fn orchestrator(
+        &self,
+        index: usize,
+        lpt: u64,
+        reward_cut_ppm: u64,
+        fee_share_ppm: u64,
+    ) -> anyhow::Result<Address> {
+        let me = self.address(index);
+        self.fund(me, lpt).await?;
+        let w = self.wallet(index);
+        send!(LivepeerToken::new(self.d.token, &w).approve(self.d.bonding, U256::MAX));
+        let bonding = BondingManager::new(self.d.bonding, &w);
+        send!(bonding.registerOrchestrator(U256::from(reward_cut_ppm), U256::from(fee_share_ppm)));
+        send!(bonding.bond(U256::from(lpt) * LPT, me, no_hints()));
+        Ok(me)
+    }
+
+    /// Account `index` delegates `lpt` LPT to `to`.
+    pub async fn delegate(&self, index: usize, to: Address, lpt: u64) -> anyhow::Result<()> {
+        self.fund(self.address(index), lpt).await?;
+        let w = self.wallet(index);
+        send!(LivepeerToken::new(self.d.token, &w).approve(self.d.bonding, U256::MAX));
+        send!(BondingManager::new(self.d.bonding, &w).bond(U256::from(lpt) * LPT, to, no_hints()));
+        Ok(())
+    }
+
+    /// Mines to the first block of the next round (without initializing it).
+    pub async fn mine_to_next_round(&self) -> anyhow::Result<u64> {
+        let p = self.admin();
+        let rounds = RoundsManager::new(self.d.rounds, &p);
+        let current: u64 = rounds.currentRound().call().await?.to();
+        let start: u64 = rounds.currentRoundStartBlock().call().await?.to();
+        let next_start = start + self.config.round_length;
+        let head = p.get_block_number().await?;
+        if next_start > head {
+            p.anvil_mine(Some(next_start - head), None).await?;
+        }
+        let now: u64 = rounds.currentRound().call().await?.to();
+        if now != current + 1 {
+            bail!("expected round {} after mining, got {now}", current + 1);
+        }
+        Ok(now)
+    }
+
+    /// Mines `blocks` empty blocks.
+    pub async fn mine(&self, blocks: u64) -> anyhow::Result<()> {
+        self.admin().anvil_mine(Some(blocks), None).await?;
+        Ok(())
+    }
+
+    /// A keeper config for this chain: serving every active orchestrator, voting when `source`
+    /// is given, storing its state at `store`, acting on events at once (no confirmations).
+    pub fn keeper_config(&self, store: &Path, source: Option<&Path>) -> Config {
+        Config {
+            contracts: Contracts {
+                dispute_manager: self.d.disputes,
+                deploy_block: self.deploy_block,
+            },
+            rewards: Rewards {
+                enabled: true,
+                orchestrators: Served::All,
+            },
+            verifier: VerifierConfig {
+                enabled: source.is_some(),
+                source: source.map(|p| p.display().to_string()),
+                gpu: false,
+            },
+            key: KeyConfig::default(),
+            keeper: Tuning {
+                store: store.to_path_buf(),
+                poll_interval_ms: 200,
+                confirmations: 0,
+                bump_after_secs: 5,
+                ..Tuning::default()
+            },
+        }
+    }
+
+    /// Waits until `check` holds, polling; fails after `timeout`.
+    pub async fn eventually<F, Fut>(
+        timeout: Duration,
+        what: &str,
+        mut check: F,
+    ) -> anyhow::Result<()>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<bool>>,
+    {
+        let start = tokio::time::Instant::now();
+        loop {
+            if check().await.unwrap_or(false) {
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                bail!("timed out after {timeout:?} waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn wallet_at(anvil: &AnvilInstance, index: usize) -> DynProvider {
+    let signer: PrivateKeySigner = anvil.keys()[index].clone().into();
+    ProviderBuilder::new()
+        .wallet(signer)
+        .connect_http(anvil.endpoint_url())
+        .erased()
+}
+
+/// Hints that make the contract walk the active set itself.
+pub fn no_hints() -> Hints {
+    Hints {
+        oldPrev: Address::ZERO,
+        oldNext: Address::ZERO,
+        newPrev: Address::ZERO,
+        newNext: Address::ZERO,
+    }
+}

@@ -1,0 +1,304 @@
+//! Following disputes and moving each to its end.
+//!
+//! *Following*: `DisputeOpened` and `DisputedReceipt` logs are read from the store's cursor up to
+//! `confirmations` blocks below the head, and the disputes and the new cursor are written in one
+//! store transaction. The cursor keeps its block hash: if that block is no longer canonical (a
+//! reorg deeper than the confirmations) the cursor moves back and the range is read again.
+//!
+//! *Acting*: for every dispute in the store, the keeper reads it on chain first and acts on
+//! what it finds there, never on the event alone: a dispute a reorg dropped reads as unknown and
+//! is forgotten. Open: vote (a verifier that has not voted), or finalize after the verdict
+//! period. Guilty: execute after the veto window. Settled: forget.
+
+use alloy::{
+    eips::BlockNumberOrTag,
+    primitives::{Address, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent},
+};
+use anyhow::Context;
+use bindings::dispute_manager::DisputeManager::{
+    self, DisputeOpened, DisputedReceipt, getDisputeCall, hasVotedCall,
+};
+use tracing::{info, warn};
+
+use crate::{
+    judge::{Judgement, judge},
+    keeper::Keeper,
+    rpc::call,
+    store::{Cursor, DisputeRecord, JobReceipt},
+    txs::{Action, Outcome},
+};
+
+/// Blocks the cursor moves back when its block was reorged away.
+const REWIND: u64 = 64;
+/// Blocks per `eth_getLogs` request.
+const LOG_CHUNK: u64 = 5_000;
+
+/// `IDisputeManager.Status`.
+pub mod status {
+    pub const NONE: u8 = 0;
+    pub const OPEN: u8 = 1;
+    pub const GUILTY: u8 = 2;
+    pub const INNOCENT: u8 = 3;
+    pub const DRAW: u8 = 4;
+    pub const VETOED: u8 = 5;
+    pub const EXECUTED: u8 = 6;
+
+    pub fn name(s: u8) -> &'static str {
+        [
+            "none", "open", "guilty", "innocent", "draw", "vetoed", "executed",
+        ]
+        .get(usize::from(s))
+        .copied()
+        .unwrap_or("unknown")
+    }
+}
+
+/// What the dispute duties did this tick.
+#[derive(Clone, Debug, Default)]
+pub struct DisputeReport {
+    /// Disputes first seen this tick.
+    pub seen: Vec<u64>,
+    /// Votes this keeper cast: (dispute, vote name).
+    pub voted: Vec<(u64, &'static str)>,
+    pub finalized: Vec<u64>,
+    pub executed: Vec<u64>,
+    /// Disputes found settled on chain and forgotten: (dispute, status name).
+    pub settled: Vec<(u64, &'static str)>,
+}
+
+pub async fn run(k: &mut Keeper, round: u64) -> anyhow::Result<DisputeReport> {
+    let mut report = DisputeReport::default();
+    follow(k, &mut report).await?;
+    act(k, round, &mut report).await?;
+    k.metrics
+        .set(&k.metrics.open_disputes, k.store.disputes()?.len() as u64);
+    Ok(report)
+}
+
+async fn follow(k: &mut Keeper, report: &mut DisputeReport) -> anyhow::Result<()> {
+    let head = k.chain.get_block_number().await?;
+    let safe = head.saturating_sub(k.config.keeper.confirmations);
+    let cursor = k.store.cursor()?;
+    if let Some(c) = cursor {
+        let canonical = k
+            .chain
+            .get_block_by_number(BlockNumberOrTag::Number(c.block))
+            .await?
+            .map(|b| b.header.hash);
+        if canonical != Some(c.hash) {
+            let back = c.block.saturating_sub(REWIND);
+            warn!(
+                block = c.block,
+                back, "the cursor's block was reorged away; re-reading"
+            );
+            let rewound = match k
+                .chain
+                .get_block_by_number(BlockNumberOrTag::Number(back))
+                .await?
+            {
+                Some(b) if back >= k.config.contracts.deploy_block => Some(Cursor {
+                    block: back,
+                    hash: b.header.hash,
+                }),
+                _ => None,
+            };
+            k.store.rewind(rewound)?;
+            return Ok(());
+        }
+    }
+    let mut from = cursor.map_or(k.config.contracts.deploy_block, |c| c.block + 1);
+    while from <= safe {
+        let to = (from + LOG_CHUNK - 1).min(safe);
+        let filter = Filter::new()
+            .address(k.addresses.disputes)
+            .event_signature(vec![
+                DisputeOpened::SIGNATURE_HASH,
+                DisputedReceipt::SIGNATURE_HASH,
+            ])
+            .from_block(from)
+            .to_block(to);
+        let logs = k.chain.get_logs(&filter).await?;
+        let mut seen: Vec<DisputeRecord> = Vec::new();
+        for log in &logs {
+            if let Ok(e) = DisputeOpened::decode_log(&log.inner) {
+                seen.push(DisputeRecord {
+                    id: e.disputeId.to(),
+                    orchestrator: e.orchestrator,
+                    conflict: e.conflict,
+                    opened_block: log.block_number.unwrap_or(to),
+                    receipt: None,
+                    verdict: None,
+                });
+            } else if let Ok(e) = DisputedReceipt::decode_log(&log.inner) {
+                let id: u64 = e.disputeId.to();
+                let r = &e.receipt;
+                if let Some(record) = seen.iter_mut().find(|d| d.id == id) {
+                    record.receipt = Some(JobReceipt {
+                        job_id: r.jobId,
+                        model_id: r.modelId,
+                        input_hash: r.inputHash,
+                        params_hash: r.paramsHash,
+                        output_hash: r.outputHash,
+                        commitment_root: r.commitmentRoot,
+                        round: r.round,
+                    });
+                }
+            }
+        }
+        let hash = k
+            .chain
+            .get_block_by_number(BlockNumberOrTag::Number(to))
+            .await?
+            .with_context(|| format!("block {to} is missing"))?
+            .header
+            .hash;
+        k.store.advance(Cursor { block: to, hash }, &seen)?;
+        for d in &seen {
+            info!(dispute = d.id, orchestrator = %d.orchestrator, conflict = d.conflict, "dispute seen");
+            report.seen.push(d.id);
+        }
+        k.metrics.add(&k.metrics.disputes_seen, seen.len() as u64);
+        from = to + 1;
+    }
+    Ok(())
+}
+
+async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::Result<()> {
+    let dm = k.addresses.disputes;
+    let me = k.address();
+    for mut record in k.store.disputes()? {
+        let id = U256::from(record.id);
+        let d = call(&k.chain, dm, getDisputeCall { disputeId: id }).await?;
+        let action = match d.status as u8 {
+            status::NONE => {
+                warn!(
+                    dispute = record.id,
+                    "dispute not on chain (dropped by a reorg); forgetting it"
+                );
+                k.store.remove_dispute(record.id)?;
+                continue;
+            }
+            status::OPEN if round >= u64::from(d.deadlineRound) => Some((
+                format!("finalize:{}", record.id),
+                DisputeManager::finalizeCall { disputeId: id }.abi_encode(),
+            )),
+            status::OPEN => {
+                let voter = k.config.verifier.enabled
+                    && !call(
+                        &k.chain,
+                        dm,
+                        hasVotedCall {
+                            disputeId: id,
+                            verifier: me,
+                        },
+                    )
+                    .await?;
+                match (voter, &record.receipt, &k.source) {
+                    (true, Some(receipt), Some(source)) => {
+                        let finding = match record.verdict {
+                            Some(f) => Some(f),
+                            None => {
+                                let last_chance = round + 1 >= u64::from(d.deadlineRound);
+                                match judge(source, receipt, last_chance, k.config.verifier.gpu)
+                                    .await?
+                                {
+                                    Judgement::Vote(f) => {
+                                        record.verdict = Some(f);
+                                        k.store.put_dispute(&record)?;
+                                        Some(f)
+                                    }
+                                    Judgement::NotYet(why) => {
+                                        info!(dispute = record.id, why, "waiting to verify");
+                                        None
+                                    }
+                                }
+                            }
+                        };
+                        finding.map(|f| {
+                            (
+                                format!("verdict:{}", record.id),
+                                DisputeManager::submitVerdictCall {
+                                    disputeId: id,
+                                    referenceOutputHash: f.reference_output_hash,
+                                    firstDivergingLayer: f.first_diverging_layer,
+                                }
+                                .abi_encode(),
+                            )
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            status::GUILTY if round >= u64::from(d.vetoEndRound) => Some((
+                format!("slash:{}", record.id),
+                DisputeManager::executeSlashCall {
+                    disputeId: id,
+                    prevHint: Address::ZERO,
+                    nextHint: Address::ZERO,
+                }
+                .abi_encode(),
+            )),
+            status::GUILTY => None,
+            settled => {
+                info!(
+                    dispute = record.id,
+                    status = status::name(settled),
+                    "dispute settled"
+                );
+                report.settled.push((record.id, status::name(settled)));
+                k.store.remove_dispute(record.id)?;
+                continue;
+            }
+        };
+        let Some((key, input)) = action else { continue };
+        let wait = k.tx_wait();
+        let kind = key.split(':').next().unwrap_or_default().to_string();
+        let action = Action {
+            key,
+            to: dm,
+            input: input.into(),
+        };
+        let (_, outcome) = k.txs.submit(&k.store, vec![action], wait).await?.remove(0);
+        match outcome {
+            Outcome::Done(r) => {
+                info!(dispute = record.id, action = kind, gas = r.gas_used, tx = %r.transaction_hash, "done");
+                match kind.as_str() {
+                    "verdict" => {
+                        k.metrics.inc(&k.metrics.verdicts_submitted);
+                        let f = record.verdict.expect("a verdict was sent");
+                        let vote = if f.reference_output_hash.is_zero() {
+                            "draw"
+                        } else if record
+                            .receipt
+                            .as_ref()
+                            .is_some_and(|r| r.output_hash == f.reference_output_hash)
+                        {
+                            "innocent"
+                        } else {
+                            "guilty"
+                        };
+                        report.voted.push((record.id, vote));
+                    }
+                    "finalize" => {
+                        k.metrics.inc(&k.metrics.disputes_finalized);
+                        report.finalized.push(record.id);
+                    }
+                    _ => {
+                        k.metrics.inc(&k.metrics.slashes_executed);
+                        report.executed.push(record.id);
+                    }
+                }
+            }
+            Outcome::NotDue(why) => info!(dispute = record.id, action = kind, why, "not due"),
+            Outcome::Reverted(r) => {
+                k.metrics.inc(&k.metrics.txs_reverted);
+                warn!(dispute = record.id, action = kind, tx = %r.transaction_hash, "reverted");
+            }
+            Outcome::Pending => info!(dispute = record.id, action = kind, "still pending"),
+        }
+    }
+    Ok(())
+}

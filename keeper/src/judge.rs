@@ -1,0 +1,122 @@
+//! Re-running a disputed job and turning the result into a vote, as DESIGN.md says: guilty when
+//! the reference output differs from the claim, innocent when equal, and a draw (reference hash
+//! zero) when the reference cannot be produced: the model or input is missing when the verdict
+//! period is about to end, or the model cannot be run. Never a guess.
+
+use alloy::primitives::{B256, U256};
+use tracing::{info, warn};
+use verifier::{
+    ClaimFile, CpuExecutor, Executor, GpuExecutor, Model, input_from_bytes, merkle_root,
+};
+
+use crate::{
+    fetch::Source,
+    store::{Finding, JobReceipt},
+};
+
+/// What re-running a job gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    Vote(Finding),
+    /// Something is not fetchable yet and there is time left: try again next tick.
+    NotYet(String),
+}
+
+/// The draw vote: the reference could not be reproduced.
+pub fn draw() -> Finding {
+    Finding {
+        reference_output_hash: B256::ZERO,
+        first_diverging_layer: U256::ZERO,
+    }
+}
+
+/// Fetches the job's model and input (and, if published, the claimed layer list named by the
+/// receipt's commitment root), re-runs it and returns the vote. `last_chance`: the verdict
+/// period ends after this round, so a missing object means a draw rather than a wait.
+pub async fn judge(
+    source: &Source,
+    receipt: &JobReceipt,
+    last_chance: bool,
+    gpu: bool,
+) -> anyhow::Result<Judgement> {
+    let model = source.get_hashed(receipt.model_id).await?;
+    let input = source.get_hashed(receipt.input_hash).await?;
+    let (model, input) = match (model, input) {
+        (Some(m), Some(i)) => (m, i),
+        (m, _) => {
+            let what = if m.is_none() { "model" } else { "input" };
+            if last_chance {
+                warn!(
+                    what,
+                    "missing at the end of the verdict period: voting draw"
+                );
+                return Ok(Judgement::Vote(draw()));
+            }
+            return Ok(Judgement::NotYet(format!(
+                "the job's {what} is not available yet"
+            )));
+        }
+    };
+    let layers = claimed_layers(source, receipt.commitment_root).await?;
+    let claimed = receipt.output_hash.0;
+    let outcome = tokio::task::spawn_blocking(move || {
+        let model = Model::from_bytes(&model)?;
+        let input = input_from_bytes(&input);
+        let mut executor: Box<dyn Executor> = if gpu {
+            Box::new(GpuExecutor::new()?)
+        } else {
+            Box::new(CpuExecutor)
+        };
+        verifier::verify_with(
+            executor.as_mut(),
+            &model,
+            &input,
+            claimed,
+            layers.as_deref(),
+        )
+    })
+    .await?;
+    let verdict = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            warn!(error = %e, "the reference cannot run this job: voting draw");
+            return Ok(Judgement::Vote(draw()));
+        }
+    };
+    let reference = B256::from(verdict.reference_output_hash);
+    // A verdict on the output alone: layers only locate the divergence.
+    if reference == receipt.output_hash {
+        info!("reference output equals the claim: innocent");
+        return Ok(Judgement::Vote(Finding {
+            reference_output_hash: reference,
+            first_diverging_layer: U256::ZERO,
+        }));
+    }
+    let layer = verdict
+        .first_diverging_layer
+        .map_or(U256::MAX, |l| U256::from(l));
+    info!(%reference, claimed = %receipt.output_hash, first_diverging_layer = %layer, "reference output differs: guilty");
+    Ok(Judgement::Vote(Finding {
+        reference_output_hash: reference,
+        first_diverging_layer: layer,
+    }))
+}
+
+/// The orchestrator's published per-layer hashes (a `verifier` claim file stored under the
+/// receipt's commitment root), if present and consistent with that root.
+async fn claimed_layers(
+    source: &Source,
+    root: B256,
+) -> anyhow::Result<Option<Vec<verifier::Hash32>>> {
+    let Some(bytes) = source.get(root).await? else {
+        return Ok(None);
+    };
+    let layers = serde_json::from_slice::<ClaimFile>(&bytes)
+        .ok()
+        .and_then(|claim| claim.layer_hashes().ok())
+        .filter(|layers| merkle_root(layers) == root.0);
+    if layers.is_none() {
+        warn!(%root, "the published layer list does not match the commitment root; ignoring it");
+    }
+    Ok(layers)
+}

@@ -1,0 +1,183 @@
+//! Counters and gauges for Prometheus, rendered in its text format by hand: a dozen numbers do
+//! not need a metrics framework.
+
+use std::{
+    fmt::Write,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use crate::rpc::RpcCounters;
+
+/// Everything the keeper counts.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub rpc: Arc<RpcCounters>,
+    pub ticks: AtomicU64,
+    pub tick_errors: AtomicU64,
+    pub rounds_initialized: AtomicU64,
+    pub rewards_called: AtomicU64,
+    pub disputes_seen: AtomicU64,
+    pub verdicts_submitted: AtomicU64,
+    pub disputes_finalized: AtomicU64,
+    pub slashes_executed: AtomicU64,
+    pub txs_sent: AtomicU64,
+    pub tx_bumps: AtomicU64,
+    pub txs_reverted: AtomicU64,
+    pub current_round: AtomicU64,
+    pub open_disputes: AtomicU64,
+    /// Unix seconds of the last tick that completed without error.
+    pub last_success: AtomicU64,
+}
+
+impl Metrics {
+    pub fn inc(&self, counter: &AtomicU64) {
+        self.add(counter, 1);
+    }
+
+    pub fn add(&self, counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn set(&self, gauge: &AtomicU64, value: u64) {
+        gauge.store(value, Ordering::Relaxed);
+    }
+
+    pub fn mark_success(&self) {
+        self.set(&self.last_success, now());
+    }
+
+    /// Seconds since the last successful tick (`None` before the first).
+    pub fn since_success(&self) -> Option<u64> {
+        match self.last_success.load(Ordering::Relaxed) {
+            0 => None,
+            t => Some(now().saturating_sub(t)),
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let (requests, calls) = self.rpc.snapshot();
+        let rows: [(&str, &str, &str, u64); 17] = [
+            (
+                "keeper_rpc_requests_total",
+                "counter",
+                "HTTP requests to the RPC endpoint",
+                requests,
+            ),
+            (
+                "keeper_rpc_calls_total",
+                "counter",
+                "JSON-RPC calls (a batch carries many)",
+                calls,
+            ),
+            (
+                "keeper_ticks_total",
+                "counter",
+                "ticks run",
+                self.get(&self.ticks),
+            ),
+            (
+                "keeper_tick_errors_total",
+                "counter",
+                "ticks that failed (retried with backoff)",
+                self.get(&self.tick_errors),
+            ),
+            (
+                "keeper_rounds_initialized_total",
+                "counter",
+                "rounds this keeper initialized",
+                self.get(&self.rounds_initialized),
+            ),
+            (
+                "keeper_rewards_called_total",
+                "counter",
+                "reward calls that succeeded",
+                self.get(&self.rewards_called),
+            ),
+            (
+                "keeper_disputes_seen_total",
+                "counter",
+                "DisputeOpened events read",
+                self.get(&self.disputes_seen),
+            ),
+            (
+                "keeper_verdicts_submitted_total",
+                "counter",
+                "verdicts this keeper submitted",
+                self.get(&self.verdicts_submitted),
+            ),
+            (
+                "keeper_disputes_finalized_total",
+                "counter",
+                "disputes finalized as a draw after their verdict period",
+                self.get(&self.disputes_finalized),
+            ),
+            (
+                "keeper_slashes_executed_total",
+                "counter",
+                "slashes this keeper executed",
+                self.get(&self.slashes_executed),
+            ),
+            (
+                "keeper_txs_sent_total",
+                "counter",
+                "raw transactions accepted by the node",
+                self.get(&self.txs_sent),
+            ),
+            (
+                "keeper_tx_bumps_total",
+                "counter",
+                "fee bumps of stuck transactions",
+                self.get(&self.tx_bumps),
+            ),
+            (
+                "keeper_txs_reverted_total",
+                "counter",
+                "transactions mined reverted",
+                self.get(&self.txs_reverted),
+            ),
+            (
+                "keeper_current_round",
+                "gauge",
+                "the protocol's current round",
+                self.get(&self.current_round),
+            ),
+            (
+                "keeper_open_disputes",
+                "gauge",
+                "disputes the keeper is following",
+                self.get(&self.open_disputes),
+            ),
+            (
+                "keeper_last_success_timestamp_seconds",
+                "gauge",
+                "unix time of the last good tick",
+                self.get(&self.last_success),
+            ),
+            ("keeper_up", "gauge", "1 while the process runs", 1),
+        ];
+        let mut out = String::new();
+        for (name, kind, help, value) in rows {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        }
+        out
+    }
+
+    fn get(&self, v: &AtomicU64) -> u64 {
+        v.load(Ordering::Relaxed)
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

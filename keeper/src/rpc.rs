@@ -1,0 +1,142 @@
+//! The RPC connection: an HTTP client that counts requests and calls (for metrics and the
+//! benchmark), and JSON-RPC batches, so reading the state of 200 orchestrators is one request.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    task::{Context, Poll},
+};
+
+use alloy::{
+    eips::BlockId,
+    network::TransactionBuilder,
+    primitives::{Address, Bytes},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::{
+        client::{ClientBuilder, RpcClient},
+        json_rpc::{RequestPacket, ResponsePacket},
+        types::TransactionRequest,
+    },
+    sol_types::SolCall,
+    transports::{TransportError, TransportFut},
+};
+use anyhow::Context as _;
+
+/// Requests sent (an HTTP request each) and calls made (a batch carries many).
+#[derive(Debug, Default)]
+pub struct RpcCounters {
+    pub requests: AtomicU64,
+    pub calls: AtomicU64,
+}
+
+impl RpcCounters {
+    pub fn snapshot(&self) -> (u64, u64) {
+        (
+            self.requests.load(Ordering::Relaxed),
+            self.calls.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// A tower layer counting what goes through the transport.
+#[derive(Clone)]
+struct CountingLayer(Arc<RpcCounters>);
+
+impl<S> tower::Layer<S> for CountingLayer {
+    type Service = Counting<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        Counting {
+            inner,
+            counters: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Counting<S> {
+    inner: S,
+    counters: Arc<RpcCounters>,
+}
+
+impl<S> tower::Service<RequestPacket> for Counting<S>
+where
+    S: tower::Service<
+            RequestPacket,
+            Response = ResponsePacket,
+            Error = TransportError,
+            Future = TransportFut<'static>,
+        >,
+{
+    type Response = ResponsePacket;
+    type Error = TransportError;
+    type Future = TransportFut<'static>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: RequestPacket) -> Self::Future {
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .calls
+            .fetch_add(request.len() as u64, Ordering::Relaxed);
+        self.inner.call(request)
+    }
+}
+
+/// A read-only provider over HTTP whose traffic lands in `counters`. Transactions are signed
+/// by the keeper's own [`crate::txs::TxManager`], not by a provider filler.
+pub fn connect(url: url::Url, counters: Arc<RpcCounters>) -> (DynProvider, RpcClient) {
+    let client = ClientBuilder::default()
+        .layer(CountingLayer(counters))
+        .http(url);
+    (
+        ProviderBuilder::new()
+            .connect_client(client.clone())
+            .erased(),
+        client,
+    )
+}
+
+/// Calls `calls` on `to` in one JSON-RPC batch (chunks of 500) and decodes the results in order.
+pub async fn call_many<C: SolCall>(
+    client: &RpcClient,
+    to: Address,
+    calls: &[C],
+) -> anyhow::Result<Vec<C::Return>> {
+    let mut out = Vec::with_capacity(calls.len());
+    for chunk in calls.chunks(500) {
+        let mut batch = client.new_batch();
+        let mut waiters = Vec::with_capacity(chunk.len());
+        for call in chunk {
+            let tx = TransactionRequest::default()
+                .with_to(to)
+                .with_input(call.abi_encode());
+            waiters.push(batch.add_call::<_, Bytes>("eth_call", &(tx, BlockId::latest()))?);
+        }
+        batch.send().await?;
+        for waiter in waiters {
+            let bytes = waiter.await?;
+            out.push(
+                C::abi_decode_returns(&bytes)
+                    .with_context(|| format!("decoding {} from {to}", C::SIGNATURE))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// One call, decoded.
+pub async fn call<C: SolCall>(
+    chain: &DynProvider,
+    to: Address,
+    call: C,
+) -> anyhow::Result<C::Return> {
+    let tx = TransactionRequest::default()
+        .with_to(to)
+        .with_input(call.abi_encode());
+    let bytes = chain.call(tx).await?;
+    C::abi_decode_returns(&bytes).with_context(|| format!("decoding {} from {to}", C::SIGNATURE))
+}

@@ -1,0 +1,403 @@
+//! Sending transactions so that none is lost, doubled or stuck.
+//!
+//! * Dry run first: every action is estimated against the latest state; a revert means it is not
+//!   due (another keeper did it, or the window has not opened) and nothing is sent.
+//! * Own nonces: the next nonce is read from the chain when unknown and after any send error
+//!   (alloy's cached nonce manager does not resynchronize), then counted locally so a batch of
+//!   rewards goes out in one JSON-RPC request.
+//! * Persist before broadcast: each signed transaction is written to the store as in flight
+//!   before it is sent; after a crash, [`TxManager::settle_in_flight`] waits for it (re-sending
+//!   it if the node forgot it) before the keeper does anything else.
+//! * Gas bumping: a transaction unmined after `bump_after` is re-signed with the same nonce and
+//!   fees 12.5% higher (the replacement minimum is 10%), capped at `max_fee`.
+
+use std::{sync::Arc, time::Duration};
+
+use alloy::{
+    eips::eip2718::Encodable2718,
+    network::{Ethereum, EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
+    primitives::{Address, B256, Bytes, U64},
+    providers::{DynProvider, Provider},
+    rpc::client::RpcClient,
+    rpc::types::{TransactionReceipt, TransactionRequest},
+    signers::local::PrivateKeySigner,
+};
+use anyhow::Context;
+use tokio::time::Instant;
+use tracing::{debug, info, warn};
+
+use crate::{
+    metrics::Metrics,
+    revert::revert_name,
+    store::{InFlight, Store},
+};
+
+/// One thing the keeper wants done on chain.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// What it does, unique while in flight (`reward:12:0xab…`).
+    pub key: String,
+    pub to: Address,
+    pub input: Bytes,
+}
+
+/// How an action ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// Mined and succeeded.
+    Done(Box<TransactionReceipt>),
+    /// Mined and reverted (the state changed between the dry run and the block).
+    Reverted(Box<TransactionReceipt>),
+    /// The dry run reverted with this error: nothing was sent.
+    NotDue(String),
+    /// Still unmined when the wait ended; it stays in flight and is settled next tick.
+    Pending,
+}
+
+impl Outcome {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done(_))
+    }
+}
+
+/// The keeper's transaction sender.
+pub struct TxManager {
+    chain: DynProvider,
+    client: RpcClient,
+    wallet: EthereumWallet,
+    from: Address,
+    chain_id: u64,
+    next_nonce: Option<u64>,
+    bump_after: Duration,
+    max_fee: u128,
+    poll: Duration,
+    metrics: Arc<Metrics>,
+}
+
+/// Fees grow by 1/8 per bump.
+fn bumped(fee: u128) -> u128 {
+    fee + fee / 8 + 1
+}
+
+impl TxManager {
+    pub async fn new(
+        chain: DynProvider,
+        client: RpcClient,
+        signer: PrivateKeySigner,
+        bump_after: Duration,
+        max_fee_gwei: u64,
+        poll: Duration,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
+        let chain_id = chain.get_chain_id().await?;
+        Ok(Self {
+            from: signer.address(),
+            wallet: EthereumWallet::from(signer),
+            chain,
+            client,
+            chain_id,
+            next_nonce: None,
+            bump_after,
+            max_fee: u128::from(max_fee_gwei) * 1_000_000_000,
+            poll,
+            metrics,
+        })
+    }
+
+    pub fn address(&self) -> Address {
+        self.from
+    }
+
+    /// Dry-runs, signs, persists and sends `actions` in one batch, then waits (bumping fees) until
+    /// each is mined or `wait` has passed. Outcomes come back in the order of `actions`.
+    pub async fn submit(
+        &mut self,
+        store: &Store,
+        actions: Vec<Action>,
+        wait: Duration,
+    ) -> anyhow::Result<Vec<(Action, Outcome)>> {
+        if actions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let busy: Vec<String> = store.in_flight()?.into_iter().map(|t| t.key).collect();
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; actions.len()];
+        let mut requests = Vec::new();
+        let mut due = Vec::new();
+
+        // Dry run, all in one batch.
+        let mut batch = self.client.new_batch();
+        let mut waiters = Vec::new();
+        for (i, action) in actions.iter().enumerate() {
+            if busy.contains(&action.key) {
+                outcomes[i] = Some(Outcome::Pending);
+                continue;
+            }
+            let request = TransactionRequest::default()
+                .with_from(self.from)
+                .with_to(action.to)
+                .with_input(action.input.clone());
+            waiters.push((
+                i,
+                batch.add_call::<_, U64>("eth_estimateGas", &(request.clone(),))?,
+            ));
+            requests.push(request);
+        }
+        batch.send().await?;
+        for ((i, waiter), request) in waiters.into_iter().zip(requests) {
+            match waiter.await {
+                Ok(gas) => {
+                    let gas = gas.to::<u64>();
+                    due.push((i, request.with_gas_limit(gas + gas / 4 + 10_000)));
+                }
+                Err(err) => match revert_name(&err) {
+                    Some(reason) => outcomes[i] = Some(Outcome::NotDue(reason)),
+                    None => return Err(err).context("dry-running a transaction"),
+                },
+            }
+        }
+
+        if !due.is_empty() {
+            let fees = self.chain.estimate_eip1559_fees().await?;
+            let max_fee = fees.max_fee_per_gas.min(self.max_fee);
+            let priority = fees.max_priority_fee_per_gas.min(max_fee);
+            let mut nonce = self.nonce().await?;
+            let mut flights = Vec::with_capacity(due.len());
+            for (i, request) in &due {
+                flights.push((
+                    *i,
+                    InFlight {
+                        key: actions[*i].key.clone(),
+                        nonce,
+                        request: request.clone(),
+                        max_fee_per_gas: max_fee,
+                        max_priority_fee_per_gas: priority,
+                        hashes: Vec::new(),
+                    },
+                ));
+                nonce += 1;
+            }
+            let mut signed = Vec::with_capacity(flights.len());
+            for (_, flight) in &mut flights {
+                let (hash, raw) = self.sign(flight).await?;
+                flight.hashes.push(hash);
+                signed.push(raw);
+            }
+            let refs: Vec<&InFlight> = flights.iter().map(|(_, f)| f).collect();
+            store.put_in_flight(&refs)?;
+            self.next_nonce = Some(nonce);
+            self.broadcast(&signed).await?;
+            let mut waiting: Vec<InFlight> = flights.iter().map(|(_, f)| f.clone()).collect();
+            let settled = self.wait(store, &mut waiting, wait).await?;
+            for (i, flight) in flights {
+                outcomes[i] = Some(match settled.iter().find(|(k, _)| *k == flight.key) {
+                    Some((_, receipt)) if receipt.status() => {
+                        Outcome::Done(Box::new(receipt.clone()))
+                    }
+                    Some((_, receipt)) => Outcome::Reverted(Box::new(receipt.clone())),
+                    None => Outcome::Pending,
+                });
+            }
+        }
+        Ok(actions
+            .into_iter()
+            .zip(outcomes)
+            .map(|(a, o)| (a, o.unwrap_or(Outcome::Pending)))
+            .collect())
+    }
+
+    /// Waits for whatever the store says is in flight (left by a crash or a slow tick).
+    pub async fn settle_in_flight(
+        &mut self,
+        store: &Store,
+        wait: Duration,
+    ) -> anyhow::Result<usize> {
+        let mut waiting = store.in_flight()?;
+        if waiting.is_empty() {
+            return Ok(0);
+        }
+        info!(count = waiting.len(), "settling transactions in flight");
+        // The node may have dropped them (a restart): send each again; a duplicate is harmless.
+        let mut raws = Vec::new();
+        for flight in &mut waiting {
+            let (hash, raw) = self.sign(flight).await?;
+            if !flight.hashes.contains(&hash) {
+                flight.hashes.push(hash);
+            }
+            raws.push(raw);
+        }
+        self.broadcast(&raws).await?;
+        let settled = self.wait(store, &mut waiting, wait).await?;
+        if waiting.is_empty() {
+            self.next_nonce = None;
+        }
+        Ok(settled.len())
+    }
+
+    async fn nonce(&mut self) -> anyhow::Result<u64> {
+        if let Some(n) = self.next_nonce {
+            return Ok(n);
+        }
+        let n = self
+            .chain
+            .get_transaction_count(self.from)
+            .pending()
+            .await?;
+        self.next_nonce = Some(n);
+        Ok(n)
+    }
+
+    /// Signs `flight` with its current fees and nonce: the transaction hash and its raw bytes.
+    async fn sign(&self, flight: &InFlight) -> anyhow::Result<(B256, Bytes)> {
+        let request = flight
+            .request
+            .clone()
+            .with_nonce(flight.nonce)
+            .with_chain_id(self.chain_id)
+            .with_max_fee_per_gas(flight.max_fee_per_gas)
+            .with_max_priority_fee_per_gas(flight.max_priority_fee_per_gas);
+        let envelope = <TransactionRequest as NetworkTransactionBuilder<Ethereum>>::build(
+            request,
+            &self.wallet,
+        )
+        .await
+        .context("signing a transaction")?;
+        Ok((*envelope.tx_hash(), envelope.encoded_2718().into()))
+    }
+
+    /// Sends raw transactions in one batch. A rejected one (nonce already used, known, or
+    /// underpriced) is logged, and the nonce is re-read before the next action; the wait loop
+    /// finds out what became of it.
+    async fn broadcast(&mut self, raws: &[Bytes]) -> anyhow::Result<()> {
+        let mut batch = self.client.new_batch();
+        let mut waiters = Vec::new();
+        for raw in raws {
+            waiters.push(batch.add_call::<_, B256>("eth_sendRawTransaction", &(raw.clone(),))?);
+        }
+        batch.send().await?;
+        for waiter in waiters {
+            match waiter.await {
+                Ok(hash) => {
+                    self.metrics.inc(&self.metrics.txs_sent);
+                    debug!(%hash, "sent");
+                }
+                Err(err) if err.as_error_resp().is_some() => {
+                    let msg = err.to_string();
+                    if !msg.contains("already known") {
+                        warn!(error = %msg, "the node rejected a transaction");
+                        self.next_nonce = None;
+                    }
+                }
+                Err(err) => return Err(err).context("sending a transaction"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Polls receipts of `waiting` until all are mined or `wait` passes, re-sending with higher
+    /// fees every `bump_after`. Returns the receipts of those mined (by key), removing them from
+    /// `waiting` and from the store.
+    async fn wait(
+        &mut self,
+        store: &Store,
+        waiting: &mut Vec<InFlight>,
+        wait: Duration,
+    ) -> anyhow::Result<Vec<(String, TransactionReceipt)>> {
+        let start = Instant::now();
+        let mut last_send = Instant::now();
+        let mut pause = Duration::from_millis(20);
+        let mut settled = Vec::new();
+        loop {
+            // Read before the receipts: a nonce below this whose receipt is then missing was
+            // used by another transaction, not mined in between.
+            let mined_nonce = self.chain.get_transaction_count(self.from).await?;
+            let mut batch = self.client.new_batch();
+            let mut waiters = Vec::new();
+            for (i, flight) in waiting.iter().enumerate() {
+                for hash in &flight.hashes {
+                    waiters.push((
+                        i,
+                        batch.add_call::<_, Option<TransactionReceipt>>(
+                            "eth_getTransactionReceipt",
+                            &(*hash,),
+                        )?,
+                    ));
+                }
+            }
+            batch.send().await?;
+            let mut mined = vec![None; waiting.len()];
+            for (i, waiter) in waiters {
+                if let Some(receipt) = waiter.await? {
+                    mined[i] = Some(receipt);
+                }
+            }
+            let mut still = Vec::new();
+            for (flight, receipt) in waiting.drain(..).zip(mined) {
+                match receipt {
+                    Some(receipt) => {
+                        store.remove_in_flight(&flight.key)?;
+                        settled.push((flight.key, receipt));
+                    }
+                    None => still.push(flight),
+                }
+            }
+            *waiting = still;
+            if waiting.is_empty() {
+                return Ok(settled);
+            }
+            // A nonce used by a transaction we do not know (another process with this key)
+            // will never mine ours: forget it; the action is re-checked next tick.
+            let (gone, live): (Vec<_>, Vec<_>) =
+                waiting.drain(..).partition(|f| f.nonce < mined_nonce);
+            for flight in gone {
+                warn!(key = %flight.key, nonce = flight.nonce, "nonce used elsewhere; dropping");
+                store.remove_in_flight(&flight.key)?;
+                self.next_nonce = None;
+            }
+            *waiting = live;
+            if waiting.is_empty() {
+                return Ok(settled);
+            }
+            if start.elapsed() >= wait {
+                return Ok(settled);
+            }
+            if last_send.elapsed() >= self.bump_after {
+                self.bump(store, waiting).await?;
+                last_send = Instant::now();
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(self.poll);
+        }
+    }
+
+    async fn bump(&mut self, store: &Store, waiting: &mut [InFlight]) -> anyhow::Result<()> {
+        let mut raws = Vec::new();
+        for flight in waiting.iter_mut() {
+            let max_fee = bumped(flight.max_fee_per_gas).min(self.max_fee);
+            if max_fee > flight.max_fee_per_gas {
+                flight.max_fee_per_gas = max_fee;
+                flight.max_priority_fee_per_gas =
+                    bumped(flight.max_priority_fee_per_gas).min(max_fee);
+                self.metrics.inc(&self.metrics.tx_bumps);
+                info!(key = %flight.key, nonce = flight.nonce, max_fee, "bumping a stuck transaction");
+            }
+            let (hash, raw) = self.sign(flight).await?;
+            if !flight.hashes.contains(&hash) {
+                flight.hashes.push(hash);
+            }
+            raws.push(raw);
+        }
+        let refs: Vec<&InFlight> = waiting.iter().collect();
+        store.put_in_flight(&refs)?;
+        self.broadcast(&raws).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bumps_clear_the_replacement_minimum() {
+        for fee in [1u128, 7, 1_000_000_000, 123_456_789_012] {
+            assert!(super::bumped(fee) * 10 >= fee * 11, "{fee}");
+        }
+    }
+}
