@@ -75,6 +75,11 @@ pub struct Rewards {
     pub enabled: bool,
     #[serde(default)]
     pub orchestrators: Served,
+    /// Blocks into a round before this keeper initializes it or rewards: 0 for a primary keeper;
+    /// a backup keeper sharing the duties waits a few blocks and acts only where the primary did
+    /// not, so the two do not race to send the same transaction.
+    #[serde(default)]
+    pub act_after_blocks: u64,
 }
 
 impl Default for Rewards {
@@ -82,6 +87,7 @@ impl Default for Rewards {
         Self {
             enabled: true,
             orchestrators: Served::All,
+            act_after_blocks: 0,
         }
     }
 }

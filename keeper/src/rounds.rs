@@ -3,7 +3,7 @@
 //! per kind of read), dry runs are batched, and the rewards go out in one batch with
 //! consecutive nonces: a round of N orchestrators costs a handful of HTTP requests, not N.
 
-use alloy::{primitives::Address, sol_types::SolCall};
+use alloy::{primitives::Address, providers::Provider, sol_types::SolCall};
 use bindings::{BondingManager, RoundsManager};
 use tracing::{debug, info, warn};
 
@@ -40,6 +40,19 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
         ..Default::default()
     };
     k.metrics.set(&k.metrics.current_round, round);
+    if k.config.rewards.act_after_blocks > 0 {
+        let start: u64 = call(
+            &k.chain,
+            rounds,
+            RoundsManager::currentRoundStartBlockCall {},
+        )
+        .await?
+        .to();
+        let head = k.chain.get_block_number().await?;
+        if head < start + k.config.rewards.act_after_blocks {
+            return Ok(report);
+        }
+    }
 
     if !call(
         &k.chain,

@@ -189,6 +189,7 @@ impl World {
             rewards: Rewards {
                 enabled: true,
                 orchestrators: Served::All,
+                act_after_blocks: 0,
             },
             verifier: VerifierConfig {
                 enabled: source.is_some(),

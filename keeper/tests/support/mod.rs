@@ -1,0 +1,205 @@
+//! Shared set-up for the keeper's end-to-end tests: a devnet world with three orchestrators, a
+//! cheated job disputed, a count of reverted transactions, and a TCP proxy that can cut the RPC.
+
+#![allow(dead_code)]
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use alloy::{
+    eips::BlockNumberOrTag,
+    primitives::{Address, U256},
+    providers::Provider,
+};
+use anyhow::Context;
+use bindings::{DisputeManager, LivepeerToken, RoundsManager};
+use k256::ecdsa::SigningKey;
+use keeper::{
+    devnet::{job, world::World},
+    send,
+};
+use tokio::{
+    io::copy_bidirectional,
+    net::{TcpListener, TcpStream},
+    sync::Notify,
+};
+
+pub const KEEPER_A: usize = 1;
+pub const KEEPER_B: usize = 2;
+pub const ORCHESTRATORS: [usize; 3] = [3, 4, 5];
+pub const CHEATER: usize = 5;
+pub const CHALLENGER: usize = 9;
+
+/// A world with three bonded orchestrators (accounts 3, 4, 5).
+pub async fn world(round_length: u64) -> anyhow::Result<World> {
+    let world = World::start(None, 12, round_length).await?;
+    for (i, &account) in ORCHESTRATORS.iter().enumerate() {
+        world
+            .orchestrator(account, 10_000 * (i as u64 + 1), 100_000, 500_000)
+            .await?;
+    }
+    world.delegate(6, world.address(CHEATER), 5_000).await?;
+    Ok(world)
+}
+
+/// A fresh directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("keeper-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The cheater serves an altered image in the current round, its job files are published to
+/// `content` (unless `publish` is false), and the challenger disputes it. Returns the dispute id.
+pub async fn open_cheat_dispute(
+    world: &World,
+    content: &Path,
+    publish: bool,
+) -> anyhow::Result<U256> {
+    let d = world.d;
+    let round: u64 = RoundsManager::new(d.rounds, world.admin())
+        .currentRound()
+        .call()
+        .await?
+        .to();
+    let key = SigningKey::from(world.anvil.keys()[CHEATER].clone());
+    let job = job::serve(
+        &key,
+        world.address(CHEATER),
+        round,
+        7,
+        "a red fox",
+        true,
+        false,
+        world.chain_id,
+        d.disputes,
+    )?;
+    if publish {
+        job.publish(content)?;
+    }
+    let challenger = world.address(CHALLENGER);
+    world.fund(challenger, 1_000).await?;
+    let w = world.wallet(CHALLENGER);
+    send!(LivepeerToken::new(d.token, &w).approve(d.disputes, U256::MAX));
+    send!(
+        DisputeManager::new(d.disputes, &w)
+            .openDispute((&job.receipt).into(), job.signature.clone())
+    );
+    Ok(DisputeManager::new(d.disputes, world.admin())
+        .disputeCount()
+        .call()
+        .await?)
+}
+
+/// The dispute's status (`IDisputeManager.Status` as a number).
+pub async fn status(world: &World, id: U256) -> anyhow::Result<u8> {
+    Ok(DisputeManager::new(world.d.disputes, world.admin())
+        .getDispute(id)
+        .call()
+        .await?
+        .status)
+}
+
+/// Transactions sent by `from` since `from_block`: (mined, reverted).
+pub async fn txs_from(
+    world: &World,
+    from: Address,
+    from_block: u64,
+) -> anyhow::Result<(usize, usize)> {
+    let p = world.admin();
+    let head = p.get_block_number().await?;
+    let (mut mined, mut reverted) = (0, 0);
+    for n in from_block..=head {
+        let receipts = p
+            .get_block_receipts(BlockNumberOrTag::Number(n).into())
+            .await?
+            .context("block receipts")?;
+        for r in receipts.iter().filter(|r| r.from == from) {
+            mined += 1;
+            if !r.status() {
+                reverted += 1;
+            }
+        }
+    }
+    Ok((mined, reverted))
+}
+
+/// Transactions `from` sent to `to` since `from_block`.
+pub async fn txs_to(
+    world: &World,
+    from: Address,
+    to: Address,
+    from_block: u64,
+) -> anyhow::Result<usize> {
+    let p = world.admin();
+    let head = p.get_block_number().await?;
+    let mut count = 0;
+    for n in from_block..=head {
+        let receipts = p
+            .get_block_receipts(BlockNumberOrTag::Number(n).into())
+            .await?
+            .context("block receipts")?;
+        count += receipts
+            .iter()
+            .filter(|r| r.from == from && r.to == Some(to))
+            .count();
+    }
+    Ok(count)
+}
+
+/// A TCP proxy in front of the RPC endpoint that can be cut (connections refused and live ones
+/// dropped) and restored: the endpoint "going away and coming back".
+pub struct Proxy {
+    pub addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    cut: Arc<Notify>,
+}
+
+impl Proxy {
+    pub async fn start(target: SocketAddr) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let up = Arc::new(AtomicBool::new(true));
+        let cut = Arc::new(Notify::new());
+        let (up2, cut2) = (up.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let cut = cut2.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.notified() => {}
+                    }
+                });
+            }
+        });
+        Ok(Self { addr, up, cut })
+    }
+
+    pub fn url(&self) -> url::Url {
+        format!("http://{}", self.addr).parse().unwrap()
+    }
+
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.cut.notify_waiters();
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
