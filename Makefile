@@ -5,16 +5,18 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
+DEMO := .demo
 
 .PHONY: demo demo-images test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt
 
-## demo: start anvil, deploy the suite, run a round, print what happened, stop anvil; then an
-## image job: the orchestrator's image (wgpu), a cheater's altered one, and the verifier's verdicts.
+## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
+## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
+## the keepers' verifier, judged guilty and slashed; a per-round table, images in .demo/.
 demo: deps
-	cargo run --quiet -p keeper -- devnet
-	@$(MAKE) --no-print-directory demo-images
+	cargo run --quiet -p keeper -- devnet --out $(DEMO)
 
-DEMO := .demo
+## demo-images: the verifier's command line on its own: an honest and a cheated image, checked.
+
 VERIFIER := target/debug/verifier
 demo-images: deps
 	@mkdir -p $(DEMO)

@@ -146,9 +146,13 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
             Outcome::NotDue(why) => report.failed.push((orchestrator, why)),
             Outcome::Reverted(r) => {
                 k.metrics.inc(&k.metrics.txs_reverted);
-                report
-                    .failed
-                    .push((orchestrator, format!("reverted in {}", r.transaction_hash)));
+                report.failed.push((
+                    orchestrator,
+                    format!(
+                        "reverted in {} (gas used {})",
+                        r.transaction_hash, r.gas_used
+                    ),
+                ));
             }
             Outcome::Pending => report.failed.push((orchestrator, "still pending".into())),
         }

@@ -11,7 +11,7 @@
 //! * Gas bumping: a transaction unmined after `bump_after` is re-signed with the same nonce and
 //!   fees 12.5% higher (the replacement minimum is 10%), capped at `max_fee`.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use alloy::{
     eips::eip2718::Encodable2718,
@@ -306,6 +306,7 @@ impl TxManager {
         let mut last_send = Instant::now();
         let mut pause = Duration::from_millis(20);
         let mut settled = Vec::new();
+        let mut missing: HashMap<String, u32> = HashMap::new();
         loop {
             // Read before the receipts: a nonce below this whose receipt is then missing was
             // used by another transaction, not mined in between.
@@ -345,9 +346,18 @@ impl TxManager {
                 return Ok(settled);
             }
             // A nonce used by a transaction we do not know (another process with this key)
-            // will never mine ours: forget it; the action is re-checked next tick.
-            let (gone, live): (Vec<_>, Vec<_>) =
-                waiting.drain(..).partition(|f| f.nonce < mined_nonce);
+            // will never mine ours: forget it; the action is re-checked next tick. A node may
+            // count a nonce as used a moment before it serves the receipt, so only a receipt
+            // missing on three polls in a row counts.
+            let (gone, live): (Vec<_>, Vec<_>) = waiting.drain(..).partition(|f| {
+                let strikes = missing.entry(f.key.clone()).or_insert(0);
+                if f.nonce < mined_nonce {
+                    *strikes += 1;
+                } else {
+                    *strikes = 0;
+                }
+                *strikes >= 3
+            });
             for flight in gone {
                 warn!(key = %flight.key, nonce = flight.nonce, "nonce used elsewhere; dropping");
                 store.remove_in_flight(&flight.key)?;

@@ -74,7 +74,9 @@ fn run_failing(config: &Path, env: &[(&str, &str)]) -> String {
 fn bad_config_and_bad_keys_exit_non_zero_with_a_reason() {
     let dir = temp_dir("badcfg");
     let good = "[contracts]\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
-    let cases: Vec<(&str, String, Vec<(&str, &str)>, &str)> = vec![
+    // (config file, its text (none: absent), environment, what stderr must say)
+    type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         ("missing.toml", String::new(), vec![], "reading config"),
         (
             "typo.toml",

@@ -8,14 +8,23 @@ fn keeper() -> Command {
 }
 
 #[test]
-fn devnet_deploys_and_initializes_a_round() {
+fn devnet_tells_the_whole_story() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    let out = std::env::temp_dir().join(format!("keeper-devnet-{}", std::process::id()));
     let output = keeper()
-        .args(["devnet", "--port", &port.to_string(), "--round-length", "5"])
+        .args([
+            "devnet",
+            "--port",
+            &port.to_string(),
+            "--rounds",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -25,10 +34,15 @@ fn devnet_deploys_and_initializes_a_round() {
         String::from_utf8_lossy(&output.stderr)
     );
     for expected in [
-        "LivepeerToken  0x",
-        "Minter         0x",
-        "RoundsManager  0x",
-        " initialized at block ",
+        "BondingManager 0x",
+        "keeper a initialized the round, rewarded 3",
+        "keeper b nothing left to do",
+        "keeper a voted guilty on dispute 1",
+        "keeper b voted guilty on dispute 1",
+        "dispute 1: guilty (2 guilty votes)",
+        "executed slash [1]",
+        "slashed ",
+        "| round | orch.",
         "anvil stopped",
     ] {
         assert!(
@@ -36,6 +50,29 @@ fn devnet_deploys_and_initializes_a_round() {
             "missing {expected:?} in:\n{stdout}"
         );
     }
+    for image in ["orchestrator.png", "cheater.png"] {
+        let bytes = std::fs::read(out.join(image)).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG"), "{image} is a PNG");
+    }
+    assert_ne!(
+        std::fs::read(out.join("orchestrator.png")).unwrap(),
+        std::fs::read(out.join("cheater.png")).unwrap()
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn devnet_rejects_a_round_too_short_for_the_story() {
+    let output = keeper()
+        .args(["devnet", "--port", "1", "--round-length", "5"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--round-length must be at least 15"),
+        "stderr: {stderr}"
+    );
 }
 
 #[test]

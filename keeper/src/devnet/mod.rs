@@ -34,12 +34,12 @@ pub struct DevnetArgs {
 }
 
 pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
-    ensure_port_free(args.port)?;
-    if args.round_length < 5 {
+    if args.round_length < 15 {
         bail!(
-            "--round-length must be at least 5 blocks (the story sends several transactions a round)"
+            "--round-length must be at least 15 blocks (the story sends a dozen transactions a round)"
         );
     }
+    ensure_port_free(args.port)?;
     if args.rounds == 0 {
         bail!("--rounds must be at least 1");
     }

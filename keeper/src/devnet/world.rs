@@ -56,6 +56,15 @@ impl World {
         accounts: u32,
         round_length: u64,
     ) -> anyhow::Result<Self> {
+        Self::start_with(port, accounts, |c| c.round_length = round_length).await
+    }
+
+    /// As [`World::start`], with the deploy config adjusted by `configure`.
+    pub async fn start_with(
+        port: Option<u16>,
+        accounts: u32,
+        configure: impl FnOnce(&mut DeployConfig),
+    ) -> anyhow::Result<Self> {
         let bin = toolchain::anvil_bin();
         let mut anvil = Anvil::new()
             .path(&bin)
@@ -68,11 +77,11 @@ impl World {
             .try_spawn()
             .with_context(|| format!("starting anvil from {} (run `npm ci`)", bin.display()))?;
         let admin = anvil.addresses()[0];
-        let config = DeployConfig {
-            round_length,
+        let mut config = DeployConfig {
             hand_over_to_governance: false,
             ..DeployConfig::defaults_for(admin)
         };
+        configure(&mut config);
         let provider = wallet_at(&anvil, 0);
         let d = deploy(&provider, admin, &config)
             .await
@@ -232,10 +241,15 @@ impl World {
 
 fn wallet_at(anvil: &AnvilInstance, index: usize) -> DynProvider {
     let signer: PrivateKeySigner = anvil.keys()[index].clone().into();
-    ProviderBuilder::new()
+    let provider = ProviderBuilder::new()
         .wallet(signer)
         .connect_http(anvil.endpoint_url())
-        .erased()
+        .erased();
+    // Anvil mines each transaction at once: poll receipts often rather than every 250 ms.
+    provider
+        .client()
+        .set_poll_interval(Duration::from_millis(10));
+    provider
 }
 
 /// Hints that make the contract walk the active set itself.
