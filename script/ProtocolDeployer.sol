@@ -163,6 +163,8 @@ abstract contract ProtocolDeployer {
         );
         d.registry = new CapabilityRegistry();
         d.manager.grantRole(Roles.FEE_CREDITOR, address(d.broker), 0);
+        // The broker's fee credits skip the authority's check (the hot path of every winning ticket).
+        d.bonding.setTrustedFeeCreditor(address(d.broker));
         d.broker.setFeeCreditor(d.bonding);
         // -------- disputes and reputation (the capability registry is the ranking's price oracle)
         d.reputation = new Reputation(

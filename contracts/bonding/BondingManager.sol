@@ -82,6 +82,16 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint32 prevRound;
     }
 
+    // The live total, one slot: the round it last changed is a round already reached (a lower bound
+    // of the current round, so a matured lock needs no call to the RoundsManager), and the count of
+    // slashes ever executed tells a lock whether any slash can concern it without reading the log.
+    struct Totals {
+        uint128 bonded;
+        uint32 round;
+        uint32 prevRound;
+        uint32 slashCount;
+    }
+
     // A delegator's position as it stood before it acted in a later round (for past votes).
     struct PositionCheckpoint {
         uint96 stake;
@@ -111,11 +121,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint128 amount;
         uint32 createdRound;
         uint32 withdrawRound;
-        uint32 slashCursor; // slashes of `orchestrator` before the lock existed
+        uint32 slashCursor; // slashes executed (protocol-wide) before the lock existed
         address orchestrator;
     }
 
+    // One slot per slash, in the protocol-wide log that locks check from their cursor on.
     struct SlashRecord {
+        address orchestrator;
         uint32 offenseRound;
         uint64 keepFactor; // 1e18-based share that survives
     }
@@ -129,14 +141,16 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     uint32 public unbondingPeriod;
     uint32 public paramsChangeDelay;
     uint32 public rewardBountyPpm;
-    BondedTotal internal _totalBonded;
+    /// @notice The ticket broker: its `creditFees` calls skip the authority (see `creditFees`).
+    address public trustedFeeCreditor;
+    Totals internal _totalBonded;
 
     mapping(address orchestrator => Pool) internal _pools;
     /// @notice The reward and fee factors a pool ended each round it was used in.
     mapping(address orchestrator => mapping(uint256 round => RoundFactors)) public roundFactors;
     mapping(address delegator => Delegator) internal _delegators;
     mapping(address delegator => mapping(uint256 lockId => UnbondingLock)) internal _locks;
-    mapping(address orchestrator => SlashRecord[]) internal _slashes;
+    mapping(uint256 index => SlashRecord) internal _slashLog;
     /// @notice For each round a pool was used in: its starting stake, ending slash factor, and the
     /// round used before.
     mapping(address orchestrator => mapping(uint256 round => RoundHistory)) public roundHistory;
@@ -236,7 +250,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             amount: uint128(amount),
             createdRound: uint32(round),
             withdrawRound: withdrawRound.toUint32(),
-            slashCursor: _slashes[orchestrator].length.toUint32(),
+            slashCursor: _totalBonded.slashCount,
             orchestrator: orchestrator
         });
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
@@ -259,7 +273,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     /// @inheritdoc IBondingManager
     function withdrawStake(uint256 lockId) external {
         uint256 withdrawRound = _locks[msg.sender][lockId].withdrawRound;
-        if (_currentRound() < withdrawRound) revert LockNotWithdrawable(lockId, withdrawRound);
+        // A round the total already changed in has been reached: past it, no need to ask the clock.
+        if (withdrawRound > _totalBonded.round && _currentRound() < withdrawRound) {
+            revert LockNotWithdrawable(lockId, withdrawRound);
+        }
         uint256 amount = _consumeLock(msg.sender, lockId);
         token.safeTransfer(msg.sender, amount);
     }
@@ -346,8 +363,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     }
 
     /// @inheritdoc IFeeCreditor
-    /// @dev Restricted to FEE_CREDITOR (the ticket broker).
-    function creditFees(address orchestrator) external payable restricted {
+    /// @dev Restricted to FEE_CREDITOR. The trusted fee creditor (the ticket broker, set by
+    /// governance) is recognised without a call to the authority: this is the hot path of every
+    /// winning ticket. Any other holder of the role goes through the authority as usual.
+    function creditFees(address orchestrator) external payable returns (bool active) {
+        if (msg.sender != trustedFeeCreditor) _checkCanCall(msg.sender, msg.data);
         uint256 round = _currentRound();
         Pool storage pool = _pools[orchestrator];
         if (!pool.registered) revert NotAnOrchestrator(orchestrator);
@@ -365,6 +385,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint256 commission = msg.value - toPositions;
         pool.feeCommission += commission.toUint96();
         emit FeesCredited(orchestrator, round, msg.value, commission);
+        return _isActive(orchestrator, round);
     }
 
     // ---------------------------------------------------------------- slashing
@@ -396,11 +417,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         pool.matureStake = uint128(Math.mulDiv(pool.matureStake, keep, PPB));
         pool.startValue = uint128(Math.mulDiv(pool.startValue, keep, PPB));
         pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
-        _slashes[orchestrator].push(
-            SlashRecord({
-                offenseRound: offenseRound.toUint32(), keepFactor: uint64(keep * (EarningsMath.ONE / PPB))
-            })
-        );
+        uint32 count = _totalBonded.slashCount;
+        _slashLog[count] = SlashRecord({
+            orchestrator: orchestrator,
+            offenseRound: offenseRound.toUint32(),
+            keepFactor: uint64(keep * (EarningsMath.ONE / PPB))
+        });
+        _totalBonded.slashCount = count + 1;
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
         _setTotalBonded(totalBonded() - amount, round);
         emit Slashed(orchestrator, fractionPpb, offenseRound, amount);
@@ -438,6 +461,14 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         emit RewardBountySet(ppm);
     }
 
+    /// @notice Sets the fee creditor whose `creditFees` calls skip the authority (the ticket broker;
+    /// zero: none). Governance only. Revoking the broker's FEE_CREDITOR role does not stop it: clear
+    /// this too.
+    function setTrustedFeeCreditor(address creditor) external restricted {
+        trustedFeeCreditor = creditor;
+        emit TrustedFeeCreditorSet(creditor);
+    }
+
     /// @notice Sets the size of the active set; it cannot shrink below the current membership.
     /// Governance only.
     function setNumActiveOrchestrators(uint256 numActive) external restricted {
@@ -473,12 +504,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
 
     /// @notice Total LPT bonded in the protocol right now.
     function totalBonded() public view returns (uint256) {
-        return _totalBonded.value;
+        return _totalBonded.bonded;
     }
 
     /// @notice The total bonded stake, the round it last changed, and the round changed before it.
     function bondedTotal() external view returns (BondedTotal memory) {
-        return _totalBonded;
+        Totals memory t = _totalBonded;
+        return BondedTotal(t.bonded, t.round, t.prevRound);
     }
 
     /// @notice A delegator's stored position (as of its last claim).
@@ -677,20 +709,26 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     }
 
     /// @dev Deletes a lock and returns its LPT after the slashes it is subject to (burning the cut):
-    /// those executed after it was created, for offenses before it was created.
+    /// those executed after it was created, for offenses before it was created. With no slash since
+    /// it was created (the usual case), only the lock's first slot and the totals are read.
     function _consumeLock(address delegator, uint256 lockId) internal returns (uint256 amount) {
-        UnbondingLock memory lock = _locks[delegator][lockId];
-        if (lock.amount == 0) revert UnknownLock(delegator, lockId);
-        delete _locks[delegator][lockId];
-        amount = lock.amount;
-        SlashRecord[] storage slashes = _slashes[lock.orchestrator];
-        for (uint256 i = lock.slashCursor; i < slashes.length; ++i) {
-            SlashRecord memory s = slashes[i];
-            if (s.offenseRound < lock.createdRound) {
-                amount = Math.mulDiv(amount, s.keepFactor, EarningsMath.ONE);
+        UnbondingLock storage lock = _locks[delegator][lockId];
+        uint256 locked = lock.amount;
+        if (locked == 0) revert UnknownLock(delegator, lockId);
+        amount = locked;
+        uint256 count = _totalBonded.slashCount;
+        uint256 cursor = lock.slashCursor;
+        if (cursor < count) {
+            (address orchestrator, uint256 createdRound) = (lock.orchestrator, lock.createdRound);
+            for (uint256 i = cursor; i < count; ++i) {
+                SlashRecord memory s = _slashLog[i];
+                if (s.orchestrator == orchestrator && s.offenseRound < createdRound) {
+                    amount = Math.mulDiv(amount, s.keepFactor, EarningsMath.ONE);
+                }
             }
         }
-        uint256 cut = lock.amount - amount;
+        delete _locks[delegator][lockId];
+        uint256 cut = locked - amount;
         emit StakeWithdrawn(delegator, lockId, amount, cut);
         if (cut != 0) ILivepeerToken(address(token)).burn(cut);
     }
@@ -719,13 +757,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
 
     /// @dev Keeps the total at the end of each round that changed it, for past rounds' totals.
     function _setTotalBonded(uint256 value, uint256 round) internal {
-        BondedTotal memory t = _totalBonded;
+        Totals memory t = _totalBonded;
         if (t.round < round) {
-            bondedTotalHistory[t.round] = BondedTotal(t.value, t.round, t.prevRound);
+            bondedTotalHistory[t.round] = BondedTotal(t.bonded, t.round, t.prevRound);
             t.prevRound = t.round + 1;
             t.round = uint32(round);
         }
-        t.value = value.toUint128();
+        t.bonded = value.toUint128();
         _totalBonded = t;
     }
 
