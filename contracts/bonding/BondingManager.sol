@@ -53,26 +53,31 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint160 feeFactor;
         uint32 poolRound; // the round the factors were last rolled over into
         uint32 prevPoolRound; // the round the pool was used before poolRound, plus one (0: none)
+        uint32 pinnedRound; // == poolRound: a position is based on this round (its factors get kept)
         // slot 4
         uint128 matureStake; // stake earning this round, valued at the round's start
         uint128 startValue; // the pool's stake at the start of poolRound, less slashes since
         // slot 5
         uint96 rewardFactorStart; // at the start of poolRound
         uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
+        uint32 slashCount; // slashes executed against it (see poolSlashFactors)
     }
 
     // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
+    // Kept only for rounds some position is based on (a delegator acted in the pool that round).
     struct RoundFactors {
         uint96 rewardFactor;
         uint160 feeFactor;
     }
 
-    // The rest of a used round's record, for past votes: the stake the round started with, the
-    // slash factor it ended with, and the round the pool was used before it (plus one, 0: none).
+    // A used round's record, one slot, for past votes: the reward factor it ended with, the stake it
+    // started with, the round the pool was used before it (plus one, 0: none), and the pool's slash
+    // count at its end (its slash factor is `poolSlashFactors` at that count).
     struct RoundHistory {
-        uint128 stakeStart;
-        uint64 slashFactor;
+        uint96 rewardFactor;
+        uint96 stakeStart;
         uint32 prevRound;
+        uint32 slashCount;
     }
 
     // The protocol's total bonded stake as a round left it, and the round changed before (plus one).
@@ -146,14 +151,17 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     Totals internal _totalBonded;
 
     mapping(address orchestrator => Pool) internal _pools;
-    /// @notice The reward and fee factors a pool ended each round it was used in.
+    /// @notice The reward and fee factors a pool ended a round with, for each round a position is
+    /// based on (rounds in which a delegator of the pool acted); zero for the other rounds.
     mapping(address orchestrator => mapping(uint256 round => RoundFactors)) public roundFactors;
     mapping(address delegator => Delegator) internal _delegators;
     mapping(address delegator => mapping(uint256 lockId => UnbondingLock)) internal _locks;
     mapping(uint256 index => SlashRecord) internal _slashLog;
-    /// @notice For each round a pool was used in: its starting stake, ending slash factor, and the
-    /// round used before.
+    /// @notice For each round a pool was used in: its ending reward factor, its starting stake, the
+    /// round used before, and its slash count at the end.
     mapping(address orchestrator => mapping(uint256 round => RoundHistory)) public roundHistory;
+    /// @notice A pool's slash factor after its `count`-th slash (count from 1; before any: 1e18).
+    mapping(address orchestrator => mapping(uint256 count => uint256)) public poolSlashFactors;
     /// @notice A delegator's positions before each later action, by the round they were taken.
     mapping(address delegator => mapping(uint256 round => PositionCheckpoint)) public positionCheckpoints;
     /// @notice A delegator's delegate before each change, by the round of the change.
@@ -413,7 +421,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         amount = Math.mulDiv(delegated, fractionPpb, PPB);
         // Everything a delegator can claim scales by `keep` and rounds down; the pool's totals round
         // toward keeping more, so they always cover the claims.
-        pool.slashFactor = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
+        uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
+        pool.slashFactor = sf;
+        uint32 poolSlashes = pool.slashCount + 1;
+        pool.slashCount = poolSlashes;
+        poolSlashFactors[orchestrator][poolSlashes] = sf;
         pool.matureStake = uint128(Math.mulDiv(pool.matureStake, keep, PPB));
         pool.startValue = uint128(Math.mulDiv(pool.startValue, keep, PPB));
         pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
@@ -604,7 +616,14 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         }
         del.stake = stake.toUint96();
         del.lastClaimRound = uint32(round);
-        del.slashFactorBase = _pools[orchestrator].slashFactor;
+        Pool storage pool = _pools[orchestrator];
+        del.slashFactorBase = pool.slashFactor;
+        _pin(pool, round);
+    }
+
+    /// @dev Marks the pool's current round as the base of a position: its end factors get kept.
+    function _pin(Pool storage pool, uint256 round) internal {
+        if (pool.pinnedRound != round) pool.pinnedRound = uint32(round);
     }
 
     /// @dev Brings a delegator's stake and fees up to now and restarts its position this round.
@@ -635,6 +654,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         del.fees = fees.toUint96();
         del.lastClaimRound = uint32(round);
         del.slashFactorBase = pool.slashFactor;
+        _pin(pool, round);
         emit EarningsClaimed(delegator, orchestrator, round, stake, fees);
     }
 
@@ -662,18 +682,20 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             EarningsMath.stakeNow(d.stake, base.rewardFactor, d.slashFactorBase, pool.rewardFactorStart, sf);
     }
 
-    /// @dev Rolls a pool into `round` on its first use in that round: records the factors the last
-    /// round ended with and fixes this round's starting stake, all of it earning.
+    /// @dev Rolls a pool into `round` on its first use in that round: records what the last round
+    /// ended with (the factors only if a position is based on it: one fresh slot, not two, for a
+    /// round in which no delegator acted) and fixes this round's starting stake, all of it earning.
     function _touch(address orchestrator, uint256 round) internal {
         Pool storage pool = _pools[orchestrator];
         uint256 poolRound = pool.poolRound;
         if (poolRound >= round) return;
         uint96 rf = pool.rewardFactor;
-        uint64 sf = pool.slashFactor;
-        uint160 ff = pool.feeFactor;
         uint32 prev = pool.prevPoolRound;
-        roundFactors[orchestrator][poolRound] = RoundFactors({rewardFactor: rf, feeFactor: ff});
-        roundHistory[orchestrator][poolRound] = RoundHistory(pool.stakeStart, sf, prev);
+        if (pool.pinnedRound == poolRound) {
+            roundFactors[orchestrator][poolRound] =
+                RoundFactors({rewardFactor: rf, feeFactor: pool.feeFactor});
+        }
+        roundHistory[orchestrator][poolRound] = RoundHistory(rf, pool.stakeStart, prev, pool.slashCount);
         uint128 delegated = pool.delegatedStake;
         (pool.poolRound, pool.prevPoolRound) = (uint32(round), uint32(poolRound + 1));
         (pool.matureStake, pool.startValue) = (delegated - pool.rewardCommission, delegated);

@@ -352,12 +352,11 @@ contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
         returns (uint256)
     {
         uint256 creationRound = ticket.creationRound;
-        bytes32 blockHash = rounds.blockHashForRound(creationRound);
+        (uint256 round, bytes32 blockHash) = rounds.currentRoundAndBlockHash(creationRound);
         // Only initialized rounds, never in the future, have a block hash.
         if (blockHash == 0 || blockHash != ticket.creationRoundBlockHash) {
             revert InvalidCreationRoundBlockHash(creationRound, ticket.creationRoundBlockHash);
         }
-        uint256 round = rounds.currentRound();
         // creationRound <= round: it has a block hash.
         if (round - creationRound >= validityPeriod) revert TicketExpired(creationRound, round);
         return round;
