@@ -147,6 +147,8 @@ abstract contract ProtocolDeployer {
         d.manager.grantRole(Roles.MINTER, address(d.minter), 0);
         _restrict(d.manager, address(d.minter), Minter.startRound.selector, Roles.ROUND_INITIALIZER);
         d.manager.grantRole(Roles.ROUND_INITIALIZER, address(d.rounds), 0);
+        // Round starts skip the authority's check (initializeRound is paid every round).
+        d.minter.setRoundInitializer(address(d.rounds));
         _restrict(d.manager, address(d.minter), Minter.mintReward.selector, Roles.REWARDER);
         d.manager.grantRole(Roles.REWARDER, address(d.bonding), 0);
         _restrict(d.manager, address(d.bonding), BondingManager.creditFees.selector, Roles.FEE_CREDITOR);

@@ -11,6 +11,7 @@ import {IFeeCreditor} from "../interfaces/IFeeCreditor.sol";
 import {ILivepeerToken} from "../interfaces/ILivepeerToken.sol";
 import {IMinter} from "../interfaces/IMinter.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
+import {IStakeTotals} from "../interfaces/IStakeTotals.sol";
 import {EarningsMath} from "../libraries/EarningsMath.sol";
 import {ActiveSet} from "./ActiveSet.sol";
 
@@ -514,6 +515,12 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         (, fees) = _pending(delegator);
     }
 
+    /// @inheritdoc IStakeTotals
+    function checkpointTotalBonded() external returns (uint256 value) {
+        value = totalBonded();
+        _setTotalBonded(value, _currentRound());
+    }
+
     /// @notice Total LPT bonded in the protocol right now.
     function totalBonded() public view returns (uint256) {
         return _totalBonded.bonded;
@@ -607,9 +614,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         address previous = del.delegate;
         if (previous != orchestrator) {
             uint32 since = del.delegateSince;
-            // The delegate at the start of this round is kept once, at its first change this round.
+            // The delegate at the start of this round is kept once, at its first change this round
+            // (never delegated before: nothing to keep, the empty checkpoint reads the same).
             if (since != round + 1) {
-                delegateCheckpoints[delegator][round] = DelegateCheckpoint(previous, since);
+                if (since != 0) delegateCheckpoints[delegator][round] = DelegateCheckpoint(previous, since);
                 del.delegateSince = uint32(round + 1);
             }
             del.delegate = orchestrator;
