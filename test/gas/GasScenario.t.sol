@@ -28,6 +28,7 @@ contract GasScenarioTest is BrokerTest {
         _run(_scenarioRedeemFirstOfRound);
         _run(_scenarioRedeemSecondOfRound);
         _run(_scenarioRedeemDepositAndReserve);
+        _run(_scenarioRedeemDepositAndReserveAgain);
         _run(_scenarioRegister1);
         _run(_scenarioRegister10);
         _print();
@@ -64,6 +65,20 @@ contract GasScenarioTest is BrokerTest {
         _nextRound();
         _redeemMeasured(_ticket(2 ether, 1));
         return _row("TicketBroker.redeemWinningTicket (deposit + reserve)", 264_000);
+    }
+
+    /// As above, but the sender's reserve was claimed from in an earlier round: its round-claim slot
+    /// is reused instead of filled from zero (Livepeer's is keyed by round: fresh every round).
+    function _scenarioRedeemDepositAndReserveAgain() internal returns (Row memory) {
+        broker.setReserveShares(1);
+        _fundSender(sender, 1 ether, 10 ether);
+        _redeem(_ticket(0.1 ether, 0), _sign(_ticket(0.1 ether, 0)));
+        _nextRound();
+        _redeem(_ticket(2 ether, 1), _sign(_ticket(2 ether, 1))); // empties the deposit, claims reserve
+        _nextRound();
+        _fundSender(sender, 1 ether, 0);
+        _redeemMeasured(_ticket(2 ether, 2));
+        return _row("TicketBroker.redeemWinningTicket (deposit + reserve, reserve claimed before)", 264_000);
     }
 
     // ----- CapabilityRegistry -----
