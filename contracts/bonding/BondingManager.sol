@@ -32,7 +32,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     using SafeERC20 for IERC20;
 
     // An orchestrator's cuts, the rounds that matter to it, and its earnings pool.
-    // Fields are grouped by when they change: a round's first use (the rollover) writes slots 3-5.
+    // Fields are grouped by when they change: a round's first use (the rollover) writes slots 4-5.
+    // Stakes fit 96 bits (as a delegator's stake and a list member's do: LPT supply is far below).
     struct Pool {
         // slot 0: cuts and rounds
         uint32 rewardCut;
@@ -49,19 +50,19 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         // slot 2
         uint96 rewardFactor;
         uint64 slashFactor;
-        uint96 feeCommission;
-        // slot 3
+        // slot 3: what a fee credit writes (feeFactor only when delegators share)
         uint160 feeFactor;
+        uint96 feeCommission;
+        // slot 4
+        uint96 matureStake; // stake earning this round, valued at the round's start
+        uint96 startValue; // the pool's stake at the start of poolRound, less slashes since
         uint32 poolRound; // the round the factors were last rolled over into
         uint32 prevPoolRound; // the round the pool was used before poolRound, plus one (0: none)
-        uint32 pinnedRound; // == poolRound: a position is based on this round (its factors get kept)
-        // slot 4
-        uint128 matureStake; // stake earning this round, valued at the round's start
-        uint128 startValue; // the pool's stake at the start of poolRound, less slashes since
         // slot 5
         uint96 rewardFactorStart; // at the start of poolRound
         uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
         uint32 slashCount; // slashes executed against it (see poolSlashFactors)
+        uint32 pinnedRound; // == poolRound: a position is based on this round (its factors get kept)
     }
 
     // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
@@ -427,8 +428,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint32 poolSlashes = pool.slashCount + 1;
         pool.slashCount = poolSlashes;
         poolSlashFactors[orchestrator][poolSlashes] = sf;
-        pool.matureStake = uint128(Math.mulDiv(pool.matureStake, keep, PPB));
-        pool.startValue = uint128(Math.mulDiv(pool.startValue, keep, PPB));
+        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, PPB));
+        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, PPB));
         pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
         uint32 count = _totalBonded.slashCount;
         _slashLog[count] = SlashRecord({
@@ -644,7 +645,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         if (d.lastClaimRound < round) {
             // It was earning this round; from now on it is not (its stake restarts below).
             uint256 mature = pool.matureStake;
-            pool.matureStake = uint128(mature > startValue ? mature - startValue : 0);
+            pool.matureStake = uint96(mature > startValue ? mature - startValue : 0);
         }
         if (delegator == orchestrator) {
             stake += pool.rewardCommission;
@@ -706,7 +707,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         roundHistory[orchestrator][poolRound] = RoundHistory(rf, pool.stakeStart, prev, pool.slashCount);
         uint128 delegated = pool.delegatedStake;
         (pool.poolRound, pool.prevPoolRound) = (uint32(round), uint32(poolRound + 1));
-        (pool.matureStake, pool.startValue) = (delegated - pool.rewardCommission, delegated);
+        (pool.matureStake, pool.startValue) = (uint96(delegated - pool.rewardCommission), uint96(delegated));
         (pool.rewardFactorStart, pool.stakeStart) = (rf, uint96(delegated));
     }
 
