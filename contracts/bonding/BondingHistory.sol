@@ -104,9 +104,7 @@ contract BondingHistory {
             (uint96 rewardFactor,, uint32 prevRound, uint32 slashCount) =
                 bonding.roundHistory(orchestrator, used);
             if (used <= last) {
-                uint256 slashFactor =
-                    slashCount == 0 ? EarningsMath.ONE : bonding.poolSlashFactors(orchestrator, slashCount);
-                return (rewardFactor, slashFactor);
+                return (rewardFactor, bonding.poolSlashFactors(orchestrator, slashCount));
             }
             prev = prevRound;
         }

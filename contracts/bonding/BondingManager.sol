@@ -61,7 +61,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         // slot 5
         uint96 rewardFactorStart; // at the start of poolRound
         uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
-        uint32 slashCount; // slashes executed against it (see poolSlashFactors)
+        uint32 slashCount; // slashes executed against it (see `_slashes`)
         uint32 pinnedRound; // == poolRound: a position is based on this round (its factors get kept)
     }
 
@@ -128,15 +128,16 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint128 amount;
         uint32 createdRound;
         uint32 withdrawRound;
-        uint32 slashCursor; // slashes executed (protocol-wide) before the lock existed
+        uint32 slashCursor; // slashes of `orchestrator` before the lock existed
+        uint32 slashesBefore; // slashes of any pool before it: still the total, none can concern it
         address orchestrator;
     }
 
-    // One slot per slash, in the protocol-wide log that locks check from their cursor on.
+    // A pool's slash, one slot: what locks need (offense, share kept) and past votes (the factor).
     struct SlashRecord {
-        address orchestrator;
         uint32 offenseRound;
         uint64 keepFactor; // 1e18-based share that survives
+        uint64 slashFactorAfter; // the pool's slash factor after it
     }
 
     uint256 internal constant PPB = 1e9;
@@ -158,12 +159,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     mapping(address orchestrator => mapping(uint256 round => RoundFactors)) public roundFactors;
     mapping(address delegator => Delegator) internal _delegators;
     mapping(address delegator => mapping(uint256 lockId => UnbondingLock)) internal _locks;
-    mapping(uint256 index => SlashRecord) internal _slashLog;
+    mapping(address orchestrator => mapping(uint256 index => SlashRecord)) internal _slashes;
     /// @notice For each round a pool was used in: its ending reward factor, its starting stake, the
     /// round used before, and its slash count at the end.
     mapping(address orchestrator => mapping(uint256 round => RoundHistory)) public roundHistory;
-    /// @notice A pool's slash factor after its `count`-th slash (count from 1; before any: 1e18).
-    mapping(address orchestrator => mapping(uint256 count => uint256)) public poolSlashFactors;
     /// @notice A delegator's positions before each later action, by the round they were taken.
     mapping(address delegator => mapping(uint256 round => PositionCheckpoint)) public positionCheckpoints;
     /// @notice A delegator's delegate before each change, by the round of the change.
@@ -260,7 +259,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             amount: uint128(amount),
             createdRound: uint32(round),
             withdrawRound: withdrawRound.toUint32(),
-            slashCursor: _totalBonded.slashCount,
+            slashCursor: _pools[orchestrator].slashCount,
+            slashesBefore: _totalBonded.slashCount,
             orchestrator: orchestrator
         });
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
@@ -425,19 +425,17 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         // toward keeping more, so they always cover the claims.
         uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
         pool.slashFactor = sf;
-        uint32 poolSlashes = pool.slashCount + 1;
-        pool.slashCount = poolSlashes;
-        poolSlashFactors[orchestrator][poolSlashes] = sf;
+        uint32 poolSlashes = pool.slashCount;
+        _slashes[orchestrator][poolSlashes] = SlashRecord({
+            offenseRound: offenseRound.toUint32(),
+            keepFactor: uint64(keep * (EarningsMath.ONE / PPB)),
+            slashFactorAfter: sf
+        });
+        pool.slashCount = poolSlashes + 1;
         pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, PPB));
         pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, PPB));
         pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
-        uint32 count = _totalBonded.slashCount;
-        _slashLog[count] = SlashRecord({
-            orchestrator: orchestrator,
-            offenseRound: offenseRound.toUint32(),
-            keepFactor: uint64(keep * (EarningsMath.ONE / PPB))
-        });
-        _totalBonded.slashCount = count + 1;
+        _totalBonded.slashCount += 1;
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
         _setTotalBonded(totalBonded() - amount, round);
         emit Slashed(orchestrator, fractionPpb, offenseRound, amount);
@@ -541,6 +539,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     /// @notice An orchestrator's cuts, rounds and pool.
     function getPool(address orchestrator) external view returns (Pool memory) {
         return _pools[orchestrator];
+    }
+
+    /// @notice A pool's slash factor after its `count`-th slash (before any: 1e18), for past votes.
+    function poolSlashFactors(address orchestrator, uint256 count) external view returns (uint256) {
+        return count == 0 ? EarningsMath.ONE : _slashes[orchestrator][count - 1].slashFactorAfter;
     }
 
     /// @notice An unbonding lock (zero amount: none).
@@ -747,13 +750,12 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint256 locked = lock.amount;
         if (locked == 0) revert UnknownLock(delegator, lockId);
         amount = locked;
-        uint256 count = _totalBonded.slashCount;
-        uint256 cursor = lock.slashCursor;
-        if (cursor < count) {
+        if (lock.slashesBefore != _totalBonded.slashCount) {
             (address orchestrator, uint256 createdRound) = (lock.orchestrator, lock.createdRound);
-            for (uint256 i = cursor; i < count; ++i) {
-                SlashRecord memory s = _slashLog[i];
-                if (s.orchestrator == orchestrator && s.offenseRound < createdRound) {
+            uint256 end = _pools[orchestrator].slashCount;
+            for (uint256 i = lock.slashCursor; i < end; ++i) {
+                SlashRecord memory s = _slashes[orchestrator][i];
+                if (s.offenseRound < createdRound) {
                     amount = Math.mulDiv(amount, s.keepFactor, EarningsMath.ONE);
                 }
             }

@@ -20,9 +20,9 @@ abstract contract CheckpointMeter is BondingFixture {
     // BondingManager's storage slots of the history mappings (`forge inspect BondingManager
     // storageLayout`); `_checkMeterLayout` fails if they move.
     uint256 internal constant ROUND_HISTORY_SLOT = 13;
-    uint256 internal constant POSITION_CHECKPOINTS_SLOT = 15;
-    uint256 internal constant DELEGATE_CHECKPOINTS_SLOT = 16;
-    uint256 internal constant BONDED_TOTAL_HISTORY_SLOT = 17;
+    uint256 internal constant POSITION_CHECKPOINTS_SLOT = 14;
+    uint256 internal constant DELEGATE_CHECKPOINTS_SLOT = 15;
+    uint256 internal constant BONDED_TOTAL_HISTORY_SLOT = 16;
     uint256 internal constant ONE_FRESH_SLOT = 22_100;
 
     struct CheckpointRow {
