@@ -91,7 +91,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
 
     // The live total, one slot: the round it last changed is a round already reached (a lower bound
     // of the current round, so a matured lock needs no call to the RoundsManager), and the count of
-    // slashes ever executed tells a lock whether any slash can concern it without reading the log.
+    // slashes ever executed tells a lock whether any slash can concern it without reading its pool.
     struct Totals {
         uint128 bonded;
         uint32 round;
