@@ -128,15 +128,27 @@ contract GasScenarioTest is BrokerTest {
     }
 
     function _print() internal view {
-        console.log("| operation | Livepeer gas | ours | ours / Livepeer |");
-        console.log("| --- | ---: | ---: | ---: |");
+        console.log("| operation | Livepeer gas | ours | ours / Livepeer | <= half |");
+        console.log("| --- | ---: | ---: | ---: | :---: |");
         for (uint256 i; i < rows.length; ++i) {
             Row memory row = rows[i];
-            string memory ratio = row.livepeer == 0 ? "-" : _percent(row.ours, row.livepeer);
-            string memory livepeerGas = row.livepeer == 0 ? "-" : vm.toString(row.livepeer);
+            bool hasRef = row.livepeer != 0;
+            string memory ratio = hasRef ? _percent(row.ours, row.livepeer) : "-";
+            string memory livepeerGas = hasRef ? vm.toString(row.livepeer) : "-";
+            string memory met = hasRef ? (row.ours * 2 <= row.livepeer ? "yes" : "NO") : "-";
             console.log(
                 string.concat(
-                    "| ", row.operation, " | ", livepeerGas, " | ", vm.toString(row.ours), " | ", ratio, " |"
+                    "| ",
+                    row.operation,
+                    " | ",
+                    livepeerGas,
+                    " | ",
+                    vm.toString(row.ours),
+                    " | ",
+                    ratio,
+                    " | ",
+                    met,
+                    " |"
                 )
             );
         }
