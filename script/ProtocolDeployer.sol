@@ -147,6 +147,8 @@ abstract contract ProtocolDeployer {
         d.manager.grantRole(Roles.MINTER, address(d.minter), 0);
         _restrict(d.manager, address(d.minter), Minter.startRound.selector, Roles.ROUND_INITIALIZER);
         d.manager.grantRole(Roles.ROUND_INITIALIZER, address(d.rounds), 0);
+        // Round starts skip the authority's check (initializeRound is paid every round).
+        d.minter.setRoundInitializer(address(d.rounds));
         _restrict(d.manager, address(d.minter), Minter.mintReward.selector, Roles.REWARDER);
         d.manager.grantRole(Roles.REWARDER, address(d.bonding), 0);
         _restrict(d.manager, address(d.bonding), BondingManager.creditFees.selector, Roles.FEE_CREDITOR);
@@ -163,6 +165,8 @@ abstract contract ProtocolDeployer {
         );
         d.registry = new CapabilityRegistry();
         d.manager.grantRole(Roles.FEE_CREDITOR, address(d.broker), 0);
+        // The broker's fee credits skip the authority's check (the hot path of every winning ticket).
+        d.bonding.setTrustedFeeCreditor(address(d.broker));
         d.broker.setFeeCreditor(d.bonding);
         // -------- disputes and reputation (the capability registry is the ranking's price oracle)
         d.reputation = new Reputation(

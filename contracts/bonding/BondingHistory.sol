@@ -38,9 +38,9 @@ contract BondingHistory {
         stake = pool.stakeStart;
         uint256 prev = pool.prevPoolRound;
         while (prev != 0 && prev - 1 >= round) {
-            uint128 stakeStart;
+            uint96 stakeStart;
             uint32 prevRound;
-            (stakeStart,, prevRound) = bonding.roundHistory(orchestrator, prev - 1);
+            (, stakeStart, prevRound,) = bonding.roundHistory(orchestrator, prev - 1);
             (stake, prev) = (stakeStart, prevRound);
         }
     }
@@ -72,7 +72,7 @@ contract BondingHistory {
         if (orchestrator == address(0) || stake == 0) return 0;
         BondingManager.Pool memory pool = bonding.getPool(orchestrator);
         uint256 rf0 = pool.rewardFactor;
-        if (claimRound < pool.poolRound) (rf0,) = bonding.roundFactors(orchestrator, claimRound);
+        if (claimRound < pool.poolRound) (rf0,,,) = bonding.roundHistory(orchestrator, claimRound);
         (uint256 rf, uint256 sf) = _factorsAtEndOf(orchestrator, pool, round - 1);
         return EarningsMath.stakeNow(stake, rf0, slashFactorBase, rf, sf);
     }
@@ -101,10 +101,10 @@ contract BondingHistory {
         uint256 prev = pool.prevPoolRound;
         while (prev != 0) {
             uint256 used = prev - 1;
-            (, uint64 slashFactor, uint32 prevRound) = bonding.roundHistory(orchestrator, used);
+            (uint96 rewardFactor,, uint32 prevRound, uint32 slashCount) =
+                bonding.roundHistory(orchestrator, used);
             if (used <= last) {
-                (uint96 rewardFactor,) = bonding.roundFactors(orchestrator, used);
-                return (rewardFactor, slashFactor);
+                return (rewardFactor, bonding.poolSlashFactors(orchestrator, slashCount));
             }
             prev = prevRound;
         }

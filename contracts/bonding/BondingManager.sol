@@ -11,6 +11,7 @@ import {IFeeCreditor} from "../interfaces/IFeeCreditor.sol";
 import {ILivepeerToken} from "../interfaces/ILivepeerToken.sol";
 import {IMinter} from "../interfaces/IMinter.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
+import {IStakeTotals} from "../interfaces/IStakeTotals.sol";
 import {EarningsMath} from "../libraries/EarningsMath.sol";
 import {ActiveSet} from "./ActiveSet.sol";
 
@@ -31,7 +32,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     using SafeERC20 for IERC20;
 
     // An orchestrator's cuts, the rounds that matter to it, and its earnings pool.
-    // Fields are grouped by when they change: a round's first use (the rollover) writes slots 3-5.
+    // Fields are grouped by when they change: a round's first use (the rollover) writes slots 4-5.
+    // Stakes fit 96 bits (as a delegator's stake and a list member's do: LPT supply is far below).
     struct Pool {
         // slot 0: cuts and rounds
         uint32 rewardCut;
@@ -48,31 +50,36 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         // slot 2
         uint96 rewardFactor;
         uint64 slashFactor;
-        uint96 feeCommission;
-        // slot 3
+        // slot 3: what a fee credit writes (feeFactor only when delegators share)
         uint160 feeFactor;
+        uint96 feeCommission;
+        // slot 4
+        uint96 matureStake; // stake earning this round, valued at the round's start
+        uint96 startValue; // the pool's stake at the start of poolRound, less slashes since
         uint32 poolRound; // the round the factors were last rolled over into
         uint32 prevPoolRound; // the round the pool was used before poolRound, plus one (0: none)
-        // slot 4
-        uint128 matureStake; // stake earning this round, valued at the round's start
-        uint128 startValue; // the pool's stake at the start of poolRound, less slashes since
         // slot 5
         uint96 rewardFactorStart; // at the start of poolRound
         uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
+        uint32 slashCount; // slashes executed against it (see `_slashes`)
+        uint32 pinnedRound; // == poolRound: a position is based on this round (its factors get kept)
     }
 
     // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
+    // Kept only for rounds some position is based on (a delegator acted in the pool that round).
     struct RoundFactors {
         uint96 rewardFactor;
         uint160 feeFactor;
     }
 
-    // The rest of a used round's record, for past votes: the stake the round started with, the
-    // slash factor it ended with, and the round the pool was used before it (plus one, 0: none).
+    // A used round's record, one slot, for past votes: the reward factor it ended with, the stake it
+    // started with, the round the pool was used before it (plus one, 0: none), and the pool's slash
+    // count at its end (its slash factor is `poolSlashFactors` at that count).
     struct RoundHistory {
-        uint128 stakeStart;
-        uint64 slashFactor;
+        uint96 rewardFactor;
+        uint96 stakeStart;
         uint32 prevRound;
+        uint32 slashCount;
     }
 
     // The protocol's total bonded stake as a round left it, and the round changed before (plus one).
@@ -80,6 +87,16 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint128 value;
         uint32 round;
         uint32 prevRound;
+    }
+
+    // The live total, one slot: the round it last changed is a round already reached (a lower bound
+    // of the current round, so a matured lock needs no call to the RoundsManager), and the count of
+    // slashes ever executed tells a lock whether any slash can concern it without reading its pool.
+    struct Totals {
+        uint128 bonded;
+        uint32 round;
+        uint32 prevRound;
+        uint32 slashCount;
     }
 
     // A delegator's position as it stood before it acted in a later round (for past votes).
@@ -112,12 +129,15 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint32 createdRound;
         uint32 withdrawRound;
         uint32 slashCursor; // slashes of `orchestrator` before the lock existed
+        uint32 slashesBefore; // slashes of any pool before it: still the total, none can concern it
         address orchestrator;
     }
 
+    // A pool's slash, one slot: what locks need (offense, share kept) and past votes (the factor).
     struct SlashRecord {
         uint32 offenseRound;
         uint64 keepFactor; // 1e18-based share that survives
+        uint64 slashFactorAfter; // the pool's slash factor after it
     }
 
     uint256 internal constant PPB = 1e9;
@@ -129,16 +149,19 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     uint32 public unbondingPeriod;
     uint32 public paramsChangeDelay;
     uint32 public rewardBountyPpm;
-    BondedTotal internal _totalBonded;
+    /// @notice The ticket broker: its `creditFees` calls skip the authority (see `creditFees`).
+    address public trustedFeeCreditor;
+    Totals internal _totalBonded;
 
     mapping(address orchestrator => Pool) internal _pools;
-    /// @notice The reward and fee factors a pool ended each round it was used in.
+    /// @notice The reward and fee factors a pool ended a round with, for each round a position is
+    /// based on (rounds in which a delegator of the pool acted); zero for the other rounds.
     mapping(address orchestrator => mapping(uint256 round => RoundFactors)) public roundFactors;
     mapping(address delegator => Delegator) internal _delegators;
     mapping(address delegator => mapping(uint256 lockId => UnbondingLock)) internal _locks;
-    mapping(address orchestrator => SlashRecord[]) internal _slashes;
-    /// @notice For each round a pool was used in: its starting stake, ending slash factor, and the
-    /// round used before.
+    mapping(address orchestrator => mapping(uint256 index => SlashRecord)) internal _slashes;
+    /// @notice For each round a pool was used in: its ending reward factor, its starting stake, the
+    /// round used before, and its slash count at the end.
     mapping(address orchestrator => mapping(uint256 round => RoundHistory)) public roundHistory;
     /// @notice A delegator's positions before each later action, by the round they were taken.
     mapping(address delegator => mapping(uint256 round => PositionCheckpoint)) public positionCheckpoints;
@@ -236,7 +259,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             amount: uint128(amount),
             createdRound: uint32(round),
             withdrawRound: withdrawRound.toUint32(),
-            slashCursor: _slashes[orchestrator].length.toUint32(),
+            slashCursor: _pools[orchestrator].slashCount,
+            slashesBefore: _totalBonded.slashCount,
             orchestrator: orchestrator
         });
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
@@ -259,7 +283,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     /// @inheritdoc IBondingManager
     function withdrawStake(uint256 lockId) external {
         uint256 withdrawRound = _locks[msg.sender][lockId].withdrawRound;
-        if (_currentRound() < withdrawRound) revert LockNotWithdrawable(lockId, withdrawRound);
+        // A round the total already changed in has been reached: past it, no need to ask the clock.
+        if (withdrawRound > _totalBonded.round && _currentRound() < withdrawRound) {
+            revert LockNotWithdrawable(lockId, withdrawRound);
+        }
         uint256 amount = _consumeLock(msg.sender, lockId);
         token.safeTransfer(msg.sender, amount);
     }
@@ -346,8 +373,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     }
 
     /// @inheritdoc IFeeCreditor
-    /// @dev Restricted to FEE_CREDITOR (the ticket broker).
-    function creditFees(address orchestrator) external payable restricted {
+    /// @dev Restricted to FEE_CREDITOR. The trusted fee creditor (the ticket broker, set by
+    /// governance) is recognised without a call to the authority: this is the hot path of every
+    /// winning ticket. Any other holder of the role goes through the authority as usual.
+    function creditFees(address orchestrator) external payable returns (bool active) {
+        if (msg.sender != trustedFeeCreditor) _checkCanCall(msg.sender, msg.data);
         uint256 round = _currentRound();
         Pool storage pool = _pools[orchestrator];
         if (!pool.registered) revert NotAnOrchestrator(orchestrator);
@@ -365,6 +395,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint256 commission = msg.value - toPositions;
         pool.feeCommission += commission.toUint96();
         emit FeesCredited(orchestrator, round, msg.value, commission);
+        return _isActive(orchestrator, round);
     }
 
     // ---------------------------------------------------------------- slashing
@@ -392,15 +423,19 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         amount = Math.mulDiv(delegated, fractionPpb, PPB);
         // Everything a delegator can claim scales by `keep` and rounds down; the pool's totals round
         // toward keeping more, so they always cover the claims.
-        pool.slashFactor = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
-        pool.matureStake = uint128(Math.mulDiv(pool.matureStake, keep, PPB));
-        pool.startValue = uint128(Math.mulDiv(pool.startValue, keep, PPB));
+        uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
+        pool.slashFactor = sf;
+        uint32 poolSlashes = pool.slashCount;
+        _slashes[orchestrator][poolSlashes] = SlashRecord({
+            offenseRound: offenseRound.toUint32(),
+            keepFactor: uint64(keep * (EarningsMath.ONE / PPB)),
+            slashFactorAfter: sf
+        });
+        pool.slashCount = poolSlashes + 1;
+        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, PPB));
+        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, PPB));
         pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
-        _slashes[orchestrator].push(
-            SlashRecord({
-                offenseRound: offenseRound.toUint32(), keepFactor: uint64(keep * (EarningsMath.ONE / PPB))
-            })
-        );
+        _totalBonded.slashCount += 1;
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
         _setTotalBonded(totalBonded() - amount, round);
         emit Slashed(orchestrator, fractionPpb, offenseRound, amount);
@@ -438,6 +473,14 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         emit RewardBountySet(ppm);
     }
 
+    /// @notice Sets the fee creditor whose `creditFees` calls skip the authority (the ticket broker;
+    /// zero: none). Governance only. Revoking the broker's FEE_CREDITOR role does not stop it: clear
+    /// this too.
+    function setTrustedFeeCreditor(address creditor) external restricted {
+        trustedFeeCreditor = creditor;
+        emit TrustedFeeCreditorSet(creditor);
+    }
+
     /// @notice Sets the size of the active set; it cannot shrink below the current membership.
     /// Governance only.
     function setNumActiveOrchestrators(uint256 numActive) external restricted {
@@ -471,14 +514,21 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         (, fees) = _pending(delegator);
     }
 
+    /// @inheritdoc IStakeTotals
+    function checkpointTotalBonded() external returns (uint256 value) {
+        value = totalBonded();
+        _setTotalBonded(value, _currentRound());
+    }
+
     /// @notice Total LPT bonded in the protocol right now.
     function totalBonded() public view returns (uint256) {
-        return _totalBonded.value;
+        return _totalBonded.bonded;
     }
 
     /// @notice The total bonded stake, the round it last changed, and the round changed before it.
     function bondedTotal() external view returns (BondedTotal memory) {
-        return _totalBonded;
+        Totals memory t = _totalBonded;
+        return BondedTotal(t.bonded, t.round, t.prevRound);
     }
 
     /// @notice A delegator's stored position (as of its last claim).
@@ -489,6 +539,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     /// @notice An orchestrator's cuts, rounds and pool.
     function getPool(address orchestrator) external view returns (Pool memory) {
         return _pools[orchestrator];
+    }
+
+    /// @notice A pool's slash factor after its `count`-th slash (before any: 1e18), for past votes.
+    function poolSlashFactors(address orchestrator, uint256 count) external view returns (uint256) {
+        return count == 0 ? EarningsMath.ONE : _slashes[orchestrator][count - 1].slashFactorAfter;
     }
 
     /// @notice An unbonding lock (zero amount: none).
@@ -563,16 +618,24 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         address previous = del.delegate;
         if (previous != orchestrator) {
             uint32 since = del.delegateSince;
-            // The delegate at the start of this round is kept once, at its first change this round.
+            // The delegate at the start of this round is kept once, at its first change this round
+            // (never delegated before: nothing to keep, the empty checkpoint reads the same).
             if (since != round + 1) {
-                delegateCheckpoints[delegator][round] = DelegateCheckpoint(previous, since);
+                if (since != 0) delegateCheckpoints[delegator][round] = DelegateCheckpoint(previous, since);
                 del.delegateSince = uint32(round + 1);
             }
             del.delegate = orchestrator;
         }
         del.stake = stake.toUint96();
         del.lastClaimRound = uint32(round);
-        del.slashFactorBase = _pools[orchestrator].slashFactor;
+        Pool storage pool = _pools[orchestrator];
+        del.slashFactorBase = pool.slashFactor;
+        _pin(pool, round);
+    }
+
+    /// @dev Marks the pool's current round as the base of a position: its end factors get kept.
+    function _pin(Pool storage pool, uint256 round) internal {
+        if (pool.pinnedRound != round) pool.pinnedRound = uint32(round);
     }
 
     /// @dev Brings a delegator's stake and fees up to now and restarts its position this round.
@@ -585,7 +648,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         if (d.lastClaimRound < round) {
             // It was earning this round; from now on it is not (its stake restarts below).
             uint256 mature = pool.matureStake;
-            pool.matureStake = uint128(mature > startValue ? mature - startValue : 0);
+            pool.matureStake = uint96(mature > startValue ? mature - startValue : 0);
         }
         if (delegator == orchestrator) {
             stake += pool.rewardCommission;
@@ -603,6 +666,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         del.fees = fees.toUint96();
         del.lastClaimRound = uint32(round);
         del.slashFactorBase = pool.slashFactor;
+        _pin(pool, round);
         emit EarningsClaimed(delegator, orchestrator, round, stake, fees);
     }
 
@@ -630,21 +694,23 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             EarningsMath.stakeNow(d.stake, base.rewardFactor, d.slashFactorBase, pool.rewardFactorStart, sf);
     }
 
-    /// @dev Rolls a pool into `round` on its first use in that round: records the factors the last
-    /// round ended with and fixes this round's starting stake, all of it earning.
+    /// @dev Rolls a pool into `round` on its first use in that round: records what the last round
+    /// ended with (the factors only if a position is based on it: one fresh slot, not two, for a
+    /// round in which no delegator acted) and fixes this round's starting stake, all of it earning.
     function _touch(address orchestrator, uint256 round) internal {
         Pool storage pool = _pools[orchestrator];
         uint256 poolRound = pool.poolRound;
         if (poolRound >= round) return;
         uint96 rf = pool.rewardFactor;
-        uint64 sf = pool.slashFactor;
-        uint160 ff = pool.feeFactor;
         uint32 prev = pool.prevPoolRound;
-        roundFactors[orchestrator][poolRound] = RoundFactors({rewardFactor: rf, feeFactor: ff});
-        roundHistory[orchestrator][poolRound] = RoundHistory(pool.stakeStart, sf, prev);
+        if (pool.pinnedRound == poolRound) {
+            roundFactors[orchestrator][poolRound] =
+                RoundFactors({rewardFactor: rf, feeFactor: pool.feeFactor});
+        }
+        roundHistory[orchestrator][poolRound] = RoundHistory(rf, pool.stakeStart, prev, pool.slashCount);
         uint128 delegated = pool.delegatedStake;
         (pool.poolRound, pool.prevPoolRound) = (uint32(round), uint32(poolRound + 1));
-        (pool.matureStake, pool.startValue) = (delegated - pool.rewardCommission, delegated);
+        (pool.matureStake, pool.startValue) = (uint96(delegated - pool.rewardCommission), uint96(delegated));
         (pool.rewardFactorStart, pool.stakeStart) = (rf, uint96(delegated));
     }
 
@@ -677,20 +743,25 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     }
 
     /// @dev Deletes a lock and returns its LPT after the slashes it is subject to (burning the cut):
-    /// those executed after it was created, for offenses before it was created.
+    /// those executed after it was created, for offenses before it was created. With no slash since
+    /// it was created (the usual case), only the lock's first slot and the totals are read.
     function _consumeLock(address delegator, uint256 lockId) internal returns (uint256 amount) {
-        UnbondingLock memory lock = _locks[delegator][lockId];
-        if (lock.amount == 0) revert UnknownLock(delegator, lockId);
-        delete _locks[delegator][lockId];
-        amount = lock.amount;
-        SlashRecord[] storage slashes = _slashes[lock.orchestrator];
-        for (uint256 i = lock.slashCursor; i < slashes.length; ++i) {
-            SlashRecord memory s = slashes[i];
-            if (s.offenseRound < lock.createdRound) {
-                amount = Math.mulDiv(amount, s.keepFactor, EarningsMath.ONE);
+        UnbondingLock storage lock = _locks[delegator][lockId];
+        uint256 locked = lock.amount;
+        if (locked == 0) revert UnknownLock(delegator, lockId);
+        amount = locked;
+        if (lock.slashesBefore != _totalBonded.slashCount) {
+            (address orchestrator, uint256 createdRound) = (lock.orchestrator, lock.createdRound);
+            uint256 end = _pools[orchestrator].slashCount;
+            for (uint256 i = lock.slashCursor; i < end; ++i) {
+                SlashRecord memory s = _slashes[orchestrator][i];
+                if (s.offenseRound < createdRound) {
+                    amount = Math.mulDiv(amount, s.keepFactor, EarningsMath.ONE);
+                }
             }
         }
-        uint256 cut = lock.amount - amount;
+        delete _locks[delegator][lockId];
+        uint256 cut = locked - amount;
         emit StakeWithdrawn(delegator, lockId, amount, cut);
         if (cut != 0) ILivepeerToken(address(token)).burn(cut);
     }
@@ -719,13 +790,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
 
     /// @dev Keeps the total at the end of each round that changed it, for past rounds' totals.
     function _setTotalBonded(uint256 value, uint256 round) internal {
-        BondedTotal memory t = _totalBonded;
+        Totals memory t = _totalBonded;
         if (t.round < round) {
-            bondedTotalHistory[t.round] = BondedTotal(t.value, t.round, t.prevRound);
+            bondedTotalHistory[t.round] = BondedTotal(t.bonded, t.round, t.prevRound);
             t.prevRound = t.round + 1;
             t.round = uint32(round);
         }
-        t.value = value.toUint128();
+        t.bonded = value.toUint128();
         _totalBonded = t;
     }
 

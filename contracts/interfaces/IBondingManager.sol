@@ -72,6 +72,7 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
     event ParamsChangeDelaySet(uint256 rounds);
     event RewardBountySet(uint256 ppm);
     event NumActiveOrchestratorsSet(uint256 numActive);
+    event TrustedFeeCreditorSet(address indexed creditor);
 
     error ZeroAmount();
     error ZeroAddress();

@@ -10,5 +10,7 @@ interface IFeeCreditor {
 
     /// @notice Credits `msg.value` wei of fees earned by `orchestrator` in the current round to its
     /// fee pool, shared with its delegators by its fee share. Restricted to the ticket broker.
-    function creditFees(address orchestrator) external payable;
+    /// @return active Whether `orchestrator` is in the active set of the current round (the broker
+    /// pays only active ones: one call answers both).
+    function creditFees(address orchestrator) external payable returns (bool active);
 }

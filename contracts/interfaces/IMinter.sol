@@ -24,6 +24,7 @@ interface IMinter {
     event TreasuryRewardCutSet(uint256 treasuryRewardCut);
     event TreasurySet(address treasury);
     event StakeTotalsSet(address stakeTotals);
+    event RoundInitializerSet(address indexed initializer);
 
     /// @notice A reward asked for more than what is left of the round's reward tokens.
     error RoundRewardsExceeded(uint256 requested, uint256 remaining);

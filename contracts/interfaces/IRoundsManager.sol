@@ -29,4 +29,11 @@ interface IRoundsManager {
     function currentRoundInitialized() external view returns (bool);
     function lastInitializedRound() external view returns (uint256);
     function blockHashForRound(uint256 round) external view returns (bytes32);
+
+    /// @notice The current round and the block hash stored for `round` (zero if none): what a ticket
+    /// redemption needs, in one call.
+    function currentRoundAndBlockHash(uint256 round)
+        external
+        view
+        returns (uint256 current, bytes32 blockHash);
 }

@@ -20,7 +20,8 @@ import {Ticket, TicketLib} from "../libraries/TicketLib.sol";
 /// is at least the pair's `nextSenderNonce` (replay guard, below), the recipient's random number matches the
 /// ticket's commitment, the creation round's block hash is the one the RoundsManager stored, the
 /// ticket is younger than `ticketValidityPeriod` rounds, the signature is the sender's (no
-/// malleable signatures), the ticket wins, and the recipient is an active orchestrator.
+/// malleable signatures), the ticket wins, and the recipient is an active orchestrator (the bonding
+/// contract answers that as it credits the fees, in the same call).
 ///
 /// It pays from the sender's deposit first; what the deposit cannot cover comes from the sender's
 /// reserve, of which each orchestrator may claim `1 / reserveShares` of what the reserve held at the
@@ -165,8 +166,9 @@ contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
 
     /// @inheritdoc ITicketBroker
     /// @dev Only the recipient may redeem: it alone knows `recipientRand` until it reveals it, and it
-    /// chooses when to redeem. Every check comes before any state change; the fee creditor is called
-    /// last, with the pair's nonce already advanced and the sender's funds already reduced.
+    /// chooses when to redeem. Every check but one comes before any state change; the fee creditor is
+    /// called last, with the pair's nonce already advanced and the sender's funds already reduced, and
+    /// its answer (whether the recipient is active) is the last check: failing it reverts everything.
     function redeemWinningTicket(Ticket calldata ticket, bytes calldata sig, uint256 recipientRand) external {
         address recipient = ticket.recipient;
         if (msg.sender != recipient) revert WrongRecipient(msg.sender, recipient);
@@ -183,8 +185,12 @@ contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
         _pairs[senderAddress][recipient] = pair;
         emit WinningTicketRedeemed(hash, senderAddress, recipient, fromDeposit, fromReserve);
 
+        // The active-set check rides on the fee credit (one call, not two); a revert undoes the payment.
         uint256 paid = fromDeposit + fromReserve;
-        if (paid != 0) config.feeCreditor.creditFees{value: paid}(recipient);
+        bool active = paid != 0
+            ? config.feeCreditor.creditFees{value: paid}(recipient)
+            : config.feeCreditor.isActiveOrchestrator(recipient);
+        if (!active) revert RecipientNotActive(recipient);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -295,7 +301,8 @@ contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
         emit Funded(msg.sender, depositAmount, reserveAmount);
     }
 
-    /// Every check of a ticket but the caller's; returns its digest and the current round.
+    /// Every check of a ticket but the caller's and the recipient's activity (answered by the fee
+    /// credit); returns its digest and the current round.
     function _validate(
         Ticket calldata ticket,
         bytes calldata sig,
@@ -316,9 +323,6 @@ contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
             revert InvalidSignature(ticket.sender);
         }
         if (!TicketLib.isWinning(sig, recipientRand, ticket.winProb)) revert TicketNotWinning();
-        if (!config.feeCreditor.isActiveOrchestrator(ticket.recipient)) {
-            revert RecipientNotActive(ticket.recipient);
-        }
     }
 
     /// Takes `faceValue` from the sender's deposit, then what the pair's reserve allocation allows.
@@ -348,12 +352,11 @@ contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
         returns (uint256)
     {
         uint256 creationRound = ticket.creationRound;
-        bytes32 blockHash = rounds.blockHashForRound(creationRound);
+        (uint256 round, bytes32 blockHash) = rounds.currentRoundAndBlockHash(creationRound);
         // Only initialized rounds, never in the future, have a block hash.
         if (blockHash == 0 || blockHash != ticket.creationRoundBlockHash) {
             revert InvalidCreationRoundBlockHash(creationRound, ticket.creationRoundBlockHash);
         }
-        uint256 round = rounds.currentRound();
         // creationRound <= round: it has a block hash.
         if (round - creationRound >= validityPeriod) revert TicketExpired(creationRound, round);
         return round;

@@ -107,6 +107,11 @@ contract RoundsManager is IRoundsManager, AccessManaged {
         return _blockHashForRound[round];
     }
 
+    /// @inheritdoc IRoundsManager
+    function currentRoundAndBlockHash(uint256 round) external view returns (uint256, bytes32) {
+        return (_currentRound(_clock), _blockHashForRound[round]);
+    }
+
     function _currentRound(Clock memory clock) internal view returns (uint256) {
         return clock.anchorRound + (block.number - clock.anchorStartBlock) / clock.roundLength;
     }

@@ -43,6 +43,8 @@ contract Minter is IMinter, AccessManaged {
     IStakeTotals public stakeTotals;
     uint256 public totalMinted;
     uint256 public treasuryOwed;
+    /// @notice The RoundsManager: its `startRound` calls skip the authority (see `startRound`).
+    address public roundInitializer;
 
     /// @param authority The protocol's AccessManager.
     /// @param token_ LPT.
@@ -70,12 +72,17 @@ contract Minter is IMinter, AccessManaged {
     }
 
     /// @inheritdoc IMinter
-    /// @dev Restricted to ROUND_INITIALIZER (the RoundsManager).
-    function startRound(uint256 round) external restricted returns (uint256 rewardTokens) {
+    /// @dev Restricted to ROUND_INITIALIZER. The round initializer set by governance (the
+    /// RoundsManager) is recognised without a call to the authority; any other holder of the role
+    /// goes through it. Also has the bonding contract keep the total the last round left.
+    function startRound(uint256 round) external returns (uint256 rewardTokens) {
+        if (msg.sender != roundInitializer) _checkCanCall(msg.sender, msg.data);
         Rates memory rates = _rates;
         uint256 owed = treasuryOwed;
         uint256 supply = token.totalSupply() + owed;
-        uint256 rate = PartsPerBillion.ratioDown(_totalBonded(), supply);
+        IStakeTotals source = stakeTotals;
+        uint256 bonded = address(source) == address(0) ? 0 : source.checkpointTotalBonded();
+        uint256 rate = PartsPerBillion.ratioDown(bonded, supply);
         uint256 inflation_ = InflationMath.nextInflation(
             rates.inflation, rates.inflationChange, rate, rates.targetBondingRate
         );
@@ -141,6 +148,14 @@ contract Minter is IMinter, AccessManaged {
     /// @notice Sets where the treasury cut is minted. Governance only.
     function setTreasury(address treasury_) external restricted {
         _setTreasury(treasury_);
+    }
+
+    /// @notice Sets the round initializer whose `startRound` calls skip the authority (the
+    /// RoundsManager; zero: none). Governance only. Revoking its ROUND_INITIALIZER role does not stop
+    /// it: clear this too.
+    function setRoundInitializer(address initializer) external restricted {
+        roundInitializer = initializer;
+        emit RoundInitializerSet(initializer);
     }
 
     /// @notice Sets the contract that reports total bonded stake; zero means nothing is bonded.

@@ -3,14 +3,15 @@ pragma solidity ^0.8.28;
 
 import {console} from "forge-std/console.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
-import {BondingFixture} from "../utils/BondingFixture.sol";
+import {CheckpointMeter} from "./CheckpointMeter.sol";
 
 /// Livepeer's reference gas measurements, redone here in the same situation: a pool of 100 active
 /// orchestrators with distinct stakes. Each number is the gas of one transaction (the suite isolates
 /// top-level calls, so it includes the 21k base), written to `snapshots/BondingScenario.json` and
 /// printed next to Livepeer's. Assertions check only that each operation did what it should; the
-/// target (at most half of Livepeer) is reported, not asserted.
-contract BondingScenarioGasTest is BondingFixture {
+/// target (at most half of Livepeer) is reported, not asserted. A second table isolates what each
+/// bonding operation pays for vote checkpointing (see CheckpointMeter).
+contract BondingScenarioGasTest is CheckpointMeter {
     uint256 internal constant POOL = 100;
     uint256 internal constant SPACING = 1_000 ether;
 
@@ -26,12 +27,24 @@ contract BondingScenarioGasTest is BondingFixture {
     address internal mover = makeAddr("mover");
 
     function test_gas_livepeerScenario() public {
+        _runScenario();
+        _printTable();
+    }
+
+    /// The same scenario again, isolating each bonding operation's vote checkpointing.
+    function test_gas_voteCheckpointing() public {
+        metering = true;
+        _runScenario();
+        _checkMeterLayout(orchs[0], claimer50);
+        _printCheckpointTable();
+    }
+
+    function _runScenario() internal {
         _buildPool();
         _measureRounds();
         _measureBonds();
         _measureUnbondRebondTransfer();
         _measureClaimsAndWithdrawals();
-        _printTable();
     }
 
     function _buildPool() internal {
@@ -76,8 +89,11 @@ contract BondingScenarioGasTest is BondingFixture {
 
         // -------- reward with correct hints at ranks 1, 50 and ~96 (no move: the usual case)
         _rewardHinted(_at(0), "reward_rank1_hint");
+        _stopMeter("reward (first of the round)");
         _rewardHinted(_at(49), "reward_rank50_hint");
+        _stopMeter("reward");
         _rewardHinted(_at(95), "reward_rank96_hint");
+        _discardMeter();
         // The tail, no hint: its reward moves it up past its two neighbours (2 wei and 1 wei more
         // stake), so the position is searched from the head.
         address tail = _at(POOL - 1);
@@ -88,6 +104,7 @@ contract BondingScenarioGasTest is BondingFixture {
         assertEq(_rankOf(tail), POOL - 3, "moved above its two neighbours");
         // Correct hints, and a move: the next one moves up past the one just moved.
         _rewardHinted(above, "reward_tail_hint_moves");
+        _discardMeter();
     }
 
     function _measureBonds() internal {
@@ -98,9 +115,11 @@ contract BondingScenarioGasTest is BondingFixture {
         _fund(newDelegator, amount);
         IBondingManager.Hints memory h;
         (h.newPrev, h.newNext) = _positionFor(target, bonding.delegatedStake(target) + amount);
+        _startMeter(_accounts(newDelegator, target, address(0)));
         vm.prank(newDelegator);
         bonding.bond(amount, target, h);
         _row("bond_newDelegator_rank90_hint", 585_000);
+        _stopMeter("bond");
         assertEq(bonding.pendingStake(newDelegator), amount);
         // The same, no hint: the orchestrator now at rank 90 is found from the head.
         target = _at(89);
@@ -118,16 +137,20 @@ contract BondingScenarioGasTest is BondingFixture {
         // places, no hint
         address lowOrch = bonding.getDelegator(low).delegate;
         uint256 lowRank = _rankOf(lowOrch);
+        _startMeter(_accounts(low, lowOrch, address(0)));
         vm.prank(low);
         uint256 lockId = bonding.unbond(2_400 ether, address(0), address(0));
         _row("unbond_low_noHint", 839_000);
+        _stopMeter("unbond");
         assertGt(_rankOf(lowOrch), lowRank);
 
         // -------- rebond the lock, correct hints (back up)
         (h.newPrev, h.newNext) = _positionFor(lowOrch, bonding.delegatedStake(lowOrch) + 2_400 ether);
+        _startMeter(_accounts(low, lowOrch, address(0)));
         vm.prank(low);
         bonding.rebond(lockId, lowOrch, h);
         _row("rebond_hint", 619_000);
+        _stopMeter("rebond");
         assertEq(_rankOf(lowOrch), lowRank);
 
         // -------- transferBond: part of a stake to a new account, delegated to another orchestrator
@@ -136,10 +159,30 @@ contract BondingScenarioGasTest is BondingFixture {
         uint256 moved = 2_500 ether;
         (h.oldPrev, h.oldNext) = _positionFor(from, bonding.delegatedStake(from) - moved);
         (h.newPrev, h.newNext) = _positionFor(to, bonding.delegatedStake(to) + moved);
+        if (metering) _meterTransferAfterRewards(from, to, moved);
+        _startMeter(_accounts(mover, from, to));
+        meterAccounts.push(makeAddr("moverReceiver"));
         vm.prank(mover);
         bonding.transferBond(makeAddr("moverReceiver"), moved, to, h);
         _row("transferBond_hint", 1_040_000);
+        _stopMeter("transferBond");
         assertEq(bonding.pendingStake(makeAddr("moverReceiver")), moved);
+    }
+
+    /// Metering only: the same transfer once keepers have rewarded both pools this round (as they
+    /// reward every active pool each round), so the pools' round records are already written.
+    function _meterTransferAfterRewards(address from, address to, uint256 moved) internal {
+        uint256 state = vm.snapshotState();
+        _reward(from);
+        _reward(to);
+        _startMeter(_accounts(mover, from, to));
+        meterAccounts.push(makeAddr("moverReceiver"));
+        vm.prank(mover);
+        bonding.transferBond(makeAddr("moverReceiver"), moved, to, _noHints());
+        _stopMeter("transferBond (both pools rewarded this round)");
+        CheckpointRow memory row = checkpointRows[checkpointRows.length - 1];
+        vm.revertToState(state); // also undoes the row: add it again
+        checkpointRows.push(row);
     }
 
     function _measureClaimsAndWithdrawals() internal {
@@ -151,9 +194,11 @@ contract BondingScenarioGasTest is BondingFixture {
         _reward(feeOrch);
         _creditFees(feeOrch, 1 ether);
         uint256 round = rounds.currentRound();
+        _startMeter(_accounts(claimer1, bonding.getDelegator(claimer1).delegate, address(0)));
         vm.prank(claimer1);
         bonding.claimEarnings(round);
         _row("claimEarnings_after1Round", 265_000);
+        _stopMeter("claimEarnings");
         assertGt(bonding.pendingStake(claimer1), 10 ether);
         vm.prank(feeClaimer);
         bonding.claimEarnings(round);
@@ -168,6 +213,8 @@ contract BondingScenarioGasTest is BondingFixture {
         // -------- a lock to withdraw, then fifty rounds of rewards
         vm.prank(low);
         uint256 lock2 = bonding.unbond(1_000 ether, address(0), address(0));
+        vm.prank(low);
+        uint256 lock3 = bonding.unbond(500 ether, address(0), address(0));
         address orch50 = bonding.getDelegator(claimer50).delegate;
         for (uint256 i; i < 50; ++i) {
             _nextRound();
@@ -177,6 +224,12 @@ contract BondingScenarioGasTest is BondingFixture {
         bonding.withdrawStake(lock2);
         _row("withdrawStake", 104_000);
         assertEq(token.balanceOf(low), 1_000 ether);
+        // The same, into a wallet that already holds LPT: 20k less (the recipient's balance slot is
+        // no longer filled from zero). No Livepeer reference for this position.
+        vm.prank(low);
+        bonding.withdrawStake(lock3);
+        _row("withdrawStake_recipientHoldsLPT", 0);
+        assertEq(token.balanceOf(low), 1_500 ether);
         round = rounds.currentRound();
         vm.prank(claimer50);
         bonding.claimEarnings(round);
@@ -207,6 +260,7 @@ contract BondingScenarioGasTest is BondingFixture {
             minter.currentRewardTokens() * bonding.delegatedStake(orch) / bonding.totalActiveStake();
         (address prev, address next) = _positionFor(orch, bonding.delegatedStake(orch) + minted);
         uint256 before = bonding.delegatedStake(orch);
+        _startMeter(_accounts(orch, address(0), address(0)));
         vm.prank(orch);
         bonding.reward(orch, prev, next);
         _row(name, 514_000);
@@ -227,6 +281,11 @@ contract BondingScenarioGasTest is BondingFixture {
         }
     }
 
+    function _accounts(address a, address b, address c) internal pure returns (address[] memory list) {
+        list = new address[](3);
+        (list[0], list[1], list[2]) = (a, b, c);
+    }
+
     function _at(uint256 rank) internal view returns (address) {
         return bonding.activeSet()[rank];
     }
@@ -240,6 +299,7 @@ contract BondingScenarioGasTest is BondingFixture {
     }
 
     function _row(string memory name, uint256 livepeer) internal {
+        if (metering) return; // isolation is off: no gas to report
         uint256 gasUsed = vm.snapshotGasLastCall("BondingScenario", name);
         rowNames.push(name);
         rowLivepeer.push(livepeer);
@@ -249,18 +309,18 @@ contract BondingScenarioGasTest is BondingFixture {
     function _printTable() internal view {
         console.log("operation | Livepeer | ours | ours/Livepeer (%) | <= half");
         for (uint256 i; i < rowNames.length; ++i) {
-            uint256 pct = rowOurs[i] * 100 / rowLivepeer[i];
+            uint256 ref = rowLivepeer[i];
             console.log(
                 string.concat(
                     rowNames[i],
                     " | ",
-                    vm.toString(rowLivepeer[i]),
+                    ref == 0 ? "-" : vm.toString(ref),
                     " | ",
                     vm.toString(rowOurs[i]),
                     " | ",
-                    vm.toString(pct),
-                    "% | ",
-                    rowOurs[i] * 2 <= rowLivepeer[i] ? "yes" : "NO"
+                    ref == 0 ? "-" : string.concat(vm.toString(rowOurs[i] * 100 / ref), "%"),
+                    " | ",
+                    ref == 0 ? "-" : (rowOurs[i] * 2 <= ref ? "yes" : "NO")
                 )
             );
         }

@@ -23,7 +23,7 @@ contract GovernancePermissionsTest is GovernanceFixture {
 
     /// Every governed setter, with a valid argument.
     function _setters() internal returns (Call[] memory c) {
-        c = new Call[](28);
+        c = new Call[](30);
         c[0] = Call(address(bonding), abi.encodeCall(BondingManager.setUnbondingPeriod, (5)));
         c[1] = Call(address(bonding), abi.encodeCall(BondingManager.setParamsChangeDelay, (2)));
         c[2] = Call(address(bonding), abi.encodeCall(BondingManager.setRewardBounty, (1000)));
@@ -60,6 +60,9 @@ contract GovernancePermissionsTest is GovernanceFixture {
             address(reputation),
             abi.encodeCall(Reputation.setWeights, (500_000_000, 250_000_000, 250_000_000))
         );
+        c[28] =
+            Call(address(bonding), abi.encodeCall(BondingManager.setTrustedFeeCreditor, (address(broker))));
+        c[29] = Call(address(minter), abi.encodeCall(Minter.setRoundInitializer, (address(rounds))));
     }
 
     function test_noKeyButTheTimelock() public view {

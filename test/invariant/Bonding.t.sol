@@ -119,6 +119,23 @@ contract BondingInvariantTest is BondingFixture {
         assertLe(handler.ghostFeesWithdrawn(), handler.ghostFeesCredited(), "ETH out <= ETH in");
     }
 
+    /// (e') Per account: nobody took out more than it put in plus what it earned, by the contract's
+    /// own views at each reward, fee credit and slash; nor more than it put in plus every reward and
+    /// fee of the pools it was in (a bound independent of the earnings arithmetic).
+    function invariant_noAccountWithdrawsBeyondItsInflowsAndEarnings() public view {
+        address[] memory all = handler.accounts();
+        for (uint256 i; i < all.length; ++i) {
+            address a = all[i];
+            uint256 out = handler.ghostTakenOut(a);
+            uint256 putIn = handler.ghostPutIn(a);
+            assertLe(int256(out), int256(putIn) + handler.ghostEarned(a), "LPT out <= in + earned");
+            assertLe(out, putIn + handler.ghostRewardCap(a), "LPT out <= in + pool rewards");
+            uint256 feesOut = handler.ghostFeesTakenOut(a);
+            assertLe(int256(feesOut), handler.ghostFeesEarned(a), "fees out <= fees earned");
+            assertLe(feesOut, handler.ghostFeeCap(a), "fees out <= pool fees");
+        }
+    }
+
     /// (f) The bonded total is the sum of the pools.
     function invariant_totalBondedIsSumOfPools() public view {
         uint256 sum;

@@ -12,6 +12,13 @@ import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 /// rewards, fees, claims, withdrawals, occasional slashes and new rounds. Inputs are bounded so that
 /// every call is valid (the suite fails on any revert); ghosts record every token and wei that
 /// entered or left the contract, and each round's active stake at its start.
+///
+/// Per account, ghosts also record what it put in (LPT bonded from its wallet or received by a
+/// transfer), what it took out (LPT withdrawn to its wallet or transferred away, fees withdrawn), and
+/// what it earned, two ways: `earned*`, the change of its pending stake and fees across the only
+/// calls that create or destroy value for a position (reward, fee credit, slash), as the contract's
+/// views report them at those moments; and `*Cap`, an independent bound: the whole of every reward
+/// and fee credit of a pool it was in at that moment.
 contract BondingHandler is Test {
     struct Lock {
         address owner;
@@ -41,6 +48,15 @@ contract BondingHandler is Test {
     uint256 public ghostActiveStakeAtStart;
     uint256 public calls;
 
+    // Per account: LPT put in and taken out, fees taken out, and what it earned (see above).
+    mapping(address account => uint256) public ghostPutIn;
+    mapping(address account => uint256) public ghostTakenOut;
+    mapping(address account => uint256) public ghostFeesTakenOut;
+    mapping(address account => int256) public ghostEarned;
+    mapping(address account => int256) public ghostFeesEarned;
+    mapping(address account => uint256) public ghostRewardCap;
+    mapping(address account => uint256) public ghostFeeCap;
+
     constructor(
         BondingManager bonding_,
         LivepeerToken token_,
@@ -55,6 +71,9 @@ contract BondingHandler is Test {
         (bonding, token, rounds, feeCreditor, slasher) = (bonding_, token_, rounds_, feeCreditor_, slasher_);
         orchestrators = orchestrators_;
         delegators = delegators_;
+        for (uint256 i; i < orchestrators_.length; ++i) {
+            ghostPutIn[orchestrators_[i]] = bonding_.pendingStake(orchestrators_[i]);
+        }
     }
 
     // ------------------------------------------------------------------ views for the invariants
@@ -147,6 +166,7 @@ contract BondingHandler is Test {
         vm.prank(lock.owner);
         bonding.withdrawStake(lock.id);
         ghostWithdrawn += token.balanceOf(lock.owner) - balance;
+        ghostTakenOut[lock.owner] += token.balanceOf(lock.owner) - balance;
         ghostBurned += supply - token.totalSupply();
         _dropLock(index);
     }
@@ -163,6 +183,8 @@ contract BondingHandler is Test {
         amount = bound(amount, 1, stake);
         vm.prank(sender);
         bonding.transferBond(receiver, amount, orchestrators[orchSeed % orchestrators.length], _noHints());
+        ghostTakenOut[sender] += amount;
+        ghostPutIn[receiver] += amount;
     }
 
     function reward(uint256 orchSeed) external {
@@ -173,9 +195,13 @@ contract BondingHandler is Test {
         BondingManager.Pool memory pool = bonding.getPool(orch);
         if (pool.lastRewardRound >= round) return;
         uint256 balance = token.balanceOf(address(bonding));
+        (uint256[] memory stakes, uint256[] memory fees) = _pendingAll();
         vm.prank(orch);
         bonding.reward(orch, address(0), address(0));
-        ghostMinted += token.balanceOf(address(bonding)) - balance;
+        uint256 minted = token.balanceOf(address(bonding)) - balance;
+        ghostMinted += minted;
+        _recordEarned(stakes, fees);
+        _raiseCaps(orch, minted, 0);
     }
 
     function creditFees(uint256 orchSeed, uint256 amount) external {
@@ -184,9 +210,12 @@ contract BondingHandler is Test {
         if (!bonding.getPool(orch).registered) return;
         amount = bound(amount, 0, 5 ether);
         vm.deal(feeCreditor, amount);
+        (uint256[] memory stakes, uint256[] memory fees) = _pendingAll();
         vm.prank(feeCreditor);
         bonding.creditFees{value: amount}(orch);
         ghostFeesCredited += amount;
+        _recordEarned(stakes, fees);
+        _raiseCaps(orch, 0, amount);
     }
 
     function claim(uint256 accountSeed) external {
@@ -205,6 +234,7 @@ contract BondingHandler is Test {
         vm.prank(account);
         bonding.withdrawFees(payable(account), amount);
         ghostFeesWithdrawn += amount;
+        ghostFeesTakenOut[account] += amount;
     }
 
     /// One call in four slashes an orchestrator by up to half, for an offense of the last few rounds.
@@ -216,8 +246,10 @@ contract BondingHandler is Test {
         fractionPpb = bound(fractionPpb, 1, 500_000_000);
         uint256 round = rounds.currentRound();
         uint256 offenseRound = bound(offenseSeed, round > 10 ? round - 10 : 0, round);
+        (uint256[] memory stakes, uint256[] memory fees) = _pendingAll();
         vm.prank(slasher);
         ghostSlashed += bonding.slash(orch, fractionPpb, offenseRound, address(0), address(0));
+        _recordEarned(stakes, fees);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -229,6 +261,35 @@ contract BondingHandler is Test {
         bonding.bond(amount, to, _noHints());
         vm.stopPrank();
         ghostDeposited += amount;
+        ghostPutIn[account] += amount;
+    }
+
+    /// Every account's pending stake and fees.
+    function _pendingAll() internal view returns (uint256[] memory stakes, uint256[] memory fees) {
+        address[] memory all = accounts();
+        (stakes, fees) = (new uint256[](all.length), new uint256[](all.length));
+        for (uint256 i; i < all.length; ++i) {
+            (stakes[i], fees[i]) = (bonding.pendingStake(all[i]), bonding.pendingFees(all[i]));
+        }
+    }
+
+    /// Credits each account with the change of its pending stake and fees since `_pendingAll`.
+    function _recordEarned(uint256[] memory stakes, uint256[] memory fees) internal {
+        address[] memory all = accounts();
+        for (uint256 i; i < all.length; ++i) {
+            ghostEarned[all[i]] += int256(bonding.pendingStake(all[i])) - int256(stakes[i]);
+            ghostFeesEarned[all[i]] += int256(bonding.pendingFees(all[i])) - int256(fees[i]);
+        }
+    }
+
+    /// Each member of `orch`'s pool (its delegators, and itself) could at most have earned it all.
+    function _raiseCaps(address orch, uint256 minted, uint256 fees) internal {
+        address[] memory all = accounts();
+        for (uint256 i; i < all.length; ++i) {
+            if (all[i] != orch && bonding.getDelegator(all[i]).delegate != orch) continue;
+            ghostRewardCap[all[i]] += minted;
+            ghostFeeCap[all[i]] += fees;
+        }
     }
 
     /// An orchestrator (which only ever delegates to itself) or a delegator.

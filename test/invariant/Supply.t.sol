@@ -15,8 +15,12 @@ contract VaultTotals is IStakeTotals {
         (tokenAddress, vault) = (token_, vault_);
     }
 
-    function totalBonded() external view returns (uint256) {
+    function totalBonded() public view returns (uint256) {
         return TokenLike(tokenAddress).balanceOf(vault);
+    }
+
+    function checkpointTotalBonded() external view returns (uint256) {
+        return totalBonded();
     }
 }
 

@@ -16,8 +16,12 @@ contract BondedVault is IStakeTotals {
         token = token_;
     }
 
-    function totalBonded() external view returns (uint256) {
+    function totalBonded() public view returns (uint256) {
         return token.balanceOf(address(this));
+    }
+
+    function checkpointTotalBonded() external view returns (uint256) {
+        return totalBonded();
     }
 }
 

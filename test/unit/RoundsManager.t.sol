@@ -63,6 +63,16 @@ contract RoundsManagerTest is ProtocolTest {
         assertEq(rounds.blockHashForRound(15), blockhash(1_499));
     }
 
+    function test_currentRoundAndBlockHash_isBothViewsInOneCall() public {
+        uint256 round = _nextRound();
+        (uint256 current, bytes32 hash) = rounds.currentRoundAndBlockHash(round);
+        assertEq(current, rounds.currentRound());
+        assertEq(hash, rounds.blockHashForRound(round));
+        assertTrue(hash != 0);
+        (, hash) = rounds.currentRoundAndBlockHash(round + 1);
+        assertEq(hash, 0, "no hash for a future round");
+    }
+
     function test_setRoundLength_appliesFromCurrentRoundStart() public {
         _nextRound(); // round 11 starts at block 1100
         vm.roll(1_120);
