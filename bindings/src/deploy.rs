@@ -294,6 +294,12 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
             .await,
     )
     .await?;
+    // Round starts skip the authority's check (initializeRound is paid every round).
+    confirm(
+        "set the Minter's round initializer",
+        minter.setRoundInitializer(*rounds.address()).send().await,
+    )
+    .await?;
     confirm(
         "restrict Minter.mintReward to REWARDER",
         restrict(
@@ -372,6 +378,12 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
             .grantRole(roles::FEE_CREDITOR, *broker.address(), 0)
             .send()
             .await,
+    )
+    .await?;
+    // The broker's fee credits skip the authority's check (the hot path of every winning ticket).
+    confirm(
+        "trust the TicketBroker as fee creditor",
+        bonding.setTrustedFeeCreditor(*broker.address()).send().await,
     )
     .await?;
     confirm(
