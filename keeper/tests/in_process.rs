@@ -80,6 +80,14 @@ async fn round_cycle_with_two_keepers_acts_once() {
     let rounds = RoundsManager::new(world.d.rounds, world.admin());
     assert!(rounds.currentRoundInitialized().call().await.unwrap());
 
+    // Primary and backup never sent a transaction that reverted: every action was dry-run
+    // against the latest state first.
+    let (mined_a, reverted_a) = txs_from(&world, world.address(KEEPER_A), start)
+        .await
+        .unwrap();
+    assert_eq!(reverted_a, 0);
+    assert!(mined_a >= 4);
+
     // Two primaries ticking at the same instant may both send (the contract takes one; the
     // other reverts): each duty is still done exactly once.
     let third = world.mine_to_next_round().await.unwrap();
@@ -101,13 +109,6 @@ async fn round_cycle_with_two_keepers_acts_once() {
         assert_eq!(u64::from(pool.lastRewardRound), third);
     }
 
-    // Primary and backup never sent a transaction that reverted: every action was dry-run
-    // against the latest state first.
-    let (mined_a, reverted_a) = txs_from(&world, world.address(KEEPER_A), start)
-        .await
-        .unwrap();
-    assert_eq!(reverted_a, 0);
-    assert!(mined_a >= 4);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
