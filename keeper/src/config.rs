@@ -230,6 +230,17 @@ mod tests {
         "[contracts]\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
 
     #[test]
+    fn the_example_config_parses() {
+        let text = include_str!("../keeper.example.toml").replace(
+            "0x0000000000000000000000000000000000000000",
+            "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        );
+        let c = Config::parse(&text).unwrap();
+        assert_eq!(c.keeper.confirmations, 2);
+        assert!(Config::parse(include_str!("../keeper.example.toml")).is_err(), "zero address");
+    }
+
+    #[test]
     fn minimal_config_takes_defaults() {
         let c = Config::parse(MINIMAL).unwrap();
         assert_eq!(c.rewards.orchestrators, Served::All);
