@@ -237,7 +237,10 @@ mod tests {
         );
         let c = Config::parse(&text).unwrap();
         assert_eq!(c.keeper.confirmations, 2);
-        assert!(Config::parse(include_str!("../keeper.example.toml")).is_err(), "zero address");
+        assert!(
+            Config::parse(include_str!("../keeper.example.toml")).is_err(),
+            "zero address"
+        );
     }
 
     #[test]

@@ -153,6 +153,57 @@ async fn wrong_contract_address_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn keystore_keys_load_and_a_wrong_password_is_refused() {
+    let world = World::start(None, 3, 10).await.unwrap();
+    let dir = temp_dir("keystore");
+    // A standard keystore, made by foundry's cast.
+    let cast =
+        bindings::toolchain::repo_root().join("node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
+    let status = Command::new(cast)
+        .args([
+            "wallet",
+            "import",
+            "keeper",
+            "--unsafe-password",
+            "right",
+            "--private-key",
+        ])
+        .arg(key_hex(&world, KEEPER_A))
+        .arg("--keystore-dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The suite's address is deliberately wrong: reaching that check proves the key loaded.
+    let config = dir.join("keeper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[contracts]\ndispute_manager = \"0x00000000000000000000000000000000000000aa\"\n[key]\nkeystore = \"{}\"\n",
+            dir.join("keeper").display()
+        ),
+    )
+    .unwrap();
+    for (password, expected) in [
+        ("wrong", "cannot decrypt keystore"),
+        ("right", "no contract at contracts.dispute_manager"),
+    ] {
+        let out = Command::new(KEEPER)
+            .args(["run", "--rpc-url", world.url().as_str(), "--config"])
+            .arg(&config)
+            .env_remove("KEEPER_PRIVATE_KEY")
+            .env("KEEPER_KEYSTORE_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{password}: {stderr}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
 async fn killed_mid_dispute_and_restarted_it_finishes_once() {
     let world = world(10).await.unwrap();
     world.set_quorum(1).await.unwrap();
