@@ -205,15 +205,7 @@ async fn keystore_keys_load_and_a_wrong_password_is_refused() {
 
 #[tokio::test]
 async fn killed_mid_dispute_and_restarted_it_finishes_once() {
-    let world = world(10).await.unwrap();
-    world.set_quorum(1).await.unwrap();
-    world
-        .approve_verifier(world.address(KEEPER_A))
-        .await
-        .unwrap();
-    let dir = temp_dir("restart");
-    let content = dir.join("content");
-    std::fs::create_dir_all(&content).unwrap();
+    let (world, dir, content) = verifier_world("restart").await.unwrap();
     let config = dir.join("keeper.toml");
     std::fs::write(
         &config,
@@ -265,15 +257,7 @@ async fn killed_mid_dispute_and_restarted_it_finishes_once() {
 
 #[tokio::test]
 async fn killed_with_a_transaction_in_flight_it_settles_that_one_on_restart() {
-    let world = world(10).await.unwrap();
-    world.set_quorum(1).await.unwrap();
-    world
-        .approve_verifier(world.address(KEEPER_A))
-        .await
-        .unwrap();
-    let dir = temp_dir("inflight");
-    let content = dir.join("content");
-    std::fs::create_dir_all(&content).unwrap();
+    let (world, dir, content) = verifier_world("inflight").await.unwrap();
     let config = dir.join("keeper.toml");
     let text = config_text(&world, &dir.join("state.redb"), Some(&content));
     std::fs::write(&config, format!("{text}\n[rewards]\nenabled = false\n")).unwrap();

@@ -114,15 +114,7 @@ async fn round_cycle_with_two_keepers_acts_once() {
 
 #[tokio::test]
 async fn dispute_goes_from_event_to_executed_slash() {
-    let world = world(10).await.unwrap();
-    world.set_quorum(1).await.unwrap();
-    world
-        .approve_verifier(world.address(KEEPER_A))
-        .await
-        .unwrap();
-    let dir = temp_dir("dispute");
-    let content = dir.join("content");
-    std::fs::create_dir_all(&content).unwrap();
+    let (world, dir, content) = verifier_world("dispute").await.unwrap();
     let mut k = keeper(
         &world,
         KEEPER_A,
@@ -168,15 +160,7 @@ async fn dispute_goes_from_event_to_executed_slash() {
 
 #[tokio::test]
 async fn missing_input_waits_then_votes_draw() {
-    let world = world(10).await.unwrap();
-    world.set_quorum(1).await.unwrap();
-    world
-        .approve_verifier(world.address(KEEPER_A))
-        .await
-        .unwrap();
-    let dir = temp_dir("missing");
-    let content = dir.join("content");
-    std::fs::create_dir_all(&content).unwrap();
+    let (world, dir, content) = verifier_world("missing").await.unwrap();
     let mut k = keeper(
         &world,
         KEEPER_A,
@@ -201,15 +185,7 @@ async fn missing_input_waits_then_votes_draw() {
 
 #[tokio::test]
 async fn a_reorged_dispute_is_never_acted_on() {
-    let world = world(10).await.unwrap();
-    world.set_quorum(1).await.unwrap();
-    world
-        .approve_verifier(world.address(KEEPER_A))
-        .await
-        .unwrap();
-    let dir = temp_dir("reorg");
-    let content = dir.join("content");
-    std::fs::create_dir_all(&content).unwrap();
+    let (world, dir, content) = verifier_world("reorg").await.unwrap();
     let mut k = keeper(
         &world,
         KEEPER_A,
@@ -234,7 +210,7 @@ async fn a_reorged_dispute_is_never_acted_on() {
     .await
     .unwrap();
     assert_eq!(status(&world, id).await.unwrap(), 0, "the dispute is gone");
-    open_cheat_dispute_files_only(&world, &content).await;
+    cheat_job(&world).await.unwrap().publish(&content).unwrap();
     let after_reorg = p.get_block_number().await.unwrap();
     world.mine(3).await.unwrap();
     k.tick().await.unwrap();
@@ -256,33 +232,6 @@ async fn a_reorged_dispute_is_never_acted_on() {
         "no verdict was sent for a dispute that no longer exists"
     );
     std::fs::remove_dir_all(dir).unwrap();
-}
-
-/// Publishes the cheater's job files without opening a dispute.
-async fn open_cheat_dispute_files_only(
-    world: &keeper::devnet::world::World,
-    content: &std::path::Path,
-) {
-    let round: u64 = RoundsManager::new(world.d.rounds, world.admin())
-        .currentRound()
-        .call()
-        .await
-        .unwrap()
-        .to();
-    let key = k256::ecdsa::SigningKey::from(world.anvil.keys()[CHEATER].clone());
-    let job = keeper::devnet::job::serve(
-        &key,
-        world.address(CHEATER),
-        round,
-        7,
-        "a red fox",
-        true,
-        false,
-        world.chain_id,
-        world.d.disputes,
-    )
-    .unwrap();
-    job.publish(content).unwrap();
 }
 
 #[tokio::test]

@@ -56,13 +56,20 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The cheater serves an altered image in the current round, its job files are published to
-/// `content` (unless `publish` is false), and the challenger disputes it. Returns the dispute id.
-pub async fn open_cheat_dispute(
-    world: &World,
-    content: &Path,
-    publish: bool,
-) -> anyhow::Result<U256> {
+/// A world whose verifier quorum is one, with keeper A an approved verifier, and a fresh test
+/// directory holding an empty `content/` folder (where job files get published).
+pub async fn verifier_world(name: &str) -> anyhow::Result<(World, PathBuf, PathBuf)> {
+    let world = world(10).await?;
+    world.set_quorum(1).await?;
+    world.approve_verifier(world.address(KEEPER_A)).await?;
+    let dir = temp_dir(name);
+    let content = dir.join("content");
+    std::fs::create_dir_all(&content)?;
+    Ok((world, dir, content))
+}
+
+/// The cheater's job in the current round: an altered image, signed.
+pub async fn cheat_job(world: &World) -> anyhow::Result<job::Job> {
     let d = world.d;
     let round: u64 = RoundsManager::new(d.rounds, world.admin())
         .currentRound()
@@ -70,7 +77,7 @@ pub async fn open_cheat_dispute(
         .await?
         .to();
     let key = SigningKey::from(world.anvil.keys()[CHEATER].clone());
-    let job = job::serve(
+    job::serve(
         &key,
         world.address(CHEATER),
         round,
@@ -80,7 +87,18 @@ pub async fn open_cheat_dispute(
         false,
         world.chain_id,
         d.disputes,
-    )?;
+    )
+}
+
+/// The cheater serves an altered image in the current round, its job files are published to
+/// `content` (unless `publish` is false), and the challenger disputes it. Returns the dispute id.
+pub async fn open_cheat_dispute(
+    world: &World,
+    content: &Path,
+    publish: bool,
+) -> anyhow::Result<U256> {
+    let d = world.d;
+    let job = cheat_job(world).await?;
     if publish {
         job.publish(content)?;
     }
