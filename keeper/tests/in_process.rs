@@ -159,6 +159,78 @@ async fn dispute_goes_from_event_to_executed_slash() {
 }
 
 #[tokio::test]
+async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window() {
+    let (world, dir, content) = verifier_world("conflict").await.unwrap();
+    let mut k = keeper(
+        &world,
+        KEEPER_A,
+        world.keeper_config(&dir.join("a.redb"), Some(&content)),
+    )
+    .await;
+    world.mine_to_next_round().await.unwrap();
+    k.tick().await.unwrap();
+    // The cheater signed two receipts for one job with different outputs.
+    let cheated = cheat_job(&world).await.unwrap();
+    let honest = {
+        let key = k256::ecdsa::SigningKey::from(world.anvil.keys()[CHEATER].clone());
+        let round = cheated.receipt.round.to::<u64>();
+        keeper::devnet::job::serve(
+            &key,
+            world.address(CHEATER),
+            round,
+            7,
+            "a red fox",
+            false,
+            false,
+            world.chain_id,
+            world.d.disputes,
+        )
+        .unwrap()
+    };
+    assert_eq!(honest.receipt.jobId, cheated.receipt.jobId);
+    let challenger = world.wallet(CHALLENGER);
+    world.fund(world.address(CHALLENGER), 1_000).await.unwrap();
+    bindings::LivepeerToken::new(world.d.token, &challenger)
+        .approve(world.d.disputes, U256::MAX)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let dm = bindings::DisputeManager::new(world.d.disputes, &challenger);
+    dm.openConflictDispute(
+        (&honest.receipt).into(),
+        honest.signature.clone(),
+        (&cheated.receipt).into(),
+        cheated.signature.clone(),
+    )
+    .send()
+    .await
+    .unwrap()
+    .get_receipt()
+    .await
+    .unwrap();
+    let id = U256::from(1);
+    assert_eq!(status(&world, id).await.unwrap(), 2, "guilty at once");
+
+    let report = k.tick().await.unwrap();
+    assert_eq!(report.disputes.seen, vec![1]);
+    assert!(report.disputes.voted.is_empty(), "nothing to verify");
+    let mut executed = Vec::new();
+    for _ in 0..world.config.veto_window + 1 {
+        world.mine_to_next_round().await.unwrap();
+        executed.extend(k.tick().await.unwrap().disputes.executed);
+        if !executed.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(executed, vec![1]);
+    assert_eq!(status(&world, id).await.unwrap(), 6, "executed");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
 async fn missing_input_waits_then_votes_draw() {
     let (world, dir, content) = verifier_world("missing").await.unwrap();
     let mut k = keeper(
