@@ -381,11 +381,10 @@ impl Table {
         let reputation = Reputation::new(d.reputation, &p);
         for (i, &o) in cast.orchestrators.iter().enumerate() {
             let stake = bonding.delegatedStake(o).call().await?;
-            let previous = self.last_stake.get(i).copied().unwrap_or(stake);
-            let change = if stake >= previous {
-                format!("+{}", lpt(stake - previous))
-            } else {
-                format!("-{}", lpt(previous - stake))
+            let change = match self.last_stake.get(i).copied() {
+                None => "-".to_string(),
+                Some(previous) if stake >= previous => format!("+{}", lpt(stake - previous)),
+                Some(previous) => format!("-{}", lpt(previous - stake)),
             };
             let fees = bonding.pendingFees(o).call().await?;
             let score = reputation.scoreOf(o).call().await?;
