@@ -69,7 +69,10 @@ impl World {
         let mut anvil = Anvil::new()
             .path(&bin)
             .arg("--accounts")
-            .arg(accounts.to_string());
+            .arg(accounts.to_string())
+            // States stay in memory (the last 256), never on disk: a killed anvil leaves its disk
+            // state behind in ~/.foundry/anvil/tmp, gigabytes after a long benchmark.
+            .args(["--prune-history", "256"]);
         if let Some(port) = port {
             anvil = anvil.port(port);
         }
