@@ -1,0 +1,191 @@
+//! PNG charts of a run (plotters, bitmap backend): bonding rate, inflation, supply, stake
+//! distribution and APR by delegator class. Text uses an embedded DejaVu Sans Mono (see
+//! `assets/DejaVuSansMono.LICENSE`), so no system fonts are needed.
+
+use std::{path::Path, sync::Once};
+
+use anyhow::{Result, anyhow};
+use plotters::{
+    prelude::*,
+    style::{FontStyle, register_font},
+};
+
+use crate::{economy::wei_f64, metrics::Row};
+
+static FONT: &[u8] = include_bytes!("../assets/DejaVuSansMono.ttf");
+static REGISTER: Once = Once::new();
+
+const SIZE: (u32, u32) = (1000, 600);
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+
+fn font() {
+    REGISTER.call_once(|| {
+        // The bytes are a valid TrueType font checked in with the crate.
+        let _ = register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {e:?}")
+}
+
+/// One line chart: `series` are (name, points); `y_label` names the unit.
+fn lines(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> Result<()> {
+    font();
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let points = series.iter().flat_map(|(_, p)| p.iter());
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in points {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if x0 > x1 {
+        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+    }
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    let pad = ((y1 - y0).abs() * 0.05).max(y1.abs() * 1e-6).max(1e-12);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("round")
+        .y_desc(y_label)
+        .draw()
+        .map_err(err)?;
+    for (i, (name, points)) in series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+    }
+    if series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+fn series(rows: &[Row], f: impl Fn(&Row) -> f64) -> Vec<(f64, f64)> {
+    rows.iter().map(|r| (r.round as f64, f(r))).collect()
+}
+
+/// Writes `bonding_rate.png`, `inflation.png`, `supply.png`, `stake_distribution.png` and
+/// `apr.png` into `dir`.
+pub fn draw(dir: &Path, rows: &[Row], classes: &[String]) -> Result<()> {
+    let lpt = |v| wei_f64(v) / 1e18;
+    lines(
+        &dir.join("bonding_rate.png"),
+        "Bonding rate",
+        "bonded share of supply",
+        &[(
+            "bonding rate".into(),
+            series(rows, |r| wei_f64(r.bonding_rate_ppb) / 1e9),
+        )],
+    )?;
+    lines(
+        &dir.join("inflation.png"),
+        "Inflation per round",
+        "percent per round",
+        &[(
+            "inflation".into(),
+            series(rows, |r| wei_f64(r.inflation_ppb) / 1e7),
+        )],
+    )?;
+    lines(
+        &dir.join("supply.png"),
+        "Supply",
+        "LPT",
+        &[
+            ("total supply".into(), series(rows, |r| lpt(r.total_supply))),
+            ("bonded".into(), series(rows, |r| lpt(r.total_bonded))),
+            ("treasury".into(), series(rows, |r| lpt(r.treasury))),
+        ],
+    )?;
+    let mut names: Vec<String> = classes.to_vec();
+    names.push("orchestrators".into());
+    let apr: Vec<(String, Vec<(f64, f64)>)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let points = rows
+                .iter()
+                .filter_map(|r| r.apr.as_ref().map(|a| (r.round as f64, a[i] * 100.0)))
+                .collect();
+            (name.clone(), points)
+        })
+        .collect();
+    lines(
+        &dir.join("apr.png"),
+        "Reward APR by class",
+        "percent per year",
+        &apr,
+    )?;
+    stake_distribution(&dir.join("stake_distribution.png"), rows)
+}
+
+/// The last observed round's pools, largest first, as bars.
+fn stake_distribution(path: &Path, rows: &[Row]) -> Result<()> {
+    font();
+    let Some(last) = rows.iter().rev().find(|r| !r.pools.is_empty()) else {
+        return Ok(());
+    };
+    let stakes: Vec<f64> = last.pools.iter().map(|p| wei_f64(*p) / 1e18).collect();
+    let max = stakes.iter().copied().fold(0.0, f64::max).max(1.0);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("Stake by orchestrator, round {}", last.round),
+            ("sans-serif", 24),
+        )
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0u32..stakes.len() as u32, 0.0..max * 1.05)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("orchestrator rank")
+        .y_desc("delegated stake (LPT)")
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(stakes.iter().enumerate().map(|(i, s)| {
+            Rectangle::new([(i as u32, 0.0), (i as u32 + 1, *s)], PALETTE[0].filled())
+        }))
+        .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}

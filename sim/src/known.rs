@@ -1,0 +1,158 @@
+//! The suite's contracts as the simulator knows them: recognized by their code, with their
+//! storage layouts (`layouts/storage.json`, from solc's `storageLayout`) and their parameterless
+//! views (from the generated bindings' ABIs), to name storage slots and read parameters.
+
+use std::sync::OnceLock;
+
+use alloy::{
+    json_abi::{Function, JsonAbi},
+    primitives::{Address, Bytes, U256},
+};
+use serde::Deserialize;
+
+/// A protocol contract kind.
+pub struct Kind {
+    pub name: &'static str,
+    deployed: &'static Bytes,
+    abi_json: &'static str,
+}
+
+macro_rules! kinds {
+    ($($name:ident),+ $(,)?) => {
+        &[$(Kind {
+            name: stringify!($name),
+            deployed: &bindings::$name::DEPLOYED_BYTECODE,
+            abi_json: include_str!(concat!("../../bindings/artifacts/", stringify!($name), ".json")),
+        }),+]
+    };
+}
+
+/// Every deployable contract of the suite.
+pub static KINDS: &[Kind] = kinds!(
+    AccessManager,
+    LivepeerToken,
+    Minter,
+    RoundsManager,
+    BondingManager,
+    TicketBroker,
+    CapabilityRegistry,
+    Reputation,
+    DisputeManager,
+    BondingVotes,
+    TimelockController,
+    LivepeerGovernor,
+);
+
+/// The suite contract whose compiled code `code` is (immutables aside), if any.
+pub fn recognize(code: &[u8]) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| {
+        let expected = k.deployed.as_ref();
+        if expected.is_empty() || expected.len() != code.len() {
+            return false;
+        }
+        // Immutables are filled in at deployment: allow a few words to differ.
+        let differing = expected.iter().zip(code).filter(|(a, b)| a != b).count();
+        differing <= 32 * 8
+    })
+}
+
+/// A kind by name.
+pub fn kind(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+impl Kind {
+    /// The parameterless views returning one static value: the contract's parameters and totals.
+    pub fn getters(&self) -> Vec<Function> {
+        let abi = abi(self.abi_json);
+        let mut getters: Vec<Function> = abi
+            .functions()
+            .filter(|f| {
+                f.inputs.is_empty()
+                    && f.outputs.len() == 1
+                    && matches!(
+                        f.state_mutability,
+                        alloy::json_abi::StateMutability::View
+                            | alloy::json_abi::StateMutability::Pure
+                    )
+                    && is_word(&f.outputs[0].ty)
+            })
+            .cloned()
+            .collect();
+        getters.sort_by(|a, b| a.name.cmp(&b.name));
+        getters
+    }
+
+    /// The storage variables of this contract.
+    pub fn layout(&self) -> &'static [Variable] {
+        layouts()
+            .iter()
+            .find(|(n, _)| n == self.name)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+fn abi(json: &str) -> JsonAbi {
+    #[derive(Deserialize)]
+    struct Artifact {
+        abi: JsonAbi,
+    }
+    serde_json::from_str::<Artifact>(json)
+        .map(|a| a.abi)
+        .unwrap_or_default()
+}
+
+fn is_word(ty: &str) -> bool {
+    ty == "address"
+        || ty == "bool"
+        || ty == "bytes32"
+        || ty.starts_with("uint")
+        || ty.starts_with("int")
+}
+
+/// A 32-byte return word in the words of its ABI type.
+pub fn format_word(ty: &str, word: &[u8]) -> String {
+    if word.len() < 32 {
+        return format!("0x{}", alloy::hex::encode(word));
+    }
+    let w = &word[..32];
+    match ty {
+        "address" => Address::from_slice(&w[12..]).to_string(),
+        "bool" => (w[31] != 0).to_string(),
+        "bytes32" => format!("0x{}", alloy::hex::encode(w)),
+        t if t.starts_with("uint") => U256::from_be_slice(w).to_string(),
+        t if t.starts_with("int") => {
+            alloy::primitives::I256::from_raw(U256::from_be_slice(w)).to_string()
+        }
+        _ => format!("0x{}", alloy::hex::encode(w)),
+    }
+}
+
+/// A storage variable, as solc lays it out.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Variable {
+    pub label: String,
+    pub slot: u64,
+    pub offset: u64,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub bytes: u64,
+    /// For a mapping: the size of its values.
+    #[serde(default)]
+    pub mapping_value_bytes: Option<u64>,
+    /// For a mapping of mappings: the size of the inner values.
+    #[serde(default)]
+    pub nested_value_bytes: Option<u64>,
+}
+
+fn layouts() -> &'static Vec<(String, Vec<Variable>)> {
+    static LAYOUTS: OnceLock<Vec<(String, Vec<Variable>)>> = OnceLock::new();
+    LAYOUTS.get_or_init(|| {
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(include_str!("../layouts/storage.json")).unwrap_or_default();
+        map.into_iter()
+            .filter_map(|(name, vars)| Some((name, serde_json::from_value(vars).ok()?)))
+            .collect()
+    })
+}

@@ -1,0 +1,22 @@
+//! The auditors' simulator: runs the protocol's economy, governance proposals and disputes in
+//! revm, in-process, and reports what they do.
+
+pub mod actors;
+pub mod bench;
+pub mod charts;
+pub mod cli;
+pub mod deploy;
+pub mod dispute;
+pub mod economy;
+pub mod events;
+pub mod evm;
+pub mod fork;
+pub mod invariants;
+pub mod known;
+pub mod layout;
+pub mod metrics;
+pub mod proposal;
+pub mod report;
+pub mod revert;
+pub mod run_economy;
+pub mod scenario;

@@ -1,0 +1,212 @@
+//! `sim dispute` on anvil: a cheated job is disputed; the simulator replays the job with the
+//! verifier from content-addressed files (the claim differs: guilty), and its guilty verdict's
+//! effects on every account are what executing the slash on anvil then does.
+
+mod support;
+
+use alloy::{
+    primitives::{Address, B256, U256, keccak256},
+    providers::Provider,
+};
+use bindings::{
+    BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager,
+    bonding_manager::IBondingManager::Hints,
+    deploy,
+    receipt::{Receipt, address_of, dispute_domain},
+};
+use k256::ecdsa::SigningKey;
+use support::{spawn_anvil, wallet};
+use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
+
+const ROUND_LENGTH: u64 = 20;
+
+macro_rules! send {
+    ($call:expr) => {{
+        let receipt = $call.send().await.unwrap().get_receipt().await.unwrap();
+        assert!(receipt.status(), "transaction reverted");
+        receipt
+    }};
+}
+
+async fn next_round(provider: &impl Provider, rounds: Address) {
+    let r = RoundsManager::new(rounds, provider);
+    let start = r.currentRoundStartBlock().call().await.unwrap().to::<u64>();
+    let head = provider.get_block_number().await.unwrap();
+    let target = start + ROUND_LENGTH - 1;
+    if target > head {
+        alloy::providers::ext::AnvilApi::anvil_mine(provider, Some(target - head), None)
+            .await
+            .unwrap();
+    }
+    send!(r.initializeRound());
+}
+
+#[tokio::test]
+async fn dispute_verdicts_simulated_match_anvil() {
+    let anvil = spawn_anvil();
+    let admin = wallet(&anvil, 0);
+    let admin_address = anvil.addresses()[0];
+    let config = DeployConfig {
+        round_length: ROUND_LENGTH,
+        hand_over_to_governance: false,
+        ..DeployConfig::defaults_for(admin_address)
+    };
+    let d = deploy(&admin, admin_address, &config)
+        .await
+        .expect("deploy");
+    let token = LivepeerToken::new(d.token, &admin);
+    let disputes = DisputeManager::new(d.disputes, &admin);
+    for i in 4..7 {
+        send!(disputes.setVerifier(anvil.addresses()[i], true));
+    }
+    let (orch, delegator, challenger) = (
+        anvil.addresses()[1],
+        anvil.addresses()[2],
+        anvil.addresses()[3],
+    );
+    for (to, amount) in [(orch, 1_000u64), (delegator, 3_000), (challenger, 1_000)] {
+        send!(token.transfer(to, U256::from(amount) * LPT));
+    }
+    let hints = Hints {
+        oldPrev: Address::ZERO,
+        oldNext: Address::ZERO,
+        newPrev: Address::ZERO,
+        newNext: Address::ZERO,
+    };
+    let o = wallet(&anvil, 1);
+    send!(LivepeerToken::new(d.token, &o).approve(d.bonding, U256::MAX));
+    send!(BondingManager::new(d.bonding, &o).registerOrchestrator(U256::ZERO, U256::ZERO));
+    send!(BondingManager::new(d.bonding, &o).bond(U256::from(1_000u64) * LPT, orch, hints.clone()));
+    let del = wallet(&anvil, 2);
+    send!(LivepeerToken::new(d.token, &del).approve(d.bonding, U256::MAX));
+    send!(BondingManager::new(d.bonding, &del).bond(U256::from(3_000u64) * LPT, orch, hints));
+    next_round(&admin, d.rounds).await;
+
+    // The job and its cheated output; the files the auditor holds, named by their hashes.
+    let model_bytes = demo::demo_model_bytes().unwrap();
+    let model = Model::from_bytes(&model_bytes).unwrap();
+    let input = demo::job_input(42, "a lighthouse");
+    let mut cheated = CpuExecutor.run(&model, &input).unwrap();
+    demo::cheat(&mut cheated.output);
+    let cheated_hash = hash_i8(&cheated.output.data);
+    *cheated.layer_hashes.last_mut().unwrap() = cheated_hash;
+    let input_bytes = input_to_bytes(&input);
+    let files = std::env::temp_dir().join(format!("sim-dispute-{}", std::process::id()));
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(
+        files.join(format!("{}.safetensors", B256::from(model.id()))),
+        &model_bytes,
+    )
+    .unwrap();
+    std::fs::write(
+        files.join(alloy::hex::encode(keccak256(&input_bytes))),
+        &input_bytes,
+    )
+    .unwrap();
+
+    let round = RoundsManager::new(d.rounds, &admin)
+        .currentRound()
+        .call()
+        .await
+        .unwrap();
+    let receipt = Receipt {
+        orchestrator: orch,
+        jobId: keccak256("job-1"),
+        modelId: B256::from(model.id()),
+        inputHash: keccak256(&input_bytes),
+        paramsHash: keccak256("seed=42;prompt=a lighthouse"),
+        outputHash: B256::from(cheated_hash),
+        commitmentRoot: B256::from(merkle_root(&cheated.layer_hashes)),
+        round,
+    };
+    let chain_id = admin.get_chain_id().await.unwrap();
+    let key = SigningKey::from(anvil.keys()[1].clone());
+    assert_eq!(address_of(key.verifying_key()), orch);
+    let signature = receipt
+        .sign(&key, &dispute_domain(chain_id, d.disputes))
+        .unwrap();
+    let c = wallet(&anvil, 3);
+    send!(LivepeerToken::new(d.token, &c).approve(d.disputes, U256::MAX));
+    send!(DisputeManager::new(d.disputes, &c).openDispute((&receipt).into(), signature));
+    let id = disputes.disputeCount().call().await.unwrap();
+
+    // The simulation, on a fork of anvil now.
+    let url = anvil.endpoint();
+    let (disputes_address, timelock) = (d.disputes, admin_address);
+    let dir = files.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        sim::dispute::simulate(&url, None, disputes_address, id, Some(&dir), Some(timelock))
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    print!("{}", sim::report::dispute(&report));
+    std::fs::remove_dir_all(&files).unwrap();
+    assert_eq!(report.status, "open");
+    let replay = report.replay.as_ref().expect("the job was replayed");
+    assert!(
+        !replay.matches,
+        "the cheated output differs from the reference"
+    );
+    let verdict = |name: &str| report.verdicts.iter().find(|v| v.verdict == name).unwrap();
+    let guilty = verdict("guilty");
+    assert_eq!(guilty.result, Ok("executed"));
+    assert_eq!(verdict("innocent").result, Ok("innocent"));
+    assert_eq!(verdict("draw").result, Ok("draw"));
+    assert_eq!(verdict("vetoed").result, Ok("vetoed"));
+    let effect = |who: Address| guilty.accounts.iter().find(|a| a.account == who).unwrap();
+    let lpt = |n: u64| U256::from(n) * LPT;
+    assert_eq!(
+        (effect(orch).stake_before, effect(orch).stake_after),
+        (lpt(1_000), lpt(900))
+    );
+    assert_eq!(
+        (
+            effect(delegator).stake_before,
+            effect(delegator).stake_after
+        ),
+        (lpt(3_000), lpt(2_700))
+    );
+    assert_eq!(
+        guilty.supply_before - guilty.supply_after,
+        lpt(200),
+        "half the slash is burned"
+    );
+
+    // The same verdict on anvil: two verifiers vote guilty, the veto window passes, the slash runs.
+    let reference = B256::from(replay.reference_output_hash);
+    for i in 4..6 {
+        send!(
+            DisputeManager::new(d.disputes, wallet(&anvil, i)).submitVerdict(
+                id,
+                reference,
+                U256::from(1)
+            )
+        );
+    }
+    for _ in 0..config.veto_window {
+        next_round(&admin, d.rounds).await;
+    }
+    send!(disputes.executeSlash(id, Address::ZERO, Address::ZERO));
+    let bonding = BondingManager::new(d.bonding, &admin);
+    for a in &guilty.accounts {
+        assert_eq!(
+            bonding.pendingStake(a.account).call().await.unwrap(),
+            a.stake_after,
+            "{} ({})",
+            a.account,
+            a.role
+        );
+        assert_eq!(
+            token.balanceOf(a.account).call().await.unwrap(),
+            a.lpt_after,
+            "{} ({})",
+            a.account,
+            a.role
+        );
+    }
+    assert_eq!(
+        token.totalSupply().call().await.unwrap(),
+        guilty.supply_after
+    );
+}
