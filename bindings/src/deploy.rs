@@ -383,7 +383,10 @@ pub async fn deploy<P: Provider<Ethereum> + Clone>(
     // The broker's fee credits skip the authority's check (the hot path of every winning ticket).
     confirm(
         "trust the TicketBroker as fee creditor",
-        bonding.setTrustedFeeCreditor(*broker.address()).send().await,
+        bonding
+            .setTrustedFeeCreditor(*broker.address())
+            .send()
+            .await,
     )
     .await?;
     confirm(
