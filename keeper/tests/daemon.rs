@@ -362,35 +362,49 @@ async fn survives_the_rpc_going_away_and_coming_back() {
     )
     .await
     .unwrap();
-    // Health and metrics.
+    // Health and metrics (the counters settle once the tick that sent the rewards has seen them).
     let base = format!("http://127.0.0.1:{metrics_port}");
-    let health = reqwest::get(format!("{base}/health")).await.unwrap();
-    assert_eq!(health.status(), 200);
-    let metrics = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
+
+    let metrics = || async {
+        let text = reqwest::get(format!("{base}/metrics"))
+            .await?
+            .text()
+            .await?;
+        Ok::<String, anyhow::Error>(text)
+    };
+    World::eventually(
+        Duration::from_secs(30),
+        "the metrics of both rounds",
+        || async {
+            let health = reqwest::get(format!("{base}/health")).await?.status();
+            let m: String = metrics().await?;
+            Ok(health == 200
+                && m.contains("keeper_rounds_initialized_total 2")
+                && m.contains("keeper_rewards_called_total 6"))
+        },
+    )
+    .await
+    .unwrap();
+    let m = metrics().await.unwrap();
+    assert!(
+        !m.contains("keeper_tick_errors_total 0"),
+        "the outage counts as errors: {m}"
+    );
+
+    // SIGTERM: the keeper finishes its tick and exits cleanly.
+    let term = Command::new("kill")
+        .args(["-TERM", &keeper.id().to_string()])
+        .status()
         .unwrap();
-    assert!(
-        metrics.contains("keeper_rounds_initialized_total 2"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("keeper_rewards_called_total 6"),
-        "{metrics}"
-    );
-    assert!(
-        !metrics.contains("keeper_tick_errors_total 0"),
-        "the outage counts as errors: {metrics}"
-    );
-    keeper.kill().unwrap();
-    keeper.wait().unwrap();
+    assert!(term.success());
+    let exit = keeper.wait().unwrap();
+    assert!(exit.success(), "a clean exit on SIGTERM: {exit:?}");
     let log = std::fs::read_to_string(dir.join("run.log")).unwrap();
     assert!(
         log.contains("tick failed"),
         "the outage was noticed and logged:\n{log}"
     );
+    assert!(log.contains("shutting down"), "{log}");
     let _ = U256::ZERO;
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -326,13 +326,25 @@ async fn a_stuck_transaction_is_bumped_until_it_mines() {
         let report = k.tick().await;
         (k, report)
     });
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // Mine only once the keeper has re-sent it with higher fees.
+    let bumps = || metrics.tx_bumps.load(std::sync::atomic::Ordering::Relaxed);
+    keeper::devnet::world::World::eventually(Duration::from_secs(30), "a fee bump", || async {
+        Ok(bumps() >= 1)
+    })
+    .await
+    .unwrap();
     p.anvil_mine(Some(1), None).await.unwrap();
-    let (_k, report) = tick.await.unwrap();
-    assert!(report.unwrap().rounds.initialized);
     p.anvil_set_auto_mine(true).await.unwrap();
-    let bumps = metrics.tx_bumps.load(std::sync::atomic::Ordering::Relaxed);
-    assert!(bumps >= 1, "re-sent with higher fees while stuck");
+    let (mut k, report) = tick.await.unwrap();
+    // Under load the tick may have stopped waiting first: the next one settles what is in flight.
+    let initialized = report.unwrap().rounds.initialized || {
+        k.tick().await.unwrap();
+        true
+    };
+    assert!(initialized);
+    let rounds = RoundsManager::new(world.d.rounds, world.admin());
+    assert!(rounds.currentRoundInitialized().call().await.unwrap());
+    assert!(k.store.in_flight().unwrap().is_empty());
     let (mined, reverted) = txs_from(&world, world.address(KEEPER_A), 0).await.unwrap();
     assert_eq!(
         (mined, reverted),
