@@ -135,6 +135,9 @@ pub struct Tuning {
     /// The longest pause between retries after RPC errors.
     #[serde(default = "default_max_backoff_secs")]
     pub max_backoff_secs: u64,
+    /// Seconds one RPC request may take before it fails (and the tick is retried).
+    #[serde(default = "default_rpc_timeout_secs")]
+    pub rpc_timeout_secs: u64,
     /// `host:port` for `/metrics` (Prometheus) and `/health`; none: no server.
     pub metrics_addr: Option<SocketAddr>,
 }
@@ -148,6 +151,7 @@ impl Default for Tuning {
             bump_after_secs: default_bump_secs(),
             max_fee_gwei: default_max_fee_gwei(),
             max_backoff_secs: default_max_backoff_secs(),
+            rpc_timeout_secs: default_rpc_timeout_secs(),
             metrics_addr: None,
         }
     }
@@ -159,6 +163,9 @@ impl Tuning {
     }
     pub fn bump_after(&self) -> Duration {
         Duration::from_secs(self.bump_after_secs)
+    }
+    pub fn rpc_timeout(&self) -> Duration {
+        Duration::from_secs(self.rpc_timeout_secs)
     }
     pub fn max_backoff(&self) -> Duration {
         Duration::from_secs(self.max_backoff_secs)
@@ -185,6 +192,9 @@ fn default_max_fee_gwei() -> u64 {
 }
 fn default_max_backoff_secs() -> u64 {
     60
+}
+fn default_rpc_timeout_secs() -> u64 {
+    20
 }
 
 impl Config {
@@ -214,6 +224,9 @@ impl Config {
         }
         if self.keeper.poll_interval_ms == 0 {
             bail!("keeper.poll_interval_ms must be at least 1");
+        }
+        if self.keeper.rpc_timeout_secs == 0 {
+            bail!("keeper.rpc_timeout_secs must be at least 1");
         }
         if self.keeper.max_fee_gwei == 0 {
             bail!("keeper.max_fee_gwei must be at least 1");

@@ -68,7 +68,8 @@ impl Keeper {
         config: Config,
         metrics: Arc<Metrics>,
     ) -> Result<Self, ConnectError> {
-        let (chain, client) = rpc::connect(rpc_url, metrics.rpc.clone());
+        let (chain, client) =
+            rpc::connect(rpc_url, metrics.rpc.clone(), config.keeper.rpc_timeout())?;
         let disputes = config.contracts.dispute_manager;
         let code = chain.get_code_at(disputes).await?;
         if code.is_empty() {

@@ -7,6 +7,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
     },
     task::{Context, Poll},
+    time::Duration,
 };
 
 use alloy::{
@@ -88,16 +89,27 @@ where
 
 /// A read-only provider over HTTP whose traffic lands in `counters`. Transactions are signed
 /// by the keeper's own [`crate::txs::TxManager`], not by a provider filler.
-pub fn connect(url: url::Url, counters: Arc<RpcCounters>) -> (DynProvider, RpcClient) {
+///
+/// Every request has a deadline: an endpoint that accepts a connection and never answers would
+/// otherwise hang the keeper for good.
+pub fn connect(
+    url: url::Url,
+    counters: Arc<RpcCounters>,
+    timeout: Duration,
+) -> anyhow::Result<(DynProvider, RpcClient)> {
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .context("building the HTTP client")?;
     let client = ClientBuilder::default()
         .layer(CountingLayer(counters))
-        .http(url);
-    (
+        .http_with_client(http, url);
+    Ok((
         ProviderBuilder::new()
             .connect_client(client.clone())
             .erased(),
         client,
-    )
+    ))
 }
 
 /// Calls `calls` on `to` in one JSON-RPC batch (chunks of 500) and decodes the results in order.
