@@ -56,6 +56,8 @@ pub struct Economy {
     pub genesis_supply: U256,
     /// The current round.
     pub round: u64,
+    /// The round the economy started in (after the set-up).
+    pub start_round: u64,
     /// Next ticket nonce per (broadcaster, orchestrator).
     nonces: HashMap<(Address, Address), U256>,
     disputes: Vec<PendingDispute>,
@@ -107,6 +109,7 @@ impl Economy {
             flows: BTreeMap::new(),
             burned: U256::ZERO,
             round,
+            start_round: round,
             nonces: HashMap::new(),
             disputes: Vec::new(),
             stats: RoundStats::default(),
@@ -117,6 +120,7 @@ impl Economy {
         economy.set_up().context("setting up the actors")?;
         economy.round = economy.chain.block_number() / length;
         economy.next_round().context("starting the first round")?;
+        economy.start_round = economy.round;
         economy.stats = RoundStats::default();
         let observed = invariants::check(&mut economy).context("after the set-up")?;
         economy.class_stake = Some(economy.class_stakes(&observed));
@@ -678,11 +682,6 @@ impl Economy {
         self.class_stake = Some(now);
         self.class_flow.iter_mut().for_each(|f| *f = 0);
         aprs
-    }
-
-    /// Runs on after a planted edit: gives tests the random stream's next choice.
-    pub fn rng(&mut self) -> &mut ChaCha8Rng {
-        &mut self.rng
     }
 }
 

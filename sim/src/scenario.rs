@@ -197,7 +197,8 @@ impl Default for Disputes {
 pub struct Checks {
     /// Check every `every` rounds (1: every round). Aggregate and per-account checks alike.
     pub every: u64,
-    /// Largest rounding dust (wei) a pool may hold beyond its positions' claims, per position.
+    /// Largest rounding dust (wei) a pool may hold beyond its positions' claims, per position and
+    /// round run.
     pub dust_per_position_wei: u64,
 }
 

@@ -37,7 +37,8 @@ struct Args {
     sample_views: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Blocks per round (each transaction takes one).
+    /// Blocks per round: each transaction takes one, and anvil mines the rest of each round as
+    /// empty blocks (slow there, so the default is short).
     #[arg(long, default_value_t = 2_000)]
     round_length: u64,
 }
@@ -134,6 +135,8 @@ fn main() -> Result<()> {
     let anvil = Anvil::new()
         .path(toolchain::anvil_bin())
         .args(["--auto-impersonate", "--base-fee", "0", "--gas-price", "0"])
+        // States in memory only: a killed anvil otherwise leaves gigabytes in ~/.foundry/anvil/tmp.
+        .args(["--prune-history", "64"])
         .try_spawn()
         .context("starting anvil")?;
     let provider = ProviderBuilder::new()
