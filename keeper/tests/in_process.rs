@@ -30,6 +30,23 @@ async fn keeper(
     .expect("keeper connects")
 }
 
+/// Keeper A as a verifier fetching from `content`, after its first tick in a fresh round.
+async fn verifier_keeper(
+    world: &keeper::devnet::world::World,
+    dir: &std::path::Path,
+    content: &std::path::Path,
+) -> Keeper {
+    let mut k = keeper(
+        world,
+        KEEPER_A,
+        world.keeper_config(&dir.join("a.redb"), Some(content)),
+    )
+    .await;
+    world.mine_to_next_round().await.unwrap();
+    k.tick().await.unwrap();
+    k
+}
+
 #[tokio::test]
 async fn round_cycle_with_two_keepers_acts_once() {
     let world = world(10).await.unwrap();
@@ -161,14 +178,7 @@ async fn dispute_goes_from_event_to_executed_slash() {
 #[tokio::test]
 async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window() {
     let (world, dir, content) = verifier_world("conflict").await.unwrap();
-    let mut k = keeper(
-        &world,
-        KEEPER_A,
-        world.keeper_config(&dir.join("a.redb"), Some(&content)),
-    )
-    .await;
-    world.mine_to_next_round().await.unwrap();
-    k.tick().await.unwrap();
+    let mut k = verifier_keeper(&world, &dir, &content).await;
     // The cheater signed two receipts for one job with different outputs.
     let cheated = cheat_job(&world).await.unwrap();
     let honest = {
@@ -233,14 +243,7 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
 #[tokio::test]
 async fn missing_input_waits_then_votes_draw() {
     let (world, dir, content) = verifier_world("missing").await.unwrap();
-    let mut k = keeper(
-        &world,
-        KEEPER_A,
-        world.keeper_config(&dir.join("a.redb"), Some(&content)),
-    )
-    .await;
-    world.mine_to_next_round().await.unwrap();
-    k.tick().await.unwrap();
+    let mut k = verifier_keeper(&world, &dir, &content).await;
     let id = open_cheat_dispute(&world, &content, false).await.unwrap();
 
     // The job's files are not published: the keeper waits while the verdict period runs...
@@ -258,14 +261,7 @@ async fn missing_input_waits_then_votes_draw() {
 #[tokio::test]
 async fn a_reorged_dispute_is_never_acted_on() {
     let (world, dir, content) = verifier_world("reorg").await.unwrap();
-    let mut k = keeper(
-        &world,
-        KEEPER_A,
-        world.keeper_config(&dir.join("a.redb"), Some(&content)),
-    )
-    .await;
-    world.mine_to_next_round().await.unwrap();
-    k.tick().await.unwrap();
+    let mut k = verifier_keeper(&world, &dir, &content).await;
 
     // Unpublished inputs keep the keeper from voting at once: it records the dispute and waits.
     let id = open_cheat_dispute(&world, &content, false).await.unwrap();
