@@ -17,6 +17,20 @@ use revm::{Database, DatabaseCommit};
 use crate::evm::Chain;
 
 /// Creation code: `bytecode ‖ abi-encoded constructor arguments`.
+/// One wiring call from `admin`, named in the error if it reverts.
+fn wire<DB: Database + DatabaseCommit>(
+    chain: &mut Chain<DB>,
+    admin: Address,
+    step: &str,
+    to: Address,
+    data: Bytes,
+) -> Result<()> {
+    chain
+        .execute(admin, to.into(), data, U256::ZERO)
+        .with_context(|| format!("wiring step `{step}`"))
+        .map(|_| ())
+}
+
 fn init_code(bytecode: &Bytes, args: impl SolConstructor) -> Bytes {
     [bytecode.as_ref(), &args.abi_encode()].concat().into()
 }
@@ -94,12 +108,6 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
 
-    let mut wire = |step: &str, to: Address, data: Bytes| {
-        chain
-            .execute(admin, to.into(), data, U256::ZERO)
-            .with_context(|| format!("wiring step `{step}`"))
-            .map(|_| ())
-    };
     let restrict = |target: Address, selector: [u8; 4], role: u64| {
         AccessManager::setTargetFunctionRoleCall {
             target,
@@ -119,16 +127,22 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         .into()
     };
     wire(
+        chain,
+        admin,
         "restrict LivepeerToken.mint to MINTER",
         manager,
         restrict(token, LivepeerToken::mintCall::SELECTOR, roles::MINTER),
     )?;
     wire(
+        chain,
+        admin,
         "grant MINTER to the Minter",
         manager,
         grant(roles::MINTER, minter),
     )?;
     wire(
+        chain,
+        admin,
         "restrict Minter.startRound to ROUND_INITIALIZER",
         manager,
         restrict(
@@ -138,12 +152,16 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
     wire(
+        chain,
+        admin,
         "grant ROUND_INITIALIZER to the RoundsManager",
         manager,
         grant(roles::ROUND_INITIALIZER, rounds),
     )?;
     // Round starts skip the authority's check (initializeRound is paid every round).
     wire(
+        chain,
+        admin,
         "set the Minter's round initializer",
         minter,
         Minter::setRoundInitializerCall {
@@ -153,16 +171,22 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         .into(),
     )?;
     wire(
+        chain,
+        admin,
         "restrict Minter.mintReward to REWARDER",
         manager,
         restrict(minter, Minter::mintRewardCall::SELECTOR, roles::REWARDER),
     )?;
     wire(
+        chain,
+        admin,
         "grant REWARDER to the BondingManager",
         manager,
         grant(roles::REWARDER, bonding),
     )?;
     wire(
+        chain,
+        admin,
         "restrict BondingManager.creditFees to FEE_CREDITOR",
         manager,
         restrict(
@@ -172,11 +196,15 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
     wire(
+        chain,
+        admin,
         "restrict BondingManager.slash to SLASHER",
         manager,
         restrict(bonding, BondingManager::slashCall::SELECTOR, roles::SLASHER),
     )?;
     wire(
+        chain,
+        admin,
         "restrict BondingManager.freezeMoves to SLASHER",
         manager,
         restrict(
@@ -186,6 +214,8 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
     wire(
+        chain,
+        admin,
         "set the Minter's stake totals to the BondingManager",
         minter,
         Minter::setStakeTotalsCall {
@@ -214,19 +244,17 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
     let registry = create("CapabilityRegistry", CapabilityRegistry::BYTECODE.clone())?;
-    let mut wire = |step: &str, to: Address, data: Bytes| {
-        chain
-            .execute(admin, to.into(), data, U256::ZERO)
-            .with_context(|| format!("wiring step `{step}`"))
-            .map(|_| ())
-    };
     wire(
+        chain,
+        admin,
         "grant FEE_CREDITOR to the TicketBroker",
         manager,
         grant(roles::FEE_CREDITOR, broker),
     )?;
     // The broker's fee credits skip the authority's check (the hot path of every winning ticket).
     wire(
+        chain,
+        admin,
         "trust the TicketBroker as fee creditor",
         bonding,
         BondingManager::setTrustedFeeCreditorCall { creditor: broker }
@@ -234,6 +262,8 @@ pub fn deploy<DB: Database + DatabaseCommit>(
             .into(),
     )?;
     wire(
+        chain,
+        admin,
         "set the TicketBroker's fee creditor to the BondingManager",
         broker,
         TicketBroker::setFeeCreditorCall {
@@ -285,18 +315,16 @@ pub fn deploy<DB: Database + DatabaseCommit>(
             ),
         )
         .context("deploying DisputeManager")?;
-    let mut wire = |step: &str, to: Address, data: Bytes| {
-        chain
-            .execute(admin, to.into(), data, U256::ZERO)
-            .with_context(|| format!("wiring step `{step}`"))
-            .map(|_| ())
-    };
     wire(
+        chain,
+        admin,
         "grant SLASHER to the DisputeManager",
         manager,
         grant(roles::SLASHER, disputes),
     )?;
     wire(
+        chain,
+        admin,
         "restrict Reputation.recordPasses to REPUTATION_WRITER",
         manager,
         restrict(
@@ -306,6 +334,8 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
     wire(
+        chain,
+        admin,
         "restrict Reputation.penalize to REPUTATION_WRITER",
         manager,
         restrict(
@@ -315,11 +345,15 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
     wire(
+        chain,
+        admin,
         "grant REPUTATION_WRITER to the DisputeManager",
         manager,
         grant(roles::REPUTATION_WRITER, disputes),
     )?;
     wire(
+        chain,
+        admin,
         "restrict DisputeManager.veto to ARBITRATOR",
         manager,
         restrict(
@@ -329,6 +363,8 @@ pub fn deploy<DB: Database + DatabaseCommit>(
         ),
     )?;
     wire(
+        chain,
+        admin,
         "grant ARBITRATOR to the admin",
         manager,
         grant(roles::ARBITRATOR, admin),
@@ -336,13 +372,9 @@ pub fn deploy<DB: Database + DatabaseCommit>(
 
     let (votes, governor, timelock) = deploy_governance(chain, admin, config, bonding)?;
     if config.hand_over_to_governance {
-        let mut wire = |step: &str, to: Address, data: Bytes| {
-            chain
-                .execute(admin, to.into(), data, U256::ZERO)
-                .with_context(|| format!("wiring step `{step}`"))
-                .map(|_| ())
-        };
         wire(
+            chain,
+            admin,
             "set the Minter's treasury to the timelock",
             minter,
             Minter::setTreasuryCall {
@@ -352,21 +384,29 @@ pub fn deploy<DB: Database + DatabaseCommit>(
             .into(),
         )?;
         wire(
+            chain,
+            admin,
             "grant ARBITRATOR to the timelock",
             manager,
             grant(roles::ARBITRATOR, timelock),
         )?;
         wire(
+            chain,
+            admin,
             "renounce the deployer's ARBITRATOR",
             manager,
             renounce(roles::ARBITRATOR, admin),
         )?;
         wire(
+            chain,
+            admin,
             "grant the authority's admin to the timelock",
             manager,
             grant(roles::ADMIN, timelock),
         )?;
         wire(
+            chain,
+            admin,
             "renounce the deployer's admin",
             manager,
             renounce(roles::ADMIN, admin),
