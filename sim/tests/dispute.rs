@@ -15,31 +15,10 @@ use bindings::{
     receipt::{Receipt, address_of, dispute_domain},
 };
 use k256::ecdsa::SigningKey;
-use support::{spawn_anvil, wallet};
+use support::{next_round, send, spawn_anvil, wallet};
 use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
 
 const ROUND_LENGTH: u64 = 20;
-
-macro_rules! send {
-    ($call:expr) => {{
-        let receipt = $call.send().await.unwrap().get_receipt().await.unwrap();
-        assert!(receipt.status(), "transaction reverted");
-        receipt
-    }};
-}
-
-async fn next_round(provider: &impl Provider, rounds: Address) {
-    let r = RoundsManager::new(rounds, provider);
-    let start = r.currentRoundStartBlock().call().await.unwrap().to::<u64>();
-    let head = provider.get_block_number().await.unwrap();
-    let target = start + ROUND_LENGTH - 1;
-    if target > head {
-        alloy::providers::ext::AnvilApi::anvil_mine(provider, Some(target - head), None)
-            .await
-            .unwrap();
-    }
-    send!(r.initializeRound());
-}
 
 #[tokio::test]
 async fn dispute_verdicts_simulated_match_anvil() {

@@ -13,31 +13,9 @@ use bindings::{
     RoundsManager, bonding_manager::IBondingManager::Hints, deploy,
 };
 use sim::{fork::Fork, proposal};
-use support::{spawn_anvil, wallet};
+use support::{next_round, send, spawn_anvil, wallet};
 
 const ROUND_LENGTH: u64 = 10;
-
-macro_rules! send {
-    ($call:expr) => {{
-        let receipt = $call.send().await.unwrap().get_receipt().await.unwrap();
-        assert!(receipt.status(), "transaction reverted");
-        receipt
-    }};
-}
-
-async fn next_round(provider: &impl Provider, rounds: Address) {
-    let r = RoundsManager::new(rounds, provider);
-    let start = r.currentRoundStartBlock().call().await.unwrap().to::<u64>();
-    let head = provider.get_block_number().await.unwrap();
-    let target = start + ROUND_LENGTH - 1;
-    if target > head {
-        provider
-            .anvil_mine(Some(target - head), None)
-            .await
-            .unwrap();
-    }
-    send!(r.initializeRound());
-}
 
 #[tokio::test]
 async fn proposal_in_revm_matches_anvil() {

@@ -3,10 +3,38 @@
 
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
-    providers::{Provider, ProviderBuilder},
+    primitives::Address,
+    providers::{Provider, ProviderBuilder, ext::AnvilApi},
     signers::local::PrivateKeySigner,
 };
-use bindings::toolchain;
+use bindings::{RoundsManager, toolchain};
+
+/// Sends a contract call, waits for its receipt and asserts it succeeded.
+macro_rules! send {
+    ($call:expr) => {{
+        let receipt = $call.send().await.unwrap().get_receipt().await.unwrap();
+        assert!(receipt.status(), "transaction reverted");
+        receipt
+    }};
+}
+#[allow(unused_imports)] // each test binary uses its own subset
+pub(crate) use send;
+
+/// Mines to the last block before the next round starts and initializes that round.
+pub async fn next_round(provider: &impl Provider, rounds: Address) {
+    let r = RoundsManager::new(rounds, provider);
+    let start = r.currentRoundStartBlock().call().await.unwrap().to::<u64>();
+    let length = r.roundLength().call().await.unwrap().to::<u64>();
+    let head = provider.get_block_number().await.unwrap();
+    let target = start + length - 1;
+    if target > head {
+        provider
+            .anvil_mine(Some(target - head), None)
+            .await
+            .unwrap();
+    }
+    send!(r.initializeRound());
+}
 
 /// A fresh anvil node from the repo's pinned binary.
 pub fn spawn_anvil() -> AnvilInstance {
