@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IExtsload} from "../interfaces/IExtsload.sol";
 import {EarningsMath} from "../libraries/EarningsMath.sol";
-import {BondingManager} from "./BondingManager.sol";
+import {BondingSlots} from "./BondingSlots.sol";
+import {
+    Pool,
+    RoundHistory,
+    BondedTotal,
+    Totals,
+    Delegator,
+    PositionCheckpoint,
+    DelegateCheckpoint
+} from "./BondingTypes.sol";
 
 /// @title BondingHistory
 /// @notice Exact past values of the bonding state, for votes: what each round started with. The
@@ -13,35 +23,37 @@ import {BondingManager} from "./BondingManager.sol";
 ///
 /// "At round R" means at the start of round R: what the rounds before R left, final once R began.
 contract BondingHistory {
-    BondingManager public immutable bonding;
+    using BondingSlots for IExtsload;
 
-    constructor(BondingManager bonding_) {
+    /// @notice The BondingManager read (through `extsload`).
+    IExtsload public immutable bonding;
+
+    constructor(IExtsload bonding_) {
         bonding = bonding_;
     }
 
     /// @notice The LPT bonded in the protocol at the start of `round`.
     function totalBondedAt(uint256 round) public view returns (uint256) {
         if (round == 0) return 0;
-        BondingManager.BondedTotal memory t = bonding.bondedTotal();
+        Totals memory live = bonding.totals();
+        BondedTotal memory t = BondedTotal(live.bonded, live.round, live.prevRound);
         while (t.round > round - 1) {
             if (t.prevRound == 0) return 0;
-            (t.value, t.round, t.prevRound) = bonding.bondedTotalHistory(t.prevRound - 1);
+            t = bonding.bondedTotalHistory(t.prevRound - 1);
         }
         return t.value;
     }
 
     /// @notice The stake delegated to `orchestrator` at the start of `round`, its own included.
     function delegatedStakeAt(address orchestrator, uint256 round) public view returns (uint256 stake) {
-        BondingManager.Pool memory pool = bonding.getPool(orchestrator);
+        Pool memory pool = bonding.pool(orchestrator);
         if (round > pool.poolRound) return pool.delegatedStake;
         // The first round the pool was used at or after `round` started with the same stake.
         stake = pool.stakeStart;
         uint256 prev = pool.prevPoolRound;
         while (prev != 0 && prev - 1 >= round) {
-            uint96 stakeStart;
-            uint32 prevRound;
-            (, stakeStart, prevRound,) = bonding.roundHistory(orchestrator, prev - 1);
-            (stake, prev) = (stakeStart, prevRound);
+            RoundHistory memory h = bonding.roundHistory(orchestrator, prev - 1);
+            (stake, prev) = (h.stakeStart, h.prevRound);
         }
     }
 
@@ -55,14 +67,14 @@ contract BondingHistory {
     /// @notice The orchestrator `account` was delegated to at the start of `round`.
     function delegateAt(address account, uint256 round) public view returns (address) {
         if (round == 0) return address(0);
-        BondingManager.Delegator memory d = bonding.getDelegator(account);
+        Delegator memory d = bonding.delegator(account);
         uint256 since = d.delegateSince;
         if (since == 0 || since - 1 <= round - 1) return d.delegate;
-        (address delegate, uint32 prevSince) = bonding.delegateCheckpoints(account, since - 1);
-        while (prevSince != 0 && prevSince - 1 > round - 1) {
-            (delegate, prevSince) = bonding.delegateCheckpoints(account, prevSince - 1);
+        DelegateCheckpoint memory c = bonding.delegateCheckpoint(account, since - 1);
+        while (c.prevDelegateSince != 0 && c.prevDelegateSince - 1 > round - 1) {
+            c = bonding.delegateCheckpoint(account, c.prevDelegateSince - 1);
         }
-        return delegate;
+        return c.delegate;
     }
 
     /// @dev `stakeAt` for a round after 0, given the account's delegate at its start (saves a
@@ -70,29 +82,28 @@ contract BondingHistory {
     function _stakeAt(address account, uint256 round, address orchestrator) internal view returns (uint256) {
         (uint256 stake, uint256 claimRound, uint256 slashFactorBase) = _positionAt(account, round - 1);
         if (orchestrator == address(0) || stake == 0) return 0;
-        BondingManager.Pool memory pool = bonding.getPool(orchestrator);
+        Pool memory pool = bonding.pool(orchestrator);
         uint256 rf0 = pool.rewardFactor;
-        if (claimRound < pool.poolRound) (rf0,,,) = bonding.roundHistory(orchestrator, claimRound);
+        if (claimRound < pool.poolRound) rf0 = bonding.roundHistory(orchestrator, claimRound).rewardFactor;
         (uint256 rf, uint256 sf) = _factorsAtEndOf(orchestrator, pool, round - 1);
         return EarningsMath.stakeNow(stake, rf0, slashFactorBase, rf, sf);
     }
 
     /// @dev The position (stake, claim round, slash factor base) at the end of round `last`.
     function _positionAt(address account, uint256 last) internal view returns (uint256, uint256, uint256) {
-        BondingManager.Delegator memory d = bonding.getDelegator(account);
+        Delegator memory d = bonding.delegator(account);
         if (d.lastClaimRound <= last) return (d.stake, d.lastClaimRound, d.slashFactorBase);
         uint256 prev = d.prevClaimRound;
         while (prev != 0) {
-            (uint96 stake, uint64 slashFactorBase, uint32 prevClaim) =
-                bonding.positionCheckpoints(account, prev - 1);
-            if (prev - 1 <= last) return (stake, prev - 1, slashFactorBase);
-            prev = prevClaim;
+            PositionCheckpoint memory c = bonding.positionCheckpoint(account, prev - 1);
+            if (prev - 1 <= last) return (c.stake, prev - 1, c.slashFactorBase);
+            prev = c.prevClaimRound;
         }
         return (0, 0, 0);
     }
 
     /// @dev A pool's reward and slash factors at the end of round `last`.
-    function _factorsAtEndOf(address orchestrator, BondingManager.Pool memory pool, uint256 last)
+    function _factorsAtEndOf(address orchestrator, Pool memory pool, uint256 last)
         internal
         view
         returns (uint256, uint256)
@@ -101,12 +112,14 @@ contract BondingHistory {
         uint256 prev = pool.prevPoolRound;
         while (prev != 0) {
             uint256 used = prev - 1;
-            (uint96 rewardFactor,, uint32 prevRound, uint32 slashCount) =
-                bonding.roundHistory(orchestrator, used);
+            RoundHistory memory h = bonding.roundHistory(orchestrator, used);
             if (used <= last) {
-                return (rewardFactor, bonding.poolSlashFactors(orchestrator, slashCount));
+                uint256 sf = h.slashCount == 0
+                    ? EarningsMath.ONE
+                    : bonding.slashRecord(orchestrator, h.slashCount - 1).slashFactorAfter;
+                return (h.rewardFactor, sf);
             }
-            prev = prevRound;
+            prev = h.prevRound;
         }
         return (EarningsMath.ONE, EarningsMath.ONE);
     }

@@ -13,7 +13,20 @@ import {IMinter} from "../interfaces/IMinter.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
 import {IStakeTotals} from "../interfaces/IStakeTotals.sol";
 import {EarningsMath} from "../libraries/EarningsMath.sol";
+import {Extsload} from "../utils/Extsload.sol";
 import {ActiveSet} from "./ActiveSet.sol";
+import {
+    Pool,
+    RoundFactors,
+    RoundHistory,
+    BondedTotal,
+    Totals,
+    PositionCheckpoint,
+    DelegateCheckpoint,
+    Delegator,
+    UnbondingLock,
+    SlashRecord
+} from "./BondingTypes.sol";
 
 /// @title BondingManager
 /// @notice Delegators bond LPT to orchestrators; orchestrators share inflationary rewards and ETH
@@ -27,118 +40,9 @@ import {ActiveSet} from "./ActiveSet.sol";
 /// position. The shares of positions that restarted, like the orchestrator's cut, go to the
 /// orchestrator's commission, which waits in the pool until the orchestrator claims it (as a
 /// delegator of its own pool). So nobody's share depends on what others do within the round.
-contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
+contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;
-
-    // An orchestrator's cuts, the rounds that matter to it, and its earnings pool.
-    // Fields are grouped by when they change: a round's first use (the rollover) writes slots 4-5.
-    // Stakes fit 96 bits (as a delegator's stake and a list member's do: LPT supply is far below).
-    struct Pool {
-        // slot 0: cuts and rounds
-        uint32 rewardCut;
-        uint32 feeShare;
-        uint32 nextRewardCut;
-        uint32 nextFeeShare;
-        uint32 paramsEffectiveRound;
-        uint32 lastRewardRound;
-        uint32 frozenUntil; // while a dispute is pending: no stake leaves for another pool up to this round
-        bool registered;
-        // slot 1
-        uint128 delegatedStake; // all stake delegated to it, its own and unclaimed commission included
-        uint128 rewardCommission;
-        // slot 2
-        uint96 rewardFactor;
-        uint64 slashFactor;
-        // slot 3: what a fee credit writes (feeFactor only when delegators share)
-        uint160 feeFactor;
-        uint96 feeCommission;
-        // slot 4
-        uint96 matureStake; // stake earning this round, valued at the round's start
-        uint96 startValue; // the pool's stake at the start of poolRound, less slashes since
-        uint32 poolRound; // the round the factors were last rolled over into
-        uint32 prevPoolRound; // the round the pool was used before poolRound, plus one (0: none)
-        // slot 5
-        uint96 rewardFactorStart; // at the start of poolRound
-        uint96 stakeStart; // delegatedStake at the start of poolRound: its active stake
-        uint32 slashCount; // slashes executed against it (see `_slashes`)
-        uint32 pinnedRound; // == poolRound: a position is based on this round (its factors get kept)
-    }
-
-    // The factors a pool ended a round with: a delegator's base for the rounds after its claim.
-    // Kept only for rounds some position is based on (a delegator acted in the pool that round).
-    struct RoundFactors {
-        uint96 rewardFactor;
-        uint160 feeFactor;
-    }
-
-    // A used round's record, one slot, for past votes: the reward factor it ended with, the stake it
-    // started with, the round the pool was used before it (plus one, 0: none), and the pool's slash
-    // count at its end (its slash factor is `poolSlashFactors` at that count).
-    struct RoundHistory {
-        uint96 rewardFactor;
-        uint96 stakeStart;
-        uint32 prevRound;
-        uint32 slashCount;
-    }
-
-    // The protocol's total bonded stake as a round left it, and the round changed before (plus one).
-    struct BondedTotal {
-        uint128 value;
-        uint32 round;
-        uint32 prevRound;
-    }
-
-    // The live total, one slot: the round it last changed is a round already reached (a lower bound
-    // of the current round, so a matured lock needs no call to the RoundsManager), and the count of
-    // slashes ever executed tells a lock whether any slash can concern it without reading its pool.
-    struct Totals {
-        uint128 bonded;
-        uint32 round;
-        uint32 prevRound;
-        uint32 slashCount;
-    }
-
-    // A delegator's position as it stood before it acted in a later round (for past votes).
-    struct PositionCheckpoint {
-        uint96 stake;
-        uint64 slashFactorBase;
-        uint32 prevClaimRound; // plus one, 0: none
-    }
-
-    // The delegate an account had before it changed it in a round (for past votes).
-    struct DelegateCheckpoint {
-        address delegate;
-        uint32 prevDelegateSince; // plus one, 0: none
-    }
-
-    struct Delegator {
-        // slot 0
-        uint96 stake; // as of lastClaimRound
-        uint64 slashFactorBase; // the pool's slash factor at the claim
-        uint32 lastClaimRound;
-        uint32 prevClaimRound; // the round of the position before, plus one (0: none)
-        uint32 delegateSince; // the round `delegate` was set, plus one (0: never)
-        // slot 1
-        address delegate;
-        uint96 fees; // claimed, not yet withdrawn (wei)
-    }
-
-    struct UnbondingLock {
-        uint128 amount;
-        uint32 createdRound;
-        uint32 withdrawRound;
-        uint32 slashCursor; // slashes of `orchestrator` before the lock existed
-        uint32 slashesBefore; // slashes of any pool before it: still the total, none can concern it
-        address orchestrator;
-    }
-
-    // A pool's slash, one slot: what locks need (offense, share kept) and past votes (the factor).
-    struct SlashRecord {
-        uint32 offenseRound;
-        uint64 keepFactor; // 1e18-based share that survives
-        uint64 slashFactorAfter; // the pool's slash factor after it
-    }
 
     uint256 internal constant PPB = 1e9;
 
@@ -153,22 +57,17 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     address public trustedFeeCreditor;
     Totals internal _totalBonded;
 
+    // The layout below is read from outside through `extsload` (BondingSlots, whose slot numbers a
+    // test checks against the compiler's layout): append, never reorder.
     mapping(address orchestrator => Pool) internal _pools;
-    /// @notice The reward and fee factors a pool ended a round with, for each round a position is
-    /// based on (rounds in which a delegator of the pool acted); zero for the other rounds.
-    mapping(address orchestrator => mapping(uint256 round => RoundFactors)) public roundFactors;
+    mapping(address orchestrator => mapping(uint256 round => RoundFactors)) internal _roundFactors;
     mapping(address delegator => Delegator) internal _delegators;
     mapping(address delegator => mapping(uint256 lockId => UnbondingLock)) internal _locks;
     mapping(address orchestrator => mapping(uint256 index => SlashRecord)) internal _slashes;
-    /// @notice For each round a pool was used in: its ending reward factor, its starting stake, the
-    /// round used before, and its slash count at the end.
-    mapping(address orchestrator => mapping(uint256 round => RoundHistory)) public roundHistory;
-    /// @notice A delegator's positions before each later action, by the round they were taken.
-    mapping(address delegator => mapping(uint256 round => PositionCheckpoint)) public positionCheckpoints;
-    /// @notice A delegator's delegate before each change, by the round of the change.
-    mapping(address delegator => mapping(uint256 round => DelegateCheckpoint)) public delegateCheckpoints;
-    /// @notice The total bonded stake each round that changed it ended with.
-    mapping(uint256 round => BondedTotal) public bondedTotalHistory;
+    mapping(address orchestrator => mapping(uint256 round => RoundHistory)) internal _roundHistory;
+    mapping(address delegator => mapping(uint256 round => PositionCheckpoint)) internal _positionCheckpoints;
+    mapping(address delegator => mapping(uint256 round => DelegateCheckpoint)) internal _delegateCheckpoints;
+    mapping(uint256 round => BondedTotal) internal _bondedTotalHistory;
     mapping(address delegator => uint256) internal _nextLockId;
 
     /// @param authority The protocol's AccessManager.
@@ -332,9 +231,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     }
 
     /// @inheritdoc IBondingManager
-    function claimEarnings(uint256 endRound) external {
+    function claimEarnings() external {
         uint256 round = _currentRound();
-        if (endRound != round) revert InvalidEndRound(endRound, round);
         Delegator storage del = _delegators[msg.sender];
         if (del.delegate == address(0)) revert NotBonded(msg.sender);
         _claim(msg.sender, del, round);
@@ -488,6 +386,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     }
 
     // ---------------------------------------------------------------- views
+    // Only what contracts read inside transactions; everything else is BondingLens's, over extsload.
 
     /// @inheritdoc IFeeCreditor
     function isActiveOrchestrator(address orchestrator) external view returns (bool) {
@@ -495,23 +394,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
     }
 
     /// @inheritdoc IBondingManager
-    function totalActiveStake() external view returns (uint256) {
-        return _totalActiveStake(_currentRound());
-    }
-
-    /// @inheritdoc IBondingManager
     function delegatedStake(address orchestrator) external view returns (uint256) {
         return _pools[orchestrator].delegatedStake;
-    }
-
-    /// @inheritdoc IBondingManager
-    function pendingStake(address delegator) external view returns (uint256 stake) {
-        (stake,) = _pending(delegator);
-    }
-
-    /// @inheritdoc IBondingManager
-    function pendingFees(address delegator) external view returns (uint256 fees) {
-        (, fees) = _pending(delegator);
     }
 
     /// @inheritdoc IStakeTotals
@@ -520,64 +404,9 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         _setTotalBonded(value, _currentRound());
     }
 
-    /// @notice Total LPT bonded in the protocol right now.
+    /// @inheritdoc IStakeTotals
     function totalBonded() public view returns (uint256) {
         return _totalBonded.bonded;
-    }
-
-    /// @notice The total bonded stake, the round it last changed, and the round changed before it.
-    function bondedTotal() external view returns (BondedTotal memory) {
-        Totals memory t = _totalBonded;
-        return BondedTotal(t.bonded, t.round, t.prevRound);
-    }
-
-    /// @notice A delegator's stored position (as of its last claim).
-    function getDelegator(address delegator) external view returns (Delegator memory) {
-        return _delegators[delegator];
-    }
-
-    /// @notice An orchestrator's cuts, rounds and pool.
-    function getPool(address orchestrator) external view returns (Pool memory) {
-        return _pools[orchestrator];
-    }
-
-    /// @notice A pool's slash factor after its `count`-th slash (before any: 1e18), for past votes.
-    function poolSlashFactors(address orchestrator, uint256 count) external view returns (uint256) {
-        return count == 0 ? EarningsMath.ONE : _slashes[orchestrator][count - 1].slashFactorAfter;
-    }
-
-    /// @notice An unbonding lock (zero amount: none).
-    function getUnbondingLock(address delegator, uint256 lockId)
-        external
-        view
-        returns (UnbondingLock memory)
-    {
-        return _locks[delegator][lockId];
-    }
-
-    /// @notice The reward cut and fee share in force for `orchestrator` in the current round.
-    function paramsInForce(address orchestrator) external view returns (uint256 rewardCut, uint256 feeShare) {
-        return _paramsInForce(_pools[orchestrator], _currentRound());
-    }
-
-    /// @notice Whether `orchestrator` is active in the current round.
-    function isActive(address orchestrator) external view returns (bool) {
-        return _isActive(orchestrator, _currentRound());
-    }
-
-    /// @notice The active set in order, largest stake first (for keepers computing hints).
-    function activeSet() external view returns (address[] memory members) {
-        members = new address[](_listSize);
-        address cursor = _head;
-        for (uint256 i; cursor != address(0); ++i) {
-            members[i] = cursor;
-            cursor = _links[cursor].next;
-        }
-    }
-
-    /// @notice The size limit of the active set.
-    function numActiveOrchestrators() external view returns (uint256) {
-        return _maxActive;
     }
 
     // ---------------------------------------------------------------- internals
@@ -621,7 +450,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             // The delegate at the start of this round is kept once, at its first change this round
             // (never delegated before: nothing to keep, the empty checkpoint reads the same).
             if (since != round + 1) {
-                if (since != 0) delegateCheckpoints[delegator][round] = DelegateCheckpoint(previous, since);
+                if (since != 0) _delegateCheckpoints[delegator][round] = DelegateCheckpoint(previous, since);
                 del.delegateSince = uint32(round + 1);
             }
             del.delegate = orchestrator;
@@ -658,7 +487,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         }
         if (d.lastClaimRound < round) {
             // The position this claim replaces is what past rounds' votes read.
-            positionCheckpoints[delegator][d.lastClaimRound] =
+            _positionCheckpoints[delegator][d.lastClaimRound] =
                 PositionCheckpoint(d.stake, d.slashFactorBase, d.prevClaimRound);
             del.prevClaimRound = d.lastClaimRound + 1;
         }
@@ -684,7 +513,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
             stake = EarningsMath.stakeNow(d.stake, rf, d.slashFactorBase, rf, sf);
             return (stake, d.fees, 0);
         }
-        RoundFactors memory base = roundFactors[orchestrator][d.lastClaimRound];
+        RoundFactors memory base = _roundFactors[orchestrator][d.lastClaimRound];
         stake = EarningsMath.stakeNow(d.stake, base.rewardFactor, d.slashFactorBase, rf, sf);
         fees = d.fees
             + EarningsMath.feesSince(
@@ -704,10 +533,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         uint96 rf = pool.rewardFactor;
         uint32 prev = pool.prevPoolRound;
         if (pool.pinnedRound == poolRound) {
-            roundFactors[orchestrator][poolRound] =
+            _roundFactors[orchestrator][poolRound] =
                 RoundFactors({rewardFactor: rf, feeFactor: pool.feeFactor});
         }
-        roundHistory[orchestrator][poolRound] = RoundHistory(rf, pool.stakeStart, prev, pool.slashCount);
+        _roundHistory[orchestrator][poolRound] = RoundHistory(rf, pool.stakeStart, prev, pool.slashCount);
         uint128 delegated = pool.delegatedStake;
         (pool.poolRound, pool.prevPoolRound) = (uint32(round), uint32(poolRound + 1));
         (pool.matureStake, pool.startValue) = (uint96(delegated - pool.rewardCommission), uint96(delegated));
@@ -766,33 +595,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged {
         if (cut != 0) ILivepeerToken(address(token)).burn(cut);
     }
 
-    /// @dev What `_claim` would give, without rolling the pool: a pool not yet used this round ended
-    /// its last round with the factors it has now.
-    function _pending(address delegator) internal view returns (uint256 stake, uint256 fees) {
-        Delegator memory d = _delegators[delegator];
-        if (d.delegate == address(0)) return (d.stake, d.fees);
-        Pool memory pool = _pools[d.delegate];
-        uint256 rf0;
-        uint256 ff0;
-        if (d.lastClaimRound == pool.poolRound) {
-            (rf0, ff0) = (pool.rewardFactor, pool.feeFactor);
-        } else {
-            RoundFactors memory base = roundFactors[d.delegate][d.lastClaimRound];
-            (rf0, ff0) = (base.rewardFactor, base.feeFactor);
-        }
-        stake = EarningsMath.stakeNow(d.stake, rf0, d.slashFactorBase, pool.rewardFactor, pool.slashFactor);
-        fees = d.fees + EarningsMath.feesSince(d.stake, rf0, d.slashFactorBase, ff0, pool.feeFactor);
-        if (delegator == d.delegate) {
-            stake += pool.rewardCommission;
-            fees += pool.feeCommission;
-        }
-    }
-
     /// @dev Keeps the total at the end of each round that changed it, for past rounds' totals.
     function _setTotalBonded(uint256 value, uint256 round) internal {
         Totals memory t = _totalBonded;
         if (t.round < round) {
-            bondedTotalHistory[t.round] = BondedTotal(t.bonded, t.round, t.prevRound);
+            _bondedTotalHistory[t.round] = BondedTotal(t.bonded, t.round, t.prevRound);
             t.prevRound = t.round + 1;
             t.round = uint32(round);
         }

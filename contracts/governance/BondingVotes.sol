@@ -4,7 +4,9 @@ pragma solidity ^0.8.28;
 import {IERC5805} from "@openzeppelin/contracts/interfaces/IERC5805.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {BondingHistory} from "../bonding/BondingHistory.sol";
-import {BondingManager} from "../bonding/BondingManager.sol";
+import {IBondingClock} from "../bonding/BondingLens.sol";
+import {BondingSlots} from "../bonding/BondingSlots.sol";
+import {IExtsload} from "../interfaces/IExtsload.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
 
 /// @title BondingVotes
@@ -34,8 +36,8 @@ contract BondingVotes is BondingHistory, IERC5805 {
     IRoundsManager public immutable rounds;
 
     /// @param bonding_ The BondingManager whose checkpoints are the votes.
-    constructor(BondingManager bonding_) BondingHistory(bonding_) {
-        rounds = bonding_.rounds();
+    constructor(IExtsload bonding_) BondingHistory(bonding_) {
+        rounds = IBondingClock(address(bonding_)).rounds();
     }
 
     // ---------------------------------------------------------------- ERC-6372
@@ -76,7 +78,7 @@ contract BondingVotes is BondingHistory, IERC5805 {
 
     /// @notice The orchestrator `account` is bonded to now (itself for an orchestrator).
     function delegates(address account) external view returns (address) {
-        return bonding.getDelegator(account).delegate;
+        return BondingSlots.delegator(bonding, account).delegate;
     }
 
     /// @notice Always reverts: voting power moves with bonded stake (`bond` to another orchestrator).

@@ -88,7 +88,6 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
     error RoundNotInitialized(uint256 round);
     error NotActive(address orchestrator, uint256 round);
     error AlreadyRewarded(address orchestrator, uint256 round);
-    error InvalidEndRound(uint256 endRound, uint256 currentRound);
     error ReceiverHasStake(address receiver);
     error InvalidSlashFraction(uint256 fractionPpb);
     error InvalidRounds(uint256 rounds);
@@ -126,10 +125,11 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
     /// no stake, such as a second account of the caller) delegated to orchestrator `to`.
     function transferBond(address receiver, uint256 amount, address to, Hints calldata hints) external;
 
-    /// @notice Brings the caller's stake and fees up to `endRound`, which must be the current round
-    /// (earnings are O(1) to claim, so there is no partial claim; a transaction that lands a round
-    /// later than its sender expected reverts instead).
-    function claimEarnings(uint256 endRound) external;
+    /// @notice Brings the caller's stake and fees up to the current round and restarts its position in
+    /// it. Claims are O(1) and whole, so there is no end round to name: a transaction that lands a
+    /// round later than its sender expected claims one round more, and loses nothing (the position
+    /// earned that round's share either way; it restarts one round later).
+    function claimEarnings() external;
 
     /// @notice Mints `orchestrator`'s reward for the current round into its pool. Anyone may call it,
     /// once per round per active orchestrator; a caller other than the orchestrator gets the bounty.
@@ -150,8 +150,7 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
     /// (a dispute against it is pending). Restricted to the slasher.
     function freezeMoves(address orchestrator, uint256 untilRound) external;
 
-    function pendingStake(address delegator) external view returns (uint256);
-    function pendingFees(address delegator) external view returns (uint256);
+    /// @notice All stake delegated to `orchestrator` now, its own and its unclaimed commission
+    /// included (the disputes' snapshot and the ranking's weight).
     function delegatedStake(address orchestrator) external view returns (uint256);
-    function totalActiveStake() external view returns (uint256);
 }

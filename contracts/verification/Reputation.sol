@@ -4,16 +4,13 @@ pragma solidity ^0.8.28;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {BondingSlots} from "../bonding/BondingSlots.sol";
 import {IBondingManager} from "../interfaces/IBondingManager.sol";
+import {IExtsload} from "../interfaces/IExtsload.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
 import {DecayMath} from "../libraries/DecayMath.sol";
-
-/// @notice The BondingManager's active-set view (not part of IBondingManager).
-interface IActiveSetView {
-    function activeSet() external view returns (address[] memory);
-}
 
 /// @title Reputation
 /// @notice An on-chain score per orchestrator. Each verified job a verifier attests adds
@@ -144,7 +141,7 @@ contract Reputation is IReputation, AccessManaged {
 
     /// @inheritdoc IReputation
     function rankActive(bytes32 modelId) external view returns (Ranked[] memory) {
-        return rank(IActiveSetView(address(bonding)).activeSet(), modelId);
+        return rank(BondingSlots.activeSet(IExtsload(address(bonding))), modelId);
     }
 
     /// @inheritdoc IReputation

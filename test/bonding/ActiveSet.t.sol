@@ -21,7 +21,7 @@ contract ActiveSetTest is BondingFixture {
     }
 
     function _assertOrder(address a, address b, address c) internal view {
-        address[] memory set = bonding.activeSet();
+        address[] memory set = lens.activeSet();
         assertEq(set.length, 3);
         assertEq(set[0], a);
         assertEq(set[1], b);
@@ -30,9 +30,9 @@ contract ActiveSetTest is BondingFixture {
 
     function test_sortedByStake() public view {
         _assertOrder(orchs[2], orchs[1], orchs[0]);
-        assertEq(bonding.totalActiveStake(), 600 ether);
+        assertEq(lens.totalActiveStake(), 600 ether);
         for (uint256 i; i < 3; ++i) {
-            assertTrue(bonding.isActive(orchs[i]));
+            assertTrue(bonding.isActiveOrchestrator(orchs[i]));
         }
     }
 
@@ -45,23 +45,23 @@ contract ActiveSetTest is BondingFixture {
         emit ActiveSet.OrchestratorActivated(late, rounds.currentRound() + 1);
         vm.prank(late);
         bonding.bond(150 ether, late, _noHints());
-        assertFalse(bonding.isActive(late));
-        assertEq(bonding.totalActiveStake(), 600 ether, "this round's total is locked");
+        assertFalse(bonding.isActiveOrchestrator(late));
+        assertEq(lens.totalActiveStake(), 600 ether, "this round's total is locked");
         _nextRound();
-        assertTrue(bonding.isActive(late));
-        assertEq(bonding.totalActiveStake(), 750 ether);
+        assertTrue(bonding.isActiveOrchestrator(late));
+        assertEq(lens.totalActiveStake(), 750 ether);
     }
 
     function test_fullSetEvictsTheSmallestNextRound() public {
         address late = makeAddr("late");
         _registerOrchestrator(late, 0, 0, 150 ether);
         _assertOrder(orchs[2], orchs[1], late);
-        assertTrue(bonding.isActive(orchs[0]), "evicted, still active this round");
-        assertFalse(bonding.isActive(late));
+        assertTrue(bonding.isActiveOrchestrator(orchs[0]), "evicted, still active this round");
+        assertFalse(bonding.isActiveOrchestrator(late));
         _nextRound();
-        assertFalse(bonding.isActive(orchs[0]));
-        assertTrue(bonding.isActive(late));
-        assertEq(bonding.totalActiveStake(), 650 ether);
+        assertFalse(bonding.isActiveOrchestrator(orchs[0]));
+        assertTrue(bonding.isActiveOrchestrator(late));
+        assertEq(lens.totalActiveStake(), 650 ether);
     }
 
     function test_tooSmallToEnterStaysOut() public {
@@ -69,7 +69,7 @@ contract ActiveSetTest is BondingFixture {
         _registerOrchestrator(late, 0, 0, 50 ether);
         _assertOrder(orchs[2], orchs[1], orchs[0]);
         _nextRound();
-        assertFalse(bonding.isActive(late));
+        assertFalse(bonding.isActiveOrchestrator(late));
     }
 
     function test_correctHintsMoveInPlace() public {
@@ -106,11 +106,11 @@ contract ActiveSetTest is BondingFixture {
     function test_unbondingToZeroLeavesTheSet() public {
         vm.prank(orchs[0]);
         bonding.unbond(100 ether, address(0), address(0));
-        assertEq(bonding.activeSet().length, 2);
-        assertTrue(bonding.isActive(orchs[0]), "until the round ends");
+        assertEq(lens.activeSet().length, 2);
+        assertTrue(bonding.isActiveOrchestrator(orchs[0]), "until the round ends");
         _nextRound();
-        assertFalse(bonding.isActive(orchs[0]));
-        assertEq(bonding.totalActiveStake(), 500 ether);
+        assertFalse(bonding.isActiveOrchestrator(orchs[0]));
+        assertEq(lens.totalActiveStake(), 500 ether);
     }
 
     function test_evictedAndBackInTheSameRoundStaysActive() public {
@@ -118,11 +118,11 @@ contract ActiveSetTest is BondingFixture {
         _registerOrchestrator(late, 0, 0, 150 ether); // evicts orch1
         address alice = makeAddr("alice");
         _bond(alice, 100 ether, orchs[0]); // orch1: 200, evicts late (150) again
-        assertTrue(bonding.isActive(orchs[0]));
+        assertTrue(bonding.isActiveOrchestrator(orchs[0]));
         _nextRound();
-        assertTrue(bonding.isActive(orchs[0]));
-        assertFalse(bonding.isActive(late));
-        assertEq(bonding.totalActiveStake(), 700 ether);
+        assertTrue(bonding.isActiveOrchestrator(orchs[0]));
+        assertFalse(bonding.isActiveOrchestrator(late));
+        assertEq(lens.totalActiveStake(), 700 ether);
     }
 
     function test_setNumActive_cannotShrinkBelowMembership() public {

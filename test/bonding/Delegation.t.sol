@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Delegator, Pool, UnbondingLock} from "../../contracts/bonding/BondingTypes.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
@@ -29,10 +30,10 @@ contract DelegationTest is BondingFixture {
         bonding.bond(10 ether, orch, _noHints());
 
         assertEq(token.balanceOf(alice), 0);
-        assertEq(bonding.pendingStake(alice), 10 ether);
+        assertEq(lens.pendingStake(alice), 10 ether);
         assertEq(bonding.delegatedStake(orch), 1_010 ether);
         assertEq(bonding.totalBonded(), 1_510 ether);
-        BondingManager.Delegator memory d = bonding.getDelegator(alice);
+        Delegator memory d = lens.getDelegator(alice);
         assertEq(d.delegate, orch);
         assertEq(d.lastClaimRound, rounds.currentRound());
     }
@@ -40,7 +41,7 @@ contract DelegationTest is BondingFixture {
     function test_bond_addsToStake() public {
         _bond(alice, 10 ether, orch);
         _bond(alice, 5 ether, orch);
-        assertEq(bonding.pendingStake(alice), 15 ether);
+        assertEq(lens.pendingStake(alice), 15 ether);
         assertEq(bonding.delegatedStake(orch), 1_015 ether);
     }
 
@@ -48,10 +49,10 @@ contract DelegationTest is BondingFixture {
         _bond(alice, 10 ether, orch);
         _nextRound();
         _reward(orch);
-        uint256 stake = bonding.pendingStake(alice);
+        uint256 stake = lens.pendingStake(alice);
         _bond(alice, 1 ether, other);
-        assertEq(bonding.getDelegator(alice).delegate, other);
-        assertEq(bonding.pendingStake(alice), stake + 1 ether);
+        assertEq(lens.getDelegator(alice).delegate, other);
+        assertEq(lens.pendingStake(alice), stake + 1 ether);
         assertEq(bonding.delegatedStake(other), 500 ether + stake + 1 ether);
     }
 
@@ -99,10 +100,10 @@ contract DelegationTest is BondingFixture {
         uint256 lockId = bonding.unbond(4 ether, address(0), address(0));
 
         assertEq(lockId, 0);
-        assertEq(bonding.pendingStake(alice), 6 ether);
+        assertEq(lens.pendingStake(alice), 6 ether);
         assertEq(bonding.delegatedStake(orch), 1_006 ether);
         assertEq(bonding.totalBonded(), 1_506 ether);
-        BondingManager.UnbondingLock memory lock = bonding.getUnbondingLock(alice, 0);
+        UnbondingLock memory lock = lens.getUnbondingLock(alice, 0);
         assertEq(lock.amount, 4 ether);
         assertEq(lock.withdrawRound, round + 7);
         assertEq(lock.orchestrator, orch);
@@ -122,7 +123,7 @@ contract DelegationTest is BondingFixture {
             abi.encodeWithSelector(IBondingManager.UnbondExceedsStake.selector, 11 ether, 10 ether)
         );
         bonding.unbond(11 ether, address(0), address(0));
-        assertEq(bonding.pendingStake(alice), 10 ether);
+        assertEq(lens.pendingStake(alice), 10 ether);
     }
 
     function test_withdrawStake_afterUnbondingPeriod() public {
@@ -133,7 +134,7 @@ contract DelegationTest is BondingFixture {
         for (uint256 i; i < 6; ++i) {
             _nextRound();
         }
-        uint256 withdrawRound = bonding.getUnbondingLock(alice, 0).withdrawRound;
+        uint256 withdrawRound = lens.getUnbondingLock(alice, 0).withdrawRound;
         vm.prank(alice);
         vm.expectRevert(
             abi.encodeWithSelector(IBondingManager.LockNotWithdrawable.selector, 0, withdrawRound)
@@ -160,8 +161,8 @@ contract DelegationTest is BondingFixture {
         emit IBondingManager.Rebond(alice, orch, 0, 4 ether);
         bonding.rebond(0, orch, _noHints());
         vm.stopPrank();
-        assertEq(bonding.pendingStake(alice), 10 ether);
-        assertEq(bonding.getUnbondingLock(alice, 0).amount, 0);
+        assertEq(lens.pendingStake(alice), 10 ether);
+        assertEq(lens.getUnbondingLock(alice, 0).amount, 0);
         assertEq(bonding.totalBonded(), 1_510 ether);
     }
 
@@ -171,7 +172,7 @@ contract DelegationTest is BondingFixture {
         bonding.unbond(4 ether, address(0), address(0));
         bonding.rebond(0, other, _noHints());
         vm.stopPrank();
-        assertEq(bonding.getDelegator(alice).delegate, other);
+        assertEq(lens.getDelegator(alice).delegate, other);
         assertEq(bonding.delegatedStake(other), 510 ether);
         assertEq(bonding.delegatedStake(orch), 1_000 ether);
     }
@@ -182,7 +183,7 @@ contract DelegationTest is BondingFixture {
         bonding.unbond(10 ether, address(0), address(0));
         bonding.rebond(0, other, _noHints());
         vm.stopPrank();
-        assertEq(bonding.pendingStake(alice), 10 ether);
+        assertEq(lens.pendingStake(alice), 10 ether);
         assertEq(bonding.delegatedStake(other), 510 ether);
     }
 
@@ -206,13 +207,13 @@ contract DelegationTest is BondingFixture {
 
     function test_withdrawFees_revertsWhenRecipientRejects() public {
         _creditFees(orch, 1 ether); // all to commission: nothing mature yet besides orch itself
-        uint256 fees = bonding.pendingFees(orch);
+        uint256 fees = lens.pendingFees(orch);
         vm.prank(orch);
         vm.expectRevert(
             abi.encodeWithSelector(IBondingManager.FeeTransferFailed.selector, address(token), fees)
         );
         bonding.withdrawFees(payable(address(token)), fees);
-        assertEq(bonding.pendingFees(orch), fees, "nothing lost");
+        assertEq(lens.pendingFees(orch), fees, "nothing lost");
     }
 
     // ------------------------------------------------------------ transferBond
@@ -224,9 +225,9 @@ contract DelegationTest is BondingFixture {
         vm.prank(alice);
         bonding.transferBond(bob, 3 ether, other, _noHints());
 
-        assertEq(bonding.pendingStake(alice), 7 ether);
-        assertEq(bonding.pendingStake(bob), 3 ether);
-        assertEq(bonding.getDelegator(bob).delegate, other);
+        assertEq(lens.pendingStake(alice), 7 ether);
+        assertEq(lens.pendingStake(bob), 3 ether);
+        assertEq(lens.getDelegator(bob).delegate, other);
         assertEq(bonding.delegatedStake(orch), 1_007 ether);
         assertEq(bonding.delegatedStake(other), 503 ether);
         assertEq(bonding.totalBonded(), 1_510 ether);
@@ -259,16 +260,10 @@ contract DelegationTest is BondingFixture {
 
     // ------------------------------------------------------------ claimEarnings
 
-    function test_claimEarnings_reverts() public {
-        uint256 round = rounds.currentRound();
+    function test_claimEarnings_revertsWhenNotBonded() public {
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotBonded.selector, alice));
-        bonding.claimEarnings(round);
-
-        _bond(alice, 1 ether, orch);
-        vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.InvalidEndRound.selector, round - 1, round));
-        bonding.claimEarnings(round - 1);
+        bonding.claimEarnings();
     }
 
     function test_claimEarnings_movesPendingIntoStored() public {
@@ -276,18 +271,18 @@ contract DelegationTest is BondingFixture {
         _nextRound();
         _reward(orch);
         _creditFees(orch, 1 ether);
-        uint256 stake = bonding.pendingStake(alice);
-        uint256 fees = bonding.pendingFees(alice);
+        uint256 stake = lens.pendingStake(alice);
+        uint256 fees = lens.pendingFees(alice);
         assertGt(stake, 100 ether);
         assertGt(fees, 0);
 
         vm.expectEmit(address(bonding));
         emit IBondingManager.EarningsClaimed(alice, orch, rounds.currentRound(), stake, fees);
         _claim(alice);
-        BondingManager.Delegator memory d = bonding.getDelegator(alice);
+        Delegator memory d = lens.getDelegator(alice);
         assertEq(d.stake, stake);
         assertEq(d.fees, fees);
-        assertEq(bonding.pendingStake(alice), stake);
+        assertEq(lens.pendingStake(alice), stake);
     }
 
     /// The orchestrator's commission joins its own position when it claims.
@@ -296,17 +291,17 @@ contract DelegationTest is BondingFixture {
         _nextRound();
         _reward(orch);
         _creditFees(orch, 2 ether);
-        BondingManager.Pool memory pool = bonding.getPool(orch);
+        Pool memory pool = lens.getPool(orch);
         assertGt(pool.rewardCommission, 0);
         assertEq(pool.feeCommission, 1 ether);
-        uint256 stake = bonding.pendingStake(orch);
-        uint256 fees = bonding.pendingFees(orch);
+        uint256 stake = lens.pendingStake(orch);
+        uint256 fees = lens.pendingFees(orch);
         _claim(orch);
-        pool = bonding.getPool(orch);
+        pool = lens.getPool(orch);
         assertEq(pool.rewardCommission, 0);
         assertEq(pool.feeCommission, 0);
-        assertEq(bonding.getDelegator(orch).stake, stake);
-        assertEq(bonding.getDelegator(orch).fees, fees);
+        assertEq(lens.getDelegator(orch).stake, stake);
+        assertEq(lens.getDelegator(orch).fees, fees);
     }
 
     function test_errorsLeaveBalancesUntouched() public {
@@ -318,6 +313,6 @@ contract DelegationTest is BondingFixture {
         );
         bonding.bond(1 ether, orch, _noHints());
         assertEq(bonding.totalBonded(), bonded);
-        assertEq(bonding.pendingStake(alice), 10 ether);
+        assertEq(lens.pendingStake(alice), 10 ether);
     }
 }

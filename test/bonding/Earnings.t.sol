@@ -16,50 +16,50 @@ contract EarningsTest is BondingFixture {
     }
 
     function test_rewardIsSharedByCutAndStake() public {
-        assertTrue(bonding.isActive(orch));
-        assertEq(bonding.totalActiveStake(), 4_000 ether);
+        assertTrue(bonding.isActiveOrchestrator(orch));
+        assertEq(lens.totalActiveStake(), 4_000 ether);
         uint256 mintable = minter.currentRewardTokens();
         _reward(orch);
         // The only active orchestrator gets the whole round.
         uint256 commission = mintable / 10;
         uint256 shared = mintable - commission;
-        assertApproxEqAbs(bonding.pendingStake(alice), 3_000 ether + shared * 3 / 4, 2);
-        assertApproxEqAbs(bonding.pendingStake(orch), 1_000 ether + shared / 4 + commission, 2);
+        assertApproxEqAbs(lens.pendingStake(alice), 3_000 ether + shared * 3 / 4, 2);
+        assertApproxEqAbs(lens.pendingStake(orch), 1_000 ether + shared / 4 + commission, 2);
         assertEq(bonding.delegatedStake(orch), 4_000 ether + mintable);
-        assertLe(bonding.pendingStake(alice) + bonding.pendingStake(orch), bonding.delegatedStake(orch));
+        assertLe(lens.pendingStake(alice) + lens.pendingStake(orch), bonding.delegatedStake(orch));
     }
 
     function test_newStakeEarnsFromNextRound() public {
         _bond(bob, 4_000 ether, orch); // joins during the round, before the reward
         uint256 mintable = minter.currentRewardTokens();
         _reward(orch);
-        assertEq(bonding.pendingStake(bob), 4_000 ether, "bob earns nothing this round");
+        assertEq(lens.pendingStake(bob), 4_000 ether, "bob earns nothing this round");
         uint256 shared = mintable - mintable / 10;
         assertApproxEqAbs(
-            bonding.pendingStake(alice), 3_000 ether + shared * 3 / 4, 2, "alice loses nothing to bob"
+            lens.pendingStake(alice), 3_000 ether + shared * 3 / 4, 2, "alice loses nothing to bob"
         );
 
         _nextRound();
-        uint256 aliceBefore = bonding.pendingStake(alice);
-        uint256 bobBefore = bonding.pendingStake(bob);
+        uint256 aliceBefore = lens.pendingStake(alice);
+        uint256 bobBefore = lens.pendingStake(bob);
         _reward(orch);
         // Next round bob earns pro rata.
-        uint256 aliceGain = bonding.pendingStake(alice) - aliceBefore;
-        uint256 bobGain = bonding.pendingStake(bob) - bobBefore;
+        uint256 aliceGain = lens.pendingStake(alice) - aliceBefore;
+        uint256 bobGain = lens.pendingStake(bob) - bobBefore;
         assertApproxEqRel(bobGain * aliceBefore, aliceGain * bobBefore, 1e9);
     }
 
     function test_feesAreSharedByFeeShare() public {
         _creditFees(orch, 10 ether);
-        assertApproxEqAbs(bonding.pendingFees(alice), 10 ether / 2 * 3 / 4, 1);
-        assertApproxEqAbs(bonding.pendingFees(orch), 5 ether + 10 ether / 2 / 4, 1);
+        assertApproxEqAbs(lens.pendingFees(alice), 10 ether / 2 * 3 / 4, 1);
+        assertApproxEqAbs(lens.pendingFees(orch), 5 ether + 10 ether / 2 / 4, 1);
 
         uint256 before = alice.balance;
-        uint256 fees = bonding.pendingFees(alice);
+        uint256 fees = lens.pendingFees(alice);
         vm.prank(alice);
         bonding.withdrawFees(payable(alice), fees);
         assertEq(alice.balance, before + fees);
-        assertEq(bonding.pendingFees(alice), 0);
+        assertEq(lens.pendingFees(alice), 0);
     }
 
     function test_claimIsConstantGas() public {
@@ -82,7 +82,7 @@ contract EarningsTest is BondingFixture {
         uint256 round = rounds.currentRound();
         vm.prank(delegator);
         uint256 g0 = gasleft();
-        bonding.claimEarnings(round);
+        bonding.claimEarnings();
         gasUsed = g0 - gasleft();
     }
 }

@@ -44,12 +44,12 @@ contract BondingHistoryTest is BondingFixture {
         s.totalBonded = bonding.totalBonded();
         for (uint256 i; i < accounts.length; ++i) {
             address a = accounts[i];
-            uint256 stake = bonding.pendingStake(a);
+            uint256 stake = lens.pendingStake(a);
             // An orchestrator's pending stake counts its unclaimed commission while it delegates to itself.
-            if (bonding.getDelegator(a).delegate == a) stake -= bonding.getPool(a).rewardCommission;
+            if (lens.getDelegator(a).delegate == a) stake -= lens.getPool(a).rewardCommission;
             s.stake.push(stake);
             s.delegated.push(bonding.delegatedStake(a));
-            s.delegate.push(bonding.getDelegator(a).delegate);
+            s.delegate.push(lens.getDelegator(a).delegate);
         }
     }
 
@@ -63,11 +63,11 @@ contract BondingHistoryTest is BondingFixture {
         uint256 kind = _rand(6);
         if (kind == 0) {
             _bond(a, 1 ether + _rand(500 ether), orchs[_rand(2)]);
-        } else if (kind == 1 && bonding.pendingStake(a) > 1 ether) {
-            uint256 amount = bonding.pendingStake(a) / 3;
+        } else if (kind == 1 && lens.pendingStake(a) > 1 ether) {
+            uint256 amount = lens.pendingStake(a) / 3;
             vm.prank(a);
             bonding.unbond(amount, address(0), address(0));
-        } else if (kind == 2 && bonding.getDelegator(a).delegate != address(0)) {
+        } else if (kind == 2 && lens.getDelegator(a).delegate != address(0)) {
             _claim(a);
         } else if (kind == 3) {
             _creditFees(orchs[_rand(2)], 1 ether);
@@ -77,10 +77,8 @@ contract BondingHistoryTest is BondingFixture {
             uint256 round = rounds.currentRound();
             vm.prank(slasher);
             bonding.slash(o, fraction, round, address(0), address(0));
-        } else if (
-            kind == 5 && bonding.getDelegator(a).delegate != address(0) && bonding.pendingStake(a) != 0
-        ) {
-            address current = bonding.getDelegator(a).delegate;
+        } else if (kind == 5 && lens.getDelegator(a).delegate != address(0) && lens.pendingStake(a) != 0) {
+            address current = lens.getDelegator(a).delegate;
             address to = orchs[0] == current ? orchs[1] : orchs[0];
             vm.prank(a);
             bonding.bond(0, to, _noHints());
@@ -98,8 +96,8 @@ contract BondingHistoryTest is BondingFixture {
             }
             for (uint256 i; i < orchs.length; ++i) {
                 if (
-                    bonding.isActive(orchs[i])
-                        && bonding.getPool(orchs[i]).lastRewardRound < rounds.currentRound()
+                    bonding.isActiveOrchestrator(orchs[i])
+                        && lens.getPool(orchs[i]).lastRewardRound < rounds.currentRound()
                 ) {
                     if (_rand(3) != 0) _reward(orchs[i]);
                 }

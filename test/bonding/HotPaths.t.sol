@@ -47,7 +47,7 @@ contract HotPathsTest is BondingFixture {
         vm.deal(creditor, 1 ether);
         vm.prank(creditor);
         assertTrue(bonding.creditFees{value: 1 ether}(orch));
-        assertApproxEqAbs(bonding.pendingFees(orch) + bonding.pendingFees(alice), 1 ether, 2, "credited");
+        assertApproxEqAbs(lens.pendingFees(orch) + lens.pendingFees(alice), 1 ether, 2, "credited");
     }
 
     function test_creditFees_untrustedCallerGoesThroughTheAuthority() public {
@@ -64,7 +64,7 @@ contract HotPathsTest is BondingFixture {
         assertTrue(bonding.creditFees{value: 1 ether}(orch));
         assertFalse(bonding.creditFees{value: 1 ether}(idle), "registered but not active: credited, false");
         vm.stopPrank();
-        assertEq(bonding.getPool(idle).feeCommission, 1 ether);
+        assertEq(lens.getPool(idle).feeCommission, 1 ether);
     }
 
     // ------------------------------------------------------------------ round start
@@ -94,8 +94,8 @@ contract HotPathsTest is BondingFixture {
         uint256 total = bonding.totalBonded();
         uint256 round = _nextRound();
         // The round's first bonding operation will find the total already rolled over.
-        assertEq(bonding.bondedTotal().round, round);
-        (uint128 value, uint32 keptRound,) = bonding.bondedTotalHistory(last);
+        assertEq(lens.bondedTotal().round, round);
+        (uint128 value, uint32 keptRound,) = lens.bondedTotalHistory(last);
         assertEq(value, total);
         assertEq(keptRound, last);
     }
@@ -105,7 +105,7 @@ contract HotPathsTest is BondingFixture {
         vm.roll(rounds.currentRoundStartBlock() + rounds.roundLength()); // not initialized
         vm.prank(stranger);
         assertEq(bonding.checkpointTotalBonded(), total);
-        assertEq(bonding.bondedTotal().round, rounds.currentRound());
+        assertEq(lens.bondedTotal().round, rounds.currentRound());
         vm.prank(stranger);
         assertEq(bonding.checkpointTotalBonded(), total, "twice in a round: nothing more");
         assertEq(bonding.totalBonded(), total);
@@ -116,7 +116,7 @@ contract HotPathsTest is BondingFixture {
     function test_withdrawStake_maturedWithoutAnyRecentChange() public {
         vm.prank(alice);
         uint256 lockId = bonding.unbond(400 ether, address(0), address(0));
-        uint256 withdrawRound = bonding.getUnbondingLock(alice, lockId).withdrawRound;
+        uint256 withdrawRound = lens.getUnbondingLock(alice, lockId).withdrawRound;
         // Rounds pass uninitialized: the total's round lags behind the clock.
         vm.roll(block.number + (withdrawRound - rounds.currentRound()) * rounds.roundLength() - 1);
         assertEq(rounds.currentRound(), withdrawRound - 1);
@@ -126,7 +126,7 @@ contract HotPathsTest is BondingFixture {
         );
         bonding.withdrawStake(lockId);
         vm.roll(block.number + 1);
-        assertLt(bonding.bondedTotal().round, withdrawRound);
+        assertLt(lens.bondedTotal().round, withdrawRound);
         vm.prank(alice);
         bonding.withdrawStake(lockId);
         assertEq(token.balanceOf(alice), 400 ether);
@@ -149,8 +149,8 @@ contract HotPathsTest is BondingFixture {
         vm.prank(alice);
         bonding.withdrawStake(lockId);
         assertEq(token.balanceOf(alice), 300 ether, "cut by its own pool's slash only");
-        assertEq(bonding.poolSlashFactors(orch, 1), 0.75e18);
-        assertEq(bonding.getPool(orch).slashCount, 1);
+        assertEq(lens.poolSlashFactors(orch, 1), 0.75e18);
+        assertEq(lens.getPool(orch).slashCount, 1);
     }
 
     // ------------------------------------------------------------------ per-round records
@@ -162,13 +162,13 @@ contract HotPathsTest is BondingFixture {
         _claim(alice);
         _nextRound();
         _creditFees(orch, 1 ether); // rolls `acted` over
-        (uint96 rf, uint160 ff) = bonding.roundFactors(orch, quiet);
+        (uint96 rf, uint160 ff) = lens.roundFactors(orch, quiet);
         assertEq(rf, 0, "quiet round: no factors kept");
         assertEq(ff, 0);
-        (rf, ff) = bonding.roundFactors(orch, acted);
+        (rf, ff) = lens.roundFactors(orch, acted);
         assertGt(rf, 0, "alice's base round: factors kept");
         assertGt(ff, 0);
-        (uint96 historyRf, uint96 stakeStart,,) = bonding.roundHistory(orch, quiet);
+        (uint96 historyRf, uint96 stakeStart,,) = lens.roundHistory(orch, quiet);
         assertGt(historyRf, 0, "every used round has its vote record");
         assertEq(stakeStart, 2_000 ether);
     }

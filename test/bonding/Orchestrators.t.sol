@@ -13,10 +13,10 @@ contract OrchestratorsTest is BondingFixture {
         emit IBondingManager.OrchestratorRegistered(orch, 50_000, 250_000);
         vm.prank(orch);
         bonding.registerOrchestrator(50_000, 250_000);
-        (uint256 rewardCut, uint256 feeShare) = bonding.paramsInForce(orch);
+        (uint256 rewardCut, uint256 feeShare) = lens.paramsInForce(orch);
         assertEq(rewardCut, 50_000);
         assertEq(feeShare, 250_000);
-        assertFalse(bonding.isActive(orch), "no stake, not active");
+        assertFalse(bonding.isActiveOrchestrator(orch), "no stake, not active");
     }
 
     function test_register_revertsTwice() public {
@@ -45,14 +45,14 @@ contract OrchestratorsTest is BondingFixture {
         vm.prank(orch);
         bonding.setOrchestratorParams(900_000, 0);
 
-        (uint256 rewardCut, uint256 feeShare) = bonding.paramsInForce(orch);
+        (uint256 rewardCut, uint256 feeShare) = lens.paramsInForce(orch);
         assertEq(rewardCut, 100_000, "old cut in force this round");
         assertEq(feeShare, 500_000);
         _nextRound();
-        (rewardCut,) = bonding.paramsInForce(orch);
+        (rewardCut,) = lens.paramsInForce(orch);
         assertEq(rewardCut, 100_000, "and the next");
         _nextRound();
-        (rewardCut, feeShare) = bonding.paramsInForce(orch);
+        (rewardCut, feeShare) = lens.paramsInForce(orch);
         assertEq(rewardCut, 900_000, "new cut in force after the delay");
         assertEq(feeShare, 0);
     }
@@ -66,7 +66,7 @@ contract OrchestratorsTest is BondingFixture {
         bonding.setOrchestratorParams(1_000_000, 0); // would keep everything
         uint256 mintable = minter.currentRewardTokens();
         _reward(orch);
-        assertApproxEqAbs(bonding.pendingStake(alice), 1_000 ether + mintable / 2, 1);
+        assertApproxEqAbs(lens.pendingStake(alice), 1_000 ether + mintable / 2, 1);
     }
 
     function test_setParams_secondChangeKeepsTheFirstIfAlreadyInForce() public {
@@ -76,7 +76,7 @@ contract OrchestratorsTest is BondingFixture {
         _nextRound();
         vm.prank(orch);
         bonding.setOrchestratorParams(5, 6);
-        (uint256 rewardCut, uint256 feeShare) = bonding.paramsInForce(orch);
+        (uint256 rewardCut, uint256 feeShare) = lens.paramsInForce(orch);
         assertEq(rewardCut, 3, "the first change stays in force until the second takes over");
         assertEq(feeShare, 4);
     }

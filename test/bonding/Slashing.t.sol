@@ -29,8 +29,8 @@ contract SlashingTest is BondingFixture {
         uint256 amount = _slash(100_000_000, offenseRound); // 10%
 
         assertEq(amount, 400 ether);
-        assertEq(bonding.pendingStake(alice), 2_700 ether);
-        assertEq(bonding.pendingStake(orch), 900 ether);
+        assertEq(lens.pendingStake(alice), 2_700 ether);
+        assertEq(lens.pendingStake(orch), 900 ether);
         assertEq(bonding.delegatedStake(orch), 3_600 ether);
         assertEq(bonding.totalBonded(), 3_600 ether);
         assertEq(token.balanceOf(slasher), 400 ether, "the slasher receives the cut to reward and burn");
@@ -40,16 +40,16 @@ contract SlashingTest is BondingFixture {
     function test_slash_includesStakeBondedThisRound() public {
         _bond(bob, 1_000 ether, orch);
         _slash(500_000_000, offenseRound);
-        assertEq(bonding.pendingStake(bob), 500 ether);
+        assertEq(lens.pendingStake(bob), 500 ether);
     }
 
     function test_slash_laterBondsAreUntouched() public {
         _slash(500_000_000, offenseRound);
         _bond(bob, 1_000 ether, orch);
-        assertEq(bonding.pendingStake(bob), 1_000 ether);
+        assertEq(lens.pendingStake(bob), 1_000 ether);
         _nextRound();
         _reward(orch);
-        assertGt(bonding.pendingStake(bob), 1_000 ether);
+        assertGt(lens.pendingStake(bob), 1_000 ether);
     }
 
     function test_slash_cutsLocksCreatedAfterTheOffense() public {
@@ -90,7 +90,7 @@ contract SlashingTest is BondingFixture {
         _slash(500_000_000, offenseRound);
         vm.prank(alice);
         bonding.rebond(0, orch, _noHints());
-        assertEq(bonding.pendingStake(alice), 1_000 ether + 500 ether);
+        assertEq(lens.pendingStake(alice), 1_000 ether + 500 ether);
     }
 
     function test_slash_unclaimedCommissionIsCut() public {
@@ -99,10 +99,10 @@ contract SlashingTest is BondingFixture {
         bonding.setOrchestratorParams(1_000_000, 0);
         _nextRound();
         _reward(orch);
-        uint256 commission = bonding.getPool(orch).rewardCommission;
+        uint256 commission = lens.getPool(orch).rewardCommission;
         assertGt(commission, 0);
         _slash(500_000_000, offenseRound);
-        assertEq(bonding.getPool(orch).rewardCommission, commission / 2);
+        assertEq(lens.getPool(orch).rewardCommission, commission / 2);
     }
 
     function test_slash_reverts() public {

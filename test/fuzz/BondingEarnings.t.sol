@@ -94,7 +94,7 @@ contract BondingEarningsFuzzTest is BondingFixture {
         uint256 sum;
         uint256 refSum;
         for (uint256 i; i < who.length; ++i) {
-            sum += bonding.pendingStake(who[i]);
+            sum += lens.pendingStake(who[i]);
             refSum += refStake[i];
         }
         refSum = refSum / S + refRewardCommission;
@@ -120,9 +120,9 @@ contract BondingEarningsFuzzTest is BondingFixture {
 
         uint256[] memory before = new uint256[](who.length);
         for (uint256 i; i < who.length; ++i) {
-            before[i] = bonding.pendingStake(who[i]);
+            before[i] = lens.pendingStake(who[i]);
         }
-        uint256 fees4 = bonding.pendingFees(who[4]);
+        uint256 fees4 = lens.pendingFees(who[4]);
         uint256 delegated = bonding.delegatedStake(orch);
         uint256 totalBonded = bonding.totalBonded();
 
@@ -134,7 +134,7 @@ contract BondingEarningsFuzzTest is BondingFixture {
         assertEq(bonding.totalBonded(), totalBonded - amount);
         assertEq(token.balanceOf(slasher), amount, "the slasher gets the bonded cut");
         _checkProRata(before, fractionPpb);
-        assertEq(bonding.pendingFees(who[4]), fees4, "fees are not slashed");
+        assertEq(lens.pendingFees(who[4]), fees4, "fees are not slashed");
         _checkLock(lockId, lockAmount, offenseRound < rounds.currentRound() ? fractionPpb : 0);
     }
 
@@ -144,10 +144,10 @@ contract BondingEarningsFuzzTest is BondingFixture {
         _reward(orch);
         _claim(who[1]);
         _bond(who[2], _rand(1, 100 ether), orch);
-        uint256 unbonded = _rand(1, bonding.pendingStake(who[3]) / 2);
+        uint256 unbonded = _rand(1, lens.pendingStake(who[3]) / 2);
         vm.prank(who[3]);
         lockId = bonding.unbond(unbonded, address(0), address(0));
-        lockAmount = bonding.getUnbondingLock(who[3], lockId).amount;
+        lockAmount = lens.getUnbondingLock(who[3], lockId).amount;
     }
 
     /// The orchestrator (position 0) and four delegators, `n` rounds of rewards, fees, claims and
@@ -177,7 +177,7 @@ contract BondingEarningsFuzzTest is BondingFixture {
         uint256 sum;
         for (uint256 i; i < who.length; ++i) {
             uint256 expected = Math.mulDiv(before[i], PPB - fractionPpb, PPB);
-            uint256 got = bonding.pendingStake(who[i]);
+            uint256 got = lens.pendingStake(who[i]);
             // The slash factor has 18 decimals: one unit of it is worth stake/1e18 wei; plus the
             // floors of the two products.
             assertApproxEqAbs(got, expected, before[i] / 1e18 + 2, "pro-rata loss");
@@ -211,15 +211,15 @@ contract BondingEarningsFuzzTest is BondingFixture {
         _claim(makeAddr("bugA"));
         _claim(makeAddr("bugB"));
         _claim(orch);
-        uint256 before = bonding.pendingStake(orch);
+        uint256 before = lens.pendingStake(orch);
         uint256 delegated = bonding.delegatedStake(orch);
         _reward(orch);
         uint256 minted = bonding.delegatedStake(orch) - delegated;
-        assertLe(bonding.pendingStake(orch), before + minted);
+        assertLe(lens.pendingStake(orch), before + minted);
         assertApproxEqAbs(
-            bonding.pendingStake(orch), before + minted, 1e6, "the whole reward but dust is commission"
+            lens.pendingStake(orch), before + minted, 1e6, "the whole reward but dust is commission"
         );
-        assertEq(bonding.pendingStake(makeAddr("bugA")), bonding.getDelegator(makeAddr("bugA")).stake);
+        assertEq(lens.pendingStake(makeAddr("bugA")), lens.getDelegator(makeAddr("bugA")).stake);
     }
 
     /// The same for fees: all of a fee credited after everyone claimed is the orchestrator's.
@@ -228,11 +228,11 @@ contract BondingEarningsFuzzTest is BondingFixture {
         _claim(makeAddr("bugA"));
         _claim(makeAddr("bugB"));
         _claim(orch);
-        uint256 before = bonding.pendingFees(orch);
+        uint256 before = lens.pendingFees(orch);
         _creditFees(orch, 1 ether);
-        assertLe(bonding.pendingFees(orch), before + 1 ether);
+        assertLe(lens.pendingFees(orch), before + 1 ether);
         assertApproxEqAbs(
-            bonding.pendingFees(orch), before + 1 ether, 1e6, "the whole fee but dust is commission"
+            lens.pendingFees(orch), before + 1 ether, 1e6, "the whole fee but dust is commission"
         );
     }
 
@@ -243,12 +243,12 @@ contract BondingEarningsFuzzTest is BondingFixture {
         _bond(makeAddr("tiny"), 1, orch);
         _nextRound();
         _claim(orch);
-        uint256 before = bonding.pendingStake(orch);
+        uint256 before = lens.pendingStake(orch);
         uint256 delegated = bonding.delegatedStake(orch);
         _reward(orch);
         uint256 minted = bonding.delegatedStake(orch) - delegated;
-        assertLe(bonding.pendingStake(makeAddr("tiny")), 1 + minted / 1_000 ether + 1);
-        assertApproxEqAbs(bonding.pendingStake(orch), before + minted, 2);
+        assertLe(lens.pendingStake(makeAddr("tiny")), 1 + minted / 1_000 ether + 1);
+        assertApproxEqAbs(lens.pendingStake(orch), before + minted, 2);
     }
 
     /// A pool whose delegated stake exceeds the sum of its positions by a few wei of rounding dust.
@@ -356,8 +356,8 @@ contract BondingEarningsFuzzTest is BondingFixture {
             // position's shortfall, so its bound includes them.
             uint256 expStake = _ceil(refStake[i]) + (i == 0 ? refRewardCommission + _dustBound() : 0);
             uint256 expFees = _ceil(refFees[i]) + (i == 0 ? refFeeCommission + _feeDustBound() : 0);
-            uint256 stake = bonding.pendingStake(who[i]);
-            uint256 fees = bonding.pendingFees(who[i]);
+            uint256 stake = lens.pendingStake(who[i]);
+            uint256 fees = lens.pendingFees(who[i]);
             uint256 slackStake = i == 0 ? _dustBound() : 0;
             uint256 slackFees = i == 0 ? _feeDustBound() : 0;
             assertLe(stake, expStake, "stake never above the reference");

@@ -75,9 +75,9 @@ contract DisputeSlashFuzzTest is DisputeFixture {
         }
         _passVetoWindow();
 
-        uint256 aliceBonded = bonding.pendingStake(alice);
-        uint256 orchBonded = bonding.pendingStake(orch);
-        uint256 bobBonded = bonding.pendingStake(bob);
+        uint256 aliceBonded = lens.pendingStake(alice);
+        uint256 orchBonded = lens.pendingStake(orch);
+        uint256 bobBonded = lens.pendingStake(bob);
         uint256 current = bonding.delegatedStake(orch);
         uint256 fraction = SlashMath.fractionDown(snapshot, current, c.maxCut, c.rateLimit);
         uint256 supply = token.totalSupply();
@@ -95,9 +95,9 @@ contract DisputeSlashFuzzTest is DisputeFixture {
         assertEq(supply - token.totalSupply(), slashed - reward, "supply drops by the burn");
 
         // Each position loses its share exactly.
-        assertEq(aliceBonded - bonding.pendingStake(alice), _share(aliceBonded, fraction), "alice bonded");
-        assertEq(orchBonded - bonding.pendingStake(orch), _share(orchBonded, fraction), "orch bonded");
-        assertEq(bobBonded - bonding.pendingStake(bob), _share(bobBonded, fraction), "bob bonded");
+        assertEq(aliceBonded - lens.pendingStake(alice), _share(aliceBonded, fraction), "alice bonded");
+        assertEq(orchBonded - lens.pendingStake(orch), _share(orchBonded, fraction), "orch bonded");
+        assertEq(bobBonded - lens.pendingStake(bob), _share(bobBonded, fraction), "bob bonded");
 
         // Each lock made from the offense round on loses its share when withdrawn; earlier ones none.
         for (uint256 i; i < bonding.unbondingPeriod(); ++i) {
@@ -107,7 +107,7 @@ contract DisputeSlashFuzzTest is DisputeFixture {
         uint256 expected;
         uint256 raw;
         for (uint256 i; i < lockCount; ++i) {
-            uint256 amount = bonding.getUnbondingLock(alice, aliceLocks[i]).amount;
+            uint256 amount = lens.getUnbondingLock(alice, aliceLocks[i]).amount;
             raw += amount;
             expected += amount - _share(amount, fraction);
         }
@@ -126,10 +126,10 @@ contract DisputeSlashFuzzTest is DisputeFixture {
 
     function _aliceActs(Case memory c) internal {
         uint256 action = c.action % 6;
-        uint256 stake = bonding.pendingStake(alice);
+        uint256 stake = lens.pendingStake(alice);
         vm.startPrank(alice);
         if (action == 1) {
-            bonding.claimEarnings(rounds.currentRound());
+            bonding.claimEarnings();
         } else if (action == 2) {
             vm.stopPrank();
             _bond(alice, bound(c.amount, 1, 2e6 ether), orch);

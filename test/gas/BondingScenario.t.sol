@@ -56,7 +56,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
         vm.prank(orchs[0]);
         bonding.bond(_initialStake(0), orchs[0], _noHints());
         _row("selfBond_emptyPool", 583_000);
-        assertEq(bonding.activeSet().length, 1);
+        assertEq(lens.activeSet().length, 1);
 
         // -------- the rest of the pool, each one at the tail (exact hints), and the delegators
         for (uint256 i = 1; i < POOL; ++i) {
@@ -71,7 +71,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
             );
             vm.stopPrank();
         }
-        assertEq(bonding.activeSet().length, POOL);
+        assertEq(lens.activeSet().length, POOL);
         _bondHinted(low, 5_500 ether, orchs[94]); // distinct from every other stake
         _bondHinted(claimer1, 10 ether, orchs[10]);
         _bondHinted(claimer50, 10 ether, orchs[11]);
@@ -120,7 +120,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
         bonding.bond(amount, target, h);
         _row("bond_newDelegator_rank90_hint", 585_000);
         _stopMeter("bond");
-        assertEq(bonding.pendingStake(newDelegator), amount);
+        assertEq(lens.pendingStake(newDelegator), amount);
         // The same, no hint: the orchestrator now at rank 90 is found from the head.
         target = _at(89);
         address newDelegator2 = makeAddr("newDelegator2");
@@ -135,7 +135,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
         IBondingManager.Hints memory h;
         // -------- unbond: a delegator of an orchestrator low in the pool, enough to move it down two
         // places, no hint
-        address lowOrch = bonding.getDelegator(low).delegate;
+        address lowOrch = lens.getDelegator(low).delegate;
         uint256 lowRank = _rankOf(lowOrch);
         _startMeter(_accounts(low, lowOrch, address(0)));
         vm.prank(low);
@@ -154,7 +154,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
         assertEq(_rankOf(lowOrch), lowRank);
 
         // -------- transferBond: part of a stake to a new account, delegated to another orchestrator
-        address from = bonding.getDelegator(mover).delegate;
+        address from = lens.getDelegator(mover).delegate;
         address to = _at(60);
         uint256 moved = 2_500 ether;
         (h.oldPrev, h.oldNext) = _positionFor(from, bonding.delegatedStake(from) - moved);
@@ -166,7 +166,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
         bonding.transferBond(makeAddr("moverReceiver"), moved, to, h);
         _row("transferBond_hint", 1_040_000);
         _stopMeter("transferBond");
-        assertEq(bonding.pendingStake(makeAddr("moverReceiver")), moved);
+        assertEq(lens.pendingStake(makeAddr("moverReceiver")), moved);
     }
 
     /// Metering only: the same transfer once keepers have rewarded both pools this round (as they
@@ -188,23 +188,23 @@ contract BondingScenarioGasTest is CheckpointMeter {
     function _measureClaimsAndWithdrawals() internal {
         // -------- claimEarnings after one round of rewards (and fees for the fee claimer)
         _nextRound();
-        _reward(bonding.getDelegator(claimer1).delegate);
-        _reward(bonding.getDelegator(claimer50).delegate);
-        address feeOrch = bonding.getDelegator(feeClaimer).delegate;
+        _reward(lens.getDelegator(claimer1).delegate);
+        _reward(lens.getDelegator(claimer50).delegate);
+        address feeOrch = lens.getDelegator(feeClaimer).delegate;
         _reward(feeOrch);
         _creditFees(feeOrch, 1 ether);
         uint256 round = rounds.currentRound();
-        _startMeter(_accounts(claimer1, bonding.getDelegator(claimer1).delegate, address(0)));
+        _startMeter(_accounts(claimer1, lens.getDelegator(claimer1).delegate, address(0)));
         vm.prank(claimer1);
-        bonding.claimEarnings(round);
+        bonding.claimEarnings();
         _row("claimEarnings_after1Round", 265_000);
         _stopMeter("claimEarnings");
-        assertGt(bonding.pendingStake(claimer1), 10 ether);
+        assertGt(lens.pendingStake(claimer1), 10 ether);
         vm.prank(feeClaimer);
-        bonding.claimEarnings(round);
+        bonding.claimEarnings();
         _row("claimEarnings_feesPending", 324_000);
-        assertGt(bonding.getDelegator(feeClaimer).fees, 0);
-        uint256 fees = bonding.getDelegator(feeClaimer).fees;
+        assertGt(lens.getDelegator(feeClaimer).fees, 0);
+        uint256 fees = lens.getDelegator(feeClaimer).fees;
         vm.prank(feeClaimer);
         bonding.withdrawFees(payable(feeClaimer), fees);
         _row("withdrawFees", 158_000);
@@ -215,7 +215,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
         uint256 lock2 = bonding.unbond(1_000 ether, address(0), address(0));
         vm.prank(low);
         uint256 lock3 = bonding.unbond(500 ether, address(0), address(0));
-        address orch50 = bonding.getDelegator(claimer50).delegate;
+        address orch50 = lens.getDelegator(claimer50).delegate;
         for (uint256 i; i < 50; ++i) {
             _nextRound();
             _reward(orch50);
@@ -232,9 +232,9 @@ contract BondingScenarioGasTest is CheckpointMeter {
         assertEq(token.balanceOf(low), 1_500 ether);
         round = rounds.currentRound();
         vm.prank(claimer50);
-        bonding.claimEarnings(round);
+        bonding.claimEarnings();
         _row("claimEarnings_after50Rounds", 265_000);
-        assertGt(bonding.pendingStake(claimer50), 10 ether);
+        assertGt(lens.pendingStake(claimer50), 10 ether);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -256,8 +256,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
 
     /// Calls `orch`'s reward with the neighbours of its position after the reward.
     function _rewardHinted(address orch, string memory name) internal {
-        uint256 minted =
-            minter.currentRewardTokens() * bonding.delegatedStake(orch) / bonding.totalActiveStake();
+        uint256 minted = minter.currentRewardTokens() * bonding.delegatedStake(orch) / lens.totalActiveStake();
         (address prev, address next) = _positionFor(orch, bonding.delegatedStake(orch) + minted);
         uint256 before = bonding.delegatedStake(orch);
         _startMeter(_accounts(orch, address(0), address(0)));
@@ -269,7 +268,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
 
     /// The neighbours `orch` will have with `stake`: after every other member with at least as much.
     function _positionFor(address orch, uint256 stake) internal view returns (address prev, address next) {
-        address[] memory set = bonding.activeSet();
+        address[] memory set = lens.activeSet();
         for (uint256 i; i < set.length; ++i) {
             if (set[i] == orch) continue;
             if (bonding.delegatedStake(set[i]) >= stake) {
@@ -287,11 +286,11 @@ contract BondingScenarioGasTest is CheckpointMeter {
     }
 
     function _at(uint256 rank) internal view returns (address) {
-        return bonding.activeSet()[rank];
+        return lens.activeSet()[rank];
     }
 
     function _rankOf(address orch) internal view returns (uint256) {
-        address[] memory set = bonding.activeSet();
+        address[] memory set = lens.activeSet();
         for (uint256 i; i < set.length; ++i) {
             if (set[i] == orch) return i;
         }

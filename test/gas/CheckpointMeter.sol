@@ -107,17 +107,17 @@ abstract contract CheckpointMeter is BondingFixture {
 
     /// The slot constants still point at the mappings: an entry the getters show is where we look.
     function _checkMeterLayout(address orchestrator, address delegator) internal view {
-        (uint256 rf,,,) = bonding.roundHistory(orchestrator, bonding.getPool(orchestrator).prevPoolRound - 1);
-        uint256 used = bonding.getPool(orchestrator).prevPoolRound - 1;
+        (uint256 rf,,,) = lens.roundHistory(orchestrator, lens.getPool(orchestrator).prevPoolRound - 1);
+        uint256 used = lens.getPool(orchestrator).prevPoolRound - 1;
         assertEq(
             uint96(uint256(vm.load(address(bonding), _slotOf(ROUND_HISTORY_SLOT, orchestrator, used)))), rf
         );
-        uint256 claimed = bonding.getDelegator(delegator).prevClaimRound - 1;
-        (uint96 stake,,) = bonding.positionCheckpoints(delegator, claimed);
+        uint256 claimed = lens.getDelegator(delegator).prevClaimRound - 1;
+        (uint96 stake,,) = lens.positionCheckpoints(delegator, claimed);
         bytes32 word = vm.load(address(bonding), _slotOf(POSITION_CHECKPOINTS_SLOT, delegator, claimed));
         assertEq(uint96(uint256(word)), stake);
-        uint256 totalRound = bonding.bondedTotal().prevRound - 1;
-        (uint128 value,,) = bonding.bondedTotalHistory(totalRound);
+        uint256 totalRound = lens.bondedTotal().prevRound - 1;
+        (uint128 value,,) = lens.bondedTotalHistory(totalRound);
         word = vm.load(address(bonding), keccak256(abi.encode(totalRound, BONDED_TOTAL_HISTORY_SLOT)));
         assertEq(uint128(uint256(word)), value);
     }

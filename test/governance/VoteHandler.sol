@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
+import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
 import {Test} from "forge-std/Test.sol";
 import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
@@ -17,6 +19,7 @@ contract VoteHandler is Test {
     LivepeerGovernor internal immutable governor;
     BondingVotes internal immutable votes;
     BondingManager internal immutable bonding;
+    BondingLens internal immutable lens;
     LivepeerToken internal immutable token;
     RoundsManager internal immutable rounds;
     uint256 public immutable proposalId;
@@ -36,7 +39,8 @@ contract VoteHandler is Test {
         address[] memory orchestrators_
     ) {
         (governor, votes, token, proposalId) = (governor_, votes_, token_, proposalId_);
-        bonding = votes_.bonding();
+        bonding = BondingManager(address(votes_.bonding()));
+        lens = new BondingLens(votes_.bonding());
         rounds = RoundsManager(address(votes_.rounds()));
         _accounts = accounts_;
         _orchestrators = orchestrators_;
@@ -61,7 +65,7 @@ contract VoteHandler is Test {
     function bond(uint256 who, uint256 amount, uint256 to) external {
         address a = _accounts[who % _accounts.length];
         address orchestrator = _orchestrators[to % _orchestrators.length];
-        address current = bonding.getDelegator(a).delegate;
+        address current = lens.getDelegator(a).delegate;
         // An orchestrator stays with itself; a delegator may move.
         if (current == a) orchestrator = a;
         amount = bound(amount, 1, 1_000 ether);
@@ -76,9 +80,9 @@ contract VoteHandler is Test {
 
     function unbond(uint256 who, uint256 fraction) external {
         address a = _accounts[who % _accounts.length];
-        if (bonding.getDelegator(a).delegate == address(0)) return;
-        uint256 stake = bonding.pendingStake(a);
-        if (bonding.getDelegator(a).delegate == a) stake -= bonding.getPool(a).rewardCommission;
+        if (lens.getDelegator(a).delegate == address(0)) return;
+        uint256 stake = lens.pendingStake(a);
+        if (lens.getDelegator(a).delegate == a) stake -= lens.getPool(a).rewardCommission;
         uint256 amount = stake * bound(fraction, 1, 100) / 200;
         if (amount == 0) return;
         vm.prank(a);

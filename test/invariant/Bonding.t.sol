@@ -39,7 +39,7 @@ contract BondingInvariantTest is BondingFixture {
         uint256 owed = handler.lockedTotal();
         address[] memory all = handler.accounts();
         for (uint256 i; i < all.length; ++i) {
-            owed += bonding.pendingStake(all[i]);
+            owed += lens.pendingStake(all[i]);
         }
         uint256 balance = token.balanceOf(address(bonding));
         assertGe(balance, owed, "LPT held covers positions and locks");
@@ -63,7 +63,7 @@ contract BondingInvariantTest is BondingFixture {
             address orch = handler.orchestrators(o);
             uint256 sum;
             for (uint256 i; i < all.length; ++i) {
-                if (bonding.getDelegator(all[i]).delegate == orch) sum += bonding.pendingStake(all[i]);
+                if (lens.getDelegator(all[i]).delegate == orch) sum += lens.pendingStake(all[i]);
             }
             uint256 delegated = bonding.delegatedStake(orch);
             assertLe(sum, delegated, "positions within the pool");
@@ -74,12 +74,12 @@ contract BondingInvariantTest is BondingFixture {
     /// (c) The list is sorted by stake, bounded, made of staked orchestrators; this round's active set
     /// is bounded too and its total is the stake its members had at the round's start.
     function invariant_activeSet() public view {
-        address[] memory set = bonding.activeSet();
-        uint256 max = bonding.numActiveOrchestrators();
+        address[] memory set = lens.activeSet();
+        uint256 max = lens.numActiveOrchestrators();
         assertLe(set.length, max, "set within its size");
         for (uint256 i; i < set.length; ++i) {
             assertGt(bonding.delegatedStake(set[i]), 0, "members have stake");
-            assertTrue(bonding.getPool(set[i]).registered, "members are orchestrators");
+            assertTrue(lens.getPool(set[i]).registered, "members are orchestrators");
             if (i > 0) {
                 assertGe(bonding.delegatedStake(set[i - 1]), bonding.delegatedStake(set[i]), "sorted");
             }
@@ -87,13 +87,13 @@ contract BondingInvariantTest is BondingFixture {
         uint256 active;
         for (uint256 o; o < handler.orchestratorCount(); ++o) {
             address orch = handler.orchestrators(o);
-            if (!bonding.isActive(orch)) continue;
+            if (!bonding.isActiveOrchestrator(orch)) continue;
             active++;
             // Its stake at the round's start, if the pool was used this round.
             _checkStakeStart(orch);
         }
         assertLe(active, max, "active this round within the size");
-        assertEq(bonding.totalActiveStake(), handler.ghostActiveStakeAtStart(), "total active stake");
+        assertEq(lens.totalActiveStake(), handler.ghostActiveStakeAtStart(), "total active stake");
     }
 
     /// (d) The ETH held covers every account's fees (commission included), and equals what was
@@ -102,7 +102,7 @@ contract BondingInvariantTest is BondingFixture {
         uint256 owed;
         address[] memory all = handler.accounts();
         for (uint256 i; i < all.length; ++i) {
-            owed += bonding.pendingFees(all[i]);
+            owed += lens.pendingFees(all[i]);
         }
         assertGe(address(bonding).balance, owed, "ETH held covers fees");
         assertEq(address(bonding).balance, handler.ghostFeesCredited() - handler.ghostFeesWithdrawn());
@@ -147,8 +147,8 @@ contract BondingInvariantTest is BondingFixture {
 
     function _checkStakeStart(address orch) internal view {
         // A pool rolled into this round fixed its active stake at the round's start.
-        if (bonding.getPool(orch).poolRound == rounds.currentRound()) {
-            assertLe(bonding.getPool(orch).stakeStart, handler.ghostActiveStakeAtStart(), "stakeStart");
+        if (lens.getPool(orch).poolRound == rounds.currentRound()) {
+            assertLe(lens.getPool(orch).stakeStart, handler.ghostActiveStakeAtStart(), "stakeStart");
         }
     }
 }

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
+import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
+import {Pool} from "../../contracts/bonding/BondingTypes.sol";
 import {Test} from "forge-std/Test.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
@@ -26,6 +29,7 @@ contract BondingHandler is Test {
     }
 
     BondingManager internal immutable bonding;
+    BondingLens internal immutable lens;
     LivepeerToken internal immutable token;
     RoundsManager internal immutable rounds;
     address internal immutable feeCreditor;
@@ -69,10 +73,11 @@ contract BondingHandler is Test {
     ) {
         ghostDeposited = deposited; // the orchestrators' self-bonds, made before the handler existed
         (bonding, token, rounds, feeCreditor, slasher) = (bonding_, token_, rounds_, feeCreditor_, slasher_);
+        lens = new BondingLens(IExtsload(address(bonding_)));
         orchestrators = orchestrators_;
         delegators = delegators_;
         for (uint256 i; i < orchestrators_.length; ++i) {
-            ghostPutIn[orchestrators_[i]] = bonding_.pendingStake(orchestrators_[i]);
+            ghostPutIn[orchestrators_[i]] = lens.pendingStake(orchestrators_[i]);
         }
     }
 
@@ -100,7 +105,7 @@ contract BondingHandler is Test {
     /// The nominal amount of every live lock (before cuts for slashes).
     function lockedTotal() external view returns (uint256 total) {
         for (uint256 i; i < locks.length; ++i) {
-            total += bonding.getUnbondingLock(locks[i].owner, locks[i].id).amount;
+            total += lens.getUnbondingLock(locks[i].owner, locks[i].id).amount;
         }
     }
 
@@ -112,7 +117,9 @@ contract BondingHandler is Test {
         rounds.initializeRound();
         uint256 total;
         for (uint256 i; i < orchestrators.length; ++i) {
-            if (bonding.isActive(orchestrators[i])) total += bonding.delegatedStake(orchestrators[i]);
+            if (bonding.isActiveOrchestrator(orchestrators[i])) {
+                total += bonding.delegatedStake(orchestrators[i]);
+            }
         }
         ghostActiveStakeAtStart = total;
     }
@@ -122,17 +129,17 @@ contract BondingHandler is Test {
         _count();
         (address account, bool isOrch) = _account(accountSeed);
         address to = isOrch ? account : orchestrators[orchSeed % orchestrators.length];
-        address from = bonding.getDelegator(account).delegate;
+        address from = lens.getDelegator(account).delegate;
         amount = bound(amount, 0, 2_000 ether);
-        if (amount == 0 && (from == to || bonding.pendingStake(account) == 0)) amount = 1 ether;
+        if (amount == 0 && (from == to || lens.pendingStake(account) == 0)) amount = 1 ether;
         _bondFrom(account, amount, to);
     }
 
     function unbond(uint256 accountSeed, uint256 amount) external {
         _count();
         (address account,) = _account(accountSeed);
-        if (bonding.getDelegator(account).delegate == address(0)) return;
-        uint256 stake = bonding.pendingStake(account);
+        if (lens.getDelegator(account).delegate == address(0)) return;
+        uint256 stake = lens.pendingStake(account);
         if (stake == 0) return;
         amount = bound(amount, 1, stake);
         vm.prank(account);
@@ -147,7 +154,7 @@ contract BondingHandler is Test {
         Lock memory lock = locks[index];
         address to = _isOrchestrator(lock.owner) ? lock.owner : orchestrators[orchSeed % orchestrators.length];
         // A lock cut to nothing by slashes would bond zero: not a valid call.
-        if (bonding.getUnbondingLock(lock.owner, lock.id).amount < 1e9) return;
+        if (lens.getUnbondingLock(lock.owner, lock.id).amount < 1e9) return;
         uint256 supply = token.totalSupply();
         vm.prank(lock.owner);
         bonding.rebond(lock.id, to, _noHints());
@@ -160,7 +167,7 @@ contract BondingHandler is Test {
         if (locks.length == 0) return;
         uint256 index = lockSeed % locks.length;
         Lock memory lock = locks[index];
-        if (rounds.currentRound() < bonding.getUnbondingLock(lock.owner, lock.id).withdrawRound) return;
+        if (rounds.currentRound() < lens.getUnbondingLock(lock.owner, lock.id).withdrawRound) return;
         uint256 balance = token.balanceOf(lock.owner);
         uint256 supply = token.totalSupply();
         vm.prank(lock.owner);
@@ -176,9 +183,9 @@ contract BondingHandler is Test {
         _count();
         address sender = delegators[fromSeed % delegators.length];
         address receiver = delegators[receiverSeed % delegators.length];
-        if (receiver == sender || bonding.getDelegator(receiver).stake != 0) return;
-        if (bonding.getDelegator(sender).delegate == address(0)) return;
-        uint256 stake = bonding.pendingStake(sender);
+        if (receiver == sender || lens.getDelegator(receiver).stake != 0) return;
+        if (lens.getDelegator(sender).delegate == address(0)) return;
+        uint256 stake = lens.pendingStake(sender);
         if (stake == 0) return;
         amount = bound(amount, 1, stake);
         vm.prank(sender);
@@ -191,8 +198,8 @@ contract BondingHandler is Test {
         _count();
         address orch = orchestrators[orchSeed % orchestrators.length];
         uint256 round = rounds.currentRound();
-        if (!bonding.isActive(orch)) return;
-        BondingManager.Pool memory pool = bonding.getPool(orch);
+        if (!bonding.isActiveOrchestrator(orch)) return;
+        Pool memory pool = lens.getPool(orch);
         if (pool.lastRewardRound >= round) return;
         uint256 balance = token.balanceOf(address(bonding));
         (uint256[] memory stakes, uint256[] memory fees) = _pendingAll();
@@ -207,7 +214,7 @@ contract BondingHandler is Test {
     function creditFees(uint256 orchSeed, uint256 amount) external {
         _count();
         address orch = orchestrators[orchSeed % orchestrators.length];
-        if (!bonding.getPool(orch).registered) return;
+        if (!lens.getPool(orch).registered) return;
         amount = bound(amount, 0, 5 ether);
         vm.deal(feeCreditor, amount);
         (uint256[] memory stakes, uint256[] memory fees) = _pendingAll();
@@ -221,16 +228,16 @@ contract BondingHandler is Test {
     function claim(uint256 accountSeed) external {
         _count();
         (address account,) = _account(accountSeed);
-        if (bonding.getDelegator(account).delegate == address(0)) return;
+        if (lens.getDelegator(account).delegate == address(0)) return;
         uint256 round = rounds.currentRound();
         vm.prank(account);
-        bonding.claimEarnings(round);
+        bonding.claimEarnings();
     }
 
     function withdrawFees(uint256 accountSeed, uint256 amount) external {
         _count();
         (address account,) = _account(accountSeed);
-        amount = bound(amount, 0, bonding.pendingFees(account));
+        amount = bound(amount, 0, lens.pendingFees(account));
         vm.prank(account);
         bonding.withdrawFees(payable(account), amount);
         ghostFeesWithdrawn += amount;
@@ -269,7 +276,7 @@ contract BondingHandler is Test {
         address[] memory all = accounts();
         (stakes, fees) = (new uint256[](all.length), new uint256[](all.length));
         for (uint256 i; i < all.length; ++i) {
-            (stakes[i], fees[i]) = (bonding.pendingStake(all[i]), bonding.pendingFees(all[i]));
+            (stakes[i], fees[i]) = (lens.pendingStake(all[i]), lens.pendingFees(all[i]));
         }
     }
 
@@ -277,8 +284,8 @@ contract BondingHandler is Test {
     function _recordEarned(uint256[] memory stakes, uint256[] memory fees) internal {
         address[] memory all = accounts();
         for (uint256 i; i < all.length; ++i) {
-            ghostEarned[all[i]] += int256(bonding.pendingStake(all[i])) - int256(stakes[i]);
-            ghostFeesEarned[all[i]] += int256(bonding.pendingFees(all[i])) - int256(fees[i]);
+            ghostEarned[all[i]] += int256(lens.pendingStake(all[i])) - int256(stakes[i]);
+            ghostFeesEarned[all[i]] += int256(lens.pendingFees(all[i])) - int256(fees[i]);
         }
     }
 
@@ -286,7 +293,7 @@ contract BondingHandler is Test {
     function _raiseCaps(address orch, uint256 minted, uint256 fees) internal {
         address[] memory all = accounts();
         for (uint256 i; i < all.length; ++i) {
-            if (all[i] != orch && bonding.getDelegator(all[i]).delegate != orch) continue;
+            if (all[i] != orch && lens.getDelegator(all[i]).delegate != orch) continue;
             ghostRewardCap[all[i]] += minted;
             ghostFeeCap[all[i]] += fees;
         }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
+import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
 import {Test} from "forge-std/Test.sol";
 import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 import {TicketBroker} from "../../contracts/payments/TicketBroker.sol";
@@ -13,6 +15,7 @@ contract BrokerHandler is Test {
     TicketBroker internal immutable broker;
     RoundsManager internal immutable rounds;
     BondingManager internal immutable bonding;
+    BondingLens internal immutable lens;
 
     uint256 internal constant SENDERS = 3;
     uint256 internal constant ORCHESTRATORS = 3;
@@ -34,6 +37,7 @@ contract BrokerHandler is Test {
 
     constructor(TicketBroker broker_, RoundsManager rounds_, BondingManager bonding_) {
         (broker, rounds, bonding) = (broker_, rounds_, bonding_);
+        lens = new BondingLens(IExtsload(address(bonding_)));
         for (uint256 i; i < SENDERS; ++i) {
             (address who, uint256 key) = makeAddrAndKey(string.concat("sender", vm.toString(i)));
             senders.push(who);
@@ -103,10 +107,10 @@ contract BrokerHandler is Test {
             creationRoundBlockHash: rounds.blockHashForRound(round)
         });
         (uint8 v, bytes32 r, bytes32 sg) = vm.sign(senderKeys[s], broker.ticketHash(ticket));
-        uint256 creditedBefore = bonding.pendingFees(orchestrator);
+        uint256 creditedBefore = lens.pendingFees(orchestrator);
         vm.prank(orchestrator);
         broker.redeemWinningTicket(ticket, abi.encodePacked(r, sg, v), RAND);
-        ghostRedeemed += bonding.pendingFees(orchestrator) - creditedBefore;
+        ghostRedeemed += lens.pendingFees(orchestrator) - creditedBefore;
     }
 
     function nextRound(uint256 blocks) external {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
+import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
+import {UnbondingLock} from "../../contracts/bonding/BondingTypes.sol";
 import {Test} from "forge-std/Test.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {IDisputeManager} from "../../contracts/interfaces/IDisputeManager.sol";
@@ -21,6 +24,7 @@ contract DisputeHandler is Test {
     }
 
     BondingManager internal immutable bonding;
+    BondingLens internal immutable lens;
     LivepeerToken internal immutable token;
     RoundsManager internal immutable rounds;
     DisputeManager internal immutable disputes;
@@ -53,6 +57,7 @@ contract DisputeHandler is Test {
     ) {
         arbitrator = arbitrator_;
         (bonding, token, rounds, disputes) = (bonding_, token_, rounds_, disputes_);
+        lens = new BondingLens(IExtsload(address(bonding_)));
         (orchestrators, orchKeys, delegators, verifiers) =
         (orchestrators_, orchKeys_, delegators_, verifiers_);
     }
@@ -75,7 +80,7 @@ contract DisputeHandler is Test {
 
     function rawLocked() external view returns (uint256 total) {
         for (uint256 i; i < locks.length; ++i) {
-            total += bonding.getUnbondingLock(locks[i].owner, locks[i].id).amount;
+            total += lens.getUnbondingLock(locks[i].owner, locks[i].id).amount;
         }
     }
 
@@ -99,7 +104,7 @@ contract DisputeHandler is Test {
         address account = accounts()[seed % (orchestrators.length + delegators.length)];
         address to = orchestrators[orchSeed % orchestrators.length];
         amount = bound(amount, 1, 10_000 ether);
-        address current = bonding.getDelegator(account).delegate;
+        address current = lens.getDelegator(account).delegate;
         if (current != address(0) && current != to) to = current; // keep positions simple
         bool isOrch = account == orchestrators[0] || account == orchestrators[1];
         if (isOrch) to = account;
@@ -112,8 +117,8 @@ contract DisputeHandler is Test {
 
     function unbond(uint256 seed, uint256 amount) external {
         address account = accounts()[seed % (orchestrators.length + delegators.length)];
-        uint256 stake = bonding.pendingStake(account);
-        if (stake == 0 || bonding.getDelegator(account).delegate == address(0)) return;
+        uint256 stake = lens.pendingStake(account);
+        if (stake == 0 || lens.getDelegator(account).delegate == address(0)) return;
         amount = bound(amount, 1, stake);
         vm.prank(account);
         uint256 id = bonding.unbond(amount, address(0), address(0));
@@ -124,16 +129,16 @@ contract DisputeHandler is Test {
         if (locks.length == 0) return;
         uint256 index = lockSeed % locks.length;
         Lock memory l = locks[index];
-        BondingManager.UnbondingLock memory lock = bonding.getUnbondingLock(l.owner, l.id);
+        UnbondingLock memory lock = lens.getUnbondingLock(l.owner, l.id);
         uint256 supply = token.totalSupply();
         uint256 received;
         if (rebondIt) {
-            address to = bonding.getDelegator(l.owner).delegate;
+            address to = lens.getDelegator(l.owner).delegate;
             if (to == address(0)) to = lock.orchestrator;
-            uint256 before = bonding.pendingStake(l.owner);
+            uint256 before = lens.pendingStake(l.owner);
             vm.prank(l.owner);
             bonding.rebond(l.id, to, IBondingManager.Hints(address(0), address(0), address(0), address(0)));
-            received = bonding.pendingStake(l.owner) - before;
+            received = lens.pendingStake(l.owner) - before;
         } else {
             if (rounds.currentRound() < lock.withdrawRound) return;
             uint256 before = token.balanceOf(l.owner);
@@ -149,7 +154,9 @@ contract DisputeHandler is Test {
 
     function reward(uint256 orchSeed) external {
         address o = orchestrators[orchSeed % orchestrators.length];
-        if (!bonding.isActive(o) || bonding.getPool(o).lastRewardRound >= rounds.currentRound()) return;
+        if (!bonding.isActiveOrchestrator(o) || lens.getPool(o).lastRewardRound >= rounds.currentRound()) {
+            return;
+        }
         uint256 supply = token.totalSupply();
         vm.prank(o);
         bonding.reward(o, address(0), address(0));
@@ -226,7 +233,7 @@ contract DisputeHandler is Test {
         address[] memory all = accounts();
         uint256[] memory before = new uint256[](all.length);
         for (uint256 i; i < all.length; ++i) {
-            before[i] = bonding.pendingStake(all[i]);
+            before[i] = lens.pendingStake(all[i]);
         }
         uint256 supply = token.totalSupply();
         uint256 stake = bonding.delegatedStake(d.orchestrator);
@@ -243,7 +250,7 @@ contract DisputeHandler is Test {
             ghostSlashGainedOrOvercut = true;
         }
         for (uint256 i; i < all.length; ++i) {
-            uint256 afterwards = bonding.pendingStake(all[i]);
+            uint256 afterwards = lens.pendingStake(all[i]);
             if (afterwards > before[i]) ghostSlashGainedOrOvercut = true;
             // Nobody loses more than the maximal cut of what it had (plus a wei of rounding).
             if (before[i] - afterwards > before[i] * disputes.maxSlashCutPpb() / 1e9 + 1) {

@@ -55,7 +55,7 @@ contract DisputesInvariantTest is BondingFixture {
         uint256 owed = handler.rawLocked();
         address[] memory all = handler.accounts();
         for (uint256 i; i < all.length; ++i) {
-            owed += bonding.pendingStake(all[i]);
+            owed += lens.pendingStake(all[i]);
         }
         assertGe(token.balanceOf(address(bonding)), owed);
     }

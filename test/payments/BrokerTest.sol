@@ -27,12 +27,12 @@ abstract contract BrokerTest is BondingFixture {
 
     /// The ETH credited to `recipient` as fees so far (it keeps them all: fee share 0).
     function _credited(address recipient) internal view returns (uint256) {
-        return bonding.pendingFees(recipient);
+        return lens.pendingFees(recipient);
     }
 
     /// Takes `recipient` out of the active set from the next round, and moves there.
     function _deactivate(address recipient) internal {
-        uint256 stake = bonding.pendingStake(recipient);
+        uint256 stake = lens.pendingStake(recipient);
         vm.prank(recipient);
         bonding.unbond(stake, address(0), address(0));
         _nextRound();

@@ -64,6 +64,6 @@ abstract contract BondingFixture is ProtocolTest {
     function _claim(address delegator) internal {
         uint256 round = rounds.currentRound();
         vm.prank(delegator);
-        bonding.claimEarnings(round);
+        bonding.claimEarnings();
     }
 }

@@ -8,6 +8,8 @@ import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
 import {Minter} from "../../contracts/token/Minter.sol";
 import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
+import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
+import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
 import {TicketBroker} from "../../contracts/payments/TicketBroker.sol";
 import {CapabilityRegistry} from "../../contracts/registry/CapabilityRegistry.sol";
 import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
@@ -28,6 +30,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
     Minter internal minter;
     RoundsManager internal rounds;
     BondingManager internal bonding;
+    BondingLens internal lens;
     TicketBroker internal broker;
     CapabilityRegistry internal registry;
     Reputation internal reputation;
@@ -51,6 +54,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         (broker, registry) = (d.broker, d.registry);
         (reputation, disputes) = (d.reputation, d.disputes);
         (votes, governor, timelock) = (d.votes, d.governor, d.timelock);
+        lens = new BondingLens(IExtsload(address(bonding)));
     }
 
     /// @notice The authority's admin: this contract, or the timelock after the hand-over.

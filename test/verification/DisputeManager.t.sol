@@ -257,8 +257,8 @@ contract DisputeManagerTest is DisputeFixture {
         disputes.executeSlash(id, address(0), address(0));
 
         assertEq(uint256(_status(id)), uint256(IDisputeManager.Status.Executed));
-        assertEq(bonding.pendingStake(orch), 900 ether);
-        assertEq(bonding.pendingStake(alice), 2_700 ether);
+        assertEq(lens.pendingStake(orch), 900 ether);
+        assertEq(lens.pendingStake(alice), 2_700 ether);
         assertEq(bonding.delegatedStake(orch), 3_600 ether);
         assertEq(token.balanceOf(challenger), 10_000 ether + 200 ether, "deposit back plus reward");
         assertEq(token.balanceOf(address(disputes)), 0);
@@ -448,7 +448,7 @@ contract DisputeManagerTest is DisputeFixture {
         disputes.executeSlash(id, address(0), address(0));
         // At most 10% of the 4,000 snapshot: 400 of 8,000, i.e. 5% of everyone.
         assertEq(bonding.delegatedStake(orch), 7_600 ether);
-        assertEq(bonding.pendingStake(alice), 2_850 ether);
+        assertEq(lens.pendingStake(alice), 2_850 ether);
     }
 
     function test_slash_rateLimited() public {
@@ -584,7 +584,7 @@ contract DisputeManagerTest is DisputeFixture {
         bonding.unbond(1 ether, address(0), address(0));
         bonding.rebond(0, orch, _noHints()); // back into the same pool is fine
         vm.stopPrank();
-        assertEq(bonding.getDelegator(alice).delegate, orch);
+        assertEq(lens.getDelegator(alice).delegate, orch);
 
         // Once the dispute is past execution, stake moves freely again.
         while (rounds.currentRound() <= until) {
@@ -592,7 +592,7 @@ contract DisputeManagerTest is DisputeFixture {
         }
         vm.prank(alice);
         bonding.bond(0, other, _noHints());
-        assertEq(bonding.getDelegator(alice).delegate, other);
+        assertEq(lens.getDelegator(alice).delegate, other);
     }
 
     function test_freezeMoves_onlyTheSlasher() public {
