@@ -31,6 +31,16 @@ pub mod bonding_history {
 }
 pub use bonding_history::BondingHistory;
 
+pub mod bonding_lens {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        BondingLens,
+        "artifacts/BondingLens.json"
+    );
+}
+pub use bonding_lens::BondingLens;
+
 pub mod bonding_manager {
     alloy::sol!(
         #[sol(rpc)]
@@ -71,6 +81,16 @@ pub mod dispute_manager {
 }
 pub use dispute_manager::DisputeManager;
 
+pub mod extsload {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        Extsload,
+        "artifacts/Extsload.json"
+    );
+}
+pub use extsload::Extsload;
+
 pub mod governor_counting_override {
     alloy::sol!(
         #[sol(rpc)]
@@ -81,15 +101,15 @@ pub mod governor_counting_override {
 }
 pub use governor_counting_override::GovernorCountingOverride;
 
-pub mod i_active_set_view {
+pub mod i_bonding_clock {
     alloy::sol!(
         #[sol(rpc)]
         #[derive(Debug)]
-        IActiveSetView,
-        "artifacts/IActiveSetView.json"
+        IBondingClock,
+        "artifacts/IBondingClock.json"
     );
 }
-pub use i_active_set_view::IActiveSetView;
+pub use i_bonding_clock::IBondingClock;
 
 pub mod i_bonding_manager {
     alloy::sol!(
@@ -120,6 +140,16 @@ pub mod i_dispute_manager {
     );
 }
 pub use i_dispute_manager::IDisputeManager;
+
+pub mod i_extsload {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IExtsload,
+        "artifacts/IExtsload.json"
+    );
+}
+pub use i_extsload::IExtsload;
 
 pub mod i_fee_creditor {
     alloy::sol!(

@@ -83,11 +83,6 @@ contract BondingLens {
         return (p.rewardCut, p.feeShare);
     }
 
-    /// @notice The active set in order, largest stake first (for keepers computing hints).
-    function activeSet() external view returns (address[] memory) {
-        return bonding.activeSet();
-    }
-
     /// @notice The size limit of the active set.
     function numActiveOrchestrators() external view returns (uint256 maxActive) {
         (,, maxActive) = bonding.listHead();

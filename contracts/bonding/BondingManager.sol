@@ -409,6 +409,16 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         return _totalBonded.bonded;
     }
 
+    /// @inheritdoc IBondingManager
+    function activeSet() external view returns (address[] memory members) {
+        members = new address[](_listSize);
+        address cursor = _head;
+        for (uint256 i; cursor != address(0); ++i) {
+            members[i] = cursor;
+            cursor = _links[cursor].next;
+        }
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _bond(address delegator, uint256 amount, address to, Hints calldata hints, uint256 round)

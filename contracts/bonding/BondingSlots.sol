@@ -23,7 +23,6 @@ import {
 /// the layout forge reports, so a reordered declaration fails there instead of reading garbage.
 /// Packed fields sit from the low-order bits up, in declaration order.
 library BondingSlots {
-    uint256 internal constant LINKS_SLOT = 1;
     uint256 internal constant HEAD_SLOT = 2; // _head, _listSize, _maxActive
     uint256 internal constant ACTIVE_TOTALS_SLOT = 4;
     uint256 internal constant TOTAL_BONDED_SLOT = 7;
@@ -201,16 +200,6 @@ library BondingSlots {
     function listHead(IExtsload b) internal view returns (address head, uint256 size, uint256 maxActive) {
         uint256 w = _word(b, HEAD_SLOT);
         return (address(uint160(w)), uint32(w >> 160), uint32(w >> 192));
-    }
-
-    /// @notice The active list in order, largest stake first: one read per member.
-    function activeSet(IExtsload b) internal view returns (address[] memory members) {
-        (address cursor, uint256 size,) = listHead(b);
-        members = new address[](size);
-        for (uint256 i; cursor != address(0); ++i) {
-            members[i] = cursor;
-            cursor = address(uint160(_word(b, _at(LINKS_SLOT, uint160(cursor)))));
-        }
     }
 
     /// @notice The active set's stake totals: this round's, the next's, and the round they were

@@ -153,4 +153,7 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
     /// @notice All stake delegated to `orchestrator` now, its own and its unclaimed commission
     /// included (the disputes' snapshot and the ranking's weight).
     function delegatedStake(address orchestrator) external view returns (uint256);
+
+    /// @notice The active set in order, largest stake first.
+    function activeSet() external view returns (address[] memory members);
 }

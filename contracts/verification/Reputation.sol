@@ -4,9 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {BondingSlots} from "../bonding/BondingSlots.sol";
 import {IBondingManager} from "../interfaces/IBondingManager.sol";
-import {IExtsload} from "../interfaces/IExtsload.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IReputation} from "../interfaces/IReputation.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
@@ -141,7 +139,7 @@ contract Reputation is IReputation, AccessManaged {
 
     /// @inheritdoc IReputation
     function rankActive(bytes32 modelId) external view returns (Ranked[] memory) {
-        return rank(BondingSlots.activeSet(IExtsload(address(bonding))), modelId);
+        return rank(bonding.activeSet(), modelId);
     }
 
     /// @inheritdoc IReputation

@@ -21,7 +21,7 @@ contract ActiveSetTest is BondingFixture {
     }
 
     function _assertOrder(address a, address b, address c) internal view {
-        address[] memory set = lens.activeSet();
+        address[] memory set = bonding.activeSet();
         assertEq(set.length, 3);
         assertEq(set[0], a);
         assertEq(set[1], b);
@@ -106,7 +106,7 @@ contract ActiveSetTest is BondingFixture {
     function test_unbondingToZeroLeavesTheSet() public {
         vm.prank(orchs[0]);
         bonding.unbond(100 ether, address(0), address(0));
-        assertEq(lens.activeSet().length, 2);
+        assertEq(bonding.activeSet().length, 2);
         assertTrue(bonding.isActiveOrchestrator(orchs[0]), "until the round ends");
         _nextRound();
         assertFalse(bonding.isActiveOrchestrator(orchs[0]));

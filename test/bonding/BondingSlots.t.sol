@@ -11,7 +11,6 @@ contract BondingSlotsTest is Test {
 
     function test_slotsMatchTheCompilersLayout() public view {
         string memory json = vm.readFile(ARTIFACT);
-        _expect(json, "_links", BondingSlots.LINKS_SLOT, 0);
         _expect(json, "_head", BondingSlots.HEAD_SLOT, 0);
         _expect(json, "_listSize", BondingSlots.HEAD_SLOT, 20);
         _expect(json, "_maxActive", BondingSlots.HEAD_SLOT, 24);

@@ -56,7 +56,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
         vm.prank(orchs[0]);
         bonding.bond(_initialStake(0), orchs[0], _noHints());
         _row("selfBond_emptyPool", 583_000);
-        assertEq(lens.activeSet().length, 1);
+        assertEq(bonding.activeSet().length, 1);
 
         // -------- the rest of the pool, each one at the tail (exact hints), and the delegators
         for (uint256 i = 1; i < POOL; ++i) {
@@ -71,7 +71,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
             );
             vm.stopPrank();
         }
-        assertEq(lens.activeSet().length, POOL);
+        assertEq(bonding.activeSet().length, POOL);
         _bondHinted(low, 5_500 ether, orchs[94]); // distinct from every other stake
         _bondHinted(claimer1, 10 ether, orchs[10]);
         _bondHinted(claimer50, 10 ether, orchs[11]);
@@ -268,7 +268,7 @@ contract BondingScenarioGasTest is CheckpointMeter {
 
     /// The neighbours `orch` will have with `stake`: after every other member with at least as much.
     function _positionFor(address orch, uint256 stake) internal view returns (address prev, address next) {
-        address[] memory set = lens.activeSet();
+        address[] memory set = bonding.activeSet();
         for (uint256 i; i < set.length; ++i) {
             if (set[i] == orch) continue;
             if (bonding.delegatedStake(set[i]) >= stake) {
@@ -286,11 +286,11 @@ contract BondingScenarioGasTest is CheckpointMeter {
     }
 
     function _at(uint256 rank) internal view returns (address) {
-        return lens.activeSet()[rank];
+        return bonding.activeSet()[rank];
     }
 
     function _rankOf(address orch) internal view returns (uint256) {
-        address[] memory set = lens.activeSet();
+        address[] memory set = bonding.activeSet();
         for (uint256 i; i < set.length; ++i) {
             if (set[i] == orch) return i;
         }

@@ -74,7 +74,7 @@ contract BondingInvariantTest is BondingFixture {
     /// (c) The list is sorted by stake, bounded, made of staked orchestrators; this round's active set
     /// is bounded too and its total is the stake its members had at the round's start.
     function invariant_activeSet() public view {
-        address[] memory set = lens.activeSet();
+        address[] memory set = bonding.activeSet();
         uint256 max = lens.numActiveOrchestrators();
         assertLe(set.length, max, "set within its size");
         for (uint256 i; i < set.length; ++i) {
