@@ -83,11 +83,6 @@ contract BondingLens {
         return (p.rewardCut, p.feeShare);
     }
 
-    /// @notice The size limit of the active set.
-    function numActiveOrchestrators() external view returns (uint256 maxActive) {
-        (,, maxActive) = bonding.listHead();
-    }
-
     /// @notice The total stake of the current round's active set, fixed when the round started.
     function totalActiveStake() external view returns (uint256) {
         (uint256 current, uint256 next, uint256 round) = bonding.activeTotals();

@@ -419,6 +419,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         }
     }
 
+    /// @notice The size limit of the active set.
+    function numActiveOrchestrators() external view returns (uint256) {
+        return _maxActive;
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _bond(address delegator, uint256 amount, address to, Hints calldata hints, uint256 round)

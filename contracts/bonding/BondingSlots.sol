@@ -23,7 +23,6 @@ import {
 /// the layout forge reports, so a reordered declaration fails there instead of reading garbage.
 /// Packed fields sit from the low-order bits up, in declaration order.
 library BondingSlots {
-    uint256 internal constant HEAD_SLOT = 2; // _head, _listSize, _maxActive
     uint256 internal constant ACTIVE_TOTALS_SLOT = 4;
     uint256 internal constant TOTAL_BONDED_SLOT = 7;
     uint256 internal constant POOLS_SLOT = 8;
@@ -194,12 +193,6 @@ library BondingSlots {
         r.offenseRound = uint32(w);
         r.keepFactor = uint64(w >> 32);
         r.slashFactorAfter = uint64(w >> 96);
-    }
-
-    /// @notice The head of the active list, its length and its size limit.
-    function listHead(IExtsload b) internal view returns (address head, uint256 size, uint256 maxActive) {
-        uint256 w = _word(b, HEAD_SLOT);
-        return (address(uint160(w)), uint32(w >> 160), uint32(w >> 192));
     }
 
     /// @notice The active set's stake totals: this round's, the next's, and the round they were

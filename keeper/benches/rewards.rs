@@ -3,10 +3,11 @@
 //! (`-- <orchestrators> <rounds>`, default 200 and 3). Not run by `make test`.
 //!
 //! How the keeper batches: per round it makes two single reads (current round, initialized?),
-//! one initializeRound, one read of the active set, then one JSON-RPC batch each for `isActive`,
-//! `getPool`, the dry runs (`eth_estimateGas`), the signed sends and the receipt polls: the
-//! HTTP request count does not grow with the number of orchestrators; the call count does (~4
-//! per orchestrator: status, pool, estimate, send, plus receipt polls).
+//! one initializeRound, one read of the active set, then one JSON-RPC batch each for
+//! `isActiveOrchestrator`, the dry runs (`eth_estimateGas`, which also tell an orchestrator
+//! rewarded already), the signed sends and the receipt polls: the HTTP request count does not
+//! grow with the number of orchestrators; the call count does (~3 per orchestrator: status,
+//! estimate, send, plus receipt polls).
 
 use std::{sync::Arc, time::Instant};
 

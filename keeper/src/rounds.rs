@@ -101,26 +101,17 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
         bonding,
         &served
             .iter()
-            .map(|&orchestrator| BondingManager::isActiveCall { orchestrator })
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    let pools = call_many(
-        &k.client,
-        bonding,
-        &served
-            .iter()
-            .map(|&orchestrator| BondingManager::getPoolCall { orchestrator })
+            .map(|&orchestrator| BondingManager::isActiveOrchestratorCall { orchestrator })
             .collect::<Vec<_>>(),
     )
     .await?;
     let mut actions = Vec::new();
-    for ((&o, is_active), pool) in served.iter().zip(active).zip(pools) {
+    for (&o, is_active) in served.iter().zip(active) {
         if !is_active {
             report.inactive += 1;
-        } else if u64::from(pool.lastRewardRound) >= round {
-            report.already_rewarded += 1;
         } else {
+            // Rewarded already (by itself or another keeper): the dry run says so
+            // (`AlreadyRewarded`) and nothing is sent.
             // No hints: the contract walks from the pool's old place, cheap for a reward's move.
             let input = BondingManager::rewardCall {
                 orchestrator: o,

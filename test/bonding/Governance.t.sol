@@ -23,7 +23,7 @@ contract BondingGovernanceTest is BondingFixture {
         assertEq(bonding.unbondingPeriod(), 3);
         assertEq(bonding.paramsChangeDelay(), 4);
         assertEq(bonding.rewardBountyPpm(), 5);
-        assertEq(lens.numActiveOrchestrators(), 6);
+        assertEq(bonding.numActiveOrchestrators(), 6);
     }
 
     function test_setters_rejectBadValues() public {
@@ -51,7 +51,7 @@ contract BondingGovernanceTest is BondingFixture {
     function test_deployWiring() public view {
         assertEq(address(minter.stakeTotals()), address(bonding));
         assertEq(bonding.unbondingPeriod(), 7);
-        assertEq(lens.numActiveOrchestrators(), 100);
+        assertEq(bonding.numActiveOrchestrators(), 100);
         assertEq(bonding.paramsChangeDelay(), 1);
     }
 
