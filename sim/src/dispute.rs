@@ -16,7 +16,7 @@ use alloy::{
 };
 use anyhow::{Context as _, Result, bail};
 use bindings::{
-    BondingManager, DisputeManager, LivepeerToken, RoundsManager, dispute_manager::IDisputeManager,
+    BondingLens, BondingManager, DisputeManager, LivepeerToken, RoundsManager, dispute_manager::IDisputeManager,
 };
 use revm::{Database, DatabaseCommit};
 use serde::Serialize;
@@ -367,12 +367,13 @@ fn read_accounts<DB: Database + DatabaseCommit>(
     s: Suite,
     accounts: &[(Address, String)],
 ) -> Result<Vec<(U256, U256)>> {
+    let lens = crate::lens::bonding_lens(chain, s.bonding)?;
     accounts
         .iter()
         .map(|(a, _)| {
             let stake = chain.view(
-                s.bonding,
-                BondingManager::pendingStakeCall { delegator: *a },
+                lens,
+                BondingLens::pendingStakeCall { delegator: *a },
             )?;
             let lpt = chain.view(s.token, LivepeerToken::balanceOfCall { account: *a })?;
             Ok((stake, lpt))

@@ -11,7 +11,7 @@ use alloy::{
 };
 use anyhow::{Context as _, Result, anyhow};
 use bindings::{
-    BondingManager, Deployment, DisputeManager, LPT, LivepeerToken, Minter, RoundsManager,
+    BondingLens, BondingManager, Deployment, DisputeManager, LPT, LivepeerToken, Minter, RoundsManager,
     TicketBroker, bonding_manager::IBondingManager::Hints, receipt, ticket,
 };
 use rand::{Rng, SeedableRng};
@@ -61,6 +61,8 @@ pub struct Economy {
     /// Next ticket nonce per (broadcaster, orchestrator).
     nonces: HashMap<(Address, Address), U256>,
     disputes: Vec<PendingDispute>,
+    /// The BondingLens over the deployment's BondingManager (its off-chain views).
+    pub lens: Address,
     /// This round's counters.
     pub stats: RoundStats,
     /// Net LPT bonded (+) and unbonded (-) per class since the last observation, in wei.
@@ -92,6 +94,7 @@ impl Economy {
         chain.set_balance(ADMIN, U256::from(10u128.pow(24)));
         let deployment = crate::deploy::deploy(&mut chain, ADMIN, &scenario.deploy_config(ADMIN))
             .context("deploying the suite in revm")?;
+        let lens = crate::lens::bonding_lens(&mut chain, deployment.bonding)?;
         let rng = ChaCha8Rng::seed_from_u64(scenario.seed);
         let round = chain.block_number() / length;
         let classes = scenario.delegator_classes.len();
@@ -100,6 +103,7 @@ impl Economy {
             scenario,
             chain,
             deployment,
+            lens,
             rng,
             orchestrators: Vec::new(),
             delegators: Vec::new(),
@@ -329,8 +333,8 @@ impl Economy {
         }
         if self.rng.random_bool(class.unbond_probability) {
             let stake = self.chain.view(
-                self.deployment.bonding,
-                BondingManager::pendingStakeCall { delegator: address },
+                self.lens,
+                BondingLens::pendingStakeCall { delegator: address },
             )?;
             let amount = fraction(stake, class.unbond_fraction);
             if !amount.is_zero() {
@@ -341,9 +345,7 @@ impl Economy {
             self.chain.send(
                 address,
                 self.deployment.bonding,
-                BondingManager::claimEarningsCall {
-                    endRound: U256::from(round),
-                },
+                BondingManager::claimEarningsCall {},
             )?;
             self.stats.claims += 1;
         }
@@ -450,8 +452,8 @@ impl Economy {
     fn withdraw_fees(&mut self, account: Address) -> Result<()> {
         let bonding = self.deployment.bonding;
         let fees = self.chain.view(
-            bonding,
-            BondingManager::pendingFeesCall { delegator: account },
+            self.lens,
+            BondingLens::pendingFeesCall { delegator: account },
         )?;
         if fees.is_zero() {
             return Ok(());

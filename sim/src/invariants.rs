@@ -16,7 +16,7 @@
 
 use alloy::primitives::{Address, U256};
 use anyhow::{Result, bail};
-use bindings::{BondingManager, LivepeerToken, Minter};
+use bindings::{BondingLens, BondingManager, LivepeerToken, Minter};
 
 use crate::economy::Economy;
 
@@ -95,8 +95,8 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
             },
         )?;
         let own = e.chain.view(
-            d.bonding,
-            BondingManager::pendingStakeCall {
+            e.lens,
+            BondingLens::pendingStakeCall {
                 delegator: o.address,
             },
         )?;
@@ -117,14 +117,14 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
     let mut fees = U256::ZERO;
     for x in &e.delegators {
         let stake = e.chain.view(
-            d.bonding,
-            BondingManager::pendingStakeCall {
+            e.lens,
+            BondingLens::pendingStakeCall {
                 delegator: x.address,
             },
         )?;
         fees += e.chain.view(
-            d.bonding,
-            BondingManager::pendingFeesCall {
+            e.lens,
+            BondingLens::pendingFeesCall {
                 delegator: x.address,
             },
         )?;
@@ -179,7 +179,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
         }
         let pool = e
             .chain
-            .view(d.bonding, BondingManager::getPoolCall { orchestrator: *m })?;
+            .view(e.lens, BondingLens::getPoolCall { orchestrator: *m })?;
         if !pool.registered || pool.delegatedStake == 0 {
             bail!(violated(
                 "active-set",
@@ -225,8 +225,8 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
     // fee-solvency
     for o in &e.orchestrators {
         fees += e.chain.view(
-            d.bonding,
-            BondingManager::pendingFeesCall {
+            e.lens,
+            BondingLens::pendingFeesCall {
                 delegator: o.address,
             },
         )?;

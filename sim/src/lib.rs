@@ -13,6 +13,7 @@ pub mod evm;
 pub mod fork;
 pub mod invariants;
 pub mod known;
+pub mod lens;
 pub mod layout;
 pub mod metrics;
 pub mod proposal;
