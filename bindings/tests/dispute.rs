@@ -52,13 +52,11 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     // The admin keeps its keys here to approve verifiers directly; tests/governance.rs covers the
     // hand-over, after which only a proposal can.
     let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        hand_over_to_governance: false,
-        ..DeployConfig::defaults_for(admin_address)
+        roundLength: U256::from(ROUND_LENGTH),
+        handOverToGovernance: false,
+        ..DeployConfig::defaults(&admin, admin_address).await.unwrap()
     };
-    let d = deploy(&admin, admin_address, &config)
-        .await
-        .expect("deploy");
+    let d = deploy(&admin, &config).await.expect("deploy");
     let token = LivepeerToken::new(d.token, &admin);
     let disputes = DisputeManager::new(d.disputes, &admin);
     let bonding = BondingManager::new(d.bonding, &admin);
@@ -197,7 +195,7 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
         .call()
         .await;
     assert!(early.is_err(), "the veto window is open");
-    for _ in 0..config.veto_window {
+    for _ in 0..config.disputes.vetoWindow.to::<u64>() {
         next_round(&admin, d.rounds).await;
     }
     let executed = send!(DisputeManager::new(d.disputes, &delegator).executeSlash(

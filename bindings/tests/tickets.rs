@@ -31,10 +31,10 @@ async fn setup(
     admin: Address,
 ) -> Deployment {
     let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        ..DeployConfig::defaults_for(admin)
+        roundLength: U256::from(ROUND_LENGTH),
+        ..DeployConfig::defaults(provider, admin).await.unwrap()
     };
-    let d = deploy(provider, admin, &config).await.expect("deploy");
+    let d = deploy(provider, &config).await.expect("deploy");
     let orchestrator = anvil.addresses()[1];
     bond(
         provider,
@@ -243,13 +243,10 @@ async fn rust_ticket_hash_matches_the_contract_for_random_tickets() {
     let provider = ProviderBuilder::new()
         .wallet(admin)
         .connect_http(anvil.endpoint_url());
-    let d = deploy(
-        &provider,
-        admin_address,
-        &DeployConfig::defaults_for(admin_address),
-    )
-    .await
-    .expect("deploy");
+    let config = DeployConfig::defaults(&provider, admin_address)
+        .await
+        .unwrap();
+    let d = deploy(&provider, &config).await.expect("deploy");
     let chain_id = provider.get_chain_id().await.unwrap();
     let broker = TicketBroker::new(d.broker, &provider);
 

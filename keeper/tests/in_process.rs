@@ -157,7 +157,7 @@ async fn dispute_goes_from_event_to_executed_slash() {
 
     // Inside the veto window nothing is executed; after it, the keeper executes once.
     let mut executed = Vec::new();
-    for _ in 0..world.config.veto_window + 1 {
+    for _ in 0..world.config.disputes.vetoWindow.to::<u64>() + 1 {
         world.mine_to_next_round().await.unwrap();
         executed.extend(k.tick().await.unwrap().disputes.executed);
         if !executed.is_empty() {
@@ -228,7 +228,7 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
     assert_eq!(report.disputes.seen, vec![1]);
     assert!(report.disputes.voted.is_empty(), "nothing to verify");
     let mut executed = Vec::new();
-    for _ in 0..world.config.veto_window + 1 {
+    for _ in 0..world.config.disputes.vetoWindow.to::<u64>() + 1 {
         world.mine_to_next_round().await.unwrap();
         executed.extend(k.tick().await.unwrap().disputes.executed);
         if !executed.is_empty() {

@@ -90,7 +90,8 @@ impl Economy {
             chain.block_per_tx = Some(scenario.block_time);
         }
         chain.set_balance(ADMIN, U256::from(10u128.pow(24)));
-        let deployment = crate::deploy::deploy(&mut chain, ADMIN, &scenario.deploy_config(ADMIN))
+        let deployment = chain
+            .deploy(&scenario.deploy_config(ADMIN))
             .context("deploying the suite in revm")?;
         let rng = ChaCha8Rng::seed_from_u64(scenario.seed);
         let round = chain.block_number() / length;

@@ -5,7 +5,6 @@ pub mod actors;
 pub mod bench;
 pub mod charts;
 pub mod cli;
-pub mod deploy;
 pub mod dispute;
 pub mod economy;
 pub mod events;
