@@ -71,6 +71,16 @@ pub mod capability_registry {
 }
 pub use capability_registry::CapabilityRegistry;
 
+pub mod deploy_planner {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        DeployPlanner,
+        "artifacts/DeployPlanner.json"
+    );
+}
+pub use deploy_planner::DeployPlanner;
+
 pub mod dispute_manager {
     alloy::sol!(
         #[sol(rpc)]
@@ -310,3 +320,26 @@ pub mod timelock_controller {
     );
 }
 pub use timelock_controller::TimelockController;
+
+/// AccessManager role ids, from `contracts/access/Roles.sol`.
+pub mod roles {
+    /// The AccessManager's own ADMIN_ROLE: every parameter setter and every role's grants.
+    /// Held by the deployer until the hand-over, then by the timelock alone.
+    pub const ADMIN: u64 = 0;
+    /// May mint LPT. Held by the Minter alone.
+    pub const MINTER: u64 = 1;
+    /// May start the Minter's round. Held by the RoundsManager alone.
+    pub const ROUND_INITIALIZER: u64 = 2;
+    /// May mint a round's reward tokens from the Minter. Held by the bonding contract.
+    pub const REWARDER: u64 = 3;
+    /// May credit ticket fees to orchestrators' pools. Held by the ticket broker.
+    pub const FEE_CREDITOR: u64 = 4;
+    /// May slash an orchestrator's stake. Held by the dispute manager.
+    pub const SLASHER: u64 = 5;
+    /// May veto a guilty verdict during its veto window (`DisputeManager.veto`). Held by
+    /// governance (the deployer's admin until the timelock takes over).
+    pub const ARBITRATOR: u64 = 6;
+    /// May raise and cut orchestrators' reputation (`Reputation.recordPasses`,
+    /// `Reputation.penalize`). Held by the dispute manager.
+    pub const REPUTATION_WRITER: u64 = 7;
+}

@@ -22,12 +22,12 @@ async fn rounds_and_minter_on_anvil() {
 
     let config = DeployConfig {
         treasury,
-        round_length: ROUND_LENGTH,
-        ..DeployConfig::defaults_for(admin_address)
+        roundLength: U256::from(ROUND_LENGTH),
+        ..DeployConfig::defaults(&provider, admin_address)
+            .await
+            .unwrap()
     };
-    let d = deploy(&provider, admin_address, &config)
-        .await
-        .expect("deploy");
+    let d = deploy(&provider, &config).await.expect("deploy");
 
     let token = LivepeerToken::new(d.token, &provider);
     let minter = Minter::new(d.minter, &provider);
@@ -56,17 +56,14 @@ async fn rounds_and_minter_on_anvil() {
         let receipt = send!(rounds.initializeRound());
         println!("initializeRound gas used: {}", receipt.gas_used);
 
-        expected_inflation += config.inflation_change;
-        let total = supply * U256::from(expected_inflation) / U256::from(PPB);
-        let treasury_share = total * U256::from(config.treasury_reward_cut) / U256::from(PPB);
+        expected_inflation += config.inflationChange;
+        let total = supply * expected_inflation / U256::from(PPB);
+        let treasury_share = total * config.treasuryRewardCut / U256::from(PPB);
         treasury_total += treasury_share;
 
         let round = rounds.currentRound().call().await.unwrap();
         assert_eq!(minter.currentRound().call().await.unwrap(), round);
-        assert_eq!(
-            minter.inflation().call().await.unwrap(),
-            U256::from(expected_inflation)
-        );
+        assert_eq!(minter.inflation().call().await.unwrap(), expected_inflation);
         assert_eq!(
             minter.currentRewardTokens().call().await.unwrap(),
             total - treasury_share
@@ -104,12 +101,12 @@ async fn bad_input_reverts_with_named_errors() {
         .wallet(admin)
         .connect_http(anvil.endpoint_url());
     let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        ..DeployConfig::defaults_for(admin_address)
+        roundLength: U256::from(ROUND_LENGTH),
+        ..DeployConfig::defaults(&provider, admin_address)
+            .await
+            .unwrap()
     };
-    let d = deploy(&provider, admin_address, &config)
-        .await
-        .expect("deploy");
+    let d = deploy(&provider, &config).await.expect("deploy");
 
     // A second initializeRound in the same round.
     mine_to_next_round(&provider, d.rounds).await;

@@ -13,7 +13,8 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use bindings::{
-    BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager, deploy,
+    BondingLens, BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager,
+    deploy,
     receipt::{Receipt, Verdict, address_of, dispute_domain},
 };
 use k256::ecdsa::SigningKey;
@@ -52,16 +53,13 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     // The admin keeps its keys here to approve verifiers directly; tests/governance.rs covers the
     // hand-over, after which only a proposal can.
     let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        hand_over_to_governance: false,
-        ..DeployConfig::defaults_for(admin_address)
+        roundLength: U256::from(ROUND_LENGTH),
+        handOverToGovernance: false,
+        ..DeployConfig::defaults(&admin, admin_address).await.unwrap()
     };
-    let d = deploy(&admin, admin_address, &config)
-        .await
-        .expect("deploy");
+    let d = deploy(&admin, &config).await.expect("deploy");
     let token = LivepeerToken::new(d.token, &admin);
     let disputes = DisputeManager::new(d.disputes, &admin);
-    let bonding = BondingManager::new(d.bonding, &admin);
 
     // Governance approves three verifiers (quorum 2 by default).
     for k in &verifier_keys {
@@ -197,7 +195,7 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
         .call()
         .await;
     assert!(early.is_err(), "the veto window is open");
-    for _ in 0..config.veto_window {
+    for _ in 0..config.disputes.vetoWindow.to::<u64>() {
         next_round(&admin, d.rounds).await;
     }
     let executed = send!(DisputeManager::new(d.disputes, &delegator).executeSlash(
@@ -210,16 +208,13 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     // 10% of 4,000 LPT: the orchestrator and the delegator lose pro rata; half of the 400 LPT goes
     // to the challenger with its deposit, the other half is burned.
     let lpt = |n: u64| U256::from(n) * LPT;
+    let lens = BondingLens::new(d.lens, &admin);
     assert_eq!(
-        bonding.pendingStake(orch_address).call().await.unwrap(),
+        lens.pendingStake(orch_address).call().await.unwrap(),
         lpt(900)
     );
     assert_eq!(
-        bonding
-            .pendingStake(delegator_address)
-            .call()
-            .await
-            .unwrap(),
+        lens.pendingStake(delegator_address).call().await.unwrap(),
         lpt(2_700)
     );
     assert_eq!(

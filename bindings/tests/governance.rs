@@ -27,15 +27,15 @@ async fn proposal_end_to_end_on_anvil() {
     let anvil = spawn_anvil();
     let deployer_address = anvil.addresses()[0];
     let deployer = wallet(&anvil, 0);
-    let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        voting_period: 2,
-        ..DeployConfig::defaults_for(deployer_address)
+    let mut config = DeployConfig {
+        roundLength: U256::from(ROUND_LENGTH),
+        ..DeployConfig::defaults(&deployer, deployer_address)
+            .await
+            .unwrap()
     };
-    assert!(config.hand_over_to_governance);
-    let d = deploy(&deployer, deployer_address, &config)
-        .await
-        .expect("deploy");
+    config.governance.votingPeriod = U256::from(2);
+    assert!(config.handOverToGovernance);
+    let d = deploy(&deployer, &config).await.expect("deploy");
 
     // orchestrator (key 1): 1,000 LPT of its own; delegator (key 2): 300 LPT with it.
     let orchestrator = anvil.addresses()[1];
@@ -147,7 +147,7 @@ async fn proposal_end_to_end_on_anvil() {
         .await;
     assert!(early.is_err(), "the timelock holds it for its delay");
     deployer
-        .anvil_increase_time(config.timelock_delay)
+        .anvil_increase_time(config.governance.timelockDelay.to::<u64>())
         .await
         .unwrap();
     deployer.anvil_mine(Some(1), None).await.unwrap();

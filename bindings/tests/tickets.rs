@@ -12,7 +12,8 @@ use alloy::{
     sol_types::SolEvent,
 };
 use bindings::{
-    BondingManager, DeployConfig, Deployment, LPT, RoundsManager, TicketBroker, deploy,
+    BondingLens, BondingManager, DeployConfig, Deployment, LPT, RoundsManager, TicketBroker,
+    deploy,
     ticket::{self, Ticket},
 };
 use k256::ecdsa::SigningKey;
@@ -31,10 +32,10 @@ async fn setup(
     admin: Address,
 ) -> Deployment {
     let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        ..DeployConfig::defaults_for(admin)
+        roundLength: U256::from(ROUND_LENGTH),
+        ..DeployConfig::defaults(provider, admin).await.unwrap()
     };
-    let d = deploy(provider, admin, &config).await.expect("deploy");
+    let d = deploy(provider, &config).await.expect("deploy");
     let orchestrator = anvil.addresses()[1];
     bond(
         provider,
@@ -160,18 +161,10 @@ async fn rust_signed_ticket_redeems_on_anvil() {
 
     // The fee is in the BondingManager, split by the fee share and then by stake (1:3).
     assert_eq!(provider.get_balance(d.bonding).await.unwrap(), face_value);
-    let bonding = BondingManager::new(d.bonding, &provider);
+    let lens = BondingLens::new(d.lens, &provider);
     let shared = face_value * U256::from(FEE_SHARE) / U256::from(1_000_000);
-    let delegator_fees = bonding
-        .pendingFees(anvil.addresses()[3])
-        .call()
-        .await
-        .unwrap();
-    let orchestrator_fees = bonding
-        .pendingFees(orchestrator_address)
-        .call()
-        .await
-        .unwrap();
+    let delegator_fees = lens.pendingFees(anvil.addresses()[3]).call().await.unwrap();
+    let orchestrator_fees = lens.pendingFees(orchestrator_address).call().await.unwrap();
     assert!(delegator_fees <= shared * U256::from(3) / U256::from(4));
     assert!(shared * U256::from(3) / U256::from(4) - delegator_fees <= U256::from(1));
     assert!(orchestrator_fees + delegator_fees <= face_value);
@@ -243,13 +236,10 @@ async fn rust_ticket_hash_matches_the_contract_for_random_tickets() {
     let provider = ProviderBuilder::new()
         .wallet(admin)
         .connect_http(anvil.endpoint_url());
-    let d = deploy(
-        &provider,
-        admin_address,
-        &DeployConfig::defaults_for(admin_address),
-    )
-    .await
-    .expect("deploy");
+    let config = DeployConfig::defaults(&provider, admin_address)
+        .await
+        .unwrap();
+    let d = deploy(&provider, &config).await.expect("deploy");
     let chain_id = provider.get_chain_id().await.unwrap();
     let broker = TicketBroker::new(d.broker, &provider);
 

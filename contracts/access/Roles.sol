@@ -6,6 +6,9 @@ pragma solidity ^0.8.28;
 /// holds every permission; governance owns it. Parameter setters keep the manager's default
 /// ADMIN_ROLE (0), so only the authority's admin (the timelock, once governance is live) reaches them.
 library Roles {
+    /// @notice The AccessManager's own ADMIN_ROLE: every parameter setter and every role's grants.
+    /// Held by the deployer until the hand-over, then by the timelock alone.
+    uint64 internal constant ADMIN = 0;
     /// @notice May mint LPT. Held by the Minter alone.
     uint64 internal constant MINTER = 1;
     /// @notice May start the Minter's round. Held by the RoundsManager alone.

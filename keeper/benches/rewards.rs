@@ -33,8 +33,8 @@ async fn main() -> anyhow::Result<()> {
     let setup = Instant::now();
     let world = World::start_with(None, (n + first + 1) as u32, |c| {
         // Anvil mines one transaction per block: a round must outlast 200 rewards.
-        c.round_length = 1_000;
-        c.num_active_orchestrators = n as u64;
+        c.roundLength = U256::from(1_000);
+        c.numActiveOrchestrators = U256::from(n);
     })
     .await?;
     // Orchestrators join without waiting for each receipt (anvil mines each send at once).

@@ -15,7 +15,10 @@ use alloy::{
     primitives::U256,
     providers::{Provider, ext::AnvilApi},
 };
-use bindings::{BondingManager, RoundsManager};
+use bindings::{
+    BondingLens, RoundsManager,
+    deadline::{output_within, wait_within},
+};
 use keeper::devnet::world::World;
 use support::*;
 
@@ -64,7 +67,7 @@ fn run_failing(config: &Path, env: &[(&str, &str)]) -> String {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
+    let out = output_within(&mut cmd, PROCESS_DEADLINE);
     assert!(!out.status.success(), "expected a failure");
     assert_eq!(out.status.code(), Some(1));
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -129,7 +132,10 @@ fn bad_config_and_bad_keys_exit_non_zero_with_a_reason() {
 
 #[tokio::test]
 async fn wrong_contract_address_is_a_clear_error() {
-    let world = World::start(None, 3, 10).await.unwrap();
+    let world = World::start(None, 3, 10)
+        .await
+        .unwrap()
+        .under_deadline(TEST_DEADLINE);
     let dir = temp_dir("wrongaddr");
     let config = dir.join("keeper.toml");
     std::fs::write(
@@ -137,12 +143,13 @@ async fn wrong_contract_address_is_a_clear_error() {
         "[contracts]\ndispute_manager = \"0x00000000000000000000000000000000000000aa\"\n",
     )
     .unwrap();
-    let out = Command::new(KEEPER)
-        .args(["run", "--rpc-url", world.url().as_str(), "--config"])
-        .arg(&config)
-        .env("KEEPER_PRIVATE_KEY", key_hex(&world, 1))
-        .output()
-        .unwrap();
+    let out = output_within(
+        Command::new(KEEPER)
+            .args(["run", "--rpc-url", world.url().as_str(), "--config"])
+            .arg(&config)
+            .env("KEEPER_PRIVATE_KEY", key_hex(&world, 1)),
+        PROCESS_DEADLINE,
+    );
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -154,27 +161,30 @@ async fn wrong_contract_address_is_a_clear_error() {
 
 #[tokio::test]
 async fn keystore_keys_load_and_a_wrong_password_is_refused() {
-    let world = World::start(None, 3, 10).await.unwrap();
+    let world = World::start(None, 3, 10)
+        .await
+        .unwrap()
+        .under_deadline(TEST_DEADLINE);
     let dir = temp_dir("keystore");
     // A standard keystore, made by foundry's cast.
     let cast =
         bindings::toolchain::repo_root().join("node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
-    let status = Command::new(cast)
-        .args([
-            "wallet",
-            "import",
-            "keeper",
-            "--unsafe-password",
-            "right",
-            "--private-key",
-        ])
-        .arg(key_hex(&world, KEEPER_A))
-        .arg("--keystore-dir")
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let imported = output_within(
+        Command::new(cast)
+            .args([
+                "wallet",
+                "import",
+                "keeper",
+                "--unsafe-password",
+                "right",
+                "--private-key",
+            ])
+            .arg(key_hex(&world, KEEPER_A))
+            .arg("--keystore-dir")
+            .arg(&dir),
+        PROCESS_DEADLINE,
+    );
+    assert!(imported.status.success());
     // The suite's address is deliberately wrong: reaching that check proves the key loaded.
     let config = dir.join("keeper.toml");
     std::fs::write(
@@ -189,13 +199,14 @@ async fn keystore_keys_load_and_a_wrong_password_is_refused() {
         ("wrong", "cannot decrypt keystore"),
         ("right", "no contract at contracts.dispute_manager"),
     ] {
-        let out = Command::new(KEEPER)
-            .args(["run", "--rpc-url", world.url().as_str(), "--config"])
-            .arg(&config)
-            .env_remove("KEEPER_PRIVATE_KEY")
-            .env("KEEPER_KEYSTORE_PASSWORD", password)
-            .output()
-            .unwrap();
+        let out = output_within(
+            Command::new(KEEPER)
+                .args(["run", "--rpc-url", world.url().as_str(), "--config"])
+                .arg(&config)
+                .env_remove("KEEPER_PRIVATE_KEY")
+                .env("KEEPER_KEYSTORE_PASSWORD", password),
+            PROCESS_DEADLINE,
+        );
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{password}: {stderr}");
@@ -227,10 +238,10 @@ async fn killed_mid_dispute_and_restarted_it_finishes_once() {
     .await
     .unwrap();
     keeper.kill().unwrap();
-    keeper.wait().unwrap();
+    wait_within(&mut keeper, PROCESS_DEADLINE, "the keeper");
 
     // The veto window passes while it is down; restarted, it executes the slash, once.
-    for _ in 0..world.config.veto_window {
+    for _ in 0..world.config.disputes.vetoWindow.to::<u64>() {
         world.mine_to_next_round().await.unwrap();
     }
     let mut keeper = spawn(&world.url(), &config, &key, &dir.join("run2.log"));
@@ -241,7 +252,7 @@ async fn killed_mid_dispute_and_restarted_it_finishes_once() {
     .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     keeper.kill().unwrap();
-    keeper.wait().unwrap();
+    wait_within(&mut keeper, PROCESS_DEADLINE, "the keeper");
 
     let (mined, reverted) = txs_from(&world, world.address(KEEPER_A), start)
         .await
@@ -278,7 +289,7 @@ async fn killed_with_a_transaction_in_flight_it_settles_that_one_on_restart() {
     .await
     .unwrap();
     keeper.kill().unwrap();
-    keeper.wait().unwrap();
+    wait_within(&mut keeper, PROCESS_DEADLINE, "the keeper");
 
     // Restarted while it is still pending, the keeper waits for that transaction rather than
     // voting again with a new nonce (which would revert as AlreadyVoted once both mine).
@@ -293,7 +304,7 @@ async fn killed_with_a_transaction_in_flight_it_settles_that_one_on_restart() {
     .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     keeper.kill().unwrap();
-    keeper.wait().unwrap();
+    wait_within(&mut keeper, PROCESS_DEADLINE, "the keeper");
     let (mined, reverted) = txs_from(&world, me, start).await.unwrap();
     assert_eq!((mined, reverted), (1, 0), "exactly one verdict transaction");
     let log = std::fs::read_to_string(dir.join("run2.log")).unwrap();
@@ -338,7 +349,7 @@ async fn survives_the_rpc_going_away_and_coming_back() {
         &dir.join("run.log"),
     );
     let rounds = RoundsManager::new(world.d.rounds, world.admin());
-    let bonding = BondingManager::new(world.d.bonding, world.admin());
+    let lens = BondingLens::new(world.d.lens, world.admin());
 
     let first = world.mine_to_next_round().await.unwrap();
     World::eventually(Duration::from_secs(30), "round initialized", || async {
@@ -358,7 +369,7 @@ async fn survives_the_rpc_going_away_and_coming_back() {
     World::eventually(
         Duration::from_secs(30),
         "the round's rewards after the outage",
-        || async { Ok(u64::from(bonding.getPool(o).call().await?.lastRewardRound) == second) },
+        || async { Ok(u64::from(lens.getPool(o).call().await?.lastRewardRound) == second) },
     )
     .await
     .unwrap();
@@ -397,7 +408,7 @@ async fn survives_the_rpc_going_away_and_coming_back() {
         .status()
         .unwrap();
     assert!(term.success());
-    let exit = keeper.wait().unwrap();
+    let exit = wait_within(&mut keeper, PROCESS_DEADLINE, "the keeper");
     assert!(exit.success(), "a clean exit on SIGTERM: {exit:?}");
     let log = std::fs::read_to_string(dir.join("run.log")).unwrap();
     assert!(

@@ -1,7 +1,12 @@
 //! `keeper devnet`, as `make demo` runs it: the whole story on a free port, and a clear error
 //! (non-zero exit) when the port is taken.
 
-use std::{net::TcpListener, process::Command};
+use std::{net::TcpListener, process::Command, time::Duration};
+
+use bindings::deadline::output_within;
+
+/// The whole story on anvil takes a minute or two in a debug build; a stalled one must fail.
+const DEADLINE: Duration = Duration::from_secs(600);
 
 fn keeper() -> Command {
     Command::new(env!("CARGO_BIN_EXE_keeper"))
@@ -15,18 +20,19 @@ fn devnet_tells_the_whole_story() {
         .unwrap()
         .port();
     let out = std::env::temp_dir().join(format!("keeper-devnet-{}", std::process::id()));
-    let output = keeper()
-        .args([
-            "devnet",
-            "--port",
-            &port.to_string(),
-            "--rounds",
-            "2",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = output_within(
+        keeper()
+            .args([
+                "devnet",
+                "--port",
+                &port.to_string(),
+                "--rounds",
+                "2",
+                "--out",
+            ])
+            .arg(&out),
+        DEADLINE,
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -63,10 +69,10 @@ fn devnet_tells_the_whole_story() {
 
 #[test]
 fn devnet_rejects_a_round_too_short_for_the_story() {
-    let output = keeper()
-        .args(["devnet", "--port", "1", "--round-length", "5"])
-        .output()
-        .unwrap();
+    let output = output_within(
+        keeper().args(["devnet", "--port", "1", "--round-length", "5"]),
+        DEADLINE,
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -79,10 +85,10 @@ fn devnet_rejects_a_round_too_short_for_the_story() {
 fn devnet_with_port_taken_says_so() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let output = keeper()
-        .args(["devnet", "--port", &port.to_string()])
-        .output()
-        .unwrap();
+    let output = output_within(
+        keeper().args(["devnet", "--port", &port.to_string()]),
+        DEADLINE,
+    );
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -11,7 +11,7 @@ use alloy::{
     providers::{Provider, ext::AnvilApi},
     rpc::types::anvil::ReorgOptions,
 };
-use bindings::{BondingManager, RoundsManager};
+use bindings::{BondingLens, BondingManager, RoundsManager};
 use keeper::{Keeper, metrics::Metrics};
 use support::*;
 
@@ -85,9 +85,9 @@ async fn round_cycle_with_two_keepers_acts_once() {
     let rb = b.tick().await.unwrap();
     assert!(rb.rounds.initialized);
     assert_eq!(rb.rounds.rewarded.len(), 3);
-    let bonding = BondingManager::new(world.d.bonding, world.admin());
+    let lens = BondingLens::new(world.d.lens, world.admin());
     for &o in &ORCHESTRATORS {
-        let pool = bonding.getPool(world.address(o)).call().await.unwrap();
+        let pool = lens.getPool(world.address(o)).call().await.unwrap();
         assert_eq!(u64::from(pool.lastRewardRound), next);
     }
     let (_, reverted_b) = txs_from(&world, world.address(KEEPER_B), start)
@@ -122,7 +122,7 @@ async fn round_cycle_with_two_keepers_acts_once() {
     );
     assert_eq!(ra.rounds.rewarded.len() + rc.rounds.rewarded.len(), 3);
     for &o in &ORCHESTRATORS {
-        let pool = bonding.getPool(world.address(o)).call().await.unwrap();
+        let pool = lens.getPool(world.address(o)).call().await.unwrap();
         assert_eq!(u64::from(pool.lastRewardRound), third);
     }
 
@@ -157,7 +157,7 @@ async fn dispute_goes_from_event_to_executed_slash() {
 
     // Inside the veto window nothing is executed; after it, the keeper executes once.
     let mut executed = Vec::new();
-    for _ in 0..world.config.veto_window + 1 {
+    for _ in 0..world.config.disputes.vetoWindow.to::<u64>() + 1 {
         world.mine_to_next_round().await.unwrap();
         executed.extend(k.tick().await.unwrap().disputes.executed);
         if !executed.is_empty() {
@@ -228,7 +228,7 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
     assert_eq!(report.disputes.seen, vec![1]);
     assert!(report.disputes.voted.is_empty(), "nothing to verify");
     let mut executed = Vec::new();
-    for _ in 0..world.config.veto_window + 1 {
+    for _ in 0..world.config.disputes.vetoWindow.to::<u64>() + 1 {
         world.mine_to_next_round().await.unwrap();
         executed.extend(k.tick().await.unwrap().disputes.executed);
         if !executed.is_empty() {

@@ -16,7 +16,8 @@ use alloy::{
 };
 use anyhow::{Context as _, Result, bail};
 use bindings::{
-    BondingLens, BondingManager, DisputeManager, LivepeerToken, RoundsManager, dispute_manager::IDisputeManager,
+    BondingLens, BondingManager, DisputeManager, LivepeerToken, RoundsManager,
+    dispute_manager::IDisputeManager,
 };
 use revm::{Database, DatabaseCommit};
 use serde::Serialize;
@@ -371,10 +372,7 @@ fn read_accounts<DB: Database + DatabaseCommit>(
     accounts
         .iter()
         .map(|(a, _)| {
-            let stake = chain.view(
-                lens,
-                BondingLens::pendingStakeCall { delegator: *a },
-            )?;
+            let stake = chain.view(lens, BondingLens::pendingStakeCall { delegator: *a })?;
             let lpt = chain.view(s.token, LivepeerToken::balanceOfCall { account: *a })?;
             Ok((stake, lpt))
         })

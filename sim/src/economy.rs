@@ -11,8 +11,8 @@ use alloy::{
 };
 use anyhow::{Context as _, Result, anyhow};
 use bindings::{
-    BondingLens, BondingManager, Deployment, DisputeManager, LPT, LivepeerToken, Minter, RoundsManager,
-    TicketBroker, bonding_manager::IBondingManager::Hints, receipt, ticket,
+    BondingLens, BondingManager, Deployment, DisputeManager, LPT, LivepeerToken, Minter,
+    RoundsManager, TicketBroker, bonding_manager::IBondingManager::Hints, receipt, ticket,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -61,8 +61,6 @@ pub struct Economy {
     /// Next ticket nonce per (broadcaster, orchestrator).
     nonces: HashMap<(Address, Address), U256>,
     disputes: Vec<PendingDispute>,
-    /// The BondingLens over the deployment's BondingManager (its off-chain views).
-    pub lens: Address,
     /// This round's counters.
     pub stats: RoundStats,
     /// Net LPT bonded (+) and unbonded (-) per class since the last observation, in wei.
@@ -92,9 +90,9 @@ impl Economy {
             chain.block_per_tx = Some(scenario.block_time);
         }
         chain.set_balance(ADMIN, U256::from(10u128.pow(24)));
-        let deployment = crate::deploy::deploy(&mut chain, ADMIN, &scenario.deploy_config(ADMIN))
+        let deployment = chain
+            .deploy(&scenario.deploy_config(ADMIN))
             .context("deploying the suite in revm")?;
-        let lens = crate::lens::bonding_lens(&mut chain, deployment.bonding)?;
         let rng = ChaCha8Rng::seed_from_u64(scenario.seed);
         let round = chain.block_number() / length;
         let classes = scenario.delegator_classes.len();
@@ -103,7 +101,6 @@ impl Economy {
             scenario,
             chain,
             deployment,
-            lens,
             rng,
             orchestrators: Vec::new(),
             delegators: Vec::new(),
@@ -333,7 +330,7 @@ impl Economy {
         }
         if self.rng.random_bool(class.unbond_probability) {
             let stake = self.chain.view(
-                self.lens,
+                self.deployment.lens,
                 BondingLens::pendingStakeCall { delegator: address },
             )?;
             let amount = fraction(stake, class.unbond_fraction);
@@ -452,7 +449,7 @@ impl Economy {
     fn withdraw_fees(&mut self, account: Address) -> Result<()> {
         let bonding = self.deployment.bonding;
         let fees = self.chain.view(
-            self.lens,
+            self.deployment.lens,
             BondingLens::pendingFeesCall { delegator: account },
         )?;
         if fees.is_zero() {

@@ -1,6 +1,7 @@
 //! A thin, typed layer over revm: one [`Chain`] holds an EVM over any database (the in-memory one
 //! for the economy, a forked one for proposals and disputes), sends calls as any account, reads
-//! views, moves the block clock, and counts what it executed.
+//! views, moves the block clock, counts what it executed, and deploys the suite by executing the
+//! Solidity deploy planner's steps (those `bindings::deploy` sends over RPC).
 
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,8 @@ use alloy::{
     primitives::{Address, Bytes, Log, TxKind, U256},
     sol_types::SolCall,
 };
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result, anyhow, bail, ensure};
+use bindings::{DeployConfig, DeployPlanner, Deployment, PLANNER_ADDRESS};
 use revm::{
     Context, Database, DatabaseCommit, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, JournalTr, TxEnv},
@@ -16,7 +18,7 @@ use revm::{
     database::{CacheDB, EmptyDB},
     handler::{MainnetContext, MainnetEvm},
     primitives::hardfork::SpecId,
-    state::AccountInfo,
+    state::{AccountInfo, Bytecode},
 };
 
 use crate::revert::decode_revert;
@@ -287,6 +289,18 @@ fn into_outcome(result: ExecutionResult) -> Result<Outcome> {
 }
 
 impl<DB: Database> Chain<DB> {
+    /// An account's nonce (0 for an account the state does not know).
+    pub fn nonce(&mut self, account: Address) -> Result<u64> {
+        let info = self
+            .evm
+            .ctx
+            .journaled_state
+            .db_mut()
+            .basic(account)
+            .map_err(|e| anyhow!("reading account {account}: {e}"))?;
+        Ok(info.map(|i| i.nonce).unwrap_or_default())
+    }
+
     /// The code deployed at `account` (empty: none).
     pub fn code(&mut self, account: Address) -> Result<Bytes> {
         let db = self.evm.ctx.journaled_state.db_mut();
@@ -347,5 +361,60 @@ impl<DB: Database + DatabaseCommit> Chain<DB> {
             state: result.state,
             before,
         })
+    }
+}
+
+/// The deploy planner (`script/DeployPlan.sol`) in a chain of its own: it is pure, so the chain
+/// deployed to keeps no trace of it, and the defaults can be read without one.
+fn planner() -> Chain<MemDb> {
+    let mut chain = Chain::in_memory(0, 0);
+    let code = Bytecode::new_raw(DeployPlanner::DEPLOYED_BYTECODE.clone());
+    chain
+        .db_mut()
+        .insert_account_info(PLANNER_ADDRESS, AccountInfo::default().with_code(code));
+    chain
+}
+
+/// The planner's default deployment, `admin` deploying (`DeployPlan.defaultConfig`).
+pub fn deploy_defaults(admin: Address) -> DeployConfig {
+    planner()
+        .view(PLANNER_ADDRESS, DeployPlanner::defaultConfigCall { admin })
+        .expect("the deploy planner's defaults")
+}
+
+impl<DB: Database + DatabaseCommit> Chain<DB> {
+    /// Deploys the suite as `bindings::deploy` does on a node: the planner's steps, one
+    /// transaction each from `config.admin`, so the addresses are the ones that node would give.
+    pub fn deploy(&mut self, config: &DeployConfig) -> Result<Deployment> {
+        let first_nonce = U256::from(self.nonce(config.admin)?);
+        let mut planner = planner();
+        let steps = planner.view(
+            PLANNER_ADDRESS,
+            DeployPlanner::stepsCall {
+                config: config.clone(),
+                firstNonce: first_nonce,
+            },
+        )?;
+        let addresses = planner.view(
+            PLANNER_ADDRESS,
+            DeployPlanner::addressesCall {
+                admin: config.admin,
+                firstNonce: first_nonce,
+            },
+        )?;
+        for tx in bindings::transactions(steps)? {
+            let to = tx.to.map_or(TxKind::Create, TxKind::Call);
+            let outcome = self
+                .execute(config.admin, to, tx.input, U256::ZERO)
+                .with_context(|| format!("deploy step `{}`", tx.label))?;
+            ensure!(
+                outcome.created == tx.creates,
+                "deploy step `{}` created {:?}, the plan says {:?}",
+                tx.label,
+                outcome.created,
+                tx.creates
+            );
+        }
+        Ok(addresses.into())
     }
 }

@@ -95,7 +95,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
             },
         )?;
         let own = e.chain.view(
-            e.lens,
+            d.lens,
             BondingLens::pendingStakeCall {
                 delegator: o.address,
             },
@@ -117,13 +117,13 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
     let mut fees = U256::ZERO;
     for x in &e.delegators {
         let stake = e.chain.view(
-            e.lens,
+            d.lens,
             BondingLens::pendingStakeCall {
                 delegator: x.address,
             },
         )?;
         fees += e.chain.view(
-            e.lens,
+            d.lens,
             BondingLens::pendingFeesCall {
                 delegator: x.address,
             },
@@ -179,7 +179,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
         }
         let pool = e
             .chain
-            .view(e.lens, BondingLens::getPoolCall { orchestrator: *m })?;
+            .view(d.lens, BondingLens::getPoolCall { orchestrator: *m })?;
         if !pool.registered || pool.delegatedStake == 0 {
             bail!(violated(
                 "active-set",
@@ -225,7 +225,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
     // fee-solvency
     for o in &e.orchestrators {
         fees += e.chain.view(
-            e.lens,
+            d.lens,
             BondingLens::pendingFeesCall {
                 delegator: o.address,
             },

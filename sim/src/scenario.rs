@@ -6,6 +6,8 @@ use std::{ops::RangeInclusive, path::Path};
 use alloy::primitives::{Address, U256};
 use anyhow::{Context as _, Result, bail, ensure};
 use bindings::{DeployConfig, LPT};
+
+use crate::evm::deploy_defaults;
 use serde::Deserialize;
 
 /// A whole scenario.
@@ -66,16 +68,16 @@ pub struct Protocol {
 
 impl Default for Protocol {
     fn default() -> Self {
-        let d = DeployConfig::defaults_for(Address::ZERO);
+        let d = deploy_defaults(Address::ZERO);
         Self {
             genesis_supply_lpt: 10_000_000,
             round_length: 100,
-            inflation: d.inflation,
-            inflation_change: d.inflation_change,
-            target_bonding_rate: d.target_bonding_rate,
-            treasury_reward_cut: d.treasury_reward_cut,
-            unbonding_period: d.unbonding_period,
-            num_active_orchestrators: d.num_active_orchestrators,
+            inflation: d.inflation.to(),
+            inflation_change: d.inflationChange.to(),
+            target_bonding_rate: d.targetBondingRate.to(),
+            treasury_reward_cut: d.treasuryRewardCut.to(),
+            unbonding_period: d.unbondingPeriod.to(),
+            num_active_orchestrators: d.numActiveOrchestrators.to(),
         }
     }
 }
@@ -313,15 +315,15 @@ impl Scenario {
     pub fn deploy_config(&self, admin: Address) -> DeployConfig {
         let p = &self.protocol;
         DeployConfig {
-            genesis_supply: U256::from(p.genesis_supply_lpt) * LPT,
-            round_length: p.round_length,
-            inflation: p.inflation,
-            inflation_change: p.inflation_change,
-            target_bonding_rate: p.target_bonding_rate,
-            treasury_reward_cut: p.treasury_reward_cut,
-            unbonding_period: p.unbonding_period,
-            num_active_orchestrators: p.num_active_orchestrators,
-            ..DeployConfig::defaults_for(admin)
+            genesisSupply: U256::from(p.genesis_supply_lpt) * LPT,
+            roundLength: U256::from(p.round_length),
+            inflation: U256::from(p.inflation),
+            inflationChange: U256::from(p.inflation_change),
+            targetBondingRate: U256::from(p.target_bonding_rate),
+            treasuryRewardCut: U256::from(p.treasury_reward_cut),
+            unbondingPeriod: U256::from(p.unbonding_period),
+            numActiveOrchestrators: U256::from(p.num_active_orchestrators),
+            ..deploy_defaults(admin)
         }
     }
 

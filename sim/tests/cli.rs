@@ -1,13 +1,15 @@
 //! The command line: bad input exits non-zero with a message; a small economy writes its CSV and
 //! charts.
 
-use std::process::Command;
+use std::{process::Command, time::Duration};
+
+use bindings::deadline::output_within;
+
+/// A small economy runs in seconds; a stalled run must fail the test, not hang it.
+const DEADLINE: Duration = Duration::from_secs(300);
 
 fn sim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .output()
-        .expect("sim runs")
+    output_within(Command::new(env!("CARGO_BIN_EXE_sim")).args(args), DEADLINE)
 }
 
 fn temp(name: &str) -> std::path::PathBuf {

@@ -1,10 +1,11 @@
-//! The simulator's deployment is `bindings::deploy`'s: same addresses, same code, same wiring.
+//! The simulator's deployment is `bindings::deploy`'s: the same planner, so the same defaults,
+//! addresses, code and wiring.
 
 mod support;
 
-use alloy::providers::Provider;
+use alloy::{providers::Provider, sol_types::SolValue};
 use bindings::{DeployConfig, deploy};
-use sim::evm::Chain;
+use sim::evm::{Chain, deploy_defaults};
 use support::{spawn_anvil, wallet};
 
 #[tokio::test]
@@ -12,13 +13,16 @@ async fn revm_deployment_matches_anvil() {
     let anvil = spawn_anvil();
     let admin = anvil.addresses()[0];
     let provider = wallet(&anvil, 0);
-    let config = DeployConfig::defaults_for(admin);
-    let on_anvil = deploy(&provider, admin, &config)
-        .await
-        .expect("deploy on anvil");
+    let config = DeployConfig::defaults(&provider, admin).await.unwrap();
+    assert_eq!(
+        config.abi_encode(),
+        deploy_defaults(admin).abi_encode(),
+        "the planner's defaults, read over RPC and in revm"
+    );
+    let on_anvil = deploy(&provider, &config).await.expect("deploy on anvil");
 
     let mut chain = Chain::in_memory(1, 1);
-    let in_revm = sim::deploy::deploy(&mut chain, admin, &config).expect("deploy in revm");
+    let in_revm = chain.deploy(&config).expect("deploy in revm");
     assert_eq!(on_anvil, in_revm);
 
     for address in [
@@ -27,6 +31,7 @@ async fn revm_deployment_matches_anvil() {
         in_revm.minter,
         in_revm.rounds,
         in_revm.bonding,
+        in_revm.lens,
         in_revm.broker,
         in_revm.registry,
         in_revm.reputation,

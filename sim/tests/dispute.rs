@@ -9,7 +9,7 @@ use alloy::{
     providers::Provider,
 };
 use bindings::{
-    BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager,
+    BondingLens, BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager,
     bonding_manager::IBondingManager::Hints,
     deploy,
     receipt::{Receipt, address_of, dispute_domain},
@@ -26,13 +26,11 @@ async fn dispute_verdicts_simulated_match_anvil() {
     let admin = wallet(&anvil, 0);
     let admin_address = anvil.addresses()[0];
     let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        hand_over_to_governance: false,
-        ..DeployConfig::defaults_for(admin_address)
+        roundLength: U256::from(ROUND_LENGTH),
+        handOverToGovernance: false,
+        ..DeployConfig::defaults(&admin, admin_address).await.unwrap()
     };
-    let d = deploy(&admin, admin_address, &config)
-        .await
-        .expect("deploy");
+    let d = deploy(&admin, &config).await.expect("deploy");
     let token = LivepeerToken::new(d.token, &admin);
     let disputes = DisputeManager::new(d.disputes, &admin);
     for i in 4..7 {
@@ -163,14 +161,14 @@ async fn dispute_verdicts_simulated_match_anvil() {
             )
         );
     }
-    for _ in 0..config.veto_window {
+    for _ in 0..config.disputes.vetoWindow.to::<u64>() {
         next_round(&admin, d.rounds).await;
     }
     send!(disputes.executeSlash(id, Address::ZERO, Address::ZERO));
-    let bonding = BondingManager::new(d.bonding, &admin);
+    let lens = BondingLens::new(d.lens, &admin);
     for a in &guilty.accounts {
         assert_eq!(
-            bonding.pendingStake(a.account).call().await.unwrap(),
+            lens.pendingStake(a.account).call().await.unwrap(),
             a.stake_after,
             "{} ({})",
             a.account,

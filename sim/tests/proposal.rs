@@ -22,12 +22,12 @@ async fn proposal_in_revm_matches_anvil() {
     let anvil = spawn_anvil();
     let admin = anvil.addresses()[0];
     let provider = wallet(&anvil, 0);
-    let config = DeployConfig {
-        round_length: ROUND_LENGTH,
-        voting_period: 2,
-        ..DeployConfig::defaults_for(admin)
+    let mut config = DeployConfig {
+        roundLength: U256::from(ROUND_LENGTH),
+        ..DeployConfig::defaults(&provider, admin).await.unwrap()
     };
-    let d = deploy(&provider, admin, &config).await.expect("deploy");
+    config.governance.votingPeriod = U256::from(2);
+    let d = deploy(&provider, &config).await.expect("deploy");
 
     // The admin bonds to itself as an orchestrator: its votes carry the proposal.
     let stake = U256::from(1_000_000u64) * LPT;
@@ -104,7 +104,7 @@ async fn proposal_in_revm_matches_anvil() {
         description_hash
     ));
     provider
-        .anvil_increase_time(config.timelock_delay)
+        .anvil_increase_time(config.governance.timelockDelay.to::<u64>())
         .await
         .unwrap();
     provider.anvil_mine(Some(1), None).await.unwrap();

@@ -3,13 +3,13 @@ pragma solidity ^0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {DeployPlan} from "../../script/DeployPlan.sol";
 import {ProtocolDeployer} from "../../script/ProtocolDeployer.sol";
 import {LivepeerToken} from "../../contracts/token/LivepeerToken.sol";
 import {Minter} from "../../contracts/token/Minter.sol";
 import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
 import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
-import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
 import {TicketBroker} from "../../contracts/payments/TicketBroker.sol";
 import {CapabilityRegistry} from "../../contracts/registry/CapabilityRegistry.sol";
 import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
@@ -24,7 +24,7 @@ import {LivepeerGovernor} from "../../contracts/governance/LivepeerGovernor.sol"
 abstract contract ProtocolTest is Test, ProtocolDeployer {
     uint256 internal constant ROUND_LENGTH = 100;
 
-    DeployConfig internal config;
+    DeployPlan.DeployConfig internal config;
     AccessManager internal manager;
     LivepeerToken internal token;
     Minter internal minter;
@@ -45,16 +45,16 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
 
     function setUp() public virtual {
         vm.roll(1_000);
-        config = defaultConfig(address(this));
+        config = DeployPlan.defaultConfig(address(this));
         config.treasury = treasury;
         config.roundLength = ROUND_LENGTH;
         config.handOverToGovernance = handOver;
-        Deployment memory d = deployProtocol(config);
-        (manager, token, minter, rounds, bonding) = (d.manager, d.token, d.minter, d.rounds, d.bonding);
+        Deployment memory d = deployProtocol(config, vm.getNonce(address(this)));
+        (manager, token, minter, rounds, bonding, lens) =
+        (d.manager, d.token, d.minter, d.rounds, d.bonding, d.lens);
         (broker, registry) = (d.broker, d.registry);
         (reputation, disputes) = (d.reputation, d.disputes);
         (votes, governor, timelock) = (d.votes, d.governor, d.timelock);
-        lens = new BondingLens(IExtsload(address(bonding)));
     }
 
     /// @notice The authority's admin: this contract, or the timelock after the hand-over.

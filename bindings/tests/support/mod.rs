@@ -1,15 +1,18 @@
 //! What the anvil integration tests share: a node, wallets, rounds, and bonding an account.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::time::Duration;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
+    node_bindings::AnvilInstance,
     primitives::{Address, U256},
     providers::{Provider, ProviderBuilder, ext::AnvilApi},
     signers::local::PrivateKeySigner,
 };
 use bindings::{
     BondingManager, Deployment, LivepeerToken, RoundsManager,
-    bonding_manager::IBondingManager::Hints, toolchain,
+    bonding_manager::IBondingManager::Hints,
+    deadline::{WatchedAnvil, anvil_for_this_test},
 };
 
 /// Sends a contract call, waits for its receipt and insists that it succeeded.
@@ -20,14 +23,15 @@ macro_rules! send {
         receipt
     }};
 }
+#[allow(unused_imports)] // each test binary uses its own subset
 pub(crate) use send;
 
-/// A fresh anvil node from the repo's pinned binary.
-pub fn spawn_anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(toolchain::anvil_bin())
-        .try_spawn()
-        .expect("anvil starts (run `npm ci` to install it)")
+/// How long one anvil test may run before it is killed and fails (CI must never hang on one).
+pub const TEST_DEADLINE: Duration = Duration::from_secs(300);
+
+/// A fresh anvil node from the repo's pinned binary, under the test's deadline.
+pub fn spawn_anvil() -> WatchedAnvil {
+    anvil_for_this_test(TEST_DEADLINE)
 }
 
 /// Anvil's dev account `index` as a signer.

@@ -10,8 +10,8 @@ use alloy::{
 };
 use anyhow::Context;
 use bindings::{
-    BondingManager, CapabilityRegistry, DisputeManager, LivepeerToken, Reputation, RoundsManager,
-    TicketBroker,
+    BondingLens, BondingManager, CapabilityRegistry, DisputeManager, LivepeerToken, Reputation,
+    RoundsManager, TicketBroker,
     capability_registry::CapabilityRegistry::Capability,
     ticket::{self, Ticket},
 };
@@ -378,6 +378,7 @@ impl Table {
         let p = cast.world.admin();
         let d = cast.world.d;
         let bonding = BondingManager::new(d.bonding, &p);
+        let lens = BondingLens::new(d.lens, &p);
         let reputation = Reputation::new(d.reputation, &p);
         for (i, &o) in cast.orchestrators.iter().enumerate() {
             let stake = bonding.delegatedStake(o).call().await?;
@@ -386,7 +387,7 @@ impl Table {
                 Some(previous) if stake >= previous => format!("+{}", lpt(stake - previous)),
                 Some(previous) => format!("-{}", lpt(previous - stake)),
             };
-            let fees = bonding.pendingFees(o).call().await?;
+            let fees = lens.pendingFees(o).call().await?;
             let score = reputation.scoreOf(o).call().await?;
             self.rows.push(format!(
                 "| {round:>5} | {:<6} | {:>12} | {:>11} | {:>10} | {:>10} |",
@@ -430,11 +431,11 @@ impl Snapshot {
     ) -> anyhow::Result<Self> {
         let p: DynProvider = cast.world.admin();
         let d = cast.world.d;
-        let bonding = BondingManager::new(d.bonding, &p);
+        let lens = BondingLens::new(d.lens, &p);
         let token = LivepeerToken::new(d.token, &p);
         Ok(Self {
-            orchestrator_stake: bonding.pendingStake(o).call().await?,
-            delegator_stake: bonding.pendingStake(delegator).call().await?,
+            orchestrator_stake: lens.pendingStake(o).call().await?,
+            delegator_stake: lens.pendingStake(delegator).call().await?,
             challenger_lpt: token.balanceOf(challenger).call().await?,
             reputation: Reputation::new(d.reputation, &p).scoreOf(o).call().await?,
         })

@@ -12,7 +12,7 @@ use alloy::{
 use anyhow::{Context, bail};
 use bindings::{
     BondingManager, DeployConfig, Deployment, DisputeManager, LPT, LivepeerToken, RoundsManager,
-    bonding_manager::IBondingManager::Hints, deploy, toolchain,
+    bonding_manager::IBondingManager::Hints, deadline::Deadline, deploy, toolchain,
 };
 
 use crate::config::{Config, Contracts, KeyConfig, Rewards, Served, Tuning, VerifierConfig};
@@ -47,6 +47,8 @@ pub struct World {
     pub config: DeployConfig,
     pub chain_id: u64,
     pub deploy_block: u64,
+    /// Tests put the node under their deadline (see [`World::under_deadline`]).
+    deadline: Option<Deadline>,
 }
 
 impl World {
@@ -56,7 +58,7 @@ impl World {
         accounts: u32,
         round_length: u64,
     ) -> anyhow::Result<Self> {
-        Self::start_with(port, accounts, |c| c.round_length = round_length).await
+        Self::start_with(port, accounts, |c| c.roundLength = U256::from(round_length)).await
     }
 
     /// As [`World::start`], with the deploy config adjusted by `configure`.
@@ -80,13 +82,15 @@ impl World {
             .try_spawn()
             .with_context(|| format!("starting anvil from {} (run `npm ci`)", bin.display()))?;
         let admin = anvil.addresses()[0];
+        let provider = wallet_at(&anvil, 0);
         let mut config = DeployConfig {
-            hand_over_to_governance: false,
-            ..DeployConfig::defaults_for(admin)
+            handOverToGovernance: false,
+            ..DeployConfig::defaults(&provider, admin)
+                .await
+                .context("reading the deploy defaults")?
         };
         configure(&mut config);
-        let provider = wallet_at(&anvil, 0);
-        let d = deploy(&provider, admin, &config)
+        let d = deploy(&provider, &config)
             .await
             .context("deploying the suite")?;
         let chain_id = provider.get_chain_id().await?;
@@ -97,7 +101,17 @@ impl World {
             config,
             chain_id,
             deploy_block,
+            deadline: None,
         })
+    }
+
+    /// Puts the running test under a deadline: past `limit`, anvil is killed and the test binary
+    /// fails, so a stalled test cannot hang CI.
+    pub fn under_deadline(mut self, limit: Duration) -> Self {
+        let deadline = Deadline::for_this_test(limit);
+        deadline.watch(self.anvil.child().id());
+        self.deadline = Some(deadline);
+        self
     }
 
     pub fn url(&self) -> url::Url {
@@ -172,7 +186,7 @@ impl World {
         let rounds = RoundsManager::new(self.d.rounds, &p);
         let current: u64 = rounds.currentRound().call().await?.to();
         let start: u64 = rounds.currentRoundStartBlock().call().await?.to();
-        let next_start = start + self.config.round_length;
+        let next_start = start + self.config.roundLength.to::<u64>();
         let head = p.get_block_number().await?;
         if next_start > head {
             p.anvil_mine(Some(next_start - head), None).await?;

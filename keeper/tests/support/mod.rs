@@ -36,9 +36,16 @@ pub const ORCHESTRATORS: [usize; 3] = [3, 4, 5];
 pub const CHEATER: usize = 5;
 pub const CHALLENGER: usize = 9;
 
-/// A world with three bonded orchestrators (accounts 3, 4, 5).
+/// How long one test may drive anvil and keepers before they are killed and it fails.
+pub const TEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
+/// How long one run of a command-line tool may take.
+pub const PROCESS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A world with three bonded orchestrators (accounts 3, 4, 5), under the test's deadline.
 pub async fn world(round_length: u64) -> anyhow::Result<World> {
-    let world = World::start(None, 12, round_length).await?;
+    let world = World::start(None, 12, round_length)
+        .await?
+        .under_deadline(TEST_DEADLINE);
     for (i, &account) in ORCHESTRATORS.iter().enumerate() {
         world
             .orchestrator(account, 10_000 * (i as u64 + 1), 100_000, 500_000)

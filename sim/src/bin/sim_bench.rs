@@ -8,7 +8,7 @@ use std::{collections::HashMap, time::Instant};
 
 use alloy::{node_bindings::Anvil, primitives::Address, providers::ProviderBuilder};
 use anyhow::{Context as _, Result};
-use bindings::{BondingManager, toolchain};
+use bindings::{BondingLens, toolchain};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::{
@@ -157,13 +157,13 @@ fn main() -> Result<()> {
         &keys,
     ))?;
     // Price a view: pendingStake of sampled delegators, as the invariant checks read it.
-    let bonding = e.deployment.bonding;
+    let lens = e.deployment.lens;
     let delegators: Vec<Address> = e.delegators.iter().map(|d| d.address).collect();
     let view_time = runtime.block_on(async {
-        let bonding = BondingManager::new(bonding, &provider);
+        let lens = BondingLens::new(lens, &provider);
         let started = Instant::now();
         for d in delegators.iter().cycle().take(args.sample_views) {
-            bonding.pendingStake(*d).call().await?;
+            lens.pendingStake(*d).call().await?;
         }
         anyhow::Ok(started.elapsed())
     })?;

@@ -1,13 +1,18 @@
 //! What the simulator's anvil tests share: a node and its wallets.
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::time::Duration;
+
 use alloy::{
-    node_bindings::{Anvil, AnvilInstance},
+    node_bindings::AnvilInstance,
     primitives::Address,
     providers::{Provider, ProviderBuilder, ext::AnvilApi},
     signers::local::PrivateKeySigner,
 };
-use bindings::{RoundsManager, toolchain};
+use bindings::{
+    RoundsManager,
+    deadline::{WatchedAnvil, anvil_for_this_test},
+};
 
 /// Sends a contract call, waits for its receipt and asserts it succeeded.
 macro_rules! send {
@@ -36,12 +41,12 @@ pub async fn next_round(provider: &impl Provider, rounds: Address) {
     send!(r.initializeRound());
 }
 
-/// A fresh anvil node from the repo's pinned binary.
-pub fn spawn_anvil() -> AnvilInstance {
-    Anvil::new()
-        .path(toolchain::anvil_bin())
-        .try_spawn()
-        .expect("anvil starts (run `npm ci` to install it)")
+/// How long one anvil test may run before it is killed and fails (CI must never hang on one).
+pub const TEST_DEADLINE: Duration = Duration::from_secs(300);
+
+/// A fresh anvil node from the repo's pinned binary, under the test's deadline.
+pub fn spawn_anvil() -> WatchedAnvil {
+    anvil_for_this_test(TEST_DEADLINE)
 }
 
 /// A provider that signs as anvil's dev account `index`.
