@@ -42,7 +42,7 @@ import {Ticket, TicketLib} from "../libraries/TicketLib.sol";
 /// Senders unlock, wait `unlockPeriod` rounds and withdraw everything; tickets stay redeemable until
 /// the withdrawal (as on Livepeer, so a sender cannot run from tickets it already handed out). Funding
 /// while unlocking does not cancel the unlock; `cancelUnlock` does. The fee creditor (the bonding
-/// contract) is set by governance after deployment.
+/// contract) is wired by the deployment plan (script/DeployPlan.sol) and changed only by governance.
 contract TicketBroker is ITicketBroker, AccessManaged, EIP712 {
     using SafeCast for uint256;
 

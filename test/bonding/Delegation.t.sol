@@ -84,7 +84,12 @@ contract DelegationTest is BondingFixture {
 
     function test_bond_revertsWithoutTokens() public {
         vm.prank(alice);
-        vm.expectRevert();
+        // The token's own error: alice neither holds nor approved any LPT.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IERC20Errors.ERC20InsufficientAllowance.selector, address(bonding), 0, 1 ether
+            )
+        );
         bonding.bond(1 ether, orch, _noHints());
         assertEq(bonding.delegatedStake(orch), 1_000 ether);
     }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {console} from "forge-std/console.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {CheckpointMeter} from "./CheckpointMeter.sol";
+import {GasTargets} from "./GasTargets.sol";
 
 /// Livepeer's reference gas measurements, redone here in the same situation: a pool of 100 active
 /// orchestrators with distinct stakes. Each number is the gas of one transaction (the suite isolates
@@ -322,6 +323,9 @@ contract BondingScenarioGasTest is CheckpointMeter {
                     ref == 0 ? "-" : (rowOurs[i] * 2 <= ref ? "yes" : "NO")
                 )
             );
+        }
+        for (uint256 i; i < rowNames.length; ++i) {
+            if (rowLivepeer[i] != 0) GasTargets.check(rowNames[i], rowOurs[i], rowLivepeer[i] / 2);
         }
     }
 }

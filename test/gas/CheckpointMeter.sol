@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {console} from "forge-std/console.sol";
 import {Vm} from "forge-std/Vm.sol";
 import {BondingFixture} from "../utils/BondingFixture.sol";
+import {GasTargets} from "./GasTargets.sol";
 
 /// What a bonding operation pays for vote checkpointing, isolated from the rest of its gas: the
 /// storage writes of the operation (recorded with `vm.startStateDiffRecording`) into the four
@@ -137,6 +138,9 @@ abstract contract CheckpointMeter is BondingFixture {
                     row.gas <= ONE_FRESH_SLOT ? "yes" : "NO"
                 )
             );
+        }
+        for (uint256 i; i < checkpointRows.length; ++i) {
+            GasTargets.check(checkpointRows[i].operation, checkpointRows[i].gas, ONE_FRESH_SLOT);
         }
     }
 }

@@ -5,6 +5,7 @@ import {console} from "forge-std/console.sol";
 import {Capability} from "../../contracts/interfaces/ICapabilityRegistry.sol";
 import {Ticket} from "../../contracts/libraries/TicketLib.sol";
 import {BrokerTest} from "../payments/BrokerTest.sol";
+import {GasTargets} from "./GasTargets.sol";
 
 /// `make gas`: each operation's transaction gas (forge runs with `isolate = true`, so a call's gas is
 /// the gasUsed of its own transaction, as on anvil) beside Livepeer's reference, as a table.
@@ -151,6 +152,11 @@ contract GasScenarioTest is BrokerTest {
                     " |"
                 )
             );
+        }
+        for (uint256 i; i < rows.length; ++i) {
+            if (rows[i].livepeer != 0) {
+                GasTargets.check(rows[i].operation, rows[i].ours, rows[i].livepeer / 2);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {console} from "forge-std/console.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
 import {GovernanceFixture} from "../governance/GovernanceFixture.sol";
+import {GasTargets} from "./GasTargets.sol";
 
 /// Livepeer's governance gas (transaction gasUsed: forge isolates top-level calls, so each number
 /// includes the 21k base, as on anvil), redone here: propose, castVote by an orchestrator, castVote
@@ -83,6 +84,9 @@ contract GovernanceScenarioGasTest is GovernanceFixture {
                     ref == 0 ? "-" : (rowOurs[i] <= ref ? "yes" : "NO")
                 )
             );
+        }
+        for (uint256 i; i < rowNames.length; ++i) {
+            if (rowLivepeer[i] != 0) GasTargets.check(rowNames[i], rowOurs[i], rowLivepeer[i]);
         }
     }
 }
