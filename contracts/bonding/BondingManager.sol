@@ -13,6 +13,7 @@ import {IMinter} from "../interfaces/IMinter.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
 import {IStakeTotals} from "../interfaces/IStakeTotals.sol";
 import {EarningsMath} from "../libraries/EarningsMath.sol";
+import {Units} from "../libraries/Units.sol";
 import {Extsload} from "../utils/Extsload.sol";
 import {ActiveSet} from "./ActiveSet.sol";
 import {
@@ -639,7 +640,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     }
 
     function _requirePpm(uint256 value) internal pure {
-        if (value > EarningsMath.PPM) revert InvalidPpm(value);
+        if (value > Units.PPM) revert InvalidPpm(value);
     }
 
     function _setUnbondingPeriod(uint256 value) internal {

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Governor} from "@openzeppelin/contracts/governance/Governor.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Units} from "../libraries/Units.sol";
 
 /// @title GovernorCountingOverride
 /// @notice Governor counting for delegated stake in which a delegator can override its
@@ -32,7 +33,7 @@ abstract contract GovernorCountingOverride is Governor {
     }
 
     /// @notice The pass quota's denominator: quotas are in parts per million.
-    uint256 public constant QUOTA_DENOMINATOR = 1_000_000;
+    uint256 public constant QUOTA_DENOMINATOR = Units.PPM;
 
     /// @notice An account with no votes at the proposal's snapshot tried to vote.
     error NoVotingPower(address account);

@@ -14,6 +14,7 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {BondingVotes} from "./BondingVotes.sol";
 import {GovernorCountingOverride} from "./GovernorCountingOverride.sol";
+import {Units} from "../libraries/Units.sol";
 
 /// @title LivepeerGovernor
 /// @notice Bonded LPT governs the protocol: OpenZeppelin's Governor, counting rounds (the clock of
@@ -60,7 +61,7 @@ contract LivepeerGovernor is
 
     /// @notice Quorum numerators are in parts per million of the total bonded stake.
     function quorumDenominator() public pure override returns (uint256) {
-        return 1_000_000;
+        return Units.PPM;
     }
 
     /// @dev Where the counting module reads a voter's orchestrator at the snapshot.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Ppm, Units} from "./Units.sol";
 
 /// @title EarningsMath
 /// @notice The lazy earnings arithmetic of an orchestrator's pool (LIP-36 style, with slashing).
@@ -20,8 +21,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 library EarningsMath {
     /// @notice The base of every factor.
     uint256 internal constant ONE = 1e18;
+
     /// @notice Parts per million: the unit of reward cuts, fee shares and bounties.
-    uint256 internal constant PPM = 1e6;
 
     /// @notice A delegator's stake now, from its stake `s` at its last claim.
     function stakeNow(uint256 s, uint256 rf0, uint256 sf0, uint256 rf, uint256 sf)
@@ -61,6 +62,6 @@ library EarningsMath {
 
     /// @notice `amount * ppm / 1e6`, rounded down.
     function ppmOf(uint256 amount, uint256 ppm) internal pure returns (uint256) {
-        return Math.mulDiv(amount, ppm, PPM);
+        return Units.mulDown(amount, Ppm.wrap(ppm));
     }
 }

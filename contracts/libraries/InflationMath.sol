@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {PartsPerBillion} from "./PartsPerBillion.sol";
+import {Ppb, Units} from "./Units.sol";
 
 /// @title InflationMath
 /// @notice The Minter's pure arithmetic: how inflation moves toward the target bonding rate and how a
 /// round's mint splits between staking rewards and the treasury. All rates are parts per billion.
 library InflationMath {
-    using PartsPerBillion for uint256;
+    using Units for uint256;
 
     /// @notice The inflation for the next round: one `change` step up while the bonding rate is
     /// below target, one step down (floored at zero) while above, unchanged at target. Capped at
@@ -19,7 +19,7 @@ library InflationMath {
     {
         if (bondingRate < target) {
             uint256 raised = inflation + change;
-            return raised > PartsPerBillion.ONE ? PartsPerBillion.ONE : raised;
+            return raised > Units.PPB ? Units.PPB : raised;
         }
         if (bondingRate > target) {
             return change >= inflation ? 0 : inflation - change;
@@ -34,8 +34,8 @@ library InflationMath {
         pure
         returns (uint256 rewards, uint256 treasuryShare)
     {
-        uint256 total = supply.mulDown(inflation);
-        treasuryShare = total.mulDown(treasuryCut);
+        uint256 total = supply.mulDown(Ppb.wrap(inflation));
+        treasuryShare = total.mulDown(Ppb.wrap(treasuryCut));
         rewards = total - treasuryShare;
     }
 }

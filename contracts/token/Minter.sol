@@ -8,7 +8,7 @@ import {ILivepeerToken} from "../interfaces/ILivepeerToken.sol";
 import {IMinter} from "../interfaces/IMinter.sol";
 import {IStakeTotals} from "../interfaces/IStakeTotals.sol";
 import {InflationMath} from "../libraries/InflationMath.sol";
-import {PartsPerBillion} from "../libraries/PartsPerBillion.sol";
+import {Ppb, Units} from "../libraries/Units.sol";
 
 /// @title Minter
 /// @notice Issues LPT, once per round. At round start inflation moves one `inflationChange` step
@@ -62,7 +62,7 @@ contract Minter is IMinter, AccessManaged {
         uint256 targetBondingRate_,
         uint256 treasuryRewardCut_
     ) AccessManaged(authority) {
-        PartsPerBillion.requireFraction(inflation_);
+        Units.toPpb(inflation_);
         token = token_;
         _rates.inflation = inflation_.toUint64();
         _setTreasury(treasury_);
@@ -82,7 +82,7 @@ contract Minter is IMinter, AccessManaged {
         uint256 supply = token.totalSupply() + owed;
         IStakeTotals source = stakeTotals;
         uint256 bonded = address(source) == address(0) ? 0 : source.checkpointTotalBonded();
-        uint256 rate = PartsPerBillion.ratioDown(bonded, supply);
+        uint256 rate = Ppb.unwrap(Units.ratioDown(bonded, supply));
         uint256 inflation_ = InflationMath.nextInflation(
             rates.inflation, rates.inflationChange, rate, rates.targetBondingRate
         );
@@ -202,7 +202,7 @@ contract Minter is IMinter, AccessManaged {
 
     /// @inheritdoc IMinter
     function bondingRate() external view returns (uint256) {
-        return PartsPerBillion.ratioDown(_totalBonded(), token.totalSupply() + treasuryOwed);
+        return Ppb.unwrap(Units.ratioDown(_totalBonded(), token.totalSupply() + treasuryOwed));
     }
 
     function _totalBonded() internal view returns (uint256) {
@@ -211,19 +211,19 @@ contract Minter is IMinter, AccessManaged {
     }
 
     function _setInflationChange(uint256 value) internal {
-        PartsPerBillion.requireFraction(value);
+        Units.toPpb(value);
         _rates.inflationChange = value.toUint64();
         emit InflationChangeSet(value);
     }
 
     function _setTargetBondingRate(uint256 value) internal {
-        PartsPerBillion.requireFraction(value);
+        Units.toPpb(value);
         _rates.targetBondingRate = value.toUint64();
         emit TargetBondingRateSet(value);
     }
 
     function _setTreasuryRewardCut(uint256 value) internal {
-        PartsPerBillion.requireFraction(value);
+        Units.toPpb(value);
         _rates.treasuryRewardCut = value.toUint64();
         emit TreasuryRewardCutSet(value);
     }

@@ -5,7 +5,7 @@ import {IMinter} from "../../contracts/interfaces/IMinter.sol";
 import {IStakeTotals} from "../../contracts/interfaces/IStakeTotals.sol";
 import {Roles} from "../../contracts/access/Roles.sol";
 import {Minter} from "../../contracts/token/Minter.sol";
-import {PartsPerBillion} from "../../contracts/libraries/PartsPerBillion.sol";
+import {Units} from "../../contracts/libraries/Units.sol";
 import {ProtocolTest} from "../utils/ProtocolTest.sol";
 
 /// A stand-in for the bonding contract's total: holds real LPT and reports its balance.
@@ -55,9 +55,9 @@ contract MinterTest is ProtocolTest {
     }
 
     function test_constructor_rejectsBadRates() public {
-        vm.expectRevert(abi.encodeWithSelector(PartsPerBillion.ExceedsOneWhole.selector, 1e9 + 1));
+        vm.expectRevert(abi.encodeWithSelector(Units.ExceedsOneWhole.selector, 1e9 + 1));
         new Minter(address(manager), token, treasury, 1e9 + 1, 0, 0, 0);
-        vm.expectRevert(abi.encodeWithSelector(PartsPerBillion.ExceedsOneWhole.selector, 2e9));
+        vm.expectRevert(abi.encodeWithSelector(Units.ExceedsOneWhole.selector, 2e9));
         new Minter(address(manager), token, treasury, 0, 0, 0, 2e9);
         vm.expectRevert(IMinter.ZeroTreasury.selector);
         new Minter(address(manager), token, address(0), 0, 0, 0, 0);
@@ -238,7 +238,7 @@ contract MinterTest is ProtocolTest {
     }
 
     function test_setters_rejectBadValues() public {
-        bytes memory tooBig = abi.encodeWithSelector(PartsPerBillion.ExceedsOneWhole.selector, 1e9 + 1);
+        bytes memory tooBig = abi.encodeWithSelector(Units.ExceedsOneWhole.selector, 1e9 + 1);
         vm.expectRevert(tooBig);
         minter.setInflationChange(1e9 + 1);
         vm.expectRevert(tooBig);
