@@ -50,9 +50,9 @@ pub struct ProposalArgs {
     /// Block to fork at (default: the latest).
     #[arg(long)]
     pub block: Option<u64>,
-    /// The governor (default: read from the deployment given by --timelock, else required).
+    /// The LivepeerGovernor the proposal belongs to (its timelock executes the calls).
     #[arg(long)]
-    pub governor: Option<Address>,
+    pub governor: Address,
     /// A proposal already made on the governor.
     #[arg(long, conflicts_with_all = ["calldata", "target"])]
     pub proposal_id: Option<U256>,

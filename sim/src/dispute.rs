@@ -14,7 +14,7 @@ use alloy::{
     rpc::types::Filter,
     sol_types::SolEvent,
 };
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, bail, ensure};
 use bindings::{
     BondingLens, BondingManager, DisputeManager, LivepeerToken, RoundsManager,
     dispute_manager::IDisputeManager,
@@ -395,6 +395,11 @@ pub fn simulate(
     let d = chain
         .view(disputes, DisputeManager::getDisputeCall { disputeId: id })
         .with_context(|| format!("reading dispute {id} from {disputes}"))?;
+    // Status None: the id was never opened (an unknown id reads as an empty record).
+    ensure!(
+        d.status != 0,
+        "no dispute {id} on the DisputeManager {disputes}"
+    );
     let s = Suite {
         disputes,
         bonding: chain.view(disputes, DisputeManager::bondingCall {})?,
@@ -489,6 +494,13 @@ pub fn simulate(
 
 /// Runs `sim dispute`.
 pub fn run(args: &DisputeArgs) -> Result<()> {
+    if let Some(dir) = &args.files {
+        ensure!(
+            dir.is_dir(),
+            "--files {}: no such folder (it must hold the job's model and input, named by hash)",
+            dir.display()
+        );
+    }
     let report = simulate(
         &args.rpc_url,
         args.block,

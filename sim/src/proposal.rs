@@ -619,9 +619,7 @@ fn calls_from_args(args: &ProposalArgs, fork: &Fork, governor: Address) -> Resul
 
 /// Runs `sim proposal`.
 pub fn run(args: &ProposalArgs) -> Result<()> {
-    let governor = args
-        .governor
-        .context("--governor is required: the LivepeerGovernor the proposal belongs to")?;
+    let governor = args.governor;
     let mut fork = Fork::new(&args.rpc_url, args.block)?;
     let calls = calls_from_args(args, &fork, governor)?;
     let block = fork.block;

@@ -57,6 +57,25 @@ fn bad_input_fails_with_a_message() {
     ]);
     assert_ne!(out.status.code(), Some(0));
     assert!(!out.stderr.is_empty());
+
+    // A missing --files folder is refused before anything is read.
+    let out = sim(&[
+        "dispute",
+        "--rpc-url",
+        "http://127.0.0.1:1",
+        "--disputes",
+        "0x0000000000000000000000000000000000000001",
+        "--dispute-id",
+        "1",
+        "--files",
+        "/nonexistent/files",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--files /nonexistent/files: no such folder"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

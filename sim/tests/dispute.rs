@@ -111,12 +111,22 @@ async fn dispute_verdicts_simulated_match_anvil() {
     let url = anvil.endpoint();
     let (disputes_address, timelock) = (d.disputes, admin_address);
     let dir = files.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        sim::dispute::simulate(&url, None, disputes_address, id, Some(&dir), Some(timelock))
-            .unwrap()
+    let (report, unknown) = tokio::task::spawn_blocking(move || {
+        let report =
+            sim::dispute::simulate(&url, None, disputes_address, id, Some(&dir), Some(timelock))
+                .unwrap();
+        // An id never opened is refused, not reported as an empty dispute.
+        let unknown =
+            sim::dispute::simulate(&url, None, disputes_address, id + U256::ONE, None, None);
+        (report, unknown)
     })
     .await
     .unwrap();
+    let why = format!(
+        "{:#}",
+        unknown.expect_err("an unknown dispute id is an error")
+    );
+    assert!(why.contains("no dispute"), "{why}");
     print!("{}", sim::report::dispute(&report));
     std::fs::remove_dir_all(&files).unwrap();
     assert_eq!(report.status, "open");
