@@ -409,7 +409,9 @@ impl ProtocolError {
         if let Ok(e) = bonding_votes::BondingVotes::BondingVotesErrors::abi_decode(data) {
             return Some(Self::BondingVotes(e));
         }
-        if let Ok(e) = capability_registry::CapabilityRegistry::CapabilityRegistryErrors::abi_decode(data) {
+        if let Ok(e) =
+            capability_registry::CapabilityRegistry::CapabilityRegistryErrors::abi_decode(data)
+        {
             return Some(Self::CapabilityRegistry(e));
         }
         if let Ok(e) = deploy_planner::DeployPlanner::DeployPlannerErrors::abi_decode(data) {
@@ -418,7 +420,8 @@ impl ProtocolError {
         if let Ok(e) = dispute_manager::DisputeManager::DisputeManagerErrors::abi_decode(data) {
             return Some(Self::DisputeManager(e));
         }
-        if let Ok(e) = livepeer_governor::LivepeerGovernor::LivepeerGovernorErrors::abi_decode(data) {
+        if let Ok(e) = livepeer_governor::LivepeerGovernor::LivepeerGovernorErrors::abi_decode(data)
+        {
             return Some(Self::LivepeerGovernor(e));
         }
         if let Ok(e) = livepeer_token::LivepeerToken::LivepeerTokenErrors::abi_decode(data) {
@@ -439,7 +442,9 @@ impl ProtocolError {
         if let Ok(e) = ticket_broker::TicketBroker::TicketBrokerErrors::abi_decode(data) {
             return Some(Self::TicketBroker(e));
         }
-        if let Ok(e) = timelock_controller::TimelockController::TimelockControllerErrors::abi_decode(data) {
+        if let Ok(e) =
+            timelock_controller::TimelockController::TimelockControllerErrors::abi_decode(data)
+        {
             return Some(Self::TimelockController(e));
         }
         None

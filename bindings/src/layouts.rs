@@ -71,7 +71,11 @@ mod tests {
     #[test]
     fn the_generated_layouts_load() {
         let all = super::all().unwrap();
-        assert!(all["BondingManager"].iter().any(|v| v.label == "_delegators"));
+        assert!(
+            all["BondingManager"]
+                .iter()
+                .any(|v| v.label == "_delegators")
+        );
         assert!(super::of("DisputeManager").is_ok());
         assert!(super::of("NoSuchContract").is_err());
     }

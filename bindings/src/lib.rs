@@ -10,6 +10,7 @@
 
 pub mod deadline;
 mod deploy;
+pub mod devchain;
 mod generated;
 pub mod layouts;
 pub mod receipt;

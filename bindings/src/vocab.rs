@@ -128,7 +128,10 @@ mod tests {
                 BondingManagerErrors::AlreadyRewarded(_)
             ))
         ));
-        assert!(revert.to_string().starts_with("AlreadyRewarded("), "{revert}");
+        assert!(
+            revert.to_string().starts_with("AlreadyRewarded("),
+            "{revert}"
+        );
         assert!(matches!(Revert::decode(&[]), Revert::Empty));
         assert_eq!(Revert::decode(&[1, 2, 3, 4]).to_string(), "0x01020304");
         let reason = alloy::sol_types::Revert::from("nope").abi_encode();

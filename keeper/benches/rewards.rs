@@ -112,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .unwrap_err();
             if let alloy::contract::Error::TransportError(e) = &err {
-                println!("replayed: {:?}", keeper::revert::revert_name(e));
+                println!("replayed: {:?}", keeper::revert::revert_of(e));
             }
             println!("replayed: {err}");
         }

@@ -229,7 +229,7 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
         .await?;
     println!(
         "  dispute {id}: {} ({} guilty votes); the veto window ends at round {}",
-        crate::disputes::status::name(dispute.status),
+        bindings::enums::Status::of(dispute.status).name(),
         dispute.guiltyVotes,
         dispute.vetoEndRound
     );
