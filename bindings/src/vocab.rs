@@ -3,7 +3,7 @@
 //! names, and the "no hints" value of the bonding calls.
 
 use alloy::{
-    primitives::{Address, Bytes},
+    primitives::{Address, B256, Bytes},
     sol_types::{ContractError, GenericContractError, SolInterface, decode_revert_reason},
 };
 
@@ -95,6 +95,18 @@ impl Status {
 }
 
 impl Vote {
+    /// The vote a verdict casts, as `DisputeManager` counts it: a zero reference output hash is a
+    /// draw (the job could not be reproduced), the claimed output hash innocent, any other guilty.
+    pub fn of_verdict(claimed_output_hash: B256, reference_output_hash: B256) -> Self {
+        if reference_output_hash.is_zero() {
+            Self::Draw
+        } else if reference_output_hash == claimed_output_hash {
+            Self::Innocent
+        } else {
+            Self::Guilty
+        }
+    }
+
     /// The vote in lower-case words ("guilty", "innocent", "draw").
     pub fn name(self) -> &'static str {
         match self {
@@ -146,5 +158,9 @@ mod tests {
         assert_eq!(Status::of(6).name(), "executed");
         assert_eq!(Status::of(7).name(), "unknown");
         assert_eq!(Vote::try_from(3u8).unwrap(), Vote::Draw);
+        let (claimed, other) = (B256::repeat_byte(1), B256::repeat_byte(2));
+        assert_eq!(Vote::of_verdict(claimed, B256::ZERO), Vote::Draw);
+        assert_eq!(Vote::of_verdict(claimed, claimed), Vote::Innocent);
+        assert_eq!(Vote::of_verdict(claimed, other), Vote::Guilty);
     }
 }

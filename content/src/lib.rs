@@ -182,7 +182,10 @@ mod tests {
         std::fs::write(dir.join(format!("{liar}")), b"not it").unwrap();
         let loose = b"named loosely".to_vec();
         std::fs::write(
-            dir.join(format!("{}.bin", hex::encode(keccak256(&loose)).to_uppercase())),
+            dir.join(format!(
+                "{}.bin",
+                hex::encode(keccak256(&loose)).to_uppercase()
+            )),
             &loose,
         )
         .unwrap();

@@ -22,7 +22,7 @@ use bindings::{
     dispute_manager::DisputeManager::{
         self, DisputeOpened, DisputedReceipt, getDisputeCall, hasVotedCall,
     },
-    enums::Status,
+    enums::{Status, Vote},
 };
 use tracing::{info, warn};
 
@@ -252,18 +252,11 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                     "verdict" => {
                         k.metrics.inc(&k.metrics.verdicts_submitted);
                         let f = record.verdict.expect("a verdict was sent");
-                        let vote = if f.reference_output_hash.is_zero() {
-                            "draw"
-                        } else if record
-                            .receipt
-                            .as_ref()
-                            .is_some_and(|r| r.output_hash == f.reference_output_hash)
-                        {
-                            "innocent"
-                        } else {
-                            "guilty"
-                        };
-                        report.voted.push((record.id, vote));
+                        // A conflict dispute has no receipt: any non-zero reference is guilty.
+                        let claimed = record.receipt.as_ref().map(|r| r.output_hash);
+                        let vote =
+                            Vote::of_verdict(claimed.unwrap_or_default(), f.reference_output_hash);
+                        report.voted.push((record.id, vote.name()));
                     }
                     "finalize" => {
                         k.metrics.inc(&k.metrics.disputes_finalized);
