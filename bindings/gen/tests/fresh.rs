@@ -311,11 +311,15 @@ fn errors_module(with_errors: &[&String]) -> String {
              return Some(Self::{name}(e));\n        }}\n"
         ));
     }
-    out.push_str("        None\n    }\n}\n\nimpl core::fmt::Display for ProtocolError {\n    \
+    out.push_str(
+        "        None\n    }\n}\n\nimpl core::fmt::Display for ProtocolError {\n    \
                   fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {\n        \
-                  match self {\n");
+                  match self {\n",
+    );
     for name in with_errors {
-        out.push_str(&format!("            Self::{name}(e) => write!(f, \"{{e:?}}\"),\n"));
+        out.push_str(&format!(
+            "            Self::{name}(e) => write!(f, \"{{e:?}}\"),\n"
+        ));
     }
     out.push_str("        }\n    }\n}\n");
     out
@@ -369,7 +373,11 @@ fn solidity_sources(root: &Path, dir: &Path) -> Vec<(String, String)> {
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "sol") {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 found.push((rel, fs::read_to_string(&path).unwrap()));
             }
         }
