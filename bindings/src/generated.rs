@@ -399,52 +399,49 @@ impl ProtocolError {
     /// The suite error `data` encodes, or `None` when no contract declares its selector (or its
     /// arguments do not decode).
     pub fn decode(data: &[u8]) -> Option<Self> {
-        use alloy::sol_types::SolInterface;
-        if let Ok(e) = access_manager::AccessManager::AccessManagerErrors::abi_decode(data) {
+        fn try_decode<E: alloy::sol_types::SolInterface>(data: &[u8]) -> Option<E> {
+            E::abi_decode(data).ok()
+        }
+        if let Some(e) = try_decode(data) {
             return Some(Self::AccessManager(e));
         }
-        if let Ok(e) = bonding_manager::BondingManager::BondingManagerErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::BondingManager(e));
         }
-        if let Ok(e) = bonding_votes::BondingVotes::BondingVotesErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::BondingVotes(e));
         }
-        if let Ok(e) =
-            capability_registry::CapabilityRegistry::CapabilityRegistryErrors::abi_decode(data)
-        {
+        if let Some(e) = try_decode(data) {
             return Some(Self::CapabilityRegistry(e));
         }
-        if let Ok(e) = deploy_planner::DeployPlanner::DeployPlannerErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::DeployPlanner(e));
         }
-        if let Ok(e) = dispute_manager::DisputeManager::DisputeManagerErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::DisputeManager(e));
         }
-        if let Ok(e) = livepeer_governor::LivepeerGovernor::LivepeerGovernorErrors::abi_decode(data)
-        {
+        if let Some(e) = try_decode(data) {
             return Some(Self::LivepeerGovernor(e));
         }
-        if let Ok(e) = livepeer_token::LivepeerToken::LivepeerTokenErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::LivepeerToken(e));
         }
-        if let Ok(e) = minter::Minter::MinterErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::Minter(e));
         }
-        if let Ok(e) = parts_per_billion::PartsPerBillion::PartsPerBillionErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::PartsPerBillion(e));
         }
-        if let Ok(e) = reputation::Reputation::ReputationErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::Reputation(e));
         }
-        if let Ok(e) = rounds_manager::RoundsManager::RoundsManagerErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::RoundsManager(e));
         }
-        if let Ok(e) = ticket_broker::TicketBroker::TicketBrokerErrors::abi_decode(data) {
+        if let Some(e) = try_decode(data) {
             return Some(Self::TicketBroker(e));
         }
-        if let Ok(e) =
-            timelock_controller::TimelockController::TimelockControllerErrors::abi_decode(data)
-        {
+        if let Some(e) = try_decode(data) {
             return Some(Self::TimelockController(e));
         }
         None

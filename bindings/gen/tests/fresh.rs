@@ -302,12 +302,12 @@ fn errors_module(with_errors: &[&String]) -> String {
     out.push_str(
         "}\n\nimpl ProtocolError {\n    /// The suite error `data` encodes, or `None` when no contract declares its selector (or its\n    \
          /// arguments do not decode).\n    pub fn decode(data: &[u8]) -> Option<Self> {\n        \
-         use alloy::sol_types::SolInterface;\n",
+         fn try_decode<E: alloy::sol_types::SolInterface>(data: &[u8]) -> Option<E> {\n            \
+         E::abi_decode(data).ok()\n        }\n",
     );
     for name in with_errors {
-        let module = snake_case(name);
         out.push_str(&format!(
-            "        if let Ok(e) = {module}::{name}::{name}Errors::abi_decode(data) {{\n            \
+            "        if let Some(e) = try_decode(data) {{\n            \
              return Some(Self::{name}(e));\n        }}\n"
         ));
     }
