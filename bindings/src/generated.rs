@@ -343,3 +343,128 @@ pub mod roles {
     /// `Reputation.penalize`). Held by the dispute manager.
     pub const REPUTATION_WRITER: u64 = 7;
 }
+
+/// The suite's Solidity enums as Rust enums, read from their declarations (the ABI carries
+/// them as `uint8`: convert with `TryFrom<u8>`).
+pub mod enums {
+    alloy::sol! {
+        /// `VoteType`, declared in `contracts/governance/GovernorCountingOverride.sol`.
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        enum VoteType { Against, For, Abstain }
+        /// `Status`, declared in `contracts/interfaces/IDisputeManager.sol`.
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        enum Status { None, Open, Guilty, Innocent, Draw, Vetoed, Executed }
+        /// `Vote`, declared in `contracts/interfaces/IDisputeManager.sol`.
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        enum Vote { None, Guilty, Innocent, Draw }
+    }
+}
+
+/// A custom error of one of the suite's deployed contracts, decoded from revert data with
+/// the contract's generated `…Errors` enum. An error several contracts share (OpenZeppelin's,
+/// say) decodes as the first contract's in name order.
+#[derive(Debug)]
+pub enum ProtocolError {
+    /// An error `AccessManager` declares.
+    AccessManager(access_manager::AccessManager::AccessManagerErrors),
+    /// An error `BondingManager` declares.
+    BondingManager(bonding_manager::BondingManager::BondingManagerErrors),
+    /// An error `BondingVotes` declares.
+    BondingVotes(bonding_votes::BondingVotes::BondingVotesErrors),
+    /// An error `CapabilityRegistry` declares.
+    CapabilityRegistry(capability_registry::CapabilityRegistry::CapabilityRegistryErrors),
+    /// An error `DeployPlanner` declares.
+    DeployPlanner(deploy_planner::DeployPlanner::DeployPlannerErrors),
+    /// An error `DisputeManager` declares.
+    DisputeManager(dispute_manager::DisputeManager::DisputeManagerErrors),
+    /// An error `LivepeerGovernor` declares.
+    LivepeerGovernor(livepeer_governor::LivepeerGovernor::LivepeerGovernorErrors),
+    /// An error `LivepeerToken` declares.
+    LivepeerToken(livepeer_token::LivepeerToken::LivepeerTokenErrors),
+    /// An error `Minter` declares.
+    Minter(minter::Minter::MinterErrors),
+    /// An error `PartsPerBillion` declares.
+    PartsPerBillion(parts_per_billion::PartsPerBillion::PartsPerBillionErrors),
+    /// An error `Reputation` declares.
+    Reputation(reputation::Reputation::ReputationErrors),
+    /// An error `RoundsManager` declares.
+    RoundsManager(rounds_manager::RoundsManager::RoundsManagerErrors),
+    /// An error `TicketBroker` declares.
+    TicketBroker(ticket_broker::TicketBroker::TicketBrokerErrors),
+    /// An error `TimelockController` declares.
+    TimelockController(timelock_controller::TimelockController::TimelockControllerErrors),
+}
+
+impl ProtocolError {
+    /// The suite error `data` encodes, or `None` when no contract declares its selector (or its
+    /// arguments do not decode).
+    pub fn decode(data: &[u8]) -> Option<Self> {
+        fn try_decode<E: alloy::sol_types::SolInterface>(data: &[u8]) -> Option<E> {
+            E::abi_decode(data).ok()
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::AccessManager(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::BondingManager(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::BondingVotes(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::CapabilityRegistry(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::DeployPlanner(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::DisputeManager(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::LivepeerGovernor(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::LivepeerToken(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::Minter(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::PartsPerBillion(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::Reputation(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::RoundsManager(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::TicketBroker(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::TimelockController(e));
+        }
+        None
+    }
+}
+
+impl core::fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::AccessManager(e) => write!(f, "{e:?}"),
+            Self::BondingManager(e) => write!(f, "{e:?}"),
+            Self::BondingVotes(e) => write!(f, "{e:?}"),
+            Self::CapabilityRegistry(e) => write!(f, "{e:?}"),
+            Self::DeployPlanner(e) => write!(f, "{e:?}"),
+            Self::DisputeManager(e) => write!(f, "{e:?}"),
+            Self::LivepeerGovernor(e) => write!(f, "{e:?}"),
+            Self::LivepeerToken(e) => write!(f, "{e:?}"),
+            Self::Minter(e) => write!(f, "{e:?}"),
+            Self::PartsPerBillion(e) => write!(f, "{e:?}"),
+            Self::Reputation(e) => write!(f, "{e:?}"),
+            Self::RoundsManager(e) => write!(f, "{e:?}"),
+            Self::TicketBroker(e) => write!(f, "{e:?}"),
+            Self::TimelockController(e) => write!(f, "{e:?}"),
+        }
+    }
+}

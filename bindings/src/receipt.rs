@@ -1,13 +1,13 @@
 //! Job receipts and verifier verdicts: the EIP-712 messages of `DisputeManager`, hashed exactly as
-//! `contracts/verification/ReceiptHashing.sol` hashes them, signed and recovered with k256
-//! (secp256k1 ECDSA, 65-byte `r ‖ s ‖ v` signatures with `v` in {27, 28}, as OpenZeppelin's
-//! `ECDSA.recover` expects).
+//! `contracts/verification/ReceiptHashing.sol` hashes them, signed with alloy's
+//! [`PrivateKeySigner`] and recovered as OpenZeppelin's `ECDSA.recover` does (secp256k1 ECDSA,
+//! 65-byte `r ‖ s ‖ v` signatures, low `s`, `v` in {27, 28}).
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
+    signers::{SignerSync, local::PrivateKeySigner},
     sol_types::{Eip712Domain, SolStruct, eip712_domain},
 };
-use k256::ecdsa::{RecoveryId, Signature, SigningKey, VerifyingKey};
 
 use crate::dispute_manager::IDisputeManager;
 
@@ -37,12 +37,21 @@ alloy::sol! {
 /// Why a signature could not be made or read.
 #[derive(Debug, thiserror::Error)]
 pub enum SignatureError {
+    /// Not 65 bytes.
     #[error("a signature is 65 bytes, got {0}")]
     Length(usize),
+    /// `v` other than 27 or 28.
     #[error("v must be 27 or 28, got {0}")]
     V(u8),
-    #[error("ecdsa: {0}")]
-    Ecdsa(#[from] k256::ecdsa::Error),
+    /// A high `s`: the malleable twin of a valid signature, which the contracts reject.
+    #[error("s is in the upper half of the group order")]
+    HighS,
+    /// The signer failed.
+    #[error("signing: {0}")]
+    Sign(#[from] alloy::signers::Error),
+    /// No key recovers from the signature.
+    #[error("recovery: {0}")]
+    Recover(#[from] alloy::primitives::SignatureError),
 }
 
 /// The EIP-712 domain of the `DisputeManager` at `verifying_contract` on `chain_id`.
@@ -66,9 +75,13 @@ impl Receipt {
         self.eip712_signing_hash(domain)
     }
 
-    /// Signs the receipt with `key` (the orchestrator's or a signer it authorized).
-    pub fn sign(&self, key: &SigningKey, domain: &Eip712Domain) -> Result<Bytes, SignatureError> {
-        sign_digest(key, self.digest(domain))
+    /// Signs the receipt with `signer` (the orchestrator's key or a signer it authorized).
+    pub fn sign(
+        &self,
+        signer: &PrivateKeySigner,
+        domain: &Eip712Domain,
+    ) -> Result<Bytes, SignatureError> {
+        sign_digest(signer, self.digest(domain))
     }
 
     /// Whether `signature` over this receipt is `signer`'s.
@@ -109,8 +122,12 @@ impl Verdict {
     }
 
     /// Signs the verdict with a verifier's key.
-    pub fn sign(&self, key: &SigningKey, domain: &Eip712Domain) -> Result<Bytes, SignatureError> {
-        sign_digest(key, self.digest(domain))
+    pub fn sign(
+        &self,
+        signer: &PrivateKeySigner,
+        domain: &Eip712Domain,
+    ) -> Result<Bytes, SignatureError> {
+        sign_digest(signer, self.digest(domain))
     }
 
     /// The verdict as `submitVerdicts` takes it (the dispute id is its first argument).
@@ -122,39 +139,28 @@ impl Verdict {
     }
 }
 
-/// The Ethereum address of a secp256k1 public key: the last 20 bytes of keccak256(x ‖ y).
-pub fn address_of(key: &VerifyingKey) -> Address {
-    let point = key.to_encoded_point(false);
-    Address::from_raw_public_key(&point.as_bytes()[1..])
+/// Signs a 32-byte digest with alloy's signer: `r ‖ s ‖ v`, low `s` (EIP-2, which `ECDSA.recover`
+/// requires), `v = 27 + y parity`. Tickets, receipts and verdicts are all signed here.
+pub fn sign_digest(signer: &PrivateKeySigner, digest: B256) -> Result<Bytes, SignatureError> {
+    let signature = signer.sign_hash_sync(&digest)?;
+    Ok(Bytes::from(signature.as_bytes().to_vec()))
 }
 
-/// Signs a 32-byte digest: `r ‖ s ‖ v`, low-s (EIP-2, which `ECDSA.recover` requires), v = 27 + parity.
-pub fn sign_digest(key: &SigningKey, digest: B256) -> Result<Bytes, SignatureError> {
-    let (signature, recovery) = key.sign_prehash_recoverable(digest.as_slice())?;
-    let mut out = Vec::with_capacity(65);
-    out.extend_from_slice(&signature.to_bytes());
-    out.push(27 + recovery.to_byte());
-    Ok(out.into())
-}
-
-/// Recovers the signer of a 65-byte `r ‖ s ‖ v` signature over `digest`.
+/// Recovers the signer of a 65-byte `r ‖ s ‖ v` signature over `digest`, refusing what
+/// OpenZeppelin's `ECDSA.recover` refuses (other lengths, `v` outside {27, 28}, a high `s`).
 pub fn recover(digest: B256, signature: &[u8]) -> Result<Address, SignatureError> {
     if signature.len() != 65 {
         return Err(SignatureError::Length(signature.len()));
     }
     let v = signature[64];
-    let parity = match v {
-        27 | 28 => v - 27,
-        _ => return Err(SignatureError::V(v)),
-    };
-    let sig = Signature::from_slice(&signature[..64])?;
-    // High-s signatures are malleable copies; the contract (OpenZeppelin ECDSA) rejects them too.
-    if sig.normalize_s().is_some() {
-        return Err(SignatureError::Ecdsa(k256::ecdsa::Error::new()));
+    if v != 27 && v != 28 {
+        return Err(SignatureError::V(v));
     }
-    let recovery = RecoveryId::from_byte(parity).expect("parity is 0 or 1");
-    let key = VerifyingKey::recover_from_prehash(digest.as_slice(), &sig, recovery)?;
-    Ok(address_of(&key))
+    let sig = alloy::primitives::Signature::from_raw(signature)?;
+    if sig.normalize_s().is_some() {
+        return Err(SignatureError::HighS);
+    }
+    Ok(sig.recover_address_from_prehash(&digest)?)
 }
 
 #[cfg(test)]
@@ -192,10 +198,14 @@ mod tests {
         );
     }
 
+    fn signer(byte: u8) -> PrivateKeySigner {
+        PrivateKeySigner::from_bytes(&B256::repeat_byte(byte)).unwrap()
+    }
+
     #[test]
     fn sign_then_recover() {
-        let key = SigningKey::from_slice(&[7u8; 32]).unwrap();
-        let signer = address_of(key.verifying_key());
+        let key = signer(7);
+        let signer = key.address();
         let domain = dispute_domain(
             31337,
             address!("0x00000000000000000000000000000000000000bb"),
@@ -217,15 +227,17 @@ mod tests {
     }
 
     #[test]
-    fn matches_alloys_signer() {
-        // alloy's local signer (also k256) gives the same 65 bytes for the same digest (RFC 6979).
-        use alloy::signers::{SignerSync, local::PrivateKeySigner};
+    fn matches_a_hand_rolled_k256_signature() {
+        // The bytes the contracts were first tested against: k256's RFC 6979 signature, low s,
+        // v = 27 + parity.
+        use k256::ecdsa::SigningKey;
         let key = SigningKey::from_slice(&[9u8; 32]).unwrap();
-        let alloy_signer = PrivateKeySigner::from_signing_key(key.clone());
         let digest = receipt().digest(&dispute_domain(31337, Address::ZERO));
-        let ours = sign_digest(&key, digest).unwrap();
-        let theirs = alloy_signer.sign_hash_sync(&digest).unwrap().as_bytes();
+        let (sig, recovery) = key.sign_prehash_recoverable(digest.as_slice()).unwrap();
+        let mut theirs = sig.to_bytes().to_vec();
+        theirs.push(27 + recovery.to_byte());
+        let ours = sign_digest(&signer(9), digest).unwrap();
         assert_eq!(ours.as_ref(), theirs.as_slice());
-        assert_eq!(address_of(key.verifying_key()), alloy_signer.address());
+        assert_eq!(recover(digest, &ours).unwrap(), signer(9).address());
     }
 }

@@ -1,19 +1,17 @@
 //! Payment tickets, hashed and signed exactly as `contracts/payments/TicketBroker.sol` verifies them:
 //! EIP-712 typed data in the domain ("TicketBroker", "1", chain id, broker address), signed with
-//! secp256k1 (k256) as a 65-byte `r ‖ s ‖ v` signature with a low `s` and `v` in {27, 28}; the
-//! recipient's commitment `keccak256(rand)`; and the win check
-//! `uint256(keccak256(sig ‖ rand)) < winProb`.
-//!
-//! Signing uses `k256` directly rather than alloy's `PrivateKeySigner` (which wraps the same
-//! crate): the library then needs no signer stack, and the byte layout the contract checks is
-//! written out here rather than left to a signer's conventions.
+//! alloy's [`PrivateKeySigner`] as a 65-byte `r ‖ s ‖ v` signature with a low `s` and `v` in
+//! {27, 28} ([`crate::receipt::sign_digest`], the one signing path); the recipient's commitment
+//! `keccak256(rand)`; and the win check `uint256(keccak256(sig ‖ rand)) < winProb`.
 
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
+    signers::local::PrivateKeySigner,
     sol,
     sol_types::{Eip712Domain, SolStruct, eip712_domain},
 };
-use k256::ecdsa::{SigningKey, signature::hazmat::PrehashSigner};
+
+use crate::receipt::{SignatureError, sign_digest};
 
 sol! {
     /// A ticket, field for field as `struct Ticket` in `contracts/libraries/TicketLib.sol`; its
@@ -34,8 +32,9 @@ sol! {
 /// Why a ticket could not be signed.
 #[derive(Debug, thiserror::Error)]
 pub enum TicketError {
+    /// The signer failed.
     #[error("signing failed: {0}")]
-    Sign(#[from] k256::ecdsa::Error),
+    Sign(#[from] SignatureError),
 }
 
 /// The TicketBroker's EIP-712 domain on chain `chain_id` at `broker`.
@@ -67,33 +66,16 @@ impl Ticket {
         self.eip712_signing_hash(&domain(chain_id, broker))
     }
 
-    /// Signs the ticket with `key` (the sender's): 65 bytes, `r ‖ s ‖ v`, `s` in the lower half of
-    /// the group order (the contract rejects the malleable twin), `v = 27 + y parity`.
+    /// Signs the ticket as its sender: 65 bytes, `r ‖ s ‖ v`, `s` in the lower half of the group
+    /// order (the contract rejects the malleable twin), `v = 27 + y parity`.
     pub fn sign(
         &self,
-        key: &SigningKey,
+        signer: &PrivateKeySigner,
         chain_id: u64,
         broker: Address,
     ) -> Result<Bytes, TicketError> {
-        let hash = self.signing_hash(chain_id, broker);
-        let (signature, recovery_id): (k256::ecdsa::Signature, k256::ecdsa::RecoveryId) =
-            key.sign_prehash(hash.as_slice())?;
-        // k256 signs with a low s already; normalize anyway, flipping the parity with s.
-        let (signature, y_odd) = match signature.normalize_s() {
-            Some(low) => (low, !recovery_id.is_y_odd()),
-            None => (signature, recovery_id.is_y_odd()),
-        };
-        let mut out = Vec::with_capacity(65);
-        out.extend_from_slice(&signature.to_bytes());
-        out.push(27 + u8::from(y_odd));
-        Ok(out.into())
+        Ok(sign_digest(signer, self.signing_hash(chain_id, broker))?)
     }
-}
-
-/// The address of the secp256k1 key `key`, as `ecrecover` reports it.
-pub fn address_of(key: &SigningKey) -> Address {
-    let point = key.verifying_key().to_encoded_point(false);
-    Address::from_raw_public_key(&point.as_bytes()[1..])
 }
 
 impl From<Ticket> for crate::TicketBroker::Ticket {
@@ -115,8 +97,8 @@ impl From<Ticket> for crate::TicketBroker::Ticket {
 mod tests {
     use super::*;
 
-    fn key(byte: u8) -> SigningKey {
-        SigningKey::from_slice(&[byte; 32]).unwrap()
+    fn key(byte: u8) -> PrivateKeySigner {
+        PrivateKeySigner::from_bytes(&B256::repeat_byte(byte)).unwrap()
     }
 
     #[test]
@@ -150,7 +132,7 @@ mod tests {
             let k = key(i);
             let ticket = Ticket {
                 recipient: Address::repeat_byte(i),
-                sender: address_of(&k),
+                sender: k.address(),
                 faceValue: U256::from(i) * U256::from(10u64).pow(U256::from(15)),
                 winProb: U256::MAX,
                 senderNonce: U256::from(i),

@@ -12,12 +12,8 @@
 use std::{sync::Arc, time::Instant};
 
 use alloy::primitives::U256;
-use bindings::{BondingManager, LPT, LivepeerToken};
-use keeper::{
-    Keeper,
-    devnet::world::{World, no_hints},
-    metrics::Metrics,
-};
+use bindings::{BondingManager, LPT, LivepeerToken, no_hints};
+use keeper::{Keeper, devnet::world::World, metrics::Metrics};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -112,7 +108,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .unwrap_err();
             if let alloy::contract::Error::TransportError(e) = &err {
-                println!("replayed: {:?}", keeper::revert::revert_name(e));
+                println!("replayed: {:?}", keeper::revert::revert_of(e));
             }
             println!("replayed: {err}");
         }

@@ -220,7 +220,7 @@ impl Config {
             bail!("verifier.enabled needs verifier.source (a directory or an http:// base URL)");
         }
         if let Some(source) = &self.verifier.source {
-            crate::fetch::Source::parse(source)?;
+            content::Source::parse(source)?;
         }
         if self.keeper.poll_interval_ms == 0 {
             bail!("keeper.poll_interval_ms must be at least 1");

@@ -18,8 +18,11 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use anyhow::Context;
-use bindings::dispute_manager::DisputeManager::{
-    self, DisputeOpened, DisputedReceipt, getDisputeCall, hasVotedCall,
+use bindings::{
+    dispute_manager::DisputeManager::{
+        self, DisputeOpened, DisputedReceipt, getDisputeCall, hasVotedCall,
+    },
+    enums::{Status, Vote},
 };
 use tracing::{info, warn};
 
@@ -35,26 +38,6 @@ use crate::{
 const REWIND: u64 = 64;
 /// Blocks per `eth_getLogs` request.
 const LOG_CHUNK: u64 = 5_000;
-
-/// `IDisputeManager.Status`.
-pub mod status {
-    pub const NONE: u8 = 0;
-    pub const OPEN: u8 = 1;
-    pub const GUILTY: u8 = 2;
-    pub const INNOCENT: u8 = 3;
-    pub const DRAW: u8 = 4;
-    pub const VETOED: u8 = 5;
-    pub const EXECUTED: u8 = 6;
-
-    pub fn name(s: u8) -> &'static str {
-        [
-            "none", "open", "guilty", "innocent", "draw", "vetoed", "executed",
-        ]
-        .get(usize::from(s))
-        .copied()
-        .unwrap_or("unknown")
-    }
-}
 
 /// What the dispute duties did this tick.
 #[derive(Clone, Debug, Default)]
@@ -172,8 +155,8 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
     for mut record in k.store.disputes()? {
         let id = U256::from(record.id);
         let d = call(&k.chain, dm, getDisputeCall { disputeId: id }).await?;
-        let action = match d.status as u8 {
-            status::NONE => {
+        let action = match Status::of(d.status) {
+            Status::None => {
                 warn!(
                     dispute = record.id,
                     "dispute not on chain (dropped by a reorg); forgetting it"
@@ -181,11 +164,11 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                 k.store.remove_dispute(record.id)?;
                 continue;
             }
-            status::OPEN if round >= u64::from(d.deadlineRound) => Some((
+            Status::Open if round >= u64::from(d.deadlineRound) => Some((
                 format!("finalize:{}", record.id),
                 DisputeManager::finalizeCall { disputeId: id }.abi_encode(),
             )),
-            status::OPEN => {
+            Status::Open => {
                 let voter = k.config.verifier.enabled
                     && !call(
                         &k.chain,
@@ -232,7 +215,7 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                     _ => None,
                 }
             }
-            status::GUILTY if round >= u64::from(d.vetoEndRound) => Some((
+            Status::Guilty if round >= u64::from(d.vetoEndRound) => Some((
                 format!("slash:{}", record.id),
                 DisputeManager::executeSlashCall {
                     disputeId: id,
@@ -241,14 +224,14 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                 }
                 .abi_encode(),
             )),
-            status::GUILTY => None,
+            Status::Guilty => None,
             settled => {
                 info!(
                     dispute = record.id,
-                    status = status::name(settled),
+                    status = settled.name(),
                     "dispute settled"
                 );
-                report.settled.push((record.id, status::name(settled)));
+                report.settled.push((record.id, settled.name()));
                 k.store.remove_dispute(record.id)?;
                 continue;
             }
@@ -269,18 +252,11 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                     "verdict" => {
                         k.metrics.inc(&k.metrics.verdicts_submitted);
                         let f = record.verdict.expect("a verdict was sent");
-                        let vote = if f.reference_output_hash.is_zero() {
-                            "draw"
-                        } else if record
-                            .receipt
-                            .as_ref()
-                            .is_some_and(|r| r.output_hash == f.reference_output_hash)
-                        {
-                            "innocent"
-                        } else {
-                            "guilty"
-                        };
-                        report.voted.push((record.id, vote));
+                        // A conflict dispute has no receipt: any non-zero reference is guilty.
+                        let claimed = record.receipt.as_ref().map(|r| r.output_hash);
+                        let vote =
+                            Vote::of_verdict(claimed.unwrap_or_default(), f.reference_output_hash);
+                        report.voted.push((record.id, vote.name()));
                     }
                     "finalize" => {
                         k.metrics.inc(&k.metrics.disputes_finalized);
@@ -292,7 +268,7 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                     }
                 }
             }
-            Outcome::NotDue(why) => info!(dispute = record.id, action = kind, why, "not due"),
+            Outcome::NotDue(why) => info!(dispute = record.id, action = kind, %why, "not due"),
             Outcome::Reverted(r) => {
                 k.metrics.inc(&k.metrics.txs_reverted);
                 warn!(dispute = record.id, action = kind, tx = %r.transaction_hash, "reverted");

@@ -4,15 +4,13 @@
 //! period is about to end, or the model cannot be run. Never a guess.
 
 use alloy::primitives::{B256, U256};
+use content::Source;
 use tracing::{info, warn};
 use verifier::{
     ClaimFile, CpuExecutor, Executor, GpuExecutor, Model, input_from_bytes, merkle_root,
 };
 
-use crate::{
-    fetch::Source,
-    store::{Finding, JobReceipt},
-};
+use crate::store::{Finding, JobReceipt};
 
 /// What re-running a job gave.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The [`Keeper`]: one connection, one key, one store, and [`Keeper::tick`], which does whatever
 //! is due right now. The daemon calls it in a loop; the devnet calls it between story steps.
 
+use content::Source;
 use std::{sync::Arc, time::Duration};
 
 use alloy::{
@@ -15,7 +16,6 @@ use tracing::info;
 use crate::{
     config::Config,
     disputes::{self, DisputeReport},
-    fetch::Source,
     metrics::Metrics,
     rounds::{self, RoundReport},
     rpc,
@@ -84,8 +84,8 @@ impl Keeper {
         let rounds = dm.rounds().call().await.map_err(setup)?;
         let source = match &config.verifier.source {
             Some(s) => {
-                let s = Source::parse(s)?;
-                s.check()?;
+                let s = Source::parse(s).map_err(anyhow::Error::from)?;
+                s.check().map_err(anyhow::Error::from)?;
                 Some(s)
             }
             None => None,

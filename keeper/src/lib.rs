@@ -15,7 +15,6 @@ pub mod config;
 pub mod daemon;
 pub mod devnet;
 pub mod disputes;
-pub mod fetch;
 pub mod http;
 pub mod judge;
 pub mod keeper;

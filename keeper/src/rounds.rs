@@ -4,7 +4,10 @@
 //! consecutive nonces: a round of N orchestrators costs a handful of HTTP requests, not N.
 
 use alloy::{primitives::Address, providers::Provider, sol_types::SolCall};
-use bindings::{BondingManager, RoundsManager};
+use bindings::{
+    BondingManager, ProtocolError, RoundsManager,
+    bonding_manager::BondingManager::BondingManagerErrors,
+};
 use tracing::{debug, info, warn};
 
 use crate::{
@@ -74,7 +77,7 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
                 k.metrics.inc(&k.metrics.rounds_initialized);
                 info!(round, gas = r.gas_used, "initialized the round");
             }
-            Outcome::NotDue(why) => debug!(round, why, "round not initialized by us"),
+            Outcome::NotDue(why) => debug!(round, %why, "round not initialized by us"),
             other => warn!(round, ?other, "initializeRound did not land"),
         }
         if !call(
@@ -133,8 +136,17 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
                 k.metrics.inc(&k.metrics.rewards_called);
                 report.rewarded.push(orchestrator);
             }
-            Outcome::NotDue(why) if why.contains("AlreadyRewarded") => report.already_rewarded += 1,
-            Outcome::NotDue(why) => report.failed.push((orchestrator, why)),
+            Outcome::NotDue(why)
+                if matches!(
+                    why.protocol(),
+                    Some(ProtocolError::BondingManager(
+                        BondingManagerErrors::AlreadyRewarded(_)
+                    ))
+                ) =>
+            {
+                report.already_rewarded += 1
+            }
+            Outcome::NotDue(why) => report.failed.push((orchestrator, why.to_string())),
             Outcome::Reverted(r) => {
                 k.metrics.inc(&k.metrics.txs_reverted);
                 report.failed.push((

@@ -23,12 +23,13 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use anyhow::Context;
+use bindings::Revert;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use crate::{
     metrics::Metrics,
-    revert::revert_name,
+    revert::revert_of,
     store::{InFlight, Store},
 };
 
@@ -49,7 +50,7 @@ pub enum Outcome {
     /// Mined and reverted (the state changed between the dry run and the block).
     Reverted(Box<TransactionReceipt>),
     /// The dry run reverted with this error: nothing was sent.
-    NotDue(String),
+    NotDue(Arc<Revert>),
     /// Still unmined when the wait ended; it stays in flight and is settled next tick.
     Pending,
 }
@@ -149,8 +150,8 @@ impl TxManager {
                     let gas = gas.to::<u64>();
                     due.push((i, request.with_gas_limit(gas + gas / 4 + 10_000)));
                 }
-                Err(err) => match revert_name(&err) {
-                    Some(reason) => outcomes[i] = Some(Outcome::NotDue(reason)),
+                Err(err) => match revert_of(&err) {
+                    Some(reason) => outcomes[i] = Some(Outcome::NotDue(Arc::new(reason))),
                     None => return Err(err).context("dry-running a transaction"),
                 },
             }

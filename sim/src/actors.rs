@@ -2,7 +2,7 @@
 //! simulator remembers about each between rounds.
 
 use alloy::primitives::{Address, U256, address, keccak256};
-use k256::ecdsa::SigningKey;
+use alloy::signers::local::PrivateKeySigner;
 
 /// The deployer: anvil's first dev account, so a replay on a fresh anvil gets the same addresses.
 pub const ADMIN: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
@@ -11,10 +11,10 @@ pub const ADMIN: Address = address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 pub const KEEPER: Address = address!("00000000000000000000000000000000000000ee");
 
 /// A signing key derived from a label (never a real key: the simulator's own actors).
-pub fn key(label: &str) -> SigningKey {
+pub fn key(label: &str) -> PrivateKeySigner {
     let mut seed = keccak256(format!("lpt-sim:{label}"));
     loop {
-        if let Ok(key) = SigningKey::from_bytes(&seed.0.into()) {
+        if let Ok(key) = PrivateKeySigner::from_bytes(&seed) {
             return key;
         }
         seed = keccak256(seed);
@@ -29,7 +29,7 @@ pub fn address(label: &str) -> Address {
 /// An orchestrator: bonded to itself, rewards, redeems tickets, signs receipts.
 pub struct Orchestrator {
     pub address: Address,
-    pub key: SigningKey,
+    pub key: PrivateKeySigner,
 }
 
 /// An unbonding lock the simulator knows of.
@@ -56,7 +56,7 @@ pub struct Delegator {
 /// A broadcaster: pays orchestrators with tickets.
 pub struct Broadcaster {
     pub address: Address,
-    pub key: SigningKey,
+    pub key: PrivateKeySigner,
 }
 
 /// What each account put in and took out, for the withdrawal invariant.

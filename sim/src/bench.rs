@@ -13,11 +13,11 @@ use alloy::{
     primitives::{Address, U256},
     providers::{Provider, ext::AnvilApi},
     rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
 use anyhow::{Context as _, Result, ensure};
 use bindings::{RoundsManager, TicketBroker, ticket};
-use k256::ecdsa::SigningKey;
 
 use crate::evm::{CHAIN_ID, SentTx};
 
@@ -40,7 +40,7 @@ pub async fn replay(
     txs: &[SentTx],
     broker: Address,
     rounds: Address,
-    keys: &HashMap<Address, SigningKey>,
+    keys: &HashMap<Address, PrivateKeySigner>,
 ) -> Result<Replay> {
     for sender in txs.iter().filter(|t| !t.value.is_zero()).map(|t| t.from) {
         provider

@@ -17,26 +17,12 @@ use alloy::{
 use anyhow::{Context as _, Result, bail, ensure};
 use bindings::{
     BondingLens, BondingManager, DisputeManager, LivepeerToken, RoundsManager,
-    dispute_manager::IDisputeManager,
+    dispute_manager::IDisputeManager, enums::Status,
 };
 use revm::{Database, DatabaseCommit};
 use serde::Serialize;
 
 use crate::{cli::DisputeArgs, evm::Chain, fork::Fork};
-
-/// `IDisputeManager.Status` in words.
-pub fn status_name(status: u8) -> &'static str {
-    match status {
-        0 => "none",
-        1 => "open",
-        2 => "guilty",
-        3 => "innocent",
-        4 => "draw",
-        5 => "vetoed",
-        6 => "executed",
-        _ => "unknown",
-    }
-}
 
 /// What re-running the job gave.
 #[derive(Clone, Debug, Serialize)]
@@ -108,24 +94,13 @@ pub struct ReceiptInfo {
 
 /// Finds the file named by `hash` (hex, with or without `0x`, any extension) in `dir`.
 fn content_file(dir: &Path, hash: B256) -> Result<PathBuf> {
-    let hex = alloy::hex::encode(hash);
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("reading the files folder {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-            continue;
-        };
-        let stem = name
-            .split('.')
-            .next()
-            .unwrap_or(name)
-            .trim_start_matches("0x");
-        if stem.eq_ignore_ascii_case(&hex) {
-            return Ok(path);
-        }
-    }
-    bail!("no file named {hex} in {}", dir.display())
+    content::find_file(dir, hash)?.with_context(|| {
+        format!(
+            "no file named {} in {}",
+            alloy::hex::encode(hash),
+            dir.display()
+        )
+    })
 }
 
 /// Re-runs the receipt's job with the verifier's CPU reference.
@@ -313,7 +288,7 @@ fn play<DB: Database + DatabaseCommit>(
     verdict: &str,
     timelock: Option<Address>,
 ) -> Result<u8> {
-    let open = d.status == 1;
+    let open = Status::of(d.status) == Status::Open;
     match verdict {
         "guilty" => {
             if open {
@@ -355,7 +330,7 @@ fn play<DB: Database + DatabaseCommit>(
         }
         _ => bail!(
             "the dispute is {}: no such verdict now",
-            status_name(d.status)
+            Status::of(d.status).name()
         ),
     }
     Ok(chain
@@ -445,7 +420,7 @@ pub fn simulate(
             },
         )?;
         let result = play(c, s, id, &d, &verifiers, verdict, timelock)
-            .map(status_name)
+            .map(|status| Status::of(status).name())
             .map_err(|e| format!("{e:#}"));
         let after = read_accounts(c, s, &accounts)?;
         effects.push(VerdictEffect {
@@ -477,7 +452,7 @@ pub fn simulate(
     Ok(DisputeReport {
         id,
         block,
-        status: status_name(d.status),
+        status: Status::of(d.status).name(),
         orchestrator: d.orchestrator,
         challenger: d.challenger,
         offense_round: d.offenseRound,

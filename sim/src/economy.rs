@@ -12,7 +12,7 @@ use alloy::{
 use anyhow::{Context as _, Result, anyhow};
 use bindings::{
     BondingLens, BondingManager, Deployment, DisputeManager, LPT, LivepeerToken, Minter,
-    RoundsManager, TicketBroker, bonding_manager::IBondingManager::Hints, receipt, ticket,
+    RoundsManager, TicketBroker, no_hints, receipt, ticket,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -134,7 +134,7 @@ impl Economy {
         let s = self.scenario.clone();
         for i in 0..s.orchestrators.count {
             let key = actors::key(&format!("orchestrator-{i}"));
-            let address = receipt::address_of(key.verifying_key());
+            let address = key.address();
             let stake = self.lpt_in(s.orchestrators.self_stake_lpt);
             let reward_cut = self
                 .rng
@@ -176,7 +176,7 @@ impl Economy {
         }
         for i in 0..s.fees.broadcasters {
             let key = actors::key(&format!("broadcaster-{i}"));
-            let address = receipt::address_of(key.verifying_key());
+            let address = key.address();
             self.chain.set_balance(address, U256::from(BROADCASTER_ETH));
             self.broadcasters.push(Broadcaster { address, key });
             self.fund_broadcaster(i)?;
@@ -681,15 +681,6 @@ impl Economy {
         self.class_stake = Some(now);
         self.class_flow.iter_mut().for_each(|f| *f = 0);
         aprs
-    }
-}
-
-fn no_hints() -> Hints {
-    Hints {
-        oldPrev: Address::ZERO,
-        oldNext: Address::ZERO,
-        newPrev: Address::ZERO,
-        newNext: Address::ZERO,
     }
 }
 

@@ -1,13 +1,12 @@
 //! The suite's contracts as the simulator knows them: recognized by their code, with their
-//! storage layouts (`layouts/storage.json`, from solc's `storageLayout`) and their parameterless
+//! storage layouts (`bindings::layouts`, from solc's `storageLayout` in the bindings' compile) and their parameterless
 //! views (from the generated bindings' ABIs), to name storage slots and read parameters.
-
-use std::sync::OnceLock;
 
 use alloy::{
     json_abi::{Function, JsonAbi},
     primitives::{Address, Bytes, U256},
 };
+use bindings::layouts::{self, LayoutError, Variable};
 use serde::Deserialize;
 
 /// A protocol contract kind.
@@ -83,16 +82,14 @@ impl Kind {
         getters
     }
 
-    /// The storage variables of this contract.
-    pub fn layout(&self) -> &'static [Variable] {
-        layouts()
-            .iter()
-            .find(|(n, _)| n == self.name)
-            .map(|(_, v)| v.as_slice())
-            .unwrap_or(&[])
+    /// The storage variables of this contract (`bindings/layouts/storage.json`, generated with
+    /// the bindings); an error names a contract the generated layouts lack.
+    pub fn layout(&self) -> Result<&'static [Variable], LayoutError> {
+        layouts::of(self.name)
     }
 }
 
+/// The ABI of a generated artifact (compiled in: one that does not parse is a build defect).
 fn abi(json: &str) -> JsonAbi {
     #[derive(Deserialize)]
     struct Artifact {
@@ -100,7 +97,9 @@ fn abi(json: &str) -> JsonAbi {
     }
     serde_json::from_str::<Artifact>(json)
         .map(|a| a.abi)
-        .unwrap_or_default()
+        .unwrap_or_else(|e| {
+            panic!("a generated artifact in bindings/artifacts does not parse: {e}")
+        })
 }
 
 fn is_word(ty: &str) -> bool {
@@ -127,32 +126,4 @@ pub fn format_word(ty: &str, word: &[u8]) -> String {
         }
         _ => format!("0x{}", alloy::hex::encode(w)),
     }
-}
-
-/// A storage variable, as solc lays it out.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Variable {
-    pub label: String,
-    pub slot: u64,
-    pub offset: u64,
-    #[serde(rename = "type")]
-    pub ty: String,
-    pub bytes: u64,
-    /// For a mapping: the size of its values.
-    #[serde(default)]
-    pub mapping_value_bytes: Option<u64>,
-    /// For a mapping of mappings: the size of the inner values.
-    #[serde(default)]
-    pub nested_value_bytes: Option<u64>,
-}
-
-fn layouts() -> &'static Vec<(String, Vec<Variable>)> {
-    static LAYOUTS: OnceLock<Vec<(String, Vec<Variable>)>> = OnceLock::new();
-    LAYOUTS.get_or_init(|| {
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(include_str!("../layouts/storage.json")).unwrap_or_default();
-        map.into_iter()
-            .filter_map(|(name, vars)| Some((name, serde_json::from_value(vars).ok()?)))
-            .collect()
-    })
 }

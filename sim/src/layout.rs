@@ -3,6 +3,8 @@
 
 use alloy::primitives::{Address, B256, U256, keccak256};
 
+use bindings::layouts::{LayoutError, Variable};
+
 use crate::known::Kind;
 
 fn words(bytes: u64) -> U256 {
@@ -36,9 +38,13 @@ fn offset(k: U256) -> String {
     }
 }
 
-/// Names `slot` of a `kind` contract, trying `keys` for mapping entries; `None` when unknown.
-pub fn name_slot(kind: &Kind, slot: U256, keys: &[B256]) -> Option<String> {
-    let layout = kind.layout();
+/// Names `slot` of a `kind` contract, trying `keys` for mapping entries; `None` when unknown, an
+/// error when the contract has no generated layout.
+pub fn name_slot(kind: &Kind, slot: U256, keys: &[B256]) -> Result<Option<String>, LayoutError> {
+    Ok(name_in(kind.layout()?, slot, keys))
+}
+
+fn name_in(layout: &[Variable], slot: U256, keys: &[B256]) -> Option<String> {
     // Plain variables (several may share a packed slot).
     let direct: Vec<String> = layout
         .iter()

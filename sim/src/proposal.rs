@@ -240,17 +240,20 @@ pub fn simulate<DB: Database + DatabaseCommit>(
     let storage = slots
         .into_iter()
         .filter(|(_, (before, after))| before != after)
-        .map(|((address, slot), (before, after))| SlotChange {
-            address,
-            contract: name(&address),
-            slot,
-            variable: contracts
-                .get(&address)
-                .and_then(|k| layout::name_slot(k, slot, &keys)),
-            before: before.into(),
-            after: after.into(),
+        .map(|((address, slot), (before, after))| {
+            Ok(SlotChange {
+                address,
+                contract: name(&address),
+                slot,
+                variable: match contracts.get(&address) {
+                    Some(k) => layout::name_slot(k, slot, &keys)?,
+                    None => None,
+                },
+                before: before.into(),
+                after: after.into(),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, bindings::layouts::LayoutError>>()?;
     let events = logs
         .iter()
         .map(|(call, log)| Event {

@@ -1,7 +1,8 @@
 //! The bindings are generated, never written by hand: this test compiles `contracts/` with
 //! foundry-compilers, using the compiler executable and settings of `foundry.toml` (the same ones
-//! forge uses), and fails when `bindings/artifacts/` or `bindings/src/generated.rs` differ from
-//! what the contracts compile to. `make bindings` (this test with `BINDINGS_UPDATE=1`) rewrites them.
+//! forge uses), and fails when `bindings/artifacts/`, `bindings/src/generated.rs` (the contract
+//! modules, role ids, enums and `ProtocolError`) or `bindings/layouts/storage.json` (solc's storage
+//! layouts, from the same compile) differ from what the contracts compile to. `make bindings` (this test with `BINDINGS_UPDATE=1`) rewrites them.
 
 use std::{
     collections::BTreeMap,
@@ -11,10 +12,10 @@ use std::{
 };
 
 use foundry_compilers::{
-    Artifact, ProjectBuilder, ProjectPathsConfig,
+    Artifact, ConfigurableArtifacts, ProjectBuilder, ProjectPathsConfig,
     artifacts::{
-        BytecodeHash, EvmVersion, Optimizer, Remapping, Settings, SettingsMetadata,
-        output_selection::OutputSelection,
+        BytecodeHash, EvmVersion, Optimizer, Remapping, Settings, SettingsMetadata, StorageLayout,
+        output_selection::{ContractOutputSelection, OutputSelection},
     },
     solc::{Solc, SolcCompiler, SolcLanguage, SolcSettings},
 };
@@ -67,9 +68,17 @@ fn read_profile(root: &Path) -> Profile {
         .expect("foundry.toml has [profile.default]")
 }
 
-/// Compiles the contracts as forge does and returns `name -> artifact JSON` for every contract in
-/// `contracts/` with a non-empty ABI, plus the external ones the deployment uses.
-fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
+/// What one compile gives: `name -> artifact JSON` for every contract in `contracts/` with a
+/// non-empty ABI, plus the external ones the deployment uses; and the storage layouts of those with
+/// code (`storage.json`, in the form `sim` reads).
+struct Compiled {
+    artifacts: BTreeMap<String, String>,
+    layouts: String,
+}
+
+/// Compiles the contracts as forge does (the same settings; `storageLayout` is an extra output that
+/// leaves the bytecode as it is).
+fn compile(root: &Path) -> Compiled {
     let profile = read_profile(root);
     let solc = Solc::new(root.join(&profile.solc)).expect("run the repo's compiler executable");
     let build_dir = root.join("target/bindings-solc");
@@ -104,10 +113,19 @@ fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
             profile.cbor_metadata,
         )),
         remappings,
-        output_selection: OutputSelection::default_output_selection(),
+        output_selection: OutputSelection::common_output_selection(
+            ContractOutputSelection::basic()
+                .into_iter()
+                .chain([ContractOutputSelection::StorageLayout])
+                .map(|s| s.to_string()),
+        ),
         ..Default::default()
     };
     let project = ProjectBuilder::<SolcCompiler>::default()
+        .artifacts(ConfigurableArtifacts::new(
+            [ContractOutputSelection::StorageLayout],
+            [],
+        ))
         .paths(paths)
         .settings(SolcSettings {
             settings,
@@ -120,6 +138,7 @@ fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
 
     let contracts_dir = root.join(&profile.src);
     let mut artifacts = BTreeMap::new();
+    let mut layouts = serde_json::Map::new();
     for (id, artifact) in output.into_artifacts() {
         let ours = id.source.starts_with(&contracts_dir)
             || id.source.starts_with(&profile.src)
@@ -127,6 +146,7 @@ fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
         if !ours {
             continue;
         }
+        let layout = artifact.storage_layout.clone();
         let (abi, bytecode, deployed) = artifact.into_parts();
         let abi = abi.expect("artifact has an ABI");
         if abi.is_empty() {
@@ -138,6 +158,8 @@ fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
         {
             json["bytecode"] = serde_json::json!({ "object": code.to_string() });
             json["deployedBytecode"] = serde_json::json!({ "object": deployed.to_string() });
+            let layout = layout.unwrap_or_else(|| panic!("{} has no storage layout", id.name));
+            layouts.insert(id.name.clone(), layout_json(&layout));
         }
         let text = serde_json::to_string_pretty(&json).unwrap() + "\n";
         let previous = artifacts.insert(id.name.clone(), text);
@@ -147,7 +169,44 @@ fn compile_artifacts(root: &Path) -> BTreeMap<String, String> {
             id.name
         );
     }
-    artifacts
+    let layouts = serde_json::to_string_pretty(&layouts).unwrap() + "\n";
+    Compiled { artifacts, layouts }
+}
+
+/// One contract's storage variables: label, slot, offset, type, size in bytes, and for a mapping
+/// the size of its values (and of the inner values of a mapping of mappings).
+fn layout_json(layout: &StorageLayout) -> serde_json::Value {
+    let size = |ty: &str| -> u64 {
+        layout
+            .types
+            .get(ty)
+            .and_then(|t| t.number_of_bytes.parse().ok())
+            .unwrap_or(32)
+    };
+    let variables = layout
+        .storage
+        .iter()
+        .map(|v| {
+            let ty = layout.types.get(&v.storage_type);
+            let mut entry = serde_json::json!({
+                "label": v.label,
+                "slot": v.slot.parse::<u64>().expect("a storage slot fits in u64"),
+                "offset": v.offset,
+                "type": ty.map_or(v.storage_type.as_str(), |t| t.label.as_str()),
+                "bytes": size(&v.storage_type),
+            });
+            if let Some(t) = ty.filter(|t| t.encoding == "mapping") {
+                let value = t.value.as_deref().expect("a mapping has a value type");
+                entry["mapping_value_bytes"] = size(value).into();
+                if let Some(inner) = layout.types.get(value).filter(|t| t.encoding == "mapping") {
+                    entry["nested_value_bytes"] =
+                        size(inner.value.as_deref().expect("a mapping has a value type")).into();
+                }
+            }
+            entry
+        })
+        .collect();
+    serde_json::Value::Array(variables)
 }
 
 /// `pub mod roles`: each `uint64 internal constant NAME = N;` of `Roles.sol`, its NatSpec as docs
@@ -176,15 +235,109 @@ fn roles_module(source: &str) -> String {
     out
 }
 
+/// `pub mod enums`: every `enum` declared under `contracts/` as a Rust enum (`alloy::sol!` gives
+/// it `TryFrom<u8>`; the ABI carries enums as `uint8`, so the JSON artifacts cannot).
+/// `sources` is `(path relative to the root, text)`.
+fn enums_module(sources: &[(String, String)]) -> String {
+    let mut out = String::from(
+        "\n/// The suite's Solidity enums as Rust enums, read from their declarations (the ABI carries\n\
+         /// them as `uint8`: convert with `TryFrom<u8>`).\npub mod enums {\n    alloy::sol! {\n",
+    );
+    let mut seen = BTreeMap::new();
+    for (path, text) in sources {
+        // Comments out, so that variant lists read as plain comma-separated names.
+        let code: String = text
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("enum ") {
+            let preceded = rest[..at]
+                .chars()
+                .last()
+                .is_none_or(|c| !c.is_alphanumeric() && c != '_');
+            rest = &rest[at + "enum ".len()..];
+            if !preceded {
+                continue;
+            }
+            let (name, body) = rest.split_once('{').expect("enum NAME {");
+            let (body, after) = body.split_once('}').expect("enum body ends with }");
+            rest = after;
+            let name = name.trim();
+            let variants: Vec<&str> = body
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect();
+            if let Some(other) = seen.insert(name.to_string(), path.clone()) {
+                panic!("enum {name} is declared in {other} and {path}: Rust needs unique names");
+            }
+            out.push_str(&format!(
+                "        /// `{name}`, declared in `{path}`.\n        \
+                 #[derive(Debug, PartialEq, Eq, Hash)]\n        enum {name} {{ {} }}\n",
+                variants.join(", ")
+            ));
+        }
+    }
+    out.push_str("    }\n}\n");
+    out
+}
+
+/// `ProtocolError`: revert data decoded against the custom errors of every deployed contract (those
+/// with code whose ABI declares errors), in name order; the first that decodes names it.
+fn errors_module(with_errors: &[&String]) -> String {
+    let mut out = String::from(
+        "\n/// A custom error of one of the suite's deployed contracts, decoded from revert data with\n\
+         /// the contract's generated `…Errors` enum. An error several contracts share (OpenZeppelin's,\n\
+         /// say) decodes as the first contract's in name order.\n\
+         #[derive(Debug)]\npub enum ProtocolError {\n",
+    );
+    for name in with_errors {
+        let module = snake_case(name);
+        out.push_str(&format!(
+            "    /// An error `{name}` declares.\n    {name}({module}::{name}::{name}Errors),\n"
+        ));
+    }
+    out.push_str(
+        "}\n\nimpl ProtocolError {\n    /// The suite error `data` encodes, or `None` when no contract declares its selector (or its\n    \
+         /// arguments do not decode).\n    pub fn decode(data: &[u8]) -> Option<Self> {\n        \
+         fn try_decode<E: alloy::sol_types::SolInterface>(data: &[u8]) -> Option<E> {\n            \
+         E::abi_decode(data).ok()\n        }\n",
+    );
+    for name in with_errors {
+        out.push_str(&format!(
+            "        if let Some(e) = try_decode(data) {{\n            \
+             return Some(Self::{name}(e));\n        }}\n"
+        ));
+    }
+    out.push_str(
+        "        None\n    }\n}\n\nimpl core::fmt::Display for ProtocolError {\n    \
+                  fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {\n        \
+                  match self {\n",
+    );
+    for name in with_errors {
+        out.push_str(&format!(
+            "            Self::{name}(e) => write!(f, \"{{e:?}}\"),\n"
+        ));
+    }
+    out.push_str("        }\n    }\n}\n");
+    out
+}
+
 /// One module per contract (the types a contract's ABI names, such as `IBondingManager.Hints`,
 /// live in its module, so two contracts naming the same type do not collide), re-exported by name,
-/// then the role ids.
-fn generated_module(names: &[&String], roles_sol: &str) -> String {
+/// then the role ids, the enums and the protocol errors.
+fn generated_module(
+    artifacts: &BTreeMap<String, String>,
+    roles_sol: &str,
+    enum_sources: &[(String, String)],
+) -> String {
     let mut out = String::from(
         "// @generated by `make bindings` (bindings/gen/tests/fresh.rs) from the compiled contracts.\n\
          // Do not edit: change the Solidity and regenerate.\n",
     );
-    for name in names {
+    for name in artifacts.keys() {
         let module = snake_case(name);
         out.push_str(&format!(
             "\npub mod {module} {{\n    alloy::sol!(\n        #[sol(rpc)]\n        #[derive(Debug)]\n        \
@@ -192,7 +345,45 @@ fn generated_module(names: &[&String], roles_sol: &str) -> String {
         ));
     }
     out.push_str(&roles_module(roles_sol));
+    out.push_str(&enums_module(enum_sources));
+    let with_errors: Vec<&String> = artifacts
+        .iter()
+        .filter(|(_, text)| {
+            let json: serde_json::Value = serde_json::from_str(text).unwrap();
+            json.get("bytecode").is_some()
+                && json["abi"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|item| item["type"] == "error")
+        })
+        .map(|(name, _)| name)
+        .collect();
+    out.push_str(&errors_module(&with_errors));
     out
+}
+
+/// Every `.sol` file under `dir`, as `(path relative to root, text)`, in path order.
+fn solidity_sources(root: &Path, dir: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "sol") {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.push((rel, fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 fn snake_case(name: &str) -> String {
@@ -213,13 +404,14 @@ fn snake_case(name: &str) -> String {
 #[test]
 fn bindings_match_the_contracts() {
     let root = repo_root();
-    let artifacts = compile_artifacts(&root);
-    let names: Vec<&String> = artifacts.keys().collect();
+    let Compiled { artifacts, layouts } = compile(&root);
     let roles_sol = fs::read_to_string(root.join(ROLES_SOL)).expect("read Roles.sol");
-    let module = generated_module(&names, &roles_sol);
+    let enum_sources = solidity_sources(&root, &root.join("contracts"));
+    let module = generated_module(&artifacts, &roles_sol, &enum_sources);
 
     let artifacts_dir = root.join("bindings/artifacts");
     let module_path = root.join("bindings/src/generated.rs");
+    let layouts_path = root.join("bindings/layouts/storage.json");
 
     if std::env::var_os("BINDINGS_UPDATE").is_some() {
         if artifacts_dir.exists() {
@@ -230,9 +422,10 @@ fn bindings_match_the_contracts() {
             fs::write(artifacts_dir.join(format!("{name}.json")), text).unwrap();
         }
         fs::write(&module_path, module).unwrap();
+        fs::create_dir_all(layouts_path.parent().unwrap()).unwrap();
+        fs::write(&layouts_path, layouts).unwrap();
         return;
     }
-
     let mut stale = Vec::new();
     let committed: BTreeMap<String, String> = fs::read_dir(&artifacts_dir)
         .map(|entries| {
@@ -258,6 +451,9 @@ fn bindings_match_the_contracts() {
     }
     if fs::read_to_string(&module_path).ok().as_deref() != Some(module.as_str()) {
         stale.push("src/generated.rs: differs".into());
+    }
+    if fs::read_to_string(&layouts_path).ok().as_deref() != Some(layouts.as_str()) {
+        stale.push("layouts/storage.json: differs".into());
     }
     assert!(
         stale.is_empty(),

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use bindings::receipt::{Receipt, dispute_domain};
-use k256::ecdsa::SigningKey;
 use verifier::{
     ClaimFile, CpuExecutor, Execution, GpuExecutor, Model, demo, hash::hash_i8, input_to_bytes,
     merkle_root,
@@ -31,7 +31,7 @@ pub struct Job {
 /// to the CPU reference) and signs the receipt; a cheater alters the image first.
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
-    key: &SigningKey,
+    key: &PrivateKeySigner,
     orchestrator: Address,
     round: u64,
     seed: u64,

@@ -15,7 +15,6 @@ use bindings::{
     capability_registry::CapabilityRegistry::Capability,
     ticket::{self, Ticket},
 };
-use k256::ecdsa::SigningKey;
 
 use super::{DevnetArgs, job, world::World};
 use crate::{Keeper, TickReport, metrics::Metrics, send};
@@ -154,8 +153,8 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
     println!("  round {round}: {}", describe(&reports));
     let chain_id = cast.world.chain_id;
     let prompt = "a lighthouse at dusk, watercolour";
-    let honest_key = SigningKey::from(cast.world.anvil.keys()[ORCHESTRATORS[0].0].clone());
-    let cheat_key = SigningKey::from(cast.world.anvil.keys()[ORCHESTRATORS[CHEATER].0].clone());
+    let honest_key = cast.world.signer(ORCHESTRATORS[0].0);
+    let cheat_key = cast.world.signer(ORCHESTRATORS[CHEATER].0);
     let alice_job = job::serve(
         &honest_key,
         cast.orchestrators[0],
@@ -229,7 +228,7 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
         .await?;
     println!(
         "  dispute {id}: {} ({} guilty votes); the veto window ends at round {}",
-        crate::disputes::status::name(dispute.status),
+        bindings::enums::Status::of(dispute.status).name(),
         dispute.guiltyVotes,
         dispute.vetoEndRound
     );
@@ -327,7 +326,7 @@ impl Cast {
         let d = self.world.d;
         let rounds = RoundsManager::new(d.rounds, self.world.admin());
         let block_hash = rounds.blockHashForRound(U256::from(round)).call().await?;
-        let sender_key = SigningKey::from(self.world.anvil.keys()[GATEWAY].clone());
+        let sender_key = self.world.signer(GATEWAY);
         for (i, &o) in self.orchestrators.iter().enumerate() {
             self.ticket_nonce += 1;
             let rand = U256::from_be_bytes(keccak256(format!("{o}:{round}")).0);

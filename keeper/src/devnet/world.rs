@@ -12,7 +12,7 @@ use alloy::{
 use anyhow::{Context, bail};
 use bindings::{
     BondingManager, DeployConfig, Deployment, DisputeManager, LPT, LivepeerToken, RoundsManager,
-    bonding_manager::IBondingManager::Hints, deadline::Deadline, deploy, toolchain,
+    deadline::Deadline, deploy, devchain::mine_to_round_end, no_hints, toolchain,
 };
 
 use crate::config::{Config, Contracts, KeyConfig, Rewards, Served, Tuning, VerifierConfig};
@@ -185,12 +185,9 @@ impl World {
         let p = self.admin();
         let rounds = RoundsManager::new(self.d.rounds, &p);
         let current: u64 = rounds.currentRound().call().await?.to();
-        let start: u64 = rounds.currentRoundStartBlock().call().await?.to();
-        let next_start = start + self.config.roundLength.to::<u64>();
-        let head = p.get_block_number().await?;
-        if next_start > head {
-            p.anvil_mine(Some(next_start - head), None).await?;
-        }
+        // To the round's last block, then one more: the head is the next round's first block.
+        mine_to_round_end(&p, self.d.rounds).await?;
+        p.anvil_mine(Some(1), None).await?;
         let now: u64 = rounds.currentRound().call().await?.to();
         if now != current + 1 {
             bail!("expected round {} after mining, got {now}", current + 1);
@@ -267,14 +264,4 @@ fn wallet_at(anvil: &AnvilInstance, index: usize) -> DynProvider {
         .client()
         .set_poll_interval(Duration::from_millis(10));
     provider
-}
-
-/// Hints that make the contract walk the active set itself.
-pub fn no_hints() -> Hints {
-    Hints {
-        oldPrev: Address::ZERO,
-        oldNext: Address::ZERO,
-        newPrev: Address::ZERO,
-        newNext: Address::ZERO,
-    }
 }

@@ -145,7 +145,7 @@ fn main() -> Result<()> {
     let keys: HashMap<Address, _> = (0..s.fees.broadcasters)
         .map(|i| {
             let key = actors::key(&format!("broadcaster-{i}"));
-            (bindings::receipt::address_of(key.verifying_key()), key)
+            (key.address(), key)
         })
         .collect();
     let broker = e.deployment.broker;

@@ -1,11 +1,9 @@
 //! Deploys the suite through the bindings onto a real anvil node, initializes rounds by mining
 //! blocks, and checks the Minter's numbers against the formulas, computed here in Rust.
 
-mod support;
-
 use alloy::{primitives::U256, providers::ProviderBuilder, sol_types::SolCall};
 use bindings::{AccessManager, DeployConfig, LPT, LivepeerToken, Minter, RoundsManager, deploy};
-use support::{mine_to_next_round, send, signer, spawn_anvil};
+use testkit::{mine_to_next_round, send, signer, spawn_anvil};
 
 const ROUND_LENGTH: u64 = 50;
 const PPB: u64 = 1_000_000_000;

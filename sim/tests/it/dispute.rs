@@ -2,20 +2,16 @@
 //! verifier from content-addressed files (the claim differs: guilty), and its guilty verdict's
 //! effects on every account are what executing the slash on anvil then does.
 
-mod support;
-
 use alloy::{
     primitives::{Address, B256, U256, keccak256},
     providers::Provider,
 };
 use bindings::{
     BondingLens, BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager,
-    bonding_manager::IBondingManager::Hints,
-    deploy,
-    receipt::{Receipt, address_of, dispute_domain},
+    deploy, no_hints,
+    receipt::{Receipt, dispute_domain},
 };
-use k256::ecdsa::SigningKey;
-use support::{next_round, send, spawn_anvil, wallet};
+use testkit::{next_round, send, signer, spawn_anvil, wallet};
 use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
 
 const ROUND_LENGTH: u64 = 20;
@@ -44,12 +40,7 @@ async fn dispute_verdicts_simulated_match_anvil() {
     for (to, amount) in [(orch, 1_000u64), (delegator, 3_000), (challenger, 1_000)] {
         send!(token.transfer(to, U256::from(amount) * LPT));
     }
-    let hints = Hints {
-        oldPrev: Address::ZERO,
-        oldNext: Address::ZERO,
-        newPrev: Address::ZERO,
-        newNext: Address::ZERO,
-    };
+    let hints = no_hints();
     let o = wallet(&anvil, 1);
     send!(LivepeerToken::new(d.token, &o).approve(d.bonding, U256::MAX));
     send!(BondingManager::new(d.bonding, &o).registerOrchestrator(U256::ZERO, U256::ZERO));
@@ -97,8 +88,8 @@ async fn dispute_verdicts_simulated_match_anvil() {
         round,
     };
     let chain_id = admin.get_chain_id().await.unwrap();
-    let key = SigningKey::from(anvil.keys()[1].clone());
-    assert_eq!(address_of(key.verifying_key()), orch);
+    let key = signer(&anvil, 1);
+    assert_eq!(key.address(), orch);
     let signature = receipt
         .sign(&key, &dispute_domain(chain_id, d.disputes))
         .unwrap();

@@ -3,19 +3,21 @@
 //! unbonding period, the orchestrator voting for and its delegator overriding against, the vote
 //! closed by mining rounds, queued, the timelock delay passed, executed.
 
-mod support;
-
 use alloy::{
     primitives::{Bytes, U256, keccak256},
     providers::ext::AnvilApi,
     sol_types::SolCall,
 };
-use bindings::{BondingManager, DeployConfig, LPT, LivepeerGovernor, RoundsManager, deploy};
-use support::{bond, next_round, send, spawn_anvil, wallet};
+use bindings::{
+    BondingManager, DeployConfig, LPT, LivepeerGovernor, RoundsManager, deploy, enums::VoteType,
+};
+use testkit::{next_round, send, spawn_anvil, wallet};
+
+use crate::support::bond;
 
 const ROUND_LENGTH: u64 = 10;
-const FOR: u8 = 1;
-const AGAINST: u8 = 0;
+const FOR: u8 = VoteType::For as u8;
+const AGAINST: u8 = VoteType::Against as u8;
 /// OpenZeppelin's `IGovernor.ProposalState`.
 const ACTIVE: u8 = 1;
 const SUCCEEDED: u8 = 4;

@@ -1,12 +1,10 @@
 //! The simulator's deployment is `bindings::deploy`'s: the same planner, so the same defaults,
 //! addresses, code and wiring.
 
-mod support;
-
 use alloy::{providers::Provider, sol_types::SolValue};
 use bindings::{DeployConfig, deploy};
 use sim::evm::{Chain, deploy_defaults};
-use support::{spawn_anvil, wallet};
+use testkit::{spawn_anvil, wallet};
 
 #[tokio::test]
 async fn revm_deployment_matches_anvil() {

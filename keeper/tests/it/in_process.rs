@@ -2,8 +2,6 @@
 //! dispute from its event to the executed slash, a reorg that drops a dispute, a stuck
 //! transaction bumped until it mines.
 
-mod support;
-
 use std::{sync::Arc, time::Duration};
 
 use alloy::{
@@ -11,9 +9,11 @@ use alloy::{
     providers::{Provider, ext::AnvilApi},
     rpc::types::anvil::ReorgOptions,
 };
+use bindings::enums::Status;
 use bindings::{BondingLens, BondingManager, RoundsManager};
 use keeper::{Keeper, metrics::Metrics};
-use support::*;
+
+use crate::support::*;
 
 async fn keeper(
     world: &keeper::devnet::world::World,
@@ -153,7 +153,7 @@ async fn dispute_goes_from_event_to_executed_slash() {
         vec![(id.to::<u64>(), "guilty")],
         "{report:?}"
     );
-    assert_eq!(status(&world, id).await.unwrap(), 2, "guilty");
+    assert_eq!(status(&world, id).await.unwrap(), Status::Guilty, "guilty");
 
     // Inside the veto window nothing is executed; after it, the keeper executes once.
     let mut executed = Vec::new();
@@ -165,7 +165,11 @@ async fn dispute_goes_from_event_to_executed_slash() {
         }
     }
     assert_eq!(executed, vec![id.to::<u64>()]);
-    assert_eq!(status(&world, id).await.unwrap(), 6, "executed");
+    assert_eq!(
+        status(&world, id).await.unwrap(),
+        Status::Executed,
+        "executed"
+    );
     let stake_after = bonding.delegatedStake(cheater).call().await.unwrap();
     assert!(stake_after < stake_before, "the cheater's pool was slashed");
     // The next tick finds it settled on chain and forgets it.
@@ -182,7 +186,7 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
     // The cheater signed two receipts for one job with different outputs.
     let cheated = cheat_job(&world).await.unwrap();
     let honest = {
-        let key = k256::ecdsa::SigningKey::from(world.anvil.keys()[CHEATER].clone());
+        let key = world.signer(CHEATER);
         let round = cheated.receipt.round.to::<u64>();
         keeper::devnet::job::serve(
             &key,
@@ -222,7 +226,11 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
     .await
     .unwrap();
     let id = U256::from(1);
-    assert_eq!(status(&world, id).await.unwrap(), 2, "guilty at once");
+    assert_eq!(
+        status(&world, id).await.unwrap(),
+        Status::Guilty,
+        "guilty at once"
+    );
 
     let report = k.tick().await.unwrap();
     assert_eq!(report.disputes.seen, vec![1]);
@@ -236,7 +244,11 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
         }
     }
     assert_eq!(executed, vec![1]);
-    assert_eq!(status(&world, id).await.unwrap(), 6, "executed");
+    assert_eq!(
+        status(&world, id).await.unwrap(),
+        Status::Executed,
+        "executed"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -249,12 +261,16 @@ async fn missing_input_waits_then_votes_draw() {
     // The job's files are not published: the keeper waits while the verdict period runs...
     let report = k.tick().await.unwrap();
     assert!(report.disputes.voted.is_empty());
-    assert_eq!(status(&world, id).await.unwrap(), 1, "still open");
+    assert_eq!(
+        status(&world, id).await.unwrap(),
+        Status::Open,
+        "still open"
+    );
     // ...and in its last round votes draw instead of guessing.
     world.mine_to_next_round().await.unwrap();
     let report = k.tick().await.unwrap();
     assert_eq!(report.disputes.voted, vec![(id.to::<u64>(), "draw")]);
-    assert_eq!(status(&world, id).await.unwrap(), 4, "draw");
+    assert_eq!(status(&world, id).await.unwrap(), Status::Draw, "draw");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -277,7 +293,11 @@ async fn a_reorged_dispute_is_never_acted_on() {
     })
     .await
     .unwrap();
-    assert_eq!(status(&world, id).await.unwrap(), 0, "the dispute is gone");
+    assert_eq!(
+        status(&world, id).await.unwrap(),
+        Status::None,
+        "the dispute is gone"
+    );
     cheat_job(&world).await.unwrap().publish(&content).unwrap();
     let after_reorg = p.get_block_number().await.unwrap();
     world.mine(3).await.unwrap();

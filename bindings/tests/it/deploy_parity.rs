@@ -3,8 +3,6 @@
 //! transactions in the same order (target and full input, creations included), and so create the
 //! same contracts at the same addresses with the same code.
 
-mod support;
-
 use std::{process::Command, time::Duration};
 
 use alloy::{
@@ -17,7 +15,7 @@ use bindings::{
     roles, toolchain,
 };
 use serde_json::Value;
-use support::spawn_anvil;
+use testkit::spawn_anvil;
 
 /// A cold compile through solc-js takes minutes on 2 cores; a stuck broadcast must not take longer.
 const FORGE_DEADLINE: Duration = Duration::from_secs(480);

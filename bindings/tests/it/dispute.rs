@@ -4,10 +4,7 @@
 //! votes directly and another through a keeper's batch of EIP-712-signed verdicts, the veto window
 //! passes, anyone executes the slash, and every balance moves as the contract promises.
 
-mod support;
-
 use alloy::{
-    node_bindings::AnvilInstance,
     primitives::{Address, B256, U256, keccak256},
     providers::{Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
@@ -15,40 +12,31 @@ use alloy::{
 use bindings::{
     BondingLens, BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, RoundsManager,
     deploy,
-    receipt::{Receipt, Verdict, address_of, dispute_domain},
+    enums::Status,
+    no_hints,
+    receipt::{Receipt, Verdict, dispute_domain},
 };
-use k256::ecdsa::SigningKey;
-use support::{next_round, no_hints, send, spawn_anvil};
+use testkit::{next_round, send, signer, spawn_anvil};
 use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
 
 const ROUND_LENGTH: u64 = 20;
-
-/// `IDisputeManager.Status` values (a uint8 enum on the ABI).
-const OPEN: u8 = 1;
-const GUILTY: u8 = 2;
-const EXECUTED: u8 = 6;
-
-fn key(anvil: &AnvilInstance, index: usize) -> SigningKey {
-    SigningKey::from(anvil.keys()[index].clone())
-}
 
 #[tokio::test]
 async fn cheat_dispute_verdicts_slash_on_anvil() {
     let anvil = spawn_anvil();
     let url = anvil.endpoint_url();
     let wallet = |index: usize| {
-        let signer: PrivateKeySigner = anvil.keys()[index].clone().into();
         ProviderBuilder::new()
-            .wallet(signer)
+            .wallet(signer(&anvil, index))
             .connect_http(url.clone())
     };
     let (admin, orch, delegator, challenger) = (wallet(0), wallet(1), wallet(2), wallet(3));
     let admin_address = anvil.addresses()[0];
-    let orch_key = key(&anvil, 1);
-    let orch_address = address_of(orch_key.verifying_key());
+    let orch_key = signer(&anvil, 1);
+    let orch_address = orch_key.address();
     assert_eq!(orch_address, anvil.addresses()[1]);
     let (delegator_address, challenger_address) = (anvil.addresses()[2], anvil.addresses()[3]);
-    let verifier_keys: Vec<SigningKey> = (4..7).map(|i| key(&anvil, i)).collect();
+    let verifier_keys: Vec<PrivateKeySigner> = (4..7).map(|i| signer(&anvil, i)).collect();
 
     // The admin keeps its keys here to approve verifiers directly; tests/governance.rs covers the
     // hand-over, after which only a proposal can.
@@ -63,7 +51,7 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
 
     // Governance approves three verifiers (quorum 2 by default).
     for k in &verifier_keys {
-        send!(disputes.setVerifier(address_of(k.verifying_key()), true));
+        send!(disputes.setVerifier(k.address(), true));
     }
     // Stake: the orchestrator self-bonds 1,000 LPT, a delegator 3,000; a challenger holds 1,000.
     for (to, amount) in [
@@ -155,7 +143,7 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     assert_eq!(id, U256::from(1));
     let dispute = disputes.getDispute(id).call().await.unwrap();
     assert_eq!(dispute.snapshotStake, 4_000u128 * 10u128.pow(18));
-    assert_eq!(dispute.status, OPEN);
+    assert_eq!(Status::of(dispute.status), Status::Open);
 
     // Verifiers re-run the job on the CPU reference and find the first diverging layer.
     let verdict = verifier::verify(
@@ -186,7 +174,7 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     let verdict_sig = signed.sign(&verifier_keys[1], &domain).unwrap();
     send!(disputes.submitVerdicts(id, vec![signed.to_call()], vec![verdict_sig]));
     let dispute = disputes.getDispute(id).call().await.unwrap();
-    assert_eq!(dispute.status, GUILTY);
+    assert_eq!(Status::of(dispute.status), Status::Guilty);
     assert_eq!(dispute.guiltyVotes, 2);
 
     // Inside the veto window, execution reverts; after it, anyone executes.
@@ -226,7 +214,7 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
         supply_before - lpt(200)
     );
     assert_eq!(
-        disputes.getDispute(id).call().await.unwrap().status,
-        EXECUTED
+        Status::of(disputes.getDispute(id).call().await.unwrap().status),
+        Status::Executed
     );
 }

@@ -1,8 +1,6 @@
 //! Shared set-up for the keeper's end-to-end tests: a devnet world with three orchestrators, a
 //! cheated job disputed, a count of reverted transactions, and a TCP proxy that can cut the RPC.
 
-#![allow(dead_code)]
-
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -18,12 +16,12 @@ use alloy::{
     providers::Provider,
 };
 use anyhow::Context;
-use bindings::{DisputeManager, LivepeerToken, RoundsManager};
-use k256::ecdsa::SigningKey;
+use bindings::{DisputeManager, LivepeerToken, RoundsManager, enums::Status};
 use keeper::{
     devnet::{job, world::World},
     send,
 };
+use testkit::TEST_DEADLINE;
 use tokio::{
     io::copy_bidirectional,
     net::{TcpListener, TcpStream},
@@ -36,8 +34,6 @@ pub const ORCHESTRATORS: [usize; 3] = [3, 4, 5];
 pub const CHEATER: usize = 5;
 pub const CHALLENGER: usize = 9;
 
-/// How long one test may drive anvil and keepers before they are killed and it fails.
-pub const TEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
 /// How long one run of a command-line tool may take.
 pub const PROCESS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -57,10 +53,7 @@ pub async fn world(round_length: u64) -> anyhow::Result<World> {
 
 /// A fresh directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("keeper-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    testkit::temp_dir("keeper-e2e", name)
 }
 
 /// A world whose verifier quorum is one, with keeper A an approved verifier, and a fresh test
@@ -83,7 +76,7 @@ pub async fn cheat_job(world: &World) -> anyhow::Result<job::Job> {
         .call()
         .await?
         .to();
-    let key = SigningKey::from(world.anvil.keys()[CHEATER].clone());
+    let key = world.signer(CHEATER);
     job::serve(
         &key,
         world.address(CHEATER),
@@ -123,13 +116,15 @@ pub async fn open_cheat_dispute(
         .await?)
 }
 
-/// The dispute's status (`IDisputeManager.Status` as a number).
-pub async fn status(world: &World, id: U256) -> anyhow::Result<u8> {
-    Ok(DisputeManager::new(world.d.disputes, world.admin())
-        .getDispute(id)
-        .call()
-        .await?
-        .status)
+/// The dispute's status.
+pub async fn status(world: &World, id: U256) -> anyhow::Result<Status> {
+    Ok(Status::of(
+        DisputeManager::new(world.d.disputes, world.admin())
+            .getDispute(id)
+            .call()
+            .await?
+            .status,
+    ))
 }
 
 /// Transactions sent by `from` since `from_block`: (mined, reverted).

@@ -2,8 +2,6 @@
 //! message, a keeper killed mid-dispute and restarted finishing the job exactly once, and a
 //! keeper that rides out its RPC endpoint going away and coming back.
 
-mod support;
-
 use std::{
     path::Path,
     process::{Child, Command, Stdio},
@@ -15,12 +13,15 @@ use alloy::{
     primitives::U256,
     providers::{Provider, ext::AnvilApi},
 };
+use bindings::enums::Status;
 use bindings::{
     BondingLens, RoundsManager,
     deadline::{output_within, wait_within},
 };
 use keeper::devnet::world::World;
-use support::*;
+use testkit::TEST_DEADLINE;
+
+use crate::support::*;
 
 const KEEPER: &str = env!("CARGO_BIN_EXE_keeper");
 
@@ -233,7 +234,7 @@ async fn killed_mid_dispute_and_restarted_it_finishes_once() {
     World::eventually(
         Duration::from_secs(60),
         "the keeper's guilty vote",
-        || async { Ok(status(&world, id).await? == 2) },
+        || async { Ok(status(&world, id).await? == Status::Guilty) },
     )
     .await
     .unwrap();
@@ -246,7 +247,7 @@ async fn killed_mid_dispute_and_restarted_it_finishes_once() {
     }
     let mut keeper = spawn(&world.url(), &config, &key, &dir.join("run2.log"));
     World::eventually(Duration::from_secs(60), "the slash", || async {
-        Ok(status(&world, id).await? == 6)
+        Ok(status(&world, id).await? == Status::Executed)
     })
     .await
     .unwrap();
@@ -298,7 +299,7 @@ async fn killed_with_a_transaction_in_flight_it_settles_that_one_on_restart() {
     p.anvil_set_auto_mine(true).await.unwrap();
     p.anvil_mine(Some(1), None).await.unwrap();
     World::eventually(Duration::from_secs(30), "the verdict mined", || async {
-        Ok(status(&world, id).await? == 2)
+        Ok(status(&world, id).await? == Status::Guilty)
     })
     .await
     .unwrap();

@@ -1,8 +1,6 @@
 //! A proposal simulated in revm on a fork of anvil's state ends in the state that executing it on
 //! anvil gives: the same storage values, the same events, the same parameters.
 
-mod support;
-
 use alloy::{
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::{Provider, ext::AnvilApi},
@@ -10,10 +8,10 @@ use alloy::{
 };
 use bindings::{
     AccessManager, BondingManager, DeployConfig, LPT, LivepeerGovernor, LivepeerToken, Minter,
-    RoundsManager, bonding_manager::IBondingManager::Hints, deploy,
+    RoundsManager, deploy, no_hints,
 };
 use sim::{fork::Fork, proposal};
-use support::{next_round, send, spawn_anvil, wallet};
+use testkit::{next_round, send, spawn_anvil, wallet};
 
 const ROUND_LENGTH: u64 = 10;
 
@@ -34,12 +32,7 @@ async fn proposal_in_revm_matches_anvil() {
     send!(LivepeerToken::new(d.token, &provider).approve(d.bonding, stake));
     let bonding = BondingManager::new(d.bonding, &provider);
     send!(bonding.registerOrchestrator(U256::from(100_000u64), U256::from(500_000u64)));
-    let hints = Hints {
-        oldPrev: Address::ZERO,
-        oldNext: Address::ZERO,
-        newPrev: Address::ZERO,
-        newNext: Address::ZERO,
-    };
+    let hints = no_hints();
     send!(bonding.bond(stake, admin, hints));
     next_round(&provider, d.rounds).await;
     next_round(&provider, d.rounds).await;

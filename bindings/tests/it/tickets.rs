@@ -2,8 +2,6 @@
 //! the fee landing in the real BondingManager: shared between the orchestrator and its delegator
 //! by its fee share and their stake.
 
-mod support;
-
 use alloy::{
     node_bindings::AnvilInstance,
     primitives::{Address, B256, Bytes, U256, keccak256},
@@ -16,8 +14,9 @@ use bindings::{
     deploy,
     ticket::{self, Ticket},
 };
-use k256::ecdsa::SigningKey;
-use support::{bond, next_round, send, spawn_anvil};
+use testkit::{next_round, send, spawn_anvil};
+
+use crate::support::bond;
 
 const ROUND_LENGTH: u64 = 10;
 /// The orchestrator's fee share: half of every fee goes to its delegators (itself included).
@@ -76,8 +75,8 @@ async fn rust_signed_ticket_redeems_on_anvil() {
     let admin_address = admin.address();
     let orchestrator: PrivateKeySigner = anvil.keys()[1].clone().into();
     let orchestrator_address = orchestrator.address();
-    let sender_key = SigningKey::from(anvil.keys()[2].clone());
-    let sender_address = ticket::address_of(&sender_key);
+    let sender_key: PrivateKeySigner = anvil.keys()[2].clone().into();
+    let sender_address = sender_key.address();
     assert_eq!(sender_address, anvil.addresses()[2]);
 
     let provider = ProviderBuilder::new()
