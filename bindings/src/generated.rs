@@ -271,16 +271,6 @@ pub mod minter {
 }
 pub use minter::Minter;
 
-pub mod parts_per_billion {
-    alloy::sol!(
-        #[sol(rpc)]
-        #[derive(Debug)]
-        PartsPerBillion,
-        "artifacts/PartsPerBillion.json"
-    );
-}
-pub use parts_per_billion::PartsPerBillion;
-
 pub mod reputation {
     alloy::sol!(
         #[sol(rpc)]
@@ -320,6 +310,16 @@ pub mod timelock_controller {
     );
 }
 pub use timelock_controller::TimelockController;
+
+pub mod units {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        Units,
+        "artifacts/Units.json"
+    );
+}
+pub use units::Units;
 
 /// AccessManager role ids, from `contracts/access/Roles.sol`.
 pub mod roles {
@@ -383,8 +383,6 @@ pub enum ProtocolError {
     LivepeerToken(livepeer_token::LivepeerToken::LivepeerTokenErrors),
     /// An error `Minter` declares.
     Minter(minter::Minter::MinterErrors),
-    /// An error `PartsPerBillion` declares.
-    PartsPerBillion(parts_per_billion::PartsPerBillion::PartsPerBillionErrors),
     /// An error `Reputation` declares.
     Reputation(reputation::Reputation::ReputationErrors),
     /// An error `RoundsManager` declares.
@@ -393,6 +391,8 @@ pub enum ProtocolError {
     TicketBroker(ticket_broker::TicketBroker::TicketBrokerErrors),
     /// An error `TimelockController` declares.
     TimelockController(timelock_controller::TimelockController::TimelockControllerErrors),
+    /// An error `Units` declares.
+    Units(units::Units::UnitsErrors),
 }
 
 impl ProtocolError {
@@ -430,9 +430,6 @@ impl ProtocolError {
             return Some(Self::Minter(e));
         }
         if let Some(e) = try_decode(data) {
-            return Some(Self::PartsPerBillion(e));
-        }
-        if let Some(e) = try_decode(data) {
             return Some(Self::Reputation(e));
         }
         if let Some(e) = try_decode(data) {
@@ -443,6 +440,9 @@ impl ProtocolError {
         }
         if let Some(e) = try_decode(data) {
             return Some(Self::TimelockController(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::Units(e));
         }
         None
     }
@@ -460,11 +460,11 @@ impl core::fmt::Display for ProtocolError {
             Self::LivepeerGovernor(e) => write!(f, "{e:?}"),
             Self::LivepeerToken(e) => write!(f, "{e:?}"),
             Self::Minter(e) => write!(f, "{e:?}"),
-            Self::PartsPerBillion(e) => write!(f, "{e:?}"),
             Self::Reputation(e) => write!(f, "{e:?}"),
             Self::RoundsManager(e) => write!(f, "{e:?}"),
             Self::TicketBroker(e) => write!(f, "{e:?}"),
             Self::TimelockController(e) => write!(f, "{e:?}"),
+            Self::Units(e) => write!(f, "{e:?}"),
         }
     }
 }
