@@ -308,6 +308,14 @@ impl GpuExecutor {
         self.timeout = timeout;
     }
 
+    /// Lowers the workgroup count per dispatch dimension the planner tiles grids to (at most
+    /// the device's limit): tests use a small value to exercise the split-grid path cheaply.
+    pub fn set_max_workgroups_per_dimension(&mut self, n: u32) {
+        let device_max = self.device.limits().max_compute_workgroups_per_dimension;
+        self.limits.max_groups = n.clamp(1, device_max.max(1));
+        self.plan = None;
+    }
+
     /// Checks, without allocating, that this device can hold `model`'s buffers; the error
     /// [`Error::DeviceLimit`] is what [`GpuExecutor::run`] would return before any work.
     pub fn check(&self, model: &Model) -> Result<()> {

@@ -87,7 +87,7 @@ impl DeviceLimits {
     pub(super) fn of(limits: &wgpu::Limits) -> Self {
         DeviceLimits {
             max_groups: limits.max_compute_workgroups_per_dimension.max(1),
-            max_binding: u64::from(limits.max_storage_buffer_binding_size),
+            max_binding: limits.max_storage_buffer_binding_size,
             max_buffer: limits.max_buffer_size,
             uniform_align: u64::from(limits.min_uniform_buffer_offset_alignment).max(16),
         }

@@ -235,7 +235,6 @@ fn chw(node: usize, shape: &[usize]) -> Result<[usize; 3]> {
 
 /// Parses the graph JSON, reporting unknown ops by name before structural errors.
 fn parse_graph(json: &str, budget: &Budget) -> Result<GraphSpec> {
-    check_no_duplicate_keys(json.as_bytes(), "graph")?;
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| Error::GraphJson(e.to_string()))?;
     if let Some(nodes) = value.get("nodes").and_then(|n| n.as_array()) {
@@ -259,6 +258,7 @@ fn parse_graph(json: &str, budget: &Budget) -> Result<GraphSpec> {
             }
         }
     }
+    check_no_duplicate_keys(json.as_bytes(), "graph")?;
     let graph: GraphSpec =
         serde_json::from_value(value).map_err(|e| Error::GraphJson(e.to_string()))?;
     if graph.format != GRAPH_FORMAT {
@@ -280,8 +280,7 @@ pub(super) fn parse(bytes: &[u8], budget: &Budget) -> Result<Model> {
     let header = bytes
         .get(8..8usize.saturating_add(header_len))
         .ok_or_else(|| Error::Safetensors("header out of range".into()))?;
-    check_no_duplicate_keys(header, "safetensors header")
-        .map_err(|e| Error::Safetensors(e.to_string()))?;
+
     let json = meta
         .metadata()
         .as_ref()
@@ -290,6 +289,10 @@ pub(super) fn parse(bytes: &[u8], budget: &Budget) -> Result<Model> {
         .clone();
     let st = SafeTensors::deserialize(bytes).map_err(|e| Error::Safetensors(e.to_string()))?;
     let graph = parse_graph(&json, budget)?;
+    // After the node count (cheap to refuse first): two graphs in the metadata, or two entries
+    // for one tensor, must not be resolved silently.
+    check_no_duplicate_keys(header, "safetensors header")
+        .map_err(|e| Error::Safetensors(e.to_string()))?;
     let input_elements = elements(0, &graph.input_shape)?;
     let mut totals = Totals {
         budget,
