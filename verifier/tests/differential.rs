@@ -51,6 +51,18 @@ impl Gen {
             shift,
         }
     }
+    /// Non-negative i8 values (a truncated sum then shows in the output).
+    fn pos_i8s(&mut self, n: usize) -> Vec<i8> {
+        (0..n).map(|_| (self.0.next_u64() >> 57) as i8).collect()
+    }
+    /// A rescale mapping `0..=terms·127²` onto `0..=127` without saturating.
+    fn unsaturated(terms: usize) -> Requant {
+        let max = (terms as u64 * 127 * 127).div_ceil(127);
+        Requant {
+            multiplier: 1 << 30,
+            shift: 30 + (64 - max.leading_zeros()),
+        }
+    }
     fn bias(&mut self, n: usize) -> Vec<i32> {
         (0..n)
             .map(|_| match self.below(6) {
@@ -73,24 +85,44 @@ fn random_model(seed: u64, big: Option<usize>) -> (ModelBuilder, Vec<i8>, &'stat
             let k = g.range(20_000, 80_000);
             let n = g.range(1, 6);
             let mut b = ModelBuilder::new(vec![k]);
-            let w = g.i8s(n * k);
-            let bias = g.bias(n);
-            let rq = g.requant();
+            let positive = g.below(2) == 0;
+            let (w, bias, rq, x) = if positive {
+                (
+                    g.pos_i8s(n * k),
+                    vec![0; n],
+                    Gen::unsaturated(k),
+                    g.pos_i8s(k),
+                )
+            } else {
+                (g.i8s(n * k), g.bias(n), g.requant(), g.i8s(k))
+            };
             b.dense(0, &w, &bias, rq);
-            let x = g.i8s(k);
             return (b, x, "dense-large-k");
         }
         3 => {
             // Conv with a long reduction on a small map, cout across tile edges.
-            let cin = g.range(150, 600);
+            let cin = g.range(150, 6000);
             let (h, w) = (g.range(3, 6), g.range(3, 6));
             let cout = [1, 3, 4, 5, 63, 64, 65, 70][g.below(8)];
             let mut b = ModelBuilder::new(vec![cin, h, w]);
-            let wt = g.i8s(cout * cin * 9);
-            let bias = g.bias(cout);
-            let rq = g.requant();
+            let positive = g.below(2) == 0;
+            let (wt, bias, rq, x) = if positive {
+                let rq = Gen::unsaturated(cin * 9);
+                (
+                    g.pos_i8s(cout * cin * 9),
+                    vec![0; cout],
+                    rq,
+                    g.pos_i8s(cin * h * w),
+                )
+            } else {
+                (
+                    g.i8s(cout * cin * 9),
+                    g.bias(cout),
+                    g.requant(),
+                    g.i8s(cin * h * w),
+                )
+            };
             b.conv2d(0, [cout, cin, 3, 3], &wt, &bias, [1, 1], [1, 1], rq);
-            let x = g.i8s(cin * h * w);
             return (b, x, "conv-large-k");
         }
         4 => {
@@ -100,7 +132,11 @@ fn random_model(seed: u64, big: Option<usize>) -> (ModelBuilder, Vec<i8>, &'stat
             let c = g.range(1, 2);
             let mut b = ModelBuilder::new(vec![c, h, w]);
             b.avg_pool(0, [kh, kw], [g.range(1, 2), g.range(1, 2)]);
-            let x = g.i8s(c * h * w);
+            let x = if g.below(2) == 0 {
+                g.pos_i8s(c * h * w)
+            } else {
+                g.i8s(c * h * w)
+            };
             return (b, x, "avg-pool-large-window");
         }
         _ => {}
