@@ -7,7 +7,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 DEMO := .demo
 
-.PHONY: demo demo-images test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt
+.PHONY: demo demo-images verifier-deep test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
 ## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
@@ -69,6 +69,11 @@ forge-test: npm-deps
 
 rust-test: deps
 	cargo test --workspace
+
+## verifier-deep: the verifier's deep differential test (CPU vs wgpu on thousands of random
+## models; VERIFIER_DEEP_MODELS=N to change the count).
+verifier-deep: system-deps
+	cargo test --release -p verifier --test differential -- --ignored --nocapture
 
 ## bindings: regenerate bindings/artifacts and bindings/src/generated.rs after changing contracts/.
 bindings: npm-deps

@@ -66,4 +66,8 @@ impl Executor for CpuExecutor {
     fn execute(&mut self, model: &Model, input: &[i8]) -> Result<Execution> {
         self.run(model, input)
     }
+
+    fn is_reference(&self) -> bool {
+        true
+    }
 }

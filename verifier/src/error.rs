@@ -80,6 +80,29 @@ pub enum Error {
         /// Byte count given.
         found: usize,
     },
+    /// The model exceeds a resource budget (see [`crate::model::Budget`]); nothing was run.
+    #[error("model over budget: {what} is {value}, the limit is {limit}")]
+    Budget {
+        /// Which budget (`nodes`, `multiply-accumulates`, `memory bytes`).
+        what: &'static str,
+        /// The model's value (a lower bound when the check stopped early).
+        value: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The GPU device cannot run this model (a buffer over its binding or size limits);
+    /// refused before any work. The CPU reference can still run it.
+    #[error("the GPU device cannot run this model: {0}")]
+    DeviceLimit(String),
+    /// The GPU executor's start-up known-answer self-test failed: the device computes wrong
+    /// results and is refused.
+    #[error("GPU self-test failed on {adapter}: {detail}")]
+    SelfTest {
+        /// The adapter refused.
+        adapter: String,
+        /// What differed.
+        detail: String,
+    },
     /// No wgpu adapter could be found (no GPU and no software Vulkan driver such as lavapipe).
     #[error("no GPU adapter available: {0} (install mesa-vulkan-drivers for lavapipe)")]
     NoAdapter(String),

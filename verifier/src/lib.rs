@@ -42,5 +42,5 @@ pub use exec::{Execution, Executor, Tensor, input_from_bytes, input_to_bytes};
 pub use gpu::GpuExecutor;
 pub use hash::{Hash32, keccak, merkle_root};
 pub use image::{encode_png, write_png};
-pub use model::Model;
-pub use verify::{ClaimFile, Verdict, compare, verify, verify_with};
+pub use model::{Budget, Model};
+pub use verify::{ClaimFile, Confirmed, Verdict, compare, verify, verify_confirmed, verify_with};

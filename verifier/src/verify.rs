@@ -66,7 +66,11 @@ pub fn verify(
     )
 }
 
-/// Re-runs the job on `executor` (CPU or wgpu: they are bit-identical) and compares.
+/// Re-runs the job on `executor` and compares. A mismatch found by an executor other than the
+/// CPU reference (the wgpu executor) is never returned on that executor's word alone: the job
+/// is re-run on the CPU reference and the reference's verdict is returned (see
+/// [`verify_confirmed`], which also says whether the executors disagreed). A match needs no
+/// confirmation: a wrong GPU cannot produce the claimed hash by accident.
 pub fn verify_with(
     executor: &mut dyn Executor,
     model: &Model,
@@ -74,8 +78,55 @@ pub fn verify_with(
     claimed_output_hash: Hash32,
     claimed_layers: Option<&[Hash32]>,
 ) -> Result<Verdict> {
-    let reference = executor.execute(model, input)?;
-    Ok(compare(&reference, claimed_output_hash, claimed_layers))
+    verify_confirmed(executor, model, input, claimed_output_hash, claimed_layers).map(|c| c.verdict)
+}
+
+/// A verdict with how it was reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirmed {
+    /// The verdict (the CPU reference's whenever a confirmation ran).
+    pub verdict: Verdict,
+    /// Whether the mismatch was re-checked on the CPU reference.
+    pub confirmed_on_reference: bool,
+    /// With a confirmation: the first layer where the executor's outputs differ from the
+    /// reference's (`Some` means the executor is faulty and its verdict was discarded).
+    pub executor_divergence: Option<usize>,
+    /// Time spent in the confirmation (one CPU-reference inference of the whole model: the vote
+    /// is on the output hash, so every layer is needed).
+    pub confirm_time: std::time::Duration,
+}
+
+/// [`verify_with`], reporting whether a confirmation on the CPU reference ran and whether it
+/// found the executor wrong. Cost of a confirmation: one CPU-reference inference, paid only on
+/// a mismatch by a non-reference executor.
+pub fn verify_confirmed(
+    executor: &mut dyn Executor,
+    model: &Model,
+    input: &[i8],
+    claimed_output_hash: Hash32,
+    claimed_layers: Option<&[Hash32]>,
+) -> Result<Confirmed> {
+    let first = executor.execute(model, input)?;
+    let verdict = compare(&first, claimed_output_hash, claimed_layers);
+    if verdict.matches || executor.is_reference() {
+        return Ok(Confirmed {
+            verdict,
+            confirmed_on_reference: false,
+            executor_divergence: None,
+            confirm_time: std::time::Duration::ZERO,
+        });
+    }
+    let start = std::time::Instant::now();
+    let reference = CpuExecutor.run(model, input)?;
+    let confirm_time = start.elapsed();
+    let executor_divergence = (0..reference.layer_hashes.len())
+        .find(|&i| reference.layer_hashes.get(i) != first.layer_hashes.get(i));
+    Ok(Confirmed {
+        verdict: compare(&reference, claimed_output_hash, claimed_layers),
+        confirmed_on_reference: true,
+        executor_divergence,
+        confirm_time,
+    })
 }
 
 /// The JSON an orchestrator publishes for a job (all hashes `0x`-hex), and `verifier run` writes.

@@ -7,8 +7,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use verifier::hash::{from_hex, hash_i8, merkle_root, to_hex};
 use verifier::{
-    ClaimFile, CpuExecutor, Execution, Executor, GpuExecutor, Model, demo, input_from_bytes,
-    input_to_bytes, verify_with, write_png,
+    Budget, ClaimFile, CpuExecutor, Execution, Executor, GpuExecutor, Model, demo,
+    input_from_bytes, input_to_bytes, verify_with, write_png,
 };
 
 #[derive(Parser)]
@@ -20,6 +20,15 @@ use verifier::{
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Budget: most nodes a model may have.
+    #[arg(long, global = true, default_value_t = Budget::DEFAULT.max_nodes)]
+    max_nodes: usize,
+    /// Budget: most multiply-accumulates per inference.
+    #[arg(long, global = true, default_value_t = Budget::DEFAULT.max_macs)]
+    max_macs: u64,
+    /// Budget: most bytes an executor may hold for one inference.
+    #[arg(long, global = true, default_value_t = Budget::DEFAULT.max_memory_bytes)]
+    max_memory: u64,
 }
 
 #[derive(Subcommand)]
@@ -118,7 +127,14 @@ fn main() -> ExitCode {
 }
 
 fn real_main() -> Result<ExitCode> {
-    match Cli::parse().cmd {
+    let cli = Cli::parse();
+    let budget = Budget {
+        max_nodes: cli.max_nodes,
+        max_macs: cli.max_macs,
+        max_memory_bytes: cli.max_memory,
+    };
+    let load = |path: &Path| Model::load_with_budget(path, &budget);
+    match cli.cmd {
         Cmd::GenDemoModel { out, large } => {
             let bytes = if large {
                 demo::large_model_bytes()?
@@ -136,11 +152,21 @@ fn real_main() -> Result<ExitCode> {
             println!("{}", to_hex(&verifier::keccak(&input_to_bytes(&input))));
         }
         Cmd::Info { model } => {
-            let m = Model::load(&model)?;
+            let m = load(&model)?;
             println!("model_id     {}", to_hex(&m.id()));
             println!("input_shape  {:?}", m.input_shape());
             println!("output_shape {:?}", m.output_shape());
             println!("macs         {}", m.macs());
+            println!("memory_bytes {}", m.memory_bytes());
+            println!(
+                "budget       nodes {} / {}, macs {} / {}, memory_bytes {} / {}",
+                m.layers().len(),
+                budget.max_nodes,
+                m.macs(),
+                budget.max_macs,
+                m.memory_bytes(),
+                budget.max_memory_bytes
+            );
             for (i, l) in m.layers().iter().enumerate() {
                 println!(
                     "layer {i:3}  {:<10} inputs {:?} -> {:?}",
@@ -158,7 +184,7 @@ fn real_main() -> Result<ExitCode> {
             gpu,
             cheat,
         } => {
-            let m = Model::load(&model)?;
+            let m = load(&model)?;
             let x = read_input(&input)?;
             let mut exec = executor(gpu)?.execute(&m, &x)?;
             if cheat {
@@ -182,7 +208,7 @@ fn real_main() -> Result<ExitCode> {
             output_hash,
             gpu,
         } => {
-            let m = Model::load(&model)?;
+            let m = load(&model)?;
             let x = read_input(&input)?;
             let (out_hash, layers) = match (claim, output_hash) {
                 (Some(path), _) => {

@@ -1,11 +1,18 @@
 // Elementwise and data-movement ops, one invocation per output element.
+// avg_pool sums only the window positions t in [t_begin, t_end) (t = u * kw + v) per dispatch,
+// at most 1024, chaining partial sums through `scratch` like the conv kernel's K splits.
 
 struct EwParams {
     op: u32, n: u32, c: u32, h: u32,
     w: u32, oh: u32, ow: u32, f0: u32,
     f1: u32, f2: u32, f3: u32, shift: u32,
     i0: i32, i1: i32, pad0: u32, pad1: u32,
+    t_begin: u32, t_end: u32, mode: u32, pad2: u32,
+    pad3: vec4<u32>, pad4: vec4<u32>, pad5: vec4<u32>,
 }
+
+const MODE_FIRST: u32 = 1u;
+const MODE_LAST: u32 = 2u;
 
 const OP_RELU: u32 = 0u;
 const OP_CLAMP: u32 = 1u;
@@ -20,6 +27,7 @@ const OP_AVGPOOL: u32 = 6u;
 @group(0) @binding(2) var<storage, read> b: array<i32>;
 @group(0) @binding(3) var<storage, read> table: array<i32>;
 @group(0) @binding(4) var<storage, read_write> out: array<i32>;
+@group(0) @binding(5) var<storage, read_write> scratch: array<i32>;
 
 // sign(S) * floor((|S| + floor(n/2)) / n), saturated.
 fn rounded_average(sum: i32, n: u32) -> i32 {
@@ -63,12 +71,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             let y0 = (r / prm.ow) * prm.f2;
             let x0 = (r % prm.ow) * prm.f3;
             var sum = 0;
-            for (var u = 0u; u < prm.f0; u++) {
-                for (var v = 0u; v < prm.f1; v++) {
-                    sum += a[(ch * prm.h + y0 + u) * prm.w + x0 + v];
-                }
+            if ((prm.mode & MODE_FIRST) == 0u) {
+                sum = scratch[i];
             }
-            out[i] = rounded_average(sum, prm.f0 * prm.f1);
+            for (var t = prm.t_begin; t < prm.t_end; t++) {
+                let u = t / prm.f1;
+                let v = t % prm.f1;
+                sum += a[(ch * prm.h + y0 + u) * prm.w + x0 + v];
+            }
+            if ((prm.mode & MODE_LAST) != 0u) {
+                out[i] = rounded_average(sum, prm.f0 * prm.f1);
+            } else {
+                scratch[i] = sum;
+            }
         }
         default: {
             out[i] = 0;

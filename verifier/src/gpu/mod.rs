@@ -9,14 +9,42 @@
 //! * Buffers, uniforms and bind groups are created once per model (module `plan`) and reused; each
 //!   inference writes the input, records every layer plus the read-back copies in one command
 //!   encoder, and submits once.
+//!
+//! # Never a silent wrong answer
+//!
+//! * **Bounded loops.** No invocation runs an unbounded loop: a conv/dense reduction is split
+//!   into dispatches of at most [`KSPLIT`] terms and a pooling window into dispatches of at most
+//!   [`WSPLIT`] positions, chained through an `i32` scratch buffer (wrapping addition is
+//!   associative, so the split sum is exact). Mesa's llvmpipe stops an invocation after about
+//!   65,535 loop iterations without any error; real GPUs have watchdogs.
+//! * **Dispatch and buffer limits.** Grids larger than the device's workgroup-count limit are
+//!   split into several dispatches; a buffer over the device's storage-binding or buffer size
+//!   limit is refused before any work ([`Error::DeviceLimit`], see [`GpuExecutor::check`]).
+//! * **Errors, not panics.** wgpu validation and out-of-memory errors are captured with error
+//!   scopes (and an uncaptured-error handler) and returned as [`Error::Gpu`]; the wait for the
+//!   device is bounded by [`GpuExecutor::set_timeout`] (default [`DEFAULT_TIMEOUT`]).
+//! * **Known-answer self-test.** [`GpuExecutor::new`] runs a model exercising the longest loop
+//!   (full `KSPLIT` splits and a split pooling window), every tile shape with ragged edges, a
+//!   wrapping accumulator and extreme requantization, compares it with the CPU reference byte
+//!   for byte and refuses the device ([`Error::SelfTest`]) on any difference.
+//! * A mismatch found on the GPU is confirmed on the CPU reference before it is reported
+//!   ([`crate::verify::verify_with`]).
 
 mod plan;
 
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use crate::cpu::CpuExecutor;
 use crate::exec::{Execution, Executor, check_input};
 use crate::model::Model;
 use crate::{Error, Result};
+
+pub use plan::{KSPLIT, WSPLIT};
+
+/// Default bound on one wait for the device.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 const REQUANT_WGSL: &str = include_str!("requant.wgsl");
 const CONV_WGSL: &str = include_str!("conv.wgsl");
@@ -81,6 +109,10 @@ pub struct GpuExecutor {
     eltwise: wgpu::ComputePipeline,
     adapter: String,
     plan: Option<plan::Plan>,
+    limits: plan::DeviceLimits,
+    timeout: Duration,
+    uncaptured: Arc<Mutex<Option<String>>>,
+    self_test_time: Duration,
 }
 
 impl std::fmt::Debug for GpuExecutor {
@@ -89,6 +121,28 @@ impl std::fmt::Debug for GpuExecutor {
             .field("adapter", &self.adapter)
             .finish()
     }
+}
+
+/// Runs `f` inside validation and out-of-memory error scopes; any captured error (or one reported
+/// to the uncaptured-error handler meanwhile) becomes [`Error::Gpu`].
+fn scoped<T>(
+    device: &wgpu::Device,
+    uncaptured: &Mutex<Option<String>>,
+    what: &str,
+    f: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+    let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let result = f();
+    let v = pollster::block_on(validation.pop());
+    let o = pollster::block_on(oom.pop());
+    if let Some(e) = v.or(o) {
+        return Err(Error::Gpu(format!("{what}: {e}")));
+    }
+    if let Some(e) = uncaptured.lock().ok().and_then(|mut g| g.take()) {
+        return Err(Error::Gpu(format!("{what}: {e}")));
+    }
+    result
 }
 
 fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
@@ -130,7 +184,43 @@ impl GpuExecutor {
             })
             .await
             .map_err(|e| Error::Gpu(format!("request_device: {e}")))?;
+        let uncaptured: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+        {
+            let sink = uncaptured.clone();
+            device.on_uncaptured_error(Arc::new(move |e| {
+                if let Ok(mut g) = sink.lock() {
+                    g.get_or_insert_with(|| e.to_string());
+                }
+            }));
+        }
+        let limits = plan::DeviceLimits::of(&device.limits());
+        let (layout, conv, eltwise) = scoped(&device, &uncaptured, "compiling kernels", || {
+            Ok(Self::pipelines(&device))
+        })?;
+        let mut exec = GpuExecutor {
+            device,
+            queue,
+            layout,
+            conv,
+            eltwise,
+            adapter: adapter_name,
+            plan: None,
+            limits,
+            timeout: DEFAULT_TIMEOUT,
+            uncaptured,
+            self_test_time: Duration::ZERO,
+        };
+        exec.self_test()?;
+        Ok(exec)
+    }
 
+    fn pipelines(
+        device: &wgpu::Device,
+    ) -> (
+        wgpu::BindGroupLayout,
+        [wgpu::ComputePipeline; 3],
+        wgpu::ComputePipeline,
+    ) {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("verifier-layer"),
             entries: &[
@@ -139,8 +229,8 @@ impl GpuExecutor {
                     visibility: wgpu::ShaderStages::COMPUTE,
                     ty: wgpu::BindingType::Buffer {
                         ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
+                        has_dynamic_offset: true,
+                        min_binding_size: wgpu::BufferSize::new(128),
                     },
                     count: None,
                 },
@@ -148,6 +238,7 @@ impl GpuExecutor {
                 storage_entry(2, true),
                 storage_entry(3, true),
                 storage_entry(4, false),
+                storage_entry(5, false),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -178,14 +269,88 @@ impl GpuExecutor {
             pipeline(&format!("conv-{t:?}"), &format!("{consts}{CONV_WGSL}"))
         });
         let eltwise = pipeline("eltwise", ELTWISE_WGSL);
-        Ok(GpuExecutor {
-            device,
-            queue,
-            layout,
-            conv,
-            eltwise,
-            adapter: adapter_name,
-            plan: None,
+        (layout, conv, eltwise)
+    }
+
+    /// The start-up known-answer test (see the module docs): runs [`self_test_model`] and
+    /// compares every layer with the CPU reference. Returns how long it took.
+    pub fn self_test(&mut self) -> Result<Duration> {
+        let start = Instant::now();
+        let (model, input) = self_test_model()?;
+        let expected = CpuExecutor.layer_outputs(&model, &input)?;
+        let got = self.layer_outputs(&model, &input);
+        self.plan = None;
+        let got = got.map_err(|e| Error::SelfTest {
+            adapter: self.adapter.clone(),
+            detail: e.to_string(),
+        })?;
+        if let Some(layer) = (0..expected.len()).find(|&i| got.get(i) != expected.get(i)) {
+            return Err(Error::SelfTest {
+                adapter: self.adapter.clone(),
+                detail: format!(
+                    "layer {layer} ({}) differs from the CPU reference",
+                    model.layers()[layer].op.name()
+                ),
+            });
+        }
+        self.self_test_time = start.elapsed();
+        Ok(self.self_test_time)
+    }
+
+    /// How long the last self-test took.
+    pub fn self_test_time(&self) -> Duration {
+        self.self_test_time
+    }
+
+    /// Bounds each wait for the device (default [`DEFAULT_TIMEOUT`]); past it, a run fails with
+    /// [`Error::Gpu`].
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// Lowers the workgroup count per dispatch dimension the planner tiles grids to (at most
+    /// the device's limit): tests use a small value to exercise the split-grid path cheaply.
+    pub fn set_max_workgroups_per_dimension(&mut self, n: u32) {
+        let device_max = self.device.limits().max_compute_workgroups_per_dimension;
+        self.limits.max_groups = n.clamp(1, device_max.max(1));
+        self.plan = None;
+    }
+
+    /// Checks, without allocating, that this device can hold `model`'s buffers; the error
+    /// [`Error::DeviceLimit`] is what [`GpuExecutor::run`] would return before any work.
+    pub fn check(&self, model: &Model) -> Result<()> {
+        plan::check_model(model, &self.limits)
+    }
+
+    /// Runs `model` on `input`, returning every layer's output in layer order.
+    pub fn layer_outputs(&mut self, model: &Model, input: &[i8]) -> Result<Vec<Vec<i8>>> {
+        check_input(model, input)?;
+        self.check(model)?;
+        let result = self.layer_outputs_inner(model, input);
+        if result.is_err() {
+            // The device may hold half-done work on these buffers: rebuild next time.
+            self.plan = None;
+        }
+        result
+    }
+
+    fn layer_outputs_inner(&mut self, model: &Model, input: &[i8]) -> Result<Vec<Vec<i8>>> {
+        if self.plan.as_ref().map(|p| p.model_id) != Some(model.id()) {
+            self.plan = None;
+            let (device, queue, layout, limits) =
+                (&self.device, &self.queue, &self.layout, &self.limits);
+            let plan = scoped(device, &self.uncaptured, "building buffers", || {
+                plan::Plan::new(device, queue, layout, model, limits)
+            })?;
+            self.plan = Some(plan);
+        }
+        let plan = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| Error::Gpu("no plan".into()))?;
+        let (device, queue, conv, eltwise) = (&self.device, &self.queue, &self.conv, &self.eltwise);
+        scoped(device, &self.uncaptured, "running", || {
+            plan.run(device, queue, conv, eltwise, input, self.timeout)
         })
     }
 
@@ -196,17 +361,7 @@ impl GpuExecutor {
 
     /// Runs `model` on `input`; buffers are built on the first call for a model and reused.
     pub fn run(&mut self, model: &Model, input: &[i8]) -> Result<Execution> {
-        check_input(model, input)?;
-        if self.plan.as_ref().map(|p| p.model_id) != Some(model.id()) {
-            self.plan = Some(plan::Plan::new(
-                &self.device,
-                &self.queue,
-                &self.layout,
-                model,
-            )?);
-        }
-        let plan = self.plan.as_ref().expect("just built");
-        let outputs = plan.run(&self.device, &self.queue, &self.conv, &self.eltwise, input)?;
+        let outputs = self.layer_outputs(model, input)?;
         Ok(Execution::from_layer_outputs(model, outputs))
     }
 }
@@ -219,4 +374,73 @@ impl Executor for GpuExecutor {
     fn execute(&mut self, model: &Model, input: &[i8]) -> Result<Execution> {
         self.run(model, input)
     }
+}
+
+/// The self-test's model and input: a dense layer whose K spans four full [`KSPLIT`] splits
+/// plus a ragged one, with biases that make the accumulator wrap; conv layers in the wide
+/// (ragged 64×64 tiles, K over one split) and narrow tiles; a pooling window over four
+/// [`WSPLIT`] splits; extreme requantization.
+pub fn self_test_model() -> Result<(Model, Vec<i8>)> {
+    use crate::model::builder::ModelBuilder;
+    use crate::ops::Requant;
+    let mut rng = crate::demo::SplitMix64::new(0x5e1f_7e57);
+    let (c, w) = (16usize, 260usize); // K = 4160 = 4·1024 + 64
+    let k = c * w;
+    let input: Vec<i8> = (0..k).map(|_| rng.next_i8()).collect();
+    let mut b = ModelBuilder::new(vec![c, 1, w]);
+    let rq = |multiplier: i32, shift: u32| Requant { multiplier, shift };
+    // Dense: 300 outputs (two 256-channel tiles, the second ragged); half the biases sit
+    // near i32::MAX so that the sum wraps.
+    let n = 300usize;
+    let wd: Vec<i8> = (0..n * k).map(|_| rng.next_i8()).collect();
+    let bias: Vec<i32> = (0..n)
+        .map(|i| {
+            if i % 2 == 0 {
+                i32::MAX - (i as i32) * 1000
+            } else {
+                rng.symmetric(1 << 20)
+            }
+        })
+        .collect();
+    b.dense(0, &wd, &bias, rq(i32::MAX, 31));
+    // Requantize edges on the dense output.
+    b.requantize(1, rq(i32::MIN, 1));
+    // Wide conv: cout 70, 1×65 kernel over 16 channels (K = 1040 > KSPLIT), 196 pixels.
+    let (cout, kw) = (70usize, 65usize);
+    let wc: Vec<i8> = (0..cout * c * kw).map(|_| rng.next_i8()).collect();
+    let bc: Vec<i32> = (0..cout)
+        .map(|i| {
+            if i % 3 == 0 {
+                i32::MAX - 50_000
+            } else {
+                rng.symmetric(1 << 16)
+            }
+        })
+        .collect();
+    b.conv2d(
+        0,
+        [cout, c, 1, kw],
+        &wc,
+        &bc,
+        [1, 1],
+        [0, 1],
+        rq(1 << 30, 40),
+    );
+    // Narrow conv: cout 3, 3×3 kernel with padding.
+    let wn: Vec<i8> = (0..3 * c * 9).map(|_| rng.next_i8()).collect();
+    b.conv2d(
+        0,
+        [3, c, 3, 3],
+        &wn,
+        &[7, -7, i32::MIN],
+        [1, 2],
+        [1, 1],
+        rq(-(1 << 29), 35),
+    );
+    // A pooling window of 4160 positions (five WSPLIT splits), and a small one.
+    let r = b.reshape(0, vec![1, c, w]);
+    b.avg_pool(r, [c, w], [1, 1]);
+    b.avg_pool(0, [1, 7], [1, 3]);
+    let model = b.build_with_budget(&crate::model::Budget::UNLIMITED)?;
+    Ok((model, input))
 }

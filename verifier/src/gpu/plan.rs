@@ -15,7 +15,8 @@ enum Kernel {
 struct Step {
     kernel: Kernel,
     bind_group: wgpu::BindGroup,
-    groups: [u32; 3],
+    /// (dynamic uniform offset, workgroup counts) of each dispatch, in order.
+    dispatches: Vec<(u32, [u32; 3])>,
 }
 
 /// Everything needed to run one model repeatedly.
@@ -31,10 +32,18 @@ pub(super) struct Plan {
 }
 
 const ELTWISE_GROUP: u32 = 256;
-const MAX_GROUPS_X: u32 = 65535;
+/// Most reduction terms (conv/dense K) one dispatch sums per output: a multiple of the kernel's
+/// 16-deep K chunk, small enough that no invocation loops more than a few thousand times.
+pub const KSPLIT: usize = 1024;
+/// Most pooling-window positions one dispatch sums per output.
+pub const WSPLIT: usize = 1024;
+/// Bytes of one uniform parameter block (32 words).
+const PARAMS_BYTES: u64 = 128;
+const MODE_FIRST: u32 = 1;
+const MODE_LAST: u32 = 2;
 
-fn ew_op(op: &Op) -> u32 {
-    match op {
+fn ew_op(op: &Op) -> Option<u32> {
+    Some(match op {
         Op::Relu => 0,
         Op::Clamp { .. } => 1,
         Op::Requantize(_) => 2,
@@ -42,16 +51,103 @@ fn ew_op(op: &Op) -> u32 {
         Op::Add { .. } => 4,
         Op::Upsample { .. } => 5,
         Op::AvgPool { .. } => 6,
-        Op::Dense { .. } | Op::Conv2d { .. } | Op::Reshape => unreachable!("not elementwise"),
-    }
+        Op::Dense { .. } | Op::Conv2d { .. } | Op::Reshape => return None,
+    })
 }
 
 fn words(values: impl IntoIterator<Item = i32>) -> Vec<u8> {
     values.into_iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
-fn u(v: usize) -> u32 {
-    u32::try_from(v).expect("sizes are bounded by the loader")
+fn u(v: usize) -> Result<u32> {
+    u32::try_from(v).map_err(|_| Error::DeviceLimit(format!("{v} does not fit in u32")))
+}
+
+/// `(begin, end)` ranges of at most `step` covering `0..n` (one empty range when `n = 0`).
+fn ranges(n: usize, step: usize) -> Vec<(usize, usize)> {
+    if n == 0 {
+        return vec![(0, 0)];
+    }
+    (0..n)
+        .step_by(step)
+        .map(|b| (b, (b + step).min(n)))
+        .collect()
+}
+
+/// The device limits a plan must respect.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct DeviceLimits {
+    pub max_groups: u32,
+    pub max_binding: u64,
+    pub max_buffer: u64,
+    pub uniform_align: u64,
+}
+
+impl DeviceLimits {
+    pub(super) fn of(limits: &wgpu::Limits) -> Self {
+        DeviceLimits {
+            max_groups: limits.max_compute_workgroups_per_dimension.max(1),
+            max_binding: limits.max_storage_buffer_binding_size,
+            max_buffer: limits.max_buffer_size,
+            uniform_align: u64::from(limits.min_uniform_buffer_offset_alignment).max(16),
+        }
+    }
+
+    fn check_binding(&self, what: &str, elements: usize) -> Result<u64> {
+        let bytes = (elements.max(1) as u64).saturating_mul(4);
+        if bytes > self.max_binding || bytes > self.max_buffer {
+            return Err(Error::DeviceLimit(format!(
+                "{what} needs a {bytes}-byte storage binding; the device allows {} (buffer {})",
+                self.max_binding, self.max_buffer
+            )));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Conv geometry of a dense or conv layer.
+fn conv_geom(model: &Model, li: usize) -> Option<crate::ops::ConvGeom> {
+    let layer = &model.layers()[li];
+    match &layer.op {
+        Op::Conv2d { geom, .. } => Some(*geom),
+        Op::Dense { bias, .. } => Some(crate::ops::ConvGeom {
+            cin: model.value_shape(layer.inputs[0]).iter().product(),
+            h: 1,
+            w: 1,
+            cout: bias.len(),
+            kh: 1,
+            kw: 1,
+            sh: 1,
+            sw: 1,
+            ph: 0,
+            pw: 0,
+        }),
+        _ => None,
+    }
+}
+
+/// Checks a model against the device's buffer limits without allocating anything.
+pub(super) fn check_model(model: &Model, lim: &DeviceLimits) -> Result<()> {
+    lim.check_binding("the input", model.input_len())?;
+    let mut total = 0u64;
+    for (li, layer) in model.layers().iter().enumerate() {
+        let n_out: usize = layer.shape.iter().product();
+        total = total.saturating_add((n_out as u64).saturating_mul(4));
+        lim.check_binding(&format!("layer {li}'s output"), n_out)?;
+        match &layer.op {
+            Op::Dense { weight, .. } | Op::Conv2d { weight, .. } => {
+                lim.check_binding(&format!("layer {li}'s weights"), weight.len())?;
+            }
+            _ => {}
+        }
+    }
+    if total > lim.max_buffer {
+        return Err(Error::DeviceLimit(format!(
+            "the read-back of every layer needs {total} bytes; the device's buffer limit is {}",
+            lim.max_buffer
+        )));
+    }
+    Ok(())
 }
 
 impl Plan {
@@ -60,7 +156,9 @@ impl Plan {
         queue: &wgpu::Queue,
         layout: &wgpu::BindGroupLayout,
         model: &Model,
+        lim: &DeviceLimits,
     ) -> Result<Plan> {
+        check_model(model, lim)?;
         let storage = |label: &str, elements: usize, extra: wgpu::BufferUsages| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
@@ -74,17 +172,48 @@ impl Plan {
             queue.write_buffer(&buf, 0, &words(data));
             buf
         };
-        let uniform = |data: [u32; 16]| {
+        let stride = PARAMS_BYTES.div_ceil(lim.uniform_align) * lim.uniform_align;
+        // One uniform buffer per step holding one 128-byte block per dispatch (dynamic offsets).
+        let uniforms = |blocks: &[[u32; 32]]| -> Result<(wgpu::Buffer, Vec<u32>)> {
+            let size = stride.saturating_mul(blocks.len() as u64);
+            if size > lim.max_buffer {
+                return Err(Error::DeviceLimit(format!(
+                    "{} dispatches need {size} bytes of parameters",
+                    blocks.len()
+                )));
+            }
+            let mut bytes = vec![0u8; size as usize];
+            let mut offsets = Vec::with_capacity(blocks.len());
+            for (i, b) in blocks.iter().enumerate() {
+                let at = i * stride as usize;
+                bytes[at..at + PARAMS_BYTES as usize]
+                    .copy_from_slice(&words(b.iter().map(|&x| x as i32)));
+                offsets.push(u(at)?);
+            }
             let buf = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("params"),
-                size: 64,
+                size,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
-            queue.write_buffer(&buf, 0, &words(data.map(|x| x as i32)));
-            buf
+            queue.write_buffer(&buf, 0, &bytes);
+            Ok((buf, offsets))
         };
         let dummy = storage("dummy", 4, wgpu::BufferUsages::empty());
+
+        // Scratch for split reductions: the largest split layer's output, as i32.
+        let mut scratch_len = 1usize;
+        for (li, layer) in model.layers().iter().enumerate() {
+            let n_out: usize = layer.shape.iter().product();
+            let split = match &layer.op {
+                Op::AvgPool { kernel, .. } => kernel[0] * kernel[1] > WSPLIT,
+                _ => conv_geom(model, li).is_some_and(|g| g.cin * g.kh * g.kw > KSPLIT),
+            };
+            if split {
+                scratch_len = scratch_len.max(n_out);
+            }
+        }
+        let scratch = storage("scratch", scratch_len, wgpu::BufferUsages::empty());
 
         let mut buffers = vec![storage(
             "input",
@@ -105,72 +234,76 @@ impl Plan {
             }
             let out = storage(&format!("layer{li}"), n_out, wgpu::BufferUsages::COPY_SRC);
             let a = &buffers[value_buf[layer.inputs[0]]];
-            let (kernel, params, own2, own3, groups, second) = match &layer.op {
-                Op::Dense { weight, bias, rq }
-                | Op::Conv2d {
-                    weight, bias, rq, ..
-                } => {
-                    let g = match &layer.op {
-                        Op::Conv2d { geom, .. } => *geom,
-                        _ => crate::ops::ConvGeom {
-                            cin: in_shape.iter().product(),
-                            h: 1,
-                            w: 1,
-                            cout: bias.len(),
-                            kh: 1,
-                            kw: 1,
-                            sh: 1,
-                            sw: 1,
-                            ph: 0,
-                            pw: 0,
-                        },
+            let mut blocks: Vec<[u32; 32]> = Vec::new();
+            let mut groups: Vec<[u32; 3]> = Vec::new();
+            let (kernel, own2, own3, second) = match (&layer.op, conv_geom(model, li)) {
+                (
+                    Op::Dense { weight, bias, rq }
+                    | Op::Conv2d {
+                        weight, bias, rq, ..
+                    },
+                    Some(g),
+                ) => {
+                    let (Some(oh), Some(ow)) = (g.oh(), g.ow()) else {
+                        return Err(Error::Gpu(format!("layer {li}: invalid geometry")));
                     };
-                    let (oh, ow) = (g.oh().expect("validated"), g.ow().expect("validated"));
                     let k = g.cin * g.kh * g.kw;
                     let p = oh * ow;
-                    let params = [
-                        u(g.cin),
-                        u(g.h),
-                        u(g.w),
-                        u(g.cout),
-                        u(g.kh),
-                        u(g.kw),
-                        u(g.sh),
-                        u(g.sw),
-                        u(g.ph),
-                        u(g.pw),
-                        u(oh),
-                        u(ow),
-                        rq.multiplier as u32,
-                        rq.shift,
-                        u(k),
-                        u(p),
-                    ];
+                    let mut base = [0u32; 32];
+                    for (slot, v) in [
+                        g.cin, g.h, g.w, g.cout, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, oh, ow,
+                    ]
+                    .into_iter()
+                    .enumerate()
+                    {
+                        base[slot] = u(v)?;
+                    }
+                    base[12] = rq.multiplier as u32;
+                    base[13] = rq.shift;
+                    base[14] = u(k)?;
+                    base[15] = u(p)?;
+                    let tile = super::ConvTile::select(g.cout, p);
+                    let xt = p.div_ceil(tile.pixels() as usize);
+                    let yt = g.cout.div_ceil(tile.channels() as usize);
+                    let maxg = lim.max_groups as usize;
+                    let splits = ranges(k, KSPLIT);
+                    for (x0, x1) in ranges(xt, maxg) {
+                        for (y0, y1) in ranges(yt, maxg) {
+                            for (si, &(kb, ke)) in splits.iter().enumerate() {
+                                let mut blk = base;
+                                blk[16] = u(kb)?;
+                                blk[17] = u(ke)?;
+                                blk[18] = if si == 0 { MODE_FIRST } else { 0 }
+                                    | if si + 1 == splits.len() { MODE_LAST } else { 0 };
+                                blk[19] = u(x0)?;
+                                blk[20] = u(y0)?;
+                                blocks.push(blk);
+                                groups.push([u(x1 - x0)?, u(y1 - y0)?, 1]);
+                            }
+                        }
+                    }
                     let w = constant("weight", weight.iter().map(|&v| v as i32).collect());
                     let b = constant("bias", bias.clone());
-                    let tile = super::ConvTile::select(g.cout, p);
-                    let groups = [
-                        u(p).div_ceil(tile.pixels()),
-                        u(g.cout).div_ceil(tile.channels()),
-                        1,
-                    ];
-                    (Kernel::Conv(tile), params, Some(w), Some(b), groups, None)
+                    (Kernel::Conv(tile), Some(w), Some(b), None)
                 }
-                op => {
-                    let mut p = [0u32; 16];
-                    p[0] = ew_op(op);
-                    p[1] = u(n_out);
+                (op, _) => {
+                    let code = ew_op(op)
+                        .ok_or_else(|| Error::Gpu(format!("layer {li}: no kernel for {op:?}")))?;
+                    let mut p = [0u32; 32];
+                    p[0] = code;
+                    p[1] = u(n_out)?;
                     if in_shape.len() == 3 {
-                        p[2] = u(in_shape[0]);
-                        p[3] = u(in_shape[1]);
-                        p[4] = u(in_shape[2]);
+                        p[2] = u(in_shape[0])?;
+                        p[3] = u(in_shape[1])?;
+                        p[4] = u(in_shape[2])?;
                     }
                     if layer.shape.len() == 3 {
-                        p[5] = u(layer.shape[1]);
-                        p[6] = u(layer.shape[2]);
+                        p[5] = u(layer.shape[1])?;
+                        p[6] = u(layer.shape[2])?;
                     }
                     let mut table = None;
                     let mut second = None;
+                    let mut window = 0usize;
                     match op {
                         Op::Clamp { min, max } => {
                             p[12] = *min as i32 as u32;
@@ -193,22 +326,38 @@ impl Plan {
                             p[11] = *shift;
                             second = Some(value_buf[layer.inputs[1]]);
                         }
-                        Op::Upsample { factor } => p[7] = u(*factor),
+                        Op::Upsample { factor } => p[7] = u(*factor)?,
                         Op::AvgPool { kernel, stride } => {
-                            p[7] = u(kernel[0]);
-                            p[8] = u(kernel[1]);
-                            p[9] = u(stride[0]);
-                            p[10] = u(stride[1]);
+                            p[7] = u(kernel[0])?;
+                            p[8] = u(kernel[1])?;
+                            p[9] = u(stride[0])?;
+                            p[10] = u(stride[1])?;
+                            window = kernel[0] * kernel[1];
                         }
                         _ => {}
                     }
-                    let total = u(n_out).div_ceil(ELTWISE_GROUP);
-                    let gx = total.min(MAX_GROUPS_X);
-                    let groups = [gx, total.div_ceil(gx), 1];
-                    (Kernel::Eltwise, p, None, table, groups, second)
+                    let total = u(n_out)?.div_ceil(ELTWISE_GROUP);
+                    let gx = total.min(lim.max_groups);
+                    let gy = total.div_ceil(gx);
+                    if gy > lim.max_groups {
+                        return Err(Error::DeviceLimit(format!(
+                            "layer {li}: {total} workgroups exceed the device's dispatch limits"
+                        )));
+                    }
+                    let splits = ranges(window, WSPLIT);
+                    for (si, &(tb, te)) in splits.iter().enumerate() {
+                        let mut blk = p;
+                        blk[16] = u(tb)?;
+                        blk[17] = u(te)?;
+                        blk[18] = if si == 0 { MODE_FIRST } else { 0 }
+                            | if si + 1 == splits.len() { MODE_LAST } else { 0 };
+                        blocks.push(blk);
+                        groups.push([gx, gy, 1]);
+                    }
+                    (Kernel::Eltwise, None, table, second)
                 }
             };
-            let params = uniform(params);
+            let (params, offsets) = uniforms(&blocks)?;
             // Binding 2: conv weights or the second input of `add`; binding 3: bias or table.
             let b_buf = second
                 .map(|i| &buffers[i])
@@ -221,7 +370,11 @@ impl Plan {
                 entries: &[
                     wgpu::BindGroupEntry {
                         binding: 0,
-                        resource: params.as_entire_binding(),
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: &params,
+                            offset: 0,
+                            size: wgpu::BufferSize::new(PARAMS_BYTES),
+                        }),
                     },
                     wgpu::BindGroupEntry {
                         binding: 1,
@@ -239,12 +392,16 @@ impl Plan {
                         binding: 4,
                         resource: out.as_entire_binding(),
                     },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: scratch.as_entire_binding(),
+                    },
                 ],
             });
             steps.push(Step {
                 kernel,
                 bind_group,
-                groups,
+                dispatches: offsets.into_iter().zip(groups).collect(),
             });
             buffers.push(out);
             value_buf.push(buffers.len() - 1);
@@ -253,7 +410,7 @@ impl Plan {
         let total: usize = copies.iter().map(|c| c.1).sum();
         let readback = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
-            size: (total * 4) as u64,
+            size: (total.max(1) * 4) as u64,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -267,7 +424,8 @@ impl Plan {
         })
     }
 
-    /// Runs one inference: write input, one encoder, one submit, one map.
+    /// Runs one inference: write input, one encoder, one submit, one map (waiting at most
+    /// `timeout`).
     pub(super) fn run(
         &self,
         device: &wgpu::Device,
@@ -275,6 +433,7 @@ impl Plan {
         conv: &[wgpu::ComputePipeline; 3],
         eltwise: &wgpu::ComputePipeline,
         input: &[i8],
+        timeout: std::time::Duration,
     ) -> Result<Vec<Vec<i8>>> {
         queue.write_buffer(
             &self.buffers[self.value_buf[0]],
@@ -294,8 +453,10 @@ impl Plan {
                     Kernel::Conv(tile) => &conv[tile.index()],
                     Kernel::Eltwise => eltwise,
                 });
-                pass.set_bind_group(0, &step.bind_group, &[]);
-                pass.dispatch_workgroups(step.groups[0], step.groups[1], step.groups[2]);
+                for &(offset, g) in &step.dispatches {
+                    pass.set_bind_group(0, &step.bind_group, &[offset]);
+                    pass.dispatch_workgroups(g[0], g[1], g[2]);
+                }
             }
         }
         let mut offset = 0u64;
@@ -304,18 +465,38 @@ impl Plan {
             encoder.copy_buffer_to_buffer(&self.buffers[buf], 0, &self.readback, offset, bytes);
             offset += bytes;
         }
-        queue.submit([encoder.finish()]);
+        let index = queue.submit([encoder.finish()]);
 
         let (tx, rx) = std::sync::mpsc::channel();
         self.readback.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);
         });
         device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("poll: {e}")))?;
-        rx.recv()
-            .map_err(|e| Error::Gpu(format!("map callback dropped: {e}")))?
-            .map_err(|e| Error::Gpu(format!("map: {e}")))?;
+            .poll(wgpu::PollType::Wait {
+                submission_index: Some(index),
+                timeout: Some(timeout),
+            })
+            .map_err(|e| Error::Gpu(format!("waiting for the device (limit {timeout:?}): {e}")))?;
+        // The map callback runs during a later poll once the copy is done.
+        let deadline = std::time::Instant::now() + timeout;
+        let mapped = loop {
+            match rx.try_recv() {
+                Ok(r) => break r,
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    if std::time::Instant::now() > deadline {
+                        return Err(Error::Gpu(format!(
+                            "read-back not mapped within {timeout:?}"
+                        )));
+                    }
+                    device
+                        .poll(wgpu::PollType::Poll)
+                        .map_err(|e| Error::Gpu(format!("poll: {e}")))?;
+                    std::thread::yield_now();
+                }
+                Err(e) => return Err(Error::Gpu(format!("map callback dropped: {e}"))),
+            }
+        };
+        mapped.map_err(|e| Error::Gpu(format!("map: {e}")))?;
         let mut outputs = Vec::with_capacity(self.copies.len());
         {
             let view = self
@@ -325,7 +506,10 @@ impl Plan {
             let mut at = 0usize;
             for &(_, n) in &self.copies {
                 let mut layer = Vec::with_capacity(n);
-                for c in view[at..at + n * 4].chunks_exact(4) {
+                let bytes = view
+                    .get(at..at + n * 4)
+                    .ok_or_else(|| Error::Gpu("read-back shorter than planned".into()))?;
+                for c in bytes.chunks_exact(4) {
                     let v = i32::from_le_bytes([c[0], c[1], c[2], c[3]]);
                     let v = i8::try_from(v)
                         .map_err(|_| Error::Gpu(format!("kernel wrote {v}, outside i8")))?;

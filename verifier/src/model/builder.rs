@@ -216,4 +216,9 @@ impl ModelBuilder {
     pub fn build(&self) -> Result<super::Model> {
         super::Model::from_bytes(&self.to_bytes()?)
     }
+
+    /// Writes and loads the model under `budget`.
+    pub fn build_with_budget(&self, budget: &super::Budget) -> Result<super::Model> {
+        super::Model::from_bytes_with_budget(&self.to_bytes()?, budget)
+    }
 }

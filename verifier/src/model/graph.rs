@@ -28,6 +28,22 @@
 //! | `avg_pool` | `input`, `kernel` `[kh, kw]`, `stride` `[sh, sw]` |
 //! | `lut` | `input`, `table` (I8 `[256]`) |
 //! | `reshape` | `input`, `shape` |
+//!
+//! The format is strict: an unknown field (in the graph or in a node) and a duplicate key in
+//! any JSON object (graph or safetensors header) are errors. Limits the loader checks:
+//!
+//! | limit | value |
+//! |-------|-------|
+//! | elements of any tensor or activation | ≤ 2²⁶ ([`crate::ops::MAX_ELEMENTS`]), no zero dimension |
+//! | `shift` | `0..=63` |
+//! | `add` weights | `|w| ≤ 2¹⁶` |
+//! | `conv2d` stride | `1..=2¹⁶`; padding `≤ 2¹⁶` and `<` the kernel; the kernel fits the padded input |
+//! | `avg_pool` | kernel and stride `≥ 1`, stride `≤ 2¹⁶`, `kh·kw ≤ 2¹⁶`, window fits the input |
+//! | `upsample` factor | `1..=64` |
+//! | `clamp` | `min ≤ max` |
+//! | node inputs | produced by an earlier node (or the graph input) |
+//! | tensors | exact dtype and shape, every tensor used |
+//! | budget ([`crate::model::Budget`]) | nodes, multiply-accumulates, memory bytes (operator-configurable) |
 
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +67,7 @@ pub const KNOWN_OPS: &[&str] = &[
 
 /// Whole-graph description.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GraphSpec {
     /// Must equal [`GRAPH_FORMAT`].
     pub format: String,
@@ -63,7 +80,7 @@ pub struct GraphSpec {
 /// One node as written in the file.
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NodeSpec {
     Dense {
         input: usize,

@@ -1,17 +1,128 @@
 //! Parsing and validation of model files.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::fmt;
 
 use safetensors::{Dtype, SafeTensors};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::graph::{GRAPH_FORMAT, GRAPH_KEY, GraphSpec, KNOWN_OPS, NodeSpec};
-use super::{Layer, Model, Op};
+use super::{Budget, Layer, Model, Op};
 use crate::hash::keccak;
-use crate::ops::{ConvGeom, MAX_ADD_WEIGHT, MAX_POOL_WINDOW, MAX_SHIFT, Requant, out_dim};
+use crate::ops::{
+    ConvGeom, MAX_ADD_WEIGHT, MAX_ELEMENTS, MAX_POOL_WINDOW, MAX_SHIFT, MAX_STRIDE, MAX_UPSAMPLE,
+    Requant, out_dim,
+};
 use crate::{Error, Result};
 
-/// Largest element count accepted for any tensor or activation (keeps GPU buffers sane).
-pub const MAX_ELEMENTS: usize = 1 << 26;
+/// Walks any JSON document and fails on a duplicate key in any object (serde_json keeps the
+/// last one silently, so two parsers could disagree about what a file says).
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self, E> {
+        Ok(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self, A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(self)
+    }
+}
+
+fn check_no_duplicate_keys(json: &[u8], what: &str) -> Result<()> {
+    serde_json::from_slice::<NoDuplicateKeys>(json)
+        .map(|_| ())
+        .map_err(|e| Error::GraphJson(format!("{what}: {e}")))
+}
+
+/// Running totals checked against the budget as nodes resolve.
+struct Totals<'a> {
+    budget: &'a Budget,
+    macs: u64,
+    memory: u64,
+}
+
+impl Totals<'_> {
+    /// Charges one node: its MACs, its parameter elements and its output shape (an activation
+    /// unless `aliased`, as a reshape is). Also checks the output's element count.
+    fn charge(
+        &mut self,
+        node: usize,
+        macs: u64,
+        params: usize,
+        out_shape: &[usize],
+        aliased: bool,
+    ) -> Result<()> {
+        let n = elements(node, out_shape)? as u64;
+        self.add_macs(macs)?;
+        let act = if aliased { 0 } else { n * ACTIVATION_BYTES };
+        self.add_memory(act.saturating_add((params as u64).saturating_mul(PARAMETER_BYTES)))
+    }
+
+    fn add_macs(&mut self, macs: u64) -> Result<()> {
+        self.macs = self.macs.saturating_add(macs);
+        if self.macs > self.budget.max_macs {
+            return Err(Error::Budget {
+                what: "multiply-accumulates",
+                value: self.macs,
+                limit: self.budget.max_macs,
+            });
+        }
+        Ok(())
+    }
+
+    fn add_memory(&mut self, bytes: u64) -> Result<()> {
+        self.memory = self.memory.saturating_add(bytes);
+        if self.memory > self.budget.max_memory_bytes {
+            return Err(Error::Budget {
+                what: "memory bytes",
+                value: self.memory,
+                limit: self.budget.max_memory_bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Bytes per activation element and per parameter element in [`Model::memory_bytes`].
+const ACTIVATION_BYTES: u64 = 8;
+const PARAMETER_BYTES: u64 = 4;
 
 struct Ctx<'a> {
     st: SafeTensors<'a>,
@@ -123,10 +234,17 @@ fn chw(node: usize, shape: &[usize]) -> Result<[usize; 3]> {
 }
 
 /// Parses the graph JSON, reporting unknown ops by name before structural errors.
-fn parse_graph(json: &str) -> Result<GraphSpec> {
+fn parse_graph(json: &str, budget: &Budget) -> Result<GraphSpec> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| Error::GraphJson(e.to_string()))?;
     if let Some(nodes) = value.get("nodes").and_then(|n| n.as_array()) {
+        if nodes.len() > budget.max_nodes {
+            return Err(Error::Budget {
+                what: "nodes",
+                value: nodes.len() as u64,
+                limit: budget.max_nodes as u64,
+            });
+        }
         for (i, node) in nodes.iter().enumerate() {
             match node.get("op").and_then(|o| o.as_str()) {
                 Some(op) if !KNOWN_OPS.contains(&op) => {
@@ -140,6 +258,7 @@ fn parse_graph(json: &str) -> Result<GraphSpec> {
             }
         }
     }
+    check_no_duplicate_keys(json.as_bytes(), "graph")?;
     let graph: GraphSpec =
         serde_json::from_value(value).map_err(|e| Error::GraphJson(e.to_string()))?;
     if graph.format != GRAPH_FORMAT {
@@ -154,9 +273,14 @@ fn parse_graph(json: &str) -> Result<GraphSpec> {
     Ok(graph)
 }
 
-pub(super) fn parse(bytes: &[u8]) -> Result<Model> {
-    let (_, meta) =
+pub(super) fn parse(bytes: &[u8], budget: &Budget) -> Result<Model> {
+    let (header_len, meta) =
         SafeTensors::read_metadata(bytes).map_err(|e| Error::Safetensors(e.to_string()))?;
+    // read_metadata checked that the 8-byte length prefix and the header are in the file.
+    let header = bytes
+        .get(8..8usize.saturating_add(header_len))
+        .ok_or_else(|| Error::Safetensors("header out of range".into()))?;
+
     let json = meta
         .metadata()
         .as_ref()
@@ -164,8 +288,18 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Model> {
         .ok_or(Error::MissingGraph(GRAPH_KEY))?
         .clone();
     let st = SafeTensors::deserialize(bytes).map_err(|e| Error::Safetensors(e.to_string()))?;
-    let graph = parse_graph(&json)?;
-    elements(0, &graph.input_shape)?;
+    let graph = parse_graph(&json, budget)?;
+    // After the node count (cheap to refuse first): two graphs in the metadata, or two entries
+    // for one tensor, must not be resolved silently.
+    check_no_duplicate_keys(header, "safetensors header")
+        .map_err(|e| Error::Safetensors(e.to_string()))?;
+    let input_elements = elements(0, &graph.input_shape)?;
+    let mut totals = Totals {
+        budget,
+        macs: 0,
+        memory: 0,
+    };
+    totals.add_memory(input_elements as u64 * ACTIVATION_BYTES)?;
 
     let mut ctx = Ctx {
         st,
@@ -182,8 +316,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Model> {
                 ));
             }
         }
-        let layer = resolve(&mut ctx, i, node, &shapes)?;
-        elements(i, &layer.shape)?;
+        let layer = resolve(&mut ctx, i, node, &shapes, &mut totals)?;
         shapes.push(layer.shape.clone());
         layers.push(layer);
     }
@@ -196,12 +329,28 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Model> {
         id: keccak(bytes),
         input_shape: graph.input_shape,
         layers,
+        macs: totals.macs,
+        memory_bytes: totals.memory,
     })
 }
 
-fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) -> Result<Layer> {
+fn check_stride(node: usize, what: &str, v: [usize; 2]) -> Result<()> {
+    if v.iter().any(|&x| x > MAX_STRIDE) {
+        return Err(invalid(node, format!("{what} {v:?} exceeds {MAX_STRIDE}")));
+    }
+    Ok(())
+}
+
+fn resolve(
+    ctx: &mut Ctx<'_>,
+    i: usize,
+    node: &NodeSpec,
+    shapes: &[Vec<usize>],
+    totals: &mut Totals<'_>,
+) -> Result<Layer> {
     let inputs = node.inputs();
     let in_shape = shapes[inputs[0]].clone();
+    // Each arm checks the budget from shapes alone (`charge`), before copying any tensor.
     let (op, shape) = match node {
         NodeSpec::Dense {
             weight,
@@ -223,6 +372,10 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
                     });
                 }
             };
+            let nk = n
+                .checked_mul(k)
+                .ok_or_else(|| invalid(i, "dense weight too large"))?;
+            totals.charge(i, nk as u64, nk.saturating_add(n), &[n], false)?;
             let op = Op::Dense {
                 weight: ctx.i8s(i, weight, &[n, k])?,
                 bias: ctx.i32s(i, bias, &[n])?,
@@ -267,6 +420,8 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             if stride.contains(&0) {
                 return Err(invalid(i, "stride must be >= 1"));
             }
+            check_stride(i, "stride", *stride)?;
+            check_stride(i, "padding", *padding)?;
             let geom = ConvGeom {
                 cin,
                 h,
@@ -288,6 +443,14 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             if padding[0] >= kh || padding[1] >= kw {
                 return Err(invalid(i, "padding must be smaller than the kernel"));
             }
+            let w_elems = elements(i, &ws)?;
+            totals.charge(
+                i,
+                geom.macs(),
+                w_elems.saturating_add(cout),
+                &[cout, oh, ow],
+                false,
+            )?;
             let op = Op::Conv2d {
                 geom,
                 weight: ctx.i8s(i, weight, &ws)?,
@@ -301,16 +464,18 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
         }
         NodeSpec::Upsample { factor, .. } => {
             let [c, h, w] = chw(i, &in_shape)?;
-            if *factor == 0 || *factor > 64 {
+            if *factor == 0 || *factor > MAX_UPSAMPLE {
                 return Err(invalid(
                     i,
-                    format!("upsample factor {factor} not in 1..=64"),
+                    format!("upsample factor {factor} not in 1..={MAX_UPSAMPLE}"),
                 ));
             }
-            (
-                Op::Upsample { factor: *factor },
-                vec![c, h * factor, w * factor],
-            )
+            let (Some(oh), Some(ow)) = (h.checked_mul(*factor), w.checked_mul(*factor)) else {
+                return Err(invalid(i, "upsampled shape overflows"));
+            };
+            let shape = vec![c, oh, ow];
+            totals.charge(i, 0, 0, &shape, false)?;
+            (Op::Upsample { factor: *factor }, shape)
         }
         NodeSpec::Add {
             inputs: [_, b],
@@ -335,6 +500,7 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
                     ));
                 }
             }
+            totals.charge(i, 0, 0, &in_shape, false)?;
             let op = Op::Add {
                 weight_a: *weight_a,
                 weight_b: *weight_b,
@@ -342,11 +508,15 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             };
             (op, in_shape)
         }
-        NodeSpec::Relu { .. } => (Op::Relu, in_shape),
+        NodeSpec::Relu { .. } => {
+            totals.charge(i, 0, 0, &in_shape, false)?;
+            (Op::Relu, in_shape)
+        }
         NodeSpec::Clamp { min, max, .. } => {
             if min > max {
                 return Err(invalid(i, format!("clamp min {min} > max {max}")));
             }
+            totals.charge(i, 0, 0, &in_shape, false)?;
             (
                 Op::Clamp {
                     min: *min,
@@ -359,6 +529,7 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             multiplier, shift, ..
         } => {
             check_shift(i, *shift)?;
+            totals.charge(i, 0, 0, &in_shape, false)?;
             let rq = Requant {
                 multiplier: *multiplier,
                 shift: *shift,
@@ -370,7 +541,8 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             if stride.contains(&0) || kernel.contains(&0) {
                 return Err(invalid(i, "avg_pool kernel and stride must be >= 1"));
             }
-            if kernel[0] * kernel[1] > MAX_POOL_WINDOW {
+            check_stride(i, "stride", *stride)?;
+            if kernel[0].saturating_mul(kernel[1]) > MAX_POOL_WINDOW {
                 return Err(invalid(i, "avg_pool window too large"));
             }
             let (Some(oh), Some(ow)) = (
@@ -379,6 +551,9 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             ) else {
                 return Err(invalid(i, "avg_pool window does not fit the input"));
             };
+            let window = (kernel[0] * kernel[1]) as u64;
+            let n_out = c.saturating_mul(oh).saturating_mul(ow) as u64;
+            totals.charge(i, window.saturating_mul(n_out), 0, &[c, oh, ow], false)?;
             let op = Op::AvgPool {
                 kernel: *kernel,
                 stride: *stride,
@@ -386,8 +561,12 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
             (op, vec![c, oh, ow])
         }
         NodeSpec::Lut { table, .. } => {
+            totals.charge(i, 0, 256, &in_shape, false)?;
             let data = ctx.i8s(i, table, &[256])?;
-            let table: Box<[i8; 256]> = data.into_boxed_slice().try_into().expect("256 checked");
+            let table: Box<[i8; 256]> = data
+                .into_boxed_slice()
+                .try_into()
+                .map_err(|_| invalid(i, "lut table must have 256 entries"))?;
             (Op::Lut(table), in_shape)
         }
         NodeSpec::Reshape { shape, .. } => {
@@ -400,6 +579,7 @@ fn resolve(ctx: &mut Ctx<'_>, i: usize, node: &NodeSpec, shapes: &[Vec<usize>]) 
                     found: shape.clone(),
                 });
             }
+            totals.charge(i, 0, 0, shape, true)?;
             (Op::Reshape, shape.clone())
         }
     };

@@ -101,25 +101,75 @@ pub struct Layer {
     pub shape: Vec<usize>,
 }
 
+/// Resource limits checked while a model loads, before any work: a hostile file cannot make a
+/// keeper allocate, compute or plan without bound. Over budget is [`Error::Budget`], returned in
+/// milliseconds (the checks run node by node, before tensors are copied).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Most nodes (layers) in the graph.
+    pub max_nodes: usize,
+    /// Most multiply-accumulates per inference (dense and conv layers, see [`Model::macs`]).
+    pub max_macs: u64,
+    /// Most bytes an executor holds for one inference (see [`Model::memory_bytes`]).
+    pub max_memory_bytes: u64,
+}
+
+impl Budget {
+    /// The defaults: sized for the largest model a keeper should judge within a verdict period
+    /// on one CPU core (the reference runs ≈ 0.5–1 G MAC/s): 4,096 nodes, 8·10⁹ MACs (about
+    /// 10–20 s on the CPU reference), 2 GiB.
+    pub const DEFAULT: Budget = Budget {
+        max_nodes: 4096,
+        max_macs: 8_000_000_000,
+        max_memory_bytes: 2 << 30,
+    };
+
+    /// No limits beyond the format's own (tests and trusted models only).
+    pub const UNLIMITED: Budget = Budget {
+        max_nodes: usize::MAX,
+        max_macs: u64::MAX,
+        max_memory_bytes: u64::MAX,
+    };
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::DEFAULT
+    }
+}
+
 /// A loaded and validated model.
 #[derive(Clone, Debug)]
 pub struct Model {
     id: Hash32,
     input_shape: Vec<usize>,
     layers: Vec<Layer>,
+    macs: u64,
+    memory_bytes: u64,
 }
 
 impl Model {
     /// Loads a model from a file; the id is keccak256 of the file bytes.
+    /// Checked against [`Budget::DEFAULT`].
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Model> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Model::from_bytes(&bytes)
+        Model::load_with_budget(path, &Budget::DEFAULT)
     }
 
-    /// Parses and validates a model file held in memory.
+    /// [`Model::load`] with an operator-chosen budget.
+    pub fn load_with_budget(path: impl AsRef<std::path::Path>, budget: &Budget) -> Result<Model> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Model::from_bytes_with_budget(&bytes, budget)
+    }
+
+    /// Parses and validates a model file held in memory, checked against [`Budget::DEFAULT`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
-        load::parse(bytes)
+        load::parse(bytes, &Budget::DEFAULT)
+    }
+
+    /// [`Model::from_bytes`] with an operator-chosen budget.
+    pub fn from_bytes_with_budget(bytes: &[u8], budget: &Budget) -> Result<Model> {
+        load::parse(bytes, budget)
     }
 
     /// keccak256 of the model file bytes.
@@ -160,15 +210,16 @@ impl Model {
             .shape
     }
 
-    /// Multiply-accumulates per inference (dense and conv layers).
+    /// Multiply-accumulates per inference (dense and conv layers), computed at load.
     pub fn macs(&self) -> u64 {
-        self.layers
-            .iter()
-            .map(|l| match &l.op {
-                Op::Dense { weight, .. } => weight.len() as u64,
-                Op::Conv2d { geom, .. } => geom.macs(),
-                _ => 0,
-            })
-            .sum()
+        self.macs
+    }
+
+    /// Bytes an executor holds for one inference, computed at load: 8 per activation element
+    /// of every value (the wgpu executor keeps each as an `i32` plus its read-back copy; the CPU
+    /// reference needs 1) plus 4 per parameter element (weights, biases, tables as `i32` on the
+    /// GPU). An upper estimate for both executors.
+    pub fn memory_bytes(&self) -> u64 {
+        self.memory_bytes
     }
 }

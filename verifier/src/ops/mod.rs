@@ -53,6 +53,12 @@ pub const MAX_SHIFT: u32 = 63;
 pub const MAX_ADD_WEIGHT: i32 = 1 << 16;
 /// Largest allowed pooling window element count.
 pub const MAX_POOL_WINDOW: usize = 1 << 16;
+/// Largest element count of any tensor or activation.
+pub const MAX_ELEMENTS: usize = 1 << 26;
+/// Largest stride or padding of `conv2d` and `avg_pool` (padding is also `<` the kernel).
+pub const MAX_STRIDE: usize = 1 << 16;
+/// Largest `upsample` factor.
+pub const MAX_UPSAMPLE: usize = 64;
 
 /// A fixed-point rescale `m / 2^s`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,16 +125,25 @@ impl ConvGeom {
     pub fn ow(&self) -> Option<usize> {
         out_dim(self.w, self.kw, self.sw, self.pw)
     }
-    /// Multiply-accumulates per inference.
+    /// Multiply-accumulates per inference (saturating at `u64::MAX`).
     pub fn macs(&self) -> u64 {
-        (self.oh().unwrap_or(0) * self.ow().unwrap_or(0) * self.cout * self.cin * self.kh * self.kw)
-            as u64
+        [
+            self.oh().unwrap_or(0),
+            self.ow().unwrap_or(0),
+            self.cout,
+            self.cin,
+            self.kh,
+            self.kw,
+        ]
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .unwrap_or(u64::MAX)
     }
 }
 
-/// `(n + 2p − k) / s + 1` or `None` when `n + 2p < k` or `s = 0`.
+/// `(n + 2p − k) / s + 1` or `None` when `n + 2p < k`, `s = 0` or `n + 2p` overflows.
 pub fn out_dim(n: usize, k: usize, s: usize, p: usize) -> Option<usize> {
-    let padded = n + 2 * p;
+    let padded = p.checked_mul(2).and_then(|pp| pp.checked_add(n))?;
     if s == 0 || k == 0 || padded < k {
         None
     } else {
