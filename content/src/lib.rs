@@ -40,6 +40,44 @@ pub enum ContentError {
         /// The status the server answered.
         status: reqwest::StatusCode,
     },
+    /// The object is larger than the caller's limit (checked while reading, not after).
+    #[error("{what} is larger than the {limit}-byte limit")]
+    TooLarge {
+        /// The object's URL or path.
+        what: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The fetch took longer than the caller's total timeout.
+    #[error("fetching {what}: no complete answer within {secs} s")]
+    TimedOut {
+        /// The object's URL or path.
+        what: String,
+        /// The timeout in seconds.
+        secs: u64,
+    },
+}
+
+/// Bounds on one fetch: a source that accepts and never answers, or streams without end, fails
+/// this object's fetch instead of holding the caller.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Time to establish the connection (HTTP).
+    pub connect_timeout: std::time::Duration,
+    /// Time for the whole fetch, body included.
+    pub total_timeout: std::time::Duration,
+    /// The largest object accepted, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            connect_timeout: std::time::Duration::from_secs(5),
+            total_timeout: std::time::Duration::from_secs(60),
+            max_bytes: 256 << 20,
+        }
+    }
 }
 
 /// Where content is fetched from.
@@ -120,6 +158,110 @@ impl Source {
                 }
             }
         }
+    }
+
+    /// [`Source::get`] under `limits`: connect and total timeouts, and a size limit enforced
+    /// while the body streams in (a declared `content-length` over it fails before reading).
+    pub async fn get_limited(
+        &self,
+        name: B256,
+        limits: &Limits,
+    ) -> Result<Option<Vec<u8>>, ContentError> {
+        let what = match self {
+            Source::Dir(dir) => dir.join(format!("{name}")).display().to_string(),
+            Source::Http(base) => format!("{base}{name}"),
+        };
+        let secs = limits.total_timeout.as_secs();
+        match tokio::time::timeout(limits.total_timeout, self.get_bounded(name, limits, &what))
+            .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(ContentError::TimedOut { what, secs }),
+        }
+    }
+
+    async fn get_bounded(
+        &self,
+        name: B256,
+        limits: &Limits,
+        what: &str,
+    ) -> Result<Option<Vec<u8>>, ContentError> {
+        let too_large = || ContentError::TooLarge {
+            what: what.to_string(),
+            limit: limits.max_bytes,
+        };
+        match self {
+            Source::Dir(dir) => {
+                let dir = dir.clone();
+                let found = tokio::task::spawn_blocking(move || find_file(&dir, name))
+                    .await
+                    .map_err(|e| {
+                        ContentError::BadSource(format!("scanning the directory: {e}"))
+                    })??;
+                let Some(path) = found else { return Ok(None) };
+                match tokio::fs::metadata(&path).await {
+                    Ok(m) if m.len() > limits.max_bytes => return Err(too_large()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(source) => return Err(ContentError::Io { path, source }),
+                }
+                match tokio::fs::read(&path).await {
+                    Ok(bytes) if bytes.len() as u64 > limits.max_bytes => Err(too_large()),
+                    Ok(bytes) => Ok(Some(bytes)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(source) => Err(ContentError::Io { path, source }),
+                }
+            }
+            Source::Http(base) => {
+                let url = base
+                    .join(&format!("{name}"))
+                    .map_err(|e| ContentError::BadSource(format!("{base}{name}: {e}")))?;
+                let http = |source| ContentError::Http {
+                    url: url.clone(),
+                    source,
+                };
+                let client = reqwest::Client::builder()
+                    .connect_timeout(limits.connect_timeout)
+                    .timeout(limits.total_timeout)
+                    .build()
+                    .map_err(http)?;
+                let mut response = client.get(url.clone()).send().await.map_err(http)?;
+                match response.status() {
+                    s if s == reqwest::StatusCode::NOT_FOUND => return Ok(None),
+                    s if s.is_success() => {}
+                    status => return Err(ContentError::Status { url, status }),
+                }
+                if response
+                    .content_length()
+                    .is_some_and(|n| n > limits.max_bytes)
+                {
+                    return Err(too_large());
+                }
+                let mut body = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(http)? {
+                    if (body.len() + chunk.len()) as u64 > limits.max_bytes {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(Some(body))
+            }
+        }
+    }
+
+    /// [`Source::get_hashed`] under `limits`.
+    pub async fn get_hashed_limited(
+        &self,
+        hash: B256,
+        limits: &Limits,
+    ) -> Result<Option<Vec<u8>>, ContentError> {
+        Ok(self.get_limited(hash, limits).await?.filter(|bytes| {
+            let ok = keccak256(bytes) == hash;
+            if !ok {
+                tracing::warn!(%hash, "fetched content does not match its hash; ignoring it");
+            }
+            ok
+        }))
     }
 
     /// The object whose keccak256 is `hash`; content that hashes otherwise counts as absent.

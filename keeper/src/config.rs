@@ -36,6 +36,8 @@ pub struct Config {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contracts {
+    /// The chain the deployment lives on: the RPC must report it, and the store is bound to it.
+    pub chain_id: u64,
     pub dispute_manager: Address,
     /// The block the suite was deployed at: where the dispute log scan starts on a fresh store.
     #[serde(default)]
@@ -92,7 +94,7 @@ impl Default for Rewards {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifierConfig {
     /// Vote on disputes (the key must be an approved verifier).
@@ -104,6 +106,71 @@ pub struct VerifierConfig {
     /// Re-run on the GPU (wgpu) instead of the CPU reference; both are bit-identical.
     #[serde(default)]
     pub gpu: bool,
+    /// Disputes judged at once (each in its own task, off the duty loop).
+    #[serde(default = "default_judges")]
+    pub max_concurrent: usize,
+    /// Seconds to connect to an HTTP source.
+    #[serde(default = "default_connect_secs")]
+    pub fetch_connect_timeout_secs: u64,
+    /// Seconds one object's whole fetch may take.
+    #[serde(default = "default_fetch_secs")]
+    pub fetch_timeout_secs: u64,
+    /// The largest object fetched, in MiB.
+    #[serde(default = "default_max_object_mib")]
+    pub max_object_mib: u64,
+    /// Seconds one judgement (fetches and re-run) may take before it counts as failed.
+    #[serde(default = "default_judge_secs")]
+    pub judge_timeout_secs: u64,
+    /// Milliseconds a tick waits for a judgement it started before moving on (the judgement
+    /// goes on in its task and is picked up by a later tick).
+    #[serde(default = "default_judge_wait_ms")]
+    pub judge_wait_ms: u64,
+}
+
+impl Default for VerifierConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            source: None,
+            gpu: false,
+            max_concurrent: default_judges(),
+            fetch_connect_timeout_secs: default_connect_secs(),
+            fetch_timeout_secs: default_fetch_secs(),
+            max_object_mib: default_max_object_mib(),
+            judge_timeout_secs: default_judge_secs(),
+            judge_wait_ms: default_judge_wait_ms(),
+        }
+    }
+}
+
+impl VerifierConfig {
+    /// The bounds on each content fetch.
+    pub fn limits(&self) -> content::Limits {
+        content::Limits {
+            connect_timeout: Duration::from_secs(self.fetch_connect_timeout_secs),
+            total_timeout: Duration::from_secs(self.fetch_timeout_secs),
+            max_bytes: self.max_object_mib.saturating_mul(1 << 20),
+        }
+    }
+}
+
+fn default_judges() -> usize {
+    2
+}
+fn default_connect_secs() -> u64 {
+    5
+}
+fn default_fetch_secs() -> u64 {
+    60
+}
+fn default_max_object_mib() -> u64 {
+    256
+}
+fn default_judge_secs() -> u64 {
+    600
+}
+fn default_judge_wait_ms() -> u64 {
+    3_000
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -222,6 +289,20 @@ impl Config {
         if let Some(source) = &self.verifier.source {
             content::Source::parse(source)?;
         }
+        if self.contracts.chain_id == 0 {
+            bail!("contracts.chain_id must be the deployment's chain id (not 0)");
+        }
+        let v = &self.verifier;
+        if v.max_concurrent == 0
+            || v.fetch_connect_timeout_secs == 0
+            || v.fetch_timeout_secs == 0
+            || v.max_object_mib == 0
+            || v.judge_timeout_secs == 0
+        {
+            bail!(
+                "verifier.max_concurrent, fetch_connect_timeout_secs, fetch_timeout_secs, max_object_mib and judge_timeout_secs must be at least 1"
+            );
+        }
         if self.keeper.poll_interval_ms == 0 {
             bail!("keeper.poll_interval_ms must be at least 1");
         }
@@ -239,8 +320,7 @@ impl Config {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str =
-        "[contracts]\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
+    const MINIMAL: &str = "[contracts]\nchain_id = 31337\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
 
     #[test]
     fn the_example_config_parses() {
@@ -280,7 +360,11 @@ mod tests {
     #[test]
     fn bad_configs_say_what_is_wrong() {
         for (text, expected) in [
-            ("[contracts]\n", "dispute_manager"),
+            ("[contracts]\nchain_id = 1\n", "dispute_manager"),
+            (
+                "[contracts]\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n",
+                "chain_id",
+            ),
             (
                 &format!("{MINIMAL}[keeper]\npoll_interval = 3\n") as &str,
                 "unknown field",
@@ -294,7 +378,7 @@ mod tests {
                 "source",
             ),
             (
-                "[contracts]\ndispute_manager = \"0x12\"\n",
+                "[contracts]\nchain_id = 1\ndispute_manager = \"0x12\"\n",
                 "dispute_manager",
             ),
         ] {

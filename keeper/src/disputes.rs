@@ -27,7 +27,8 @@ use bindings::{
 use tracing::{info, warn};
 
 use crate::{
-    judge::{Judgement, judge},
+    judge::Judgement,
+    judging::Asked,
     keeper::Keeper,
     rpc::call,
     store::{Cursor, DisputeRecord, JobReceipt},
@@ -77,18 +78,7 @@ async fn follow(k: &mut Keeper, report: &mut DisputeReport) -> anyhow::Result<()
                 block = c.block,
                 back, "the cursor's block was reorged away; re-reading"
             );
-            let rewound = match k
-                .chain
-                .get_block_by_number(BlockNumberOrTag::Number(back))
-                .await?
-            {
-                Some(b) if back >= k.config.contracts.deploy_block => Some(Cursor {
-                    block: back,
-                    hash: b.header.hash,
-                }),
-                _ => None,
-            };
-            k.store.rewind(rewound)?;
+            rewind_to(k, back).await?;
             return Ok(());
         }
     }
@@ -107,11 +97,17 @@ async fn follow(k: &mut Keeper, report: &mut DisputeReport) -> anyhow::Result<()
         let mut seen: Vec<DisputeRecord> = Vec::new();
         for log in &logs {
             if let Ok(e) = DisputeOpened::decode_log(&log.inner) {
+                seen.retain(|d| d.id != e.disputeId.to::<u64>());
                 seen.push(DisputeRecord {
                     id: e.disputeId.to(),
                     orchestrator: e.orchestrator,
                     conflict: e.conflict,
                     opened_block: log.block_number.unwrap_or(to),
+                    block_hash: log.block_hash.unwrap_or_default(),
+                    tx_hash: log.transaction_hash.unwrap_or_default(),
+                    receipt_digest: e.receiptDigest,
+                    challenger: e.challenger,
+                    offense_round: e.offenseRound.saturating_to(),
                     receipt: None,
                     verdict: None,
                 });
@@ -149,10 +145,92 @@ async fn follow(k: &mut Keeper, report: &mut DisputeReport) -> anyhow::Result<()
     Ok(())
 }
 
+/// Moves the cursor back to `back` (no cursor if below the deployment), dropping every dispute
+/// opened above it, its judgement and any transaction in flight for it.
+async fn rewind_to(k: &mut Keeper, back: u64) -> anyhow::Result<()> {
+    // Never forward: blocks between the cursor and `back` were not read yet.
+    let back = match k.store.cursor()? {
+        Some(c) => back.min(c.block),
+        None => return Ok(()),
+    };
+    let rewound = match k
+        .chain
+        .get_block_by_number(BlockNumberOrTag::Number(back))
+        .await?
+    {
+        Some(b) if back >= k.config.contracts.deploy_block => Some(Cursor {
+            block: back,
+            hash: b.header.hash,
+        }),
+        _ => None,
+    };
+    for id in k.store.rewind(rewound)? {
+        warn!(
+            dispute = id,
+            back, "dropped with the rewind; its event is read again"
+        );
+        drop_dispute(k, id).await?;
+    }
+    Ok(())
+}
+
+/// Forgets what depends on dispute `id`: its judgement and its transactions in flight
+/// (replaced by a no-op at the same nonce, so the old one can no longer mine).
+async fn drop_dispute(k: &mut Keeper, id: u64) -> anyhow::Result<()> {
+    k.judges.forget(id);
+    for kind in ["verdict", "finalize", "slash"] {
+        k.txs.cancel(&k.store, &format!("{kind}:{id}")).await?;
+    }
+    Ok(())
+}
+
+/// Whether the chain still holds the very dispute the keeper recorded: the on-chain dispute
+/// agrees with the event, and the opening transaction is still in the recorded block with the
+/// same event (receipt digest). `Some(why)` when not.
+async fn changed(
+    k: &Keeper,
+    record: &DisputeRecord,
+    d: &<getDisputeCall as SolCall>::Return,
+) -> anyhow::Result<Option<String>> {
+    if d.orchestrator != record.orchestrator
+        || d.challenger != record.challenger
+        || d.conflict != record.conflict
+        || u64::from(d.offenseRound) != record.offense_round
+    {
+        return Ok(Some(
+            "the on-chain dispute names other parties or round".into(),
+        ));
+    }
+    if let Some(r) = &record.receipt
+        && d.claimedOutputHash != r.output_hash
+    {
+        return Ok(Some("the on-chain dispute claims another output".into()));
+    }
+    let Some(opened) = k.chain.get_transaction_receipt(record.tx_hash).await? else {
+        return Ok(Some("the opening transaction is gone".into()));
+    };
+    if opened.block_hash != Some(record.block_hash) {
+        return Ok(Some(
+            "the opening transaction moved to another block".into(),
+        ));
+    }
+    let same = opened.inner.logs().iter().any(|log| {
+        log.address() == k.addresses.disputes
+            && DisputeOpened::decode_log(&log.inner).is_ok_and(|e| {
+                e.disputeId == U256::from(record.id) && e.receiptDigest == record.receipt_digest
+            })
+    });
+    Ok((!same).then(|| "the opening event now carries another receipt".into()))
+}
+
 async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::Result<()> {
     let dm = k.addresses.disputes;
     let me = k.address();
-    for mut record in k.store.disputes()? {
+    let deadline = k.judges.deadline();
+    let records = k.store.disputes()?;
+    k.judges
+        .retain(&records.iter().map(|r| r.id).collect::<Vec<_>>());
+    for mut record in records {
         let id = U256::from(record.id);
         let d = call(&k.chain, dm, getDisputeCall { disputeId: id }).await?;
         let action = match Status::of(d.status) {
@@ -162,6 +240,7 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                     "dispute not on chain (dropped by a reorg); forgetting it"
                 );
                 k.store.remove_dispute(record.id)?;
+                drop_dispute(k, record.id).await?;
                 continue;
             }
             Status::Open if round >= u64::from(d.deadlineRound) => Some((
@@ -179,22 +258,29 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                         },
                     )
                     .await?;
-                match (voter, &record.receipt, &k.source) {
+                match (voter, record.receipt.clone(), k.source.clone()) {
                     (true, Some(receipt), Some(source)) => {
                         let finding = match record.verdict {
                             Some(f) => Some(f),
                             None => {
                                 let last_chance = round + 1 >= u64::from(d.deadlineRound);
-                                match judge(source, receipt, last_chance, k.config.verifier.gpu)
-                                    .await?
+                                match k
+                                    .judges
+                                    .ask(&record, &receipt, &source, last_chance, deadline)
+                                    .await
                                 {
-                                    Judgement::Vote(f) => {
+                                    Asked::Ready(Ok(Judgement::Vote(f))) => {
                                         record.verdict = Some(f);
                                         k.store.put_dispute(&record)?;
                                         Some(f)
                                     }
-                                    Judgement::NotYet(why) => {
+                                    Asked::Ready(Ok(Judgement::NotYet(why))) => {
                                         info!(dispute = record.id, why, "waiting to verify");
+                                        None
+                                    }
+                                    Asked::Ready(Err(_)) => None,
+                                    Asked::Running => {
+                                        info!(dispute = record.id, "still judging");
                                         None
                                     }
                                 }
@@ -233,10 +319,28 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                 );
                 report.settled.push((record.id, settled.name()));
                 k.store.remove_dispute(record.id)?;
+                k.judges.forget(record.id);
                 continue;
             }
         };
         let Some((key, input)) = action else { continue };
+        // Identity before action: the dispute under this id must be the one recorded (and
+        // judged). If it is not, forget it and read its event again.
+        if let Some(why) = changed(k, &record, &d).await? {
+            warn!(
+                dispute = record.id,
+                why, "the dispute under this id changed; forgetting it and re-reading"
+            );
+            k.metrics.inc(&k.metrics.disputes_changed);
+            let back = record
+                .opened_block
+                .saturating_sub(REWIND)
+                .max(k.config.contracts.deploy_block);
+            k.store.remove_dispute(record.id)?;
+            drop_dispute(k, record.id).await?;
+            rewind_to(k, back).await?;
+            continue;
+        }
         let wait = k.tx_wait();
         let kind = key.split(':').next().unwrap_or_default().to_string();
         let action = Action {
@@ -251,7 +355,7 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                 match kind.as_str() {
                     "verdict" => {
                         k.metrics.inc(&k.metrics.verdicts_submitted);
-                        let f = record.verdict.expect("a verdict was sent");
+                        let f = record.verdict.unwrap_or_else(crate::judge::draw);
                         // A conflict dispute has no receipt: any non-zero reference is guilty.
                         let claimed = record.receipt.as_ref().map(|r| r.output_hash);
                         let vote =

@@ -4,7 +4,7 @@
 //! period is about to end, or the model cannot be run. Never a guess.
 
 use alloy::primitives::{B256, U256};
-use content::Source;
+use content::{ContentError, Limits, Source};
 use tracing::{info, warn};
 use verifier::{
     ClaimFile, CpuExecutor, Executor, GpuExecutor, Model, input_from_bytes, merkle_root,
@@ -18,6 +18,17 @@ pub enum Judgement {
     Vote(Finding),
     /// Something is not fetchable yet and there is time left: try again next tick.
     NotYet(String),
+}
+
+/// Why a judgement could not be made this time (it stays with its dispute and is retried).
+#[derive(Debug, thiserror::Error)]
+pub enum JudgeError {
+    #[error(transparent)]
+    Fetch(#[from] ContentError),
+    #[error("the verifier task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("no judgement within {0} s")]
+    TimedOut(u64),
 }
 
 /// The draw vote: the reference could not be reproduced.
@@ -36,9 +47,12 @@ pub async fn judge(
     receipt: &JobReceipt,
     last_chance: bool,
     gpu: bool,
-) -> anyhow::Result<Judgement> {
-    let model = source.get_hashed(receipt.model_id).await?;
-    let input = source.get_hashed(receipt.input_hash).await?;
+    limits: &Limits,
+) -> Result<Judgement, JudgeError> {
+    let model = source.get_hashed_limited(receipt.model_id, limits).await?;
+    let input = source
+        .get_hashed_limited(receipt.input_hash, limits)
+        .await?;
     let (model, input) = match (model, input) {
         (Some(m), Some(i)) => (m, i),
         (m, _) => {
@@ -55,7 +69,7 @@ pub async fn judge(
             )));
         }
     };
-    let layers = claimed_layers(source, receipt.commitment_root).await?;
+    let layers = claimed_layers(source, receipt.commitment_root, limits).await?;
     let claimed = receipt.output_hash.0;
     let outcome = tokio::task::spawn_blocking(move || {
         let model = Model::from_bytes(&model)?;
@@ -105,8 +119,9 @@ pub async fn judge(
 async fn claimed_layers(
     source: &Source,
     root: B256,
-) -> anyhow::Result<Option<Vec<verifier::Hash32>>> {
-    let Some(bytes) = source.get(root).await? else {
+    limits: &Limits,
+) -> Result<Option<Vec<verifier::Hash32>>, JudgeError> {
+    let Some(bytes) = source.get_limited(root, limits).await? else {
         return Ok(None);
     };
     let layers = serde_json::from_slice::<ClaimFile>(&bytes)

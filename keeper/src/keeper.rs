@@ -16,10 +16,11 @@ use tracing::info;
 use crate::{
     config::Config,
     disputes::{self, DisputeReport},
+    judging::Judges,
     metrics::Metrics,
     rounds::{self, RoundReport},
     rpc,
-    store::Store,
+    store::{Deployment, Store},
     txs::TxManager,
 };
 use bindings::DisputeManager;
@@ -58,6 +59,8 @@ pub struct Keeper {
     pub txs: TxManager,
     pub metrics: Arc<Metrics>,
     pub source: Option<Source>,
+    /// Judgements running in their own tasks.
+    pub judges: Judges,
 }
 
 impl Keeper {
@@ -71,6 +74,14 @@ impl Keeper {
         let (chain, client) =
             rpc::connect(rpc_url, metrics.rpc.clone(), config.keeper.rpc_timeout())?;
         let disputes = config.contracts.dispute_manager;
+        let chain_id = chain.get_chain_id().await?;
+        if chain_id != config.contracts.chain_id {
+            return Err(anyhow::anyhow!(
+                "the RPC serves chain {chain_id}, but contracts.chain_id is {}: wrong RPC or wrong config",
+                config.contracts.chain_id
+            )
+            .into());
+        }
         let code = chain.get_code_at(disputes).await?;
         if code.is_empty() {
             let id = chain.get_chain_id().await?;
@@ -90,12 +101,19 @@ impl Keeper {
             }
             None => None,
         };
-        let store = Store::open(&config.keeper.store)?;
+        let store = Store::open_for(
+            &config.keeper.store,
+            Deployment {
+                chain_id,
+                dispute_manager: disputes,
+            },
+        )?;
         let tuning = &config.keeper;
         let txs = TxManager::new(
             chain.clone(),
             client.clone(),
             signer,
+            chain_id,
             tuning.bump_after(),
             tuning.max_fee_gwei,
             tuning.poll_interval(),
@@ -103,7 +121,8 @@ impl Keeper {
         )
         .await
         .map_err(ConnectError::Setup)?;
-        info!(keeper = %txs.address(), %disputes, %bonding, %rounds, "connected");
+        info!(keeper = %txs.address(), chain_id, %disputes, %bonding, %rounds, "connected");
+        let judges = Judges::new(&config.verifier, metrics.clone());
         Ok(Self {
             chain,
             client,
@@ -117,6 +136,7 @@ impl Keeper {
             txs,
             metrics,
             source,
+            judges,
         })
     }
 

@@ -17,6 +17,7 @@ pub mod devnet;
 pub mod disputes;
 pub mod http;
 pub mod judge;
+pub mod judging;
 pub mod keeper;
 pub mod key;
 pub mod metrics;

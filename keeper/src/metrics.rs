@@ -29,6 +29,16 @@ pub struct Metrics {
     pub txs_reverted: AtomicU64,
     pub current_round: AtomicU64,
     pub open_disputes: AtomicU64,
+    /// Judgements that failed (fetch error, timeout, oversized object): retried next tick.
+    pub judge_errors: AtomicU64,
+    /// Disputes whose on-chain identity no longer matched the recorded event (forgotten).
+    pub disputes_changed: AtomicU64,
+    /// Transactions in flight replaced by a no-op (target changed, or not due after a restart).
+    pub txs_cancelled: AtomicU64,
+    /// 1 while `max_fee_gwei` holds a fee below what the market or a replacement needs.
+    pub fee_cap_binding: AtomicU64,
+    /// Times the fee cap bound (a capped fee, or a replacement not sent).
+    pub fee_cap_hits: AtomicU64,
     /// Unix seconds of the last tick that completed without error.
     pub last_success: AtomicU64,
 }
@@ -61,7 +71,37 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let (requests, calls) = self.rpc.snapshot();
-        let rows: [(&str, &str, &str, u64); 17] = [
+        let rows: [(&str, &str, &str, u64); 22] = [
+            (
+                "keeper_judge_errors_total",
+                "counter",
+                "judgements that failed (content fetch error, timeout, oversized object)",
+                self.get(&self.judge_errors),
+            ),
+            (
+                "keeper_disputes_changed_total",
+                "counter",
+                "disputes whose on-chain identity changed under their id (forgotten, re-read)",
+                self.get(&self.disputes_changed),
+            ),
+            (
+                "keeper_txs_cancelled_total",
+                "counter",
+                "transactions in flight replaced by a no-op",
+                self.get(&self.txs_cancelled),
+            ),
+            (
+                "keeper_fee_cap_binding",
+                "gauge",
+                "1 while max_fee_gwei keeps a fee below the market or a needed replacement",
+                self.get(&self.fee_cap_binding),
+            ),
+            (
+                "keeper_fee_cap_hits_total",
+                "counter",
+                "times the fee cap bound",
+                self.get(&self.fee_cap_hits),
+            ),
             (
                 "keeper_rpc_requests_total",
                 "counter",

@@ -16,6 +16,28 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const DISPUTES: TableDefinition<u64, &[u8]> = TableDefinition::new("disputes");
 const IN_FLIGHT: TableDefinition<&str, &[u8]> = TableDefinition::new("in_flight");
 const CURSOR: &str = "cursor";
+const DEPLOYMENT: &str = "deployment";
+
+/// The chain and deployment a store belongs to: written on first open, checked on every open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub chain_id: u64,
+    pub dispute_manager: Address,
+}
+
+/// A store that belongs to another chain or deployment: its cursor, disputes and signed
+/// transactions mean nothing here (replaying them could send another chain's actions).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "store {path} belongs to chain {} / DisputeManager {}, not chain {} / DisputeManager {}: \
+     point keeper.store at a fresh file for this deployment",
+    found.chain_id, found.dispute_manager, expected.chain_id, expected.dispute_manager
+)]
+pub struct OtherDeployment {
+    pub path: String,
+    pub found: Deployment,
+    pub expected: Deployment,
+}
 
 /// The last block whose dispute events were read, with its hash to notice a reorg under it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,10 +53,33 @@ pub struct DisputeRecord {
     pub orchestrator: Address,
     pub conflict: bool,
     pub opened_block: u64,
+    /// Where the `DisputeOpened` event was read: the keeper acts only while the chain still has
+    /// this very event (same block, same transaction, same receipt digest).
+    #[serde(default)]
+    pub block_hash: B256,
+    #[serde(default)]
+    pub tx_hash: B256,
+    #[serde(default)]
+    pub receipt_digest: B256,
+    #[serde(default)]
+    pub challenger: Address,
+    #[serde(default)]
+    pub offense_round: u64,
     /// The disputed receipt (from `DisputedReceipt`; conflict disputes have none).
     pub receipt: Option<JobReceipt>,
     /// The keeper's own finding, kept so a restart does not re-run the model.
     pub verdict: Option<Finding>,
+}
+
+impl DisputeRecord {
+    /// Whether `other` was read from the very same event (block, transaction, receipt digest).
+    pub fn same_event(&self, other: &DisputeRecord) -> bool {
+        self.id == other.id
+            && self.block_hash == other.block_hash
+            && self.tx_hash == other.tx_hash
+            && self.receipt_digest == other.receipt_digest
+            && self.receipt == other.receipt
+    }
 }
 
 /// The parts of a receipt a verifier needs.
@@ -77,6 +122,46 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the store for `deployment`: a fresh store is bound to it, one bound to another
+    /// chain or DisputeManager is refused ([`OtherDeployment`]).
+    pub fn open_for(path: &Path, deployment: Deployment) -> anyhow::Result<Self> {
+        let store = Self::open(path)?;
+        let tx = store.db.begin_write()?;
+        {
+            let mut meta = tx.open_table(META)?;
+            let found: Option<Deployment> = meta
+                .get(DEPLOYMENT)?
+                .map(|v| serde_json::from_slice(v.value()))
+                .transpose()?;
+            match found {
+                Some(found) if found != deployment => {
+                    return Err(OtherDeployment {
+                        path: path.display().to_string(),
+                        found,
+                        expected: deployment,
+                    }
+                    .into());
+                }
+                Some(_) => {}
+                None => {
+                    meta.insert(DEPLOYMENT, serde_json::to_vec(&deployment)?.as_slice())?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(store)
+    }
+
+    /// The deployment this store is bound to (none before [`Store::open_for`]).
+    pub fn deployment(&self) -> anyhow::Result<Option<Deployment>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(META)?;
+        let value = table.get(DEPLOYMENT)?;
+        value
+            .map(|v| Ok(serde_json::from_slice(v.value())?))
+            .transpose()
+    }
+
     /// Opens (or creates) the store. A second keeper on the same file is refused.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -114,14 +199,18 @@ impl Store {
         {
             let mut disputes = tx.open_table(DISPUTES)?;
             for record in seen {
-                // An event re-read after a rewind keeps what the keeper already learned.
+                // An event re-read replaces the old record: a verdict is kept only when the
+                // event is the very same one (same block, transaction and receipt digest).
                 let merged = match disputes.get(record.id)? {
                     Some(old) => {
                         let old: DisputeRecord = serde_json::from_slice(old.value())?;
-                        DisputeRecord {
-                            receipt: record.receipt.clone().or(old.receipt),
-                            verdict: old.verdict,
-                            ..record.clone()
+                        if old.same_event(record) {
+                            DisputeRecord {
+                                verdict: old.verdict,
+                                ..record.clone()
+                            }
+                        } else {
+                            record.clone()
                         }
                     }
                     None => record.clone(),
@@ -135,10 +224,24 @@ impl Store {
         Ok(())
     }
 
-    /// Moves the cursor back (after a reorg below it).
-    pub fn rewind(&self, cursor: Option<Cursor>) -> anyhow::Result<()> {
+    /// Moves the cursor back (after a reorg below it) and drops every dispute opened above it
+    /// (all of them when `None`), verdicts included: their events are read again. Returns the
+    /// ids dropped.
+    pub fn rewind(&self, cursor: Option<Cursor>) -> anyhow::Result<Vec<u64>> {
         let tx = self.db.begin_write()?;
+        let mut dropped = Vec::new();
         {
+            let mut disputes = tx.open_table(DISPUTES)?;
+            for entry in disputes.iter()? {
+                let (id, value) = entry?;
+                let record: DisputeRecord = serde_json::from_slice(value.value())?;
+                if cursor.is_none_or(|c| record.opened_block > c.block) {
+                    dropped.push(id.value());
+                }
+            }
+            for id in &dropped {
+                disputes.remove(*id)?;
+            }
             let mut meta = tx.open_table(META)?;
             match cursor {
                 Some(c) => {
@@ -150,7 +253,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(dropped)
     }
 
     /// Disputes not yet settled, oldest first.
@@ -223,6 +326,11 @@ mod tests {
             orchestrator: Address::repeat_byte(1),
             conflict: false,
             opened_block: 10,
+            block_hash: B256::repeat_byte(2),
+            tx_hash: B256::repeat_byte(3),
+            receipt_digest: B256::repeat_byte(4),
+            challenger: Address::repeat_byte(5),
+            offense_round: 1,
             receipt: None,
             verdict: None,
         }
@@ -251,13 +359,75 @@ mod tests {
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.cursor().unwrap(), Some(cursor));
-        // Re-reading the event (after a rewind) keeps the finding.
+        // Re-reading the very same event (after a rewind) keeps the finding...
         store.advance(cursor, &[record(1)]).unwrap();
         let disputes = store.disputes().unwrap();
         assert_eq!(disputes.len(), 2);
         assert!(disputes[0].verdict.is_some());
+        // ...a different event under the same id (a reorg) replaces the record, verdict and all.
+        let mut other = record(1);
+        other.receipt_digest = B256::repeat_byte(0x44);
+        store.advance(cursor, &[other.clone()]).unwrap();
+        assert_eq!(store.disputes().unwrap()[0], other);
         store.remove_dispute(2).unwrap();
         assert_eq!(store.disputes().unwrap().len(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_rewind_drops_disputes_opened_above_it() {
+        let dir = std::env::temp_dir().join(format!("keeper-rewind-{}", std::process::id()));
+        let store = Store::open(&dir.join("s.redb")).unwrap();
+        let mut low = record(1);
+        low.opened_block = 5;
+        let mut high = record(2);
+        high.opened_block = 20;
+        high.verdict = Some(Finding {
+            reference_output_hash: B256::repeat_byte(9),
+            first_diverging_layer: U256::from(1),
+        });
+        let cursor = Cursor {
+            block: 30,
+            hash: B256::repeat_byte(1),
+        };
+        store.advance(cursor, &[low.clone(), high]).unwrap();
+        let back = Cursor {
+            block: 10,
+            hash: B256::repeat_byte(8),
+        };
+        assert_eq!(store.rewind(Some(back)).unwrap(), vec![2]);
+        assert_eq!(store.disputes().unwrap(), vec![low]);
+        assert_eq!(store.cursor().unwrap(), Some(back));
+        assert_eq!(store.rewind(None).unwrap(), vec![1]);
+        assert!(store.disputes().unwrap().is_empty());
+        drop(store);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_store_of_another_deployment_is_refused() {
+        let dir = std::env::temp_dir().join(format!("keeper-bind-{}", std::process::id()));
+        let path = dir.join("s.redb");
+        let here = Deployment {
+            chain_id: 31337,
+            dispute_manager: Address::repeat_byte(1),
+        };
+        drop(Store::open_for(&path, here).unwrap());
+        drop(Store::open_for(&path, here).unwrap());
+        for other in [
+            Deployment {
+                chain_id: 1,
+                ..here
+            },
+            Deployment {
+                dispute_manager: Address::repeat_byte(2),
+                ..here
+            },
+        ] {
+            let err = Store::open_for(&path, other).err().expect("refused");
+            assert!(err.downcast_ref::<OtherDeployment>().is_some(), "{err:#}");
+            assert!(format!("{err}").contains("belongs to chain 31337"), "{err}");
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -73,6 +73,10 @@ pub struct TxManager {
     max_fee: u128,
     poll: Duration,
     metrics: Arc<Metrics>,
+    /// True until the first settle after start: saved transactions are dry-run before re-send.
+    restarted: bool,
+    /// The fee cap's binding was logged (once per episode).
+    cap_logged: bool,
 }
 
 /// Fees grow by 1/8 per bump.
@@ -80,17 +84,38 @@ fn bumped(fee: u128) -> u128 {
     fee + fee / 8 + 1
 }
 
+/// The least fee a node accepts to replace one of `fee`: 10% more, rounded up.
+fn replacement_minimum(fee: u128) -> u128 {
+    fee + fee.div_ceil(10)
+}
+
+/// The fees of a replacement for a transaction paying (`max_fee`, `priority`), under `cap`:
+/// both raised by 1/8 (at least the 10% nodes require), the max fee capped. `None` when the cap
+/// leaves either field below the replacement minimum: such a replacement would be refused, so it
+/// is not sent.
+pub fn replacement_fees(max_fee: u128, priority: u128, cap: u128) -> Option<(u128, u128)> {
+    let new_max = bumped(max_fee).min(cap);
+    let new_priority = bumped(priority).min(new_max);
+    (new_max >= replacement_minimum(max_fee) && new_priority >= replacement_minimum(priority))
+        .then_some((new_max, new_priority))
+}
+
+fn gwei(wei: u128) -> f64 {
+    wei as f64 / 1e9
+}
+
 impl TxManager {
+    #[allow(clippy::too_many_arguments)]
     pub async fn new(
         chain: DynProvider,
         client: RpcClient,
         signer: PrivateKeySigner,
+        chain_id: u64,
         bump_after: Duration,
         max_fee_gwei: u64,
         poll: Duration,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
-        let chain_id = chain.get_chain_id().await?;
         Ok(Self {
             from: signer.address(),
             wallet: EthereumWallet::from(signer),
@@ -102,6 +127,8 @@ impl TxManager {
             max_fee: u128::from(max_fee_gwei) * 1_000_000_000,
             poll,
             metrics,
+            restarted: true,
+            cap_logged: false,
         })
     }
 
@@ -159,6 +186,7 @@ impl TxManager {
 
         if !due.is_empty() {
             let fees = self.chain.estimate_eip1559_fees().await?;
+            self.cap_binds(fees.max_fee_per_gas > self.max_fee, fees.max_fee_per_gas);
             let max_fee = fees.max_fee_per_gas.min(self.max_fee);
             let priority = fees.max_priority_fee_per_gas.min(max_fee);
             let mut nonce = self.nonce().await?;
@@ -214,9 +242,13 @@ impl TxManager {
     ) -> anyhow::Result<usize> {
         let mut waiting = store.in_flight()?;
         if waiting.is_empty() {
+            self.restarted = false;
             return Ok(0);
         }
         info!(count = waiting.len(), "settling transactions in flight");
+        if std::mem::take(&mut self.restarted) {
+            waiting = self.recheck_saved(store, waiting).await?;
+        }
         // The node may have dropped them (a restart): send each again; a duplicate is harmless.
         let mut raws = Vec::new();
         for flight in &mut waiting {
@@ -232,6 +264,155 @@ impl TxManager {
             self.next_nonce = None;
         }
         Ok(settled.len())
+    }
+
+    /// After a restart: each saved transaction not yet mined is dry-run again; one that is no
+    /// longer due is not re-sent but replaced by a no-op if the node still holds it, or dropped.
+    async fn recheck_saved(
+        &mut self,
+        store: &Store,
+        saved: Vec<InFlight>,
+    ) -> anyhow::Result<Vec<InFlight>> {
+        let mut keep = Vec::new();
+        for flight in saved {
+            if flight.key.starts_with("cancel:") || self.mined(&flight).await? {
+                keep.push(flight);
+                continue;
+            }
+            let request = TransactionRequest::default()
+                .with_from(self.from)
+                .with_to(
+                    flight
+                        .request
+                        .to
+                        .and_then(|t| t.to().copied())
+                        .unwrap_or_default(),
+                )
+                .with_input(flight.request.input.input().cloned().unwrap_or_default());
+            // Against the latest block: the pending state already holds this very transaction.
+            match self
+                .chain
+                .estimate_gas(request)
+                .block(alloy::eips::BlockId::latest())
+                .await
+            {
+                Ok(_) => keep.push(flight),
+                Err(err) => match revert_of(&err) {
+                    Some(reason) => {
+                        warn!(key = %flight.key, nonce = flight.nonce, %reason, "a saved transaction is no longer due; not re-sending it");
+                        let key = flight.key.clone();
+                        if !self.cancel(store, &key).await? {
+                            store.remove_in_flight(&key)?;
+                            self.next_nonce = None;
+                        }
+                    }
+                    None => return Err(err).context("dry-running a saved transaction"),
+                },
+            }
+        }
+        // Cancellations were added to the store: wait for them as well.
+        let kept: Vec<String> = keep.iter().map(|f| f.key.clone()).collect();
+        keep.extend(
+            store
+                .in_flight()?
+                .into_iter()
+                .filter(|f| !kept.contains(&f.key)),
+        );
+        Ok(keep)
+    }
+
+    /// Whether any hash sent for `flight` has a receipt.
+    async fn mined(&self, flight: &InFlight) -> anyhow::Result<bool> {
+        for hash in &flight.hashes {
+            if self.chain.get_transaction_receipt(*hash).await?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Replaces the transaction in flight under `key` (if any, and if the node still holds it)
+    /// with a no-op self-transfer at the same nonce and replacement fees, so it can no longer
+    /// mine; the no-op is kept in flight as `cancel:<key>`. False when there was nothing to
+    /// cancel there (nothing in flight, already mined, unknown to the node) or the fee cap
+    /// allows no valid replacement.
+    pub async fn cancel(&mut self, store: &Store, key: &str) -> anyhow::Result<bool> {
+        let Some(flight) = store.in_flight()?.into_iter().find(|f| f.key == key) else {
+            return Ok(false);
+        };
+        if self.mined(&flight).await? {
+            return Ok(false);
+        }
+        let mut known = false;
+        for hash in &flight.hashes {
+            known |= self.chain.get_transaction_by_hash(*hash).await?.is_some();
+        }
+        if !known {
+            info!(
+                key,
+                nonce = flight.nonce,
+                "the node does not hold it; dropping it"
+            );
+            store.remove_in_flight(key)?;
+            self.next_nonce = None;
+            return Ok(false);
+        }
+        let Some((max_fee, priority)) = replacement_fees(
+            flight.max_fee_per_gas,
+            flight.max_priority_fee_per_gas,
+            self.max_fee,
+        ) else {
+            self.cap_binds(true, bumped(flight.max_fee_per_gas));
+            warn!(
+                key,
+                nonce = flight.nonce,
+                "cannot cancel: the fee cap allows no valid replacement"
+            );
+            return Ok(false);
+        };
+        let mut noop = InFlight {
+            key: format!("cancel:{key}"),
+            nonce: flight.nonce,
+            request: TransactionRequest::default()
+                .with_from(self.from)
+                .with_to(self.from)
+                .with_value(alloy::primitives::U256::ZERO)
+                .with_gas_limit(21_000),
+            max_fee_per_gas: max_fee,
+            max_priority_fee_per_gas: priority,
+            hashes: flight.hashes.clone(),
+        };
+        let (hash, raw) = self.sign(&noop).await?;
+        noop.hashes.push(hash);
+        store.put_in_flight(&[&noop])?;
+        store.remove_in_flight(key)?;
+        self.metrics.inc(&self.metrics.txs_cancelled);
+        warn!(
+            key,
+            nonce = noop.nonce,
+            max_fee_gwei = gwei(max_fee),
+            "cancelling a transaction in flight"
+        );
+        self.broadcast(&[raw]).await?;
+        Ok(true)
+    }
+
+    /// Records whether the fee cap binds now; logs once per episode.
+    fn cap_binds(&mut self, binding: bool, wanted: u128) {
+        self.metrics
+            .set(&self.metrics.fee_cap_binding, u64::from(binding));
+        if binding {
+            self.metrics.inc(&self.metrics.fee_cap_hits);
+            if !std::mem::replace(&mut self.cap_logged, true) {
+                warn!(
+                    wanted_gwei = gwei(wanted),
+                    cap_gwei = gwei(self.max_fee),
+                    "the fee cap (keeper.max_fee_gwei) binds: fees are held below what is needed"
+                );
+            }
+        } else {
+            self.cap_logged = false;
+        }
     }
 
     async fn nonce(&mut self) -> anyhow::Result<u64> {
@@ -382,14 +563,22 @@ impl TxManager {
 
     async fn bump(&mut self, store: &Store, waiting: &mut [InFlight]) -> anyhow::Result<()> {
         let mut raws = Vec::new();
+        let mut capped = false;
         for flight in waiting.iter_mut() {
-            let max_fee = bumped(flight.max_fee_per_gas).min(self.max_fee);
-            if max_fee > flight.max_fee_per_gas {
-                flight.max_fee_per_gas = max_fee;
-                flight.max_priority_fee_per_gas =
-                    bumped(flight.max_priority_fee_per_gas).min(max_fee);
-                self.metrics.inc(&self.metrics.tx_bumps);
-                info!(key = %flight.key, nonce = flight.nonce, max_fee, "bumping a stuck transaction");
+            // A replacement must raise both fields by the node's minimum, or it is refused:
+            // under a binding cap the transaction is re-sent as it is (the node may have lost it).
+            match replacement_fees(
+                flight.max_fee_per_gas,
+                flight.max_priority_fee_per_gas,
+                self.max_fee,
+            ) {
+                Some((max_fee, priority)) => {
+                    flight.max_fee_per_gas = max_fee;
+                    flight.max_priority_fee_per_gas = priority;
+                    self.metrics.inc(&self.metrics.tx_bumps);
+                    info!(key = %flight.key, nonce = flight.nonce, max_fee_gwei = gwei(max_fee), priority_gwei = gwei(priority), "bumping a stuck transaction");
+                }
+                None => capped = true,
             }
             let (hash, raw) = self.sign(flight).await?;
             if !flight.hashes.contains(&hash) {
@@ -397,6 +586,7 @@ impl TxManager {
             }
             raws.push(raw);
         }
+        self.cap_binds(capped, self.max_fee);
         let refs: Vec<&InFlight> = waiting.iter().collect();
         store.put_in_flight(&refs)?;
         self.broadcast(&raws).await
@@ -405,6 +595,35 @@ impl TxManager {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn replacements_raise_both_fees_by_ten_percent_or_are_not_sent() {
+        let gwei = 1_000_000_000u128;
+        // Room under the cap: both fields rise by 1/8.
+        let (m, p) = replacement_fees(100 * gwei, 2 * gwei, 500 * gwei).unwrap();
+        assert!(m * 10 >= 100 * gwei * 11 && p * 10 >= 2 * gwei * 11);
+        // The capped edge: 190 -> 200 is +5.3%, below the node's minimum: not sent.
+        assert_eq!(replacement_fees(190 * gwei, 2 * gwei, 200 * gwei), None);
+        // Exactly +10% under the cap is a valid replacement, capped.
+        assert_eq!(
+            replacement_fees(100 * gwei, 2 * gwei, 110 * gwei),
+            Some((110 * gwei, 2 * gwei + 2 * gwei / 8 + 1))
+        );
+        // A priority fee squeezed by the capped max fee below its own +10%: not sent.
+        assert_eq!(
+            replacement_fees(100 * gwei, 100 * gwei, 110 * gwei),
+            Some((110 * gwei, 110 * gwei))
+        );
+        assert_eq!(replacement_fees(100 * gwei, 105 * gwei, 110 * gwei), None);
+        // At the cap already: nothing to raise.
+        assert_eq!(replacement_fees(200 * gwei, gwei, 200 * gwei), None);
+        for fee in [0u128, 1, 9, 10, 11, 123_456_789_012] {
+            let (m, p) = replacement_fees(fee, fee, u128::MAX).unwrap();
+            assert!(m >= replacement_minimum(fee) && p >= replacement_minimum(fee));
+        }
+    }
+
     #[test]
     fn bumps_clear_the_replacement_minimum() {
         for fee in [1u128, 7, 1_000_000_000, 123_456_789_012] {

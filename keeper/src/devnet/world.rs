@@ -206,6 +206,7 @@ impl World {
     pub fn keeper_config(&self, store: &Path, source: Option<&Path>) -> Config {
         Config {
             contracts: Contracts {
+                chain_id: self.chain_id,
                 dispute_manager: self.d.disputes,
                 deploy_block: self.deploy_block,
             },
@@ -218,6 +219,8 @@ impl World {
                 enabled: source.is_some(),
                 source: source.map(|p| p.display().to_string()),
                 gpu: false,
+                judge_wait_ms: 60_000,
+                ..VerifierConfig::default()
             },
             key: KeyConfig::default(),
             keeper: Tuning {

@@ -34,7 +34,8 @@ fn config_text(world: &World, store: &Path, content: Option<&Path>) -> String {
         None => String::new(),
     };
     format!(
-        "[contracts]\ndispute_manager = \"{}\"\ndeploy_block = {}\n\n{verifier}\n[keeper]\nstore = \"{}\"\npoll_interval_ms = 100\nconfirmations = 0\nbump_after_secs = 5\nmax_backoff_secs = 1\nrpc_timeout_secs = 3\n",
+        "[contracts]\nchain_id = {}\ndispute_manager = \"{}\"\ndeploy_block = {}\n\n{verifier}\n[keeper]\nstore = \"{}\"\npoll_interval_ms = 100\nconfirmations = 0\nbump_after_secs = 5\nmax_backoff_secs = 1\nrpc_timeout_secs = 3\n",
+        world.chain_id,
         world.d.disputes,
         world.deploy_block,
         store.display()
@@ -77,7 +78,7 @@ fn run_failing(config: &Path, env: &[(&str, &str)]) -> String {
 #[test]
 fn bad_config_and_bad_keys_exit_non_zero_with_a_reason() {
     let dir = temp_dir("badcfg");
-    let good = "[contracts]\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
+    let good = "[contracts]\nchain_id = 31337\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
     // (config file, its text (none: absent), environment, what stderr must say)
     type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, &'a str);
     let cases: Vec<Case> = vec![
@@ -141,7 +142,7 @@ async fn wrong_contract_address_is_a_clear_error() {
     let config = dir.join("keeper.toml");
     std::fs::write(
         &config,
-        "[contracts]\ndispute_manager = \"0x00000000000000000000000000000000000000aa\"\n",
+        "[contracts]\nchain_id = 31337\ndispute_manager = \"0x00000000000000000000000000000000000000aa\"\n",
     )
     .unwrap();
     let out = output_within(
@@ -191,7 +192,7 @@ async fn keystore_keys_load_and_a_wrong_password_is_refused() {
     std::fs::write(
         &config,
         format!(
-            "[contracts]\ndispute_manager = \"0x00000000000000000000000000000000000000aa\"\n[key]\nkeystore = \"{}\"\n",
+            "[contracts]\nchain_id = 31337\ndispute_manager = \"0x00000000000000000000000000000000000000aa\"\n[key]\nkeystore = \"{}\"\n",
             dir.join("keeper").display()
         ),
     )

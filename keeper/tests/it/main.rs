@@ -5,3 +5,4 @@ mod daemon;
 mod devnet_cli;
 mod in_process;
 mod support;
+mod trust;
