@@ -6,7 +6,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBondingManager} from "../interfaces/IBondingManager.sol";
 import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
@@ -91,6 +90,13 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     /// @notice Receipt signers an orchestrator authorized, with the round their authority ends
     /// (exclusive; max: not revoked, 0: never authorized).
     mapping(address orchestrator => mapping(address signer => uint256 validUntilRound)) public receiptSigners;
+    /// @notice Per offense (keccak256 of orchestrator and job id): 0 none, 1 a dispute pending,
+    /// 2 slashed. One job is one offense, however many receipts name it.
+    mapping(bytes32 offense => uint8) public offenseState;
+    /// @notice The offense (see `offenseState`) each dispute is about.
+    mapping(uint256 disputeId => bytes32) public offenseOf;
+    /// @notice The round after the last one in which a verifier attested an orchestrator.
+    mapping(address verifier => mapping(address orchestrator => uint256)) internal _attestedUntil;
 
     /// @param authority The protocol's AccessManager.
     /// @param token_ LPT: deposits, rewards and burns.
@@ -146,7 +152,9 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     {
         uint256 round = _currentRound();
         bytes32 digest = _checkReceipt(receipt, signature, round);
-        disputeId = _open(receipt.orchestrator, receipt.round, receipt.outputHash, digest, false, round);
+        disputeId = _open(
+            receipt.orchestrator, receipt.jobId, receipt.round, receipt.outputHash, digest, false, round
+        );
         emit DisputedReceipt(disputeId, receipt);
     }
 
@@ -167,7 +175,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         bytes32 digestB = _checkReceipt(b, signatureB, round);
         _markDisputed(digestA);
         uint256 offense = a.round > b.round ? a.round : b.round;
-        disputeId = _open(a.orchestrator, offense, a.outputHash, digestB, true, round);
+        disputeId = _open(a.orchestrator, a.jobId, offense, a.outputHash, digestB, true, round);
     }
 
     // ---------------------------------------------------------------- verdicts
@@ -216,6 +224,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         if (_currentRound() >= d.vetoEndRound) revert VetoWindowClosed(disputeId, d.vetoEndRound);
         d.status = Status.Vetoed;
         emit DisputeVetoed(disputeId);
+        _settleOffense(disputeId, d.orchestrator, 0);
         token.safeTransfer(d.challenger, d.deposit);
     }
 
@@ -231,9 +240,12 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         if (round < d.vetoEndRound) revert VetoWindowOpen(disputeId, d.vetoEndRound);
         d.status = Status.Executed;
         address orchestrator = d.orchestrator;
-        (uint256 fractionPpb, uint256 slashed) = _slash(d, orchestrator, round, prevHint, nextHint);
-        (uint256 reward, uint256 burned) = SlashMath.split(slashed, challengerRewardCutPpb);
+        (uint256 fractionPpb, uint256 slashed, uint256 own) =
+            _slash(d, orchestrator, round, prevHint, nextHint);
+        // Paid out of the orchestrator's own cut only: slashing never pays the slashed side.
+        (uint256 reward, uint256 burned) = SlashMath.split(slashed, own, challengerRewardCutPpb);
         emit SlashExecuted(disputeId, orchestrator, fractionPpb, slashed, reward, burned);
+        _settleOffense(disputeId, orchestrator, 2);
 
         reputation.penalize(orchestrator);
         token.safeTransfer(d.challenger, d.deposit + reward);
@@ -245,8 +257,15 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     /// @inheritdoc IDisputeManager
     function attestSpotChecks(address[] calldata orchestrators) external {
         if (!_verifiers[msg.sender]) revert NotVerifier(msg.sender);
+        uint256 round = _currentRound();
         for (uint256 i; i < orchestrators.length; ++i) {
-            reputation.recordPasses(orchestrators[i], 1);
+            address orchestrator = orchestrators[i];
+            // One voice adds at most one pass per orchestrator per round.
+            if (_attestedUntil[msg.sender][orchestrator] > round) {
+                revert AlreadyAttested(msg.sender, orchestrator, round);
+            }
+            _attestedUntil[msg.sender][orchestrator] = round + 1;
+            reputation.recordPasses(orchestrator, 1);
         }
         emit SpotChecksAttested(msg.sender, orchestrators);
     }
@@ -350,15 +369,13 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
             revert ReceiptOutsideWindow(r.round, round);
         }
         digest = _hashTypedDataV4(ReceiptHashing.hash(r));
+        // Only ECDSA: what a key signed stays signed. A contract orchestrator (a multisig, a smart
+        // account) authorizes receipt signers, whose revocation spares the rounds before it; an
+        // ERC-1271 check could be changed afterwards to un-sign past receipts.
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError) {
             if (signer == r.orchestrator || r.round < receiptSigners[r.orchestrator][signer]) return digest;
         }
-        // A contract orchestrator (a multisig, a smart account) signs through ERC-1271.
-        if (
-            r.orchestrator.code.length != 0
-                && SignatureChecker.isValidERC1271SignatureNowCalldata(r.orchestrator, digest, signature)
-        ) return digest;
         revert InvalidReceiptSignature(r.orchestrator);
     }
 
@@ -369,21 +386,41 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         uint256 round,
         address prevHint,
         address nextHint
-    ) internal returns (uint256 fractionPpb, uint256 slashed) {
-        uint256 current = bonding.delegatedStake(orchestrator);
-        (uint256 window, uint256 used) = _rateWindow(round);
-        uint256 left = rateLimitAmount > used ? rateLimitAmount - used : 0;
-        if (left == 0 && current != 0) revert SlashRateLimited((window + 1) * rateLimitWindow);
-        fractionPpb = SlashMath.fractionDown(d.snapshotStake, current, maxSlashCutPpb, left);
+    ) internal returns (uint256 fractionPpb, uint256 slashed, uint256 own) {
+        uint256 used;
+        (fractionPpb, used) = _fraction(d, orchestrator, round);
+        uint256 unbondingCut;
         if (fractionPpb != 0) {
             // The BondingManager cuts locks created after the round it is given: the round before
             // the offense, so stake unbonded during the offense round itself is cut too.
             uint256 offense = d.offenseRound;
-            slashed =
+            (slashed, own, unbondingCut) =
                 bonding.slash(orchestrator, fractionPpb, offense == 0 ? 0 : offense - 1, prevHint, nextHint);
         }
-        _rateWindowIndex = uint32(window);
-        _slashedInWindow = (used + slashed).toUint128();
+        // The cap counts the locks' cut too (bounded from above), though it is burned later.
+        _rateWindowIndex = uint32(round / rateLimitWindow);
+        _slashedInWindow = (used + slashed + unbondingCut).toUint128();
+    }
+
+    /// @dev The fraction to cut and what the window has slashed so far. A slash the window cannot
+    /// take whole waits for a fresh window (the stake stays liable: its locks are held); only one
+    /// larger than a whole window is cut down to it.
+    function _fraction(Dispute storage d, address orchestrator, uint256 round)
+        internal
+        view
+        returns (uint256 fractionPpb, uint256 used)
+    {
+        // Everything still liable: the pool and its unbonding locks (moved stake included).
+        uint256 liable = bonding.delegatedStake(orchestrator) + bonding.unbondingStake(orchestrator);
+        uint256 window;
+        (window, used) = _rateWindow(round);
+        uint256 limit = rateLimitAmount;
+        uint256 left = limit > used ? limit - used : 0;
+        uint256 snapshot = d.snapshotStake;
+        if (SlashMath.cutAt(snapshot, liable, maxSlashCutPpb) > left && left < limit) {
+            revert SlashRateLimited((window + 1) * rateLimitWindow);
+        }
+        fractionPpb = SlashMath.fractionDown(snapshot, liable, maxSlashCutPpb, left);
     }
 
     /// @dev The current rate-limit window and what it has slashed so far.
@@ -399,6 +436,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
 
     function _open(
         address orchestrator,
+        bytes32 jobId,
         uint256 offenseRound,
         bytes32 claimedOutputHash,
         bytes32 digest,
@@ -406,16 +444,20 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         uint256 round
     ) internal returns (uint256 disputeId) {
         _markDisputed(digest);
-        uint256 snapshot = bonding.delegatedStake(orchestrator);
-        if (snapshot == 0) revert NoSlashableStake(orchestrator);
+        bytes32 offense = keccak256(abi.encode(orchestrator, jobId));
+        if (offenseState[offense] != 0) revert OffenseAlreadyDisputed(orchestrator, jobId);
+        offenseState[offense] = 1;
+        // Everything liable now, the locks of stake that left included (even an empty pool's).
+        uint256 snapshot = bonding.delegatedStake(orchestrator) + bonding.unbondingStake(orchestrator);
         uint256 amount = deposit;
         disputeId = ++disputeCount;
+        offenseOf[disputeId] = offense;
         Dispute storage d = _disputes[disputeId];
         d.orchestrator = orchestrator;
         d.offenseRound = offenseRound.toUint32();
         d.deadlineRound = (round + verdictPeriod).toUint32();
-        // Nobody escapes the slash by moving stake elsewhere while the dispute can still end in one.
-        bonding.freezeMoves(orchestrator, round + verdictPeriod + vetoWindow + 1);
+        // The pool's locks from the offense round on stay in it while the dispute can still slash.
+        bonding.holdLocks(orchestrator, offenseRound);
         d.challenger = msg.sender;
         d.status = Status.Open;
         d.snapshotStake = snapshot.toUint128();
@@ -472,11 +514,19 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         emit DisputeDecided(disputeId, outcome, round);
         if (outcome == Status.Guilty) {
             d.vetoEndRound = (round + vetoWindow).toUint32();
-        } else if (outcome == Status.Innocent) {
-            if (d.deposit != 0) ILivepeerToken(address(token)).burn(d.deposit);
         } else {
-            token.safeTransfer(d.challenger, d.deposit);
+            // Innocent or draw: it can no longer slash. The deposit is burned either way: holding
+            // a pool's locks for nothing costs the opener.
+            _settleOffense(disputeId, d.orchestrator, 0);
+            if (d.deposit != 0) ILivepeerToken(address(token)).burn(d.deposit);
         }
+    }
+
+    /// @dev A dispute that can no longer slash: its offense becomes `state` (0: disputable again,
+    /// 2: slashed) and it stops holding the pool's locks.
+    function _settleOffense(uint256 disputeId, address orchestrator, uint8 state) internal {
+        offenseState[offenseOf[disputeId]] = state;
+        bonding.releaseLocks(orchestrator);
     }
 
     function _dispute(uint256 disputeId) internal view returns (Dispute storage d) {
@@ -495,6 +545,8 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
 
     function _setStatuteOfLimitations(uint256 value) internal {
         if (value == 0) revert InvalidRounds(value);
+        uint256 unbonding = bonding.unbondingPeriod();
+        if (value >= unbonding) revert StatuteTooLong(value, unbonding);
         statuteOfLimitations = value.toUint32();
         emit StatuteOfLimitationsSet(value);
     }

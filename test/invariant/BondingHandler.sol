@@ -255,7 +255,8 @@ contract BondingHandler is Test {
         uint256 offenseRound = bound(offenseSeed, round > 10 ? round - 10 : 0, round);
         (uint256[] memory stakes, uint256[] memory fees) = _pendingAll();
         vm.prank(slasher);
-        ghostSlashed += bonding.slash(orch, fractionPpb, offenseRound, address(0), address(0));
+        (uint256 cut,,) = bonding.slash(orch, fractionPpb, offenseRound, address(0), address(0));
+        ghostSlashed += cut;
         _recordEarned(stakes, fees);
     }
 
