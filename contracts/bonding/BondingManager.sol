@@ -186,7 +186,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     }
 
     /// @inheritdoc IBondingManager
-    function transferBond(address receiver, uint256 amount, address to, Hints calldata hints) external {
+    /// @dev The pool's stake does not change (the stake stays in it): no ranking work, no hint read.
+    function transferBond(address receiver, uint256 amount, address to, Hints calldata) external {
         if (amount == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
         uint256 round = _currentRound();
@@ -210,9 +211,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         }
         del.stake = uint96(stake - amount);
         if (recDelegate != address(0)) _claim(receiver, rec, round); // keeps its fees
-        _removeStake(from, amount, round, hints.oldPrev, hints.oldNext);
         _openPosition(receiver, rec, to, amount, round);
-        _addStake(to, amount, round, hints.newPrev, hints.newNext);
         emit BondTransferred(msg.sender, receiver, from, to, amount);
     }
 

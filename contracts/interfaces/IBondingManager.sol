@@ -139,7 +139,8 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
     /// @notice Moves `amount` of the caller's stake, without unbonding, to `receiver` in the same pool
     /// (`to` must be the caller's orchestrator: stake leaves a pool only through a lock). The
     /// receiver must hold no stake and be either new (no delegate, not another orchestrator) or
-    /// already delegated to `to`: a transfer never changes anyone's delegate or earnings.
+    /// already delegated to `to`: a transfer never changes anyone's delegate or earnings. The pool's
+    /// stake and rank do not change, so `hints` are not read (kept for callers).
     function transferBond(address receiver, uint256 amount, address to, Hints calldata hints) external;
 
     /// @notice Brings the caller's stake and fees up to the current round and restarts its position in
