@@ -18,38 +18,43 @@ import {ReceiptHashing} from "./ReceiptHashing.sol";
 /// @title DisputeManager
 /// @notice Disputes over AI inference results, after The Graph's DisputeManager (challenger
 /// deposit, reward cap, burn), EigenLayer's veto window and pro-rata slashing of queued
-/// withdrawals, and Gensyn's refereed re-execution.
+/// withdrawals, and Gensyn's refereed re-execution. The rules are in docs/slashing.md (issue 14).
 ///
 /// Life of a dispute:
-/// 1. A challenger (gateway, fisherman) opens it on a receipt the orchestrator signed (EIP-712),
-///    within `statuteOfLimitations` rounds of the receipt's round, locking `deposit` LPT. A receipt
-///    is disputed at most once. The orchestrator's delegated stake is snapshotted.
-///    Two signed receipts for the same job id with different outputs are a conflict dispute:
-///    guilty at once, no verdicts needed.
+/// 1. A challenger (gateway, fisherman) opens it on an ECDSA receipt the orchestrator (or a receipt
+///    signer it authorized, whose revocation spares earlier rounds) signed (EIP-712), within
+///    `statuteOfLimitations` rounds of the receipt's round, locking `deposit` LPT. Every receipt for
+///    one (orchestrator, job id) is one offense: at most one dispute on it is pending or executed
+///    (`OffenseAlreadyDisputed`). The snapshot is everything liable: the pool's delegated stake plus
+///    its unbonding locks, so an emptied pool is disputable too. Two receipts for one job id with
+///    different outputs are a conflict dispute: guilty at once, no verdicts needed.
 /// 2. Verifiers (a governance-managed set) re-run the job and vote, directly or through a keeper
 ///    that submits their EIP-712-signed verdicts in one batch. `quorum` votes for one outcome
-///    decide it: guilty, innocent (the deposit is burned) or draw (the deposit is returned). No
-///    quorum within `verdictPeriod` rounds: a draw, which anyone may finalize.
-/// 3. A guilty verdict waits `vetoWindow` rounds, in which the arbitrator (governance) may veto it
-///    (the deposit is returned). Then anyone executes it: the orchestrator's pool is slashed pro
-///    rata through the BondingManager, the challenger gets its deposit back plus
-///    `challengerRewardCutPpb` of the slashed LPT, the rest is burned, and its reputation is cut.
+///    decide it: guilty, innocent or draw; no quorum within `verdictPeriod` rounds is a draw that
+///    anyone may finalize. Innocent and draw burn the deposit: holding a pool costs the opener.
+/// 3. A guilty verdict waits `vetoWindow` rounds, in which an ARBITRATOR may veto it (the deposit
+///    is returned). After the hand-over both the timelock and a security council hold ARBITRATOR:
+///    governance's own path (voting delay, period, timelock) is slower than the window, the
+///    council is not; governance revokes or replaces it through the AccessManager. Then anyone
+///    executes it: the pool is slashed pro rata through the BondingManager, the challenger gets its
+///    deposit back plus its reward, the rest is burned, and the orchestrator's reputation is cut.
 ///
-/// Money: the deposit is LPT, pulled with `transferFrom`, so the challenger is paid in the same
-/// token the slash yields. The slash cuts `fractionPpb` of everything delegated to the
-/// orchestrator now (its delegators' stake included) and, lazily at withdraw or rebond, of the
-/// unbonding locks created from the offense round on (the BondingManager burns that part itself).
-/// The challenger's reward is computed on the bonded part only, the part this contract receives.
+/// Liability window: stake leaves a pool only through an unbonding lock of that pool (unbond, a
+/// move to another orchestrator, a rebond elsewhere); `transferBond` stays inside the pool. A slash
+/// cuts the bonded stake now and, lazily at withdraw or rebond, every lock created from the offense
+/// round on. Holds: opening a dispute holds the pool's locks from its offense round on (they may
+/// not be withdrawn or leave the pool, `LockHeld`) until the dispute can no longer slash
+/// (innocent, draw, veto, execution). `statuteOfLimitations < unbondingPeriod` (`StatuteTooLong`):
+/// every dispute that can cut a lock is opened before the lock matures.
 ///
-/// Timing: for unbonding stake to be caught, governance should keep
-/// `statuteOfLimitations + verdictPeriod + vetoWindow` below the BondingManager's unbonding period
-/// (defaults 2 + 2 + 2 < 7); a lock withdrawn before execution escapes. Stake moved to another
-/// orchestrator without unbonding also escapes (the BondingManager's moves create no lock).
+/// Caps: at most `maxSlashCutPpb` of the snapshot per offense; per `rateLimitWindow` rounds at most
+/// `rateLimitAmount` LPT, counting the bonded cut plus an upper bound of the locks' cut. A slash the
+/// window cannot take whole waits for the next window (`SlashRateLimited`, nothing moves, its locks
+/// stay held); only a slash larger than a whole window is cut down to it.
 ///
-/// Economics: a challenger that is the orchestrator itself (under another address) loses its own
-/// share of the slash but earns the reward on its delegators' share; `challengerRewardCutPpb`
-/// (capped at 50%) should stay below the orchestrators' typical self-stake share to make that a
-/// loss.
+/// Challenger pay: `challengerRewardCutPpb` (at most 50%) of the orchestrator's own cut (its own
+/// stake and unclaimed commission), never of its delegators': an orchestrator and an accomplice
+/// challenger lose at least half of the orchestrator's own loss, plus all of its locks' cut.
 contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;

@@ -20,10 +20,11 @@ use foundry_compilers::{
 };
 use serde::Deserialize;
 
-/// The part of `foundry.toml` that decides the bytecode.
+/// The part of `foundry.toml` that decides the bytecode: `[profile.default]` (other profiles, such
+/// as `deep` for long fuzzing, only override test settings and are not read).
 #[derive(Deserialize)]
 struct FoundryToml {
-    profile: BTreeMap<String, Profile>,
+    profile: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +66,8 @@ fn read_profile(root: &Path) -> Profile {
         .profile
         .remove("default")
         .expect("foundry.toml has [profile.default]")
+        .try_into()
+        .expect("parse [profile.default]")
 }
 
 /// Compiles the contracts as forge does and returns `name -> artifact JSON` for every contract in
