@@ -7,7 +7,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 DEMO := .demo
 
-.PHONY: demo demo-images verifier-deep test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt
+.PHONY: demo demo-images verifier-deep test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
 ## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
@@ -74,6 +74,11 @@ rust-test: deps
 ## models; VERIFIER_DEEP_MODELS=N to change the count).
 verifier-deep: system-deps
 	cargo test --release -p verifier --test differential -- --ignored --nocapture
+
+## fuzz-deep: every invariant at >= 100,000 calls and fuzz tests at 10,000 runs (foundry.toml's
+## [profile.deep]); long. `make test` keeps its depth.
+fuzz-deep: npm-deps
+	FOUNDRY_PROFILE=deep forge test --match-test '^(invariant|testFuzz)' -vv
 
 ## bindings: regenerate bindings/artifacts and bindings/src/generated.rs after changing contracts/.
 bindings: npm-deps

@@ -49,6 +49,9 @@ library DeployPlan {
         Governance governance;
         // Whether the timelock takes the authority's admin and the Minter's treasury from `admin`.
         bool handOverToGovernance;
+        // The fast arbitrator: may veto a guilty verdict inside the veto window (ARBITRATOR, beside
+        // the timelock, which can revoke it). Zero: none.
+        address securityCouncil;
     }
 
     /// @notice The governor's and the timelock's settings (a struct of their own: the Rust bindings
@@ -89,8 +92,9 @@ library DeployPlan {
         bytes data;
     }
 
-    /// @notice Creations (13) + wiring (20) + the timelock's roles (4) + the hand-over (5).
-    uint256 internal constant MAX_STEPS = 42;
+    /// @notice Creations (13) + wiring (21) + the timelock's roles (4) + the hand-over (5, or 6 with
+    /// a security council other than the deployer).
+    uint256 internal constant MAX_STEPS = 44;
 
     /// @notice The defaults (Livepeer's launch rates), `admin` receiving the genesis supply and the
     /// treasury cut.
@@ -133,7 +137,8 @@ library DeployPlan {
                 quota: 500_000,
                 timelockDelay: 2 days
             }),
-            handOverToGovernance: true
+            handOverToGovernance: true,
+            securityCouncil: admin
         });
     }
 
@@ -343,10 +348,19 @@ library DeployPlan {
         n = _restrict(
             s,
             n,
-            "BondingManager.freezeMoves to SLASHER",
+            "BondingManager.holdLocks to SLASHER",
             a,
             a.bonding,
-            BondingManager.freezeMoves.selector,
+            BondingManager.holdLocks.selector,
+            Roles.SLASHER
+        );
+        n = _restrict(
+            s,
+            n,
+            "BondingManager.releaseLocks to SLASHER",
+            a,
+            a.bonding,
+            BondingManager.releaseLocks.selector,
             Roles.SLASHER
         );
         n = _call(
@@ -446,13 +460,20 @@ library DeployPlan {
             abi.encodeCall(Minter.setTreasury, (a.timelock))
         );
         n = _grant(s, n, "ARBITRATOR to the timelock", a, Roles.ARBITRATOR, a.timelock);
-        n = _call(
-            s,
-            n,
-            "renounce the deployer's ARBITRATOR",
-            a.manager,
-            abi.encodeCall(AccessManager.renounceRole, (Roles.ARBITRATOR, c.admin))
-        );
+        // The fast arbitrator: a veto must fit the veto window, which governance's own path does not.
+        // A deployer that is the council keeps ARBITRATOR (and nothing else).
+        if (c.securityCouncil != c.admin) {
+            if (c.securityCouncil != address(0)) {
+                n = _grant(s, n, "ARBITRATOR to the security council", a, Roles.ARBITRATOR, c.securityCouncil);
+            }
+            n = _call(
+                s,
+                n,
+                "renounce the deployer's ARBITRATOR",
+                a.manager,
+                abi.encodeCall(AccessManager.renounceRole, (Roles.ARBITRATOR, c.admin))
+            );
+        }
         n = _grant(s, n, "the authority's admin to the timelock", a, Roles.ADMIN, a.timelock);
         return _call(
             s,

@@ -153,41 +153,23 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         if (amount > stake) revert UnbondExceedsStake(amount, stake);
         del.stake = uint96(stake - amount);
 
-        lockId = _nextLockId[msg.sender]++;
-        uint256 withdrawRound = round + unbondingPeriod;
-        _locks[msg.sender][lockId] = UnbondingLock({
-            amount: uint128(amount),
-            createdRound: uint32(round),
-            withdrawRound: withdrawRound.toUint32(),
-            slashCursor: _pools[orchestrator].slashCount,
-            slashesBefore: _totalBonded.slashCount,
-            orchestrator: orchestrator
-        });
+        lockId = _lock(msg.sender, orchestrator, amount, round);
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
         _setTotalBonded(totalBonded() - amount, round);
-        emit Unbond(msg.sender, orchestrator, lockId, amount, withdrawRound);
     }
 
     /// @inheritdoc IBondingManager
     function rebond(uint256 lockId, address to, Hints calldata hints) external {
         uint256 round = _currentRound();
-        address lockOrchestrator = _locks[msg.sender][lockId].orchestrator;
-        if (lockOrchestrator != to && lockOrchestrator != address(0)) {
-            _requireNotFrozen(lockOrchestrator, round);
-        }
-        uint256 amount = _consumeLock(msg.sender, lockId);
+        // Back into its own pool at any time; elsewhere only once it is out of the pool's liability.
+        uint256 amount = _consumeLock(msg.sender, lockId, to, round);
         emit Rebond(msg.sender, to, lockId, amount);
         _bond(msg.sender, amount, to, hints, round);
     }
 
     /// @inheritdoc IBondingManager
     function withdrawStake(uint256 lockId) external {
-        uint256 withdrawRound = _locks[msg.sender][lockId].withdrawRound;
-        // A round the total already changed in has been reached: past it, no need to ask the clock.
-        if (withdrawRound > _totalBonded.round && _currentRound() < withdrawRound) {
-            revert LockNotWithdrawable(lockId, withdrawRound);
-        }
-        uint256 amount = _consumeLock(msg.sender, lockId);
+        uint256 amount = _consumeLock(msg.sender, lockId, address(0), 0);
         token.safeTransfer(msg.sender, amount);
     }
 
@@ -205,15 +187,17 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     }
 
     /// @inheritdoc IBondingManager
-    function transferBond(address receiver, uint256 amount, address to, Hints calldata hints) external {
+    /// @dev The pool's stake does not change (the stake stays in it): no ranking work, no hint read.
+    function transferBond(address receiver, uint256 amount, address to, Hints calldata) external {
         if (amount == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
-        if (!_pools[to].registered) revert NotAnOrchestrator(to);
         uint256 round = _currentRound();
 
         Delegator storage del = _delegators[msg.sender];
         address from = del.delegate;
         if (from == address(0)) revert NotBonded(msg.sender);
+        // Stake leaves a pool only through a lock, which stays liable to the pool's slashes.
+        if (to != from) revert CrossPoolTransfer(from, to);
         _claim(msg.sender, del, round);
         uint256 stake = del.stake;
         if (amount > stake) revert UnbondExceedsStake(amount, stake);
@@ -221,13 +205,14 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         Delegator storage rec = _delegators[receiver];
         // Only into an empty position: adding to a live one would restart its earnings for the round.
         if (receiver == msg.sender || rec.stake != 0) revert ReceiverHasStake(receiver);
+        // Never someone else's delegate changed, nor an orchestrator's commission stranded.
+        address recDelegate = rec.delegate;
+        if (recDelegate == address(0) ? (receiver != to && _pools[receiver].registered) : recDelegate != to) {
+            revert NotReceiversPool(receiver, to);
+        }
         del.stake = uint96(stake - amount);
-        if (rec.delegate != address(0)) _claim(receiver, rec, round); // keeps its fees
-        if (to != from) _requireNotFrozen(from, round);
-        _removeStake(from, amount, round, hints.oldPrev, hints.oldNext);
-        _touch(to, round);
+        if (recDelegate != address(0)) _claim(receiver, rec, round); // keeps its fees
         _openPosition(receiver, rec, to, amount, round);
-        _addStake(to, amount, round, hints.newPrev, hints.newNext);
         emit BondTransferred(msg.sender, receiver, from, to, amount);
     }
 
@@ -250,7 +235,9 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         if (pool.lastRewardRound >= round) revert AlreadyRewarded(orchestrator, round);
         _touch(orchestrator, round);
 
-        uint256 minted = minter.mintReward(address(this), pool.stakeStart, _totalActiveStake(round));
+        // On the round's starting stake less this round's slashes (`startValue`): a slashed pool earns
+        // on what it kept.
+        uint256 minted = minter.mintReward(address(this), pool.startValue, _totalActiveStake(round));
         uint256 bounty = msg.sender == orchestrator ? 0 : EarningsMath.ppmOf(minted, rewardBountyPpm);
         uint256 amount = minted - bounty;
         (uint256 rewardCut,) = _paramsInForce(pool, round);
@@ -308,7 +295,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         uint256 offenseRound,
         address prevHint,
         address nextHint
-    ) external restricted returns (uint256 amount) {
+    ) external restricted returns (uint256 amount, uint256 ownAmount, uint256 unbondingBound) {
         if (fractionPpb == 0 || fractionPpb >= PPB) {
             revert InvalidSlashFraction(fractionPpb);
         }
@@ -317,39 +304,39 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         uint256 round = _currentRound();
         _touch(orchestrator, round);
 
-        uint256 keep = PPB - fractionPpb;
         uint256 delegated = pool.delegatedStake;
         amount = Math.mulDiv(delegated, fractionPpb, PPB);
-        // Everything a delegator can claim scales by `keep` and rounds down; the pool's totals round
-        // toward keeping more, so they always cover the claims.
-        uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
-        pool.slashFactor = sf;
-        uint32 poolSlashes = pool.slashCount;
-        _slashes[orchestrator][poolSlashes] = SlashRecord({
-            offenseRound: offenseRound.toUint32(),
-            keepFactor: uint64(keep * (EarningsMath.ONE / PPB)),
-            slashFactorAfter: sf
-        });
-        pool.slashCount = poolSlashes + 1;
-        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, PPB));
-        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, PPB));
-        pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
+        // The orchestrator's own share of the cut; rounded up, what the pool's locks can lose to it.
+        ownAmount = Math.min(Math.mulDiv(_ownStake(pool, orchestrator), fractionPpb, PPB), amount);
+        unbondingBound = Math.mulDiv(pool.unbonding, fractionPpb, PPB, Math.Rounding.Ceil);
+        _recordSlash(pool, orchestrator, PPB - fractionPpb, offenseRound);
         _totalBonded.slashCount += 1;
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
+        // Cut out of the active set: no reward this round.
+        if (!_members[orchestrator].listed) pool.lastRewardRound = uint32(round);
         _setTotalBonded(totalBonded() - amount, round);
         emit Slashed(orchestrator, fractionPpb, offenseRound, amount);
         token.safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc IBondingManager
-    /// @dev Restricted to SLASHER (the dispute manager, when a dispute opens). Unbonding stays
-    /// open: its locks remain slashable.
-    function freezeMoves(address orchestrator, uint256 untilRound) external restricted {
+    /// @dev Restricted to SLASHER (the dispute manager, when a dispute opens). Bonded stake may
+    /// still unbond: its locks stay liable.
+    function holdLocks(address orchestrator, uint256 offenseRound) external restricted {
         Pool storage pool = _pools[orchestrator];
-        if (untilRound > pool.frozenUntil) {
-            pool.frozenUntil = untilRound.toUint32();
-            emit MovesFrozen(orchestrator, untilRound);
-        }
+        uint256 pending = pool.pendingDisputes;
+        if (pending == 0 || offenseRound < pool.disputedFrom) pool.disputedFrom = offenseRound.toUint32();
+        pool.pendingDisputes = uint16(pending + 1);
+        emit LocksHeld(orchestrator, offenseRound, pool.disputedFrom, pending + 1);
+    }
+
+    /// @inheritdoc IBondingManager
+    /// @dev Restricted to SLASHER (the dispute manager, once a dispute can no longer slash).
+    function releaseLocks(address orchestrator) external restricted {
+        Pool storage pool = _pools[orchestrator];
+        uint256 pending = pool.pendingDisputes - 1;
+        pool.pendingDisputes = uint16(pending);
+        emit LocksReleased(orchestrator, pending);
     }
 
     // ---------------------------------------------------------------- governance
@@ -399,6 +386,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         return _pools[orchestrator].delegatedStake;
     }
 
+    /// @inheritdoc IBondingManager
+    function unbondingStake(address orchestrator) external view returns (uint256) {
+        return _pools[orchestrator].unbonding;
+    }
+
     /// @inheritdoc IStakeTotals
     function checkpointTotalBonded() external returns (uint256 value) {
         value = totalBonded();
@@ -435,19 +427,23 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         address from = del.delegate;
         if (from != address(0)) _claim(delegator, del, round);
         uint256 stake = del.stake;
-        // Zero is fine only for moving existing stake to another orchestrator.
-        if (amount == 0 && (from == to || stake == 0)) revert ZeroAmount();
+        if (amount == 0) revert ZeroAmount();
 
+        uint256 total = totalBonded() + amount;
         if (from != to) {
-            if (from != address(0) && stake != 0) {
-                _requireNotFrozen(from, round);
+            if (stake != 0) {
+                // A move: the old stake leaves through a lock, liable to the old pool's slashes.
+                if (amount == 0) revert ZeroAmount();
+                _lock(delegator, from, stake, round);
                 _removeStake(from, stake, round, hints.oldPrev, hints.oldNext);
+                total -= stake;
+                stake = 0;
             }
             _touch(to, round);
         }
         _openPosition(delegator, del, to, stake + amount, round);
-        _addStake(to, from == to ? amount : stake + amount, round, hints.newPrev, hints.newNext);
-        _setTotalBonded(totalBonded() + amount, round);
+        _addStake(to, amount, round, hints.newPrev, hints.newNext);
+        _setTotalBonded(total, round);
         emit Bond(delegator, to, from, amount, stake + amount);
     }
 
@@ -590,14 +586,32 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     /// @dev Deletes a lock and returns its LPT after the slashes it is subject to (burning the cut):
     /// those executed after it was created, for offenses before it was created. With no slash since
     /// it was created (the usual case), only the lock's first slot and the totals are read.
-    function _consumeLock(address delegator, uint256 lockId) internal returns (uint256 amount) {
+    /// A lock leaves its pool (withdrawn, or rebonded to another orchestrator than its own `to`)
+    /// only once matured and while no pending dispute against the pool may still cut it.
+    function _consumeLock(address delegator, uint256 lockId, address to, uint256 round)
+        internal
+        returns (uint256 amount)
+    {
         UnbondingLock storage lock = _locks[delegator][lockId];
         uint256 locked = lock.amount;
         if (locked == 0) revert UnknownLock(delegator, lockId);
+        (address orchestrator, uint256 createdRound) = (lock.orchestrator, lock.createdRound);
+        Pool storage pool = _pools[orchestrator];
+        if (to != orchestrator) {
+            uint256 withdrawRound = lock.withdrawRound;
+            // A round the total already changed in has been reached: past it, no need to ask the clock.
+            if (withdrawRound > _totalBonded.round) {
+                if (round == 0) round = _currentRound();
+                if (round < withdrawRound) revert LockNotWithdrawable(lockId, withdrawRound);
+            }
+            if (pool.pendingDisputes != 0 && createdRound >= pool.disputedFrom) {
+                revert LockHeld(orchestrator, lockId, pool.disputedFrom);
+            }
+        }
+        pool.unbonding -= uint96(locked);
         amount = locked;
         if (lock.slashesBefore != _totalBonded.slashCount) {
-            (address orchestrator, uint256 createdRound) = (lock.orchestrator, lock.createdRound);
-            uint256 end = _pools[orchestrator].slashCount;
+            uint256 end = pool.slashCount;
             for (uint256 i = lock.slashCursor; i < end; ++i) {
                 SlashRecord memory s = _slashes[orchestrator][i];
                 if (s.offenseRound < createdRound) {
@@ -623,11 +637,55 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         _totalBonded = t;
     }
 
-    /// @dev Stake may not leave a pool for another while a dispute against it is pending (it would
-    /// escape the slash); the freeze lasts until the dispute can have been executed.
-    function _requireNotFrozen(address orchestrator, uint256 round) internal view {
-        uint256 until = _pools[orchestrator].frozenUntil;
-        if (round <= until) revert StakeFrozen(orchestrator, until);
+    /// @dev Scales the pool by `keep` (ppb) and records the slash for its locks and past votes.
+    function _recordSlash(Pool storage pool, address orchestrator, uint256 keep, uint256 offenseRound)
+        internal
+    {
+        // Everything a delegator can claim scales by `keep` and rounds down; the pool's totals round
+        // toward keeping more, so they always cover the claims.
+        uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
+        pool.slashFactor = sf;
+        uint32 poolSlashes = pool.slashCount;
+        _slashes[orchestrator][poolSlashes] = SlashRecord({
+            offenseRound: offenseRound.toUint32(),
+            keepFactor: uint64(keep * (EarningsMath.ONE / PPB)),
+            slashFactorAfter: sf
+        });
+        pool.slashCount = poolSlashes + 1;
+        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, PPB));
+        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, PPB));
+        pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
+    }
+
+    /// @dev The orchestrator's own stake in its pool (rolled into the current round): its unclaimed
+    /// commission and, if it delegates to itself, its own position.
+    function _ownStake(Pool storage pool, address orchestrator) internal view returns (uint256 own) {
+        own = pool.rewardCommission;
+        Delegator memory od = _delegators[orchestrator];
+        if (od.delegate == orchestrator) {
+            (uint256 ownStake,,) = _earnings(pool, orchestrator, od);
+            own += ownStake;
+        }
+    }
+
+    /// @dev Creates an unbonding lock of `orchestrator`'s pool (the caller takes the stake out).
+    function _lock(address delegator, address orchestrator, uint256 amount, uint256 round)
+        internal
+        returns (uint256 lockId)
+    {
+        lockId = _nextLockId[delegator]++;
+        uint256 withdrawRound = round + unbondingPeriod;
+        Pool storage pool = _pools[orchestrator];
+        _locks[delegator][lockId] = UnbondingLock({
+            amount: uint128(amount),
+            createdRound: uint32(round),
+            withdrawRound: withdrawRound.toUint32(),
+            slashCursor: pool.slashCount,
+            slashesBefore: _totalBonded.slashCount,
+            orchestrator: orchestrator
+        });
+        pool.unbonding += uint96(amount);
+        emit Unbond(delegator, orchestrator, lockId, amount, withdrawRound);
     }
 
     function _paramsInForce(Pool storage pool, uint256 round) internal view returns (uint32, uint32) {

@@ -59,14 +59,16 @@ library BondingSlots {
         p.nextFeeShare = uint32(w0 >> 96);
         p.paramsEffectiveRound = uint32(w0 >> 128);
         p.lastRewardRound = uint32(w0 >> 160);
-        p.frozenUntil = uint32(w0 >> 192);
+        p.disputedFrom = uint32(w0 >> 192);
         p.registered = uint8(w0 >> 224) != 0;
+        p.pendingDisputes = uint16(w0 >> 232);
         uint256 w1 = uint256(w[1]);
         p.delegatedStake = uint128(w1);
         p.rewardCommission = uint128(w1 >> 128);
         uint256 w2 = uint256(w[2]);
         p.rewardFactor = uint96(w2);
         p.slashFactor = uint64(w2 >> 96);
+        p.unbonding = uint96(w2 >> 160);
         uint256 w3 = uint256(w[3]);
         p.feeFactor = uint160(w3);
         p.feeCommission = uint96(w3 >> 160);

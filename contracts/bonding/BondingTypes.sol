@@ -15,14 +15,16 @@ struct Pool {
     uint32 nextFeeShare;
     uint32 paramsEffectiveRound;
     uint32 lastRewardRound;
-    uint32 frozenUntil; // while a dispute is pending: no stake leaves for another pool up to this round
+    uint32 disputedFrom; // the earliest offense round of the pending disputes (see pendingDisputes)
     bool registered;
+    uint16 pendingDisputes; // disputes that can still slash it: its locks from disputedFrom on wait
     // slot 1
     uint128 delegatedStake; // all stake delegated to it, its own and unclaimed commission included
     uint128 rewardCommission;
     // slot 2
     uint96 rewardFactor;
     uint64 slashFactor;
+    uint96 unbonding; // the LPT of its outstanding unbonding locks, before lazy slash cuts
     // slot 3: what a fee credit writes (feeFactor only when delegators share)
     uint160 feeFactor;
     uint96 feeCommission;

@@ -31,7 +31,7 @@ interface IDisputeManager {
         Open, // waiting for verdicts
         Guilty, // decided guilty; in or past the veto window, not executed yet
         Innocent, // the deposit was burned
-        Draw, // the deposit was returned
+        Draw, // the deposit was burned (holding a pool's locks costs the opener)
         Vetoed, // the arbitrator overturned a guilty verdict; the deposit was returned
         Executed // slashed; the challenger was paid
     }
@@ -124,10 +124,16 @@ interface IDisputeManager {
     error ReceiptOutsideWindow(uint256 receiptRound, uint256 currentRound);
     /// @notice The receipt (by EIP-712 digest) was disputed before: no double jeopardy.
     error ReceiptAlreadyDisputed(bytes32 receiptDigest);
-    /// @notice The orchestrator has no delegated stake to slash.
-    error NoSlashableStake(address orchestrator);
     /// @notice Two receipts that do not conflict: another orchestrator or job, or the same output.
     error NotAConflict();
+    /// @notice One job is one offense: a dispute on `jobId` of `orchestrator` is pending or was
+    /// executed.
+    error OffenseAlreadyDisputed(address orchestrator, bytes32 jobId);
+    /// @notice A verifier attests an orchestrator's spot checks at most once per round.
+    error AlreadyAttested(address verifier, address orchestrator, uint256 round);
+    /// @notice The statute of limitations must stay below the BondingManager's unbonding period
+    /// (a lock must not mature before every dispute that can cut it has been opened).
+    error StatuteTooLong(uint256 rounds, uint256 unbondingPeriod);
     error UnknownDispute(uint256 disputeId);
     /// @notice The dispute is not in the status the call needs.
     error WrongStatus(uint256 disputeId, Status status);

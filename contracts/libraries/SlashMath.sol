@@ -23,19 +23,28 @@ library SlashMath {
         pure
         returns (uint256 fractionPpb)
     {
-        if (current == 0) return maxCutPpb;
+        if (current == 0) return maxCutPpb; // nothing liable: nothing to cut
         uint256 cap = Math.min(Math.mulDiv(snapshot, maxCutPpb, PPB), left);
         // current * maxCut / PPB <= cap  <=>  maxCut <= cap * PPB / current (rounded down).
         fractionPpb = Math.min(maxCutPpb, Math.mulDiv(cap, PPB, current));
     }
 
-    /// @notice Splits a slashed amount: the challenger's reward (rounded down) and the burn.
-    function split(uint256 slashed, uint256 rewardCutPpb)
+    /// @notice The LPT a full slash would cut: `maxCutPpb` of what is liable, within `maxCutPpb` of
+    /// the snapshot.
+    function cutAt(uint256 snapshot, uint256 liable, uint256 maxCutPpb) internal pure returns (uint256) {
+        return Math.mulDiv(Math.min(snapshot, liable), maxCutPpb, PPB);
+    }
+
+    /// @notice Splits a slashed amount: the challenger's reward (rounded down) and the burn. The
+    /// reward is `rewardCutPpb` (at most half) of the orchestrator's own cut `own`, never of its
+    /// delegators': an orchestrator and an accomplice challenger lose at least `own - reward`,
+    /// i.e. at least half of the orchestrator's own loss (and all of its locks' cut).
+    function split(uint256 slashed, uint256 own, uint256 rewardCutPpb)
         internal
         pure
         returns (uint256 reward, uint256 burn)
     {
-        reward = Math.mulDiv(slashed, rewardCutPpb, PPB);
+        reward = Math.mulDiv(Math.min(own, slashed), rewardCutPpb, PPB);
         burn = slashed - reward;
     }
 }

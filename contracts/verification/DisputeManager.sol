@@ -6,7 +6,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBondingManager} from "../interfaces/IBondingManager.sol";
 import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
@@ -19,38 +18,43 @@ import {ReceiptHashing} from "./ReceiptHashing.sol";
 /// @title DisputeManager
 /// @notice Disputes over AI inference results, after The Graph's DisputeManager (challenger
 /// deposit, reward cap, burn), EigenLayer's veto window and pro-rata slashing of queued
-/// withdrawals, and Gensyn's refereed re-execution.
+/// withdrawals, and Gensyn's refereed re-execution. The rules are in docs/slashing.md (issue 14).
 ///
 /// Life of a dispute:
-/// 1. A challenger (gateway, fisherman) opens it on a receipt the orchestrator signed (EIP-712),
-///    within `statuteOfLimitations` rounds of the receipt's round, locking `deposit` LPT. A receipt
-///    is disputed at most once. The orchestrator's delegated stake is snapshotted.
-///    Two signed receipts for the same job id with different outputs are a conflict dispute:
-///    guilty at once, no verdicts needed.
+/// 1. A challenger (gateway, fisherman) opens it on an ECDSA receipt the orchestrator (or a receipt
+///    signer it authorized, whose revocation spares earlier rounds) signed (EIP-712), within
+///    `statuteOfLimitations` rounds of the receipt's round, locking `deposit` LPT. Every receipt for
+///    one (orchestrator, job id) is one offense: at most one dispute on it is pending or executed
+///    (`OffenseAlreadyDisputed`). The snapshot is everything liable: the pool's delegated stake plus
+///    its unbonding locks, so an emptied pool is disputable too. Two receipts for one job id with
+///    different outputs are a conflict dispute: guilty at once, no verdicts needed.
 /// 2. Verifiers (a governance-managed set) re-run the job and vote, directly or through a keeper
 ///    that submits their EIP-712-signed verdicts in one batch. `quorum` votes for one outcome
-///    decide it: guilty, innocent (the deposit is burned) or draw (the deposit is returned). No
-///    quorum within `verdictPeriod` rounds: a draw, which anyone may finalize.
-/// 3. A guilty verdict waits `vetoWindow` rounds, in which the arbitrator (governance) may veto it
-///    (the deposit is returned). Then anyone executes it: the orchestrator's pool is slashed pro
-///    rata through the BondingManager, the challenger gets its deposit back plus
-///    `challengerRewardCutPpb` of the slashed LPT, the rest is burned, and its reputation is cut.
+///    decide it: guilty, innocent or draw; no quorum within `verdictPeriod` rounds is a draw that
+///    anyone may finalize. Innocent and draw burn the deposit: holding a pool costs the opener.
+/// 3. A guilty verdict waits `vetoWindow` rounds, in which an ARBITRATOR may veto it (the deposit
+///    is returned). After the hand-over both the timelock and a security council hold ARBITRATOR:
+///    governance's own path (voting delay, period, timelock) is slower than the window, the
+///    council is not; governance revokes or replaces it through the AccessManager. Then anyone
+///    executes it: the pool is slashed pro rata through the BondingManager, the challenger gets its
+///    deposit back plus its reward, the rest is burned, and the orchestrator's reputation is cut.
 ///
-/// Money: the deposit is LPT, pulled with `transferFrom`, so the challenger is paid in the same
-/// token the slash yields. The slash cuts `fractionPpb` of everything delegated to the
-/// orchestrator now (its delegators' stake included) and, lazily at withdraw or rebond, of the
-/// unbonding locks created from the offense round on (the BondingManager burns that part itself).
-/// The challenger's reward is computed on the bonded part only, the part this contract receives.
+/// Liability window: stake leaves a pool only through an unbonding lock of that pool (unbond, a
+/// move to another orchestrator, a rebond elsewhere); `transferBond` stays inside the pool. A slash
+/// cuts the bonded stake now and, lazily at withdraw or rebond, every lock created from the offense
+/// round on. Holds: opening a dispute holds the pool's locks from its offense round on (they may
+/// not be withdrawn or leave the pool, `LockHeld`) until the dispute can no longer slash
+/// (innocent, draw, veto, execution). `statuteOfLimitations < unbondingPeriod` (`StatuteTooLong`):
+/// every dispute that can cut a lock is opened before the lock matures.
 ///
-/// Timing: for unbonding stake to be caught, governance should keep
-/// `statuteOfLimitations + verdictPeriod + vetoWindow` below the BondingManager's unbonding period
-/// (defaults 2 + 2 + 2 < 7); a lock withdrawn before execution escapes. Stake moved to another
-/// orchestrator without unbonding also escapes (the BondingManager's moves create no lock).
+/// Caps: at most `maxSlashCutPpb` of the snapshot per offense; per `rateLimitWindow` rounds at most
+/// `rateLimitAmount` LPT, counting the bonded cut plus an upper bound of the locks' cut. A slash the
+/// window cannot take whole waits for the next window (`SlashRateLimited`, nothing moves, its locks
+/// stay held); only a slash larger than a whole window is cut down to it.
 ///
-/// Economics: a challenger that is the orchestrator itself (under another address) loses its own
-/// share of the slash but earns the reward on its delegators' share; `challengerRewardCutPpb`
-/// (capped at 50%) should stay below the orchestrators' typical self-stake share to make that a
-/// loss.
+/// Challenger pay: `challengerRewardCutPpb` (at most 50%) of the orchestrator's own cut (its own
+/// stake and unclaimed commission), never of its delegators': an orchestrator and an accomplice
+/// challenger lose at least half of the orchestrator's own loss, plus all of its locks' cut.
 contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;
@@ -91,6 +95,13 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     /// @notice Receipt signers an orchestrator authorized, with the round their authority ends
     /// (exclusive; max: not revoked, 0: never authorized).
     mapping(address orchestrator => mapping(address signer => uint256 validUntilRound)) public receiptSigners;
+    /// @notice Per offense (keccak256 of orchestrator and job id): 0 none, 1 a dispute pending,
+    /// 2 slashed. One job is one offense, however many receipts name it.
+    mapping(bytes32 offense => uint8) public offenseState;
+    /// @notice The offense (see `offenseState`) each dispute is about.
+    mapping(uint256 disputeId => bytes32) public offenseOf;
+    /// @notice The round after the last one in which a verifier attested an orchestrator.
+    mapping(address verifier => mapping(address orchestrator => uint256)) internal _attestedUntil;
 
     /// @param authority The protocol's AccessManager.
     /// @param token_ LPT: deposits, rewards and burns.
@@ -146,7 +157,9 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     {
         uint256 round = _currentRound();
         bytes32 digest = _checkReceipt(receipt, signature, round);
-        disputeId = _open(receipt.orchestrator, receipt.round, receipt.outputHash, digest, false, round);
+        disputeId = _open(
+            receipt.orchestrator, receipt.jobId, receipt.round, receipt.outputHash, digest, false, round
+        );
         emit DisputedReceipt(disputeId, receipt);
     }
 
@@ -167,7 +180,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         bytes32 digestB = _checkReceipt(b, signatureB, round);
         _markDisputed(digestA);
         uint256 offense = a.round > b.round ? a.round : b.round;
-        disputeId = _open(a.orchestrator, offense, a.outputHash, digestB, true, round);
+        disputeId = _open(a.orchestrator, a.jobId, offense, a.outputHash, digestB, true, round);
     }
 
     // ---------------------------------------------------------------- verdicts
@@ -216,6 +229,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         if (_currentRound() >= d.vetoEndRound) revert VetoWindowClosed(disputeId, d.vetoEndRound);
         d.status = Status.Vetoed;
         emit DisputeVetoed(disputeId);
+        _settleOffense(disputeId, d.orchestrator, 0);
         token.safeTransfer(d.challenger, d.deposit);
     }
 
@@ -231,9 +245,12 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         if (round < d.vetoEndRound) revert VetoWindowOpen(disputeId, d.vetoEndRound);
         d.status = Status.Executed;
         address orchestrator = d.orchestrator;
-        (uint256 fractionPpb, uint256 slashed) = _slash(d, orchestrator, round, prevHint, nextHint);
-        (uint256 reward, uint256 burned) = SlashMath.split(slashed, challengerRewardCutPpb);
+        (uint256 fractionPpb, uint256 slashed, uint256 own) =
+            _slash(d, orchestrator, round, prevHint, nextHint);
+        // Paid out of the orchestrator's own cut only: slashing never pays the slashed side.
+        (uint256 reward, uint256 burned) = SlashMath.split(slashed, own, challengerRewardCutPpb);
         emit SlashExecuted(disputeId, orchestrator, fractionPpb, slashed, reward, burned);
+        _settleOffense(disputeId, orchestrator, 2);
 
         reputation.penalize(orchestrator);
         token.safeTransfer(d.challenger, d.deposit + reward);
@@ -245,8 +262,15 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     /// @inheritdoc IDisputeManager
     function attestSpotChecks(address[] calldata orchestrators) external {
         if (!_verifiers[msg.sender]) revert NotVerifier(msg.sender);
+        uint256 round = _currentRound();
         for (uint256 i; i < orchestrators.length; ++i) {
-            reputation.recordPasses(orchestrators[i], 1);
+            address orchestrator = orchestrators[i];
+            // One voice adds at most one pass per orchestrator per round.
+            if (_attestedUntil[msg.sender][orchestrator] > round) {
+                revert AlreadyAttested(msg.sender, orchestrator, round);
+            }
+            _attestedUntil[msg.sender][orchestrator] = round + 1;
+            reputation.recordPasses(orchestrator, 1);
         }
         emit SpotChecksAttested(msg.sender, orchestrators);
     }
@@ -350,15 +374,13 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
             revert ReceiptOutsideWindow(r.round, round);
         }
         digest = _hashTypedDataV4(ReceiptHashing.hash(r));
+        // Only ECDSA: what a key signed stays signed. A contract orchestrator (a multisig, a smart
+        // account) authorizes receipt signers, whose revocation spares the rounds before it; an
+        // ERC-1271 check could be changed afterwards to un-sign past receipts.
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (err == ECDSA.RecoverError.NoError) {
             if (signer == r.orchestrator || r.round < receiptSigners[r.orchestrator][signer]) return digest;
         }
-        // A contract orchestrator (a multisig, a smart account) signs through ERC-1271.
-        if (
-            r.orchestrator.code.length != 0
-                && SignatureChecker.isValidERC1271SignatureNowCalldata(r.orchestrator, digest, signature)
-        ) return digest;
         revert InvalidReceiptSignature(r.orchestrator);
     }
 
@@ -369,21 +391,41 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         uint256 round,
         address prevHint,
         address nextHint
-    ) internal returns (uint256 fractionPpb, uint256 slashed) {
-        uint256 current = bonding.delegatedStake(orchestrator);
-        (uint256 window, uint256 used) = _rateWindow(round);
-        uint256 left = rateLimitAmount > used ? rateLimitAmount - used : 0;
-        if (left == 0 && current != 0) revert SlashRateLimited((window + 1) * rateLimitWindow);
-        fractionPpb = SlashMath.fractionDown(d.snapshotStake, current, maxSlashCutPpb, left);
+    ) internal returns (uint256 fractionPpb, uint256 slashed, uint256 own) {
+        uint256 used;
+        (fractionPpb, used) = _fraction(d, orchestrator, round);
+        uint256 unbondingCut;
         if (fractionPpb != 0) {
             // The BondingManager cuts locks created after the round it is given: the round before
             // the offense, so stake unbonded during the offense round itself is cut too.
             uint256 offense = d.offenseRound;
-            slashed =
+            (slashed, own, unbondingCut) =
                 bonding.slash(orchestrator, fractionPpb, offense == 0 ? 0 : offense - 1, prevHint, nextHint);
         }
-        _rateWindowIndex = uint32(window);
-        _slashedInWindow = (used + slashed).toUint128();
+        // The cap counts the locks' cut too (bounded from above), though it is burned later.
+        _rateWindowIndex = uint32(round / rateLimitWindow);
+        _slashedInWindow = (used + slashed + unbondingCut).toUint128();
+    }
+
+    /// @dev The fraction to cut and what the window has slashed so far. A slash the window cannot
+    /// take whole waits for a fresh window (the stake stays liable: its locks are held); only one
+    /// larger than a whole window is cut down to it.
+    function _fraction(Dispute storage d, address orchestrator, uint256 round)
+        internal
+        view
+        returns (uint256 fractionPpb, uint256 used)
+    {
+        // Everything still liable: the pool and its unbonding locks (moved stake included).
+        uint256 liable = bonding.delegatedStake(orchestrator) + bonding.unbondingStake(orchestrator);
+        uint256 window;
+        (window, used) = _rateWindow(round);
+        uint256 limit = rateLimitAmount;
+        uint256 left = limit > used ? limit - used : 0;
+        uint256 snapshot = d.snapshotStake;
+        if (SlashMath.cutAt(snapshot, liable, maxSlashCutPpb) > left && left < limit) {
+            revert SlashRateLimited((window + 1) * rateLimitWindow);
+        }
+        fractionPpb = SlashMath.fractionDown(snapshot, liable, maxSlashCutPpb, left);
     }
 
     /// @dev The current rate-limit window and what it has slashed so far.
@@ -399,6 +441,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
 
     function _open(
         address orchestrator,
+        bytes32 jobId,
         uint256 offenseRound,
         bytes32 claimedOutputHash,
         bytes32 digest,
@@ -406,16 +449,20 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         uint256 round
     ) internal returns (uint256 disputeId) {
         _markDisputed(digest);
-        uint256 snapshot = bonding.delegatedStake(orchestrator);
-        if (snapshot == 0) revert NoSlashableStake(orchestrator);
+        bytes32 offense = keccak256(abi.encode(orchestrator, jobId));
+        if (offenseState[offense] != 0) revert OffenseAlreadyDisputed(orchestrator, jobId);
+        offenseState[offense] = 1;
+        // Everything liable now, the locks of stake that left included (even an empty pool's).
+        uint256 snapshot = bonding.delegatedStake(orchestrator) + bonding.unbondingStake(orchestrator);
         uint256 amount = deposit;
         disputeId = ++disputeCount;
+        offenseOf[disputeId] = offense;
         Dispute storage d = _disputes[disputeId];
         d.orchestrator = orchestrator;
         d.offenseRound = offenseRound.toUint32();
         d.deadlineRound = (round + verdictPeriod).toUint32();
-        // Nobody escapes the slash by moving stake elsewhere while the dispute can still end in one.
-        bonding.freezeMoves(orchestrator, round + verdictPeriod + vetoWindow + 1);
+        // The pool's locks from the offense round on stay in it while the dispute can still slash.
+        bonding.holdLocks(orchestrator, offenseRound);
         d.challenger = msg.sender;
         d.status = Status.Open;
         d.snapshotStake = snapshot.toUint128();
@@ -472,11 +519,19 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         emit DisputeDecided(disputeId, outcome, round);
         if (outcome == Status.Guilty) {
             d.vetoEndRound = (round + vetoWindow).toUint32();
-        } else if (outcome == Status.Innocent) {
-            if (d.deposit != 0) ILivepeerToken(address(token)).burn(d.deposit);
         } else {
-            token.safeTransfer(d.challenger, d.deposit);
+            // Innocent or draw: it can no longer slash. The deposit is burned either way: holding
+            // a pool's locks for nothing costs the opener.
+            _settleOffense(disputeId, d.orchestrator, 0);
+            if (d.deposit != 0) ILivepeerToken(address(token)).burn(d.deposit);
         }
+    }
+
+    /// @dev A dispute that can no longer slash: its offense becomes `state` (0: disputable again,
+    /// 2: slashed) and it stops holding the pool's locks.
+    function _settleOffense(uint256 disputeId, address orchestrator, uint8 state) internal {
+        offenseState[offenseOf[disputeId]] = state;
+        bonding.releaseLocks(orchestrator);
     }
 
     function _dispute(uint256 disputeId) internal view returns (Dispute storage d) {
@@ -495,6 +550,8 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
 
     function _setStatuteOfLimitations(uint256 value) internal {
         if (value == 0) revert InvalidRounds(value);
+        uint256 unbonding = bonding.unbondingPeriod();
+        if (value >= unbonding) revert StatuteTooLong(value, unbonding);
         statuteOfLimitations = value.toUint32();
         emit StatuteOfLimitationsSet(value);
     }

@@ -52,16 +52,19 @@ contract DelegationTest is BondingFixture {
         uint256 stake = lens.pendingStake(alice);
         _bond(alice, 1 ether, other);
         assertEq(lens.getDelegator(alice).delegate, other);
-        assertEq(lens.pendingStake(alice), stake + 1 ether);
-        assertEq(bonding.delegatedStake(other), 500 ether + stake + 1 ether);
+        // The old stake leaves through a lock of the old pool (liable to its slashes).
+        assertEq(lens.pendingStake(alice), 1 ether);
+        assertEq(lens.getUnbondingLock(alice, 0).amount, stake);
+        assertEq(bonding.unbondingStake(orch), stake);
+        assertEq(bonding.delegatedStake(other), 500 ether + 1 ether);
     }
 
-    function test_bond_zeroAmountMovesExistingStake() public {
+    function test_bond_zeroAmountMoveReverts() public {
         _bond(alice, 10 ether, orch);
         vm.prank(alice);
+        vm.expectRevert(IBondingManager.ZeroAmount.selector);
         bonding.bond(0, other, _noHints());
-        assertEq(bonding.delegatedStake(other), 510 ether);
-        assertEq(bonding.delegatedStake(orch), 1_000 ether);
+        assertEq(bonding.delegatedStake(orch), 1_010 ether);
     }
 
     function test_bond_revertsOnZero() public {
@@ -175,19 +178,30 @@ contract DelegationTest is BondingFixture {
         _bond(alice, 10 ether, orch);
         vm.startPrank(alice);
         bonding.unbond(4 ether, address(0), address(0));
-        bonding.rebond(0, other, _noHints());
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.LockNotWithdrawable.selector, 0, 18));
+        bonding.rebond(0, other, _noHints()); // elsewhere only once matured
         vm.stopPrank();
+        for (uint256 i; i < 7; ++i) {
+            _nextRound();
+        }
+        vm.prank(alice);
+        bonding.rebond(0, other, _noHints());
         assertEq(lens.getDelegator(alice).delegate, other);
-        assertEq(bonding.delegatedStake(other), 510 ether);
-        assertEq(bonding.delegatedStake(orch), 1_000 ether);
+        assertEq(bonding.delegatedStake(other), 504 ether);
+        assertEq(bonding.delegatedStake(orch), 1_000 ether, "the rest left through a lock");
+        assertEq(lens.getUnbondingLock(alice, 1).amount, 6 ether);
     }
 
     function test_rebond_afterFullyUnbonding() public {
         _bond(alice, 10 ether, orch);
         vm.startPrank(alice);
         bonding.unbond(10 ether, address(0), address(0));
-        bonding.rebond(0, other, _noHints());
         vm.stopPrank();
+        for (uint256 i; i < 7; ++i) {
+            _nextRound();
+        }
+        vm.prank(alice);
+        bonding.rebond(0, other, _noHints());
         assertEq(lens.pendingStake(alice), 10 ether);
         assertEq(bonding.delegatedStake(other), 510 ether);
     }
@@ -223,18 +237,17 @@ contract DelegationTest is BondingFixture {
 
     // ------------------------------------------------------------ transferBond
 
-    function test_transferBond_splitsStakeToAnotherOrchestrator() public {
+    function test_transferBond_splitsStakeWithinThePool() public {
         _bond(alice, 10 ether, orch);
         vm.expectEmit(address(bonding));
-        emit IBondingManager.BondTransferred(alice, bob, orch, other, 3 ether);
+        emit IBondingManager.BondTransferred(alice, bob, orch, orch, 3 ether);
         vm.prank(alice);
-        bonding.transferBond(bob, 3 ether, other, _noHints());
+        bonding.transferBond(bob, 3 ether, orch, _noHints());
 
         assertEq(lens.pendingStake(alice), 7 ether);
         assertEq(lens.pendingStake(bob), 3 ether);
-        assertEq(lens.getDelegator(bob).delegate, other);
-        assertEq(bonding.delegatedStake(orch), 1_007 ether);
-        assertEq(bonding.delegatedStake(other), 503 ether);
+        assertEq(lens.getDelegator(bob).delegate, orch);
+        assertEq(bonding.delegatedStake(orch), 1_010 ether);
         assertEq(bonding.totalBonded(), 1_510 ether);
     }
 
@@ -243,24 +256,26 @@ contract DelegationTest is BondingFixture {
         _bond(bob, 1 ether, orch);
         vm.startPrank(alice);
         vm.expectRevert(IBondingManager.ZeroAmount.selector);
-        bonding.transferBond(bob, 0, other, _noHints());
+        bonding.transferBond(bob, 0, orch, _noHints());
         vm.expectRevert(IBondingManager.ZeroAddress.selector);
-        bonding.transferBond(address(0), 1, other, _noHints());
-        vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotAnOrchestrator.selector, bob));
+        bonding.transferBond(address(0), 1, orch, _noHints());
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.CrossPoolTransfer.selector, orch, bob));
         bonding.transferBond(makeAddr("carol"), 1, bob, _noHints());
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.CrossPoolTransfer.selector, orch, other));
+        bonding.transferBond(makeAddr("carol"), 1, other, _noHints());
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.ReceiverHasStake.selector, bob));
-        bonding.transferBond(bob, 1 ether, other, _noHints());
+        bonding.transferBond(bob, 1 ether, orch, _noHints());
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.ReceiverHasStake.selector, alice));
-        bonding.transferBond(alice, 1 ether, other, _noHints());
+        bonding.transferBond(alice, 1 ether, orch, _noHints());
         vm.expectRevert(
             abi.encodeWithSelector(IBondingManager.UnbondExceedsStake.selector, 11 ether, 10 ether)
         );
-        bonding.transferBond(makeAddr("carol"), 11 ether, other, _noHints());
+        bonding.transferBond(makeAddr("carol"), 11 ether, orch, _noHints());
         vm.stopPrank();
 
         vm.prank(makeAddr("nobody"));
         vm.expectRevert(abi.encodeWithSelector(IBondingManager.NotBonded.selector, makeAddr("nobody")));
-        bonding.transferBond(bob, 1, other, _noHints());
+        bonding.transferBond(bob, 1, orch, _noHints());
     }
 
     // ------------------------------------------------------------ claimEarnings

@@ -80,8 +80,8 @@ contract BondingHistoryTest is BondingFixture {
         } else if (kind == 5 && lens.getDelegator(a).delegate != address(0) && lens.pendingStake(a) != 0) {
             address current = lens.getDelegator(a).delegate;
             address to = orchs[0] == current ? orchs[1] : orchs[0];
-            vm.prank(a);
-            bonding.bond(0, to, _noHints());
+            // A move bonds new LPT to `to`; the old stake leaves through a lock of the old pool.
+            _bond(a, 1 ether + _rand(100 ether), to);
         }
     }
 

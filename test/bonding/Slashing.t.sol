@@ -19,7 +19,8 @@ contract SlashingTest is BondingFixture {
 
     function _slash(uint256 fractionPpb, uint256 round) internal returns (uint256) {
         vm.prank(slasher);
-        return bonding.slash(orch, fractionPpb, round, address(0), address(0));
+        (uint256 amount,,) = bonding.slash(orch, fractionPpb, round, address(0), address(0));
+        return amount;
     }
 
     function test_slash_cutsEveryoneProRata() public {

@@ -127,7 +127,7 @@ contract BondingEarningsFuzzTest is BondingFixture {
         uint256 totalBonded = bonding.totalBonded();
 
         vm.prank(slasher);
-        uint256 amount = bonding.slash(orch, fractionPpb, offenseRound, address(0), address(0));
+        (uint256 amount,,) = bonding.slash(orch, fractionPpb, offenseRound, address(0), address(0));
 
         assertEq(amount, Math.mulDiv(delegated, fractionPpb, PPB), "slashed amount");
         assertEq(bonding.delegatedStake(orch), delegated - amount);

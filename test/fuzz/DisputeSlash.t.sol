@@ -11,6 +11,8 @@ import {DisputeFixture} from "../utils/DisputeFixture.sol";
 /// offense round (its bonded stake at execution and each lock created from the offense round on),
 /// and nothing of a lock created before the offense round. No rewards run between the offense and
 /// the execution, so every stake is an exact integer and the expectation is exact.
+/// The fraction is taken of everything liable (bonded plus the pool's locks, issue 14) and the
+/// challenger's reward of the orchestrator's own cut only.
 contract DisputeSlashFuzzTest is DisputeFixture {
     uint256 internal constant PPB = 1e9;
     address internal bob = makeAddr("bob");
@@ -79,7 +81,8 @@ contract DisputeSlashFuzzTest is DisputeFixture {
         uint256 orchBonded = lens.pendingStake(orch);
         uint256 bobBonded = lens.pendingStake(bob);
         uint256 current = bonding.delegatedStake(orch);
-        uint256 fraction = SlashMath.fractionDown(snapshot, current, c.maxCut, c.rateLimit);
+        uint256 unbonding = bonding.unbondingStake(orch);
+        uint256 fraction = SlashMath.fractionDown(snapshot, current + unbonding, c.maxCut, c.rateLimit);
         uint256 supply = token.totalSupply();
         uint256 challengerBefore = token.balanceOf(challenger);
 
@@ -89,8 +92,11 @@ contract DisputeSlashFuzzTest is DisputeFixture {
         uint256 slashed = current - bonding.delegatedStake(orch);
         assertLe(slashed, snapshot * c.maxCut / PPB, "within maxSlashCut of the snapshot");
         assertLe(slashed, c.rateLimit, "within the rate limit");
+        // The window counts the locks' cut too (an upper bound of it).
+        assertLe(slashed + (unbonding * fraction + PPB - 1) / PPB, c.rateLimit + 1, "locks within the limit");
         assertEq(slashed, current * fraction / PPB);
-        uint256 reward = slashed * disputes.challengerRewardCutPpb() / PPB;
+        uint256 own = orchBonded * fraction / PPB;
+        uint256 reward = (own < slashed ? own : slashed) * disputes.challengerRewardCutPpb() / PPB;
         assertEq(token.balanceOf(challenger) - challengerBefore, DEPOSIT + reward);
         assertEq(supply - token.totalSupply(), slashed - reward, "supply drops by the burn");
 
@@ -99,7 +105,11 @@ contract DisputeSlashFuzzTest is DisputeFixture {
         assertEq(orchBonded - lens.pendingStake(orch), _share(orchBonded, fraction), "orch bonded");
         assertEq(bobBonded - lens.pendingStake(bob), _share(bobBonded, fraction), "bob bonded");
 
-        // Each lock made from the offense round on loses its share when withdrawn; earlier ones none.
+        _checkLocks(c, fraction);
+    }
+
+    /// Each lock made from the offense round on loses its share when withdrawn; earlier ones none.
+    function _checkLocks(Case memory c, uint256 fraction) internal {
         for (uint256 i; i < bonding.unbondingPeriod(); ++i) {
             _nextRound();
         }

@@ -154,29 +154,34 @@ contract BondingScenarioGasTest is CheckpointMeter {
         _stopMeter("rebond");
         assertEq(_rankOf(lowOrch), lowRank);
 
-        // -------- transferBond: part of a stake to a new account, delegated to another orchestrator
+        // -------- transferBond: part of a stake to a new account in the same pool (stake leaves a pool
+        // only through a lock, so a transfer stays inside it; the pool's stake and rank do not change).
+        // Livepeer's reference is its cross-pool transfer, the only one it measured.
         address from = lens.getDelegator(mover).delegate;
-        address to = _at(60);
+        address to = from;
         uint256 moved = 2_500 ether;
-        (h.oldPrev, h.oldNext) = _positionFor(from, bonding.delegatedStake(from) - moved);
-        (h.newPrev, h.newNext) = _positionFor(to, bonding.delegatedStake(to) + moved);
+        uint256 poolStake = bonding.delegatedStake(from);
+        uint256 rank = _rankOf(from);
         if (metering) _meterTransferAfterRewards(from, to, moved);
-        _startMeter(_accounts(mover, from, to));
+        _startMeter(_accounts(mover, from, address(0)));
         meterAccounts.push(makeAddr("moverReceiver"));
         vm.prank(mover);
         bonding.transferBond(makeAddr("moverReceiver"), moved, to, h);
         _row("transferBond_hint", 1_040_000);
         _stopMeter("transferBond");
         assertEq(lens.pendingStake(makeAddr("moverReceiver")), moved);
+        assertEq(lens.getDelegator(makeAddr("moverReceiver")).delegate, from);
+        assertEq(bonding.delegatedStake(from), poolStake);
+        assertEq(_rankOf(from), rank);
     }
 
-    /// Metering only: the same transfer once keepers have rewarded both pools this round (as they
-    /// reward every active pool each round), so the pools' round records are already written.
+    /// Metering only: the same transfer once keepers have rewarded the pool this round (as they
+    /// reward every active pool each round), so the pool's round records are already written. The
+    /// row keeps its name (both pools: one and the same now) so that snapshots compare.
     function _meterTransferAfterRewards(address from, address to, uint256 moved) internal {
         uint256 state = vm.snapshotState();
         _reward(from);
-        _reward(to);
-        _startMeter(_accounts(mover, from, to));
+        _startMeter(_accounts(mover, from, address(0)));
         meterAccounts.push(makeAddr("moverReceiver"));
         vm.prank(mover);
         bonding.transferBond(makeAddr("moverReceiver"), moved, to, _noHints());

@@ -61,13 +61,15 @@ contract DisputeGasTest is DisputeFixture {
         vm.prank(verifiers[0]);
         disputes.attestSpotChecks(one);
         vm.snapshotGasLastCall("DisputeManager", "attestSpotChecks_first");
+        _nextRound(); // one pass per verifier, orchestrator and round
         vm.prank(verifiers[0]);
         disputes.attestSpotChecks(one);
         vm.snapshotGasLastCall("DisputeManager", "attestSpotChecks_one");
         address[] memory ten = new address[](10);
         for (uint256 i; i < 10; ++i) {
-            ten[i] = orch;
+            ten[i] = i == 0 ? orch : address(uint160(0x1000 + i));
         }
+        _nextRound();
         vm.prank(verifiers[0]);
         disputes.attestSpotChecks(ten);
         vm.snapshotGasLastCall("DisputeManager", "attestSpotChecks_ten");

@@ -19,7 +19,8 @@ library GasTargets {
         bytes32 name = keccak256(bytes(row));
         if (name == keccak256("withdrawStake")) {
             return "withdrawing into an empty LPT balance: 21,000 base + the token transfer filling that slot "
-                "(~32.6k) is ~53.6k before any bonding logic; into a wallet holding LPT it is ~43k";
+                "(~32.6k) is ~53.6k before any bonding logic, and the pool's unbonding total (what keeps locks "
+                "liable to its disputes, docs/slashing.md) adds ~7.9k; into a wallet holding LPT it is ~51k";
         }
         if (name == keccak256("TicketBroker.redeemWinningTicket (deposit + reserve)")) {
             return "a sender's first-ever reserve claim fills its per-round claim slot (22.1k); later claims reuse it";

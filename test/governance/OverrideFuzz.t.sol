@@ -33,11 +33,11 @@ contract GovernanceOverrideFuzzTest is GovernanceFixture {
             _bond(d, 1 + _rand(5_000 ether), orchs[_rand(3)]);
             voters.push(d);
         }
-        // A delegator that moved: its orchestrator at the snapshot is the second one.
+        // A delegator that moved: its orchestrator at the snapshot is the second one (a move bonds new
+        // LPT there; the old stake leaves through a lock of the first pool and no longer votes).
         _bond(makeAddr("mover"), 777 ether, orchs[0]);
         _nextRound();
-        vm.prank(makeAddr("mover"));
-        bonding.bond(0, orchs[1], _noHints());
+        _bond(makeAddr("mover"), 333 ether, orchs[1]);
         voters.push(makeAddr("mover"));
         _reward(orchs[0]);
         _reward(orchs[1]);

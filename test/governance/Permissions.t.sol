@@ -83,6 +83,8 @@ contract GovernancePermissionsTest is GovernanceFixture {
         (bool timelockArbitrates,) = manager.hasRole(Roles.ARBITRATOR, address(timelock));
         assertFalse(deployerArbitrates, "the arbitrator is governance, not the deployer");
         assertTrue(timelockArbitrates);
+        (bool councilArbitrates,) = manager.hasRole(Roles.ARBITRATOR, securityCouncil);
+        assertTrue(councilArbitrates, "the security council vetoes in time");
         assertEq(governor.timelock(), address(timelock));
         assertEq(address(governor.token()), address(votes));
     }

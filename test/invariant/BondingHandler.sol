@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
 import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
-import {Pool} from "../../contracts/bonding/BondingTypes.sol";
+import {Pool, UnbondingLock} from "../../contracts/bonding/BondingTypes.sol";
 import {Test} from "forge-std/Test.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
@@ -15,6 +15,11 @@ import {RoundsManager} from "../../contracts/rounds/RoundsManager.sol";
 /// rewards, fees, claims, withdrawals, occasional slashes and new rounds. Inputs are bounded so that
 /// every call is valid (the suite fails on any revert); ghosts record every token and wei that
 /// entered or left the contract, and each round's active stake at its start.
+///
+/// The move rules (issue 14): a move (bonding to another orchestrator) turns the old stake into an
+/// unbonding lock of the old pool, which the handler tracks like any other lock; a lock rebonds to
+/// another orchestrator only once matured (before, back to its own); a transfer stays in the
+/// sender's pool, to a receiver that is new or already delegated there.
 ///
 /// Per account, ghosts also record what it put in (LPT bonded from its wallet or received by a
 /// transfer), what it took out (LPT withdrawn to its wallet or transferred away, fees withdrawn), and
@@ -130,9 +135,10 @@ contract BondingHandler is Test {
         (address account, bool isOrch) = _account(accountSeed);
         address to = isOrch ? account : orchestrators[orchSeed % orchestrators.length];
         address from = lens.getDelegator(account).delegate;
-        amount = bound(amount, 0, 2_000 ether);
-        if (amount == 0 && (from == to || lens.pendingStake(account) == 0)) amount = 1 ether;
+        amount = bound(amount, 1, 2_000 ether); // a move bonds new LPT too (no pure moves)
+        uint256 nextLock = lens.nextLockId(account);
         _bondFrom(account, amount, to);
+        _trackNewLocks(account, nextLock, from);
     }
 
     function unbond(uint256 accountSeed, uint256 amount) external {
@@ -152,14 +158,20 @@ contract BondingHandler is Test {
         if (locks.length == 0) return;
         uint256 index = lockSeed % locks.length;
         Lock memory lock = locks[index];
+        UnbondingLock memory l = _lockOf(lock);
         address to = _isOrchestrator(lock.owner) ? lock.owner : orchestrators[orchSeed % orchestrators.length];
+        // Elsewhere only once matured: before, back into its own pool.
+        if (rounds.currentRound() < l.withdrawRound) to = l.orchestrator;
         // A lock cut to nothing by slashes would bond zero: not a valid call.
-        if (lens.getUnbondingLock(lock.owner, lock.id).amount < 1e9) return;
+        if (l.amount < 1e9) return;
+        address from = lens.getDelegator(lock.owner).delegate;
+        uint256 nextLock = lens.nextLockId(lock.owner);
         uint256 supply = token.totalSupply();
         vm.prank(lock.owner);
         bonding.rebond(lock.id, to, _noHints());
         ghostBurned += supply - token.totalSupply();
         _dropLock(index);
+        _trackNewLocks(lock.owner, nextLock, from);
     }
 
     function withdrawStake(uint256 lockSeed) external {
@@ -178,18 +190,22 @@ contract BondingHandler is Test {
         _dropLock(index);
     }
 
-    /// Moves part of a delegator's stake to another delegator with no stake, delegated anywhere.
-    function transferBond(uint256 fromSeed, uint256 receiverSeed, uint256 orchSeed, uint256 amount) external {
+    /// Moves part of a delegator's stake to another delegator with no stake, in the sender's pool (the
+    /// receiver new or already delegated there).
+    function transferBond(uint256 fromSeed, uint256 receiverSeed, uint256 amount) external {
         _count();
         address sender = delegators[fromSeed % delegators.length];
         address receiver = delegators[receiverSeed % delegators.length];
         if (receiver == sender || lens.getDelegator(receiver).stake != 0) return;
-        if (lens.getDelegator(sender).delegate == address(0)) return;
+        address pool = lens.getDelegator(sender).delegate;
+        if (pool == address(0)) return;
+        address receiverPool = lens.getDelegator(receiver).delegate;
+        if (receiverPool != address(0) && receiverPool != pool) return;
         uint256 stake = lens.pendingStake(sender);
         if (stake == 0) return;
         amount = bound(amount, 1, stake);
         vm.prank(sender);
-        bonding.transferBond(receiver, amount, orchestrators[orchSeed % orchestrators.length], _noHints());
+        bonding.transferBond(receiver, amount, pool, _noHints());
         ghostTakenOut[sender] += amount;
         ghostPutIn[receiver] += amount;
     }
@@ -255,7 +271,8 @@ contract BondingHandler is Test {
         uint256 offenseRound = bound(offenseSeed, round > 10 ? round - 10 : 0, round);
         (uint256[] memory stakes, uint256[] memory fees) = _pendingAll();
         vm.prank(slasher);
-        ghostSlashed += bonding.slash(orch, fractionPpb, offenseRound, address(0), address(0));
+        (uint256 cut,,) = bonding.slash(orch, fractionPpb, offenseRound, address(0), address(0));
+        ghostSlashed += cut;
         _recordEarned(stakes, fees);
     }
 
@@ -311,6 +328,21 @@ contract BondingHandler is Test {
             if (orchestrators[i] == account) return true;
         }
         return false;
+    }
+
+    /// The lock a move out of `from` created for `account`, if any (ids from `nextLock` on).
+    function _trackNewLocks(address account, uint256 nextLock, address from) internal {
+        uint256 end = lens.nextLockId(account);
+        for (uint256 id = nextLock; id < end; ++id) {
+            assertEq(
+                lens.getUnbondingLock(account, id).orchestrator, from, "a move locks the old pool's stake"
+            );
+            locks.push(Lock(account, id));
+        }
+    }
+
+    function _lockOf(Lock memory lock) internal view returns (UnbondingLock memory) {
+        return lens.getUnbondingLock(lock.owner, lock.id);
     }
 
     function _dropLock(uint256 index) internal {

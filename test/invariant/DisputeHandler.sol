@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {BondingLens} from "../../contracts/bonding/BondingLens.sol";
 import {IExtsload} from "../../contracts/interfaces/IExtsload.sol";
-import {UnbondingLock} from "../../contracts/bonding/BondingTypes.sol";
+import {Pool, UnbondingLock} from "../../contracts/bonding/BondingTypes.sol";
 import {Test} from "forge-std/Test.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {IDisputeManager} from "../../contracts/interfaces/IDisputeManager.sol";
@@ -14,7 +14,9 @@ import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
 
 /// Mixes bonding (bond, unbond, rebond, withdraw, reward, new rounds) with disputes (open, votes,
 /// finalize, veto, execute) over two orchestrators whose keys it holds. Calls are guarded to be
-/// valid. Ghosts: LPT burned (deposits of innocent disputes, slash burns, lock cuts) and minted
+/// valid under the move rules of issue 14 (a lock held by a pending dispute against its pool waits;
+/// a slash the rate-limit window cannot take whole waits for the next window). Ghosts: LPT burned
+/// (deposits of innocent and draw disputes, slash burns, lock cuts) and minted
 /// (rewards), each measured from what moved, not from the contracts' own reports; and a flag set
 /// when any account ends a slash with more than it had, or loses more than its share.
 contract DisputeHandler is Test {
@@ -132,9 +134,15 @@ contract DisputeHandler is Test {
         UnbondingLock memory lock = lens.getUnbondingLock(l.owner, l.id);
         uint256 supply = token.totalSupply();
         uint256 received;
+        address to = lens.getDelegator(l.owner).delegate;
+        if (to == address(0)) to = lock.orchestrator;
+        // Out of its pool (withdrawn or rebonded elsewhere) only while no pending dispute holds it.
+        if (!rebondIt || to != lock.orchestrator) {
+            Pool memory pool = lens.getPool(lock.orchestrator);
+            if (pool.pendingDisputes != 0 && lock.createdRound >= pool.disputedFrom) return;
+            if (rebondIt && rounds.currentRound() < lock.withdrawRound) return;
+        }
         if (rebondIt) {
-            address to = lens.getDelegator(l.owner).delegate;
-            if (to == address(0)) to = lock.orchestrator;
             uint256 before = lens.pendingStake(l.owner);
             vm.prank(l.owner);
             bonding.rebond(l.id, to, IBondingManager.Hints(address(0), address(0), address(0), address(0)));
@@ -168,7 +176,8 @@ contract DisputeHandler is Test {
     function openDispute(uint256 orchSeed, uint256 ageSeed) external {
         uint256 i = orchSeed % orchestrators.length;
         address o = orchestrators[i];
-        if (bonding.delegatedStake(o) == 0) return;
+        // An empty pool is disputable too (its locks are liable); one with nothing liable is not.
+        if (bonding.delegatedStake(o) + bonding.unbondingStake(o) == 0) return;
         uint256 round = rounds.currentRound();
         uint256 age = ageSeed % (disputes.statuteOfLimitations() + 1);
         IDisputeManager.Receipt memory r = IDisputeManager.Receipt({
@@ -200,7 +209,9 @@ contract DisputeHandler is Test {
         uint256 supply = token.totalSupply();
         vm.prank(verifier);
         disputes.submitVerdict(id, referenceHash, 1);
-        if (disputes.getDispute(id).status == IDisputeManager.Status.Innocent) {
+        IDisputeManager.Status status = disputes.getDispute(id).status;
+        // Innocent or draw: the deposit is burned (holding a pool for nothing costs the opener).
+        if (status == IDisputeManager.Status.Innocent || status == IDisputeManager.Status.Draw) {
             ghostBurned += d.deposit;
             if (supply - token.totalSupply() != d.deposit) ghostSlashGainedOrOvercut = true;
         }
@@ -211,7 +222,10 @@ contract DisputeHandler is Test {
         uint256 id = openIds[idSeed % openIds.length];
         IDisputeManager.Dispute memory d = disputes.getDispute(id);
         if (d.status != IDisputeManager.Status.Open || rounds.currentRound() < d.deadlineRound) return;
-        disputes.finalize(id);
+        uint256 supply = token.totalSupply();
+        disputes.finalize(id); // a draw: the deposit is burned
+        ghostBurned += d.deposit;
+        if (supply - token.totalSupply() != d.deposit) ghostSlashGainedOrOvercut = true;
     }
 
     function veto(uint256 idSeed) external {
@@ -228,7 +242,7 @@ contract DisputeHandler is Test {
         uint256 id = openIds[idSeed % openIds.length];
         IDisputeManager.Dispute memory d = disputes.getDispute(id);
         if (d.status != IDisputeManager.Status.Guilty || rounds.currentRound() < d.vetoEndRound) return;
-        if (disputes.slashCapacityLeft() == 0 && bonding.delegatedStake(d.orchestrator) != 0) return;
+        if (_rateLimited(d)) return;
 
         address[] memory all = accounts();
         uint256[] memory before = new uint256[](all.length);
@@ -257,5 +271,15 @@ contract DisputeHandler is Test {
                 ghostSlashGainedOrOvercut = true;
             }
         }
+    }
+
+    /// Whether executing `d` now would wait for the next rate-limit window: the full cut (of what is
+    /// liable, within the snapshot) does not fit what is left and the window was already used.
+    function _rateLimited(IDisputeManager.Dispute memory d) internal view returns (bool) {
+        uint256 liable = bonding.delegatedStake(d.orchestrator) + bonding.unbondingStake(d.orchestrator);
+        uint256 snapshot = d.snapshotStake;
+        uint256 cut = (snapshot < liable ? snapshot : liable) * disputes.maxSlashCutPpb() / 1e9;
+        uint256 left = disputes.slashCapacityLeft();
+        return cut > left && left < disputes.rateLimitAmount();
     }
 }

@@ -42,6 +42,8 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
 
     address internal treasury = makeAddr("treasury");
     address internal stranger = makeAddr("stranger");
+    /// @notice The fast arbitrator (ARBITRATOR beside the timelock after the hand-over).
+    address internal securityCouncil = makeAddr("security council");
 
     function setUp() public virtual {
         vm.roll(1_000);
@@ -49,6 +51,7 @@ abstract contract ProtocolTest is Test, ProtocolDeployer {
         config.treasury = treasury;
         config.roundLength = ROUND_LENGTH;
         config.handOverToGovernance = handOver;
+        config.securityCouncil = securityCouncil;
         Deployment memory d = deployProtocol(config, vm.getNonce(address(this)));
         (manager, token, minter, rounds, bonding, lens) =
         (d.manager, d.token, d.minter, d.rounds, d.bonding, d.lens);

@@ -92,16 +92,14 @@ contract DisputeManagerTest is DisputeFixture {
         assertEq(_open(r), 1, "the last round of the window is in");
     }
 
-    function test_open_revertsWithoutStake() public {
+    /// Property 1: an empty pool is still disputable (its locks are liable).
+    function test_open_emptyPoolStillDisputable() public {
         vm.prank(alice);
         bonding.unbond(3_000 ether, address(0), address(0));
         vm.prank(orch);
         bonding.unbond(1_000 ether, address(0), address(0));
-        IDisputeManager.Receipt memory r = _receipt();
-        bytes memory sig = _signReceipt(orchKey, r);
-        vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(IDisputeManager.NoSlashableStake.selector, orch));
-        disputes.openDispute(r, sig);
+        uint256 id = _open();
+        assertEq(disputes.getDispute(id).snapshotStake, 4_000 ether, "the locks are the snapshot");
     }
 
     // ------------------------------------------------------------ bad input: each reverts, nothing moves
@@ -251,18 +249,19 @@ contract DisputeManagerTest is DisputeFixture {
         uint256 supply = token.totalSupply();
         uint256 repBefore = reputation.scoreOf(orch);
 
-        // 10% of 4,000 LPT: 400 slashed, 200 to the challenger, 200 burned.
+        // 10% of 4,000 LPT: 400 slashed; the challenger gets half of the orchestrator's own 100
+        // (never the delegators' stake: property 5), 350 burned.
         vm.expectEmit(address(disputes));
-        emit IDisputeManager.SlashExecuted(id, orch, 100_000_000, 400 ether, 200 ether, 200 ether);
+        emit IDisputeManager.SlashExecuted(id, orch, 100_000_000, 400 ether, 50 ether, 350 ether);
         disputes.executeSlash(id, address(0), address(0));
 
         assertEq(uint256(_status(id)), uint256(IDisputeManager.Status.Executed));
         assertEq(lens.pendingStake(orch), 900 ether);
         assertEq(lens.pendingStake(alice), 2_700 ether);
         assertEq(bonding.delegatedStake(orch), 3_600 ether);
-        assertEq(token.balanceOf(challenger), 10_000 ether + 200 ether, "deposit back plus reward");
+        assertEq(token.balanceOf(challenger), 10_000 ether + 50 ether, "deposit back plus reward");
         assertEq(token.balanceOf(address(disputes)), 0);
-        assertEq(token.totalSupply(), supply - 200 ether, "the rest is burned");
+        assertEq(token.totalSupply(), supply - 350 ether, "the rest is burned");
         assertEq(reputation.scoreOf(orch), repBefore / 10, "reputation cut by 90%");
         assertEq(disputes.slashCapacityLeft(), 1_000_000 ether - 400 ether);
 
@@ -283,13 +282,14 @@ contract DisputeManagerTest is DisputeFixture {
         assertEq(bonding.delegatedStake(orch), 4_000 ether);
     }
 
-    function test_draw_byVotes_returnsDeposit() public {
+    /// Property 2: a draw burns the deposit (holding the pool's locks costs the opener).
+    function test_draw_byVotes_burnsDeposit() public {
         uint256 id = _open();
         _vote(0, id, bytes32(0));
         _vote(1, id, HONEST_OUTPUT);
         _vote(2, id, bytes32(0));
         assertEq(uint256(_status(id)), uint256(IDisputeManager.Status.Draw));
-        assertEq(token.balanceOf(challenger), 10_000 ether);
+        assertEq(token.balanceOf(challenger), 10_000 ether - DEPOSIT);
         assertEq(disputes.getDispute(id).drawVotes, 2);
         assertEq(disputes.getDispute(id).guiltyVotes, 1);
     }
@@ -309,7 +309,7 @@ contract DisputeManagerTest is DisputeFixture {
         vm.prank(stranger);
         disputes.finalize(id);
         assertEq(uint256(_status(id)), uint256(IDisputeManager.Status.Draw));
-        assertEq(token.balanceOf(challenger), 10_000 ether);
+        assertEq(token.balanceOf(challenger), 10_000 ether - DEPOSIT, "a draw keeps the deposit");
         vm.expectRevert(
             abi.encodeWithSelector(IDisputeManager.WrongStatus.selector, id, IDisputeManager.Status.Draw)
         );
@@ -377,7 +377,7 @@ contract DisputeManagerTest is DisputeFixture {
         _passVetoWindow();
         disputes.executeSlash(id, address(0), address(0));
         assertEq(bonding.delegatedStake(orch), 3_600 ether);
-        assertEq(token.balanceOf(challenger), 10_200 ether);
+        assertEq(token.balanceOf(challenger), 10_050 ether, "half the orchestrator's own cut");
     }
 
     function test_conflict_rejectsNonConflicts() public {
@@ -496,7 +496,8 @@ contract DisputeManagerTest is DisputeFixture {
         bonding.withdrawStake(1);
         vm.stopPrank();
         assertEq(token.balanceOf(alice), 1_000 ether + 900 ether);
-        assertEq(token.totalSupply(), supply - 100 ether - 100 ether, "half the bonded cut + the lock cut");
+        // Burned: the bonded cut less the reward (half the orchestrator's own 100) + the lock's cut.
+        assertEq(token.totalSupply(), supply - 150 ether - 100 ether);
     }
 
     // ------------------------------------------------------------ reputation and governance
@@ -508,9 +509,17 @@ contract DisputeManagerTest is DisputeFixture {
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IDisputeManager.NotVerifier.selector, stranger));
         disputes.attestSpotChecks(orchs);
+        // Property 10: one voice adds at most one pass per orchestrator and round.
+        uint256 round = rounds.currentRound();
+        vm.prank(verifiers[0]);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDisputeManager.AlreadyAttested.selector, verifiers[0], orch, round)
+        );
+        disputes.attestSpotChecks(orchs);
+        orchs[1] = alice;
         vm.prank(verifiers[0]);
         disputes.attestSpotChecks(orchs);
-        assertEq(reputation.scoreOf(orch), 2 ether);
+        assertEq(reputation.scoreOf(orch), 1 ether);
         vm.prank(stranger);
         vm.expectRevert(_unauthorized(stranger));
         reputation.recordPasses(orch, 1);
@@ -563,41 +572,41 @@ contract DisputeManagerTest is DisputeFixture {
 
     // ------------------------------------------------------------ no escape by moving stake
 
-    /// While a dispute can still end in a slash, stake cannot leave the pool for another one (by a
-    /// move, a transfer or rebonding a lock elsewhere); unbonding stays open, its locks are cut.
-    function test_open_freezesMovesOutOfThePool() public {
+    /// While a dispute can still slash, the pool's locks from the offense round on cannot be
+    /// withdrawn or leave for another pool; moves leave through such locks; bonded stake may unbond.
+    function test_open_holdsLocksOfThePool() public {
         address other = makeAddr("other orchestrator");
         _registerOrchestrator(other, 0, 0, 10 ether);
+        uint256 offense = rounds.currentRound();
         vm.prank(alice);
-        bonding.unbond(100 ether, address(0), address(0)); // a lock from before the dispute
-        _open();
-        uint256 until = rounds.currentRound() + disputes.verdictPeriod() + disputes.vetoWindow() + 1;
-        bytes memory frozen = abi.encodeWithSelector(IBondingManager.StakeFrozen.selector, orch, until);
-
-        vm.startPrank(alice);
-        vm.expectRevert(frozen);
-        bonding.bond(0, other, _noHints());
-        vm.expectRevert(frozen);
-        bonding.transferBond(makeAddr("alice 2"), 1 ether, other, _noHints());
-        vm.expectRevert(frozen);
-        bonding.rebond(0, other, _noHints());
-        bonding.unbond(1 ether, address(0), address(0));
-        bonding.rebond(0, orch, _noHints()); // back into the same pool is fine
-        vm.stopPrank();
-        assertEq(lens.getDelegator(alice).delegate, orch);
-
-        // Once the dispute is past execution, stake moves freely again.
-        while (rounds.currentRound() <= until) {
+        bonding.unbond(100 ether, address(0), address(0)); // lock 0, in the offense round
+        uint256 id = _open();
+        for (uint256 i; i < 8; ++i) {
             _nextRound();
         }
+        bytes memory held = abi.encodeWithSelector(IBondingManager.LockHeld.selector, orch, 0, offense);
+        vm.startPrank(alice);
+        vm.expectRevert(held);
+        bonding.withdrawStake(0);
+        vm.expectRevert(held);
+        bonding.rebond(0, other, _noHints());
+        vm.expectRevert(abi.encodeWithSelector(IBondingManager.CrossPoolTransfer.selector, orch, other));
+        bonding.transferBond(makeAddr("alice 2"), 1 ether, other, _noHints());
+        vm.stopPrank();
+
+        // A draw (the verdict period passed without a quorum) releases the locks.
+        disputes.finalize(id);
         vm.prank(alice);
-        bonding.bond(0, other, _noHints());
-        assertEq(lens.getDelegator(alice).delegate, other);
+        bonding.withdrawStake(0);
+        assertEq(token.balanceOf(alice), 100 ether);
     }
 
-    function test_freezeMoves_onlyTheSlasher() public {
-        vm.prank(alice);
+    function test_holdLocks_onlyTheSlasher() public {
+        vm.startPrank(alice);
         vm.expectRevert(_unauthorized(alice));
-        bonding.freezeMoves(orch, 100);
+        bonding.holdLocks(orch, 100);
+        vm.expectRevert(_unauthorized(alice));
+        bonding.releaseLocks(orch);
+        vm.stopPrank();
     }
 }

@@ -21,10 +21,11 @@ use foundry_compilers::{
 };
 use serde::Deserialize;
 
-/// The part of `foundry.toml` that decides the bytecode.
+/// The part of `foundry.toml` that decides the bytecode: `[profile.default]` (other profiles, such
+/// as `deep` for long fuzzing, only override test settings and are not read).
 #[derive(Deserialize)]
 struct FoundryToml {
-    profile: BTreeMap<String, Profile>,
+    profile: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +67,8 @@ fn read_profile(root: &Path) -> Profile {
         .profile
         .remove("default")
         .expect("foundry.toml has [profile.default]")
+        .try_into()
+        .expect("parse [profile.default]")
 }
 
 /// What one compile gives: `name -> artifact JSON` for every contract in `contracts/` with a

@@ -193,8 +193,9 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     ));
     println!("executeSlash gas used: {}", executed.gas_used);
 
-    // 10% of 4,000 LPT: the orchestrator and the delegator lose pro rata; half of the 400 LPT goes
-    // to the challenger with its deposit, the other half is burned.
+    // 10% of 4,000 LPT: the orchestrator and the delegator lose pro rata. The challenger gets its
+    // deposit back plus half of the orchestrator's own cut (100 LPT), never of its delegator's
+    // (issue 14): 50 LPT; the other 350 LPT are burned.
     let lpt = |n: u64| U256::from(n) * LPT;
     let lens = BondingLens::new(d.lens, &admin);
     assert_eq!(
@@ -207,11 +208,11 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     );
     assert_eq!(
         token.balanceOf(challenger_address).call().await.unwrap(),
-        lpt(1_200)
+        lpt(1_050)
     );
     assert_eq!(
         token.totalSupply().call().await.unwrap(),
-        supply_before - lpt(200)
+        supply_before - lpt(350)
     );
     assert_eq!(
         Status::of(disputes.getDispute(id).call().await.unwrap().status),

@@ -147,8 +147,8 @@ async fn dispute_verdicts_simulated_match_anvil() {
     );
     assert_eq!(
         guilty.supply_before - guilty.supply_after,
-        lpt(200),
-        "half the slash is burned"
+        lpt(350),
+        "the slash less half of the orchestrator's own cut is burned"
     );
 
     // The same verdict on anvil: two verifiers vote guilty, the veto window passes, the slash runs.

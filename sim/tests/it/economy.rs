@@ -12,7 +12,7 @@ fn scenario(seed: u64) -> Scenario {
         rounds = 12
         [protocol]
         round_length = 50
-        unbonding_period = 2
+        unbonding_period = 3 # above the statute of limitations (2), as the DisputeManager requires
         [orchestrators]
         count = 4
         [[delegators]]
@@ -86,7 +86,7 @@ fn invariants_catch_a_double_withdrawal() {
     let s = scenario(3);
     let mut e = Economy::new(s).expect("set-up");
     let bonding = e.deployment.bonding;
-    // Unbond now, so a lock matures two rounds later.
+    // Unbond now, so a lock matures three rounds later.
     e.unbond(0, U256::from(10u64).pow(U256::from(18))).unwrap();
     let lock = e.delegators[0].locks[0].clone();
     e.observe().unwrap();
