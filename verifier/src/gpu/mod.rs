@@ -194,8 +194,13 @@ impl GpuExecutor {
             }));
         }
         let limits = plan::DeviceLimits::of(&device.limits());
+        let dot4 = match std::env::var("VERIFIER_DOT4").as_deref() {
+            Ok("1") => true,
+            Ok("0") => false,
+            _ => info.device_type != wgpu::DeviceType::Cpu,
+        };
         let (layout, conv, eltwise) = scoped(&device, &uncaptured, "compiling kernels", || {
-            Ok(Self::pipelines(&device))
+            Ok(Self::pipelines(&device, dot4))
         })?;
         let mut exec = GpuExecutor {
             device,
@@ -203,7 +208,14 @@ impl GpuExecutor {
             layout,
             conv,
             eltwise,
-            adapter: adapter_name,
+            adapter: format!(
+                "{adapter_name} [{}]",
+                if dot4 {
+                    "dot4I8Packed"
+                } else {
+                    "unpacked vec4 dot"
+                }
+            ),
             plan: None,
             limits,
             timeout: DEFAULT_TIMEOUT,
@@ -216,6 +228,7 @@ impl GpuExecutor {
 
     fn pipelines(
         device: &wgpu::Device,
+        dot4: bool,
     ) -> (
         wgpu::BindGroupLayout,
         [wgpu::ComputePipeline; 3],
@@ -264,7 +277,8 @@ impl GpuExecutor {
         let conv = [ConvTile::Wide, ConvTile::Narrow, ConvTile::Vector].map(|t| {
             let (tx, ty, rm, rn) = t.dims();
             let consts = format!(
-                "const TX: u32 = {tx}u;\nconst TY: u32 = {ty}u;\nconst RM: u32 = {rm}u;\nconst RN: u32 = {rn}u;\n"
+                "const TX: u32 = {tx}u;\nconst TY: u32 = {ty}u;\nconst RM: u32 = {rm}u;\nconst RN: u32 = {rn}u;\nconst DOT4: u32 = {}u;\n",
+                u32::from(dot4)
             );
             pipeline(&format!("conv-{t:?}"), &format!("{consts}{CONV_WGSL}"))
         });

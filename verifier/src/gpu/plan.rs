@@ -266,6 +266,7 @@ impl Plan {
                     base[13] = rq.shift;
                     base[14] = u(k)?;
                     base[15] = u(p)?;
+                    base[21] = u(k.div_ceil(4))?;
                     let tile = super::ConvTile::select(g.cout, p);
                     let xt = p.div_ceil(tile.pixels() as usize);
                     let yt = g.cout.div_ceil(tile.channels() as usize);
@@ -286,7 +287,15 @@ impl Plan {
                             }
                         }
                     }
-                    let w = constant("weight", weight.iter().map(|&v| v as i32).collect());
+                    // Packed four to a u32 along K, rows padded with zeros to kq words.
+                    let kq = k.div_ceil(4);
+                    let mut packed = vec![0i32; g.cout * kq];
+                    for (co, row) in weight.chunks_exact(k.max(1)).enumerate() {
+                        for (kk, &v) in row.iter().enumerate() {
+                            packed[co * kq + kk / 4] |= ((v as u8 as u32) << (8 * (kk % 4))) as i32;
+                        }
+                    }
+                    let w = constant("weight", packed);
                     let b = constant("bias", bias.clone());
                     (Kernel::Conv(tile), Some(w), Some(b), None)
                 }
