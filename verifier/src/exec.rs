@@ -52,6 +52,11 @@ pub trait Executor {
     /// Runs `model` on `input` (the i8 input tensor, `model.input_len()` values).
     fn execute(&mut self, model: &Model, input: &[i8]) -> Result<Execution>;
 
+    /// Re-executes layer `layer` of `model` alone from its input values: `inputs[i]` is value
+    /// [`crate::model::Layer::inputs`]`[i]` (the job input for value 0, else the output of
+    /// layer `v − 1`). Returns the layer's output.
+    fn execute_layer(&mut self, model: &Model, layer: usize, inputs: &[&[i8]]) -> Result<Vec<i8>>;
+
     /// `true` for the CPU reference, whose answer is the spec's by definition; a mismatch found
     /// by any other executor is confirmed on the reference ([`crate::verify::verify_with`]).
     fn is_reference(&self) -> bool {

@@ -43,4 +43,7 @@ pub use gpu::GpuExecutor;
 pub use hash::{Hash32, keccak, merkle_root};
 pub use image::{encode_png, write_png};
 pub use model::{Budget, Model};
-pub use verify::{ClaimFile, Confirmed, Verdict, compare, verify, verify_confirmed, verify_with};
+pub use verify::{
+    ClaimFile, Confirmed, LayerVerdict, Verdict, compare, verify, verify_confirmed, verify_layer,
+    verify_with,
+};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cpu::CpuExecutor;
 use crate::exec::{Execution, Executor};
-use crate::hash::{Hash32, from_hex, keccak, to_hex};
+use crate::hash::{Hash32, from_hex, hash_i8, keccak, to_hex};
 use crate::model::Model;
 use crate::{Error, Result};
 
@@ -161,6 +161,11 @@ impl ClaimFile {
         from_hex(&self.output_hash)
     }
 
+    /// Parsed input hash.
+    pub fn input_hash(&self) -> Result<Hash32> {
+        from_hex(&self.input_hash)
+    }
+
     /// Parsed layer hashes.
     pub fn layer_hashes(&self) -> Result<Vec<Hash32>> {
         self.layer_hashes.iter().map(|h| from_hex(h)).collect()
@@ -185,4 +190,96 @@ impl ClaimFile {
         }
         Ok(())
     }
+}
+
+/// The outcome of re-running one layer from its committed input ([`verify_layer`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerVerdict {
+    /// The layer re-run.
+    pub layer: usize,
+    /// `true` when the re-run output hashes to the claimed layer hash.
+    pub matches: bool,
+    /// The claimed hash of the layer's output.
+    pub claimed_hash: Hash32,
+    /// keccak256 of the re-run output (the CPU reference's whenever a confirmation ran).
+    pub reference_hash: Hash32,
+    /// Whether a mismatch found by a non-reference executor was re-checked on the CPU reference.
+    pub confirmed_on_reference: bool,
+    /// With a confirmation: whether the executor's output differed from the reference's (the
+    /// executor is faulty and its answer was discarded).
+    pub executor_wrong: bool,
+    /// Time spent re-running the layer (confirmation included).
+    pub time: std::time::Duration,
+}
+
+/// Re-executes layer `layer` alone from its committed input and compares its output with the
+/// claimed layer hash: the check a keeper needs for the first diverging layer, at the cost of
+/// one layer instead of the whole model.
+///
+/// `layer_inputs[i]` are the bytes of value [`crate::model::Layer::inputs`]`[i]`: the job input
+/// for value 0 (checked against `input_hash`), else the output of layer `v − 1` (checked
+/// against `claimed_layers[v − 1]`). Inputs that do not match their commitment are an
+/// [`Error::Claim`]: the claimant's own commitments decide what the layer reads. As with
+/// [`verify_with`], a mismatch found by a non-reference executor is confirmed on the CPU
+/// reference before it is returned.
+pub fn verify_layer(
+    executor: &mut dyn Executor,
+    model: &Model,
+    input_hash: Hash32,
+    claimed_layers: &[Hash32],
+    layer: usize,
+    layer_inputs: &[&[i8]],
+) -> Result<LayerVerdict> {
+    let start = std::time::Instant::now();
+    if claimed_layers.len() != model.layers().len() {
+        return Err(Error::Claim(format!(
+            "the claim has {} layer hashes, the model {} layers",
+            claimed_layers.len(),
+            model.layers().len()
+        )));
+    }
+    let node = model.layers().get(layer).ok_or_else(|| {
+        Error::Claim(format!(
+            "layer {layer} does not exist (the model has {})",
+            model.layers().len()
+        ))
+    })?;
+    if layer_inputs.len() != node.inputs.len() {
+        return Err(Error::Claim(format!(
+            "layer {layer} reads {} values, {} given",
+            node.inputs.len(),
+            layer_inputs.len()
+        )));
+    }
+    for (&v, x) in node.inputs.iter().zip(layer_inputs) {
+        let committed = match v {
+            0 => input_hash,
+            _ => claimed_layers[v - 1],
+        };
+        if hash_i8(x) != committed {
+            return Err(Error::Claim(format!(
+                "layer {layer}: the bytes given for value {v} do not match its committed hash {}",
+                to_hex(&committed)
+            )));
+        }
+    }
+    let claimed_hash = claimed_layers[layer];
+    let out = executor.execute_layer(model, layer, layer_inputs)?;
+    let mut reference_hash = hash_i8(&out);
+    let (mut confirmed_on_reference, mut executor_wrong) = (false, false);
+    if reference_hash != claimed_hash && !executor.is_reference() {
+        let reference = CpuExecutor.layer_output(model, layer, layer_inputs)?;
+        confirmed_on_reference = true;
+        executor_wrong = reference != out;
+        reference_hash = hash_i8(&reference);
+    }
+    Ok(LayerVerdict {
+        layer,
+        matches: reference_hash == claimed_hash,
+        claimed_hash,
+        reference_hash,
+        confirmed_on_reference,
+        executor_wrong,
+        time: start.elapsed(),
+    })
 }

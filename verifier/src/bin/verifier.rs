@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use verifier::hash::{from_hex, hash_i8, merkle_root, to_hex};
 use verifier::{
     Budget, ClaimFile, CpuExecutor, Execution, Executor, GpuExecutor, Model, demo,
-    input_from_bytes, input_to_bytes, verify_with, write_png,
+    input_from_bytes, input_to_bytes, verify_layer, verify_with, write_png,
 };
 
 #[derive(Parser)]
@@ -80,6 +80,31 @@ enum Cmd {
         /// Act as a cheater: invert a patch of the output image before publishing it.
         #[arg(long)]
         cheat: bool,
+        /// Write every layer's output to DIR/layer-<i>.bin (raw i8 bytes): what a claimant
+        /// hands over so that a single layer can be re-run (`check-layer`).
+        #[arg(long)]
+        save_layers: Option<PathBuf>,
+    },
+    /// Re-run one layer from its committed input and compare with the claimed layer hash;
+    /// exit 0 on match, 1 on mismatch.
+    CheckLayer {
+        /// Model file.
+        #[arg(long)]
+        model: PathBuf,
+        /// Claim JSON (gives the input hash and the per-layer hashes).
+        #[arg(long)]
+        claim: PathBuf,
+        /// Layer to re-run (0-based; e.g. the first diverging layer).
+        #[arg(long)]
+        layer: usize,
+        /// The layer's input values in the node's input order (raw i8 bytes): the job input
+        /// for value 0, else the output of layer v-1 (`run --save-layers`). Each must hash
+        /// to its committed value.
+        #[arg(long = "layer-input", required = true)]
+        layer_inputs: Vec<PathBuf>,
+        /// Use the wgpu executor (default: CPU reference).
+        #[arg(long)]
+        gpu: bool,
     },
     /// Re-run a job and compare with a claim; exit 0 on match, 1 on mismatch.
     Check {
@@ -183,10 +208,29 @@ fn real_main() -> Result<ExitCode> {
             claim,
             gpu,
             cheat,
+            save_layers,
         } => {
             let m = load(&model)?;
             let x = read_input(&input)?;
-            let mut exec = executor(gpu)?.execute(&m, &x)?;
+            let mut exec = if let Some(dir) = save_layers {
+                let outputs = if gpu {
+                    let mut g = GpuExecutor::new()?;
+                    eprintln!("using wgpu adapter: {}", g.adapter());
+                    g.layer_outputs(&m, &x)?
+                } else {
+                    CpuExecutor.layer_outputs(&m, &x)?
+                };
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                for (i, o) in outputs.iter().enumerate() {
+                    let path = dir.join(format!("layer-{i}.bin"));
+                    std::fs::write(&path, input_to_bytes(o))
+                        .with_context(|| format!("writing {}", path.display()))?;
+                }
+                Execution::from_layer_outputs(&m, outputs)
+            } else {
+                executor(gpu)?.execute(&m, &x)?
+            };
             if cheat {
                 cheat_execution(&mut exec)?;
             }
@@ -229,6 +273,50 @@ fn real_main() -> Result<ExitCode> {
                 "reference_output_hash": to_hex(&v.reference_output_hash),
                 "reference_commitment": to_hex(&v.reference_commitment),
                 "first_diverging_layer": v.first_diverging_layer,
+            });
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            return Ok(if v.matches {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        Cmd::CheckLayer {
+            model,
+            claim,
+            layer,
+            layer_inputs,
+            gpu,
+        } => {
+            let m = load(&model)?;
+            let text = std::fs::read_to_string(&claim)
+                .with_context(|| format!("reading claim {}", claim.display()))?;
+            let c: ClaimFile = serde_json::from_str(&text).context("parsing claim JSON")?;
+            if from_hex(&c.model_id)? != m.id() {
+                bail!("claim is for model {}, not {}", c.model_id, to_hex(&m.id()));
+            }
+            let values = layer_inputs
+                .iter()
+                .map(|p| read_input(p))
+                .collect::<Result<Vec<_>>>()?;
+            let refs: Vec<&[i8]> = values.iter().map(|v| v.as_slice()).collect();
+            let mut ex = executor(gpu)?;
+            let v = verify_layer(
+                ex.as_mut(),
+                &m,
+                c.input_hash()?,
+                &c.layer_hashes()?,
+                layer,
+                &refs,
+            )?;
+            let report = serde_json::json!({
+                "layer": v.layer,
+                "op": m.layers()[layer].op.name(),
+                "matches": v.matches,
+                "claimed_hash": to_hex(&v.claimed_hash),
+                "reference_hash": to_hex(&v.reference_hash),
+                "confirmed_on_reference": v.confirmed_on_reference,
+                "seconds": v.time.as_secs_f64(),
             });
             println!("{}", serde_json::to_string_pretty(&report)?);
             return Ok(if v.matches {

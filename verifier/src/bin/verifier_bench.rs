@@ -20,6 +20,103 @@ fn measure(budget: Duration, mut f: impl FnMut() -> Result<()>) -> Result<(f64, 
     Ok((n as f64 / start.elapsed().as_secs_f64(), n))
 }
 
+/// Multiply-accumulates of one layer (dense and conv; 0 for the others).
+fn layer_macs(model: &Model, li: usize) -> u64 {
+    let layer = &model.layers()[li];
+    match &layer.op {
+        verifier::model::Op::Conv2d { geom, .. } => geom.macs(),
+        verifier::model::Op::Dense { weight, .. } => weight.len() as u64,
+        _ => 0,
+    }
+}
+
+/// A same-device fp32 GEMM `[m,k]·[k,n]` (one dispatch, waited for): returns GEMMs per second.
+fn fp32_gemm(budget: Duration, m: u32, n: u32, k: u32) -> Result<f64> {
+    pollster::block_on(async {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await?;
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor::default())
+            .await?;
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("fp32-gemm"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("fp32_gemm.wgsl").into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("fp32-gemm"),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let buf = |len: usize, usage: wgpu::BufferUsages| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: None,
+                size: (len * 4) as u64,
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        let st = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+        let dims = buf(
+            4,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        );
+        queue.write_buffer(&dims, 0, &[m, n, k, 0].map(u32::to_le_bytes).concat());
+        let a = buf((m * k) as usize, st);
+        let b = buf((k * n) as usize, st);
+        let c = buf((m * n) as usize, st);
+        let fill = |len: u32| -> Vec<u8> {
+            (0..len)
+                .flat_map(|i| (((i % 255) as f32 - 127.0) / 64.0).to_le_bytes())
+                .collect()
+        };
+        queue.write_buffer(&a, 0, &fill(m * k));
+        queue.write_buffer(&b, 0, &fill(k * n));
+        let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: dims.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 1,
+                    resource: a.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 2,
+                    resource: b.as_entire_binding(),
+                },
+                wgpu::BindGroupEntry {
+                    binding: 3,
+                    resource: c.as_entire_binding(),
+                },
+            ],
+        });
+        let (ips, _) = measure(budget, || {
+            let mut enc = device.create_command_encoder(&Default::default());
+            {
+                let mut pass = enc.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&pipeline);
+                pass.set_bind_group(0, &bind, &[]);
+                pass.dispatch_workgroups(n.div_ceil(64), m.div_ceil(64), 1);
+            }
+            queue.submit([enc.finish()]);
+            device.poll(wgpu::PollType::wait_indefinitely())?;
+            Ok(())
+        })?;
+        Ok(ips)
+    })
+}
+
 fn main() -> Result<()> {
     let secs: f64 = std::env::args()
         .nth(1)
@@ -30,8 +127,8 @@ fn main() -> Result<()> {
     let mut gpu = GpuExecutor::new()?;
     println!("wgpu adapter: {}", gpu.adapter());
     println!(
-        "{:<6} {:>12} {:>8} {:>12} {:>14}",
-        "model", "MACs", "backend", "infer/s", "int ops/s"
+        "{:<6} {:>12} {:>8} {:>12} {:>14} {:>13} {:>13}",
+        "model", "MACs", "backend", "infer/s", "int ops/s", "whole model", "one layer"
     );
     for (name, bytes) in [
         ("demo", demo::demo_model_bytes()?),
@@ -55,12 +152,79 @@ fn main() -> Result<()> {
             );
             Ok(())
         })?;
-        for (backend, ips, n) in [("cpu", cpu_ips, cpu_n), ("wgpu", gpu_ips, gpu_n)] {
+        // Re-running one layer (the most expensive) from its committed input.
+        let outputs = CpuExecutor.layer_outputs(&model, &input)?;
+        let li = (0..model.layers().len())
+            .max_by_key(|&i| layer_macs(&model, i))
+            .unwrap_or(0);
+        let xs: Vec<&[i8]> = model.layers()[li]
+            .inputs
+            .iter()
+            .map(|&v| {
+                if v == 0 {
+                    input.as_slice()
+                } else {
+                    outputs[v - 1].as_slice()
+                }
+            })
+            .collect();
+        let (cpu_layer, _) = measure(budget, || {
+            CpuExecutor.layer_output(&model, li, &xs)?;
+            Ok(())
+        })?;
+        let (gpu_layer, _) = measure(budget, || {
+            let y = gpu.layer_output(&model, li, &xs)?;
+            anyhow::ensure!(y == outputs[li], "wgpu layer differs from CPU");
+            Ok(())
+        })?;
+        for (backend, ips, n, layer_ips) in [
+            ("cpu", cpu_ips, cpu_n, cpu_layer),
+            ("wgpu", gpu_ips, gpu_n, gpu_layer),
+        ] {
             println!(
-                "{name:<6} {macs:>12} {backend:>8} {ips:>12.2} {:>14.3e}   ({n} runs)",
-                2.0 * macs as f64 * ips
+                "{name:<6} {macs:>12} {backend:>8} {ips:>12.2} {:>14.3e} {:>10.2} ms {:>10.2} ms   ({n} runs; layer {li})",
+                2.0 * macs as f64 * ips,
+                1e3 / ips,
+                1e3 / layer_ips,
             );
         }
+    }
+    // The int8 kernel against a same-device fp32 GEMM of the large model's biggest layer.
+    let model = Model::from_bytes(&demo::large_model_bytes()?)?;
+    let li = (0..model.layers().len())
+        .max_by_key(|&i| layer_macs(&model, i))
+        .unwrap_or(0);
+    if let verifier::model::Op::Conv2d { geom, .. } = &model.layers()[li].op {
+        let (m, n, k) = (
+            geom.cout,
+            geom.oh().unwrap_or(0) * geom.ow().unwrap_or(0),
+            geom.cin * geom.kh * geom.kw,
+        );
+        let macs = (m * n * k) as f64;
+        let input = demo::job_input(1, "benchmark");
+        let outputs = CpuExecutor.layer_outputs(&model, &input)?;
+        let xs: Vec<&[i8]> = model.layers()[li]
+            .inputs
+            .iter()
+            .map(|&v| {
+                if v == 0 {
+                    input.as_slice()
+                } else {
+                    outputs[v - 1].as_slice()
+                }
+            })
+            .collect();
+        let (int8, _) = measure(budget, || {
+            gpu.layer_output(&model, li, &xs)?;
+            Ok(())
+        })?;
+        let f32_ips = fp32_gemm(budget, m as u32, n as u32, k as u32)?;
+        println!(
+            "largest layer {li}: M={m} N={n} K={k}: int8 conv (upload, im2col, requantize, read-back) {:.3e} MAC/s, fp32 GEMM {:.3e} MAC/s, int8/fp32 = {:.2}",
+            macs * int8,
+            macs * f32_ips,
+            int8 / f32_ips
+        );
     }
     Ok(())
 }

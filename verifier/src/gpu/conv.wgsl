@@ -18,7 +18,7 @@ struct ConvParams {
     ph: u32, pw: u32, oh: u32, ow: u32,
     mult: i32, shift: u32, k: u32, p: u32,
     k_begin: u32, k_end: u32, mode: u32, x0: u32,
-    y0: u32, pad0: u32, pad1: u32, pad2: u32,
+    y0: u32, kq: u32, pad1: u32, pad2: u32,
     pad3: vec4<u32>, pad4: vec4<u32>,
 }
 
@@ -27,36 +27,70 @@ const MODE_LAST: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> prm: ConvParams;
 @group(0) @binding(1) var<storage, read> x: array<i32>;
-@group(0) @binding(2) var<storage, read> weight: array<i32>;
+// Weights packed four to a u32 along K (byte l of word q of row co is W[co, 4q + l]), rows padded
+// with zeros to kq = ceil(K / 4) words.
+@group(0) @binding(2) var<storage, read> weight: array<u32>;
 @group(0) @binding(3) var<storage, read> bias: array<i32>;
 @group(0) @binding(4) var<storage, read_write> out: array<i32>;
 @group(0) @binding(5) var<storage, read_write> scratch: array<i32>;
 
 const TM: u32 = TY * RM; // output channels per tile
 const TN: u32 = TX * RN; // output pixels per tile
-const TK: u32 = 16u; // reduction chunk
+const TK: u32 = 16u; // reduction chunk (k values)
+const TQ: u32 = TK / 4u; // reduction chunk in packed words
 const THREADS: u32 = TX * TY;
 
-var<workgroup> w_tile: array<array<i32, TK>, TM>; // [co][k]
-var<workgroup> x_tile: array<array<i32, TN>, TK>; // [k][p]
+// Both tiles hold int8 values packed four to a u32 along K: a quarter of the workgroup memory
+// and of the loads of an i32 layout.
+var<workgroup> w_tile: array<array<u32, TQ>, TM>; // [co][k/4]
+var<workgroup> x_tile: array<array<u32, TN>, TQ>; // [k/4][p]
 
-fn im2col(k: u32, p: u32) -> i32 {
-    if (k >= prm.k_end || p >= prm.p) {
-        return 0;
+// Four consecutive im2col values k0..k0+3 at pixel p, packed; index arithmetic done once per
+// word and stepped between taps instead of divided per value.
+fn im2col4(k0: u32, p: u32) -> u32 {
+    if (p >= prm.p || k0 >= prm.k_end) {
+        return 0u;
     }
     let taps = prm.kh * prm.kw;
-    let ci = k / taps;
-    let r = k % taps;
-    let ky = r / prm.kw;
-    let kx = r % prm.kw;
+    var ci = k0 / taps;
+    let r = k0 % taps;
+    var ky = r / prm.kw;
+    var kx = r % prm.kw;
     let oy = p / prm.ow;
     let ox = p % prm.ow;
-    let iy = i32(oy * prm.sh + ky) - i32(prm.ph);
-    let ix = i32(ox * prm.sw + kx) - i32(prm.pw);
-    if (iy < 0 || ix < 0 || iy >= i32(prm.h) || ix >= i32(prm.w)) {
-        return 0;
+    let by = i32(oy * prm.sh) - i32(prm.ph);
+    let bx = i32(ox * prm.sw) - i32(prm.pw);
+    var word = 0u;
+    for (var l = 0u; l < 4u; l++) {
+        if (k0 + l < prm.k_end) {
+            let iy = by + i32(ky);
+            let ix = bx + i32(kx);
+            if (iy >= 0 && ix >= 0 && iy < i32(prm.h) && ix < i32(prm.w)) {
+                let v = x[(ci * prm.h + u32(iy)) * prm.w + u32(ix)];
+                word |= (bitcast<u32>(v) & 0xffu) << (8u * l);
+            }
+        }
+        kx += 1u;
+        if (kx == prm.kw) {
+            kx = 0u;
+            ky += 1u;
+            if (ky == prm.kh) {
+                ky = 0u;
+                ci += 1u;
+            }
+        }
     }
-    return x[(ci * prm.h + u32(iy)) * prm.w + u32(ix)];
+    return word;
+}
+
+fn unpack4(v: u32) -> vec4<i32> {
+    let s = bitcast<i32>(v);
+    return vec4<i32>(
+        extractBits(s, 0u, 8u),
+        extractBits(s, 8u, 8u),
+        extractBits(s, 16u, 8u),
+        extractBits(s, 24u, 8u),
+    );
 }
 
 @compute @workgroup_size(TX, TY, 1)
@@ -80,38 +114,54 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         }
     }
 
+    // k_begin is a multiple of TK; words past k_end hold zero weights.
+    let q_end = (prm.k_end + 3u) / 4u;
     for (var k0 = prm.k_begin; k0 < prm.k_end; k0 += TK) {
-        // Weight tile: TM rows x TK columns.
-        for (var idx = flat; idx < TM * TK; idx += THREADS) {
-            let wr = idx / TK;
-            let wc = idx % TK;
+        let q0 = k0 / 4u;
+        for (var idx = flat; idx < TM * TQ; idx += THREADS) {
+            let wr = idx / TQ;
+            let wc = idx % TQ;
             let co = co0 + wr;
-            let kk = k0 + wc;
-            var wv = 0;
-            if (co < prm.cout && kk < prm.k_end) {
-                wv = weight[co * prm.k + kk];
+            var wv = 0u;
+            if (co < prm.cout && q0 + wc < q_end) {
+                wv = weight[co * prm.kq + q0 + wc];
             }
             w_tile[wr][wc] = wv;
         }
-        // Input tile: TK rows (k) x TN columns (pixels).
-        for (var idx = flat; idx < TK * TN; idx += THREADS) {
+        for (var idx = flat; idx < TQ * TN; idx += THREADS) {
             let xr = idx / TN;
             let xc = idx % TN;
-            x_tile[xr][xc] = im2col(k0 + xr, p0 + xc);
+            x_tile[xr][xc] = im2col4(k0 + 4u * xr, p0 + xc);
         }
         workgroupBarrier();
-        for (var kk = 0u; kk < TK; kk++) {
-            var a: array<i32, RM>;
-            var b: array<i32, RN>;
-            for (var i = 0u; i < RM; i++) {
-                a[i] = w_tile[ty + TY * i][kk];
-            }
-            for (var j = 0u; j < RN; j++) {
-                b[j] = x_tile[kk][tx + TX * j];
-            }
-            for (var i = 0u; i < RM; i++) {
+        for (var q = 0u; q < TQ; q++) {
+            if (DOT4 == 1u) {
+                var a: array<u32, RM>;
+                var b: array<u32, RN>;
+                for (var i = 0u; i < RM; i++) {
+                    a[i] = w_tile[ty + TY * i][q];
+                }
                 for (var j = 0u; j < RN; j++) {
-                    acc[i][j] += a[i] * b[j];
+                    b[j] = x_tile[q][tx + TX * j];
+                }
+                for (var i = 0u; i < RM; i++) {
+                    for (var j = 0u; j < RN; j++) {
+                        acc[i][j] += dot4I8Packed(a[i], b[j]);
+                    }
+                }
+            } else {
+                var a: array<vec4<i32>, RM>;
+                var b: array<vec4<i32>, RN>;
+                for (var i = 0u; i < RM; i++) {
+                    a[i] = unpack4(w_tile[ty + TY * i][q]);
+                }
+                for (var j = 0u; j < RN; j++) {
+                    b[j] = unpack4(x_tile[q][tx + TX * j]);
+                }
+                for (var i = 0u; i < RM; i++) {
+                    for (var j = 0u; j < RN; j++) {
+                        acc[i][j] += dot(a[i], b[j]);
+                    }
                 }
             }
         }

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use crate::cpu::CpuExecutor;
 use crate::exec::{Execution, Executor, check_input};
-use crate::model::Model;
+use crate::model::{Graph, Model};
 use crate::{Error, Result};
 
 pub use plan::{KSPLIT, WSPLIT};
@@ -194,8 +194,13 @@ impl GpuExecutor {
             }));
         }
         let limits = plan::DeviceLimits::of(&device.limits());
+        let dot4 = match std::env::var("VERIFIER_DOT4").as_deref() {
+            Ok("1") => true,
+            Ok("0") => false,
+            _ => info.device_type != wgpu::DeviceType::Cpu,
+        };
         let (layout, conv, eltwise) = scoped(&device, &uncaptured, "compiling kernels", || {
-            Ok(Self::pipelines(&device))
+            Ok(Self::pipelines(&device, dot4))
         })?;
         let mut exec = GpuExecutor {
             device,
@@ -203,7 +208,14 @@ impl GpuExecutor {
             layout,
             conv,
             eltwise,
-            adapter: adapter_name,
+            adapter: format!(
+                "{adapter_name} [{}]",
+                if dot4 {
+                    "dot4I8Packed"
+                } else {
+                    "unpacked vec4 dot"
+                }
+            ),
             plan: None,
             limits,
             timeout: DEFAULT_TIMEOUT,
@@ -216,6 +228,7 @@ impl GpuExecutor {
 
     fn pipelines(
         device: &wgpu::Device,
+        dot4: bool,
     ) -> (
         wgpu::BindGroupLayout,
         [wgpu::ComputePipeline; 3],
@@ -264,7 +277,8 @@ impl GpuExecutor {
         let conv = [ConvTile::Wide, ConvTile::Narrow, ConvTile::Vector].map(|t| {
             let (tx, ty, rm, rn) = t.dims();
             let consts = format!(
-                "const TX: u32 = {tx}u;\nconst TY: u32 = {ty}u;\nconst RM: u32 = {rm}u;\nconst RN: u32 = {rn}u;\n"
+                "const TX: u32 = {tx}u;\nconst TY: u32 = {ty}u;\nconst RM: u32 = {rm}u;\nconst RN: u32 = {rn}u;\nconst DOT4: u32 = {}u;\n",
+                u32::from(dot4)
             );
             pipeline(&format!("conv-{t:?}"), &format!("{consts}{CONV_WGSL}"))
         });
@@ -319,14 +333,14 @@ impl GpuExecutor {
     /// Checks, without allocating, that this device can hold `model`'s buffers; the error
     /// [`Error::DeviceLimit`] is what [`GpuExecutor::run`] would return before any work.
     pub fn check(&self, model: &Model) -> Result<()> {
-        plan::check_model(model, &self.limits)
+        plan::check_model(&model.graph(), &self.limits)
     }
 
     /// Runs `model` on `input`, returning every layer's output in layer order.
     pub fn layer_outputs(&mut self, model: &Model, input: &[i8]) -> Result<Vec<Vec<i8>>> {
         check_input(model, input)?;
         self.check(model)?;
-        let result = self.layer_outputs_inner(model, input);
+        let result = self.graph_outputs(&model.graph(), &[input]);
         if result.is_err() {
             // The device may hold half-done work on these buffers: rebuild next time.
             self.plan = None;
@@ -334,8 +348,26 @@ impl GpuExecutor {
         result
     }
 
-    fn layer_outputs_inner(&mut self, model: &Model, input: &[i8]) -> Result<Vec<Vec<i8>>> {
-        if self.plan.as_ref().map(|p| p.model_id) != Some(model.id()) {
+    /// Re-executes layer `layer` of `model` alone from its input values (see
+    /// [`Executor::execute_layer`]); the one-layer plan is cached like a model's.
+    pub fn layer_output(
+        &mut self,
+        model: &Model,
+        layer: usize,
+        inputs: &[&[i8]],
+    ) -> Result<Vec<i8>> {
+        let (graph, values) = crate::cpu::layer_inputs(model, layer, inputs)?;
+        plan::check_model(&graph, &self.limits)?;
+        let refs: Vec<&[i8]> = values.iter().map(|v| v.as_slice()).collect();
+        let result = self.graph_outputs(&graph, &refs);
+        if result.is_err() {
+            self.plan = None;
+        }
+        Ok(result?.pop().unwrap_or_default())
+    }
+
+    fn graph_outputs(&mut self, model: &Graph<'_>, inputs: &[&[i8]]) -> Result<Vec<Vec<i8>>> {
+        if self.plan.as_ref().map(|p| p.model_id) != Some(model.id) {
             self.plan = None;
             let (device, queue, layout, limits) =
                 (&self.device, &self.queue, &self.layout, &self.limits);
@@ -350,7 +382,7 @@ impl GpuExecutor {
             .ok_or_else(|| Error::Gpu("no plan".into()))?;
         let (device, queue, conv, eltwise) = (&self.device, &self.queue, &self.conv, &self.eltwise);
         scoped(device, &self.uncaptured, "running", || {
-            plan.run(device, queue, conv, eltwise, input, self.timeout)
+            plan.run(device, queue, conv, eltwise, inputs, self.timeout)
         })
     }
 
@@ -373,6 +405,10 @@ impl Executor for GpuExecutor {
 
     fn execute(&mut self, model: &Model, input: &[i8]) -> Result<Execution> {
         self.run(model, input)
+    }
+
+    fn execute_layer(&mut self, model: &Model, layer: usize, inputs: &[&[i8]]) -> Result<Vec<i8>> {
+        self.layer_output(model, layer, inputs)
     }
 }
 

@@ -2,7 +2,7 @@
 //! single read-back buffer holding every layer's output.
 
 use crate::hash::Hash32;
-use crate::model::{Model, Op};
+use crate::model::{Graph, Op};
 use crate::{Error, Result};
 
 /// Which kernel a step runs.
@@ -22,6 +22,8 @@ struct Step {
 /// Everything needed to run one model repeatedly.
 pub(super) struct Plan {
     pub(super) model_id: Hash32,
+    /// Number of input values (buffers `0..inputs`).
+    inputs: usize,
     buffers: Vec<wgpu::Buffer>,
     /// Buffer index of each value (0 = input); reshapes alias their input's buffer.
     value_buf: Vec<usize>,
@@ -106,8 +108,8 @@ impl DeviceLimits {
 }
 
 /// Conv geometry of a dense or conv layer.
-fn conv_geom(model: &Model, li: usize) -> Option<crate::ops::ConvGeom> {
-    let layer = &model.layers()[li];
+fn conv_geom(model: &Graph<'_>, li: usize) -> Option<crate::ops::ConvGeom> {
+    let layer = &model.layers[li];
     match &layer.op {
         Op::Conv2d { geom, .. } => Some(*geom),
         Op::Dense { bias, .. } => Some(crate::ops::ConvGeom {
@@ -127,10 +129,12 @@ fn conv_geom(model: &Model, li: usize) -> Option<crate::ops::ConvGeom> {
 }
 
 /// Checks a model against the device's buffer limits without allocating anything.
-pub(super) fn check_model(model: &Model, lim: &DeviceLimits) -> Result<()> {
-    lim.check_binding("the input", model.input_len())?;
+pub(super) fn check_model(model: &Graph<'_>, lim: &DeviceLimits) -> Result<()> {
+    for shape in &model.inputs {
+        lim.check_binding("the input", shape.iter().product())?;
+    }
     let mut total = 0u64;
-    for (li, layer) in model.layers().iter().enumerate() {
+    for (li, layer) in model.layers.iter().enumerate() {
         let n_out: usize = layer.shape.iter().product();
         total = total.saturating_add((n_out as u64).saturating_mul(4));
         lim.check_binding(&format!("layer {li}'s output"), n_out)?;
@@ -155,7 +159,7 @@ impl Plan {
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         layout: &wgpu::BindGroupLayout,
-        model: &Model,
+        model: &Graph<'_>,
         lim: &DeviceLimits,
     ) -> Result<Plan> {
         check_model(model, lim)?;
@@ -203,7 +207,7 @@ impl Plan {
 
         // Scratch for split reductions: the largest split layer's output, as i32.
         let mut scratch_len = 1usize;
-        for (li, layer) in model.layers().iter().enumerate() {
+        for (li, layer) in model.layers.iter().enumerate() {
             let n_out: usize = layer.shape.iter().product();
             let split = match &layer.op {
                 Op::AvgPool { kernel, .. } => kernel[0] * kernel[1] > WSPLIT,
@@ -215,15 +219,15 @@ impl Plan {
         }
         let scratch = storage("scratch", scratch_len, wgpu::BufferUsages::empty());
 
-        let mut buffers = vec![storage(
-            "input",
-            model.input_len(),
-            wgpu::BufferUsages::COPY_SRC,
-        )];
-        let mut value_buf = vec![0usize];
+        let mut buffers: Vec<wgpu::Buffer> = model
+            .inputs
+            .iter()
+            .map(|s| storage("input", s.iter().product(), wgpu::BufferUsages::COPY_SRC))
+            .collect();
+        let mut value_buf: Vec<usize> = (0..buffers.len()).collect();
         let mut steps = Vec::new();
         let mut copies = Vec::new();
-        for (li, layer) in model.layers().iter().enumerate() {
+        for (li, layer) in model.layers.iter().enumerate() {
             let in_shape = model.value_shape(layer.inputs[0]);
             let n_out: usize = layer.shape.iter().product();
             if matches!(layer.op, Op::Reshape) {
@@ -262,6 +266,7 @@ impl Plan {
                     base[13] = rq.shift;
                     base[14] = u(k)?;
                     base[15] = u(p)?;
+                    base[21] = u(k.div_ceil(4))?;
                     let tile = super::ConvTile::select(g.cout, p);
                     let xt = p.div_ceil(tile.pixels() as usize);
                     let yt = g.cout.div_ceil(tile.channels() as usize);
@@ -282,7 +287,15 @@ impl Plan {
                             }
                         }
                     }
-                    let w = constant("weight", weight.iter().map(|&v| v as i32).collect());
+                    // Packed four to a u32 along K, rows padded with zeros to kq words.
+                    let kq = k.div_ceil(4);
+                    let mut packed = vec![0i32; g.cout * kq];
+                    for (co, row) in weight.chunks_exact(k.max(1)).enumerate() {
+                        for (kk, &v) in row.iter().enumerate() {
+                            packed[co * kq + kk / 4] |= ((v as u8 as u32) << (8 * (kk % 4))) as i32;
+                        }
+                    }
+                    let w = constant("weight", packed);
                     let b = constant("bias", bias.clone());
                     (Kernel::Conv(tile), Some(w), Some(b), None)
                 }
@@ -415,7 +428,8 @@ impl Plan {
             mapped_at_creation: false,
         });
         Ok(Plan {
-            model_id: model.id(),
+            model_id: model.id,
+            inputs: model.inputs.len(),
             buffers,
             value_buf,
             steps,
@@ -432,14 +446,23 @@ impl Plan {
         queue: &wgpu::Queue,
         conv: &[wgpu::ComputePipeline; 3],
         eltwise: &wgpu::ComputePipeline,
-        input: &[i8],
+        inputs: &[&[i8]],
         timeout: std::time::Duration,
     ) -> Result<Vec<Vec<i8>>> {
-        queue.write_buffer(
-            &self.buffers[self.value_buf[0]],
-            0,
-            &words(input.iter().map(|&v| v as i32)),
-        );
+        if inputs.len() != self.inputs {
+            return Err(Error::Gpu(format!(
+                "plan has {} inputs, {} given",
+                self.inputs,
+                inputs.len()
+            )));
+        }
+        for (i, input) in inputs.iter().enumerate() {
+            queue.write_buffer(
+                &self.buffers[self.value_buf[i]],
+                0,
+                &words(input.iter().map(|&v| v as i32)),
+            );
+        }
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("inference"),
         });

@@ -223,3 +223,76 @@ impl Model {
         self.memory_bytes
     }
 }
+
+/// A runnable slice of a model: some input values and the layers that read them. The whole
+/// model is one input and every layer; a single-layer re-run ([`Model::layer_graph`]) is the
+/// layer's distinct input values and that layer alone. Values are numbered `0..inputs.len()`
+/// for the inputs, then one per layer.
+#[derive(Clone, Debug)]
+pub(crate) struct Graph<'a> {
+    /// Identifies the graph (the model id, or a hash of the model id and the layer index).
+    pub id: Hash32,
+    /// Shapes of the input values.
+    pub inputs: Vec<Vec<usize>>,
+    /// The layers, inputs renumbered as above.
+    pub layers: std::borrow::Cow<'a, [Layer]>,
+}
+
+impl Graph<'_> {
+    /// Shape of value `v`.
+    pub fn value_shape(&self, v: usize) -> &[usize] {
+        match self.inputs.get(v) {
+            Some(s) => s,
+            None => &self.layers[v - self.inputs.len()].shape,
+        }
+    }
+}
+
+impl Model {
+    /// The whole model as a [`Graph`].
+    pub(crate) fn graph(&self) -> Graph<'_> {
+        Graph {
+            id: self.id,
+            inputs: vec![self.input_shape.clone()],
+            layers: std::borrow::Cow::Borrowed(&self.layers),
+        }
+    }
+
+    /// Layer `li` alone as a [`Graph`] whose inputs are the layer's distinct input values, in
+    /// the order they first appear in [`Layer::inputs`]. Also returns those value numbers.
+    pub(crate) fn layer_graph(&self, li: usize) -> Result<(Graph<'static>, Vec<usize>)> {
+        let layer = self.layers.get(li).ok_or_else(|| {
+            Error::Claim(format!(
+                "layer {li} does not exist (the model has {})",
+                self.layers.len()
+            ))
+        })?;
+        let mut distinct: Vec<usize> = Vec::new();
+        for &v in &layer.inputs {
+            if !distinct.contains(&v) {
+                distinct.push(v);
+            }
+        }
+        let remapped: Vec<usize> = layer
+            .inputs
+            .iter()
+            .map(|v| distinct.iter().position(|d| d == v).unwrap_or(0))
+            .collect();
+        let mut id_bytes = self.id.to_vec();
+        id_bytes.extend_from_slice(b"/layer/");
+        id_bytes.extend_from_slice(&(li as u64).to_le_bytes());
+        let graph = Graph {
+            id: crate::hash::keccak(&id_bytes),
+            inputs: distinct
+                .iter()
+                .map(|&v| self.value_shape(v).to_vec())
+                .collect(),
+            layers: std::borrow::Cow::Owned(vec![Layer {
+                op: layer.op.clone(),
+                inputs: remapped,
+                shape: layer.shape.clone(),
+            }]),
+        };
+        Ok((graph, distinct))
+    }
+}
