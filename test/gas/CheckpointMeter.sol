@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {console} from "forge-std/console.sol";
 import {Vm} from "forge-std/Vm.sol";
-import {BondingFixture} from "../utils/BondingFixture.sol";
+import {BondingFixture} from "../fixtures/BondingFixture.sol";
 import {GasTargets} from "./GasTargets.sol";
 
 /// What a bonding operation pays for vote checkpointing, isolated from the rest of its gas: the

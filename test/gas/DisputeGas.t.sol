@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IDisputeManager} from "../../contracts/interfaces/IDisputeManager.sol";
-import {DisputeFixture} from "../utils/DisputeFixture.sol";
+import {DisputeFixture} from "../fixtures/DisputeFixture.sol";
 
 /// Gas of the dispute operations, as transaction gasUsed, into `snapshots/DisputeManager.json`.
 contract DisputeGasTest is DisputeFixture {

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {console} from "forge-std/console.sol";
 import {Capability} from "../../contracts/interfaces/ICapabilityRegistry.sol";
 import {Ticket} from "../../contracts/libraries/TicketLib.sol";
-import {BrokerTest} from "../payments/BrokerTest.sol";
+import {BrokerTest} from "../fixtures/BrokerTest.sol";
 import {GasTargets} from "./GasTargets.sol";
 
 /// `make gas`: each operation's transaction gas (forge runs with `isolate = true`, so a call's gas is

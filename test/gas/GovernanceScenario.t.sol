@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {console} from "forge-std/console.sol";
 import {BondingManager} from "../../contracts/bonding/BondingManager.sol";
-import {GovernanceFixture} from "../governance/GovernanceFixture.sol";
+import {GovernanceFixture} from "../fixtures/GovernanceFixture.sol";
 import {GasTargets} from "./GasTargets.sol";
 
 /// Livepeer's governance gas (transaction gasUsed: forge isolates top-level calls, so each number

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Roles} from "../../contracts/access/Roles.sol";
-import {ProtocolTest} from "../utils/ProtocolTest.sol";
+import {ProtocolTest} from "../fixtures/ProtocolTest.sol";
 
 /// Gas per operation, written to `snapshots/` (committed, reviewed in every change). Each number is
 /// the gas of the one external call, in a warm steady state unless the name says otherwise.

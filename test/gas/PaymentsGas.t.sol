@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {Capability} from "../../contracts/interfaces/ICapabilityRegistry.sol";
 import {Ticket} from "../../contracts/libraries/TicketLib.sol";
-import {BrokerTest} from "../payments/BrokerTest.sol";
+import {BrokerTest} from "../fixtures/BrokerTest.sol";
 
 /// Gas of the TicketBroker and CapabilityRegistry operations, written to `snapshots/`. Redemptions
 /// include the BondingManager's `creditFees` (the fee split into the orchestrator's pool), as

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {BondingFixture} from "../utils/BondingFixture.sol";
-import {BondingHandler} from "./BondingHandler.sol";
+import {BondingFixture} from "../fixtures/BondingFixture.sol";
+import {BondingHandler} from "./handlers/BondingHandler.sol";
 
 /// The bonding contract's books always balance: what it holds covers every position, lock and fee;
 /// each pool covers its delegators; the active set is ordered and bounded; totals agree.

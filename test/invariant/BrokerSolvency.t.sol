@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {BondingFixture} from "../utils/BondingFixture.sol";
-import {BrokerHandler} from "./BrokerHandler.sol";
+import {BondingFixture} from "../fixtures/BondingFixture.sol";
+import {BrokerHandler} from "./handlers/BrokerHandler.sol";
 
 /// The broker's ETH always covers every sender's deposit and reserve, and ETH is conserved: what
 /// senders funded is held, withdrawn, or credited as fees.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {BondingFixture} from "../utils/BondingFixture.sol";
-import {DisputeHandler} from "./DisputeHandler.sol";
+import {BondingFixture} from "../fixtures/BondingFixture.sol";
+import {DisputeHandler} from "./handlers/DisputeHandler.sol";
 
 /// Bonding and disputes together: the bonding contract stays solvent, the dispute manager holds
 /// exactly the deposits at stake, total supply moves only by minted rewards and measured burns,

@@ -3,8 +3,8 @@ pragma solidity ^0.8.28;
 
 import {Roles} from "../../contracts/access/Roles.sol";
 import {IStakeTotals} from "../../contracts/interfaces/IStakeTotals.sol";
-import {ProtocolTest} from "../utils/ProtocolTest.sol";
-import {SupplyHandler} from "./SupplyHandler.sol";
+import {ProtocolTest} from "../fixtures/ProtocolTest.sol";
+import {SupplyHandler} from "./handlers/SupplyHandler.sol";
 
 /// Reports the LPT held by a vault address as the bonded total.
 contract VaultTotals is IStakeTotals {
