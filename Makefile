@@ -73,7 +73,7 @@ rust-test: deps
 ## verifier-deep: the verifier's deep differential test (CPU vs wgpu on thousands of random
 ## models; VERIFIER_DEEP_MODELS=N to change the count).
 verifier-deep: system-deps
-	cargo test --release -p verifier --test differential -- --ignored --nocapture
+	cargo test --release -p verifier --test it differential -- --ignored --nocapture
 
 ## fuzz-deep: every invariant at >= 100,000 calls and fuzz tests at 10,000 runs (foundry.toml's
 ## [profile.deep]); long. `make test` keeps its depth.

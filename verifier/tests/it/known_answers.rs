@@ -1,7 +1,5 @@
 //! Hand-computed small cases for every op, run through both executors.
 
-mod common;
-
 use verifier::model::builder::ModelBuilder;
 use verifier::ops::Requant;
 
@@ -12,7 +10,7 @@ const ID: Requant = Requant {
 
 fn check(b: &ModelBuilder, input: &[i8], expected: &[i8]) {
     let model = b.build().unwrap();
-    let exec = common::run_both(&model, input);
+    let exec = crate::common::run_both(&model, input);
     assert_eq!(exec.output.data, expected);
 }
 

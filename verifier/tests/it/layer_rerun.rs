@@ -1,7 +1,5 @@
 //! Re-running one layer from its committed input (issue 16, item 7): library and CLI.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
@@ -39,7 +37,7 @@ fn every_layer_reruns_bit_exactly_on_cpu_and_wgpu() {
     let outputs = CpuExecutor.layer_outputs(&model, &input).unwrap();
     let hashes: Vec<_> = outputs.iter().map(|o| hash_i8(o)).collect();
     let input_hash = keccak(&verifier::input_to_bytes(&input));
-    let mut gpu = common::gpu();
+    let mut gpu = crate::common::gpu();
     for li in 0..model.layers().len() {
         let xs = layer_inputs(&model, &input, &outputs, li);
         assert_eq!(
@@ -71,7 +69,7 @@ fn a_wrong_layer_claim_is_convicted_and_confirmed() {
     let li = 3;
     hashes[li] = [7; 32];
     let xs = layer_inputs(&model, &input, &outputs, li);
-    let mut gpu = common::gpu();
+    let mut gpu = crate::common::gpu();
     let v = verify_layer(&mut *gpu, &model, input_hash, &hashes, li, &xs).unwrap();
     assert!(!v.matches);
     assert!(v.confirmed_on_reference);
@@ -105,12 +103,12 @@ fn inputs_that_do_not_match_their_commitment_are_refused() {
     for b in bad {
         assert!(verify_layer(&mut CpuExecutor, &model, input_hash, &hashes, li, b).is_err());
         assert!(CpuExecutor.layer_output(&model, li, b).is_err());
-        assert!(common::gpu().execute_layer(&model, li, b).is_err());
+        assert!(crate::common::gpu().execute_layer(&model, li, b).is_err());
     }
     let n = model.layers().len();
     assert!(verify_layer(&mut CpuExecutor, &model, input_hash, &hashes, n, &xs).is_err());
     assert!(CpuExecutor.layer_output(&model, n, &xs).is_err());
-    assert!(common::gpu().execute_layer(&model, n, &xs).is_err());
+    assert!(crate::common::gpu().execute_layer(&model, n, &xs).is_err());
     assert!(verify_layer(&mut CpuExecutor, &model, input_hash, &hashes[1..], li, &xs).is_err());
 }
 

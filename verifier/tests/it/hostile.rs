@@ -1,11 +1,9 @@
 //! Hostile models: each must be refused with a clear error, quickly, never panic, hang or abort;
 //! valid models at the device's limits must run (or be refused before any work).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::gpu;
+use crate::common::gpu;
 use verifier::model::builder::ModelBuilder;
 use verifier::ops::Requant;
 use verifier::{Budget, CpuExecutor, Error, Model};

@@ -1,8 +1,6 @@
 //! The wgpu executor must produce the CPU reference's bytes exactly.
 
-mod common;
-
-use common::{gpu, run_both};
+use crate::common::{gpu, run_both};
 use proptest::prelude::*;
 use verifier::model::builder::ModelBuilder;
 use verifier::ops::{Requant, requantize};

@@ -1,7 +1,5 @@
 //! The keeper's `verify` API and the claim file.
 
-mod common;
-
 use verifier::hash::{hash_i8, merkle_root};
 use verifier::{ClaimFile, CpuExecutor, Model, compare, demo, verify, verify_with};
 
@@ -77,7 +75,7 @@ fn honest_claim_matches_and_cheats_are_located() {
 fn verify_on_gpu_agrees_with_cpu() {
     let (model, input) = demo_job();
     let honest = CpuExecutor.run(&model, &input).unwrap();
-    let mut gpu = common::gpu();
+    let mut gpu = crate::common::gpu();
     let v = verify_with(
         &mut *gpu,
         &model,

@@ -6,9 +6,7 @@
 //! `make verifier-deep` (`cargo test --release -p verifier --test differential -- --ignored`,
 //! `VERIFIER_DEEP_MODELS` sets the count).
 
-mod common;
-
-use common::gpu;
+use crate::common::gpu;
 use verifier::demo::SplitMix64;
 use verifier::model::builder::ModelBuilder;
 use verifier::ops::Requant;

@@ -1,0 +1,13 @@
+//! The verifier's integration tests, one binary (the crate links once): the command line, the
+//! model format and its hostile inputs, known answers, CPU/wgpu equivalence and the differential
+//! test, the verify API and single-layer re-runs.
+
+mod cli;
+mod common;
+mod differential;
+mod gpu_equivalence;
+mod hostile;
+mod known_answers;
+mod layer_rerun;
+mod model_format;
+mod verify_api;
