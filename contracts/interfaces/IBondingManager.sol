@@ -155,7 +155,9 @@ interface IBondingManager is IStakeTotals, IFeeCreditor {
 
     /// @notice Cuts `fractionPpb` (parts per billion, below one whole) of `orchestrator`'s delegated
     /// stake, its delegators' included, and of its unbonding locks created after `offenseRound`;
-    /// sends the bonded part cut to the caller. Restricted to the slasher.
+    /// sends the bonded part cut to the caller. Restricted to the slasher. The DisputeManager passes
+    /// the round before the offense's (0 for an offense in round 0), so stake unbonded during the
+    /// offense's round itself is cut too.
     /// @return amount The bonded LPT cut (sent to the caller).
     /// @return ownAmount The part of `amount` cut from the orchestrator's own stake and commission.
     /// @return unbondingBound At least what the locks will lose to this slash (cut lazily, burned).
