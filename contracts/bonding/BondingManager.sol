@@ -45,8 +45,6 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;
 
-    uint256 internal constant PPB = 1e9;
-
     IERC20 public immutable token;
     IMinter public immutable minter;
     IRoundsManager public immutable rounds;
@@ -296,7 +294,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         address prevHint,
         address nextHint
     ) external restricted returns (uint256 amount, uint256 ownAmount, uint256 unbondingBound) {
-        if (fractionPpb == 0 || fractionPpb >= PPB) {
+        if (fractionPpb == 0 || fractionPpb >= Units.PPB) {
             revert InvalidSlashFraction(fractionPpb);
         }
         Pool storage pool = _pools[orchestrator];
@@ -305,11 +303,11 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         _touch(orchestrator, round);
 
         uint256 delegated = pool.delegatedStake;
-        amount = Math.mulDiv(delegated, fractionPpb, PPB);
+        amount = Math.mulDiv(delegated, fractionPpb, Units.PPB);
         // The orchestrator's own share of the cut; rounded up, what the pool's locks can lose to it.
-        ownAmount = Math.min(Math.mulDiv(_ownStake(pool, orchestrator), fractionPpb, PPB), amount);
-        unbondingBound = Math.mulDiv(pool.unbonding, fractionPpb, PPB, Math.Rounding.Ceil);
-        _recordSlash(pool, orchestrator, PPB - fractionPpb, offenseRound);
+        ownAmount = Math.min(Math.mulDiv(_ownStake(pool, orchestrator), fractionPpb, Units.PPB), amount);
+        unbondingBound = Math.mulDiv(pool.unbonding, fractionPpb, Units.PPB, Math.Rounding.Ceil);
+        _recordSlash(pool, orchestrator, Units.PPB - fractionPpb, offenseRound);
         _totalBonded.slashCount += 1;
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
         // Cut out of the active set: no reward this round.
@@ -643,18 +641,18 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     {
         // Everything a delegator can claim scales by `keep` and rounds down; the pool's totals round
         // toward keeping more, so they always cover the claims.
-        uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, PPB));
+        uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, Units.PPB));
         pool.slashFactor = sf;
         uint32 poolSlashes = pool.slashCount;
         _slashes[orchestrator][poolSlashes] = SlashRecord({
             offenseRound: offenseRound.toUint32(),
-            keepFactor: uint64(keep * (EarningsMath.ONE / PPB)),
+            keepFactor: uint64(keep * (EarningsMath.ONE / Units.PPB)),
             slashFactorAfter: sf
         });
         pool.slashCount = poolSlashes + 1;
-        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, PPB));
-        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, PPB));
-        pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, PPB));
+        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, Units.PPB));
+        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, Units.PPB));
+        pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, Units.PPB));
     }
 
     /// @dev The orchestrator's own stake in its pool (rolled into the current round): its unclaimed

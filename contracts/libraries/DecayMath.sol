@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Units} from "./Units.sol";
 
 /// @title DecayMath
 /// @notice Geometric decay in 1e18 fixed point: a value that keeps `keep` (1e18 = all) per round.
@@ -24,6 +25,6 @@ library DecayMath {
     /// @notice `value` after `rounds` rounds of keeping `keepPpb` per round, rounded down.
     function decayDown(uint256 value, uint256 keepPpb, uint256 rounds) internal pure returns (uint256) {
         if (rounds == 0 || value == 0) return value;
-        return Math.mulDiv(value, powDown(keepPpb * 1e9, rounds), ONE);
+        return Math.mulDiv(value, powDown(keepPpb * (ONE / Units.PPB), rounds), ONE);
     }
 }

@@ -2,13 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Units} from "./Units.sol";
 
 /// @title SlashMath
 /// @notice How much of a guilty orchestrator's pool a dispute slashes, and how the cut is split.
 /// Fractions are parts per billion (the BondingManager's slash unit).
 library SlashMath {
-    uint256 internal constant PPB = 1e9;
-
     /// @notice The fraction of the pool to cut, rounded down (never more than allowed).
     /// The fraction is `maxCutPpb` unless a cap binds; the bonded cut `current * fraction` is kept
     /// within `maxCutPpb` of the snapshot (stake bonded after the opening does not raise the
@@ -24,15 +23,15 @@ library SlashMath {
         returns (uint256 fractionPpb)
     {
         if (current == 0) return maxCutPpb; // nothing liable: nothing to cut
-        uint256 cap = Math.min(Math.mulDiv(snapshot, maxCutPpb, PPB), left);
-        // current * maxCut / PPB <= cap  <=>  maxCut <= cap * PPB / current (rounded down).
-        fractionPpb = Math.min(maxCutPpb, Math.mulDiv(cap, PPB, current));
+        uint256 cap = Math.min(Math.mulDiv(snapshot, maxCutPpb, Units.PPB), left);
+        // current * maxCut / Units.PPB <= cap  <=>  maxCut <= cap * Units.PPB / current (rounded down).
+        fractionPpb = Math.min(maxCutPpb, Math.mulDiv(cap, Units.PPB, current));
     }
 
     /// @notice The LPT a full slash would cut: `maxCutPpb` of what is liable, within `maxCutPpb` of
     /// the snapshot.
     function cutAt(uint256 snapshot, uint256 liable, uint256 maxCutPpb) internal pure returns (uint256) {
-        return Math.mulDiv(Math.min(snapshot, liable), maxCutPpb, PPB);
+        return Math.mulDiv(Math.min(snapshot, liable), maxCutPpb, Units.PPB);
     }
 
     /// @notice Splits a slashed amount: the challenger's reward (rounded down) and the burn. The
@@ -44,7 +43,7 @@ library SlashMath {
         pure
         returns (uint256 reward, uint256 burn)
     {
-        reward = Math.mulDiv(Math.min(own, slashed), rewardCutPpb, PPB);
+        reward = Math.mulDiv(Math.min(own, slashed), rewardCutPpb, Units.PPB);
         burn = slashed - reward;
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {Units} from "../libraries/Units.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -59,7 +60,6 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;
 
-    uint256 internal constant PPB = 1e9;
     /// @notice The challenger's reward may be at most half of the slashed LPT.
     uint256 public constant MAX_CHALLENGER_REWARD_CUT = 500_000_000;
 
@@ -575,7 +575,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     }
 
     function _setMaxSlashCut(uint256 ppb) internal {
-        if (ppb == 0 || ppb >= PPB) revert InvalidPpb(ppb);
+        if (ppb == 0 || ppb >= Units.PPB) revert InvalidPpb(ppb);
         maxSlashCutPpb = uint32(ppb);
         emit MaxSlashCutSet(ppb);
     }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {Units} from "../libraries/Units.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IBondingManager} from "../interfaces/IBondingManager.sol";
@@ -30,8 +31,6 @@ contract Reputation is IReputation, AccessManaged {
         uint224 value;
         uint32 round; // the round `value` is as of
     }
-
-    uint256 internal constant PPB = 1e9;
 
     IBondingManager public immutable bonding;
     IRoundsManager public immutable rounds;
@@ -84,7 +83,7 @@ contract Reputation is IReputation, AccessManaged {
     /// @inheritdoc IReputation
     /// @dev Restricted to REPUTATION_WRITER (the dispute manager). Rounds down.
     function penalize(address orchestrator) external restricted {
-        uint256 score = Math.mulDiv(scoreOf(orchestrator), PPB - penaltyPpb, PPB);
+        uint256 score = Math.mulDiv(scoreOf(orchestrator), Units.PPB - penaltyPpb, Units.PPB);
         _store(orchestrator, score);
         emit Penalized(orchestrator, score);
     }
@@ -129,7 +128,7 @@ contract Reputation is IReputation, AccessManaged {
         Score memory s = _scores[orchestrator];
         uint256 round = rounds.currentRound();
         if (s.value == 0 || round <= s.round) return s.value;
-        return DecayMath.decayDown(s.value, PPB - decayPpb, round - s.round);
+        return DecayMath.decayDown(s.value, Units.PPB - decayPpb, round - s.round);
     }
 
     /// @notice The stored score and the round it is as of (undecayed).
@@ -168,15 +167,15 @@ contract Reputation is IReputation, AccessManaged {
         }
         for (uint256 i; i < count; ++i) {
             Ranked memory r = list[i];
-            uint256 stakePart = maxStake == 0 ? 0 : Math.mulDiv(r.stake, PPB, maxStake);
-            uint256 pricePart = r.price == 0 ? PPB : Math.mulDiv(minPrice, PPB, r.price);
-            uint256 repPart = maxRep == 0 ? 0 : Math.mulDiv(r.reputation, PPB, maxRep);
+            uint256 stakePart = maxStake == 0 ? 0 : Math.mulDiv(r.stake, Units.PPB, maxStake);
+            uint256 pricePart = r.price == 0 ? Units.PPB : Math.mulDiv(minPrice, Units.PPB, r.price);
+            uint256 repPart = maxRep == 0 ? 0 : Math.mulDiv(r.reputation, Units.PPB, maxRep);
             r.score = (stakeWeightPpb
                     * stakePart
                     + priceWeightPpb
                     * pricePart
                     + reputationWeightPpb
-                    * repPart) / PPB;
+                    * repPart) / Units.PPB;
             // Insertion sort, best first; stable, so equal candidates keep their input order.
             uint256 j = i;
             while (j != 0 && _before(r, list[j - 1])) {
@@ -198,7 +197,7 @@ contract Reputation is IReputation, AccessManaged {
     }
 
     function _setDecay(uint256 ppb) internal {
-        if (ppb >= PPB) revert InvalidPpb(ppb);
+        if (ppb >= Units.PPB) revert InvalidPpb(ppb);
         decayPpb = uint32(ppb);
         emit DecaySet(ppb);
     }
@@ -209,13 +208,13 @@ contract Reputation is IReputation, AccessManaged {
     }
 
     function _setPenalty(uint256 ppb) internal {
-        if (ppb > PPB) revert InvalidPpb(ppb);
+        if (ppb > Units.PPB) revert InvalidPpb(ppb);
         penaltyPpb = uint32(ppb);
         emit PenaltySet(ppb);
     }
 
     function _setWeights(uint256 stakeWeight, uint256 priceWeight, uint256 reputationWeight) internal {
-        if (stakeWeight + priceWeight + reputationWeight != PPB) {
+        if (stakeWeight + priceWeight + reputationWeight != Units.PPB) {
             revert InvalidWeights(stakeWeight, priceWeight, reputationWeight);
         }
         stakeWeightPpb = uint32(stakeWeight);
