@@ -1,14 +1,9 @@
 //! End-to-end CLI: generate, run honestly and as a cheater, check both.
 
 use std::path::Path;
-use std::process::Command;
 
 fn verifier(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_verifier"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("spawn verifier")
+    crate::common::run_verifier(dir, args)
 }
 
 #[test]

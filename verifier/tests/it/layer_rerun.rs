@@ -1,7 +1,6 @@
 //! Re-running one layer from its committed input (issue 16, item 7): library and CLI.
 
 use std::path::Path;
-use std::process::Command;
 
 use verifier::hash::{hash_i8, to_hex};
 use verifier::{ClaimFile, CpuExecutor, Error, Executor, Model, demo, keccak, verify_layer};
@@ -113,11 +112,7 @@ fn inputs_that_do_not_match_their_commitment_are_refused() {
 }
 
 fn verifier(args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_verifier"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("spawn verifier")
+    crate::common::run_verifier(dir, args)
 }
 
 #[test]
