@@ -34,7 +34,7 @@ fn config_text(world: &World, store: &Path, content: Option<&Path>) -> String {
         None => String::new(),
     };
     format!(
-        "[contracts]\nchain_id = {}\ndispute_manager = \"{}\"\ndeploy_block = {}\n\n{verifier}\n[keeper]\nstore = \"{}\"\npoll_interval_ms = 100\nconfirmations = 0\nbump_after_secs = 5\nmax_backoff_secs = 1\nrpc_timeout_secs = 3\n",
+        "[contracts]\nchain_id = {}\ndispute_manager = \"{}\"\ndeploy_block = {}\n\n{verifier}\n[keeper]\nstore = \"{}\"\npoll_interval_ms = 100\nconfirmations = 0\nbump_after_secs = 5\nmax_backoff_secs = 1\nrpc_timeout_secs = 3\ndispute_every_blocks = 1\n",
         world.chain_id,
         world.d.disputes,
         world.deploy_block,

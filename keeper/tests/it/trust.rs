@@ -357,3 +357,35 @@ async fn a_binding_fee_cap_shows_in_metrics() {
     drop(k);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_block_gate_reads_nothing_but_the_head_until_work_is_due() {
+    let world = world(10).await.unwrap();
+    let dir = temp_dir("gate");
+    let mut config = world.keeper_config(&dir.join("a.redb"), None);
+    config.keeper.dispute_every_blocks = 1_000;
+    let metrics = Arc::new(Metrics::default());
+    let mut k = connect(&world, config, metrics.clone()).await;
+    world.mine_to_next_round().await.unwrap();
+    let r = k.tick().await.unwrap();
+    assert!(r.rounds.complete && r.rounds.rewarded.len() == ORCHESTRATORS.len());
+    // The keeper's own transactions made blocks: one tick sees that head.
+    k.tick().await.unwrap();
+    // The head has not moved: one call, for the head.
+    let calls = |m: &Metrics| m.rpc.snapshot().1;
+    let before = calls(&metrics);
+    assert!(k.tick().await.unwrap().idle);
+    assert_eq!(calls(&metrics) - before, 1);
+    // New heads within a round whose duties are done: still only the head.
+    world.mine(3).await.unwrap();
+    let before = calls(&metrics);
+    let r = k.tick().await.unwrap();
+    assert!(!r.idle && r.rounds.complete && r.rounds.rewarded.is_empty());
+    assert_eq!(calls(&metrics) - before, 1);
+    // The next round: its duties again.
+    world.mine_to_next_round().await.unwrap();
+    let r = k.tick().await.unwrap();
+    assert_eq!(r.rounds.rewarded.len(), ORCHESTRATORS.len(), "{r:?}");
+    drop(k);
+    std::fs::remove_dir_all(dir).unwrap();
+}
