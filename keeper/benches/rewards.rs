@@ -1,18 +1,30 @@
-//! Reward rounds with many served orchestrators: wall time and RPC traffic from the round's
-//! first block until every reward has landed. `cargo bench -p keeper --bench rewards`
-//! (`-- <orchestrators> <rounds>`, default 200 and 3). Not run by `make test`.
+//! A whole reward round, as the daemon runs it: its loop (`daemon::drive`) on a chain that makes
+//! a block every 10 ms, counting every JSON-RPC call from a round's first block to the next
+//! round's first block (the duties and all the idle time of a 1,000-block round).
+//! `cargo bench -p keeper --bench rewards -- <orchestrators> <rounds>` (default 200 and 2); the
+//! counts do not depend on the build profile, so `cargo test -p keeper --bench rewards -- 3 2`
+//! measures the same. Not run by `make test`.
 //!
-//! How the keeper batches: per round it makes two single reads (current round, initialized?),
-//! one initializeRound, one read of the active set, then one JSON-RPC batch each for
-//! `isActiveOrchestrator`, the dry runs (`eth_estimateGas`, which also tell an orchestrator
-//! rewarded already), the signed sends and the receipt polls: the HTTP request count does not
-//! grow with the number of orchestrators; the call count does (~3 per orchestrator: status,
-//! estimate, send, plus receipt polls).
+//! What a round costs: a head read per look (idle, the keeper sleeps until about the block it
+//! waits for), one pass of the duties (current round, initialized?, initializeRound, active set,
+//! one batch each of `isActiveOrchestrator`, dry runs, sends and receipt polls), two reads for the
+//! next round's first block, and a read of dispute events every `dispute_every_blocks`.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use alloy::providers::{Provider, ext::AnvilApi};
 
 use alloy::primitives::U256;
-use bindings::{BondingManager, LPT, LivepeerToken, no_hints};
+use bindings::{BondingManager, LPT, LivepeerToken, RoundsManager, no_hints};
+
+/// The bench chain's block time.
+const BLOCK_MS: u64 = 10;
 use keeper::{Keeper, devnet::world::World, metrics::Metrics};
 
 #[tokio::main]
@@ -23,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
         .filter(|a| !a.starts_with('-'))
         .collect();
     let n: usize = args.first().map_or(Ok(200), |a| a.parse())?;
-    let rounds: usize = args.get(1).map_or(Ok(3), |a| a.parse())?;
+    let rounds: usize = args.get(1).map_or(Ok(2), |a| a.parse())?;
     let first = 2; // accounts 0 (admin) and 1 (keeper) are taken
 
     let setup = Instant::now();
@@ -81,63 +93,73 @@ async fn main() -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("keeper-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let metrics = Arc::new(Metrics::default());
-    let config = world.keeper_config(&dir.join("state.redb"), None);
+    let mut config = world.keeper_config(&dir.join("state.redb"), None);
+    // The daemon's loop as operators run it, on a chain making a block every BLOCK_MS.
+    config.keeper.poll_interval_ms = 5;
+    config.keeper.block_time_ms = BLOCK_MS;
+    config.keeper.max_idle_secs = 60;
+    config.keeper.dispute_every_blocks = 240;
     let mut keeper = Keeper::connect(world.url(), world.signer(1), config, metrics.clone())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-
-    println!(
-        "\n| round | orchestrators rewarded | wall time | HTTP requests | JSON-RPC calls | calls / orchestrator |"
-    );
-    println!("|---:|---:|---:|---:|---:|---:|");
-    let mut times = Vec::new();
-    for _ in 0..rounds {
-        let round = world.mine_to_next_round().await?;
-        let (req0, calls0) = metrics.rpc.snapshot();
-        let start = Instant::now();
-        let report = keeper.tick().await?;
-        let elapsed = start.elapsed();
-        if let Some((o, _)) = report.rounds.failed.first() {
-            let err = BondingManager::new(world.d.bonding, world.admin())
-                .reward(
-                    *o,
-                    alloy::primitives::Address::ZERO,
-                    alloy::primitives::Address::ZERO,
-                )
-                .call()
-                .await
-                .unwrap_err();
-            if let alloy::contract::Error::TransportError(e) = &err {
-                println!("replayed: {:?}", keeper::revert::revert_of(e));
+    let stop = Arc::new(AtomicBool::new(false));
+    let miner = {
+        let (p, stop) = (world.admin().clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if p.anvil_mine(Some(1), None).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(BLOCK_MS)).await;
             }
-            println!("replayed: {err}");
+        })
+    };
+    let (shutdown, rx) = tokio::sync::watch::channel(false);
+    let daemon = tokio::spawn(async move {
+        keeper::daemon::drive(&mut keeper, rx).await;
+        keeper
+    });
+
+    // Count from a round's first block to the next round's first block: duties and idle time.
+    let rounds_mgr = RoundsManager::new(world.d.rounds, world.admin());
+    let current = || async { anyhow::Ok(rounds_mgr.currentRound().call().await?.to::<u64>()) };
+    let mut round = current().await?;
+    while current().await? == round {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    round += 1;
+    println!(
+        "\n| round | blocks | orchestrators rewarded | wall time | HTTP requests | JSON-RPC calls | calls / orchestrator |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for _ in 0..rounds {
+        let (req0, calls0) = metrics.rpc.snapshot();
+        let rewarded0 = metrics.rewards_called.load(Ordering::Relaxed);
+        let start = Instant::now();
+        let first = world.admin().get_block_number().await?;
+        while current().await? == round {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let (req1, calls1) = metrics.rpc.snapshot();
+        let blocks = world.admin().get_block_number().await? - first;
+        let rewarded = metrics.rewards_called.load(Ordering::Relaxed) - rewarded0;
         anyhow::ensure!(
-            report.rounds.initialized,
-            "round {round} was not initialized"
-        );
-        anyhow::ensure!(
-            report.rounds.rewarded.len() == n,
-            "only {} rewards landed: {:?}",
-            report.rounds.rewarded.len(),
-            report.rounds.failed
+            rewarded == n as u64,
+            "round {round}: {rewarded} of {n} rewards landed"
         );
         let calls = calls1 - calls0;
         println!(
-            "| {round} | {} | {:.0} ms | {} | {calls} | {:.1} |",
-            report.rounds.rewarded.len(),
-            elapsed.as_secs_f64() * 1e3,
+            "| {round} | {blocks} | {rewarded} | {:.1} s | {} | {calls} | {:.1} |",
+            start.elapsed().as_secs_f64(),
             req1 - req0,
             calls as f64 / n as f64
         );
-        times.push(elapsed.as_secs_f64());
+        round += 1;
     }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "\nmedian: {:.0} ms for {n} rewards (anvil; the keeper built by `cargo bench`, release)",
-        times[times.len() / 2] * 1e3
-    );
+    stop.store(true, Ordering::Relaxed);
+    let _ = shutdown.send(true);
+    let _ = miner.await;
+    drop(daemon.await?);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -207,6 +207,16 @@ pub struct Tuning {
     pub rpc_timeout_secs: u64,
     /// `host:port` for `/metrics` (Prometheus) and `/health`; none: no server.
     pub metrics_addr: Option<SocketAddr>,
+    /// The chain's block time, a first guess (the keeper measures it as blocks come): idle, the
+    /// keeper sleeps until about the block it waits for instead of polling every interval.
+    #[serde(default = "default_block_time_ms")]
+    pub block_time_ms: u64,
+    /// Blocks between two reads of dispute events (and of the open disputes' state).
+    #[serde(default = "default_dispute_every_blocks")]
+    pub dispute_every_blocks: u64,
+    /// The longest idle sleep, in seconds (a bound on a wrong block-time estimate).
+    #[serde(default = "default_max_idle_secs")]
+    pub max_idle_secs: u64,
 }
 
 impl Default for Tuning {
@@ -220,6 +230,9 @@ impl Default for Tuning {
             max_backoff_secs: default_max_backoff_secs(),
             rpc_timeout_secs: default_rpc_timeout_secs(),
             metrics_addr: None,
+            block_time_ms: default_block_time_ms(),
+            dispute_every_blocks: default_dispute_every_blocks(),
+            max_idle_secs: default_max_idle_secs(),
         }
     }
 }
@@ -236,6 +249,12 @@ impl Tuning {
     }
     pub fn max_backoff(&self) -> Duration {
         Duration::from_secs(self.max_backoff_secs)
+    }
+    pub fn block_time(&self) -> Duration {
+        Duration::from_millis(self.block_time_ms)
+    }
+    pub fn max_idle(&self) -> Duration {
+        Duration::from_secs(self.max_idle_secs).max(self.poll_interval())
     }
 }
 
@@ -262,6 +281,15 @@ fn default_max_backoff_secs() -> u64 {
 }
 fn default_rpc_timeout_secs() -> u64 {
     20
+}
+fn default_block_time_ms() -> u64 {
+    12_000
+}
+fn default_dispute_every_blocks() -> u64 {
+    240
+}
+fn default_max_idle_secs() -> u64 {
+    120
 }
 
 impl Config {
@@ -308,6 +336,9 @@ impl Config {
         }
         if self.keeper.rpc_timeout_secs == 0 {
             bail!("keeper.rpc_timeout_secs must be at least 1");
+        }
+        if self.keeper.dispute_every_blocks == 0 || self.keeper.block_time_ms == 0 {
+            bail!("keeper.dispute_every_blocks and keeper.block_time_ms must be at least 1");
         }
         if self.keeper.max_fee_gwei == 0 {
             bail!("keeper.max_fee_gwei must be at least 1");

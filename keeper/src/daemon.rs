@@ -26,7 +26,10 @@ pub async fn run(
     let tuning = config.keeper.clone();
     let _server = match tuning.metrics_addr {
         Some(addr) => {
-            let stale = (tuning.poll_interval() * 10).max(Duration::from_secs(60));
+            // An idle keeper ticks at least every max_idle: health allows two of those.
+            let stale = (tuning.poll_interval() * 10)
+                .max(Duration::from_secs(60))
+                .max(tuning.max_idle() * 2);
             Some(http::serve(addr, metrics.clone(), stale).await?)
         }
         None => None,
@@ -53,16 +56,29 @@ pub async fn run(
             Err(ConnectError::Setup(e)) => return Err(e),
         }
     };
-    backoff.reset();
     info!(keeper = %keeper.address(), "keeper running");
+    drive(&mut keeper, shutdown).await;
+    info!("shutting down");
+    Ok(())
+}
 
+/// The tick in a loop until `shutdown` turns true. Busy (a round's duties not done, a judgement
+/// running) it ticks every poll interval; idle, it sleeps until about the block it waits for,
+/// from the block time it measures (a tick then costs one head read, or nothing at all).
+pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
+    let tuning = keeper.config.keeper.clone();
+    let mut backoff = Backoff::new(tuning.poll_interval(), tuning.max_backoff());
+    let mut clock = BlockClock::new(tuning.block_time());
     let mut last_round = None;
     loop {
         let pause = match keeper.tick().await {
             Ok(report) => {
                 backoff.reset();
+                if let Some(head) = keeper.gate.head {
+                    clock.saw(head);
+                }
                 let r = &report.rounds;
-                if last_round != Some(r.round) {
+                if !report.idle && r.round != 0 && last_round != Some(r.round) {
                     info!(
                         round = r.round,
                         initialized_by_me = r.initialized,
@@ -75,7 +91,12 @@ pub async fn run(
                     );
                     last_round = Some(r.round);
                 }
-                tuning.poll_interval()
+                match keeper.blocks_until_work() {
+                    Some(blocks) => {
+                        clock.pause_for(blocks, tuning.poll_interval(), tuning.max_idle())
+                    }
+                    None => tuning.poll_interval(),
+                }
             }
             Err(e) => {
                 keeper.metrics.inc(&keeper.metrics.tick_errors);
@@ -89,9 +110,53 @@ pub async fn run(
             }
         };
         if sleep_or_shutdown(pause, &shutdown).await {
-            info!("shutting down");
-            return Ok(());
+            return;
         }
+    }
+}
+
+/// The chain's block time, measured from the heads seen (the configured guess until a few
+/// blocks have passed).
+struct BlockClock {
+    guess: Duration,
+    /// The first head seen and when; the latest new head and when.
+    first: Option<(u64, tokio::time::Instant)>,
+    latest: Option<(u64, tokio::time::Instant)>,
+}
+
+impl BlockClock {
+    fn new(guess: Duration) -> Self {
+        Self {
+            guess,
+            first: None,
+            latest: None,
+        }
+    }
+
+    fn saw(&mut self, head: u64) {
+        let now = tokio::time::Instant::now();
+        if self.first.is_none() {
+            self.first = Some((head, now));
+        }
+        if self.latest.is_none_or(|(b, _)| head > b) {
+            self.latest = Some((head, now));
+        }
+    }
+
+    fn block_time(&self) -> Duration {
+        match (self.first, self.latest) {
+            (Some((b0, t0)), Some((b1, t1))) if b1 >= b0 + 3 => {
+                (t1 - t0) / u32::try_from(b1 - b0).unwrap_or(u32::MAX)
+            }
+            _ => self.guess,
+        }
+    }
+
+    /// The sleep before looking again for something `blocks` blocks away: three quarters of the
+    /// expected time (a look costs one head read), at least `min`, at most `max`.
+    fn pause_for(&self, blocks: u64, min: Duration, max: Duration) -> Duration {
+        let blocks = u32::try_from(blocks).unwrap_or(u32::MAX);
+        (self.block_time().saturating_mul(blocks) * 3 / 4).clamp(min, max.max(min))
     }
 }
 

@@ -51,6 +51,8 @@ pub struct DisputeReport {
     pub executed: Vec<u64>,
     /// Disputes found settled on chain and forgotten: (dispute, status name).
     pub settled: Vec<(u64, &'static str)>,
+    /// The cursor moved back (a reorg, or a dispute that changed under its id): read again.
+    pub rewound: bool,
 }
 
 pub async fn run(k: &mut Keeper, round: u64) -> anyhow::Result<DisputeReport> {
@@ -79,6 +81,7 @@ async fn follow(k: &mut Keeper, report: &mut DisputeReport) -> anyhow::Result<()
                 back, "the cursor's block was reorged away; re-reading"
             );
             rewind_to(k, back).await?;
+            report.rewound = true;
             return Ok(());
         }
     }
@@ -339,6 +342,7 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
             k.store.remove_dispute(record.id)?;
             drop_dispute(k, record.id).await?;
             rewind_to(k, back).await?;
+            report.rewound = true;
             continue;
         }
         let wait = k.tx_wait();

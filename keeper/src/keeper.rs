@@ -47,6 +47,23 @@ pub enum ConnectError {
 pub struct TickReport {
     pub rounds: RoundReport,
     pub disputes: DisputeReport,
+    /// The head had not moved (and no judgement was waiting): nothing was read but the head.
+    pub idle: bool,
+}
+
+/// What the keeper waits for between ticks: blocks, not time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gate {
+    /// The head seen by the last tick.
+    pub head: Option<u64>,
+    /// Its hash: a head at the same or a lower height with another hash is a reorg.
+    pub head_hash: alloy::primitives::B256,
+    /// The round whose duties are all done, and the first block of the next one.
+    pub round_done: Option<(u64, u64)>,
+    /// The block from which dispute events and states are read again.
+    pub next_dispute_read: u64,
+    /// The last dispute pass left work for the next tick (a rewind, disputes just seen).
+    pub again: bool,
 }
 
 pub struct Keeper {
@@ -61,6 +78,8 @@ pub struct Keeper {
     pub source: Option<Source>,
     /// Judgements running in their own tasks.
     pub judges: Judges,
+    /// The block-number gate: what was read at which head.
+    pub gate: Gate,
 }
 
 impl Keeper {
@@ -137,6 +156,7 @@ impl Keeper {
             metrics,
             source,
             judges,
+            gate: Gate::default(),
         })
     }
 
@@ -153,14 +173,82 @@ impl Keeper {
 
     /// Does what is due: settles transactions left in flight, then the round's duties, then
     /// the disputes'. Every step reads chain state first, so calling it again is harmless.
+    ///
+    /// Driven by blocks: a tick reads the head first and reads nothing else unless it moved (or a
+    /// judgement is waiting); a round whose duties are done is not read again before the next
+    /// round's first block; dispute events and states are read every `dispute_every_blocks`.
     pub async fn tick(&mut self) -> anyhow::Result<TickReport> {
         let wait = self.tx_wait();
         self.txs.settle_in_flight(&self.store, wait).await?;
-        let rounds = rounds::run(self).await?;
-        let disputes = disputes::run(self, rounds.round).await?;
+        let latest = self
+            .chain
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the node has no latest block"))?;
+        let (head, hash) = (latest.header.number, latest.header.hash);
+        let moved = self.gate.head != Some(head) || self.gate.head_hash != hash;
+        if moved && self.gate.head.is_some_and(|h| head <= h) {
+            // A reorg: what was done (a reward, a dispute read) may be undone; read it all again.
+            info!(
+                head,
+                "the head went back or was replaced; re-reading the round and disputes"
+            );
+            self.gate.round_done = None;
+            self.gate.next_dispute_read = 0;
+        }
+        self.gate.head = Some(head);
+        self.gate.head_hash = hash;
+        let judging = self.judges.running() > 0;
+        let mut report = TickReport::default();
+        if !moved && !judging && !self.gate.again {
+            report.idle = true;
+            report.rounds.round = self.gate.round_done.map_or(0, |(r, _)| r);
+            self.metrics.inc(&self.metrics.ticks);
+            self.metrics.mark_success();
+            return Ok(report);
+        }
+        report.rounds = match self.gate.round_done {
+            Some((round, next)) if head < next => RoundReport {
+                round,
+                complete: true,
+                ..Default::default()
+            },
+            _ => {
+                let r = rounds::run(self).await?;
+                self.gate.round_done = if r.complete {
+                    Some((r.round, rounds::next_round_start(self).await?))
+                } else {
+                    None
+                };
+                r
+            }
+        };
+        if head >= self.gate.next_dispute_read || judging || self.gate.again {
+            report.disputes = disputes::run(self, report.rounds.round).await?;
+            self.gate.again = report.disputes.rewound || !report.disputes.seen.is_empty();
+            if head >= self.gate.next_dispute_read {
+                self.gate.next_dispute_read = head + self.config.keeper.dispute_every_blocks;
+            }
+        }
         self.metrics.inc(&self.metrics.ticks);
         self.metrics.mark_success();
-        Ok(TickReport { rounds, disputes })
+        Ok(report)
+    }
+
+    /// Blocks until the next thing the keeper waits for (the next round, the next dispute
+    /// read), counted from the last head seen; `None` while something needs watching every
+    /// interval (a round's duties not done, a judgement running).
+    pub fn blocks_until_work(&self) -> Option<u64> {
+        let head = self.gate.head?;
+        let (_, next_round) = self.gate.round_done?;
+        if self.judges.running() > 0 || self.gate.again {
+            return None;
+        }
+        Some(
+            next_round
+                .min(self.gate.next_dispute_read)
+                .saturating_sub(head),
+        )
     }
 }
 

@@ -31,6 +31,9 @@ pub struct RoundReport {
     pub inactive: usize,
     /// Rewards that did not land, with why.
     pub failed: Vec<(Address, String)>,
+    /// Every duty of the round is done (initialized, every served orchestrator rewarded or
+    /// inactive): nothing needs reading again before the next round starts.
+    pub complete: bool,
 }
 
 pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
@@ -91,6 +94,7 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
         }
     }
     if !k.config.rewards.enabled {
+        report.complete = true;
         return Ok(report);
     }
 
@@ -174,6 +178,7 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
     for (o, why) in &report.failed {
         warn!(round, orchestrator = %o, why, "reward did not land");
     }
+    report.complete = report.failed.is_empty();
     Ok(report)
 }
 
@@ -183,4 +188,20 @@ fn action_target(key: &str) -> Address {
         .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or_default()
+}
+
+/// The first block of the round after the current one (read once a round's duties are done).
+pub async fn next_round_start(k: &Keeper) -> anyhow::Result<u64> {
+    let rounds = k.addresses.rounds;
+    let start: u64 = call(
+        &k.chain,
+        rounds,
+        RoundsManager::currentRoundStartBlockCall {},
+    )
+    .await?
+    .to();
+    let length: u64 = call(&k.chain, rounds, RoundsManager::roundLengthCall {})
+        .await?
+        .to();
+    Ok(start + length.max(1))
 }

@@ -248,6 +248,9 @@ impl TxManager {
         info!(count = waiting.len(), "settling transactions in flight");
         if std::mem::take(&mut self.restarted) {
             waiting = self.recheck_saved(store, waiting).await?;
+            if waiting.is_empty() {
+                return Ok(0);
+            }
         }
         // The node may have dropped them (a restart): send each again; a duplicate is harmless.
         let mut raws = Vec::new();

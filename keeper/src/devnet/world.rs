@@ -228,6 +228,8 @@ impl World {
                 poll_interval_ms: 200,
                 confirmations: 0,
                 bump_after_secs: 5,
+                // Story steps mine few blocks: read disputes at every new head.
+                dispute_every_blocks: 1,
                 ..Tuning::default()
             },
         }

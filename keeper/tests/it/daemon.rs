@@ -34,7 +34,7 @@ fn config_text(world: &World, store: &Path, content: Option<&Path>) -> String {
         None => String::new(),
     };
     format!(
-        "[contracts]\nchain_id = {}\ndispute_manager = \"{}\"\ndeploy_block = {}\n\n{verifier}\n[keeper]\nstore = \"{}\"\npoll_interval_ms = 100\nconfirmations = 0\nbump_after_secs = 5\nmax_backoff_secs = 1\nrpc_timeout_secs = 3\n",
+        "[contracts]\nchain_id = {}\ndispute_manager = \"{}\"\ndeploy_block = {}\n\n{verifier}\n[keeper]\nstore = \"{}\"\npoll_interval_ms = 100\nconfirmations = 0\nbump_after_secs = 5\nmax_backoff_secs = 1\nrpc_timeout_secs = 3\ndispute_every_blocks = 1\n",
         world.chain_id,
         world.d.disputes,
         world.deploy_block,
@@ -419,5 +419,85 @@ async fn survives_the_rpc_going_away_and_coming_back() {
     );
     assert!(log.contains("shutting down"), "{log}");
     let _ = U256::ZERO;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_chain_id_or_a_store_of_another_deployment_stops_the_keeper() {
+    use keeper::store::{Deployment, Store};
+    let world = World::start(None, 3, 10)
+        .await
+        .unwrap()
+        .under_deadline(TEST_DEADLINE);
+    let dir = temp_dir("pinned");
+    let key = key_hex(&world, KEEPER_A);
+    let run = |config: &Path| {
+        output_within(
+            Command::new(KEEPER)
+                .args(["run", "--rpc-url", world.url().as_str(), "--config"])
+                .arg(config)
+                .env("KEEPER_PRIVATE_KEY", &key)
+                .env_remove("KEEPER_KEYSTORE_PASSWORD"),
+            PROCESS_DEADLINE,
+        )
+    };
+
+    // The config names chain 1; the RPC serves 31337.
+    let wrong_chain = dir.join("wrong-chain.toml");
+    let text = config_text(&world, &dir.join("fresh.redb"), None).replacen(
+        &format!("chain_id = {}", world.chain_id),
+        "chain_id = 1",
+        1,
+    );
+    std::fs::write(&wrong_chain, text).unwrap();
+    let out = run(&wrong_chain);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "the RPC serves chain {}, but contracts.chain_id is 1",
+            world.chain_id
+        )),
+        "{stderr}"
+    );
+
+    // A store bound to another chain, and one bound to another DisputeManager.
+    let other_dm = alloy::primitives::Address::repeat_byte(0xaa);
+    for (name, deployment) in [
+        (
+            "other-chain",
+            Deployment {
+                chain_id: 1,
+                dispute_manager: world.d.disputes,
+            },
+        ),
+        (
+            "other-dm",
+            Deployment {
+                chain_id: world.chain_id,
+                dispute_manager: other_dm,
+            },
+        ),
+    ] {
+        let store = dir.join(format!("{name}.redb"));
+        drop(Store::open_for(&store, deployment).unwrap());
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(&config, config_text(&world, &store, None)).unwrap();
+        let out = run(&config);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "belongs to chain {} / DisputeManager {}",
+                deployment.chain_id, deployment.dispute_manager
+            )) && stderr.contains("point keeper.store at a fresh file"),
+            "{name}: {stderr}"
+        );
+        // Refused, and left as it was: still bound to its own deployment.
+        assert_eq!(
+            Store::open(&store).unwrap().deployment().unwrap(),
+            Some(deployment)
+        );
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,14 +1,23 @@
 //! Issue 20's faults: a deep reorg swapping a judged dispute's receipt, hanging and oversized
 //! content sources, a store from another deployment, a saved transaction no longer due.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use alloy::{
     primitives::U256,
     providers::{Provider, ext::AnvilApi},
+    sol_types::SolCall,
 };
 use bindings::{DisputeManager, LivepeerToken, RoundsManager, enums::Status};
-use keeper::{Keeper, metrics::Metrics, send};
+use keeper::{
+    Keeper,
+    metrics::Metrics,
+    send,
+    txs::{Action, Outcome},
+};
 
 use crate::support::*;
 
@@ -172,6 +181,22 @@ async fn duties_go_on_while(source: String, name: &str) {
     world.mine_to_next_round().await.unwrap();
     k.tick().await.unwrap();
     open_cheat_dispute(&world, &content, false).await.unwrap();
+    k.tick().await.unwrap();
+    // The judgement fails by the fetch's own deadline or size limit, and the failure is counted
+    // (before the dispute's verdict period runs out and it is finalized instead).
+    keeper::devnet::world::World::eventually(
+        Duration::from_secs(30),
+        "a judge error counted",
+        || async { Ok(metrics.judge_errors.load(Ordering::Relaxed) >= 1) },
+    )
+    .await
+    .unwrap();
+    let text = k.metrics.render();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("keeper_judge_errors_total "))
+        .expect("the judge error metric");
+    assert_ne!(line, "keeper_judge_errors_total 0", "{text}");
 
     for _ in 0..2 {
         world.mine_to_next_round().await.unwrap();
@@ -198,7 +223,6 @@ async fn duties_go_on_while(source: String, name: &str) {
     // The failure stays with the dispute: it is never voted on from a failed fetch.
     let report = k.tick().await.unwrap();
     assert!(report.disputes.voted.is_empty());
-    assert!(k.metrics.render().contains("keeper_judge_errors_total"));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -210,4 +234,158 @@ async fn a_content_server_that_never_answers_does_not_stop_rewards() {
 #[tokio::test]
 async fn a_content_server_streaming_an_oversized_body_does_not_stop_rewards() {
     duties_go_on_while(endless_server().await, "endless-source").await;
+}
+
+/// The keeper's `initializeRound` for the current round, as an action.
+async fn init_action(world: &keeper::devnet::world::World) -> Action {
+    let round: u64 = RoundsManager::new(world.d.rounds, world.admin())
+        .currentRound()
+        .call()
+        .await
+        .unwrap()
+        .to();
+    Action {
+        key: format!("initializeRound:{round}"),
+        to: world.d.rounds,
+        input: RoundsManager::initializeRoundCall {}.abi_encode().into(),
+    }
+}
+
+#[tokio::test]
+async fn a_saved_transaction_no_longer_due_after_a_restart_is_dropped_not_resent() {
+    let world = world(10).await.unwrap();
+    let dir = temp_dir("stale-saved");
+    let mut config = world.keeper_config(&dir.join("a.redb"), None);
+    config.rewards.enabled = false;
+    world.mine_to_next_round().await.unwrap();
+    let p = world.admin();
+    let me = world.address(KEEPER_A);
+    let nonce = p.get_transaction_count(me).await.unwrap();
+
+    // Blocks stop; the keeper sends initializeRound and "crashes" with it in flight.
+    p.anvil_set_auto_mine(false).await.unwrap();
+    {
+        let mut k = connect(&world, config.clone(), Arc::new(Metrics::default())).await;
+        let action = init_action(&world).await;
+        let out = k
+            .txs
+            .submit(&k.store, vec![action], Duration::from_millis(300))
+            .await
+            .unwrap();
+        assert!(matches!(out[0].1, Outcome::Pending), "{out:?}");
+        assert_eq!(k.store.in_flight().unwrap().len(), 1);
+    }
+    // Meanwhile the node forgets it and someone else initializes the round.
+    p.anvil_drop_all_transactions().await.unwrap();
+    p.anvil_set_auto_mine(true).await.unwrap();
+    let r = RoundsManager::new(world.d.rounds, p.clone())
+        .initializeRound()
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(r.status());
+
+    // Restarted, the keeper dry-runs the saved transaction, finds it no longer due and drops it
+    // instead of re-sending it (where it would revert, or worse).
+    let metrics = Arc::new(Metrics::default());
+    let mut k = connect(&world, config, metrics.clone()).await;
+    let report = k.tick().await.unwrap();
+    assert!(!report.rounds.initialized);
+    assert!(k.store.in_flight().unwrap().is_empty(), "dropped");
+    assert_eq!(
+        metrics.txs_sent.load(Ordering::Relaxed),
+        0,
+        "nothing re-sent"
+    );
+    world.mine(2).await.unwrap();
+    assert_eq!(
+        p.get_transaction_count(me).await.unwrap(),
+        nonce,
+        "no transaction of the keeper's mined"
+    );
+    drop(k);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_binding_fee_cap_shows_in_metrics() {
+    let world = world(10).await.unwrap();
+    let dir = temp_dir("fee-cap");
+    let mut config = world.keeper_config(&dir.join("a.redb"), None);
+    config.keeper.max_fee_gwei = 2;
+    world.mine_to_next_round().await.unwrap();
+    // A fee spike: the market wants far more than the cap allows.
+    let p = world.admin();
+    p.anvil_set_next_block_base_fee_per_gas(100_000_000_000)
+        .await
+        .unwrap();
+    world.mine(1).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let metrics = Arc::new(Metrics::default());
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let server = keeper::http::serve(addr, metrics.clone(), Duration::from_secs(60))
+        .await
+        .unwrap();
+    let scrape = || async {
+        reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(scrape().await.contains("keeper_fee_cap_binding 0"));
+
+    let mut k = connect(&world, config, metrics.clone()).await;
+    let action = init_action(&world).await;
+    let _ = k
+        .txs
+        .submit(&k.store, vec![action], Duration::from_millis(300))
+        .await
+        .unwrap();
+    let text = scrape().await;
+    assert!(text.contains("keeper_fee_cap_binding 1"), "{text}");
+    assert!(!text.contains("keeper_fee_cap_hits_total 0"), "{text}");
+    server.abort();
+    drop(k);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_block_gate_reads_nothing_but_the_head_until_work_is_due() {
+    let world = world(10).await.unwrap();
+    let dir = temp_dir("gate");
+    let mut config = world.keeper_config(&dir.join("a.redb"), None);
+    config.keeper.dispute_every_blocks = 1_000;
+    let metrics = Arc::new(Metrics::default());
+    let mut k = connect(&world, config, metrics.clone()).await;
+    world.mine_to_next_round().await.unwrap();
+    let r = k.tick().await.unwrap();
+    assert!(r.rounds.complete && r.rounds.rewarded.len() == ORCHESTRATORS.len());
+    // The keeper's own transactions made blocks: one tick sees that head.
+    k.tick().await.unwrap();
+    // The head has not moved: one call, for the head.
+    let calls = |m: &Metrics| m.rpc.snapshot().1;
+    let before = calls(&metrics);
+    assert!(k.tick().await.unwrap().idle);
+    assert_eq!(calls(&metrics) - before, 1);
+    // New heads within a round whose duties are done: still only the head.
+    world.mine(3).await.unwrap();
+    let before = calls(&metrics);
+    let r = k.tick().await.unwrap();
+    assert!(!r.idle && r.rounds.complete && r.rounds.rewarded.is_empty());
+    assert_eq!(calls(&metrics) - before, 1);
+    // The next round: its duties again.
+    world.mine_to_next_round().await.unwrap();
+    let r = k.tick().await.unwrap();
+    assert_eq!(r.rounds.rewarded.len(), ORCHESTRATORS.len(), "{r:?}");
+    drop(k);
+    std::fs::remove_dir_all(dir).unwrap();
 }
