@@ -145,6 +145,12 @@ pub async fn txs_from(
             mined += 1;
             if !r.status() {
                 reverted += 1;
+                let tx = p.get_transaction_by_hash(r.transaction_hash).await?;
+                eprintln!(
+                    "DEBUG reverted in block {n}: to {:?} tx {:?}",
+                    r.to,
+                    tx.map(|t| alloy::hex::encode(&alloy::consensus::Transaction::input(&t)[..4]))
+                );
             }
         }
     }
