@@ -129,8 +129,12 @@ interface IDisputeManager {
     /// @notice One job is one offense: a dispute on `jobId` of `orchestrator` is pending or was
     /// executed.
     error OffenseAlreadyDisputed(address orchestrator, bytes32 jobId);
-    /// @notice A verifier attests an orchestrator's spot checks at most once per round.
+    /// @notice An attestation names `orchestrator` twice: a verifier attests each orchestrator at
+    /// most once per round.
     error AlreadyAttested(address verifier, address orchestrator, uint256 round);
+    /// @notice `verifier` already attested in `round`: one attestation call per verifier and round
+    /// (naming each orchestrator once), so one voice adds at most one pass per orchestrator.
+    error AttestedThisRound(address verifier, uint256 round);
     /// @notice The statute of limitations must stay below the BondingManager's unbonding period
     /// (a lock must not mature before every dispute that can cut it has been opened).
     error StatuteTooLong(uint256 rounds, uint256 unbondingPeriod);
@@ -192,8 +196,10 @@ interface IDisputeManager {
     /// @notice Executes a guilty verdict after its veto window: slashes, pays, burns. Anyone.
     function executeSlash(uint256 disputeId, address prevHint, address nextHint) external;
 
-    /// @notice A verifier attests that spot checks of these orchestrators' jobs passed (one point
-    /// each, repeats allowed), raising their reputation.
+    /// @notice A verifier attests that spot checks of these orchestrators' jobs passed (one pass
+    /// each), raising their reputation. One call per verifier and round (`AttestedThisRound`), each
+    /// orchestrator named once in it (`AlreadyAttested`): one voice adds at most one pass per
+    /// orchestrator and round.
     function attestSpotChecks(address[] calldata orchestrators) external;
 
     function getDispute(uint256 disputeId) external view returns (Dispute memory);

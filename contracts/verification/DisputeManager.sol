@@ -62,6 +62,9 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
 
     /// @notice The challenger's reward may be at most half of the slashed LPT.
     uint256 public constant MAX_CHALLENGER_REWARD_CUT = 500_000_000;
+    /// @dev Namespaces the transient marks of `attestSpotChecks` (keccak256("DisputeManager.attest")).
+    uint256 private constant _ATTEST_MARKS =
+        0xf38ab8d5482b4f2cc8a707699b4e2d11a832c735a57f3bd3770a39a2b6609329;
 
     IERC20 public immutable token;
     IBondingManager public immutable bonding;
@@ -100,8 +103,8 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     mapping(bytes32 offense => uint8) public offenseState;
     /// @notice The offense (see `offenseState`) each dispute is about.
     mapping(uint256 disputeId => bytes32) public offenseOf;
-    /// @notice The round after the last one in which a verifier attested an orchestrator.
-    mapping(address verifier => mapping(address orchestrator => uint256)) internal _attestedUntil;
+    /// @notice The round after the last one in which a verifier attested (one call per round).
+    mapping(address verifier => uint256) internal _attestedUntil;
 
     /// @param authority The protocol's AccessManager.
     /// @param token_ LPT: deposits, rewards and burns.
@@ -260,16 +263,27 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     // ---------------------------------------------------------------- reputation
 
     /// @inheritdoc IDisputeManager
+    /// @dev One stored slot per verifier (the round stamp, warm after its first round) and a
+    /// transient mark per (verifier, orchestrator) for the duplicates inside the call: exact, and
+    /// no fresh slot per orchestrator.
     function attestSpotChecks(address[] calldata orchestrators) external {
         if (!_verifiers[msg.sender]) revert NotVerifier(msg.sender);
         uint256 round = _currentRound();
+        // One voice adds at most one pass per orchestrator per round: one call per round ...
+        if (_attestedUntil[msg.sender] > round) revert AttestedThisRound(msg.sender, round);
+        _attestedUntil[msg.sender] = round + 1;
         for (uint256 i; i < orchestrators.length; ++i) {
             address orchestrator = orchestrators[i];
-            // One voice adds at most one pass per orchestrator per round.
-            if (_attestedUntil[msg.sender][orchestrator] > round) {
-                revert AlreadyAttested(msg.sender, orchestrator, round);
+            // ... naming each orchestrator once (a repeat in the call reverts).
+            bool repeated;
+            assembly ("memory-safe") {
+                mstore(0x00, caller())
+                mstore(0x20, orchestrator)
+                let mark := xor(keccak256(0x00, 0x40), _ATTEST_MARKS)
+                repeated := tload(mark)
+                tstore(mark, 1)
             }
-            _attestedUntil[msg.sender][orchestrator] = round + 1;
+            if (repeated) revert AlreadyAttested(msg.sender, orchestrator, round);
             reputation.recordPasses(orchestrator, 1);
         }
         emit SpotChecksAttested(msg.sender, orchestrators);

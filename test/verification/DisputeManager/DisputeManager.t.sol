@@ -525,6 +525,31 @@ contract DisputeManagerTest is DisputeFixture {
         reputation.recordPasses(orch, 1);
     }
 
+    /// Property 10 across calls: a second attestation by one verifier in a round is refused, whatever
+    /// it names (so no orchestrator gets a second pass from it); the next round it may attest again,
+    /// and another verifier is not held by the first one's call.
+    function test_attestSpotChecks_oncePerVerifierAndRound() public {
+        address[] memory orchs = new address[](1);
+        orchs[0] = orch;
+        uint256 round = rounds.currentRound();
+        vm.prank(verifiers[0]);
+        disputes.attestSpotChecks(orchs);
+        orchs[0] = alice;
+        vm.prank(verifiers[0]);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDisputeManager.AttestedThisRound.selector, verifiers[0], round)
+        );
+        disputes.attestSpotChecks(orchs);
+        orchs[0] = orch;
+        vm.prank(verifiers[1]);
+        disputes.attestSpotChecks(orchs);
+        assertEq(reputation.scoreOf(orch), 2 ether);
+        _nextRound();
+        vm.prank(verifiers[0]);
+        disputes.attestSpotChecks(orchs);
+        assertGt(reputation.scoreOf(orch), 2 ether - 1);
+    }
+
     function test_governance_settersAreRestrictedAndChecked() public {
         vm.startPrank(stranger);
         vm.expectRevert(_unauthorized(stranger));
