@@ -218,6 +218,7 @@ async fn keystore_keys_load_and_a_wrong_password_is_refused() {
 
 #[tokio::test]
 async fn killed_mid_dispute_and_restarted_it_finishes_once() {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world("restart").await.unwrap();
     let config = dir.join("keeper.toml");
     std::fs::write(
@@ -270,6 +271,7 @@ async fn killed_mid_dispute_and_restarted_it_finishes_once() {
 
 #[tokio::test]
 async fn killed_with_a_transaction_in_flight_it_settles_that_one_on_restart() {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world("inflight").await.unwrap();
     let config = dir.join("keeper.toml");
     let text = config_text(&world, &dir.join("state.redb"), Some(&content));

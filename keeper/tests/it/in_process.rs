@@ -131,6 +131,7 @@ async fn round_cycle_with_two_keepers_acts_once() {
 
 #[tokio::test]
 async fn dispute_goes_from_event_to_executed_slash() {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world("dispute").await.unwrap();
     let mut k = keeper(
         &world,
@@ -181,6 +182,7 @@ async fn dispute_goes_from_event_to_executed_slash() {
 
 #[tokio::test]
 async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window() {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world("conflict").await.unwrap();
     let mut k = verifier_keeper(&world, &dir, &content).await;
     // The cheater signed two receipts for one job with different outputs.
@@ -254,6 +256,7 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
 
 #[tokio::test]
 async fn missing_input_waits_then_votes_draw() {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world("missing").await.unwrap();
     let mut k = verifier_keeper(&world, &dir, &content).await;
     let id = open_cheat_dispute(&world, &content, false).await.unwrap();
@@ -276,6 +279,7 @@ async fn missing_input_waits_then_votes_draw() {
 
 #[tokio::test]
 async fn a_reorged_dispute_is_never_acted_on() {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world("reorg").await.unwrap();
     let mut k = verifier_keeper(&world, &dir, &content).await;
 

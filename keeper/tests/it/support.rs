@@ -58,6 +58,11 @@ pub fn temp_dir(name: &str) -> PathBuf {
 
 /// A world whose verifier quorum is one, with keeper A an approved verifier, and a fresh test
 /// directory holding an empty `content/` folder (where job files get published).
+/// Tests that re-run jobs with the verifier take turns (hold this for the whole test): side by side
+/// on a loaded 2-core machine their judging slowed down enough to change which block an action
+/// landed in (one reverted transaction seen once in a cold CI-like run, never reproduced alone).
+pub static VERIFIER_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub async fn verifier_world(name: &str) -> anyhow::Result<(World, PathBuf, PathBuf)> {
     let world = world(10).await?;
     world.set_quorum(1).await?;

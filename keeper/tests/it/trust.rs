@@ -54,6 +54,7 @@ async fn dispute(
 
 #[tokio::test]
 async fn a_deep_reorg_that_swaps_a_judged_dispute_never_slashes_the_honest_one() {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world("deep-reorg").await.unwrap();
     world.set_quorum(2).await.unwrap();
     let config = world.keeper_config(&dir.join("a.redb"), Some(&content));
@@ -169,6 +170,7 @@ async fn endless_server() -> String {
 /// With `source` serving the job files badly, the keeper judging a dispute still does the
 /// round's duties on time, every tick ends promptly, and its health stays good and true.
 async fn duties_go_on_while(source: String, name: &str) {
+    let _turn = crate::support::VERIFIER_TURN.lock().await;
     let (world, dir, content) = verifier_world(name).await.unwrap();
     let mut config = world.keeper_config(&dir.join("a.redb"), Some(&content));
     config.verifier.source = Some(source);
