@@ -9,6 +9,8 @@ import {BondingHandler} from "./handlers/BondingHandler.sol";
 /// Five orchestrators compete for three active places, six delegators move between them.
 /// forge-config: default.invariant.runs = 24
 /// forge-config: default.invariant.depth = 60
+/// forge-config: deep.invariant.runs = 400
+/// forge-config: deep.invariant.depth = 256
 contract BondingInvariantTest is BondingFixture {
     BondingHandler internal handler;
 

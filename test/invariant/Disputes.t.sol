@@ -9,6 +9,8 @@ import {DisputeHandler} from "./handlers/DisputeHandler.sol";
 /// and no slash leaves anyone with more than before or takes more than its share.
 /// forge-config: default.invariant.runs = 24
 /// forge-config: default.invariant.depth = 60
+/// forge-config: deep.invariant.runs = 400
+/// forge-config: deep.invariant.depth = 256
 contract DisputesInvariantTest is BondingFixture {
     DisputeHandler internal handler;
     uint256 internal genesisSupply;

@@ -11,6 +11,8 @@ import {SlashingHandler} from "./handlers/SlashingHandler.sol";
 /// Short windows: statute 2, verdicts 2, veto 2 rounds; a rate limit of 3 rounds that binds.
 /// forge-config: default.invariant.runs = 32
 /// forge-config: default.invariant.depth = 80
+/// forge-config: deep.invariant.runs = 400
+/// forge-config: deep.invariant.depth = 256
 contract SlashingInvariantTest is BondingFixture {
     SlashingHandler internal handler;
 

@@ -11,6 +11,8 @@ import {VoteHandler} from "./handlers/VoteHandler.sol";
 /// own stake).
 /// forge-config: default.invariant.runs = 32
 /// forge-config: default.invariant.depth = 40
+/// forge-config: deep.invariant.runs = 400
+/// forge-config: deep.invariant.depth = 256
 contract GovernanceVoteInvariantTest is GovernanceFixture {
     VoteHandler internal handler;
     uint256 internal id;

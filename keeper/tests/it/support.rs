@@ -102,11 +102,16 @@ pub async fn open_cheat_dispute(
     content: &Path,
     publish: bool,
 ) -> anyhow::Result<U256> {
-    let d = world.d;
     let job = cheat_job(world).await?;
     if publish {
         job.publish(content)?;
     }
+    open_dispute(world, &job).await
+}
+
+/// Opens a dispute on `job` from the challenger (funded and approved here); returns its id.
+pub async fn open_dispute(world: &World, job: &keeper::devnet::job::Job) -> anyhow::Result<U256> {
+    let d = world.d;
     let challenger = world.address(CHALLENGER);
     world.fund(challenger, 1_000).await?;
     let w = world.wallet(CHALLENGER);

@@ -7,15 +7,13 @@ use std::{
 };
 
 use alloy::{
-    primitives::U256,
     providers::{Provider, ext::AnvilApi},
     sol_types::SolCall,
 };
-use bindings::{DisputeManager, LivepeerToken, RoundsManager, enums::Status};
+use bindings::{RoundsManager, enums::Status};
 use keeper::{
     Keeper,
     metrics::Metrics,
-    send,
     txs::{Action, Outcome},
 };
 
@@ -29,27 +27,6 @@ async fn connect(
     Keeper::connect(world.url(), world.signer(KEEPER_A), config, metrics)
         .await
         .expect("keeper connects")
-}
-
-/// Opens a dispute on `job` from the challenger; returns its id.
-async fn dispute(
-    world: &keeper::devnet::world::World,
-    job: &keeper::devnet::job::Job,
-) -> anyhow::Result<U256> {
-    use anyhow::Context;
-    let d = world.d;
-    let challenger = world.address(CHALLENGER);
-    world.fund(challenger, 1_000).await?;
-    let w = world.wallet(CHALLENGER);
-    send!(LivepeerToken::new(d.token, &w).approve(d.disputes, U256::MAX));
-    send!(
-        DisputeManager::new(d.disputes, &w)
-            .openDispute((&job.receipt).into(), job.signature.clone())
-    );
-    Ok(DisputeManager::new(d.disputes, world.admin())
-        .disputeCount()
-        .call()
-        .await?)
 }
 
 #[tokio::test]
@@ -68,7 +45,7 @@ async fn a_deep_reorg_that_swaps_a_judged_dispute_never_slashes_the_honest_one()
     // the dispute open), remembering its verdict.
     let cheat = cheat_job(&world).await.unwrap();
     cheat.publish(&content).unwrap();
-    let id = dispute(&world, &cheat).await.unwrap();
+    let id = open_dispute(&world, &cheat).await.unwrap();
     let report = k.tick().await.unwrap();
     assert_eq!(report.disputes.voted, vec![(id.to::<u64>(), "guilty")]);
     assert!(k.store.disputes().unwrap()[0].verdict.is_some());
@@ -98,7 +75,7 @@ async fn a_deep_reorg_that_swaps_a_judged_dispute_never_slashes_the_honest_one()
     honest.publish(&content).unwrap();
     let start = p.get_block_number().await.unwrap();
     assert_eq!(
-        dispute(&world, &honest).await.unwrap(),
+        open_dispute(&world, &honest).await.unwrap(),
         id,
         "the same id, another receipt"
     );
