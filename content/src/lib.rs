@@ -128,45 +128,9 @@ impl Source {
     }
 
     /// The object named `name`: `None` when absent, an error when the source failed (retry).
-    pub async fn get(&self, name: B256) -> Result<Option<Vec<u8>>, ContentError> {
-        match self {
-            Source::Dir(dir) => {
-                let dir = dir.clone();
-                let found = tokio::task::spawn_blocking(move || find_file(&dir, name))
-                    .await
-                    .expect("the directory scan does not panic")?;
-                let Some(path) = found else { return Ok(None) };
-                match tokio::fs::read(&path).await {
-                    Ok(bytes) => Ok(Some(bytes)),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                    Err(source) => Err(ContentError::Io { path, source }),
-                }
-            }
-            Source::Http(base) => {
-                let url = base
-                    .join(&format!("{name}"))
-                    .expect("a hash is a valid URL path segment");
-                let http = |source| ContentError::Http {
-                    url: url.clone(),
-                    source,
-                };
-                let response = reqwest::get(url.clone()).await.map_err(http)?;
-                match response.status() {
-                    s if s == reqwest::StatusCode::NOT_FOUND => Ok(None),
-                    s if s.is_success() => Ok(Some(response.bytes().await.map_err(http)?.to_vec())),
-                    status => Err(ContentError::Status { url, status }),
-                }
-            }
-        }
-    }
-
-    /// [`Source::get`] under `limits`: connect and total timeouts, and a size limit enforced
+    /// Every fetch is bounded by `limits`: connect and total timeouts, and a size limit enforced
     /// while the body streams in (a declared `content-length` over it fails before reading).
-    pub async fn get_limited(
-        &self,
-        name: B256,
-        limits: &Limits,
-    ) -> Result<Option<Vec<u8>>, ContentError> {
+    pub async fn get(&self, name: B256, limits: &Limits) -> Result<Option<Vec<u8>>, ContentError> {
         let what = match self {
             Source::Dir(dir) => dir.join(format!("{name}")).display().to_string(),
             Source::Http(base) => format!("{base}{name}"),
@@ -249,24 +213,14 @@ impl Source {
         }
     }
 
-    /// [`Source::get_hashed`] under `limits`.
-    pub async fn get_hashed_limited(
+    /// The object whose keccak256 is `hash`, fetched under `limits`; content that hashes otherwise
+    /// counts as absent.
+    pub async fn get_hashed(
         &self,
         hash: B256,
         limits: &Limits,
     ) -> Result<Option<Vec<u8>>, ContentError> {
-        Ok(self.get_limited(hash, limits).await?.filter(|bytes| {
-            let ok = keccak256(bytes) == hash;
-            if !ok {
-                tracing::warn!(%hash, "fetched content does not match its hash; ignoring it");
-            }
-            ok
-        }))
-    }
-
-    /// The object whose keccak256 is `hash`; content that hashes otherwise counts as absent.
-    pub async fn get_hashed(&self, hash: B256) -> Result<Option<Vec<u8>>, ContentError> {
-        Ok(self.get(hash).await?.filter(|bytes| {
+        Ok(self.get(hash, limits).await?.filter(|bytes| {
             let ok = keccak256(bytes) == hash;
             if !ok {
                 tracing::warn!(%hash, "fetched content does not match its hash; ignoring it");
@@ -334,11 +288,26 @@ mod tests {
 
         let source = Source::parse(dir.to_str().unwrap()).unwrap();
         source.check().unwrap();
-        assert_eq!(source.get_hashed(hash).await.unwrap(), Some(good));
-        assert_eq!(source.get_hashed(liar).await.unwrap(), None);
-        assert_eq!(source.get_hashed(keccak256(b"absent")).await.unwrap(), None);
         assert_eq!(
-            source.get_hashed(keccak256(&loose)).await.unwrap(),
+            source.get_hashed(hash, &Limits::default()).await.unwrap(),
+            Some(good)
+        );
+        assert_eq!(
+            source.get_hashed(liar, &Limits::default()).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            source
+                .get_hashed(keccak256(b"absent"), &Limits::default())
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            source
+                .get_hashed(keccak256(&loose), &Limits::default())
+                .await
+                .unwrap(),
             Some(loose)
         );
         std::fs::remove_dir_all(dir).unwrap();

@@ -114,10 +114,7 @@ contract BondingHistory {
             uint256 used = prev - 1;
             RoundHistory memory h = bonding.roundHistory(orchestrator, used);
             if (used <= last) {
-                uint256 sf = h.slashCount == 0
-                    ? EarningsMath.ONE
-                    : bonding.slashRecord(orchestrator, h.slashCount - 1).slashFactorAfter;
-                return (h.rewardFactor, sf);
+                return (h.rewardFactor, bonding.slashFactorAfter(orchestrator, h.slashCount));
             }
             prev = h.prevRound;
         }

@@ -149,7 +149,7 @@ contract BondingLens {
 
     /// @notice A pool's slash factor after its `count`-th slash (before any: 1e18).
     function poolSlashFactors(address orchestrator, uint256 count) external view returns (uint256) {
-        return count == 0 ? EarningsMath.ONE : bonding.slashRecord(orchestrator, count - 1).slashFactorAfter;
+        return bonding.slashFactorAfter(orchestrator, count);
     }
 
     /// @dev What a claim would give now, without rolling the pool: a pool not yet used this round

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {IExtsload} from "../interfaces/IExtsload.sol";
+import {EarningsMath} from "../libraries/EarningsMath.sol";
 import {
     Pool,
     RoundFactors,
@@ -183,6 +184,15 @@ library BondingSlots {
         t.value = uint128(w);
         t.round = uint32(w >> 128);
         t.prevRound = uint32(w >> 160);
+    }
+
+    /// @notice A pool's slash factor after its `count`-th slash (before any: 1e18).
+    function slashFactorAfter(IExtsload b, address orchestrator, uint256 count)
+        internal
+        view
+        returns (uint256)
+    {
+        return count == 0 ? EarningsMath.ONE : slashRecord(b, orchestrator, count - 1).slashFactorAfter;
     }
 
     /// @notice A pool's `index`-th slash (from 0).

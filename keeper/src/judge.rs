@@ -49,10 +49,8 @@ pub async fn judge(
     gpu: bool,
     limits: &Limits,
 ) -> Result<Judgement, JudgeError> {
-    let model = source.get_hashed_limited(receipt.model_id, limits).await?;
-    let input = source
-        .get_hashed_limited(receipt.input_hash, limits)
-        .await?;
+    let model = source.get_hashed(receipt.model_id, limits).await?;
+    let input = source.get_hashed(receipt.input_hash, limits).await?;
     let (model, input) = match (model, input) {
         (Some(m), Some(i)) => (m, i),
         (m, _) => {
@@ -121,7 +119,7 @@ async fn claimed_layers(
     root: B256,
     limits: &Limits,
 ) -> Result<Option<Vec<verifier::Hash32>>, JudgeError> {
-    let Some(bytes) = source.get_limited(root, limits).await? else {
+    let Some(bytes) = source.get(root, limits).await? else {
         return Ok(None);
     };
     let layers = serde_json::from_slice::<ClaimFile>(&bytes)

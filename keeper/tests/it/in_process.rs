@@ -334,9 +334,7 @@ async fn a_stuck_transaction_is_bumped_until_it_mines() {
     config.keeper.bump_after_secs = 1;
     config.rewards.enabled = false;
     let metrics = Arc::new(Metrics::default());
-    let mut k = Keeper::connect(world.url(), world.signer(KEEPER_A), config, metrics.clone())
-        .await
-        .unwrap();
+    let mut k = connect(&world, config, metrics.clone()).await;
     world.mine_to_next_round().await.unwrap();
 
     // Blocks stop being mined: the initializeRound transaction sits in the pool.

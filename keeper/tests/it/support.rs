@@ -239,3 +239,14 @@ impl Proxy {
         self.up.store(true, Ordering::SeqCst);
     }
 }
+
+/// Keeper A on `world` with `config`.
+pub async fn connect(
+    world: &World,
+    config: keeper::Config,
+    metrics: std::sync::Arc<keeper::metrics::Metrics>,
+) -> keeper::Keeper {
+    keeper::Keeper::connect(world.url(), world.signer(KEEPER_A), config, metrics)
+        .await
+        .expect("keeper connects")
+}

@@ -12,22 +12,11 @@ use alloy::{
 };
 use bindings::{RoundsManager, enums::Status};
 use keeper::{
-    Keeper,
     metrics::Metrics,
     txs::{Action, Outcome},
 };
 
 use crate::support::*;
-
-async fn connect(
-    world: &keeper::devnet::world::World,
-    config: keeper::Config,
-    metrics: Arc<Metrics>,
-) -> Keeper {
-    Keeper::connect(world.url(), world.signer(KEEPER_A), config, metrics)
-        .await
-        .expect("keeper connects")
-}
 
 #[tokio::test]
 async fn a_deep_reorg_that_swaps_a_judged_dispute_never_slashes_the_honest_one() {

@@ -1,10 +1,6 @@
 //! End-to-end CLI: generate, run honestly and as a cheater, check both.
 
-use std::path::Path;
-
-fn verifier(args: &[&str], dir: &Path) -> std::process::Output {
-    crate::common::run_verifier(dir, args)
-}
+use crate::common::verifier;
 
 #[test]
 fn demo_flow_honest_and_cheater() {

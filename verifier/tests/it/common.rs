@@ -33,7 +33,7 @@ pub fn run_both(model: &Model, input: &[i8]) -> Execution {
 
 /// Runs the `verifier` binary with `args` in `dir` and returns its output, or kills it and fails
 /// the test once it has run for two minutes: a stalled driver must fail CI, never hang it.
-pub fn run_verifier(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+pub fn verifier(args: &[&str], dir: &std::path::Path) -> std::process::Output {
     use std::{
         io::Read,
         process::{Command, Stdio},

@@ -1,6 +1,6 @@
 //! Re-running one layer from its committed input (issue 16, item 7): library and CLI.
 
-use std::path::Path;
+use crate::common::verifier;
 
 use verifier::hash::{hash_i8, to_hex};
 use verifier::{ClaimFile, CpuExecutor, Error, Executor, Model, demo, keccak, verify_layer};
@@ -109,10 +109,6 @@ fn inputs_that_do_not_match_their_commitment_are_refused() {
     assert!(CpuExecutor.layer_output(&model, n, &xs).is_err());
     assert!(crate::common::gpu().execute_layer(&model, n, &xs).is_err());
     assert!(verify_layer(&mut CpuExecutor, &model, input_hash, &hashes[1..], li, &xs).is_err());
-}
-
-fn verifier(args: &[&str], dir: &Path) -> std::process::Output {
-    crate::common::run_verifier(dir, args)
 }
 
 #[test]
