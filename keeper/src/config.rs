@@ -29,6 +29,112 @@ pub struct Config {
     /// Timing, persistence and observability.
     #[serde(default)]
     pub keeper: Tuning,
+    /// RPC endpoints with failover.
+    #[serde(default)]
+    pub rpc: RpcConfig,
+    /// The operator's admin API and health thresholds.
+    #[serde(default)]
+    pub admin: AdminConfig,
+}
+
+/// RPC endpoints in order of preference: a request that fails on one (refused, timed out, an
+/// HTTP error) goes to the next healthy one; a failed endpoint rests before it is tried again.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpcConfig {
+    /// `http://` endpoints, first preferred; `--rpc-url` (repeatable, or comma-separated)
+    /// replaces them.
+    #[serde(default)]
+    pub urls: Vec<url::Url>,
+    /// Seconds a failed endpoint rests before it is tried again (doubling per failure).
+    #[serde(default = "default_rpc_retry_secs")]
+    pub retry_after_secs: u64,
+    /// The longest rest.
+    #[serde(default = "default_rpc_max_retry_secs")]
+    pub max_retry_after_secs: u64,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        Self {
+            urls: Vec::new(),
+            retry_after_secs: default_rpc_retry_secs(),
+            max_retry_after_secs: default_rpc_max_retry_secs(),
+        }
+    }
+}
+
+impl RpcConfig {
+    pub fn retry_after(&self) -> Duration {
+        Duration::from_secs(self.retry_after_secs)
+    }
+    pub fn max_retry_after(&self) -> Duration {
+        Duration::from_secs(self.max_retry_after_secs).max(self.retry_after())
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(url) = self.urls.iter().find(|u| u.scheme() != "http") {
+            bail!("rpc.urls: {url}: only http:// endpoints are supported");
+        }
+        if self.retry_after_secs == 0 {
+            bail!("rpc.retry_after_secs must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+fn default_rpc_retry_secs() -> u64 {
+    5
+}
+fn default_rpc_max_retry_secs() -> u64 {
+    300
+}
+
+/// The admin API (served under `/admin/` on `keeper.metrics_addr`) and what `/health` checks.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Serve `/admin/…` (status, pause, resume, fee cap).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Answer admin requests from other hosts than this one (off: loopback peers only).
+    #[serde(default)]
+    pub remote: bool,
+    /// Blocks into a round (after `rewards.act_after_blocks`) at which a served orchestrator
+    /// still not rewarded makes the duties overdue: `/health` turns 503.
+    #[serde(default = "default_overdue_blocks")]
+    pub overdue_blocks: u64,
+    /// Gas one reward transaction is allowed: the wallet must pay that at the current fee, or
+    /// `/health` turns 503.
+    #[serde(default = "default_reward_gas")]
+    pub reward_gas: u64,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            remote: false,
+            overdue_blocks: default_overdue_blocks(),
+            reward_gas: default_reward_gas(),
+        }
+    }
+}
+
+impl AdminConfig {
+    fn check(&self) -> anyhow::Result<()> {
+        if self.overdue_blocks == 0 || self.reward_gas == 0 {
+            bail!("admin.overdue_blocks and admin.reward_gas must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+fn default_overdue_blocks() -> u64 {
+    100
+}
+fn default_reward_gas() -> u64 {
+    400_000
 }
 
 /// The protocol's addresses. The DisputeManager names the rest (its bonding and rounds
@@ -173,12 +279,60 @@ fn default_judge_wait_ms() -> u64 {
     3_000
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyConfig {
     /// An encrypted JSON keystore (its password in `KEEPER_KEYSTORE_PASSWORD`). Without one the
     /// key is read from `KEEPER_PRIVATE_KEY`.
     pub keystore: Option<PathBuf>,
+    /// A remote signer serving `eth_signTransaction` (clef, Web3Signer): `http://…` (put it on
+    /// this host or a private network: the link is not encrypted). Needs
+    /// `address`; excludes `keystore`.
+    pub remote_signer: Option<url::Url>,
+    /// The account the remote signer signs for: what it returns must be signed by it.
+    pub address: Option<Address>,
+    /// Seconds one signing request may take.
+    #[serde(default = "default_signer_secs")]
+    pub remote_timeout_secs: u64,
+}
+
+impl Default for KeyConfig {
+    fn default() -> Self {
+        Self {
+            keystore: None,
+            remote_signer: None,
+            address: None,
+            remote_timeout_secs: default_signer_secs(),
+        }
+    }
+}
+
+impl KeyConfig {
+    pub fn remote_timeout(&self) -> Duration {
+        Duration::from_secs(self.remote_timeout_secs)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        match (&self.remote_signer, self.address, &self.keystore) {
+            (Some(_), _, Some(_)) => bail!("key.remote_signer and key.keystore exclude each other"),
+            (Some(_), None, _) => {
+                bail!("key.remote_signer needs key.address (the account the signer holds)")
+            }
+            (Some(url), Some(_), _) if url.scheme() != "http" => {
+                bail!("key.remote_signer {url}: only http:// is supported")
+            }
+            (None, Some(_), _) => bail!("key.address is only for key.remote_signer"),
+            _ => {}
+        }
+        if self.remote_timeout_secs == 0 {
+            bail!("key.remote_timeout_secs must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+fn default_signer_secs() -> u64 {
+    10
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -343,6 +497,9 @@ impl Config {
         if self.keeper.max_fee_gwei == 0 {
             bail!("keeper.max_fee_gwei must be at least 1");
         }
+        self.key.check()?;
+        self.rpc.check()?;
+        self.admin.check()?;
         Ok(())
     }
 }

@@ -4,7 +4,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use alloy::signers::local::PrivateKeySigner;
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
@@ -13,38 +12,41 @@ use crate::{
     http,
     keeper::{ConnectError, Keeper},
     metrics::Metrics,
+    ops::Ops,
+    rpc::Endpoints,
+    signer::Signer,
 };
 
 /// Runs until a shutdown signal. Returns an error only for what retrying cannot fix.
 pub async fn run(
-    rpc_url: url::Url,
-    signer: PrivateKeySigner,
+    rpc: impl Into<Endpoints>,
+    signer: impl Into<Signer>,
     config: Config,
 ) -> anyhow::Result<()> {
+    let (rpc, signer) = (rpc.into(), signer.into());
     let metrics = Arc::new(Metrics::default());
     let shutdown = shutdown_signal();
     let tuning = config.keeper.clone();
+    let ops = Ops::new(
+        config.admin.clone(),
+        config.rewards.act_after_blocks,
+        metrics.clone(),
+    );
     let _server = match tuning.metrics_addr {
         Some(addr) => {
             // An idle keeper ticks at least every max_idle: health allows two of those.
             let stale = (tuning.poll_interval() * 10)
                 .max(Duration::from_secs(60))
                 .max(tuning.max_idle() * 2);
-            Some(http::serve(addr, metrics.clone(), stale).await?)
+            let admin = config.admin.enabled.then(|| ops.clone());
+            Some(http::serve_with(addr, metrics.clone(), stale, admin).await?)
         }
         None => None,
     };
     let mut backoff = Backoff::new(tuning.poll_interval(), tuning.max_backoff());
 
     let mut keeper = loop {
-        match Keeper::connect(
-            rpc_url.clone(),
-            signer.clone(),
-            config.clone(),
-            metrics.clone(),
-        )
-        .await
-        {
+        match Keeper::connect(rpc.clone(), signer.clone(), config.clone(), metrics.clone()).await {
             Ok(k) => break k,
             Err(ConnectError::Rpc(e)) => {
                 let pause = backoff.fail();
@@ -56,6 +58,8 @@ pub async fn run(
             Err(ConnectError::Setup(e)) => return Err(e),
         }
     };
+    ops.attach(&keeper);
+    keeper.ops = Some(ops);
     info!(keeper = %keeper.address(), "keeper running");
     drive(&mut keeper, shutdown).await;
     info!("shutting down");
@@ -71,9 +75,18 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
     let mut clock = BlockClock::new(tuning.block_time());
     let mut last_round = None;
     loop {
+        if keeper.ops.as_ref().is_some_and(|o| o.paused()) {
+            if sleep_or_shutdown(tuning.poll_interval(), &shutdown).await {
+                return;
+            }
+            continue;
+        }
         let pause = match keeper.tick().await {
             Ok(report) => {
                 backoff.reset();
+                if let Some(ops) = keeper.ops.clone() {
+                    ops.observe(keeper, &report).await;
+                }
                 if let Some(head) = keeper.gate.head {
                     clock.saw(head);
                 }

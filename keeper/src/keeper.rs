@@ -8,7 +8,6 @@ use alloy::{
     primitives::Address,
     providers::{DynProvider, Provider},
     rpc::client::RpcClient,
-    signers::local::PrivateKeySigner,
     transports::TransportError,
 };
 use tracing::info;
@@ -19,7 +18,8 @@ use crate::{
     judging::Judges,
     metrics::Metrics,
     rounds::{self, RoundReport},
-    rpc,
+    rpc::{self, Endpoints},
+    signer::Signer,
     store::{Deployment, Store},
     txs::TxManager,
 };
@@ -72,7 +72,8 @@ pub struct Keeper {
     pub client: RpcClient,
     pub addresses: Addresses,
     pub config: Config,
-    pub store: Store,
+    /// Shared with the admin API, which reads what is in flight and the disputes.
+    pub store: Arc<Store>,
     pub txs: TxManager,
     pub metrics: Arc<Metrics>,
     pub source: Option<Source>,
@@ -80,18 +81,27 @@ pub struct Keeper {
     pub judges: Judges,
     /// The block-number gate: what was read at which head.
     pub gate: Gate,
+    /// The operator's view and controls (the daemon sets it; `None` in tests and the devnet).
+    pub ops: Option<Arc<crate::ops::Ops>>,
 }
 
 impl Keeper {
-    /// Connects, checks the contracts are there, opens the store.
+    /// Connects (one endpoint, or several with failover), checks the contracts are there,
+    /// opens the store.
     pub async fn connect(
-        rpc_url: url::Url,
-        signer: PrivateKeySigner,
+        rpc: impl Into<Endpoints>,
+        signer: impl Into<Signer>,
         config: Config,
         metrics: Arc<Metrics>,
     ) -> Result<Self, ConnectError> {
-        let (chain, client) =
-            rpc::connect(rpc_url, metrics.rpc.clone(), config.keeper.rpc_timeout())?;
+        let (chain, client, endpoints) = rpc::connect_endpoints(
+            &rpc.into().0,
+            metrics.rpc.clone(),
+            config.keeper.rpc_timeout(),
+            config.rpc.retry_after(),
+            config.rpc.max_retry_after(),
+        )?;
+        metrics.watch_endpoints(endpoints);
         let disputes = config.contracts.dispute_manager;
         let chain_id = chain.get_chain_id().await?;
         if chain_id != config.contracts.chain_id {
@@ -120,13 +130,13 @@ impl Keeper {
             }
             None => None,
         };
-        let store = Store::open_for(
+        let store = Arc::new(Store::open_for(
             &config.keeper.store,
             Deployment {
                 chain_id,
                 dispute_manager: disputes,
             },
-        )?;
+        )?);
         let tuning = &config.keeper;
         let txs = TxManager::new(
             chain.clone(),
@@ -157,6 +167,7 @@ impl Keeper {
             source,
             judges,
             gate: Gate::default(),
+            ops: None,
         })
     }
 

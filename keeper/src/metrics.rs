@@ -2,15 +2,18 @@
 //! not need a metrics framework.
 
 use std::{
+    collections::BTreeMap,
     fmt::Write,
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use crate::rpc::RpcCounters;
+use alloy::primitives::Address;
+
+use crate::{failover::EndpointStats, rpc::RpcCounters};
 
 /// Everything the keeper counts.
 #[derive(Debug, Default)]
@@ -41,6 +44,24 @@ pub struct Metrics {
     pub fee_cap_hits: AtomicU64,
     /// Unix seconds of the last tick that completed without error.
     pub last_success: AtomicU64,
+    /// Each RPC endpoint's traffic and health (set at connect).
+    pub endpoints: Mutex<Vec<Arc<EndpointStats>>>,
+    /// Rounds that ended with a served orchestrator not rewarded.
+    pub missed_rounds: AtomicU64,
+    /// The last round each served orchestrator was seen rewarded in (by anyone).
+    pub last_rewarded: Mutex<BTreeMap<Address, u64>>,
+    /// The keeper's balance, in gwei (u64 wei would overflow at 18 ETH).
+    pub wallet_balance_gwei: AtomicU64,
+    /// What one reward transaction may cost at the current fee, in gwei.
+    pub reward_cost_gwei: AtomicU64,
+    /// The fee cap in force, in gwei.
+    pub fee_cap_gwei: AtomicU64,
+    /// 1 while the operator has paused the keeper.
+    pub paused: AtomicU64,
+    /// 1 while a served orchestrator is not rewarded `admin.overdue_blocks` into the round.
+    pub duties_overdue: AtomicU64,
+    /// 1 while the wallet cannot pay for one reward transaction at the current fee.
+    pub wallet_short: AtomicU64,
 }
 
 impl Metrics {
@@ -68,10 +89,124 @@ impl Metrics {
         }
     }
 
+    /// Shows `endpoints` in the exposition (one set per keeper: a reconnect replaces it).
+    pub fn watch_endpoints(&self, endpoints: Vec<Arc<EndpointStats>>) {
+        *self.endpoints.lock().unwrap_or_else(|e| e.into_inner()) = endpoints;
+    }
+
+    /// Records that `orchestrator` was rewarded in `round`.
+    pub fn rewarded(&self, orchestrator: Address, round: u64) {
+        let mut map = self.last_rewarded.lock().unwrap_or_else(|e| e.into_inner());
+        let last = map.entry(orchestrator).or_insert(round);
+        *last = (*last).max(round);
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
+        let mut out = self.render_plain();
+        self.render_labelled(&mut out);
+        out
+    }
+
+    /// The metrics with labels: per endpoint, per orchestrator.
+    fn render_labelled(&self, out: &mut String) {
+        let endpoints = self
+            .endpoints
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        type Get = fn(&EndpointStats) -> u64;
+        let per_endpoint: [(&str, &str, &str, Get); 3] = [
+            (
+                "keeper_rpc_endpoint_requests_total",
+                "counter",
+                "requests tried on each RPC endpoint",
+                |e| e.requests.load(Ordering::Relaxed),
+            ),
+            (
+                "keeper_rpc_endpoint_errors_total",
+                "counter",
+                "requests that failed on each RPC endpoint (and went to the next)",
+                |e| e.errors.load(Ordering::Relaxed),
+            ),
+            (
+                "keeper_rpc_endpoint_healthy",
+                "gauge",
+                "1 while the endpoint answers, 0 while it rests after a failure",
+                |e| u64::from(e.healthy.load(Ordering::Relaxed)),
+            ),
+        ];
+        for (name, kind, help, get) in per_endpoint {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (i, e) in endpoints.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{name}{{index=\"{i}\",endpoint=\"{}\"}} {}",
+                    e.label,
+                    get(e)
+                );
+            }
+        }
+        let name = "keeper_last_rewarded_round";
+        let _ = writeln!(
+            out,
+            "# HELP {name} the last round each served orchestrator was seen rewarded in\n# TYPE {name} gauge"
+        );
+        for (o, round) in self
+            .last_rewarded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = writeln!(out, "{name}{{orchestrator=\"{o:#x}\"}} {round}");
+        }
+    }
+
+    fn render_plain(&self) -> String {
         let (requests, calls) = self.rpc.snapshot();
-        let rows: [(&str, &str, &str, u64); 22] = [
+        let rows: [(&str, &str, &str, u64); 29] = [
+            (
+                "keeper_missed_rounds_total",
+                "counter",
+                "rounds that ended with a served orchestrator not rewarded",
+                self.get(&self.missed_rounds),
+            ),
+            (
+                "keeper_fee_cap_gwei",
+                "gauge",
+                "the fee cap in force (keeper.max_fee_gwei, or as set at run time)",
+                self.get(&self.fee_cap_gwei),
+            ),
+            (
+                "keeper_paused",
+                "gauge",
+                "1 while an operator has paused the keeper (nothing is sent)",
+                self.get(&self.paused),
+            ),
+            (
+                "keeper_duties_overdue",
+                "gauge",
+                "1 while a served orchestrator is not rewarded admin.overdue_blocks into the round",
+                self.get(&self.duties_overdue),
+            ),
+            (
+                "keeper_wallet_short",
+                "gauge",
+                "1 while the wallet cannot pay for one reward transaction at the current fee",
+                self.get(&self.wallet_short),
+            ),
+            (
+                "keeper_wallet_balance_gwei",
+                "gauge",
+                "the keeper's balance in gwei",
+                self.get(&self.wallet_balance_gwei),
+            ),
+            (
+                "keeper_reward_cost_gwei",
+                "gauge",
+                "what one reward transaction may cost at the current fee (admin.reward_gas), in gwei",
+                self.get(&self.reward_cost_gwei),
+            ),
             (
                 "keeper_judge_errors_total",
                 "counter",

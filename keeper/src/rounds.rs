@@ -27,6 +27,8 @@ pub struct RoundReport {
     pub rewarded: Vec<Address>,
     /// Served orchestrators rewarded before (by themselves or another keeper).
     pub already_rewarded: usize,
+    /// Which those were (for the operator's view and the last-rewarded metric).
+    pub already: Vec<Address>,
     /// Served orchestrators not in this round's active set.
     pub inactive: usize,
     /// Rewards that did not land, with why.
@@ -148,7 +150,8 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<RoundReport> {
                     ))
                 ) =>
             {
-                report.already_rewarded += 1
+                report.already_rewarded += 1;
+                report.already.push(orchestrator);
             }
             Outcome::NotDue(why) => report.failed.push((orchestrator, why.to_string())),
             Outcome::Reverted(r) => {

@@ -1,5 +1,6 @@
-//! The RPC connection: an HTTP client that counts requests and calls (for metrics and the
-//! benchmark), and JSON-RPC batches, so reading the state of 200 orchestrators is one request.
+//! The RPC connection: an HTTP client over one or several endpoints (with failover) that counts
+//! requests and calls (for metrics and the benchmark), and JSON-RPC batches, so reading the
+//! state of 200 orchestrators is one request.
 
 use std::{
     sync::{
@@ -24,6 +25,24 @@ use alloy::{
     transports::{TransportError, TransportFut},
 };
 use anyhow::Context as _;
+
+use crate::failover::{EndpointStats, Failover};
+
+/// The RPC endpoints to use, in order of preference (one URL converts into one).
+#[derive(Clone, Debug)]
+pub struct Endpoints(pub Vec<url::Url>);
+
+impl From<url::Url> for Endpoints {
+    fn from(url: url::Url) -> Self {
+        Endpoints(vec![url])
+    }
+}
+
+impl From<Vec<url::Url>> for Endpoints {
+    fn from(urls: Vec<url::Url>) -> Self {
+        Endpoints(urls)
+    }
+}
 
 /// Requests sent (an HTTP request each) and calls made (a batch carries many).
 #[derive(Debug, Default)]
@@ -97,18 +116,45 @@ pub fn connect(
     counters: Arc<RpcCounters>,
     timeout: Duration,
 ) -> anyhow::Result<(DynProvider, RpcClient)> {
+    let (chain, client, _) = connect_endpoints(
+        &[url],
+        counters,
+        timeout,
+        Duration::from_secs(1),
+        Duration::from_secs(60),
+    )?;
+    Ok((chain, client))
+}
+
+/// Like [`connect`], over several endpoints with failover (see [`crate::failover`]): each
+/// request has `timeout` on one endpoint; a failed endpoint rests `backoff` (doubling per
+/// failure up to `max_backoff`) before it is tried again. Returns each endpoint's stats.
+pub fn connect_endpoints(
+    urls: &[url::Url],
+    counters: Arc<RpcCounters>,
+    timeout: Duration,
+    backoff: Duration,
+    max_backoff: Duration,
+) -> anyhow::Result<(DynProvider, RpcClient, Vec<Arc<EndpointStats>>)> {
+    if urls.is_empty() {
+        anyhow::bail!("no RPC endpoint: give --rpc-url or rpc.urls in the config");
+    }
     let http = reqwest::Client::builder()
         .timeout(timeout)
         .build()
         .context("building the HTTP client")?;
+    let failover = Failover::new(http, urls, backoff, max_backoff);
+    let stats = failover.stats();
+    let is_local = failover.is_local();
     let client = ClientBuilder::default()
         .layer(CountingLayer(counters))
-        .http_with_client(http, url);
+        .transport(failover, is_local);
     Ok((
         ProviderBuilder::new()
             .connect_client(client.clone())
             .erased(),
         client,
+        stats,
     ))
 }
 

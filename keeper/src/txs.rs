@@ -11,16 +11,21 @@
 //! * Gas bumping: a transaction unmined after `bump_after` is re-signed with the same nonce and
 //!   fees 12.5% higher (the replacement minimum is 10%), capped at `max_fee`.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use alloy::{
-    eips::eip2718::Encodable2718,
-    network::{Ethereum, EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
+    network::TransactionBuilder,
     primitives::{Address, B256, Bytes, U64},
     providers::{DynProvider, Provider},
     rpc::client::RpcClient,
     rpc::types::{TransactionReceipt, TransactionRequest},
-    signers::local::PrivateKeySigner,
 };
 use anyhow::Context;
 use bindings::Revert;
@@ -30,6 +35,7 @@ use tracing::{debug, info, warn};
 use crate::{
     metrics::Metrics,
     revert::revert_of,
+    signer::Signer,
     store::{InFlight, Store},
 };
 
@@ -65,12 +71,14 @@ impl Outcome {
 pub struct TxManager {
     chain: DynProvider,
     client: RpcClient,
-    wallet: EthereumWallet,
+    signer: Signer,
     from: Address,
     chain_id: u64,
     next_nonce: Option<u64>,
     bump_after: Duration,
-    max_fee: u128,
+    /// The fee cap in gwei, shared with the admin API so a change applies to the next send or
+    /// bump, even within a wait.
+    cap_gwei: Arc<AtomicU64>,
     poll: Duration,
     metrics: Arc<Metrics>,
     /// True until the first settle after start: saved transactions are dry-run before re-send.
@@ -109,22 +117,23 @@ impl TxManager {
     pub async fn new(
         chain: DynProvider,
         client: RpcClient,
-        signer: PrivateKeySigner,
+        signer: impl Into<Signer>,
         chain_id: u64,
         bump_after: Duration,
         max_fee_gwei: u64,
         poll: Duration,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
+        let signer = signer.into();
         Ok(Self {
             from: signer.address(),
-            wallet: EthereumWallet::from(signer),
+            signer,
             chain,
             client,
             chain_id,
             next_nonce: None,
             bump_after,
-            max_fee: u128::from(max_fee_gwei) * 1_000_000_000,
+            cap_gwei: Arc::new(AtomicU64::new(max_fee_gwei.max(1))),
             poll,
             metrics,
             restarted: true,
@@ -134,6 +143,29 @@ impl TxManager {
 
     pub fn address(&self) -> Address {
         self.from
+    }
+
+    /// The fee cap in force, in gwei.
+    pub fn max_fee_gwei(&self) -> u64 {
+        self.cap_gwei.load(Ordering::Relaxed)
+    }
+
+    /// The fee cap in force, in wei.
+    fn max_fee(&self) -> u128 {
+        u128::from(self.max_fee_gwei()) * 1_000_000_000
+    }
+
+    /// The cap itself, for the admin API: storing a new value there (at least 1) changes it.
+    pub fn fee_cap(&self) -> Arc<AtomicU64> {
+        self.cap_gwei.clone()
+    }
+
+    /// Changes the fee cap at run time; the next send or bump uses it.
+    pub fn set_max_fee_gwei(&self, gwei: u64) {
+        let old = self.cap_gwei.swap(gwei.max(1), Ordering::Relaxed);
+        if old != gwei {
+            info!(from_gwei = old, to_gwei = gwei, "fee cap changed");
+        }
     }
 
     /// Dry-runs, signs, persists and sends `actions` in one batch, then waits (bumping fees) until
@@ -186,8 +218,8 @@ impl TxManager {
 
         if !due.is_empty() {
             let fees = self.chain.estimate_eip1559_fees().await?;
-            self.cap_binds(fees.max_fee_per_gas > self.max_fee, fees.max_fee_per_gas);
-            let max_fee = fees.max_fee_per_gas.min(self.max_fee);
+            self.cap_binds(fees.max_fee_per_gas > self.max_fee(), fees.max_fee_per_gas);
+            let max_fee = fees.max_fee_per_gas.min(self.max_fee());
             let priority = fees.max_priority_fee_per_gas.min(max_fee);
             let mut nonce = self.nonce().await?;
             let mut flights = Vec::with_capacity(due.len());
@@ -363,7 +395,7 @@ impl TxManager {
         let Some((max_fee, priority)) = replacement_fees(
             flight.max_fee_per_gas,
             flight.max_priority_fee_per_gas,
-            self.max_fee,
+            self.max_fee(),
         ) else {
             self.cap_binds(true, bumped(flight.max_fee_per_gas));
             warn!(
@@ -409,7 +441,7 @@ impl TxManager {
             if !std::mem::replace(&mut self.cap_logged, true) {
                 warn!(
                     wanted_gwei = gwei(wanted),
-                    cap_gwei = gwei(self.max_fee),
+                    cap_gwei = gwei(self.max_fee()),
                     "the fee cap (keeper.max_fee_gwei) binds: fees are held below what is needed"
                 );
             }
@@ -440,13 +472,7 @@ impl TxManager {
             .with_chain_id(self.chain_id)
             .with_max_fee_per_gas(flight.max_fee_per_gas)
             .with_max_priority_fee_per_gas(flight.max_priority_fee_per_gas);
-        let envelope = <TransactionRequest as NetworkTransactionBuilder<Ethereum>>::build(
-            request,
-            &self.wallet,
-        )
-        .await
-        .context("signing a transaction")?;
-        Ok((*envelope.tx_hash(), envelope.encoded_2718().into()))
+        Ok(self.signer.sign(request).await?)
     }
 
     /// Sends raw transactions in one batch. A rejected one (nonce already used, known, or
@@ -573,7 +599,7 @@ impl TxManager {
             match replacement_fees(
                 flight.max_fee_per_gas,
                 flight.max_priority_fee_per_gas,
-                self.max_fee,
+                self.max_fee(),
             ) {
                 Some((max_fee, priority)) => {
                     flight.max_fee_per_gas = max_fee;
@@ -589,7 +615,7 @@ impl TxManager {
             }
             raws.push(raw);
         }
-        self.cap_binds(capped, self.max_fee);
+        self.cap_binds(capped, self.max_fee());
         let refs: Vec<&InFlight> = waiting.iter().collect();
         store.put_in_flight(&refs)?;
         self.broadcast(&raws).await

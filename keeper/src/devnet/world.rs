@@ -232,6 +232,8 @@ impl World {
                 dispute_every_blocks: 1,
                 ..Tuning::default()
             },
+            rpc: Default::default(),
+            admin: Default::default(),
         }
     }
 
