@@ -75,7 +75,8 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
     let mut clock = BlockClock::new(tuning.block_time());
     let mut last_round = None;
     loop {
-        if keeper.ops.as_ref().is_some_and(|o| o.paused()) {
+        if let Some(ops) = keeper.ops.clone().filter(|o| o.paused()) {
+            ops.observe_paused(keeper).await;
             if sleep_or_shutdown(tuning.poll_interval(), &shutdown).await {
                 return;
             }

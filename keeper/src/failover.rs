@@ -41,7 +41,7 @@ pub struct EndpointStats {
 }
 
 impl EndpointStats {
-    fn new(label: String) -> Self {
+    pub fn new(label: String) -> Self {
         Self {
             label,
             requests: AtomicU64::new(0),

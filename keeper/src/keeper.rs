@@ -189,6 +189,16 @@ impl Keeper {
     /// judgement is waiting); a round whose duties are done is not read again before the next
     /// round's first block; dispute events and states are read every `dispute_every_blocks`.
     pub async fn tick(&mut self) -> anyhow::Result<TickReport> {
+        let result = self.tick_once().await;
+        if result.is_err() {
+            // The failed tick did not do what it read the head for: the next one looks again
+            // (else an unchanged head would pass for an idle one until the next block).
+            self.gate.head = None;
+        }
+        result
+    }
+
+    async fn tick_once(&mut self) -> anyhow::Result<TickReport> {
         let wait = self.tx_wait();
         self.txs.settle_in_flight(&self.store, wait).await?;
         let latest = self

@@ -200,7 +200,37 @@ impl Ops {
         if let Some(head) = k.gate.head {
             self.head.store(head, Ordering::Relaxed);
         }
-        let r = &report.rounds;
+        self.observe_round(k, &report.rounds).await;
+    }
+
+    /// While paused: reads the head and the round (two calls a poll) so that overdue duties and
+    /// missed rounds still show; nothing is done.
+    pub async fn observe_paused(&self, k: &Keeper) {
+        let read = async {
+            let head = k.chain.get_block_number().await?;
+            let round: u64 = call(
+                &k.chain,
+                k.addresses.rounds,
+                RoundsManager::currentRoundCall {},
+            )
+            .await?
+            .to();
+            anyhow::Ok((head, round))
+        };
+        match read.await {
+            Ok((head, round)) => {
+                self.head.store(head, Ordering::Relaxed);
+                let report = crate::rounds::RoundReport {
+                    round,
+                    ..Default::default()
+                };
+                self.observe_round(k, &report).await;
+            }
+            Err(e) => warn!(error = %format!("{e:#}"), "reading the head while paused"),
+        }
+    }
+
+    async fn observe_round(&self, k: &Keeper, r: &crate::rounds::RoundReport) {
         let new_round = r.round != 0 && r.round != self.view().round;
         if new_round {
             self.close_round(r.round);

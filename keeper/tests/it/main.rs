@@ -4,5 +4,7 @@
 mod daemon;
 mod devnet_cli;
 mod in_process;
+mod operator;
+mod ops_files;
 mod support;
 mod trust;
