@@ -531,6 +531,18 @@ mod tests {
         assert!(c.rewards.enabled);
         assert!(!c.verifier.enabled);
         assert_eq!(c.keeper.confirmations, 2);
+        assert!(c.rpc.urls.is_empty() && c.admin.enabled && !c.admin.remote);
+        assert!(c.key.remote_signer.is_none());
+    }
+
+    #[test]
+    fn several_endpoints_and_a_remote_signer() {
+        let c = Config::parse(&format!(
+            "{MINIMAL}[rpc]\nurls = [\"http://a:8545\", \"http://b:8545/key\"]\n[key]\nremote_signer = \"http://127.0.0.1:8550\"\naddress = \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.rpc.urls.len(), 2);
+        assert!(c.key.remote_signer.is_some() && c.key.address.is_some());
     }
 
     #[test]
@@ -568,6 +580,30 @@ mod tests {
             (
                 "[contracts]\nchain_id = 1\ndispute_manager = \"0x12\"\n",
                 "dispute_manager",
+            ),
+            (
+                &format!("{MINIMAL}[key]\nremote_signer = \"http://127.0.0.1:8550\"\n"),
+                "key.address",
+            ),
+            (
+                &format!(
+                    "{MINIMAL}[key]\nremote_signer = \"http://s\"\naddress = \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\"\nkeystore = \"k.json\"\n"
+                ),
+                "exclude each other",
+            ),
+            (
+                &format!(
+                    "{MINIMAL}[key]\naddress = \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\"\n"
+                ),
+                "only for key.remote_signer",
+            ),
+            (
+                &format!("{MINIMAL}[rpc]\nurls = [\"ws://127.0.0.1:8546\"]\n"),
+                "only http://",
+            ),
+            (
+                &format!("{MINIMAL}[admin]\noverdue_blocks = 0\n"),
+                "overdue_blocks",
             ),
         ] {
             let err = Config::parse(text).unwrap_err();

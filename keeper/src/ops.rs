@@ -124,6 +124,8 @@ pub struct Ops {
     head: AtomicU64,
     /// `txs_sent` when the wallet was last read (`u64::MAX`: never).
     wallet_read_at_sends: AtomicU64,
+    /// Reads while paused are failing (logged once).
+    paused_read_failing: AtomicBool,
 }
 
 impl Ops {
@@ -137,6 +139,7 @@ impl Ops {
             view: Mutex::new(RoundView::default()),
             head: AtomicU64::new(0),
             wallet_read_at_sends: AtomicU64::new(u64::MAX),
+            paused_read_failing: AtomicBool::new(false),
         })
     }
 
@@ -219,6 +222,7 @@ impl Ops {
         };
         match read.await {
             Ok((head, round)) => {
+                self.paused_read_failing.store(false, Ordering::Relaxed);
                 self.head.store(head, Ordering::Relaxed);
                 let report = crate::rounds::RoundReport {
                     round,
@@ -226,7 +230,13 @@ impl Ops {
                 };
                 self.observe_round(k, &report).await;
             }
-            Err(e) => warn!(error = %format!("{e:#}"), "reading the head while paused"),
+            Err(e) => {
+                // Once per failing streak: the loop polls this every interval.
+                if !self.paused_read_failing.swap(true, Ordering::Relaxed) {
+                    warn!(error = %format!("{e:#}"), "reading the head while paused");
+                }
+                return;
+            }
         }
     }
 
@@ -285,7 +295,7 @@ impl Ops {
         let mut view = self.lock_view();
         if view.round != 0 && !view.complete {
             self.metrics.inc(&self.metrics.missed_rounds);
-            let unrewarded: Vec<String> = view
+            let failed: Vec<String> = view
                 .duties
                 .iter()
                 .filter(|(_, d)| matches!(d, Duty::Failed(_)))
@@ -293,7 +303,9 @@ impl Ops {
                 .collect();
             warn!(
                 round = view.round,
-                ?unrewarded,
+                seen_rewarded = view.duties.len() - failed.len(),
+                ?failed,
+                paused = self.paused(),
                 "round ended with duties not done (a missed round)"
             );
         }

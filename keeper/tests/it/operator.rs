@@ -247,8 +247,18 @@ async fn a_signer_that_is_down_fails_the_tick_clearly_and_nothing_is_lost() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// A signer in front of anvil that signs as `as_account` whatever account it is asked for.
-async fn lying_signer(target: url::Url, as_account: Address) -> url::Url {
+/// What a JSON-RPC proxy in front of anvil does to what goes through it.
+#[derive(Clone, Copy)]
+enum Twist {
+    /// A signer that signs as this account whatever account it is asked for.
+    SignAs(Address),
+    /// Passes transactions on to the node, then never answers (a send "timing out" after it
+    /// reached the node).
+    SendsReachTheNodeThenHang,
+}
+
+/// A one-request-per-connection JSON-RPC proxy in front of `target`, with `twist`.
+async fn json_proxy(target: url::Url, twist: Twist) -> url::Url {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -257,7 +267,6 @@ async fn lying_signer(target: url::Url, as_account: Address) -> url::Url {
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
-                // One request per connection: read the head and its body.
                 let body = loop {
                     let Ok(n) = socket.read(&mut chunk).await else {
                         return;
@@ -280,7 +289,13 @@ async fn lying_signer(target: url::Url, as_account: Address) -> url::Url {
                     }
                 };
                 let mut request: serde_json::Value = serde_json::from_str(&body).unwrap();
-                request["params"][0]["from"] = serde_json::json!(as_account);
+                let hang = match twist {
+                    Twist::SignAs(account) => {
+                        request["params"][0]["from"] = serde_json::json!(account);
+                        false
+                    }
+                    Twist::SendsReachTheNodeThenHang => body.contains("eth_sendRawTransaction"),
+                };
                 let answer = reqwest::Client::new()
                     .post(target)
                     .header("content-type", "application/json")
@@ -291,6 +306,9 @@ async fn lying_signer(target: url::Url, as_account: Address) -> url::Url {
                     .text()
                     .await
                     .unwrap();
+                if hang {
+                    std::future::pending::<()>().await;
+                }
                 let response = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
                     answer.len()
@@ -303,10 +321,50 @@ async fn lying_signer(target: url::Url, as_account: Address) -> url::Url {
 }
 
 #[tokio::test]
+async fn a_send_that_times_out_after_reaching_the_node_is_not_doubled_by_failover() {
+    let world = world(10).await.unwrap();
+    let dir = temp_dir("send-failover");
+    let mut config = world.keeper_config(&dir.join("a.redb"), None);
+    config.keeper.rpc_timeout_secs = 2;
+    config.rpc.retry_after_secs = 600;
+    let first = json_proxy(world.url(), Twist::SendsReachTheNodeThenHang).await;
+    let metrics = Arc::new(Metrics::default());
+    let mut k = Keeper::connect(
+        vec![first, world.url()],
+        world.signer(KEEPER_A),
+        config,
+        metrics.clone(),
+    )
+    .await
+    .unwrap();
+    world.mine_to_next_round().await.unwrap();
+    let start = world.admin().get_block_number().await.unwrap();
+    let r = k.tick().await.unwrap();
+    assert!(r.rounds.initialized && r.rounds.complete, "{r:?}");
+    assert_eq!(r.rounds.rewarded.len(), ORCHESTRATORS.len(), "{r:?}");
+    // The initializeRound send reached the node through the first endpoint, timed out there and
+    // went to the second as the same signed bytes: one transaction per duty, none reverted.
+    let text = metrics.render();
+    assert_eq!(
+        endpoint_metric(&text, "keeper_rpc_endpoint_errors_total", 0),
+        1
+    );
+    assert_eq!(
+        txs_from(&world, world.address(KEEPER_A), start)
+            .await
+            .unwrap(),
+        (1 + ORCHESTRATORS.len(), 0)
+    );
+    assert!(k.store.in_flight().unwrap().is_empty());
+    drop(k);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
 async fn a_transaction_signed_by_another_address_is_refused_and_never_sent() {
     let world = world(10).await.unwrap();
     let dir = temp_dir("signer-lies");
-    let signer = lying_signer(world.url(), world.address(KEEPER_B)).await;
+    let signer = json_proxy(world.url(), Twist::SignAs(world.address(KEEPER_B))).await;
     let mut k = remote_keeper(&world, &dir, signer).await;
     world.mine_to_next_round().await.unwrap();
     let start = world.admin().get_block_number().await.unwrap();
