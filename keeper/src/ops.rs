@@ -235,7 +235,6 @@ impl Ops {
                 if !self.paused_read_failing.swap(true, Ordering::Relaxed) {
                     warn!(error = %format!("{e:#}"), "reading the head while paused");
                 }
-                return;
             }
         }
     }
