@@ -9,7 +9,10 @@
 //! stuck transactions and persists what is in flight in the [`store::Store`].
 //!
 //! [`daemon::run`] wraps the tick in a loop with backoff, signal handling, metrics and health;
-//! `devnet` (the `make demo` story) drives keepers tick by tick.
+//! `devnet` (the `make demo` story) drives keepers tick by tick. The RPC can be several endpoints
+//! with failover ([`failover`]); transactions are signed by a local key or a remote signer
+//! ([`signer`]); operators see and steer a running keeper through [`ops`] (the admin API in
+//! [`http`], `keeper status` in [`status`]).
 
 pub mod config;
 pub mod daemon;

@@ -623,3 +623,27 @@ async fn the_admin_api_pauses_resumes_sets_the_fee_cap_and_status_reads_it() {
     assert!(err.contains("no keeper answers"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn no_endpoint_anywhere_is_a_clear_start_up_error() {
+    let dir = temp_dir("no-endpoint");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("keeper.toml");
+    std::fs::write(
+        &config,
+        "[contracts]\nchain_id = 31337\ndispute_manager = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n",
+    )
+    .unwrap();
+    let out = output_within(
+        Command::new(KEEPER)
+            .args(["run", "--config"])
+            .arg(&config)
+            .env_remove("KEEPER_RPC_URL")
+            .env("KEEPER_PRIVATE_KEY", "11".repeat(32)),
+        PROCESS_DEADLINE,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no RPC endpoint"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
