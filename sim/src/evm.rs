@@ -375,6 +375,18 @@ fn planner() -> Chain<MemDb> {
     chain
 }
 
+/// Where the plan puts the suite that `admin` deploys starting at nonce `first_nonce`.
+pub fn planned_addresses(admin: Address, first_nonce: u64) -> Result<Deployment> {
+    let addresses = planner().view(
+        PLANNER_ADDRESS,
+        DeployPlanner::addressesCall {
+            admin,
+            firstNonce: U256::from(first_nonce),
+        },
+    )?;
+    Ok(addresses.into())
+}
+
 /// The planner's default deployment, `admin` deploying (`DeployPlan.defaultConfig`).
 pub fn deploy_defaults(admin: Address) -> DeployConfig {
     planner()

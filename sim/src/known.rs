@@ -1,4 +1,4 @@
-//! The suite's contracts as the simulator knows them: recognized by their code, with their
+//! The suite's contracts as the simulator knows them (located by the deployment, `suite.rs`), with their
 //! storage layouts (`bindings::layouts`, from solc's `storageLayout` in the bindings' compile) and their parameterless
 //! views (from the generated bindings' ABIs), to name storage slots and read parameters.
 
@@ -33,6 +33,7 @@ pub static KINDS: &[Kind] = kinds!(
     Minter,
     RoundsManager,
     BondingManager,
+    BondingLens,
     TicketBroker,
     CapabilityRegistry,
     Reputation,
@@ -42,25 +43,17 @@ pub static KINDS: &[Kind] = kinds!(
     LivepeerGovernor,
 );
 
-/// The suite contract whose compiled code `code` is (immutables aside), if any.
-pub fn recognize(code: &[u8]) -> Option<&'static Kind> {
-    KINDS.iter().find(|k| {
-        let expected = k.deployed.as_ref();
-        if expected.is_empty() || expected.len() != code.len() {
-            return false;
-        }
-        // Immutables are filled in at deployment: allow a few words to differ.
-        let differing = expected.iter().zip(code).filter(|(a, b)| a != b).count();
-        differing <= 32 * 8
-    })
-}
-
 /// A kind by name.
 pub fn kind(name: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.name == name)
 }
 
 impl Kind {
+    /// The length of the deployed code (immutables are filled in place, so a deployment has it too).
+    pub fn deployed_len(&self) -> usize {
+        self.deployed.len()
+    }
+
     /// The parameterless views returning one static value: the contract's parameters and totals.
     pub fn getters(&self) -> Vec<Function> {
         let abi = abi(self.abi_json);
