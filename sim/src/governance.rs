@@ -12,11 +12,14 @@ use alloy::{
     sol_types::SolCall,
 };
 use anyhow::{Context as _, Result, bail, ensure};
-use bindings::{BondingManager, LivepeerGovernor};
+use bindings::{BondingManager, Deployment, LivepeerGovernor, RoundsManager};
 use revm::{Database, DatabaseCommit};
 use serde::Serialize;
 
-use crate::{evm::Chain, proposal::Call};
+use crate::{
+    evm::{Chain, SuppliedBlockHashes},
+    proposal::Call,
+};
 
 /// The account that calls `propose` for nobody in particular, `queue` and `execute`: anyone may.
 pub const EXECUTOR: Address = address!("0x00000000000000000000000000000000005e1a00");
@@ -141,17 +144,15 @@ fn stage<DB: Database + DatabaseCommit>(chain: &Chain<DB>, what: String) -> Stag
 /// Brings `proposal` on `governor` to the point where `Governor.execute` may run: returns its id
 /// and the steps taken. A proposal that is already executed, canceled, defeated or expired is an
 /// error, as is one the active orchestrators cannot pass.
-pub fn bring_to_execution<DB: Database + DatabaseCommit>(
+pub fn bring_to_execution<DB: Database + DatabaseCommit + SuppliedBlockHashes>(
     chain: &mut Chain<DB>,
-    governor: Address,
-    bonding: Address,
+    d: &Deployment,
     proposal: &Proposal,
 ) -> Result<(U256, Vec<Stage>)> {
-    let (targets, values, calldatas) = (
-        proposal.targets(),
-        proposal.values(),
-        proposal.calldatas(),
-    );
+    let (governor, bonding) = (d.governor, d.bonding);
+    let start = chain.block_number();
+    let (targets, values, calldatas) =
+        (proposal.targets(), proposal.values(), proposal.calldatas());
     let id = chain.view(
         governor,
         LivepeerGovernor::hashProposalCall {
@@ -162,7 +163,10 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit>(
         },
     )?;
     let mut stages = Vec::new();
-    let snapshot = chain.view(governor, LivepeerGovernor::proposalSnapshotCall { proposalId: id })?;
+    let snapshot = chain.view(
+        governor,
+        LivepeerGovernor::proposalSnapshotCall { proposalId: id },
+    )?;
     if snapshot.is_zero() {
         let proposer = proposer(chain, governor, bonding)?;
         chain
@@ -177,15 +181,23 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit>(
                 },
             )
             .context("proposing")?;
-        stages.push(stage(chain, format!("proposed by {proposer}, the voter with the most votes")));
+        stages.push(stage(
+            chain,
+            format!("proposed by {proposer}, the voter with the most votes"),
+        ));
     }
     loop {
         match state(chain, governor, id)? {
             "Pending" => {
-                let snapshot =
-                    chain.view(governor, LivepeerGovernor::proposalSnapshotCall { proposalId: id })?;
+                let snapshot = chain.view(
+                    governor,
+                    LivepeerGovernor::proposalSnapshotCall { proposalId: id },
+                )?;
                 advance_past(chain, governor, snapshot)?;
-                stages.push(stage(chain, format!("voting open (past the snapshot, clock {snapshot})")));
+                stages.push(stage(
+                    chain,
+                    format!("voting open (past the snapshot, clock {snapshot})"),
+                ));
             }
             "Active" => {
                 let voters = vote_for(chain, governor, bonding, id)?;
@@ -193,10 +205,15 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit>(
                     chain,
                     format!("voted for by {voters} active orchestrators not yet voted"),
                 ));
-                let deadline =
-                    chain.view(governor, LivepeerGovernor::proposalDeadlineCall { proposalId: id })?;
+                let deadline = chain.view(
+                    governor,
+                    LivepeerGovernor::proposalDeadlineCall { proposalId: id },
+                )?;
                 advance_past(chain, governor, deadline)?;
-                stages.push(stage(chain, format!("voting closed (past the deadline, clock {deadline})")));
+                stages.push(stage(
+                    chain,
+                    format!("voting closed (past the deadline, clock {deadline})"),
+                ));
                 let after = state(chain, governor, id)?;
                 if after != "Succeeded" {
                     bail!(
@@ -220,13 +237,31 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit>(
                 stages.push(stage(chain, "queued in the timelock".into()));
             }
             "Queued" => {
-                let eta = chain.view(governor, LivepeerGovernor::proposalEtaCall { proposalId: id })?;
+                let eta = chain.view(
+                    governor,
+                    LivepeerGovernor::proposalEtaCall { proposalId: id },
+                )?;
                 let eta = u64::try_from(eta).context("the proposal's eta")?;
                 let (block, timestamp) = (chain.block_number(), chain.timestamp());
                 if eta > timestamp {
                     let blocks = (eta - timestamp).div_ceil(BLOCK_TIME);
                     chain.set_block(block + blocks, timestamp + blocks * BLOCK_TIME);
                     stages.push(stage(chain, "the timelock's delay is over".into()));
+                }
+                // Where the clock moved, rounds went by: a keeper would have started this one.
+                if chain.block_number() != start
+                    && !chain.view(d.rounds, RoundsManager::currentRoundInitializedCall {})?
+                {
+                    // The round keeps its previous block's hash: one the node never made.
+                    let previous = chain.block_number() - 1;
+                    chain.db_mut().supply_block_hash(previous);
+                    chain
+                        .send(EXECUTOR, d.rounds, RoundsManager::initializeRoundCall {})
+                        .context("initializing the round of the execution")?;
+                    stages.push(stage(
+                        chain,
+                        "the round initialized, as a keeper would".into(),
+                    ));
                 }
                 return Ok((id, stages));
             }
@@ -274,7 +309,10 @@ fn vote_for<DB: Database + DatabaseCommit>(
     bonding: Address,
     id: U256,
 ) -> Result<usize> {
-    let snapshot = chain.view(governor, LivepeerGovernor::proposalSnapshotCall { proposalId: id })?;
+    let snapshot = chain.view(
+        governor,
+        LivepeerGovernor::proposalSnapshotCall { proposalId: id },
+    )?;
     let mut voted = 0;
     for o in chain.view(bonding, BondingManager::activeSetCall {})? {
         let votes = chain.view(

@@ -70,7 +70,11 @@ fn setting(name: &str, what: &str, old: U256, new: U256) -> Finding {
         key: format!("{name}:{new}"),
         detail: format!(
             "the governor's {what} goes from {old} to {new}{}",
-            if new < old { ": governance is weakened" } else { "" }
+            if new < old {
+                ": governance is weakened"
+            } else {
+                ""
+            }
         ),
         strengthens: new >= old,
     }
@@ -101,7 +105,10 @@ pub fn findings<DB: Database + DatabaseCommit>(
                 let who = suite.describe(chain, e.account);
                 out.push(finding(
                     format!("revoke-role:{}:{}", role_name(e.roleId), e.account),
-                    format!("AccessManager revokes role {} from {who}", role_name(e.roleId)),
+                    format!(
+                        "AccessManager revokes role {} from {who}",
+                        role_name(e.roleId)
+                    ),
                 ));
             } else if let Ok(e) = AccessManager::RoleAdminChanged::decode_log(log) {
                 out.push(finding(
@@ -114,7 +121,11 @@ pub fn findings<DB: Database + DatabaseCommit>(
                 ));
             } else if let Ok(e) = AccessManager::RoleGuardianChanged::decode_log(log) {
                 out.push(finding(
-                    format!("role-guardian:{}:{}", role_name(e.roleId), role_name(e.guardian)),
+                    format!(
+                        "role-guardian:{}:{}",
+                        role_name(e.roleId),
+                        role_name(e.guardian)
+                    ),
                     format!(
                         "AccessManager: role {}'s guardian becomes {}",
                         role_name(e.roleId),

@@ -197,7 +197,12 @@ pub struct Options {
 
 /// Simulates the proposal `source` on `governor`, on a fork of `rpc_url`: the library entry point
 /// (`sim proposal` prints it). Blocking.
-pub fn report(rpc_url: &str, governor: Address, source: Source, opts: &Options) -> Result<Simulation> {
+pub fn report(
+    rpc_url: &str,
+    governor: Address,
+    source: Source,
+    opts: &Options,
+) -> Result<Simulation> {
     let mut fork = Fork::new(rpc_url, opts.block)?;
     let suite = Suite::locate(&mut fork, governor)?;
     let proposal = match source {
@@ -245,7 +250,7 @@ pub fn simulate(
 ) -> Result<Simulation> {
     let d = suite.deployment;
     let chain = &mut fork.chain;
-    let (id, stages) = governance::bring_to_execution(chain, d.governor, d.bonding, proposal)?;
+    let (id, stages) = governance::bring_to_execution(chain, &d, proposal)?;
     let params_before = read_params(chain, &suite.contracts);
     let timelock_eth = chain.balance(d.timelock)?;
 
@@ -274,19 +279,26 @@ pub fn simulate(
                     code_changes.insert(*address);
                 }
                 for (slot, value) in account.changed_storage_slots() {
-                    slots.insert((*address, *slot), (value.original_value, value.present_value));
+                    slots.insert(
+                        (*address, *slot),
+                        (value.original_value, value.present_value),
+                    );
                 }
             }
             (outcome.logs, None, outcome.gas_used)
         }
-        Err(e) => (
-            Vec::new(),
-            Some(Revert {
-                call: short_of_eth(&proposal.calls, timelock_eth),
-                reason: format!("{e:#}"),
-            }),
-            0,
-        ),
+        Err(e) => {
+            let call = short_of_eth(&proposal.calls, timelock_eth);
+            let reason = match call {
+                Some(i) => format!(
+                    "{e:#}: calls 0 to {i} send {} ETH, the timelock holds {} ETH",
+                    crate::metrics::decimal(proposal.calls[..=i].iter().map(|c| c.value).sum()),
+                    crate::metrics::decimal(timelock_eth)
+                ),
+                None => format!("{e:#}"),
+            };
+            (Vec::new(), Some(Revert { call, reason }), 0)
+        }
     };
 
     let storage = name_slots(suite, proposal, &logs, &eth, slots)?;
@@ -319,13 +331,19 @@ pub fn simulate(
     let permissions: Vec<Permission> = permissions::findings(chain, suite, &logs)
         .into_iter()
         .map(|finding| Permission {
-            acknowledged: acks.iter().any(|a| permissions::acknowledges(a, &finding.key)),
+            acknowledged: acks
+                .iter()
+                .any(|a| permissions::acknowledges(a, &finding.key)),
             finding,
         })
         .collect();
     let unused_acks = acks
         .iter()
-        .filter(|a| !permissions.iter().any(|p| permissions::acknowledges(a, &p.finding.key)))
+        .filter(|a| {
+            !permissions
+                .iter()
+                .any(|p| permissions::acknowledges(a, &p.finding.key))
+        })
         .cloned()
         .collect();
 
@@ -333,7 +351,10 @@ pub fn simulate(
     match &reverted {
         Some(r) => checks.push(Check::fail(
             "executes",
-            format!("Governor.execute reverts ({}): nothing the proposal does happens", r.reason),
+            format!(
+                "Governor.execute reverts ({}): nothing the proposal does happens",
+                r.reason
+            ),
         )),
         None => checks.push(Check::ok(
             "executes",
@@ -343,15 +364,27 @@ pub fn simulate(
     for p in &permissions {
         let f = &p.finding;
         checks.push(if p.acknowledged {
-            Check::ok("permission", format!("{} (acknowledged: {})", f.detail, f.key))
+            Check::ok(
+                "permission",
+                format!("{} (acknowledged: {})", f.detail, f.key),
+            )
         } else if f.strengthens {
-            Check::warning("permission", format!("{} (--ack {} to note it)", f.detail, f.key))
+            Check::warning(
+                "permission",
+                format!("{} (--ack {} to note it)", f.detail, f.key),
+            )
         } else {
-            Check::fail("permission", format!("{} (--ack {} to accept it)", f.detail, f.key))
+            Check::fail(
+                "permission",
+                format!("{} (--ack {} to accept it)", f.detail, f.key),
+            )
         });
     }
     if permissions.is_empty() {
-        checks.push(Check::ok("permission", "no change of who may do what".into()));
+        checks.push(Check::ok(
+            "permission",
+            "no change of who may do what".into(),
+        ));
     }
     for (i, c) in proposal.calls.iter().enumerate() {
         if !suite.contracts.contains_key(&c.target) {

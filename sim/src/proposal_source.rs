@@ -81,7 +81,9 @@ pub async fn made_proposal(
             });
         }
     }
-    bail!("the governor {governor} has no proposal {proposal_id} in blocks {from_block} to {to_block}")
+    bail!(
+        "the governor {governor} has no proposal {proposal_id} in blocks {from_block} to {to_block}"
+    )
 }
 
 /// A proposal not yet made, from the governor's `propose(...)` calldata.

@@ -72,7 +72,13 @@ impl fmt::Display for Simulation {
             utc(s.executed_at)
         )?;
         for st in &s.stages {
-            writeln!(o, "  block {} ({}): {}", st.block, utc(st.timestamp), st.what)?;
+            writeln!(
+                o,
+                "  block {} ({}): {}",
+                st.block,
+                utc(st.timestamp),
+                st.what
+            )?;
         }
         writeln!(o, "\nCalls ({}; {} gas):", s.calls.len(), s.gas_used)?;
         for (i, c) in s.calls.iter().enumerate() {
@@ -86,11 +92,7 @@ impl fmt::Display for Simulation {
         }
         if let Some(r) = &s.reverted {
             match r.call {
-                Some(i) => writeln!(
-                    o,
-                    "\n!! Governor.execute reverts at call {i} (the timelock lacks the ETH it sends): {}",
-                    r.reason
-                )?,
+                Some(i) => writeln!(o, "\n!! Governor.execute reverts at call {i}: {}", r.reason)?,
                 None => writeln!(o, "\n!! Governor.execute reverts: {}", r.reason)?,
             }
         }
@@ -103,14 +105,22 @@ impl fmt::Display for Simulation {
             } else {
                 "NOT ACKNOWLEDGED"
             };
-            writeln!(o, "  [{state}] {}\n      key: {}", p.finding.detail, p.finding.key)?;
+            writeln!(
+                o,
+                "  [{state}] {}\n      key: {}",
+                p.finding.detail, p.finding.key
+            )?;
         }
         for a in &s.unused_acks {
             writeln!(o, "  (--ack {a} matched no change)")?;
         }
         writeln!(o, "\nParameter changes ({}):", s.params.len())?;
         for p in &s.params {
-            writeln!(o, "  {}.{}: {} -> {}", p.contract, p.name, p.before, p.after)?;
+            writeln!(
+                o,
+                "  {}.{}: {} -> {}",
+                p.contract, p.name, p.before, p.after
+            )?;
         }
         writeln!(o, "\nStorage changes ({}):", s.storage.len())?;
         for c in &s.storage {
@@ -137,11 +147,23 @@ impl fmt::Display for Simulation {
         }
         writeln!(o, "\nETH balance changes ({}):", s.eth.len())?;
         for b in &s.eth {
-            writeln!(o, "  {}: {} -> {} ETH", b.who, decimal(b.before), decimal(b.after))?;
+            writeln!(
+                o,
+                "  {}: {} -> {} ETH",
+                b.who,
+                decimal(b.before),
+                decimal(b.after)
+            )?;
         }
         writeln!(o, "\nLPT balance changes ({}):", s.lpt.len())?;
         for b in &s.lpt {
-            writeln!(o, "  {}: {} -> {} LPT", b.who, decimal(b.before), decimal(b.after))?;
+            writeln!(
+                o,
+                "  {}: {} -> {} LPT",
+                b.who,
+                decimal(b.before),
+                decimal(b.after)
+            )?;
         }
         writeln!(o, "\nChecks ({} invariants among them):", s.invariants)?;
         for c in &s.checks {

@@ -45,17 +45,30 @@ impl Suite {
         let bonding = chain
             .view(votes, BondingVotes::bondingCall {})
             .with_context(|| format!("the governor's votes {votes} are not BondingVotes"))?;
-        let manager = chain
-            .view(bonding, BondingManager::authorityCall {})
-            .with_context(|| format!("reading the authority of the BondingManager {bonding}"))?;
-        let deployed_at = fork
-            .runtime
-            .block_on(first_block_with_code(&fork.provider, manager, fork.block))?;
-        let deployer = fork.runtime.block_on(initial_admin(
-            &fork.provider,
-            manager,
-            deployed_at,
-        ))?;
+        let suite = Self::of_managed(fork, bonding)?;
+        ensure!(
+            suite.deployment.governor == governor,
+            "the suite deployed by {} from nonce {} has its governor at {}, not {governor}",
+            suite.deployer,
+            suite.first_nonce,
+            suite.deployment.governor
+        );
+        Ok(suite)
+    }
+
+    /// Locates the suite of `contract`, one of its AccessManager-governed contracts (the
+    /// BondingManager, the DisputeManager, ...).
+    pub fn of_managed(fork: &mut Fork, contract: Address) -> Result<Self> {
+        let manager = fork
+            .chain
+            .view(contract, BondingManager::authorityCall {})
+            .with_context(|| format!("reading the authority (AccessManager) of {contract}"))?;
+        let deployed_at =
+            fork.runtime
+                .block_on(first_block_with_code(&fork.provider, manager, fork.block))?;
+        let deployer =
+            fork.runtime
+                .block_on(initial_admin(&fork.provider, manager, deployed_at))?;
         let nonce = fork.chain.nonce(deployer)?;
         let first_nonce = (0..nonce)
             .find(|n| deployer.create(*n) == manager)
@@ -65,11 +78,6 @@ impl Suite {
                 )
             })?;
         let deployment = evm::planned_addresses(deployer, first_nonce)?;
-        ensure!(
-            deployment.governor == governor,
-            "the plan deployed by {deployer} from nonce {first_nonce} puts the governor at {}, not {governor}",
-            deployment.governor
-        );
         let mut contracts = BTreeMap::new();
         for (name, address) in deployment.contracts() {
             let kind = known::kind(name)
@@ -144,7 +152,11 @@ pub fn role_name(id: u64) -> String {
 }
 
 /// The first block at which `account` has code (binary search over historical state).
-async fn first_block_with_code(provider: &impl Provider, account: Address, head: u64) -> Result<u64> {
+async fn first_block_with_code(
+    provider: &impl Provider,
+    account: Address,
+    head: u64,
+) -> Result<u64> {
     let has_code = |block: u64| async move {
         provider
             .get_code_at(account)
@@ -153,7 +165,10 @@ async fn first_block_with_code(provider: &impl Provider, account: Address, head:
             .map(|c| !c.is_empty())
             .with_context(|| format!("reading the code of {account} at block {block}"))
     };
-    ensure!(has_code(head).await?, "{account} has no code at block {head}");
+    ensure!(
+        has_code(head).await?,
+        "{account} has no code at block {head}"
+    );
     if has_code(0).await? {
         return Ok(0);
     }
@@ -184,5 +199,7 @@ async fn initial_admin(provider: &impl Provider, manager: Address, block: u64) -
     logs.iter()
         .find_map(|l| AccessManager::RoleGranted::decode_log(&l.inner).ok())
         .map(|g| g.account)
-        .with_context(|| format!("the AccessManager {manager} granted no ADMIN in its creation block {block}"))
+        .with_context(|| {
+            format!("the AccessManager {manager} granted no ADMIN in its creation block {block}")
+        })
 }

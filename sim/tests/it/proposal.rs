@@ -111,7 +111,11 @@ async fn execute_and_compare(
     description: &str,
 ) {
     let provider = wallet(anvil, 0);
-    assert_eq!(sim.executed_block, sim.block + 1, "executed in the next block");
+    assert_eq!(
+        sim.executed_block,
+        sim.block + 1,
+        "executed in the next block"
+    );
     provider
         .anvil_set_next_block_timestamp(sim.executed_at)
         .await
@@ -190,7 +194,12 @@ async fn proposal_in_revm_matches_anvil() {
     let key = format!("grant-role:9:{grantee}");
     let unacked = simulate_id(anvil.endpoint(), d.governor, id, &[]).await;
     assert!(!unacked.passed, "{unacked}");
-    assert!(unacked.permissions.iter().any(|p| p.finding.key == key && !p.acknowledged));
+    assert!(
+        unacked
+            .permissions
+            .iter()
+            .any(|p| p.finding.key == key && !p.acknowledged)
+    );
     let sim = simulate_id(anvil.endpoint(), d.governor, id, &[&key.to_lowercase()]).await;
     println!("{sim}");
     assert!(sim.passed, "{sim}");
@@ -215,8 +224,12 @@ async fn proposal_in_revm_matches_anvil() {
         sim.storage
     );
     // The events of each call are attributed to it.
-    assert!(sim.events.iter().any(|e| e.call == Some(2)
-        && e.decoded.as_deref().is_some_and(|d| d.starts_with("RoleGranted"))));
+    assert!(sim.events.iter().any(|e| {
+        e.call == Some(2)
+            && e.decoded
+                .as_deref()
+                .is_some_and(|d| d.starts_with("RoleGranted"))
+    }));
 
     // A proposal not yet made gives the same calls from its propose(...) calldata.
     let propose = LivepeerGovernor::proposeCall {
@@ -276,7 +289,10 @@ async fn governor_self_calls_execute_and_match_anvil() {
     let sim = simulate_id(anvil.endpoint(), d.governor, id, &[]).await;
     println!("{sim}");
     assert!(sim.reverted.is_none(), "{sim}");
-    assert!(sim.passed, "stricter governance passes with warnings: {sim}");
+    assert!(
+        sim.passed,
+        "stricter governance passes with warnings: {sim}"
+    );
     assert_eq!(
         param(&sim, "LivepeerGovernor", "votingPeriod"),
         Some((period.to_string(), (period + U256::from(3)).to_string()))
@@ -317,7 +333,10 @@ fn sim_cli(args: &[&str]) -> std::process::Output {
 
 /// Runs `sim proposal` with one call on a fresh suite; asserts it exits 2 naming `key`, and
 /// exits 0 once `key` is acknowledged.
-async fn takeover(call: impl Fn(&Deployment) -> (Address, Bytes), key: impl Fn(&Deployment) -> String) {
+async fn takeover(
+    call: impl Fn(&Deployment) -> (Address, Bytes),
+    key: impl Fn(&Deployment) -> String,
+) {
     let anvil = spawn_anvil();
     let (d, _) = setup(&anvil).await;
     let (target, data) = call(&d);
@@ -413,7 +432,13 @@ async fn setter_opened_to_public_fails() {
             };
             (d.manager, data.abi_encode().into())
         },
-        |d| format!("target-role:{}:0x{}:PUBLIC", d.minter, alloy::hex::encode(selector)),
+        |d| {
+            format!(
+                "target-role:{}:0x{}:PUBLIC",
+                d.minter,
+                alloy::hex::encode(selector)
+            )
+        },
     )
     .await;
 }
@@ -456,7 +481,12 @@ async fn sending_more_eth_than_the_treasury_holds_is_a_failing_call() {
         "0x",
         "--json",
     ]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["calls"][0]["value"], "1000000000000000000000");
     assert_eq!(json["passed"], false);
