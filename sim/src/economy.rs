@@ -21,7 +21,7 @@ use crate::{
     actors::{self, ADMIN, Broadcaster, Delegator, Flows, KEEPER, Lock, Orchestrator},
     evm::{CHAIN_ID, Chain, MemDb},
     invariants::{self, Observed},
-    metrics::{RoundStats, Row},
+    metrics::{self, RoundStats, Row},
     scenario::{Scenario, inclusive},
 };
 
@@ -238,9 +238,10 @@ impl Economy {
         } else {
             None
         };
-        let apr = observed.as_ref().map(|o| self.class_aprs(o));
-        let row = Row::take(self, observed.as_ref(), apr)
+        let returns = observed.as_ref().map(|o| self.class_returns(o));
+        let mut row = Row::take(self, observed.as_ref(), returns)
             .with_context(|| format!("round {round}: metrics"))?;
+        metrics::trailing(&self.rows, &mut row, self.scenario.rounds_per_year());
         self.rows.push(row);
         Ok(())
     }
@@ -590,6 +591,10 @@ impl Economy {
             .partition(|p| p.executable_round <= round);
         self.disputes = waiting;
         for p in due {
+            let bonding = self.deployment.bonding;
+            let bonded = self
+                .chain
+                .view(bonding, BondingManager::totalBondedCall {})?;
             let (_, logs) = self.chain.send_logs(
                 KEEPER,
                 self.deployment.disputes,
@@ -601,6 +606,10 @@ impl Economy {
             )?;
             self.tally_burns(&logs);
             self.stats.slashes += 1;
+            let after = self
+                .chain
+                .view(bonding, BondingManager::totalBondedCall {})?;
+            self.stats.slashed += bonded.saturating_sub(after);
         }
         Ok(())
     }
@@ -641,6 +650,7 @@ impl Economy {
                 && t.to == Address::ZERO
             {
                 self.burned += t.value;
+                self.stats.burned += t.value;
             }
         }
     }
@@ -656,13 +666,13 @@ impl Economy {
         stakes
     }
 
-    /// Annualized reward rate per class since the last observation: stake growth not explained by
-    /// bonding and unbonding, over the stake before.
-    fn class_aprs(&mut self, observed: &Observed) -> Vec<f64> {
+    /// Each class's return per round since the last observation (a fraction, not annualised:
+    /// see `metrics::trailing`): stake growth not explained by bonding and unbonding, over the
+    /// stake before. A slash round's loss shows here as it happened.
+    fn class_returns(&mut self, observed: &Observed) -> Vec<f64> {
         let now = self.class_stakes(observed);
         let rounds = self.scenario.checks.every as f64;
-        let per_year = self.scenario.rounds_per_year();
-        let aprs = match &self.class_stake {
+        let returns = match &self.class_stake {
             Some(before) => now
                 .iter()
                 .zip(before)
@@ -673,14 +683,14 @@ impl Economy {
                         return 0.0;
                     }
                     let growth = wei_f64(*now) - before - *flow as f64;
-                    growth / before / rounds * per_year
+                    growth / before / rounds
                 })
                 .collect(),
             None => vec![0.0; now.len()],
         };
         self.class_stake = Some(now);
         self.class_flow.iter_mut().for_each(|f| *f = 0);
-        aprs
+        returns
     }
 }
 

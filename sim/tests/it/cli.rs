@@ -105,6 +105,7 @@ fn economy_writes_csv_and_charts() {
         "bonding_rate",
         "inflation",
         "supply",
+        "treasury",
         "stake_distribution",
         "apr",
     ] {
