@@ -209,7 +209,7 @@ pub fn csv(rows: &[Row], classes: &[String]) -> String {
     let mut out = csv_header(classes);
     out.push('\n');
     let (mut slashed_cum, mut fees_cum) = (U256::ZERO, U256::ZERO);
-    let mut minted_before = rows.first().map(|r| r.total_minted).unwrap_or_default();
+    let mut minted_before = U256::ZERO;
     for r in rows {
         let s = &r.stats;
         slashed_cum += s.slashed;
