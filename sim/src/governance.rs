@@ -279,7 +279,7 @@ fn proposer<DB: Database + DatabaseCommit>(
 ) -> Result<Address> {
     let clock = chain.view(governor, LivepeerGovernor::clockCall {})?;
     let threshold = chain.view(governor, LivepeerGovernor::proposalThresholdCall {})?;
-    let timepoint = U256::from(clock.saturating_sub(1.try_into().unwrap_or_default()));
+    let timepoint = U256::from(clock).saturating_sub(U256::ONE);
     let mut best = (EXECUTOR, U256::ZERO);
     for o in chain.view(bonding, BondingManager::activeSetCall {})? {
         let votes = chain

@@ -6,6 +6,8 @@ use alloy::{
     json_abi::{Function, JsonAbi},
     primitives::{Address, Bytes, U256},
 };
+use std::sync::OnceLock;
+
 use bindings::layouts::{self, LayoutError, Variable};
 use serde::Deserialize;
 
@@ -14,20 +16,22 @@ pub struct Kind {
     pub name: &'static str,
     deployed: &'static Bytes,
     abi_json: &'static str,
+    parsed: OnceLock<JsonAbi>,
 }
 
 macro_rules! kinds {
     ($($name:ident),+ $(,)?) => {
-        &[$(Kind {
+        [$(Kind {
             name: stringify!($name),
             deployed: &bindings::$name::DEPLOYED_BYTECODE,
             abi_json: include_str!(concat!("../../bindings/artifacts/", stringify!($name), ".json")),
+            parsed: OnceLock::new(),
         }),+]
     };
 }
 
 /// Every deployable contract of the suite.
-pub static KINDS: &[Kind] = kinds!(
+pub static KINDS: [Kind; 13] = kinds!(
     AccessManager,
     LivepeerToken,
     Minter,
@@ -56,8 +60,8 @@ impl Kind {
 
     /// The parameterless views returning one static value: the contract's parameters and totals.
     pub fn getters(&self) -> Vec<Function> {
-        let abi = abi(self.abi_json);
-        let mut getters: Vec<Function> = abi
+        let mut getters: Vec<Function> = self
+            .abi()
             .functions()
             .filter(|f| {
                 f.inputs.is_empty()
@@ -73,6 +77,11 @@ impl Kind {
             .collect();
         getters.sort_by(|a, b| a.name.cmp(&b.name));
         getters
+    }
+
+    /// The contract's ABI (from its generated artifact, parsed once).
+    pub fn abi(&self) -> &JsonAbi {
+        self.parsed.get_or_init(|| abi(self.abi_json))
     }
 
     /// The storage variables of this contract (`bindings/layouts/storage.json`, generated with
