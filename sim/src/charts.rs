@@ -1,7 +1,7 @@
 //! PNG charts of a run (plotters, bitmap backend): the bonding rate against its target,
 //! inflation, supply, the treasury (on a chart of its own, with slashed and burned LPT), stake
-//! distribution with the active set's cut-off, and the APR by delegator class over a trailing
-//! window with slash rounds marked. Text uses an embedded DejaVu Sans Mono (see
+//! distribution with the active set's cut-off, and the reward and fee APR by delegator class over
+//! a trailing window, slash rounds marked. Text uses an embedded DejaVu Sans Mono (see
 //! `assets/DejaVuSansMono.LICENSE`), so no system fonts are needed.
 
 use std::{path::Path, sync::Once};
@@ -124,7 +124,7 @@ fn series(rows: &[Row], f: impl Fn(&Row) -> f64) -> Vec<(f64, f64)> {
 }
 
 /// Writes `bonding_rate.png`, `inflation.png`, `supply.png`, `treasury.png`,
-/// `stake_distribution.png` and `apr.png` into `dir`.
+/// `stake_distribution.png`, `apr.png` and `fee_apr.png` into `dir`.
 pub fn draw(dir: &Path, rows: &[Row], classes: &[String]) -> Result<()> {
     let lpt = |v| wei_f64(v) / 1e18;
     let pct = |ppb| wei_f64(ppb) / 1e7;
@@ -190,27 +190,32 @@ pub fn draw(dir: &Path, rows: &[Row], classes: &[String]) -> Result<()> {
     )?;
     let mut names: Vec<String> = classes.to_vec();
     names.push("orchestrators".into());
-    let apr: Vec<(String, Vec<(f64, f64)>)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let points = rows
-                .iter()
-                .filter_map(|r| {
-                    r.apr_trailing
-                        .as_ref()
-                        .map(|a| (r.round as f64, a[i] * 100.0))
-                })
-                .collect();
-            (name.clone(), points)
-        })
-        .collect();
+    let by_class = |of: &dyn Fn(&Row) -> Option<&Vec<f64>>, scale: f64| {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let points = rows
+                    .iter()
+                    .filter_map(|r| of(r).map(|a| (r.round as f64, a[i] * scale)))
+                    .collect();
+                (name.clone(), points)
+            })
+            .collect::<Vec<_>>()
+    };
     lines(
         &dir.join("apr.png"),
         &format!("Reward APR by class, trailing {TRAILING_ROUNDS} rounds"),
         "percent per year",
-        &apr,
+        &by_class(&|r| r.apr_trailing.as_ref(), 100.0),
         &slash_rounds,
+    )?;
+    lines(
+        &dir.join("fee_apr.png"),
+        &format!("Fee APR by class, trailing {TRAILING_ROUNDS} rounds"),
+        "ETH per LPT staked per year",
+        &by_class(&|r| r.fee_apr_trailing.as_ref(), 1.0),
+        &[],
     )?;
     stake_distribution(&dir.join("stake_distribution.png"), rows)
 }

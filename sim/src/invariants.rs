@@ -28,6 +28,8 @@ pub struct Observed {
     pub orchestrator_stake: Vec<U256>,
     /// Each orchestrator's delegated stake.
     pub pool_stake: Vec<U256>,
+    /// Each delegator's, then each orchestrator's, claimable fees (ETH, wei), in the economy's order.
+    pub fees: Vec<U256>,
     pub total_bonded: U256,
     pub total_supply: U256,
 }
@@ -114,7 +116,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
         ));
     }
     let mut delegator_stake = Vec::with_capacity(e.delegators.len());
-    let mut fees = U256::ZERO;
+    let mut claimable = Vec::with_capacity(e.delegators.len() + e.orchestrators.len());
     for x in &e.delegators {
         let stake = e.chain.view(
             d.lens,
@@ -122,12 +124,12 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
                 delegator: x.address,
             },
         )?;
-        fees += e.chain.view(
+        claimable.push(e.chain.view(
             d.lens,
             BondingLens::pendingFeesCall {
                 delegator: x.address,
             },
-        )?;
+        )?);
         delegator_stake.push(stake);
         let entry = claims.entry(x.delegate).or_default();
         entry.0 += stake;
@@ -224,13 +226,14 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
 
     // fee-solvency
     for o in &e.orchestrators {
-        fees += e.chain.view(
+        claimable.push(e.chain.view(
             d.lens,
             BondingLens::pendingFeesCall {
                 delegator: o.address,
             },
-        )?;
+        )?);
     }
+    let fees: U256 = claimable.iter().copied().sum();
     let eth = e.chain.balance(d.bonding)?;
     if eth < fees {
         bail!(violated(
@@ -243,6 +246,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
         delegator_stake,
         orchestrator_stake,
         pool_stake,
+        fees: claimable,
         total_bonded,
         total_supply,
     })

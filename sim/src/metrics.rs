@@ -3,7 +3,8 @@
 //! says its unit and whether it is this round's (`_round`), a running total (`_cum`), a level at
 //! the round's end (no suffix), or a trailing window (`_trailing10`). APRs are annualised over the
 //! trailing window, never from one round alone: a slash round's loss is spread over the window
-//! and the round is marked (`slashes_round`, `slashed_lpt_round`).
+//! and the round is marked (`slashes_round`, `slashed_lpt_round`). Fee APRs are in ETH earned
+//! per LPT staked per year (no price is assumed).
 
 use std::{fmt::Write as _, path::Path};
 
@@ -75,6 +76,10 @@ pub struct Row {
     pub returns: Option<Vec<f64>>,
     /// APR per class over the trailing window (a fraction per year; when observed).
     pub apr_trailing: Option<Vec<f64>>,
+    /// Fees earned per round per class, in ETH per LPT staked (when observed), and the same over
+    /// the trailing window, annualised (ETH per LPT per year).
+    pub fee_returns: Option<Vec<f64>>,
+    pub fee_apr_trailing: Option<Vec<f64>>,
     /// Ticket fees over the trailing window, annualised, per bonded LPT (ETH per LPT per year).
     pub fee_yield_trailing: f64,
 }
@@ -94,20 +99,40 @@ pub fn trailing(rows: &[Row], row: &mut Row, rounds_per_year: f64) {
     };
     let fees: f64 = earlier.iter().map(|r| fee_yield(r)).sum::<f64>() + fee_yield(row);
     row.fee_yield_trailing = fees / (earlier.len() + 1) as f64 * rounds_per_year;
-    let Some(now) = row.returns.clone() else {
-        return;
-    };
+    row.apr_trailing = annualised(
+        &earlier,
+        row.returns.as_ref(),
+        |r| r.returns.as_ref(),
+        rounds_per_year,
+    );
+    row.fee_apr_trailing = annualised(
+        &earlier,
+        row.fee_returns.as_ref(),
+        |r| r.fee_returns.as_ref(),
+        rounds_per_year,
+    );
+}
+
+/// The mean per-round value of each class over the observed rows of the window (`earlier`, then
+/// `now`), annualised; `None` when this round was not observed.
+fn annualised(
+    earlier: &[&Row],
+    now: Option<&Vec<f64>>,
+    of: impl Fn(&Row) -> Option<&Vec<f64>>,
+    rounds_per_year: f64,
+) -> Option<Vec<f64>> {
+    let now = now?;
     let observed: Vec<&Vec<f64>> = earlier
         .iter()
-        .filter_map(|r| r.returns.as_ref())
-        .chain(std::iter::once(&now))
+        .filter_map(|r| of(r))
+        .chain(std::iter::once(now))
         .collect();
-    row.apr_trailing = Some(
+    Some(
         (0..now.len())
             .map(|i| observed.iter().map(|r| r[i]).sum::<f64>() / observed.len() as f64)
             .map(|per_round| per_round * rounds_per_year)
             .collect(),
-    );
+    )
 }
 
 impl Row {
@@ -116,6 +141,7 @@ impl Row {
         e: &mut Economy,
         observed: Option<&Observed>,
         returns: Option<Vec<f64>>,
+        fee_returns: Option<Vec<f64>>,
     ) -> Result<Self> {
         let d = e.deployment;
         let total_supply = match observed {
@@ -169,6 +195,8 @@ impl Row {
             gas: e.chain.gas_used,
             returns,
             apr_trailing: None,
+            fee_returns,
+            fee_apr_trailing: None,
             fee_yield_trailing: 0.0,
         })
     }
@@ -194,7 +222,10 @@ const COLUMNS: &str = "round,block,total_supply_lpt,total_bonded_lpt,bonding_rat
 pub fn csv_header(classes: &[String]) -> String {
     let mut out = String::from(COLUMNS);
     for c in classes.iter().map(String::as_str).chain(["orchestrators"]) {
-        let _ = write!(out, ",return_{c}_pct_round,apr_{c}_pct_trailing10");
+        let _ = write!(
+            out,
+            ",return_{c}_pct_round,apr_{c}_pct_trailing10,fee_apr_{c}_eth_per_lpt_trailing10"
+        );
     }
     out
 }
@@ -253,11 +284,13 @@ pub fn csv(rows: &[Row], classes: &[String]) -> String {
             r.txs,
             r.gas,
         );
-        match (&r.returns, &r.apr_trailing) {
-            (Some(ret), Some(apr)) => ret.iter().zip(apr).for_each(|(ret, apr)| {
-                let _ = write!(out, ",{:.6},{:.4}", ret * 100.0, apr * 100.0);
-            }),
-            _ => (0..=classes.len()).for_each(|_| out.push_str(",,")),
+        match (&r.returns, &r.apr_trailing, &r.fee_apr_trailing) {
+            (Some(ret), Some(apr), Some(fee)) => {
+                for ((ret, apr), fee) in ret.iter().zip(apr).zip(fee) {
+                    let _ = write!(out, ",{:.6},{:.4},{fee:.9}", ret * 100.0, apr * 100.0);
+                }
+            }
+            _ => (0..=classes.len()).for_each(|_| out.push_str(",,,")),
         }
         out.push('\n');
     }

@@ -90,9 +90,10 @@ fn csv_columns_name_their_unit_and_span() {
          tickets_round,fees_eth_round,fees_eth_cum,fee_yield_eth_per_lpt_year_trailing10,\
          bonds_round,unbonds_round,withdrawals_round,claims_round,fee_withdrawals_round,\
          disputes_round,slashes_round,txs_cum,gas_cum,\
-         return_retail_pct_round,apr_retail_pct_trailing10,\
-         return_whale_pct_round,apr_whale_pct_trailing10,\
-         return_orchestrators_pct_round,apr_orchestrators_pct_trailing10"
+         return_retail_pct_round,apr_retail_pct_trailing10,fee_apr_retail_eth_per_lpt_trailing10,\
+         return_whale_pct_round,apr_whale_pct_trailing10,fee_apr_whale_eth_per_lpt_trailing10,\
+         return_orchestrators_pct_round,apr_orchestrators_pct_trailing10,\
+         fee_apr_orchestrators_eth_per_lpt_trailing10"
     );
 }
 
@@ -147,6 +148,10 @@ fn trailing_apr_spreads_a_slash_over_its_window() {
     assert!((num(last, "slashed_lpt_cum") - slashed).abs() < 1e-6);
     assert!(num(last, "burned_lpt_cum") > 0.0);
     assert!(num(last, "fee_yield_eth_per_lpt_year_trailing10") > 0.0);
+    for class in ["retail", "whale", "orchestrators"] {
+        let fee = num(last, &format!("fee_apr_{class}_eth_per_lpt_trailing10"));
+        assert!(fee > 0.0, "{class} earns fees: {fee}");
+    }
 }
 
 /// A planted bug: right after a delegator withdraws a lock, the lock's storage is written back
