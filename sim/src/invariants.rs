@@ -46,6 +46,17 @@ fn violated(name: &'static str, detail: String) -> anyhow::Error {
     Violation { name, detail }.into()
 }
 
+/// Every invariant's name, in the order `check` evaluates them (all of them, every time).
+pub const NAMES: [&str; 7] = [
+    "no-excess-withdrawal",
+    "bonding-solvency",
+    "pool-totals",
+    "delegator-stakes",
+    "active-set",
+    "supply",
+    "fee-solvency",
+];
+
 /// Checks every invariant; returns what it read.
 pub fn check(e: &mut Economy) -> Result<Observed> {
     let d = e.deployment;
