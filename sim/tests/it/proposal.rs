@@ -491,3 +491,11 @@ async fn sending_more_eth_than_the_treasury_holds_is_a_failing_call() {
     assert_eq!(json["calls"][0]["value"], "1000000000000000000000");
     assert_eq!(json["passed"], false);
 }
+
+#[test]
+fn report_times_are_utc_dates() {
+    assert_eq!(sim::report::utc(0), "1970-01-01 00:00:00 UTC");
+    assert_eq!(sim::report::utc(951_782_399), "2000-02-28 23:59:59 UTC");
+    assert_eq!(sim::report::utc(1_709_251_200), "2024-03-01 00:00:00 UTC");
+    assert_eq!(sim::report::utc(4_102_444_800), "2100-01-01 00:00:00 UTC");
+}
