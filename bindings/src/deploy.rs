@@ -50,6 +50,27 @@ pub struct Deployment {
     pub timelock: Address,
 }
 
+impl Deployment {
+    /// Every contract of the deployment with its artifact's name, in creation order.
+    pub fn contracts(&self) -> [(&'static str, Address); 13] {
+        [
+            ("AccessManager", self.manager),
+            ("LivepeerToken", self.token),
+            ("Minter", self.minter),
+            ("RoundsManager", self.rounds),
+            ("BondingManager", self.bonding),
+            ("BondingLens", self.lens),
+            ("TicketBroker", self.broker),
+            ("CapabilityRegistry", self.registry),
+            ("Reputation", self.reputation),
+            ("DisputeManager", self.disputes),
+            ("BondingVotes", self.votes),
+            ("TimelockController", self.timelock),
+            ("LivepeerGovernor", self.governor),
+        ]
+    }
+}
+
 impl From<Addresses> for Deployment {
     fn from(a: Addresses) -> Self {
         Self {

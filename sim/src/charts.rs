@@ -1,5 +1,7 @@
-//! PNG charts of a run (plotters, bitmap backend): bonding rate, inflation, supply, stake
-//! distribution and APR by delegator class. Text uses an embedded DejaVu Sans Mono (see
+//! PNG charts of a run (plotters, bitmap backend): the bonding rate against its target,
+//! inflation, supply, the treasury (on a chart of its own, with slashed and burned LPT), stake
+//! distribution with the active set's cut-off, and the reward and fee APR by delegator class over
+//! a trailing window, slash rounds marked. Text uses an embedded DejaVu Sans Mono (see
 //! `assets/DejaVuSansMono.LICENSE`), so no system fonts are needed.
 
 use std::{path::Path, sync::Once};
@@ -10,7 +12,12 @@ use plotters::{
     style::{FontStyle, register_font},
 };
 
-use crate::{economy::wei_f64, metrics::Row};
+use alloy::primitives::U256;
+
+use crate::{
+    economy::wei_f64,
+    metrics::{Row, TRAILING_ROUNDS},
+};
 
 static FONT: &[u8] = include_bytes!("../assets/DejaVuSansMono.ttf");
 static REGISTER: Once = Once::new();
@@ -36,12 +43,14 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e:?}")
 }
 
-/// One line chart: `series` are (name, points); `y_label` names the unit.
+/// One line chart: `series` are (name, points); `y_label` names the unit; `marks` are rounds
+/// drawn as vertical lines (slash rounds).
 fn lines(
     path: &Path,
     title: &str,
     y_label: &str,
     series: &[(String, Vec<(f64, f64)>)],
+    marks: &[f64],
 ) -> Result<()> {
     font();
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
@@ -85,43 +94,69 @@ fn lines(
             .label(name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    if series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
+    let (bottom, top) = (y0 - pad, y1 + pad);
+    for (i, &x) in marks.iter().enumerate() {
+        let mark = chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x, bottom), (x, top)],
+                RED.mix(0.5).stroke_width(1),
+            )))
             .map_err(err)?;
+        if i == 0 {
+            mark.label("slash round")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.5)));
+        }
+    }
+    if series.len() > 1 || !marks.is_empty() {
+        legend(&mut chart)?;
     }
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// The series' legend, in a framed box.
+fn legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
 }
 
 fn series(rows: &[Row], f: impl Fn(&Row) -> f64) -> Vec<(f64, f64)> {
     rows.iter().map(|r| (r.round as f64, f(r))).collect()
 }
 
-/// Writes `bonding_rate.png`, `inflation.png`, `supply.png`, `stake_distribution.png` and
-/// `apr.png` into `dir`.
+/// Writes `bonding_rate.png`, `inflation.png`, `supply.png`, `treasury.png`,
+/// `stake_distribution.png`, `apr.png` and `fee_apr.png` into `dir`.
 pub fn draw(dir: &Path, rows: &[Row], classes: &[String]) -> Result<()> {
     let lpt = |v| wei_f64(v) / 1e18;
+    let pct = |ppb| wei_f64(ppb) / 1e7;
     lines(
         &dir.join("bonding_rate.png"),
-        "Bonding rate",
-        "bonded share of supply",
-        &[(
-            "bonding rate".into(),
-            series(rows, |r| wei_f64(r.bonding_rate_ppb) / 1e9),
-        )],
+        "Bonding rate and its target (inflation rises below the target)",
+        "percent of supply bonded",
+        &[
+            (
+                "bonding rate".into(),
+                series(rows, |r| pct(r.bonding_rate_ppb)),
+            ),
+            (
+                "target".into(),
+                series(rows, |r| pct(r.target_bonding_rate_ppb)),
+            ),
+        ],
+        &[],
     )?;
     lines(
         &dir.join("inflation.png"),
         "Inflation per round",
         "percent per round",
-        &[(
-            "inflation".into(),
-            series(rows, |r| wei_f64(r.inflation_ppb) / 1e7),
-        )],
+        &[("inflation".into(), series(rows, |r| pct(r.inflation_ppb)))],
+        &[],
     )?;
     lines(
         &dir.join("supply.png"),
@@ -130,27 +165,64 @@ pub fn draw(dir: &Path, rows: &[Row], classes: &[String]) -> Result<()> {
         &[
             ("total supply".into(), series(rows, |r| lpt(r.total_supply))),
             ("bonded".into(), series(rows, |r| lpt(r.total_bonded))),
-            ("treasury".into(), series(rows, |r| lpt(r.treasury))),
         ],
+        &[],
+    )?;
+    let mut slashed = U256::ZERO;
+    let slashed_cum: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            slashed += r.stats.slashed;
+            (r.round as f64, lpt(slashed))
+        })
+        .collect();
+    let slash_rounds: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.stats.slashes > 0)
+        .map(|r| r.round as f64)
+        .collect();
+    lines(
+        &dir.join("treasury.png"),
+        "Treasury, slashed and burned LPT",
+        "LPT",
+        &[
+            ("treasury".into(), series(rows, |r| lpt(r.treasury))),
+            ("slashed (cumulative)".into(), slashed_cum),
+            (
+                "burned (cumulative)".into(),
+                series(rows, |r| lpt(r.burned_cum)),
+            ),
+        ],
+        &[],
     )?;
     let mut names: Vec<String> = classes.to_vec();
     names.push("orchestrators".into());
-    let apr: Vec<(String, Vec<(f64, f64)>)> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let points = rows
-                .iter()
-                .filter_map(|r| r.apr.as_ref().map(|a| (r.round as f64, a[i] * 100.0)))
-                .collect();
-            (name.clone(), points)
-        })
-        .collect();
+    let by_class = |of: &dyn Fn(&Row) -> Option<&Vec<f64>>, scale: f64| {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let points = rows
+                    .iter()
+                    .filter_map(|r| of(r).map(|a| (r.round as f64, a[i] * scale)))
+                    .collect();
+                (name.clone(), points)
+            })
+            .collect::<Vec<_>>()
+    };
     lines(
         &dir.join("apr.png"),
-        "Reward APR by class",
+        &format!("Reward APR by class, trailing {TRAILING_ROUNDS} rounds"),
         "percent per year",
-        &apr,
+        &by_class(&|r| r.apr_trailing.as_ref(), 100.0),
+        &slash_rounds,
+    )?;
+    lines(
+        &dir.join("fee_apr.png"),
+        &format!("Fee APR by class, trailing {TRAILING_ROUNDS} rounds"),
+        "ETH per LPT staked per year",
+        &by_class(&|r| r.fee_apr_trailing.as_ref(), 1.0),
+        &[],
     )?;
     stake_distribution(&dir.join("stake_distribution.png"), rows)
 }
@@ -181,11 +253,29 @@ fn stake_distribution(path: &Path, rows: &[Row]) -> Result<()> {
         .y_desc("delegated stake (LPT)")
         .draw()
         .map_err(err)?;
+    // Pools past the active set's cut-off earn nothing: grey, behind a red line.
+    let cut = u32::try_from(last.active_set_size).unwrap_or(u32::MAX);
     chart
         .draw_series(stakes.iter().enumerate().map(|(i, s)| {
-            Rectangle::new([(i as u32, 0.0), (i as u32 + 1, *s)], PALETTE[0].filled())
+            let color = if (i as u32) < cut {
+                PALETTE[0].filled()
+            } else {
+                RGBColor(170, 170, 170).filled()
+            };
+            Rectangle::new([(i as u32, 0.0), (i as u32 + 1, *s)], color)
         }))
         .map_err(err)?;
+    if (cut as usize) < stakes.len() {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(cut, 0.0), (cut, max * 1.05)],
+                RED.stroke_width(2),
+            )))
+            .map_err(err)?
+            .label(format!("active set cut-off ({cut} slots)"))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED));
+        legend(&mut chart)?;
+    }
     root.present().map_err(err)?;
     Ok(())
 }

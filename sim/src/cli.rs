@@ -17,7 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the economy of a scenario in an in-memory chain, checking invariants every round.
     Economy(EconomyArgs),
-    /// Simulate a governance proposal against a fork of live state, as the timelock executes it.
+    /// Simulate a governance proposal on a fork of live state: proposed, voted, queued and run
+    /// through `Governor.execute`; exits 2 when a check fails.
     Proposal(ProposalArgs),
     /// Replay a dispute's job with the verifier and show what each verdict would do.
     Dispute(DisputeArgs),
@@ -56,7 +57,7 @@ pub struct ProposalArgs {
     /// A proposal already made on the governor.
     #[arg(long, conflicts_with_all = ["calldata", "target"])]
     pub proposal_id: Option<U256>,
-    /// A proposal not yet made: the governor's `propose(...)` calldata (its description is ignored).
+    /// A proposal not yet made: the governor's `propose(...)` calldata.
     #[arg(long, conflicts_with = "target")]
     pub calldata: Option<Bytes>,
     /// A proposal not yet made, call by call: a target (repeat with --value and --data).
@@ -68,7 +69,11 @@ pub struct ProposalArgs {
     /// Calldata of each call.
     #[arg(long = "data")]
     pub data: Vec<Bytes>,
-    /// JSON instead of the human-readable report.
+    /// Accept a change of who may do what, by the key the report prints (e.g.
+    /// `grant-role:ADMIN:0x…`, `timelock-delay:0`); repeat for each. Unacknowledged, it fails.
+    #[arg(long = "ack", value_name = "KEY")]
+    pub ack: Vec<String>,
+    /// JSON instead of the human-readable report (amounts in wei, as decimal strings).
     #[arg(long)]
     pub json: bool,
 }

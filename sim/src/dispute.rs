@@ -143,12 +143,13 @@ fn replay_job(dir: &Path, r: &ReceiptInfo) -> Result<JobReplay> {
 async fn verifiers(
     provider: &impl Provider,
     disputes: Address,
+    from_block: u64,
     to_block: u64,
 ) -> Result<Vec<Address>> {
     let filter = Filter::new()
         .address(disputes)
         .event_signature(DisputeManager::VerifierSet::SIGNATURE_HASH)
-        .from_block(0)
+        .from_block(from_block)
         .to_block(to_block);
     let mut approved = Vec::new();
     for log in provider.get_logs(&filter).await? {
@@ -167,13 +168,14 @@ async fn delegators(
     provider: &impl Provider,
     bonding: Address,
     orchestrator: Address,
+    from_block: u64,
     to_block: u64,
 ) -> Result<Vec<Address>> {
     let filter = Filter::new()
         .address(bonding)
         .event_signature(BondingManager::Bond::SIGNATURE_HASH)
         .topic2(orchestrator.into_word())
-        .from_block(0)
+        .from_block(from_block)
         .to_block(to_block);
     let mut found = BTreeSet::new();
     for log in provider.get_logs(&filter).await? {
@@ -188,13 +190,14 @@ async fn receipt(
     provider: &impl Provider,
     disputes: Address,
     id: U256,
+    from_block: u64,
     to_block: u64,
 ) -> Result<Option<ReceiptInfo>> {
     let filter = Filter::new()
         .address(disputes)
         .event_signature(DisputeManager::DisputedReceipt::SIGNATURE_HASH)
         .topic1(B256::from(id))
-        .from_block(0)
+        .from_block(from_block)
         .to_block(to_block);
     for log in provider.get_logs(&filter).await? {
         if let Ok(e) = DisputeManager::DisputedReceipt::decode_log(&log.inner) {
@@ -366,6 +369,8 @@ pub fn simulate(
 ) -> Result<DisputeReport> {
     let mut fork = Fork::new(rpc_url, block)?;
     let block = fork.block;
+    // Logs are read from the suite's deployment on.
+    let from = crate::suite::Suite::of_managed(&mut fork, disputes)?.deployed_at;
     let chain = &mut fork.chain;
     let d = chain
         .view(disputes, DisputeManager::getDisputeCall { disputeId: id })
@@ -383,9 +388,9 @@ pub fn simulate(
     };
     let (receipt, verifiers, delegators) = fork.runtime.block_on(async {
         anyhow::Ok((
-            receipt(&fork.provider, disputes, id, block).await?,
-            verifiers(&fork.provider, disputes, block).await?,
-            delegators(&fork.provider, s.bonding, d.orchestrator, block).await?,
+            receipt(&fork.provider, disputes, id, from, block).await?,
+            verifiers(&fork.provider, disputes, from, block).await?,
+            delegators(&fork.provider, s.bonding, d.orchestrator, from, block).await?,
         ))
     })?;
     let replay = match (&receipt, files) {

@@ -21,7 +21,7 @@ use crate::{
     actors::{self, ADMIN, Broadcaster, Delegator, Flows, KEEPER, Lock, Orchestrator},
     evm::{CHAIN_ID, Chain, MemDb},
     invariants::{self, Observed},
-    metrics::{RoundStats, Row},
+    metrics::{self, RoundStats, Row},
     scenario::{Scenario, inclusive},
 };
 
@@ -67,6 +67,9 @@ pub struct Economy {
     class_flow: Vec<i128>,
     /// Each class's stake at the last observation (the last entry: the orchestrators).
     class_stake: Option<Vec<U256>>,
+    /// Each class's claimable fees at the last observation, and the fees it withdrew since (wei).
+    class_fees: Vec<U256>,
+    class_fees_withdrawn: Vec<U256>,
     /// A row per round.
     pub rows: Vec<Row>,
 }
@@ -116,6 +119,8 @@ impl Economy {
             stats: RoundStats::default(),
             class_flow: vec![0; classes + 1],
             class_stake: None,
+            class_fees: vec![U256::ZERO; classes + 1],
+            class_fees_withdrawn: vec![U256::ZERO; classes + 1],
             rows: Vec::new(),
         };
         economy.set_up().context("setting up the actors")?;
@@ -125,7 +130,9 @@ impl Economy {
         economy.stats = RoundStats::default();
         let observed = invariants::check(&mut economy).context("after the set-up")?;
         economy.class_stake = Some(economy.class_stakes(&observed));
+        economy.class_fees = economy.class_fees(&observed);
         economy.class_flow.iter_mut().for_each(|f| *f = 0);
+        economy.class_fees_withdrawn.fill(U256::ZERO);
         Ok(economy)
     }
 
@@ -238,9 +245,12 @@ impl Economy {
         } else {
             None
         };
-        let apr = observed.as_ref().map(|o| self.class_aprs(o));
-        let row = Row::take(self, observed.as_ref(), apr)
+        // Fees first: they are measured against the stake at the last observation.
+        let fee_returns = observed.as_ref().map(|o| self.class_fee_returns(o));
+        let returns = observed.as_ref().map(|o| self.class_returns(o));
+        let mut row = Row::take(self, observed.as_ref(), returns, fee_returns)
             .with_context(|| format!("round {round}: metrics"))?;
+        metrics::trailing(&self.rows, &mut row, self.scenario.rounds_per_year());
         self.rows.push(row);
         Ok(())
     }
@@ -297,7 +307,8 @@ impl Economy {
                 .random_bool(s.orchestrators.withdraw_fees_probability)
             {
                 let address = self.orchestrators[i].address;
-                self.withdraw_fees(address)?;
+                let orchestrators = self.class_fees.len() - 1;
+                self.withdraw_fees(address, orchestrators)?;
             }
         }
         if !active.is_empty() && self.rng.random_bool(s.disputes.probability) {
@@ -347,7 +358,8 @@ impl Economy {
             self.stats.claims += 1;
         }
         if self.rng.random_bool(class.withdraw_fees_probability) {
-            self.withdraw_fees(address)?;
+            let class = self.delegators[i].class;
+            self.withdraw_fees(address, class)?;
         }
         Ok(())
     }
@@ -446,7 +458,8 @@ impl Economy {
         Ok(paid)
     }
 
-    fn withdraw_fees(&mut self, account: Address) -> Result<()> {
+    /// Withdraws `account`'s fees; `class` is its delegator class (the orchestrators: the last).
+    fn withdraw_fees(&mut self, account: Address, class: usize) -> Result<()> {
         let bonding = self.deployment.bonding;
         let fees = self.chain.view(
             self.deployment.lens,
@@ -464,6 +477,7 @@ impl Economy {
             },
         )?;
         self.stats.fee_withdrawals += 1;
+        self.class_fees_withdrawn[class] += fees;
         Ok(())
     }
 
@@ -590,6 +604,10 @@ impl Economy {
             .partition(|p| p.executable_round <= round);
         self.disputes = waiting;
         for p in due {
+            let bonding = self.deployment.bonding;
+            let bonded = self
+                .chain
+                .view(bonding, BondingManager::totalBondedCall {})?;
             let (_, logs) = self.chain.send_logs(
                 KEEPER,
                 self.deployment.disputes,
@@ -601,6 +619,10 @@ impl Economy {
             )?;
             self.tally_burns(&logs);
             self.stats.slashes += 1;
+            let after = self
+                .chain
+                .view(bonding, BondingManager::totalBondedCall {})?;
+            self.stats.slashed += bonded.saturating_sub(after);
         }
         Ok(())
     }
@@ -641,6 +663,7 @@ impl Economy {
                 && t.to == Address::ZERO
             {
                 self.burned += t.value;
+                self.stats.burned += t.value;
             }
         }
     }
@@ -656,13 +679,50 @@ impl Economy {
         stakes
     }
 
-    /// Annualized reward rate per class since the last observation: stake growth not explained by
-    /// bonding and unbonding, over the stake before.
-    fn class_aprs(&mut self, observed: &Observed) -> Vec<f64> {
+    /// Each class's claimable fees, and the orchestrators' (last), from an observation.
+    fn class_fees(&self, observed: &Observed) -> Vec<U256> {
+        let mut fees = vec![U256::ZERO; self.scenario.delegator_classes.len() + 1];
+        let (delegators, orchestrators) = observed.fees.split_at(self.delegators.len());
+        for (d, f) in self.delegators.iter().zip(delegators) {
+            fees[d.class] += *f;
+        }
+        let last = fees.len() - 1;
+        fees[last] = orchestrators.iter().copied().sum();
+        fees
+    }
+
+    /// Each class's fees earned per round since the last observation (claimable now, less
+    /// claimable then, plus withdrawn), in ETH per LPT of its stake then.
+    fn class_fee_returns(&mut self, observed: &Observed) -> Vec<f64> {
+        let now = self.class_fees(observed);
+        let rounds = self.scenario.checks.every as f64;
+        let stakes = self.class_stake.clone().unwrap_or_default();
+        let returns = now
+            .iter()
+            .zip(&self.class_fees)
+            .zip(&self.class_fees_withdrawn)
+            .zip(stakes.iter().chain(std::iter::repeat(&U256::ZERO)))
+            .map(|(((now, before), withdrawn), stake)| {
+                let stake = wei_f64(*stake);
+                if stake == 0.0 {
+                    return 0.0;
+                }
+                let earned = wei_f64(*now + *withdrawn) - wei_f64(*before);
+                earned / stake / rounds
+            })
+            .collect();
+        self.class_fees = now;
+        self.class_fees_withdrawn.fill(U256::ZERO);
+        returns
+    }
+
+    /// Each class's return per round since the last observation (a fraction, not annualised:
+    /// see `metrics::trailing`): stake growth not explained by bonding and unbonding, over the
+    /// stake before. A slash round's loss shows here as it happened.
+    fn class_returns(&mut self, observed: &Observed) -> Vec<f64> {
         let now = self.class_stakes(observed);
         let rounds = self.scenario.checks.every as f64;
-        let per_year = self.scenario.rounds_per_year();
-        let aprs = match &self.class_stake {
+        let returns = match &self.class_stake {
             Some(before) => now
                 .iter()
                 .zip(before)
@@ -673,14 +733,14 @@ impl Economy {
                         return 0.0;
                     }
                     let growth = wei_f64(*now) - before - *flow as f64;
-                    growth / before / rounds * per_year
+                    growth / before / rounds
                 })
                 .collect(),
             None => vec![0.0; now.len()],
         };
         self.class_stake = Some(now);
         self.class_flow.iter_mut().for_each(|f| *f = 0);
-        aprs
+        returns
     }
 }
 

@@ -32,6 +32,22 @@ const TX_GAS_LIMIT: u64 = 16_000_000;
 /// The in-memory database the economy runs on.
 pub type MemDb = CacheDB<EmptyDB>;
 
+/// A database that takes block hashes from the simulator, for blocks past the forked one (which
+/// the node never made): `BLOCKHASH` of those reads a made-up hash instead of failing.
+pub trait SuppliedBlockHashes {
+    /// Supplies a hash for block `number` unless one is known.
+    fn supply_block_hash(&mut self, number: u64);
+}
+
+impl<E> SuppliedBlockHashes for CacheDB<E> {
+    fn supply_block_hash(&mut self, number: u64) {
+        self.cache
+            .block_hashes
+            .entry(U256::from(number))
+            .or_insert_with(|| alloy::primitives::keccak256(number.to_be_bytes()));
+    }
+}
+
 /// One executed transaction, as it could be replayed on a node (see the benchmark).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SentTx {
@@ -373,6 +389,18 @@ fn planner() -> Chain<MemDb> {
         .db_mut()
         .insert_account_info(PLANNER_ADDRESS, AccountInfo::default().with_code(code));
     chain
+}
+
+/// Where the plan puts the suite that `admin` deploys starting at nonce `first_nonce`.
+pub fn planned_addresses(admin: Address, first_nonce: u64) -> Result<Deployment> {
+    let addresses = planner().view(
+        PLANNER_ADDRESS,
+        DeployPlanner::addressesCall {
+            admin,
+            firstNonce: U256::from(first_nonce),
+        },
+    )?;
+    Ok(addresses.into())
 }
 
 /// The planner's default deployment, `admin` deploying (`DeployPlan.defaultConfig`).

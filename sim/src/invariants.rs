@@ -28,6 +28,8 @@ pub struct Observed {
     pub orchestrator_stake: Vec<U256>,
     /// Each orchestrator's delegated stake.
     pub pool_stake: Vec<U256>,
+    /// Each delegator's, then each orchestrator's, claimable fees (ETH, wei), in the economy's order.
+    pub fees: Vec<U256>,
     pub total_bonded: U256,
     pub total_supply: U256,
 }
@@ -43,6 +45,17 @@ pub struct Violation {
 fn violated(name: &'static str, detail: String) -> anyhow::Error {
     Violation { name, detail }.into()
 }
+
+/// Every invariant's name, in the order `check` evaluates them (all of them, every time).
+pub const NAMES: [&str; 7] = [
+    "no-excess-withdrawal",
+    "bonding-solvency",
+    "pool-totals",
+    "delegator-stakes",
+    "active-set",
+    "supply",
+    "fee-solvency",
+];
 
 /// Checks every invariant; returns what it read.
 pub fn check(e: &mut Economy) -> Result<Observed> {
@@ -114,7 +127,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
         ));
     }
     let mut delegator_stake = Vec::with_capacity(e.delegators.len());
-    let mut fees = U256::ZERO;
+    let mut claimable = Vec::with_capacity(e.delegators.len() + e.orchestrators.len());
     for x in &e.delegators {
         let stake = e.chain.view(
             d.lens,
@@ -122,12 +135,12 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
                 delegator: x.address,
             },
         )?;
-        fees += e.chain.view(
+        claimable.push(e.chain.view(
             d.lens,
             BondingLens::pendingFeesCall {
                 delegator: x.address,
             },
-        )?;
+        )?);
         delegator_stake.push(stake);
         let entry = claims.entry(x.delegate).or_default();
         entry.0 += stake;
@@ -224,13 +237,14 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
 
     // fee-solvency
     for o in &e.orchestrators {
-        fees += e.chain.view(
+        claimable.push(e.chain.view(
             d.lens,
             BondingLens::pendingFeesCall {
                 delegator: o.address,
             },
-        )?;
+        )?);
     }
+    let fees: U256 = claimable.iter().copied().sum();
     let eth = e.chain.balance(d.bonding)?;
     if eth < fees {
         bail!(violated(
@@ -243,6 +257,7 @@ pub fn check(e: &mut Economy) -> Result<Observed> {
         delegator_stake,
         orchestrator_stake,
         pool_stake,
+        fees: claimable,
         total_bonded,
         total_supply,
     })

@@ -1,4 +1,4 @@
-//! The suite's contracts as the simulator knows them: recognized by their code, with their
+//! The suite's contracts as the simulator knows them (located by the deployment, `suite.rs`), with their
 //! storage layouts (`bindings::layouts`, from solc's `storageLayout` in the bindings' compile) and their parameterless
 //! views (from the generated bindings' ABIs), to name storage slots and read parameters.
 
@@ -6,6 +6,8 @@ use alloy::{
     json_abi::{Function, JsonAbi},
     primitives::{Address, Bytes, U256},
 };
+use std::sync::OnceLock;
+
 use bindings::layouts::{self, LayoutError, Variable};
 use serde::Deserialize;
 
@@ -14,25 +16,28 @@ pub struct Kind {
     pub name: &'static str,
     deployed: &'static Bytes,
     abi_json: &'static str,
+    parsed: OnceLock<JsonAbi>,
 }
 
 macro_rules! kinds {
     ($($name:ident),+ $(,)?) => {
-        &[$(Kind {
+        [$(Kind {
             name: stringify!($name),
             deployed: &bindings::$name::DEPLOYED_BYTECODE,
             abi_json: include_str!(concat!("../../bindings/artifacts/", stringify!($name), ".json")),
+            parsed: OnceLock::new(),
         }),+]
     };
 }
 
 /// Every deployable contract of the suite.
-pub static KINDS: &[Kind] = kinds!(
+pub static KINDS: [Kind; 13] = kinds!(
     AccessManager,
     LivepeerToken,
     Minter,
     RoundsManager,
     BondingManager,
+    BondingLens,
     TicketBroker,
     CapabilityRegistry,
     Reputation,
@@ -42,29 +47,21 @@ pub static KINDS: &[Kind] = kinds!(
     LivepeerGovernor,
 );
 
-/// The suite contract whose compiled code `code` is (immutables aside), if any.
-pub fn recognize(code: &[u8]) -> Option<&'static Kind> {
-    KINDS.iter().find(|k| {
-        let expected = k.deployed.as_ref();
-        if expected.is_empty() || expected.len() != code.len() {
-            return false;
-        }
-        // Immutables are filled in at deployment: allow a few words to differ.
-        let differing = expected.iter().zip(code).filter(|(a, b)| a != b).count();
-        differing <= 32 * 8
-    })
-}
-
 /// A kind by name.
 pub fn kind(name: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.name == name)
 }
 
 impl Kind {
+    /// The length of the deployed code (immutables are filled in place, so a deployment has it too).
+    pub fn deployed_len(&self) -> usize {
+        self.deployed.len()
+    }
+
     /// The parameterless views returning one static value: the contract's parameters and totals.
     pub fn getters(&self) -> Vec<Function> {
-        let abi = abi(self.abi_json);
-        let mut getters: Vec<Function> = abi
+        let mut getters: Vec<Function> = self
+            .abi()
             .functions()
             .filter(|f| {
                 f.inputs.is_empty()
@@ -80,6 +77,11 @@ impl Kind {
             .collect();
         getters.sort_by(|a, b| a.name.cmp(&b.name));
         getters
+    }
+
+    /// The contract's ABI (from its generated artifact, parsed once).
+    pub fn abi(&self) -> &JsonAbi {
+        self.parsed.get_or_init(|| abi(self.abi_json))
     }
 
     /// The storage variables of this contract (`bindings/layouts/storage.json`, generated with

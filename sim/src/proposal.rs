@@ -1,34 +1,48 @@
-//! `sim proposal`: executes a governance proposal in a fork, call by call as the timelock
-//! executes it (the timelock is the caller of each), and collects what it changes: storage
-//! (named by variable where the layout is known), events, ETH and LPT balances, the suite's
-//! parameters (every parameterless view, before and after), and checks.
+//! `sim proposal`: carries a governance proposal through the governor on a fork (proposed,
+//! voted, queued: `governance.rs`) and runs it through the real `Governor.execute`, so the
+//! timelock executes it exactly as on chain (governor self-calls included); then reports what
+//! it changes: storage (named by variable), events, ETH and LPT balances, the suite's parameters,
+//! changes of who may do what (`permissions.rs`, failing unless acknowledged), and invariants
+//! (`proposal_checks.rs`). The suite is located by its deployment (`suite.rs`).
+//!
+//! Library entry point: [`report`] (blocking: call it from `spawn_blocking` in async code); the
+//! returned [`Simulation`] prints as the human report (`Display`) and serializes as JSON.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::{
     primitives::{Address, B256, Bytes, Log, U256},
-    providers::Provider,
-    rpc::types::Filter,
-    sol_types::{SolCall, SolEvent},
+    sol_types::SolEvent,
 };
-use anyhow::{Context as _, Result, bail, ensure};
-use bindings::{AccessManager, BondingManager, LivepeerGovernor, LivepeerToken, Minter};
+use anyhow::{Context as _, Result, ensure};
+use bindings::{LivepeerToken, TimelockController};
 use revm::{Database, DatabaseCommit};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::{
     cli::ProposalArgs,
     events,
     evm::Chain,
     fork::Fork,
+    governance::{self, Proposal, Stage},
     known::{self, Kind},
-    layout, report,
+    layout,
+    permissions::{self, Finding},
+    proposal_checks,
+    proposal_source::{self, SIMULATED_DESCRIPTION, Source},
+    suite::Suite,
 };
+
+/// Serializes an amount in wei as a decimal string (full precision in JSON).
+pub fn wei<S: Serializer>(v: &U256, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&v.to_string())
+}
 
 /// One call of a proposal.
 #[derive(Clone, Debug, Serialize)]
 pub struct Call {
     pub target: Address,
+    #[serde(serialize_with = "wei")]
     pub value: U256,
     pub data: Bytes,
 }
@@ -48,7 +62,8 @@ pub struct SlotChange {
 /// An event the proposal emitted.
 #[derive(Clone, Debug, Serialize)]
 pub struct Event {
-    pub call: usize,
+    /// The proposal call it belongs to (`None`: the governor's own bookkeeping after the calls).
+    pub call: Option<usize>,
     pub address: Address,
     pub contract: Option<String>,
     /// Decoded by the bindings, else `None` (see topics and data).
@@ -57,12 +72,15 @@ pub struct Event {
     pub data: Bytes,
 }
 
-/// A balance that moved.
+/// A balance that moved (wei).
 #[derive(Clone, Debug, Serialize)]
 pub struct BalanceChange {
     pub account: Address,
-    pub contract: Option<String>,
+    /// The account in words: a suite contract, an EOA without code, or another contract.
+    pub who: String,
+    #[serde(serialize_with = "wei")]
     pub before: U256,
+    #[serde(serialize_with = "wei")]
     pub after: U256,
 }
 
@@ -85,56 +103,124 @@ pub struct Check {
     pub detail: String,
 }
 
+impl Check {
+    pub fn ok(name: &'static str, detail: String) -> Self {
+        Self {
+            level: "ok",
+            name,
+            detail,
+        }
+    }
+    pub fn warning(name: &'static str, detail: String) -> Self {
+        Self {
+            level: "warning",
+            name,
+            detail,
+        }
+    }
+    pub fn fail(name: &'static str, detail: String) -> Self {
+        Self {
+            level: "fail",
+            name,
+            detail,
+        }
+    }
+}
+
+/// A permission change and whether `--ack` accepted it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Permission {
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub acknowledged: bool,
+}
+
+/// Why `Governor.execute` reverts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Revert {
+    /// The failing call, where it can be told.
+    pub call: Option<usize>,
+    pub reason: String,
+}
+
+/// A suite contract and its address.
+#[derive(Clone, Debug, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub address: Address,
+}
+
 /// Everything a proposal does.
 #[derive(Clone, Debug, Serialize)]
 pub struct Simulation {
+    /// No check failed.
+    pub passed: bool,
+    /// The forked block, and the block and time (unix seconds) `Governor.execute` ran at.
     pub block: u64,
+    pub executed_block: u64,
+    pub executed_at: u64,
+    /// The suite's deployment block (logs are read from there).
+    pub deployed_at: u64,
+    pub governor: Address,
     pub timelock: Address,
+    #[serde(serialize_with = "wei")]
+    pub proposal_id: U256,
+    pub description: String,
+    /// The steps taken to bring the proposal to execution.
+    pub stages: Vec<Stage>,
     pub calls: Vec<Call>,
-    /// `None`: every call succeeded; else the index of the call that reverts and why (the
-    /// timelock's batch reverts as a whole: nothing would change).
-    pub reverted: Option<(usize, String)>,
-    pub contracts: BTreeMap<Address, String>,
+    /// `None`: `Governor.execute` succeeded; else nothing the proposal does happens.
+    pub reverted: Option<Revert>,
+    pub contracts: Vec<Named>,
     pub storage: Vec<SlotChange>,
     pub events: Vec<Event>,
     pub eth: Vec<BalanceChange>,
     pub lpt: Vec<BalanceChange>,
     pub params: Vec<ParamChange>,
+    pub permissions: Vec<Permission>,
+    /// Acknowledgements that matched no permission change.
+    pub unused_acks: Vec<String>,
     pub checks: Vec<Check>,
+    /// How many invariants were checked (all of them, always).
+    pub invariants: usize,
     pub gas_used: u64,
 }
 
-/// The suite's contracts reachable from `roots` through address-returning views.
-fn discover<DB: Database + DatabaseCommit>(
-    chain: &mut Chain<DB>,
-    roots: &[Address],
-) -> Result<BTreeMap<Address, &'static Kind>> {
-    let mut found = BTreeMap::new();
-    let mut queue: Vec<Address> = roots.to_vec();
-    while let Some(address) = queue.pop() {
-        if found.contains_key(&address) {
-            continue;
-        }
-        let code = chain.code(address)?;
-        let Some(kind) = known::recognize(&code) else {
-            continue;
-        };
-        found.insert(address, kind);
-        for f in kind.getters() {
-            if f.outputs[0].ty != "address" {
-                continue;
-            }
-            if let Ok(out) = chain.call_raw(Address::ZERO, address, f.selector().to_vec().into())
-                && out.len() >= 32
-            {
-                let next = Address::from_slice(&out[12..32]);
-                if !next.is_zero() && !found.contains_key(&next) {
-                    queue.push(next);
-                }
-            }
-        }
-    }
-    Ok(found)
+/// What the simulation is given besides the proposal.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The block to fork (default: the latest).
+    pub block: Option<u64>,
+    /// Permission changes accepted by the auditor (the keys the report prints).
+    pub acks: Vec<String>,
+}
+
+/// Simulates the proposal `source` on `governor`, on a fork of `rpc_url`: the library entry point
+/// (`sim proposal` prints it). Blocking.
+pub fn report(
+    rpc_url: &str,
+    governor: Address,
+    source: Source,
+    opts: &Options,
+) -> Result<Simulation> {
+    let mut fork = Fork::new(rpc_url, opts.block)?;
+    let suite = Suite::locate(&mut fork, governor)?;
+    let proposal = match source {
+        Source::Id(id) => fork.runtime.block_on(proposal_source::made_proposal(
+            &fork.provider,
+            governor,
+            id,
+            suite.deployed_at,
+            fork.block,
+        ))?,
+        Source::Calldata(data) => proposal_source::from_calldata(&data)?,
+        Source::Calls(calls) => Proposal {
+            calls,
+            description: SIMULATED_DESCRIPTION.into(),
+        },
+    };
+    ensure!(!proposal.calls.is_empty(), "the proposal has no calls");
+    simulate(&mut fork, &suite, &proposal, &opts.acks)
 }
 
 type Params = BTreeMap<(Address, String), (String, String)>;
@@ -155,155 +241,79 @@ fn read_params<DB: Database + DatabaseCommit>(
     params
 }
 
-/// Executes `calls` as `timelock` would, on `chain`, and reports what they change.
-pub fn simulate<DB: Database + DatabaseCommit>(
-    chain: &mut Chain<DB>,
-    block: u64,
-    governor: Address,
-    calls: &[Call],
+/// Carries `proposal` to execution on the fork, executes it, and reports what it changes.
+pub fn simulate(
+    fork: &mut Fork,
+    suite: &Suite,
+    proposal: &Proposal,
+    acks: &[String],
 ) -> Result<Simulation> {
-    let timelock = chain
-        .view(governor, LivepeerGovernor::timelockCall {})
-        .context("reading the governor's timelock")?;
-    let mut roots = vec![governor, timelock];
-    roots.extend(calls.iter().map(|c| c.target));
-    let contracts = discover(chain, &roots)?;
-    let name = |a: &Address| contracts.get(a).map(|k| k.name.to_string());
-    let token = contracts
-        .iter()
-        .find(|(_, k)| k.name == "LivepeerToken")
-        .map(|(a, _)| *a);
-    let params_before = read_params(chain, &contracts);
+    let d = suite.deployment;
+    let chain = &mut fork.chain;
+    let (id, stages) = governance::bring_to_execution(chain, &d, proposal)?;
+    let params_before = read_params(chain, &suite.contracts);
+    let timelock_eth = chain.balance(d.timelock)?;
 
+    let diff = chain.execute_diff(
+        governance::EXECUTOR,
+        d.governor,
+        proposal.execute_calldata(),
+        U256::ZERO,
+    )?;
+    let (executed_block, executed_at) = (chain.block_number(), chain.timestamp());
     let mut slots: BTreeMap<(Address, U256), (U256, U256)> = BTreeMap::new();
     let mut eth: BTreeMap<Address, (U256, U256)> = BTreeMap::new();
     let mut code_changes = BTreeSet::new();
-    let mut logs: Vec<(usize, Log)> = Vec::new();
-    let mut reverted = None;
-    let mut gas_used = 0;
-    for (i, call) in calls.iter().enumerate() {
-        let diff = chain.execute_diff(timelock, call.target, call.data.clone(), call.value)?;
-        let outcome = match diff.outcome {
-            Ok(o) => o,
-            Err(e) => {
-                reverted = Some((i, format!("{e:#}")));
-                break;
+    let (logs, reverted, gas_used) = match diff.outcome {
+        Ok(outcome) => {
+            let before: BTreeMap<_, _> = diff.before.into_iter().collect();
+            for (address, account) in &diff.state {
+                let prior = before.get(address).cloned().flatten();
+                let prior_balance = prior.as_ref().map(|p| p.balance).unwrap_or_default();
+                if prior_balance != account.info.balance {
+                    eth.insert(*address, (prior_balance, account.info.balance));
+                }
+                if prior.as_ref().map(|p| p.code_hash) != Some(account.info.code_hash)
+                    && !(prior.is_none() && account.info.is_empty_code_hash())
+                {
+                    code_changes.insert(*address);
+                }
+                for (slot, value) in account.changed_storage_slots() {
+                    slots.insert(
+                        (*address, *slot),
+                        (value.original_value, value.present_value),
+                    );
+                }
             }
-        };
-        gas_used += outcome.gas_used;
-        logs.extend(outcome.logs.into_iter().map(|l| (i, l)));
-        let before: BTreeMap<_, _> = diff.before.into_iter().collect();
-        for (address, account) in &diff.state {
-            let prior = before.get(address).cloned().flatten();
-            let prior_balance = prior.as_ref().map(|p| p.balance).unwrap_or_default();
-            eth.entry(*address)
-                .or_insert((prior_balance, prior_balance))
-                .1 = account.info.balance;
-            if prior.as_ref().map(|p| p.code_hash) != Some(account.info.code_hash)
-                && !(prior.is_none() && account.info.is_empty_code_hash())
-            {
-                code_changes.insert(*address);
-            }
-            for (slot, value) in account.changed_storage_slots() {
-                slots
-                    .entry((*address, *slot))
-                    .or_insert((value.original_value, value.original_value))
-                    .1 = value.present_value;
-            }
+            (outcome.logs, None, outcome.gas_used)
         }
-    }
-
-    // Keys to resolve mapping entries with: every address and word the proposal touched.
-    let mut keys: BTreeSet<B256> = BTreeSet::new();
-    for a in eth
-        .keys()
-        .chain(contracts.keys())
-        .chain(std::iter::once(&timelock))
-    {
-        keys.insert(a.into_word());
-    }
-    for (_, log) in &logs {
-        keys.extend(log.topics().iter().copied());
-        keys.extend(log.data.data.chunks_exact(32).map(B256::from_slice));
-    }
-    for c in calls {
-        keys.insert(c.target.into_word());
-        if c.data.len() > 4 {
-            keys.extend(c.data[4..].chunks_exact(32).map(B256::from_slice));
+        Err(e) => {
+            let call = short_of_eth(&proposal.calls, timelock_eth);
+            let reason = match call {
+                Some(i) => format!(
+                    "{e:#}: calls 0 to {i} send {} ETH, the timelock holds {} ETH",
+                    crate::metrics::decimal(proposal.calls[..=i].iter().map(|c| c.value).sum()),
+                    crate::metrics::decimal(timelock_eth)
+                ),
+                None => format!("{e:#}"),
+            };
+            (Vec::new(), Some(Revert { call, reason }), 0)
         }
-    }
-    for n in 0..=16u64 {
-        keys.insert(U256::from(n).into());
-    }
-    let keys: Vec<B256> = keys.into_iter().collect();
+    };
 
-    let storage = slots
-        .into_iter()
-        .filter(|(_, (before, after))| before != after)
-        .map(|((address, slot), (before, after))| {
-            Ok(SlotChange {
-                address,
-                contract: name(&address),
-                slot,
-                variable: match contracts.get(&address) {
-                    Some(k) => layout::name_slot(k, slot, &keys)?,
-                    None => None,
-                },
-                before: before.into(),
-                after: after.into(),
-            })
-        })
-        .collect::<Result<Vec<_>, bindings::layouts::LayoutError>>()?;
-    let events = logs
-        .iter()
-        .map(|(call, log)| Event {
-            call: *call,
-            address: log.address,
-            contract: name(&log.address),
-            decoded: events::decode(contracts.get(&log.address).map(|k| k.name), log),
-            topics: log.topics().to_vec(),
-            data: log.data.data.clone(),
-        })
-        .collect::<Vec<_>>();
+    let storage = name_slots(suite, proposal, &logs, &eth, slots)?;
+    let events = attribute(suite, &logs, proposal.calls.len());
     let eth_changes = eth
         .into_iter()
-        .filter(|(_, (b, a))| b != a)
         .map(|(account, (before, after))| BalanceChange {
             account,
-            contract: name(&account),
+            who: suite.describe(chain, account),
             before,
             after,
         })
         .collect();
-
-    // LPT: every account in a Transfer, before (after minus the net transfer) and after.
-    let mut lpt = Vec::new();
-    if let Some(token) = token {
-        let mut net: BTreeMap<Address, (U256, U256)> = BTreeMap::new();
-        for (_, log) in &logs {
-            if log.address != token {
-                continue;
-            }
-            if let Ok(t) = LivepeerToken::Transfer::decode_log(log) {
-                net.entry(t.to).or_default().0 += t.value;
-                net.entry(t.from).or_default().1 += t.value;
-            }
-        }
-        for (account, (inflow, outflow)) in net {
-            if account.is_zero() || inflow == outflow {
-                continue;
-            }
-            let after = chain.view(token, LivepeerToken::balanceOfCall { account })?;
-            lpt.push(BalanceChange {
-                account,
-                contract: name(&account),
-                before: after + outflow - inflow,
-                after,
-            });
-        }
-    }
-
-    let params_after = read_params(chain, &contracts);
+    let lpt = lpt_changes(chain, suite, &logs)?;
+    let params_after = read_params(chain, &suite.contracts);
     let params = params_after
         .iter()
         .filter_map(|(key, (contract, after))| {
@@ -318,281 +328,252 @@ pub fn simulate<DB: Database + DatabaseCommit>(
         })
         .collect();
 
-    let checks = checks(
-        chain,
-        calls,
-        &contracts,
-        timelock,
-        &events,
-        &code_changes,
-        reverted.as_ref(),
-    )?;
+    let permissions: Vec<Permission> = permissions::findings(chain, suite, &logs)
+        .into_iter()
+        .map(|finding| Permission {
+            acknowledged: acks
+                .iter()
+                .any(|a| permissions::acknowledges(a, &finding.key)),
+            finding,
+        })
+        .collect();
+    let unused_acks = acks
+        .iter()
+        .filter(|a| {
+            !permissions
+                .iter()
+                .any(|p| permissions::acknowledges(a, &p.finding.key))
+        })
+        .cloned()
+        .collect();
+
+    let mut checks = Vec::new();
+    match &reverted {
+        Some(r) => checks.push(Check::fail(
+            "executes",
+            format!(
+                "Governor.execute reverts ({}): nothing the proposal does happens",
+                r.reason
+            ),
+        )),
+        None => checks.push(Check::ok(
+            "executes",
+            format!("Governor.execute runs all {} calls", proposal.calls.len()),
+        )),
+    }
+    for p in &permissions {
+        let f = &p.finding;
+        checks.push(if p.acknowledged {
+            Check::ok(
+                "permission",
+                format!("{} (acknowledged: {})", f.detail, f.key),
+            )
+        } else if f.strengthens {
+            Check::warning(
+                "permission",
+                format!("{} (--ack {} to note it)", f.detail, f.key),
+            )
+        } else {
+            Check::fail(
+                "permission",
+                format!("{} (--ack {} to accept it)", f.detail, f.key),
+            )
+        });
+    }
+    if permissions.is_empty() {
+        checks.push(Check::ok(
+            "permission",
+            "no change of who may do what".into(),
+        ));
+    }
+    for (i, c) in proposal.calls.iter().enumerate() {
+        if !suite.contracts.contains_key(&c.target) {
+            checks.push(Check::warning(
+                "unknown-target",
+                format!("call {i} goes to {}", suite.describe(chain, c.target)),
+            ));
+        }
+        if !c.value.is_zero() {
+            checks.push(Check::warning(
+                "sends-eth",
+                format!(
+                    "call {i} sends {} ETH to {}",
+                    crate::metrics::decimal(c.value),
+                    suite.describe(chain, c.target)
+                ),
+            ));
+        }
+    }
+    if code_changes.is_empty() {
+        checks.push(Check::ok("upgrade", "no code changes anywhere".into()));
+    }
+    for a in &code_changes {
+        checks.push(Check::fail(
+            "upgrade",
+            format!("the code at {} changes", suite.describe(chain, *a)),
+        ));
+    }
+    let invariant_checks = proposal_checks::check(chain, suite);
+    let invariants = invariant_checks.len();
+    checks.extend(invariant_checks);
+
     Ok(Simulation {
-        block,
-        timelock,
-        calls: calls.to_vec(),
+        passed: checks.iter().all(|c| c.level != "fail"),
+        block: fork.block,
+        executed_block,
+        executed_at,
+        deployed_at: suite.deployed_at,
+        governor: d.governor,
+        timelock: d.timelock,
+        proposal_id: id,
+        description: proposal.description.clone(),
+        stages,
+        calls: proposal.calls.clone(),
         reverted,
-        contracts: contracts
+        contracts: d
+            .contracts()
             .iter()
-            .map(|(a, k)| (*a, k.name.to_string()))
+            .map(|(n, a)| Named {
+                name: n.to_string(),
+                address: *a,
+            })
             .collect(),
         storage,
         events,
         eth: eth_changes,
         lpt,
         params,
+        permissions,
+        unused_acks,
         checks,
+        invariants,
         gas_used,
     })
 }
 
-fn checks<DB: Database + DatabaseCommit>(
-    chain: &mut Chain<DB>,
-    calls: &[Call],
-    contracts: &BTreeMap<Address, &'static Kind>,
-    timelock: Address,
-    events: &[Event],
-    code_changes: &BTreeSet<Address>,
-    reverted: Option<&(usize, String)>,
-) -> Result<Vec<Check>> {
-    let mut out = Vec::new();
-    let mut push = |level, name, detail: String| {
-        out.push(Check {
-            level,
-            name,
-            detail,
-        })
-    };
-    match reverted {
-        Some((i, why)) => push(
-            "fail",
-            "executes",
-            format!("call {i} reverts ({why}): the whole proposal would revert"),
-        ),
-        None => push(
-            "ok",
-            "executes",
-            format!("all {} calls succeed", calls.len()),
-        ),
-    }
-    for (i, c) in calls.iter().enumerate() {
-        if !contracts.contains_key(&c.target) {
-            let code = chain.code(c.target)?;
-            let what = if code.is_empty() {
-                "an account without code"
+/// The first call whose value (with the calls before it) exceeds the timelock's ETH, if any.
+fn short_of_eth(calls: &[Call], held: U256) -> Option<usize> {
+    let mut spent = U256::ZERO;
+    calls.iter().position(|c| {
+        spent += c.value;
+        spent > held
+    })
+}
+
+/// Each log with the call it belongs to: the timelock's `CallExecuted(id, index, ...)` closes
+/// call `index`; logs after the last call are the governor's own.
+fn attribute(suite: &Suite, logs: &[Log], calls: usize) -> Vec<Event> {
+    let timelock = suite.deployment.timelock;
+    let mut current = 0usize;
+    logs.iter()
+        .map(|log| {
+            let call = if log.address == timelock
+                && let Ok(done) = TimelockController::CallExecuted::decode_log(log)
+            {
+                let index = usize::try_from(done.index).unwrap_or(usize::MAX);
+                current = index.saturating_add(1);
+                Some(index)
             } else {
-                "a contract outside the suite"
+                (current < calls).then_some(current)
             };
-            push(
-                "warning",
-                "unknown-target",
-                format!("call {i} goes to {}, {what}", c.target),
-            );
-        }
-        if !c.value.is_zero() {
-            push(
-                "warning",
-                "sends-eth",
-                format!("call {i} sends {} wei to {}", c.value, c.target),
-            );
-        }
+            let contract = suite.name(&log.address);
+            Event {
+                call,
+                address: log.address,
+                contract: contract.map(str::to_string),
+                decoded: events::decode(contract, log),
+                topics: log.topics().to_vec(),
+                data: log.data.data.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The changed slots, named by variable where the layout knows them; mapping entries are
+/// resolved against every address and word the proposal touched.
+fn name_slots(
+    suite: &Suite,
+    proposal: &Proposal,
+    logs: &[Log],
+    eth: &BTreeMap<Address, (U256, U256)>,
+    slots: BTreeMap<(Address, U256), (U256, U256)>,
+) -> Result<Vec<SlotChange>> {
+    let mut keys: BTreeSet<B256> = BTreeSet::new();
+    for a in eth.keys().chain(suite.contracts.keys()) {
+        keys.insert(a.into_word());
     }
-    let permission_events = [
-        "RoleGranted",
-        "RoleRevoked",
-        "RoleAdminChanged",
-        "RoleGuardianChanged",
-        "RoleGrantDelayChanged",
-        "TargetFunctionRoleUpdated",
-        "TargetClosed",
-        "TargetAdminDelayUpdated",
-        "AuthorityUpdated",
-        "MinDelayChange",
-        "TimelockChange",
-    ];
-    let mut permission_changes = 0;
-    for e in events {
-        if let Some(d) = &e.decoded
-            && permission_events.iter().any(|p| d.starts_with(p))
-        {
-            permission_changes += 1;
-            push(
-                "warning",
-                "permission-change",
-                format!("{}: {d}", e.contract.as_deref().unwrap_or("?")),
-            );
+    keys.insert(governance::EXECUTOR.into_word());
+    for log in logs {
+        keys.extend(log.topics().iter().copied());
+        keys.extend(log.data.data.chunks_exact(32).map(B256::from_slice));
+    }
+    for c in &proposal.calls {
+        keys.insert(c.target.into_word());
+        if c.data.len() > 4 {
+            keys.extend(c.data[4..].chunks_exact(32).map(B256::from_slice));
         }
     }
-    if permission_changes == 0 {
-        push(
-            "ok",
-            "permission-change",
-            "no role, target or authority changes".into(),
-        );
+    for n in 0..=16u64 {
+        keys.insert(U256::from(n).into());
     }
-    if code_changes.is_empty() {
-        push(
-            "ok",
-            "upgrade",
-            "no code changes anywhere (the suite has no proxies)".into(),
-        );
-    }
-    for a in code_changes {
-        push(
-            "warning",
-            "upgrade",
-            format!("the code at {a} changes (a new contract or a replaced one)"),
-        );
-    }
-    // Invariants after the proposal.
-    let find = |n: &str| contracts.iter().find(|(_, k)| k.name == n).map(|(a, _)| *a);
-    if let Some(manager) = find("AccessManager") {
-        let (is_member, _) = {
-            let r = chain.view(
-                manager,
-                AccessManager::hasRoleCall {
-                    roleId: 0,
-                    account: timelock,
+    let keys: Vec<B256> = keys.into_iter().collect();
+    slots
+        .into_iter()
+        .filter(|(_, (before, after))| before != after)
+        .map(|((address, slot), (before, after))| {
+            Ok(SlotChange {
+                address,
+                contract: suite.name(&address).map(str::to_string),
+                slot,
+                variable: match suite.contracts.get(&address) {
+                    Some(k) => layout::name_slot(k, slot, &keys)?,
+                    None => None,
                 },
-            )?;
-            (r.isMember, r.executionDelay)
-        };
-        if is_member {
-            push(
-                "ok",
-                "governance-admin",
-                "the timelock still holds the AccessManager's admin role".into(),
-            );
-        } else {
-            push("fail", "governance-admin", "the timelock loses the AccessManager's admin role: governance could no longer change parameters".into());
+                before: before.into(),
+                after: after.into(),
+            })
+        })
+        .collect::<Result<Vec<_>, bindings::layouts::LayoutError>>()
+        .context("naming the changed storage")
+}
+
+/// LPT: every account in a Transfer, before (after minus the net transfer) and after.
+fn lpt_changes<DB: Database + DatabaseCommit>(
+    chain: &mut Chain<DB>,
+    suite: &Suite,
+    logs: &[Log],
+) -> Result<Vec<BalanceChange>> {
+    let token = suite.deployment.token;
+    let mut net: BTreeMap<Address, (U256, U256)> = BTreeMap::new();
+    for log in logs.iter().filter(|l| l.address == token) {
+        if let Ok(t) = LivepeerToken::Transfer::decode_log(log) {
+            net.entry(t.to).or_default().0 += t.value;
+            net.entry(t.from).or_default().1 += t.value;
         }
     }
-    if let (Some(bonding), Some(token)) = (find("BondingManager"), find("LivepeerToken")) {
-        let bonded = chain.view(bonding, BondingManager::totalBondedCall {})?;
-        let held = chain.view(token, LivepeerToken::balanceOfCall { account: bonding })?;
-        if held >= bonded {
-            push(
-                "ok",
-                "bonding-solvency",
-                format!("the BondingManager holds {held} wei of LPT for {bonded} wei bonded"),
-            );
-        } else {
-            push(
-                "fail",
-                "bonding-solvency",
-                format!(
-                    "the BondingManager holds {held} wei of LPT, less than the {bonded} wei bonded"
-                ),
-            );
+    let mut out = Vec::new();
+    for (account, (inflow, outflow)) in net {
+        if account.is_zero() || inflow == outflow {
+            continue;
         }
-        let members = chain.view(bonding, BondingManager::activeSetCall {})?;
-        let max = chain.view(bonding, BondingManager::numActiveOrchestratorsCall {})?;
-        if U256::from(members.len()) <= max {
-            push(
-                "ok",
-                "active-set",
-                format!("{} active of at most {max}", members.len()),
-            );
-        } else {
-            push(
-                "fail",
-                "active-set",
-                format!("{} active, more than the limit of {max}", members.len()),
-            );
-        }
-    }
-    if let Some(minter) = find("Minter") {
-        let allowance = chain.view(minter, Minter::currentRewardTokensCall {})?;
-        let minted = chain.view(minter, Minter::currentMintedRewardsCall {})?;
-        if minted <= allowance {
-            push(
-                "ok",
-                "reward-allowance",
-                "this round's minted rewards are within the allowance".into(),
-            );
-        } else {
-            push(
-                "fail",
-                "reward-allowance",
-                format!("{minted} wei minted, more than the {allowance} wei allowance"),
-            );
-        }
+        let after = chain.view(token, LivepeerToken::balanceOfCall { account })?;
+        out.push(BalanceChange {
+            account,
+            who: suite.describe(chain, account),
+            before: after + outflow - inflow,
+            after,
+        });
     }
     Ok(out)
 }
 
-/// A made proposal's calls, from its `ProposalCreated` event.
-pub async fn proposal_calls(
-    provider: &impl Provider,
-    governor: Address,
-    proposal_id: U256,
-    to_block: u64,
-) -> Result<Vec<Call>> {
-    let filter = Filter::new()
-        .address(governor)
-        .event_signature(LivepeerGovernor::ProposalCreated::SIGNATURE_HASH)
-        .from_block(0)
-        .to_block(to_block);
-    let logs = provider
-        .get_logs(&filter)
-        .await
-        .context("reading the governor's ProposalCreated events")?;
-    for log in logs {
-        let Ok(created) = LivepeerGovernor::ProposalCreated::decode_log(&log.inner) else {
-            continue;
-        };
-        if created.proposalId == proposal_id {
-            let p = created.data;
-            ensure!(
-                p.targets.len() == p.values.len() && p.targets.len() == p.calldatas.len(),
-                "proposal {proposal_id} has mismatched targets, values and calldatas"
-            );
-            return Ok(p
-                .targets
-                .iter()
-                .zip(&p.values)
-                .zip(&p.calldatas)
-                .map(|((t, v), d)| Call {
-                    target: *t,
-                    value: *v,
-                    data: d.clone(),
-                })
-                .collect());
-        }
-    }
-    bail!("the governor {governor} has no proposal {proposal_id} up to block {to_block}")
-}
-
-/// A proposal not yet made: its calls, from the governor's `propose(...)` calldata.
-pub fn calls_from_calldata(data: &[u8]) -> Result<Vec<Call>> {
-    let p = LivepeerGovernor::proposeCall::abi_decode(data).context(
-        "--calldata is not the governor's propose(address[],uint256[],bytes[],string) calldata",
-    )?;
-    ensure!(
-        p.targets.len() == p.values.len() && p.targets.len() == p.calldatas.len(),
-        "--calldata has mismatched targets, values and calldatas"
-    );
-    Ok(p.targets
-        .iter()
-        .zip(&p.values)
-        .zip(&p.calldatas)
-        .map(|((t, v), d)| Call {
-            target: *t,
-            value: *v,
-            data: d.clone(),
-        })
-        .collect())
-}
-
-/// The calls the command line describes.
-fn calls_from_args(args: &ProposalArgs, fork: &Fork, governor: Address) -> Result<Vec<Call>> {
+/// The proposal the command line names.
+fn source(args: &ProposalArgs) -> Result<Source> {
     if let Some(id) = args.proposal_id {
-        return fork
-            .runtime
-            .block_on(proposal_calls(&fork.provider, governor, id, fork.block));
+        return Ok(Source::Id(id));
     }
     if let Some(data) = &args.calldata {
-        return calls_from_calldata(data);
+        return Ok(Source::Calldata(data.clone()));
     }
     ensure!(
         !args.target.is_empty(),
@@ -608,31 +589,32 @@ fn calls_from_args(args: &ProposalArgs, fork: &Fork, governor: Address) -> Resul
         args.value.is_empty() || args.value.len() == args.target.len(),
         "give one --value per call, or none"
     );
-    Ok(args
-        .target
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Call {
-            target: *t,
-            value: args.value.get(i).copied().unwrap_or_default(),
-            data: args.data[i].clone(),
-        })
-        .collect())
+    Ok(Source::Calls(
+        args.target
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Call {
+                target: *t,
+                value: args.value.get(i).copied().unwrap_or_default(),
+                data: args.data[i].clone(),
+            })
+            .collect(),
+    ))
 }
 
-/// Runs `sim proposal`.
+/// Runs `sim proposal`: prints the report; exits 2 when a check fails.
 pub fn run(args: &ProposalArgs) -> Result<()> {
-    let governor = args.governor;
-    let mut fork = Fork::new(&args.rpc_url, args.block)?;
-    let calls = calls_from_args(args, &fork, governor)?;
-    let block = fork.block;
-    let sim = simulate(&mut fork.chain, block, governor, &calls)?;
+    let opts = Options {
+        block: args.block,
+        acks: args.ack.clone(),
+    };
+    let sim = report(&args.rpc_url, args.governor, source(args)?, &opts)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&sim)?);
     } else {
-        print!("{}", report::proposal(&sim));
+        print!("{sim}");
     }
-    if sim.checks.iter().any(|c| c.level == "fail") {
+    if !sim.passed {
         std::process::exit(2);
     }
     Ok(())

@@ -1,98 +1,176 @@
-//! Human-readable reports.
+//! Human-readable reports: amounts in LPT and ETH with decimals, addresses in hex with their
+//! suite names, times as UTC dates.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
-use crate::{dispute::DisputeReport, metrics::decimal, proposal::Simulation};
+use alloy::primitives::Address;
 
-fn who(address: &alloy::primitives::Address, contract: &Option<String>) -> String {
-    match contract {
-        Some(c) => format!("{c} ({address})"),
+use crate::{
+    dispute::DisputeReport,
+    metrics::decimal,
+    proposal::{Check, Simulation},
+};
+
+/// A unix time as a UTC date, e.g. `2026-12-05 23:30:00 UTC`.
+pub fn utc(unix: u64) -> String {
+    // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar, in 400-year eras).
+    let days = i64::try_from(unix / 86_400).unwrap_or(i64::MAX) + 719_468;
+    let secs = unix % 86_400;
+    let era = days.div_euclid(146_097);
+    let doe = days.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3_600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+fn name_or_address(s: &Simulation, address: &Address) -> String {
+    match s.contracts.iter().find(|n| n.address == *address) {
+        Some(n) => format!("{} {address}", n.name),
         None => address.to_string(),
     }
 }
 
-/// The report of a simulated proposal.
-pub fn proposal(s: &Simulation) -> String {
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "Proposal simulated on a fork of block {} as the timelock {}",
-        s.block, s.timelock
-    );
-    let _ = writeln!(o, "\nCalls ({}; {} gas):", s.calls.len(), s.gas_used);
-    for (i, c) in s.calls.iter().enumerate() {
-        let target = s.contracts.get(&c.target).cloned();
-        let _ = writeln!(
+impl fmt::Display for Simulation {
+    fn fmt(&self, o: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self;
+        let failed: Vec<&Check> = s.checks.iter().filter(|c| c.level == "fail").collect();
+        let warnings = s.checks.iter().filter(|c| c.level == "warning").count();
+        if failed.is_empty() {
+            writeln!(
+                o,
+                "VERDICT: PASS: executes; no unacknowledged permission change; {n} of {n} invariants hold; {warnings} warning(s)",
+                n = s.invariants
+            )?;
+        } else {
+            writeln!(o, "VERDICT: FAIL: {} check(s) failed:", failed.len())?;
+            for c in &failed {
+                writeln!(o, "  - {}: {}", c.name, c.detail)?;
+            }
+        }
+        writeln!(
             o,
-            "  [{i}] {} value {} data {}",
-            who(&c.target, &target),
-            c.value,
-            c.data
-        );
-    }
-    if let Some((i, why)) = &s.reverted {
-        let _ = writeln!(o, "\n!! call {i} reverts: {why}");
-    }
-    let _ = writeln!(o, "\nParameter changes ({}):", s.params.len());
-    for p in &s.params {
-        let _ = writeln!(
+            "\nProposal {} on {} (\"{}\")",
+            s.proposal_id,
+            name_or_address(s, &s.governor),
+            s.description
+        )?;
+        writeln!(
             o,
-            "  {}.{}: {} -> {}",
-            p.contract, p.name, p.before, p.after
-        );
+            "Forked block {}; suite deployed at block {}; executed at block {} ({})",
+            s.block,
+            s.deployed_at,
+            s.executed_block,
+            utc(s.executed_at)
+        )?;
+        for st in &s.stages {
+            writeln!(
+                o,
+                "  block {} ({}): {}",
+                st.block,
+                utc(st.timestamp),
+                st.what
+            )?;
+        }
+        writeln!(o, "\nCalls ({}; {} gas):", s.calls.len(), s.gas_used)?;
+        for (i, c) in s.calls.iter().enumerate() {
+            writeln!(
+                o,
+                "  [{i}] {} value {} ETH data {}",
+                name_or_address(s, &c.target),
+                decimal(c.value),
+                c.data
+            )?;
+        }
+        if let Some(r) = &s.reverted {
+            match r.call {
+                Some(i) => writeln!(o, "\n!! Governor.execute reverts at call {i}: {}", r.reason)?,
+                None => writeln!(o, "\n!! Governor.execute reverts: {}", r.reason)?,
+            }
+        }
+        writeln!(o, "\nPermission changes ({}):", s.permissions.len())?;
+        for p in &s.permissions {
+            let state = if p.acknowledged {
+                "acknowledged"
+            } else if p.finding.strengthens {
+                "stricter"
+            } else {
+                "NOT ACKNOWLEDGED"
+            };
+            writeln!(
+                o,
+                "  [{state}] {}\n      key: {}",
+                p.finding.detail, p.finding.key
+            )?;
+        }
+        for a in &s.unused_acks {
+            writeln!(o, "  (--ack {a} matched no change)")?;
+        }
+        writeln!(o, "\nParameter changes ({}):", s.params.len())?;
+        for p in &s.params {
+            writeln!(
+                o,
+                "  {}.{}: {} -> {}",
+                p.contract, p.name, p.before, p.after
+            )?;
+        }
+        writeln!(o, "\nStorage changes ({}):", s.storage.len())?;
+        for c in &s.storage {
+            let var = c
+                .variable
+                .clone()
+                .unwrap_or_else(|| format!("slot {:#x}", c.slot));
+            let at = match &c.contract {
+                Some(n) => format!("{n} {}", c.address),
+                None => c.address.to_string(),
+            };
+            writeln!(o, "  {at} {var}:\n      {} -> {}", c.before, c.after)?;
+        }
+        writeln!(o, "\nEvents ({}):", s.events.len())?;
+        for e in &s.events {
+            let what = e.decoded.clone().unwrap_or_else(|| {
+                let topics: Vec<String> = e.topics.iter().map(|t| t.to_string()).collect();
+                format!("topics [{}] data {}", topics.join(", "), e.data)
+            });
+            let call = e
+                .call
+                .map_or_else(|| "governor".to_string(), |c| format!("call {c}"));
+            writeln!(o, "  [{call}] {}: {what}", name_or_address(s, &e.address))?;
+        }
+        writeln!(o, "\nETH balance changes ({}):", s.eth.len())?;
+        for b in &s.eth {
+            writeln!(
+                o,
+                "  {}: {} -> {} ETH",
+                b.who,
+                decimal(b.before),
+                decimal(b.after)
+            )?;
+        }
+        writeln!(o, "\nLPT balance changes ({}):", s.lpt.len())?;
+        for b in &s.lpt {
+            writeln!(
+                o,
+                "  {}: {} -> {} LPT",
+                b.who,
+                decimal(b.before),
+                decimal(b.after)
+            )?;
+        }
+        writeln!(o, "\nChecks ({} invariants among them):", s.invariants)?;
+        for c in &s.checks {
+            writeln!(o, "  [{}] {}: {}", c.level, c.name, c.detail)?;
+        }
+        Ok(())
     }
-    let _ = writeln!(o, "\nStorage changes ({}):", s.storage.len());
-    for c in &s.storage {
-        let var = c
-            .variable
-            .clone()
-            .unwrap_or_else(|| format!("slot {:#x}", c.slot));
-        let _ = writeln!(
-            o,
-            "  {} {var}:\n      {} -> {}",
-            who(&c.address, &c.contract),
-            c.before,
-            c.after
-        );
-    }
-    let _ = writeln!(o, "\nEvents ({}):", s.events.len());
-    for e in &s.events {
-        let what = e
-            .decoded
-            .clone()
-            .unwrap_or_else(|| format!("topics {:?} data {}", e.topics, e.data));
-        let _ = writeln!(
-            o,
-            "  [call {}] {}: {what}",
-            e.call,
-            who(&e.address, &e.contract)
-        );
-    }
-    let _ = writeln!(o, "\nETH balance changes ({}):", s.eth.len());
-    for b in &s.eth {
-        let _ = writeln!(
-            o,
-            "  {}: {} -> {} wei",
-            who(&b.account, &b.contract),
-            b.before,
-            b.after
-        );
-    }
-    let _ = writeln!(o, "\nLPT balance changes ({}):", s.lpt.len());
-    for b in &s.lpt {
-        let _ = writeln!(
-            o,
-            "  {}: {} -> {} wei",
-            who(&b.account, &b.contract),
-            b.before,
-            b.after
-        );
-    }
-    let _ = writeln!(o, "\nChecks:");
-    for c in &s.checks {
-        let _ = writeln!(o, "  [{}] {}: {}", c.level, c.name, c.detail);
-    }
-    o
 }
 
 /// The report of a simulated dispute.

@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::{charts, cli::EconomyArgs, economy::Economy, metrics, scenario::Scenario};
+use crate::{charts, cli::EconomyArgs, economy::Economy, invariants, metrics, scenario::Scenario};
 
 /// Runs `sim economy`.
 pub fn run(args: &EconomyArgs) -> Result<()> {
@@ -46,20 +46,23 @@ pub fn run(args: &EconomyArgs) -> Result<()> {
     charts::draw(&args.out, &economy.rows, &classes)?;
     let last = economy.rows.last().context("no rounds ran")?;
     println!(
-        "{} rounds, {} orchestrators, {} delegators: {} transactions, {} views in {:.1?}; every invariant held",
+        "{} rounds, {} orchestrators, {} delegators: {} transactions, {} views in {:.1?}; all {} invariants held, checked every {} round(s): {}",
         scenario.rounds,
         scenario.orchestrators.count,
         economy.delegators.len(),
         economy.chain.txs,
         economy.chain.views,
-        started.elapsed()
+        started.elapsed(),
+        invariants::NAMES.len(),
+        scenario.checks.every,
+        invariants::NAMES.join(", ")
     );
     println!(
-        "round {}: supply {} LPT, bonded {} LPT, inflation {} ppb",
+        "round {}: supply {} LPT, bonded {} LPT, inflation {:.7} % per round",
         last.round,
         metrics::decimal(last.total_supply),
         metrics::decimal(last.total_bonded),
-        last.inflation_ppb
+        crate::economy::wei_f64(last.inflation_ppb) / 1e7
     );
     println!(
         "wrote {} and charts in {}",

@@ -105,8 +105,10 @@ fn economy_writes_csv_and_charts() {
         "bonding_rate",
         "inflation",
         "supply",
+        "treasury",
         "stake_distribution",
         "apr",
+        "fee_apr",
     ] {
         let png = std::fs::read(dir.join(format!("{chart}.png"))).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{chart}.png is a PNG");

@@ -118,6 +118,25 @@ async fn dispute_verdicts_simulated_match_anvil() {
         unknown.expect_err("an unknown dispute id is an error")
     );
     assert!(why.contains("no dispute"), "{why}");
+    // The command line says so and exits 1.
+    let out = bindings::deadline::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_sim")).args([
+            "dispute",
+            "--rpc-url",
+            &anvil.endpoint(),
+            "--disputes",
+            &d.disputes.to_string(),
+            "--dispute-id",
+            &(id + U256::ONE).to_string(),
+        ]),
+        std::time::Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("no dispute {}", id + U256::ONE)),
+        "{err}"
+    );
     print!("{}", sim::report::dispute(&report));
     std::fs::remove_dir_all(&files).unwrap();
     assert_eq!(report.status, "open");

@@ -65,17 +65,93 @@ fn economy_is_reproducible_from_its_seed() {
         rows[1..].iter().map(|r| r[i].parse::<u64>().unwrap()).sum()
     };
     for column in [
-        "rewards",
-        "tickets",
-        "bonds",
-        "unbonds",
-        "withdrawals",
-        "disputes",
-        "slashes",
+        "rewards_round",
+        "tickets_round",
+        "bonds_round",
+        "unbonds_round",
+        "withdrawals_round",
+        "disputes_round",
+        "slashes_round",
     ] {
         assert!(total(column) > 0, "no {column} in the run");
     }
     assert_eq!(rows.len(), 13, "a header and a row per round");
+}
+
+#[test]
+fn csv_columns_name_their_unit_and_span() {
+    let s = scenario(7);
+    assert_eq!(
+        metrics::csv_header(&classes(&s)),
+        "round,block,total_supply_lpt,total_bonded_lpt,bonding_rate_pct,target_bonding_rate_pct,\
+         inflation_pct_round,reward_allowance_lpt_round,minted_rewards_lpt_round,minted_lpt_round,\
+         minted_lpt_cum,treasury_lpt,slashed_lpt_round,slashed_lpt_cum,burned_lpt_round,\
+         burned_lpt_cum,active_orchestrators,active_set_size,top_pool_share_pct,rewards_round,\
+         tickets_round,fees_eth_round,fees_eth_cum,fee_yield_eth_per_lpt_year_trailing10,\
+         bonds_round,unbonds_round,withdrawals_round,claims_round,fee_withdrawals_round,\
+         disputes_round,slashes_round,txs_cum,gas_cum,\
+         return_retail_pct_round,apr_retail_pct_trailing10,fee_apr_retail_eth_per_lpt_trailing10,\
+         return_whale_pct_round,apr_whale_pct_trailing10,fee_apr_whale_eth_per_lpt_trailing10,\
+         return_orchestrators_pct_round,apr_orchestrators_pct_trailing10,\
+         fee_apr_orchestrators_eth_per_lpt_trailing10"
+    );
+}
+
+/// The APR is the trailing window's mean return, annualised: a slash round is spread over the
+/// window, so it never shows as its own annualised loss; slashed and burned LPT add up.
+#[test]
+fn trailing_apr_spreads_a_slash_over_its_window() {
+    let s = scenario(7);
+    let per_year = s.rounds_per_year();
+    let mut e = Economy::new(s.clone()).expect("set-up");
+    e.run(|_| {}).expect("run");
+    let csv = metrics::csv(&e.rows, &classes(&s));
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let col = |name: &str| rows[0].iter().position(|h| *h == name).unwrap();
+    let num = |r: &[&str], name: &str| r[col(name)].parse::<f64>().unwrap();
+    let window = metrics::TRAILING_ROUNDS as usize;
+    let mut slash_rounds = 0;
+    let mut diluted = 0;
+    for i in 1..rows.len() {
+        let r = &rows[i];
+        for class in ["retail", "whale", "orchestrators"] {
+            let returns: Vec<f64> = rows[i.saturating_sub(window - 1).max(1)..=i]
+                .iter()
+                .map(|r| num(r, &format!("return_{class}_pct_round")))
+                .collect();
+            let mean = returns.iter().sum::<f64>() / returns.len() as f64;
+            let apr = num(r, &format!("apr_{class}_pct_trailing10"));
+            assert!(
+                (apr - mean * per_year).abs() < 1e-3 * (1.0 + apr.abs()),
+                "round {}: {class}'s trailing APR {apr} is not the window's mean return annualised ({})",
+                r[0],
+                mean * per_year
+            );
+            let alone = num(r, &format!("return_{class}_pct_round")) * per_year;
+            if num(r, "slashes_round") > 0.0 && alone < 0.0 && returns.len() > 1 {
+                assert!(apr > alone, "round {}: the slash is spread", r[0]);
+                diluted += 1;
+            }
+        }
+        if num(r, "slashes_round") > 0.0 {
+            slash_rounds += 1;
+            assert!(num(r, "slashed_lpt_round") > 0.0, "round {}", r[0]);
+        }
+    }
+    assert!(slash_rounds > 0, "the scenario slashes");
+    assert!(
+        diluted > 0,
+        "a slash round's loss was spread over its window"
+    );
+    let last = rows.last().unwrap();
+    let slashed: f64 = rows[1..].iter().map(|r| num(r, "slashed_lpt_round")).sum();
+    assert!((num(last, "slashed_lpt_cum") - slashed).abs() < 1e-6);
+    assert!(num(last, "burned_lpt_cum") > 0.0);
+    assert!(num(last, "fee_yield_eth_per_lpt_year_trailing10") > 0.0);
+    for class in ["retail", "whale", "orchestrators"] {
+        let fee = num(last, &format!("fee_apr_{class}_eth_per_lpt_trailing10"));
+        assert!(fee > 0.0, "{class} earns fees: {fee}");
+    }
 }
 
 /// A planted bug: right after a delegator withdraws a lock, the lock's storage is written back
