@@ -98,6 +98,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so a closed pipe (`lpt orchestrators | head`) would make every print
+    // panic; the default action ends the process quietly instead, as for any Unix tool.
+    // SAFETY: no other thread exists yet; SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

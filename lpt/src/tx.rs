@@ -7,7 +7,9 @@ use alloy::{
     rpc::types::TransactionReceipt,
 };
 use anyhow::{Context, bail};
-use bindings::Revert;
+use bindings::{ProtocolError, Revert, bonding_manager::BondingManager::BondingManagerErrors};
+
+use crate::units;
 
 /// Sends `call` ("what" names it in errors), waits for its receipt and insists on success.
 pub async fn send<P: Provider, D: CallDecoder>(
@@ -32,7 +34,11 @@ pub async fn send<P: Provider, D: CallDecoder>(
 /// A failed call in words: the decoded revert when it reverted, else the node's error.
 pub fn explain(what: &str, err: alloy::contract::Error) -> anyhow::Error {
     if let Some(data) = err.as_revert_data() {
-        return anyhow::anyhow!("{what} reverted: {}", Revert::decode(&data));
+        let revert = Revert::decode(&data);
+        return match hint(&revert) {
+            Some(hint) => anyhow::anyhow!("{what} reverted: {revert}: {hint}"),
+            None => anyhow::anyhow!("{what} reverted: {revert}"),
+        };
     }
     if let alloy::contract::Error::TransportError(rpc) = &err
         && let Some(resp) = rpc.as_error_resp()
@@ -41,4 +47,26 @@ pub fn explain(what: &str, err: alloy::contract::Error) -> anyhow::Error {
         return anyhow::anyhow!("{what} reverted: {}", resp.message);
     }
     anyhow::anyhow!("{what} failed: {err}")
+}
+
+/// The amounts of the reverts a delegator meets most, in LPT and ETH rather than wei.
+fn hint(revert: &Revert) -> Option<String> {
+    match revert.protocol()? {
+        ProtocolError::BondingManager(BondingManagerErrors::UnbondExceedsStake(e)) => {
+            Some(format!(
+                "{} asked, {} bonded",
+                units::show(e.amount, "LPT"),
+                units::show(e.stake, "LPT")
+            ))
+        }
+        ProtocolError::BondingManager(BondingManagerErrors::InsufficientFees(e)) => Some(format!(
+            "{} asked, {} claimable",
+            units::show(e.amount, "ETH"),
+            units::show(e.fees, "ETH")
+        )),
+        ProtocolError::BondingManager(BondingManagerErrors::LockNotWithdrawable(e)) => Some(
+            format!("lock {} matures at round {}", e.lockId, e.withdrawRound),
+        ),
+        _ => None,
+    }
 }

@@ -77,6 +77,11 @@ async fn a_delegator_bonds_earns_unbonds_and_withdraws() {
     // More than bonded: the revert, by name, from the suite's ABI.
     let err = net.fails(DELEGATOR, &["unbond", "5000"]);
     assert!(err.contains("unbond reverted: UnbondExceedsStake"), "{err}");
+    // The amounts in LPT (the stake includes the rewards claimed by the attempt's dry run).
+    assert!(
+        err.contains(": 5000 LPT asked, 1") && err.ends_with(" LPT bonded\n"),
+        "{err}"
+    );
 
     let out = net.ok(DELEGATOR, &["unbond", "100"]);
     let round = current_round(&net).await;
