@@ -20,7 +20,7 @@ use std::{
 
 use alloy::{
     primitives::{B256, Bytes, U256, keccak256},
-    providers::Provider,
+    providers::{Provider, ext::AnvilApi},
     sol_types::SolCall,
 };
 use bindings::{
@@ -46,6 +46,10 @@ const COMMANDS: [(&str, &[&str]); 3] = [
             "make fmt",
             "make fuzz-deep",
             "make verifier-deep",
+            "cp keeper/keeper.example.toml keeper.toml",
+            "cargo build -p keeper",
+            "target/debug/keeper run --rpc-url \"$RPC_URL\" --config keeper.toml",
+            "cargo bench -p keeper --bench rewards -- 3 2",
             "cargo build -p lpt",
             "target/debug/lpt --deployment .demo/deployment.json orchestrators",
             "target/debug/lpt --deployment .demo/deployment.json position 0x976EA74026E726554dB657fA54763abd0C3a0aa9",
@@ -137,7 +141,8 @@ fn the_readmes_commands_are_the_listed_ones() {
     }
 }
 
-#[tokio::test]
+// Multi-threaded: `keeper run` is watched from blocking code (block_in_place).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_readme_command_runs() {
     let scratch = temp_dir("lpt-readme", "run");
     let env = World::set_up(&scratch).await;
@@ -175,6 +180,33 @@ fn run(readme: &str, command: &str, cwd: &Path, env: &World, exports: &BTreeMap<
             check(readme, command, &out);
             return;
         }
+        "cp" => {
+            // The example config, as the README copies it, then filled in as it says.
+            let example = repo_root().join(words[1]);
+            let text = std::fs::read_to_string(example).unwrap();
+            let filled = text
+                .replace(
+                    "dispute_manager = \"0x0000000000000000000000000000000000000000\"",
+                    &format!("dispute_manager = \"{}\"", env.var("DISPUTES")),
+                )
+                .replace("confirmations = 2", "confirmations = 0")
+                .replace("poll_interval_ms = 2000", "poll_interval_ms = 200");
+            assert_ne!(
+                filled, text,
+                "keeper.example.toml's dispute_manager line changed"
+            );
+            std::fs::write(cwd.join(words[2]), filled).unwrap();
+            return;
+        }
+        "cargo" if words[1] == "bench" => {
+            // A release build of the benchmark's whole tree: only resolved here.
+            let bench = words.windows(2).find(|w| w[0] == "--bench").unwrap()[1];
+            assert!(
+                cargo_targets(command, "bench").contains(&bench.to_string()),
+                "`{command}`: no benchmark {bench}"
+            );
+            return;
+        }
         "cargo" => {
             let (bin, args) = cargo_target(command);
             // The same invocation on the built binary; the economy with fewer rounds.
@@ -188,6 +220,10 @@ fn run(readme: &str, command: &str, cwd: &Path, env: &World, exports: &BTreeMap<
                 return; // a build: resolved above
             }
             format!("{} {args}", binary(&bin).display())
+        }
+        "target/debug/keeper" => {
+            keeper_runs(readme, command, cwd, env);
+            return;
         }
         first if first.starts_with("target/debug/") => {
             let bin = first.trim_start_matches("target/debug/");
@@ -243,6 +279,24 @@ fn cargo_target(command: &str) -> (String, String) {
         .map(|w| w[1])
         .unwrap_or_else(|| panic!("`{command}` names no package"));
     let named_bin = words.windows(2).find(|w| w[0] == "--bin").map(|w| w[1]);
+    let pkg = package_metadata(command, package);
+    let bins = targets(&pkg, "bin");
+    let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
+    let bin = match (named_bin, pkg["default_run"].as_str()) {
+        (Some(b), _) => b,
+        (None, Some(d)) => d,
+        (None, None) if bins.len() == 1 => bins[0],
+        _ => panic!("`{command}`: cargo cannot determine which of {bins:?} to run"),
+    };
+    assert!(
+        bins.contains(&bin),
+        "`{command}`: {package} has no binary {bin}"
+    );
+    (bin.to_string(), args)
+}
+
+/// `cargo metadata`'s entry for `package`.
+fn package_metadata(command: &str, package: &str) -> serde_json::Value {
     let metadata = Command::new(env!("CARGO"))
         .args([
             "metadata",
@@ -256,30 +310,93 @@ fn cargo_target(command: &str) -> (String, String) {
         .unwrap();
     assert!(metadata.status.success(), "cargo metadata failed");
     let metadata: serde_json::Value = serde_json::from_slice(&metadata.stdout).unwrap();
-    let pkg = metadata["packages"]
+    metadata["packages"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["name"] == package)
-        .unwrap_or_else(|| panic!("`{command}`: no package {package}"));
-    let bins: Vec<&str> = pkg["targets"]
+        .unwrap_or_else(|| panic!("`{command}`: no package {package}"))
+        .clone()
+}
+
+/// The names of `pkg`'s targets of `kind` ("bin", "bench").
+fn targets(pkg: &serde_json::Value, kind: &str) -> Vec<String> {
+    pkg["targets"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "bin"))
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    let bin = match (named_bin, pkg["default_run"].as_str()) {
-        (Some(b), _) => b,
-        (None, Some(d)) => d,
-        (None, None) if bins.len() == 1 => bins[0],
-        _ => panic!("`{command}`: cargo cannot determine which of {bins:?} to run"),
+        .filter(|t| t["kind"].as_array().unwrap().iter().any(|k| k == kind))
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The targets of `kind` of the package `command` names with `-p`.
+fn cargo_targets(command: &str, kind: &str) -> Vec<String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let package = words.windows(2).find(|w| w[0] == "-p").unwrap()[1];
+    targets(&package_metadata(command, package), kind)
+}
+
+/// `keeper run …` as written, in `cwd` (its keeper.toml from the `cp` before), with the key in
+/// KEEPER_PRIVATE_KEY: a daemon, so it runs until it has initialized a fresh round (the chain is
+/// moved to one first), then SIGTERM must stop it cleanly.
+fn keeper_runs(readme: &str, command: &str, cwd: &Path, env: &World) {
+    let runtime = tokio::runtime::Handle::current();
+    let on_chain = |f: std::pin::Pin<Box<dyn std::future::Future<Output = bool> + '_>>| {
+        tokio::task::block_in_place(|| runtime.block_on(f))
     };
-    assert!(
-        bins.contains(&bin),
-        "`{command}`: {package} has no binary {bin}"
+    let admin = wallet(&env.net.anvil, 0);
+    let rounds = RoundsManager::new(env.net.d.rounds, &admin);
+    on_chain(Box::pin(async {
+        // To the round's last block, then one more: the head is in a round nobody initialized.
+        testkit::mine_to_next_round(&admin, env.net.d.rounds).await;
+        admin.anvil_mine(Some(1), None).await.unwrap();
+        true
+    }));
+    assert!(!on_chain(Box::pin(async {
+        rounds.currentRoundInitialized().call().await.unwrap()
+    })));
+    let line = command.replacen(
+        "target/debug/keeper",
+        &binary("keeper").display().to_string(),
+        1,
     );
-    (bin.to_string(), args)
+    let err = cwd.join("keeper.err");
+    let mut child = Command::new("bash")
+        .args(["-c", &format!("exec {line}")])
+        .current_dir(cwd)
+        .envs(env.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("KEEPER_PRIVATE_KEY", &env.keeper_key)
+        .stdout(std::fs::File::create(cwd.join("keeper.log")).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !on_chain(Box::pin(async {
+        rounds.currentRoundInitialized().call().await.unwrap()
+    })) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "{readme}: `{command}` exited ({status}):\n{}",
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            panic!("{readme}: `{command}` did not initialize the round");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = bindings::deadline::wait_within(&mut child, LIMIT, command);
+    assert!(
+        status.success(),
+        "{readme}: `{command}` did not stop cleanly on SIGTERM ({status}):\n{}",
+        std::fs::read_to_string(&err).unwrap_or_default()
+    );
 }
 
 /// A workspace binary, as `cargo test --workspace` (`make test`) builds it beside this test.
@@ -298,11 +415,17 @@ fn binary(name: &str) -> PathBuf {
 /// A chain with what the README commands name: the lpt example's orchestrator and delegator,
 /// a proposal, and a dispute over the verifier README's job (its files made by the verifier).
 struct World {
-    _net: Net,
+    net: Net,
     vars: Vec<(String, String)>,
+    /// The key `keeper run` signs with (an account of its own).
+    keeper_key: String,
 }
 
 impl World {
+    fn var(&self, name: &str) -> &str {
+        &self.vars.iter().find(|(k, _)| k == name).unwrap().1
+    }
+
     async fn set_up(scratch: &Path) -> Self {
         let net = Net::start("readme").await;
         let d = net.d;
@@ -455,6 +578,11 @@ impl World {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         drop((challenger, admin));
-        Self { _net: net, vars }
+        let keeper_key = format!("0x{}", alloy::hex::encode(signer(&net.anvil, 8).to_bytes()));
+        Self {
+            net,
+            vars,
+            keeper_key,
+        }
     }
 }
