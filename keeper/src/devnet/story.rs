@@ -37,8 +37,6 @@ const GATEWAY: usize = 9;
 const CHEATER: usize = 2; // carol
 /// Receives the governance chapter's treasury grant.
 const GRANTEE: usize = 11;
-/// The devnet governor's voting period, in its clock's unit.
-const VOTING_PERIOD: u64 = 3;
 
 /// The devnet's chain and its actors, as the story's chapters share them.
 pub struct Cast {
@@ -50,12 +48,7 @@ pub struct Cast {
 
 pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
     step("starting anvil and deploying the suite");
-    let world = World::start_with(Some(args.port), 12, |c| {
-        c.roundLength = U256::from(args.round_length);
-        // Voting stays open a few steps of the governor's clock, not the default ten rounds.
-        c.governance.votingPeriod = U256::from(VOTING_PERIOD);
-    })
-    .await?;
+    let world = World::start(Some(args.port), 12, args.round_length).await?;
     let d = world.d;
     println!(
         "  anvil {} (chain {}), round length {} blocks",

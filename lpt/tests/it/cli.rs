@@ -60,6 +60,20 @@ async fn a_delegator_bonds_earns_unbonds_and_withdraws() {
         "{out}"
     );
     assert!(out.contains("stake 11000.5 LPT"), "{out}");
+    // New cuts wait out the params-change delay: both shown, the scheduled ones with their round.
+    let o = wallet(&net.anvil, ORCHESTRATOR);
+    send!(
+        BondingManager::new(net.d.bonding, &o)
+            .setOrchestratorParams(U256::from(200_000), U256::from(400_000))
+    );
+    let out = net.ok(0, &["orchestrators"]);
+    let effective = current_round(&net).await + 1;
+    assert!(
+        out.contains(&format!(
+            "reward cut 10%, fee share 50% in force; 20% and 40% from round {effective}"
+        )),
+        "{out}"
+    );
 
     // Stake bonded in a round earns from the next: two rewarded rounds.
     round_with_reward(&net).await;
@@ -230,7 +244,7 @@ async fn a_proposal_is_listed_voted_queued_and_executed() {
 
     // Voting opens after the snapshot, in the governor's own clock.
     while governor.state(id).call().await.unwrap() as u8 != 1 {
-        round_with_reward(&net).await;
+        advance(&net, &governor, id).await;
     }
     let out = net.ok(
         ORCHESTRATOR,
@@ -262,7 +276,7 @@ async fn a_proposal_is_listed_voted_queued_and_executed() {
     );
 
     while governor.state(id).call().await.unwrap() as u8 == 1 {
-        round_with_reward(&net).await;
+        advance(&net, &governor, id).await;
     }
     let out = net.ok(0, &["proposals"]);
     assert!(out.contains(&format!("proposal {id}: succeeded")), "{out}");
@@ -291,6 +305,36 @@ async fn a_proposal_is_listed_voted_queued_and_executed() {
     let out = net.ok(0, &["proposals"]);
     assert!(out.contains(&format!("proposal {id}: executed")), "{out}");
     let _ = admin.get_block_number().await.unwrap();
+}
+
+/// Moves the chain past the proposal's next timepoint (its snapshot, then its deadline), read
+/// from the governor in its clock's unit: a round at a time when it counts rounds, else straight
+/// there in blocks or seconds.
+async fn advance<P: Provider>(
+    net: &Net,
+    governor: &LivepeerGovernor::LivepeerGovernorInstance<P>,
+    id: U256,
+) {
+    let mode = governor.CLOCK_MODE().call().await.unwrap();
+    let clock: u64 = governor.clock().call().await.unwrap().to();
+    let snapshot: u64 = governor.proposalSnapshot(id).call().await.unwrap().to();
+    let deadline: u64 = governor.proposalDeadline(id).call().await.unwrap().to();
+    let gap = if clock <= snapshot {
+        snapshot
+    } else {
+        deadline
+    }
+    .saturating_sub(clock)
+        + 1;
+    let admin = wallet(&net.anvil, 0);
+    if mode.contains("blocknumber") {
+        admin.anvil_mine(Some(gap), None).await.unwrap();
+    } else if mode.contains("timestamp") {
+        admin.anvil_increase_time(gap).await.unwrap();
+        admin.anvil_mine(Some(1), None).await.unwrap();
+    } else {
+        round_with_reward(net).await;
+    }
 }
 
 /// The first line of `out` containing `what`.

@@ -29,11 +29,11 @@ impl Net {
         let anvil = spawn_anvil();
         let admin = anvil.addresses()[0];
         let provider = wallet(&anvil, 0);
-        let mut config = DeployConfig {
+        // The governance defaults, whatever unit the governor's clock counts.
+        let config = DeployConfig {
             roundLength: U256::from(ROUND_LENGTH),
             ..DeployConfig::defaults(&provider, admin).await.unwrap()
         };
-        config.governance.votingPeriod = U256::from(2);
         let d = deploy(&provider, &config).await.expect("deploy");
         let file = temp_dir("lpt", name).join("deployment.json");
         DeploymentFile {
