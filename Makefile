@@ -11,9 +11,15 @@ DEMO := .demo
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
 ## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
-## the keepers' verifier, judged guilty and slashed; a per-round table, images in .demo/.
+## the keepers' verifier, judged guilty and slashed; a per-round table, images in .demo/; a
+## governance proposal with its `sim proposal` report. `make demo DEMO_ARGS=--keep-running`
+## leaves the chain up for `lpt` (the commands are printed).
+## The build is `make test`'s own (`cargo test --workspace`, without running): the same features,
+## so after `make test` nothing compiles, and cargo shows its progress.
+DEMO_ARGS ?=
 demo: deps
-	cargo run --quiet -p keeper -- devnet --out $(DEMO)
+	cargo test --workspace --no-run
+	$${CARGO_TARGET_DIR:-target}/debug/keeper devnet --out $(DEMO) $(DEMO_ARGS)
 
 ## demo-images: the verifier's command line on its own: an honest and a cheated image, checked.
 

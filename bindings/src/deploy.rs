@@ -32,7 +32,7 @@ pub const PLANNER_ADDRESS: Address = address!("0x0000000000000000000000000000000
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The deployed suite's addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Deployment {
     pub manager: Address,
     pub token: Address,
@@ -68,6 +68,55 @@ impl Deployment {
             ("TimelockController", self.timelock),
             ("LivepeerGovernor", self.governor),
         ]
+    }
+}
+
+/// A deployment as a file (JSON, what `keeper devnet` writes and `lpt --deployment` reads): the
+/// addresses, the chain they are on and the block the suite was deployed at (where event scans
+/// start).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeploymentFile {
+    pub chain_id: u64,
+    pub deploy_block: u64,
+    #[serde(flatten)]
+    pub contracts: Deployment,
+}
+
+/// Why a deployment file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum DeploymentFileError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a deployment file (chain_id, deploy_block and every contract address): {source}", path.display())]
+    Parse {
+        path: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+impl DeploymentFile {
+    /// Reads a deployment file.
+    pub fn read(path: &std::path::Path) -> Result<Self, DeploymentFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| DeploymentFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| DeploymentFileError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Writes it as pretty JSON.
+    pub fn write(&self, path: &std::path::Path) -> Result<(), DeploymentFileError> {
+        let text = serde_json::to_string_pretty(self).expect("addresses and numbers serialize");
+        std::fs::write(path, text + "\n").map_err(|source| DeploymentFileError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 }
 
@@ -238,6 +287,22 @@ pub async fn plan<P: Provider<Ethereum>>(
         txs: transactions(steps)?,
         deployment: addresses.into(),
     })
+}
+
+/// Where a deployment by `admin` whose first creation used `first_nonce` put its contracts (the
+/// planner's CREATE addresses, evaluated over `provider`; nothing is read from the chain's state).
+pub async fn planned_deployment<P: Provider<Ethereum>>(
+    provider: &P,
+    admin: Address,
+    first_nonce: u64,
+) -> Result<Deployment, DeployError> {
+    let (planner, code) = planner(provider);
+    let addresses = planner
+        .addresses(admin, U256::from(first_nonce))
+        .state(code)
+        .call()
+        .await?;
+    Ok(addresses.into())
 }
 
 /// Deploys the suite from the provider's default sender, which must be `config.admin`: it is the

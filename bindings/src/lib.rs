@@ -4,7 +4,8 @@
 //! and [`receipt`], tickets, receipts and verdicts signed (alloy's `PrivateKeySigner`) exactly as
 //! the contracts verify them; the protocol's vocabulary: the Solidity enums ([`enums`]), revert
 //! data as types ([`ProtocolError`], [`Revert`]), [`no_hints`]; and the contracts' storage
-//! layouts ([`layouts`]), generated from the same compile.
+//! layouts ([`layouts`]), generated from the same compile; what the operators' tools share: a
+//! proposal's actions from its event ([`governance`]) and the signing key ([`key`]).
 
 #![allow(clippy::too_many_arguments)]
 
@@ -12,6 +13,8 @@ pub mod deadline;
 mod deploy;
 pub mod devchain;
 mod generated;
+pub mod governance;
+pub mod key;
 pub mod layouts;
 pub mod receipt;
 pub mod ticket;
@@ -19,8 +22,8 @@ pub mod toolchain;
 mod vocab;
 
 pub use deploy::{
-    DeployConfig, DeployError, Deployment, LPT, PLANNER_ADDRESS, Plan, PlannedTx, deploy, plan,
-    transactions,
+    DeployConfig, DeployError, Deployment, DeploymentFile, DeploymentFileError, LPT,
+    PLANNER_ADDRESS, Plan, PlannedTx, deploy, plan, planned_deployment, transactions,
 };
 pub use generated::*;
 pub use vocab::{Revert, no_hints};

@@ -1,9 +1,11 @@
 //! The keeper's signing key: an encrypted keystore file (password from the environment), a raw
-//! key in the environment, or a remote signer (`eth_signTransaction`) holding it. Never a
-//! command-line flag, which would land in shell history and `ps`.
+//! key in the environment ([`bindings::key`], shared with `lpt`), or a remote signer
+//! (`eth_signTransaction`) holding it. Never a command-line flag, which would land in shell
+//! history and `ps`.
 
 use alloy::signers::local::PrivateKeySigner;
-use anyhow::{Context, bail};
+use anyhow::Context;
+use bindings::key::KeySource;
 
 use crate::{
     config::KeyConfig,
@@ -14,6 +16,13 @@ use crate::{
 pub const PRIVATE_KEY_ENV: &str = "KEEPER_PRIVATE_KEY";
 /// The environment variable holding the keystore's password.
 pub const KEYSTORE_PASSWORD_ENV: &str = "KEEPER_KEYSTORE_PASSWORD";
+
+/// Where the keeper reads a local key.
+const SOURCE: KeySource = KeySource {
+    key_env: PRIVATE_KEY_ENV,
+    password_env: KEYSTORE_PASSWORD_ENV,
+    keystore_setting: "key.keystore in the config",
+};
 
 /// The signer the config asks for: a remote signer, a keystore or the environment's key.
 pub fn load_signer(config: &KeyConfig) -> anyhow::Result<Signer> {
@@ -28,29 +37,5 @@ pub fn load_signer(config: &KeyConfig) -> anyhow::Result<Signer> {
 
 /// The local key: a keystore or the environment's.
 pub fn load_local(config: &KeyConfig) -> anyhow::Result<PrivateKeySigner> {
-    if let Some(path) = &config.keystore {
-        let password = std::env::var(KEYSTORE_PASSWORD_ENV).with_context(|| {
-            format!("key.keystore is set: put its password in {KEYSTORE_PASSWORD_ENV}")
-        })?;
-        if !path.is_file() {
-            bail!(
-                "keystore {} does not exist or is not a file",
-                path.display()
-            );
-        }
-        return PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot decrypt keystore {}: {e} (wrong password, or not an Ethereum keystore file)",
-                path.display()
-            )
-        });
-    }
-    let hex = std::env::var(PRIVATE_KEY_ENV).map_err(|_| {
-        anyhow::anyhow!(
-            "no key: set {PRIVATE_KEY_ENV}, or key.keystore in the config with {KEYSTORE_PASSWORD_ENV}"
-        )
-    })?;
-    hex.trim()
-        .parse::<PrivateKeySigner>()
-        .map_err(|_| anyhow::anyhow!("{PRIVATE_KEY_ENV} is not a 32-byte hex private key"))
+    Ok(SOURCE.load(config.keystore.as_deref())?)
 }

@@ -1,9 +1,13 @@
 //! `keeper devnet`, what `make demo` runs: a fresh anvil, the suite deployed, three
 //! orchestrators and their delegators, a gateway paying with tickets, two keepers (both approved
 //! verifiers) doing the rounds, and a cheater caught: its altered image disputed, re-run by the
-//! keepers with the reference verifier, judged guilty, and slashed after the veto window.
+//! keepers with the reference verifier, judged guilty, and slashed after the veto window; then a
+//! governance proposal, audited with `sim proposal`, voted, queued and executed.
 
+mod audit;
+mod governance;
 pub mod job;
+mod live;
 pub mod story;
 pub mod world;
 
@@ -31,6 +35,10 @@ pub struct DevnetArgs {
     /// Serve the image jobs on the CPU reference instead of wgpu.
     #[arg(long)]
     pub cpu: bool,
+    /// At the end, keep anvil running (until Ctrl-C) and print the addresses and `lpt` commands
+    /// to explore it.
+    #[arg(long)]
+    pub keep_running: bool,
 }
 
 pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {

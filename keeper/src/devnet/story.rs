@@ -10,13 +10,13 @@ use alloy::{
 };
 use anyhow::Context;
 use bindings::{
-    BondingLens, BondingManager, CapabilityRegistry, DisputeManager, LivepeerToken, Reputation,
-    RoundsManager, TicketBroker,
+    BondingLens, BondingManager, CapabilityRegistry, DeploymentFile, DisputeManager, LivepeerToken,
+    Reputation, RoundsManager, TicketBroker,
     capability_registry::CapabilityRegistry::Capability,
     ticket::{self, Ticket},
 };
 
-use super::{DevnetArgs, job, world::World};
+use super::{DevnetArgs, governance, job, live, world::World};
 use crate::{Keeper, TickReport, metrics::Metrics, send};
 
 const ETH: u128 = 1_000_000_000_000_000_000;
@@ -35,9 +35,12 @@ const DELEGATORS: [(usize, usize, u64); 3] = [(6, 0, 20_000), (7, 1, 15_000), (8
 const SPOT_CHECKER: usize = 10;
 const GATEWAY: usize = 9;
 const CHEATER: usize = 2; // carol
+/// Receives the governance chapter's treasury grant.
+const GRANTEE: usize = 11;
 
-struct Cast {
-    world: World,
+/// The devnet's chain and its actors, as the story's chapters share them.
+pub struct Cast {
+    pub world: World,
     orchestrators: Vec<Address>,
     keepers: Vec<Keeper>,
     ticket_nonce: u64,
@@ -140,9 +143,9 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
     for _ in 0..args.rounds {
         let round = cast.world.mine_to_next_round().await?;
         let reports = cast.tick_all().await?;
+        println!("  round {round}: {}", describe(&reports));
         cast.pay_tickets(round).await?;
         cast.attest_jobs().await?;
-        println!("  round {round}: {}", describe(&reports));
         table.row(&cast, round).await?;
     }
     table.print();
@@ -251,22 +254,44 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
     table.row(&cast, cast.current_round().await?).await?;
     table.print();
 
+    governance::tell(
+        &mut cast,
+        governance::Voters {
+            proposer: (ORCHESTRATORS[0].0, ORCHESTRATORS[0].1),
+            second: (ORCHESTRATORS[1].0, ORCHESTRATORS[1].1),
+            delegator: DELEGATORS[0].0,
+            grantee: GRANTEE,
+        },
+    )
+    .await?;
+
     step("done");
     println!(
         "  images: {} (honest) and {} (altered)",
         honest_png.display(),
         cheat_png.display()
     );
+    let deployment = args.out.join("deployment.json");
+    DeploymentFile {
+        chain_id: cast.world.chain_id,
+        deploy_block: cast.world.deploy_block,
+        contracts: d,
+    }
+    .write(&deployment)?;
+    println!("  deployment: {}", deployment.display());
+    if args.keep_running {
+        live::keep_running(&cast.world, &args.out, &deployment, DELEGATORS[0].0).await?;
+    }
     drop(cast);
     println!("  anvil stopped");
     Ok(())
 }
 
-fn step(what: &str) {
+pub(super) fn step(what: &str) {
     println!("\n▸ {what}");
 }
 
-fn lpt(v: U256) -> String {
+pub(super) fn lpt(v: U256) -> String {
     let s = format_units(v, 18).unwrap_or_else(|_| v.to_string());
     match s.split_once('.') {
         Some((whole, frac)) => format!("{whole}.{}", &format!("{frac:0<2}")[..2]),
@@ -282,7 +307,7 @@ fn eth(v: U256) -> String {
     }
 }
 
-fn describe(reports: &[TickReport]) -> String {
+pub(super) fn describe(reports: &[TickReport]) -> String {
     let mut parts = Vec::new();
     for (label, r) in ["a", "b"].iter().zip(reports) {
         let mut did = Vec::new();
@@ -304,7 +329,7 @@ fn describe(reports: &[TickReport]) -> String {
 }
 
 impl Cast {
-    async fn tick_all(&mut self) -> anyhow::Result<Vec<TickReport>> {
+    pub(super) async fn tick_all(&mut self) -> anyhow::Result<Vec<TickReport>> {
         let mut out = Vec::new();
         for k in &mut self.keepers {
             out.push(k.tick().await?);
@@ -341,9 +366,25 @@ impl Cast {
                 creationRoundBlockHash: block_hash,
             };
             let sig = t.sign(&sender_key, self.world.chain_id, d.broker)?;
+            let face_value = t.faceValue;
             let orchestrator = self.world.wallet(ORCHESTRATORS[i].0);
-            send!(
+            let receipt = send!(
                 TicketBroker::new(d.broker, &orchestrator).redeemWinningTicket(t.into(), sig, rand)
+            );
+            let paid = receipt
+                .inner
+                .logs()
+                .iter()
+                .find_map(|l| TicketBroker::WinningTicketRedeemed::decode_log(&l.inner).ok())
+                .context("redeemWinningTicket emitted no WinningTicketRedeemed")?;
+            println!(
+                "    ticket {} → {:<5}: face value {} ETH, wins (probability 100%), redeemed {} ETH ({} from the deposit, {} from the reserve)",
+                self.ticket_nonce,
+                ORCHESTRATORS[i].1,
+                eth(face_value),
+                eth(paid.fromDeposit + paid.fromReserve),
+                eth(paid.fromDeposit),
+                eth(paid.fromReserve)
             );
         }
         Ok(())
@@ -360,16 +401,19 @@ impl Cast {
     }
 }
 
+/// The per-round table: each orchestrator's stake, the round's reward and any slash apart (from
+/// the BondingManager's Reward and Slashed events), its unclaimed fees and its reputation.
 struct Table {
     rows: Vec<String>,
-    last_stake: Vec<U256>,
+    /// Each orchestrator's slashed LPT so far, to show a row's slash alone.
+    slashed: Vec<U256>,
 }
 
 impl Table {
     fn new() -> Self {
         Self {
             rows: Vec::new(),
-            last_stake: Vec::new(),
+            slashed: Vec::new(),
         }
     }
 
@@ -381,37 +425,87 @@ impl Table {
         let reputation = Reputation::new(d.reputation, &p);
         for (i, &o) in cast.orchestrators.iter().enumerate() {
             let stake = bonding.delegatedStake(o).call().await?;
-            let change = match self.last_stake.get(i).copied() {
-                None => "-".to_string(),
-                Some(previous) if stake >= previous => format!("+{}", lpt(stake - previous)),
-                Some(previous) => format!("-{}", lpt(previous - stake)),
-            };
+            let rewards = events::<BondingManager::Reward>(
+                &cast.world,
+                BondingManager::Reward::SIGNATURE_HASH,
+                o,
+            )
+            .await?;
+            let reward = rewards
+                .iter()
+                .filter(|r| r.round == U256::from(round))
+                .fold(U256::ZERO, |a, r| a + r.amount);
+            let slashed_total = events::<BondingManager::Slashed>(
+                &cast.world,
+                BondingManager::Slashed::SIGNATURE_HASH,
+                o,
+            )
+            .await?
+            .iter()
+            .fold(U256::ZERO, |a, s| a + s.amount);
+            if self.slashed.len() <= i {
+                self.slashed.push(U256::ZERO);
+            }
+            let slashed = slashed_total - self.slashed[i];
+            self.slashed[i] = slashed_total;
             let fees = lens.pendingFees(o).call().await?;
             let score = reputation.scoreOf(o).call().await?;
+            let show = |v: U256, sign: &str| {
+                if v.is_zero() {
+                    "-".to_string()
+                } else {
+                    format!("{sign}{}", lpt(v))
+                }
+            };
             self.rows.push(format!(
-                "| {round:>5} | {:<6} | {:>12} | {:>11} | {:>10} | {:>10} |",
+                "| {round:>5} | {:<6} | {:>12} | {:>10} | {:>11} | {:>10} | {:>10} |",
                 ORCHESTRATORS[i].1,
                 lpt(stake),
-                change,
+                show(reward, "+"),
+                show(slashed, "-"),
                 eth(fees),
                 lpt(score)
             ));
-            if i < self.last_stake.len() {
-                self.last_stake[i] = stake;
-            } else {
-                self.last_stake.push(stake);
-            }
         }
         Ok(())
     }
 
     fn print(&self) {
-        println!("\n| round | orch.  | stake (LPT)  | change      | fees (ETH) | reputation |");
-        println!("|------:|--------|-------------:|------------:|-----------:|-----------:|");
+        println!(
+            "\n| round | orch.  | stake (LPT)  | reward     | slashed     | fees (ETH) | reputation |"
+        );
+        println!(
+            "|------:|--------|-------------:|-----------:|------------:|-----------:|-----------:|"
+        );
         for r in &self.rows {
             println!("{r}");
         }
+        println!(
+            "(reward: the pool's LPT minted that round, commission included; slashed: LPT cut that round; fees: unclaimed, to date)"
+        );
     }
+}
+
+/// The BondingManager's events of type `E` about `orchestrator` (its first indexed topic).
+async fn events<E: SolEvent>(
+    world: &World,
+    signature: alloy::primitives::B256,
+    orchestrator: Address,
+) -> anyhow::Result<Vec<E>> {
+    let logs = world
+        .admin()
+        .get_logs(
+            &Filter::new()
+                .address(world.d.bonding)
+                .event_signature(signature)
+                .topic1(orchestrator.into_word())
+                .from_block(world.deploy_block),
+        )
+        .await?;
+    Ok(logs
+        .iter()
+        .filter_map(|l| E::decode_log(&l.inner).ok().map(|l| l.data))
+        .collect())
 }
 
 struct Snapshot {
@@ -448,7 +542,7 @@ async fn print_slash(cast: &Cast, before: &Snapshot, after: &Snapshot) -> anyhow
             &Filter::new()
                 .address(cast.world.d.disputes)
                 .event_signature(DisputeManager::SlashExecuted::SIGNATURE_HASH)
-                .from_block(0u64),
+                .from_block(cast.world.deploy_block),
         )
         .await?;
     let e = DisputeManager::SlashExecuted::decode_log(
