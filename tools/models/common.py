@@ -30,18 +30,23 @@ def seed_everything(seed: int) -> None:
 
 
 def to_int8_tflite(model, representative, path: str) -> bytes:
-    """Full-integer int8 conversion with the standard converter; writes and returns the bytes.
-
-    `representative` yields lists of input arrays (one per model input, batch 1). Float inputs and
-    outputs become int8 (`inference_input_type`/`inference_output_type`); integer inputs (token ids)
-    stay int32, as the converter leaves non-float inputs alone.
-    """
-    # A concrete function with batch 1 fixed: static shapes, so the converter folds the shape
-    # arithmetic (SHAPE/STRIDED_SLICE/PACK) that a SavedModel with a free batch dimension keeps.
+    """A Keras model, batch fixed to 1, through `fn_to_int8_tflite`."""
     specs = [tf.TensorSpec([1, *i.shape[1:]], i.dtype) for i in model.inputs]
     fn = tf.function(lambda *xs: model(list(xs) if len(xs) > 1 else xs[0], training=False))
+    return fn_to_int8_tflite(fn.get_concrete_function(*specs), representative, path)
+
+
+def fn_to_int8_tflite(concrete, representative, path: str) -> bytes:
+    """Full-integer int8 conversion with the standard converter; writes and returns the bytes.
+
+    `concrete` is a tf.function's concrete function with static shapes (batch 1), so the converter
+    folds shape arithmetic (SHAPE/STRIDED_SLICE/PACK) that a free batch dimension would keep.
+    `representative` yields lists of input arrays, one per input. Float inputs and outputs become
+    int8 (`inference_input_type`/`inference_output_type`); integer inputs (token ids) stay int32,
+    as the converter leaves non-float inputs alone.
+    """
     # Keras 3 variables are not frozen by the converter (READ_VARIABLE at calibration): freeze.
-    frozen = convert_variables_to_constants_v2(fn.get_concrete_function(*specs))
+    frozen = convert_variables_to_constants_v2(concrete)
     converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative

@@ -86,7 +86,7 @@ def main():
     print(f"{len(captions)} captions, vocabulary {len(scenes.VOCAB)}")
     model = build()
     steps = args.epochs * int(np.ceil(len(tokens) / 32))
-    lr = tf.keras.optimizers.schedules.CosineDecay(3e-3, steps, alpha=0.02)
+    lr = tf.keras.optimizers.schedules.CosineDecay(1e-3, steps, alpha=0.02)
     model.compile(tf.keras.optimizers.Adam(lr), loss="mse")
     t0 = time.time()
     model.fit(tokens, images, batch_size=32, epochs=args.epochs, shuffle=True, verbose=2)
