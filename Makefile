@@ -7,7 +7,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 DEMO := .demo
 
-.PHONY: demo demo-images verifier-deep test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
+.PHONY: demo demo-images verifier-deep models models-oracle test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
 ## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
@@ -74,6 +74,28 @@ rust-test: deps
 ## models; VERIFIER_DEEP_MODELS=N to change the count).
 verifier-deep: system-deps
 	cargo test --release -p verifier --test it differential -- --ignored --nocapture
+
+## models: (not part of `make test`) trains the LiteRT int8 models in tools/models/ (the demo's
+## text-to-image model, a tiny transformer, one model per op), converts them with TensorFlow's
+## standard converter and rewrites tools/models/MODELS.md; a venv of ~1.6 GB, minutes on a CPU.
+MODELS_VENV := tools/models/.venv
+models: $(MODELS_VENV)/.stamp
+	cd tools/models && nice .venv/bin/python train_text2img.py
+	cd tools/models && nice .venv/bin/python tiny_transformer.py
+	cd tools/models && nice .venv/bin/python op_models.py
+	cd tools/models && nice .venv/bin/python report.py
+$(MODELS_VENV)/.stamp: tools/models/requirements.txt
+	python3 -m venv $(MODELS_VENV)
+	$(MODELS_VENV)/bin/pip install -q -r $<
+	touch $@
+
+## models-oracle: the LiteRT oracle alone (ai-edge-litert + numpy, ~160 MB, seconds to install).
+ORACLE_VENV := tools/models/.venv-oracle
+models-oracle: $(ORACLE_VENV)/.stamp
+$(ORACLE_VENV)/.stamp: tools/models/requirements-oracle.txt
+	python3 -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/pip install -q -r $<
+	touch $@
 
 ## fuzz-deep: every invariant at >= 100,000 calls and fuzz tests at 10,000 runs (foundry.toml's
 ## [profile.deep]); long. `make test` keeps its depth.

@@ -28,7 +28,8 @@ graph input in order).
 --compare also runs the same inputs through the optimized kernels without delegates
 (BUILTIN_WITHOUT_DEFAULT_DELEGATES, every op's output) and with the default XNNPACK delegate
 (BUILTIN, graph outputs only: a delegate's inner tensors are not kept) and prints, per op,
-"identical" or how many elements differ and by how much.
+"identical" or how many elements differ and by how much, marking ops whose inputs already
+differed (an inherited difference, not necessarily the kernel's own).
 """
 
 import argparse
@@ -139,11 +140,17 @@ def compare(path, ref, xs, ops):
     opt = make(path, OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     run(opt, xs)
     report = []
+    differing = set()  # tensors whose bytes already differ: later diffs may only be inherited
     for op in ops:
+        inherited = any(t in differing for t in op["inputs"])
         for t in op["outputs"]:
             if t >= 0:
                 verdict = diff(ref.get_tensor(t), opt.get_tensor(t))
-                report.append({"node": op["node"], "op": op["op"], "tensor": t, "optimized": verdict})
+                if verdict != "identical":
+                    differing.add(t)
+                r = {"node": op["node"], "op": op["op"], "tensor": t, "optimized": verdict}
+                r["inputs_identical"] = not inherited
+                report.append(r)
     xnn = make(path, OpResolverType.BUILTIN, preserve=False)
     run(xnn, xs)
     for d in ref.get_output_details():
@@ -210,7 +217,8 @@ def main():
             for r in rep:
                 kind = "optimized" if "optimized" in r else "xnnpack"
                 where = f"node {r['node']} {r['op']}" if r["node"] is not None else r["op"]
-                print(f"{case} {where} -> t{r['tensor']}: {kind} {r[kind]}")
+                note = "" if r.get("inputs_identical", True) else " (its inputs already differ)"
+                print(f"{case} {where} -> t{r['tensor']}: {kind} {r[kind]}{note}")
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     print(f"{args.model}: {len(ops)} ops, {len(idx)} tensors x {len(cases)} cases -> {args.out}")
