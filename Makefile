@@ -7,7 +7,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 DEMO := .demo
 
-.PHONY: demo demo-images verifier-deep models models-oracle test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
+.PHONY: demo demo-images verifier-deep models models-oracle models-torch test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
 ## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
@@ -87,6 +87,16 @@ models: $(MODELS_VENV)/.stamp
 $(MODELS_VENV)/.stamp: tools/models/requirements.txt
 	python3 -m venv $(MODELS_VENV)
 	$(MODELS_VENV)/bin/pip install -q -r $<
+	touch $@
+
+## models-torch: (optional, heavy) the PyTorch route: a tiny torch model to LiteRT int8 through
+## litert-torch and ai-edge-quantizer (tools/models/torch_model.py); a 6.6 GB venv (CUDA torch).
+TORCH_VENV := tools/models/.venv-torch
+models-torch: $(TORCH_VENV)/.stamp
+	cd tools/models && OMP_NUM_THREADS=1 nice .venv-torch/bin/python torch_model.py
+$(TORCH_VENV)/.stamp: tools/models/requirements-torch.txt
+	python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install -q -r $<
 	touch $@
 
 ## models-oracle: the LiteRT oracle alone (ai-edge-litert + numpy, ~160 MB, seconds to install).

@@ -11,6 +11,7 @@ import argparse
 import collections
 import hashlib
 import json
+import struct
 import sys
 
 import numpy as np
@@ -64,6 +65,8 @@ def _quant(q):
 def describe(path):
     """The model as a plain dict: ops in the subgraph's order, tensors, a summary."""
     data = open(path, "rb").read()
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ValueError("no TFL3 file identifier at bytes 4..8")
     model = fb.ModelT.InitFromPackedBuf(bytearray(data), 0)
     codes = []
     for oc in model.operatorCodes:
@@ -178,7 +181,7 @@ def main():
     args = ap.parse_args()
     try:
         d = describe(args.model)
-    except (OSError, ValueError, IndexError, AttributeError) as e:
+    except (OSError, ValueError, IndexError, AttributeError, TypeError, struct.error) as e:
         print(f"{args.model}: not a readable .tflite: {e}", file=sys.stderr)
         sys.exit(2)
     if args.json:
