@@ -7,7 +7,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 DEMO := .demo
 
-.PHONY: demo demo-images verifier-deep models models-oracle models-torch test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
+.PHONY: demo demo-images verifier-deep models models-oracle models-check models-torch test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
 ## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
@@ -102,6 +102,9 @@ $(TORCH_VENV)/.stamp: tools/models/requirements-torch.txt
 ## models-oracle: the LiteRT oracle alone (ai-edge-litert + numpy, ~160 MB, seconds to install).
 ORACLE_VENV := tools/models/.venv-oracle
 models-oracle: $(ORACLE_VENV)/.stamp
+## models-check: SPEC-NOTES.md's requantization and table claims against LiteRT's kernels.
+models-check: models-oracle
+	cd tools/models && .venv-oracle/bin/python spec_check.py
 $(ORACLE_VENV)/.stamp: tools/models/requirements-oracle.txt
 	python3 -m venv $(ORACLE_VENV)
 	$(ORACLE_VENV)/bin/pip install -q -r $<

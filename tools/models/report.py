@@ -71,8 +71,8 @@ def io(d):
 
 
 def differences(path, cases):
-    """op -> [differing, compared, max elements differing] over op runs whose inputs were
-    identical in both (so the difference is the kernel's own); 'xnnpack output' likewise."""
+    """op -> [differing, compared, max elements differing, max |diff|] over the op runs whose
+    inputs were identical in both (the difference is the kernel's own); 'xnnpack output' too."""
     ref = oracle.make(path, OpResolverType.BUILTIN_REF)
     ops = [
         {
@@ -83,7 +83,7 @@ def differences(path, cases):
         }
         for o in ref._get_ops_details()
     ]
-    agg = collections.defaultdict(lambda: [0, 0, 0])
+    agg = collections.defaultdict(lambda: [0, 0, 0, 0])
     for seed in range(cases):
         xs = oracle.random_inputs(ref, np.random.default_rng(seed))
         oracle.run(ref, xs)
@@ -96,8 +96,9 @@ def differences(path, cases):
             a[1] += 1
             if verdict != "identical":
                 a[0] += 1
-                m = re.match(r"(\d+) of", verdict)
+                m = re.match(r"(\d+) of .*max \|diff\| ([0-9.e+-]+)\)", verdict)
                 a[2] = max(a[2], int(m.group(1)) if m else -1)
+                a[3] = max(a[3], float(m.group(2)) if m else -1)
     return agg
 
 
@@ -108,8 +109,8 @@ def section(models, cases, seconds):
         f"batch 1, ai-edge-litert {metadata.version('ai-edge-litert')}, {platform.machine()}, "
         f"{os.cpu_count()} cores shared with other jobs, so speeds are indicative).",
         "",
-        "| model | bytes | params | ops | reference inf/s | optimized inf/s | xnnpack inf/s |",
-        "|---|---:|---:|---|---:|---:|---:|",
+        "| model | bytes | params | MACs | ops | reference inf/s | optimized inf/s | xnnpack inf/s |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     details = []
     for path in models:
@@ -120,13 +121,13 @@ def section(models, cases, seconds):
         ips = [speed(path, r, xs, seconds) for _, r in RESOLVERS]
         ops = ", ".join(f"{k} x{v}" for k, v in d["op_counts"].items())
         lines.append(
-            f"| {name} | {d['bytes']} | {d['parameters']} | {ops} | "
+            f"| {name} | {d['bytes']} | {d['parameters']} | {d['macs']:,} | {ops} | "
             + " | ".join(f"{x:,.0f}" for x in ips)
             + " |"
         )
         agg = differences(path, cases)
         diff = "; ".join(
-            f"{k}: {a[0]}/{a[1]} differ (at most {a[2]} elements)" if a[0] else f"{k}: identical"
+            f"{k}: {a[0]}/{a[1]} differ (<= {a[2]} elements, |diff| <= {a[3]:g})" if a[0] else f"{k}: identical"
             for k, a in agg.items()
         )
         i, o = io(d)

@@ -62,6 +62,27 @@ def _quant(q):
     return out
 
 
+def _macs(op, tensors):
+    """Multiply-accumulates of the matrix ops (0 for the rest): the 'int ops' of a benchmark."""
+    shape = lambda i: tensors[i]["shape"]  # noqa: E731
+    size = lambda i: int(np.prod(shape(i))) if shape(i) else 1  # noqa: E731
+    name, ins, out = op["op"], op["inputs"], op["outputs"][0]
+    if name == "FULLY_CONNECTED":
+        return size(out) * shape(ins[1])[-1]
+    if name == "CONV_2D":
+        _, kh, kw, ci = shape(ins[1])
+        return size(out) * kh * kw * ci
+    if name == "DEPTHWISE_CONV_2D":
+        return size(out) * shape(ins[1])[1] * shape(ins[1])[2]
+    if name == "TRANSPOSE_CONV":
+        co, kh, kw, _ = shape(ins[1])
+        return size(ins[2]) * co * kh * kw
+    if name == "BATCH_MATMUL":
+        k = shape(ins[0])[-2] if op["options"].get("adjX") else shape(ins[0])[-1]
+        return size(out) * k
+    return 0
+
+
 def describe(path):
     """The model as a plain dict: ops in the subgraph's order, tensors, a summary."""
     data = open(path, "rb").read()
@@ -122,6 +143,9 @@ def describe(path):
                 "ops": ops,
             }
         )
+    for sg in subgraphs:
+        for op in sg["ops"]:
+            op["macs"] = _macs(op, sg["tensors"])
     counts = collections.Counter(
         f"{o['op']} v{o['version']}" for sg in subgraphs for o in sg["ops"]
     )
@@ -131,6 +155,7 @@ def describe(path):
         "sha256": hashlib.sha256(data).hexdigest(),
         "schema_version": int(model.version),
         "parameters": params,
+        "macs": sum(op["macs"] for sg in subgraphs for op in sg["ops"]),
         "op_counts": dict(sorted(counts.items())),
         "subgraphs": subgraphs,
     }
@@ -147,7 +172,10 @@ def _fmt_q(q):
 
 
 def print_text(d, show_tensors):
-    print(f"{d['file']}: {d['bytes']} bytes, sha256 {d['sha256'][:16]}..., {d['parameters']} parameters")
+    print(
+        f"{d['file']}: {d['bytes']} bytes, sha256 {d['sha256'][:16]}..., "
+        f"{d['parameters']} parameters, {d['macs']} multiply-accumulates"
+    )
     print("op counts: " + ", ".join(f"{k} x{v}" for k, v in d["op_counts"].items()))
     for si, sg in enumerate(d["subgraphs"]):
         t = sg["tensors"]
