@@ -1,20 +1,25 @@
 """Re-derives int8 outputs from SPEC-NOTES.md's arithmetic and compares them with LiteRT's.
 
-    python spec_check.py [--cases N]
+    python spec_check.py [--cases N]        (needs only ai-edge-litert and numpy)
 
-1. FULLY_CONNECTED with per-channel weights (out/ops/fully_connected.tflite, fused RELU) is computed
-with numpy under both MultiplyByQuantizedMultiplier variants LiteRT can be built with (double
-rounding, the default; single rounding, TFLITE_SINGLE_ROUNDING=1) and compared with the reference
-kernels' bytes, so the notes say which one the shipped interpreter uses, by evidence.
-2. The 256-entry tables of int8 LOGISTIC, TANH and GELU (both forms), which LiteRT builds at
-Prepare time in float32 (LUTPopulateInt8), rebuilt here in numpy float32 (erfc: Python's double
-erfc rounded to float32) and compared with LiteRT's output for every one of the 256 inputs: how
-fragile a table rebuilt by another libm is.
+Each check runs a model of out/ops/ on LiteRT's reference kernels with seeded random inputs and
+recomputes the op's output in plain Python integers (or float64 where the kernel uses it):
+
+1. FULLY_CONNECTED: the reference kernel requantizes in float64, `round(acc * s_in * s_w / s_out)`,
+   not with the Q31 multiplier; the Q31 derivation is counted too, to show the difference is real.
+2. CONV_2D (SAME stride 1 with RELU6, VALID stride 2), ADD and MUL (inputs of different scales):
+   Q31 multipliers with gemmlowp's double rounding, the build the ai-edge-litert wheel uses
+   (TFLITE_SINGLE_ROUNDING off); single rounding is counted too.
+3. The 256-entry tables of LOGISTIC, TANH and GELU (both forms), which LiteRT builds in float32
+   at Prepare time (LUTPopulateInt8), rebuilt in numpy float32 (erfc: float64 rounded to float32).
+
+Exits non-zero when a derivation that SPEC-NOTES.md states does not reproduce LiteRT's bytes.
 """
 
 import argparse
 import math
 import os
+import sys
 
 import numpy as np
 from ai_edge_litert.interpreter import OpResolverType
@@ -22,6 +27,7 @@ from ai_edge_litert.interpreter import OpResolverType
 import oracle
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+I8 = (-128, 127)
 
 
 def quantize_multiplier(m: float):
@@ -29,7 +35,7 @@ def quantize_multiplier(m: float):
     if m == 0:
         return 0, 0
     frac, shift = math.frexp(m)
-    q = round(frac * (1 << 31))  # std::round: half away from zero; frac > 0 here
+    q = round_away(frac * (1 << 31))
     if q == 1 << 31:
         q //= 2
         shift += 1
@@ -38,47 +44,155 @@ def quantize_multiplier(m: float):
     return q, shift
 
 
+def round_away(v: float) -> int:
+    """C's round()/TfLiteRound: half away from zero."""
+    return int(math.floor(abs(v) + 0.5)) * (1 if v >= 0 else -1)
+
+
 def srdhm(a: int, b: int) -> int:
     """gemmlowp SaturatingRoundingDoublingHighMul on int32."""
     if a == b == -(1 << 31):
         return (1 << 31) - 1
-    ab = a * b
-    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    v = ab + nudge
-    return v // (1 << 31) if v >= 0 else -((-v) // (1 << 31))  # C++: truncates toward zero
+    v = a * b + ((1 << 30) if a * b >= 0 else 1 - (1 << 30))
+    return v // (1 << 31) if v >= 0 else -((-v) // (1 << 31))  # C: truncates toward zero
 
 
 def rdbpot(x: int, e: int) -> int:
     """gemmlowp RoundingDivideByPOT: round half away from zero."""
     mask = (1 << e) - 1
-    rem = x & mask
-    thr = (mask >> 1) + (1 if x < 0 else 0)
-    return (x >> e) + (1 if rem > thr else 0)
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> e) + (1 if (x & mask) > threshold else 0)
 
 
 def mbqm_double(x, q, shift):
-    left, right = max(shift, 0), max(-shift, 0)
-    return rdbpot(srdhm(x * (1 << left), q), right)
+    """MultiplyByQuantizedMultiplier, double rounding (the wheel's build)."""
+    return rdbpot(srdhm(x * (1 << max(shift, 0)), q), max(-shift, 0))
 
 
 def mbqm_single(x, q, shift):
+    """MultiplyByQuantizedMultiplier with TFLITE_SINGLE_ROUNDING (not the wheel's build)."""
     total = 31 - shift
     return (x * q + (1 << (total - 1))) >> total
 
 
-def fully_connected(it, op, x, mbqm):
-    t = lambda i: it._get_tensor_details(i, 0)  # noqa: E731
-    w_i, b_i = op["inputs"][1], op["inputs"][2]
-    w, b = it.get_tensor(w_i).astype(np.int64), it.get_tensor(b_i).astype(np.int64)
-    s_in, zp_in = t(op["inputs"][0])["quantization"]
-    s_out, zp_out = t(op["outputs"][0])["quantization"]
-    s_w = t(w_i)["quantization_parameters"]["scales"]
-    acc = (x.astype(np.int64).reshape(1, -1) + (-zp_in)) @ w.T + b  # filter zero point is 0
+def clamp(v, lo, hi):
+    return min(max(v, lo), hi)
+
+
+def details(it, i):
+    d = it._get_tensor_details(i, 0)
+    return d["quantization"], d["quantization_parameters"]["scales"]
+
+
+def act_range(act, scale, zp):
+    """CalculateActivationRangeQuantizedImpl: bounds quantized in float32."""
+    q = lambda f: zp + round_away(float(np.float32(f) / np.float32(scale)))  # noqa: E731
+    if act == "RELU":
+        return max(-128, q(0)), 127
+    if act == "RELU6":
+        return max(-128, q(0)), min(127, q(6))
+    return I8
+
+
+def run_check(name, cases, derive, variants):
+    """Runs out/ops/<name>.tflite; returns {variant: differing elements}, element count."""
+    it = oracle.make(os.path.join(HERE, "out", "ops", f"{name}.tflite"), OpResolverType.BUILTIN_REF)
+    op = it._get_ops_details()[0]
+    rng = np.random.default_rng(7)
+    wrong = {v: 0 for v in variants}
+    total = 0
+    for _ in range(cases):
+        xs = oracle.random_inputs(it, rng)
+        oracle.run(it, xs)
+        got = it.get_tensor(op["outputs"][0])
+        for v in variants:
+            wrong[v] += int(np.count_nonzero(derive(it, op, xs, v) != got))
+        total += got.size
+    return wrong, total
+
+
+def fully_connected(it, op, xs, variant):
+    (s_in, zp_in), _ = details(it, op["inputs"][0])
+    (s_out, zp_out), _ = details(it, op["outputs"][0])
+    _, s_w = details(it, op["inputs"][1])
+    w = it.get_tensor(op["inputs"][1]).astype(np.int64)
+    b = it.get_tensor(op["inputs"][2]).astype(np.int64)
+    acc = (xs[0].astype(np.int64).reshape(-1, w.shape[1]) - zp_in) @ w.T + b
+    lo, hi = act_range("RELU", s_out, zp_out)  # out/ops/fully_connected has a fused RELU
     out = np.empty(acc.shape, np.int64)
-    for c in range(acc.shape[1]):
-        q, shift = quantize_multiplier(float(np.float64(s_in) * np.float64(s_w[c]) / np.float64(s_out)))
-        out[0, c] = mbqm(int(acc[0, c]), q, shift) + zp_out
-    return np.clip(out, max(zp_out, -128), 127).astype(np.int8)  # fused RELU: max(zp_out, .)
+    for (r, c), a in np.ndenumerate(acc):
+        m = float(np.float64(s_in) * np.float64(s_w[c]) / np.float64(s_out))
+        if variant == "float64":
+            v = round_away(float(a) * m)
+        else:
+            v = mbqm_double(int(a), *quantize_multiplier(m))
+        out[r, c] = clamp(v + zp_out, lo, hi)
+    return out.astype(np.int8).reshape(it.get_tensor(op["outputs"][0]).shape)
+
+
+def conv2d(stride, padding, act):
+    def derive(it, op, xs, variant):
+        (s_in, zp_in), _ = details(it, op["inputs"][0])
+        (s_out, zp_out), _ = details(it, op["outputs"][0])
+        _, s_w = details(it, op["inputs"][1])
+        w = it.get_tensor(op["inputs"][1]).astype(np.int64)  # [O, KH, KW, I]
+        b = it.get_tensor(op["inputs"][2]).astype(np.int64)
+        x = xs[0][0].astype(np.int64) - zp_in  # [H, W, I]; padding contributes 0
+        out_shape = it.get_tensor(op["outputs"][0]).shape
+        oh, ow = out_shape[1], out_shape[2]
+        o, kh, kw, _ = w.shape
+        if padding == "SAME":
+            ph = max((oh - 1) * stride + kh - x.shape[0], 0) // 2
+            pw = max((ow - 1) * stride + kw - x.shape[1], 0) // 2
+        else:
+            ph = pw = 0
+        xp = np.pad(x, ((ph, kh), (pw, kw), (0, 0)))
+        lo, hi = act_range(act, s_out, zp_out)
+        mbqm = mbqm_double if variant == "double" else mbqm_single
+        mults = [
+            quantize_multiplier(float(np.float64(s_in) * np.float64(s) / np.float64(s_out)))
+            for s in s_w
+        ]
+        out = np.empty(out_shape[1:], np.int64)
+        for yy in range(oh):
+            for xx in range(ow):
+                patch = xp[yy * stride : yy * stride + kh, xx * stride : xx * stride + kw]
+                acc = np.einsum("hwi,ohwi->o", patch, w) + b
+                for c in range(o):
+                    out[yy, xx, c] = clamp(mbqm(int(acc[c]), *mults[c]) + zp_out, lo, hi)
+        return out.astype(np.int8)[None]
+
+    return derive
+
+
+def add(it, op, xs, variant):
+    """add.cc Prepare + integer_ops/add.h: 20-bit shift, multipliers in float64."""
+    (s1, z1), _ = details(it, op["inputs"][0])
+    (s2, z2), _ = details(it, op["inputs"][1])
+    (so, zo), _ = details(it, op["outputs"][0])
+    mbqm = mbqm_double if variant == "double" else mbqm_single
+    tm = float(2 * max(np.float32(s1), np.float32(s2)))
+    m1, m2 = quantize_multiplier(float(s1) / tm), quantize_multiplier(float(s2) / tm)
+    mo = quantize_multiplier(tm / ((1 << 20) * float(so)))
+    out = [
+        clamp(mbqm(mbqm((a - z1) << 20, *m1) + mbqm((b - z2) << 20, *m2), *mo) + zo, *I8)
+        for a, b in zip(xs[0].reshape(-1).tolist(), xs[1].reshape(-1).tolist())
+    ]
+    return np.array(out, np.int8).reshape(xs[0].shape)
+
+
+def mul(it, op, xs, variant):
+    """mul.cc Prepare: multiplier s1 * s2 / so in float32, then widened."""
+    (s1, z1), _ = details(it, op["inputs"][0])
+    (s2, z2), _ = details(it, op["inputs"][1])
+    (so, zo), _ = details(it, op["outputs"][0])
+    mbqm = mbqm_double if variant == "double" else mbqm_single
+    m = quantize_multiplier(float(np.float32(s1) * np.float32(s2) / np.float32(so)))
+    out = [
+        clamp(mbqm((a - z1) * (b - z2), *m) + zo, *I8)
+        for a, b in zip(xs[0].reshape(-1).tolist(), xs[1].reshape(-1).tolist())
+    ]
+    return np.array(out, np.int8).reshape(xs[0].shape)
 
 
 def lut(fn, s_in, zp_in, s_out, zp_out):
@@ -112,7 +226,8 @@ LUTS = {
 def check_luts():
     bad = 0
     for name, fn in LUTS.items():
-        it = oracle.make(os.path.join(HERE, "out", "ops", f"{name}.tflite"), OpResolverType.BUILTIN_REF)
+        path = os.path.join(HERE, "out", "ops", f"{name}.tflite")
+        it = oracle.make(path, OpResolverType.BUILTIN_REF)
         i, o = it.get_input_details()[0], it.get_output_details()[0]
         n = int(np.prod(i["shape"]))
         xs = np.arange(-128, 128).astype(np.int8)
@@ -123,37 +238,35 @@ def check_luts():
             got.append(it.get_tensor(o["index"]).reshape(-1))
         got = np.concatenate(got)
         (s_in, zp_in), (s_out, zp_out) = i["quantization"], o["quantization"]
-        want = lut(fn, s_in, zp_in, s_out, zp_out)
-        diff = np.flatnonzero(want != got)
+        diff = np.flatnonzero(lut(fn, s_in, zp_in, s_out, zp_out) != got)
         bad += len(diff)
-        print(f"{name.upper()} table (numpy float32): {len(diff)} of 256 entries differ"
-              + (f" at inputs {(diff - 128).tolist()}" if len(diff) else ""))
+        where = f" at inputs {(diff - 128).tolist()}" if len(diff) else ""
+        print(f"{name.upper()} table (numpy float32): {len(diff)} of 256 entries differ{where}")
     return bad
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=200)
+    ap.add_argument("--cases", type=int, default=40)
     args = ap.parse_args()
-    path = os.path.join(HERE, "out", "ops", "fully_connected.tflite")
-    it = oracle.make(path, OpResolverType.BUILTIN_REF)
-    op = it._get_ops_details()[0]
-    rng = np.random.default_rng(1)
-    wrong = {"double": 0, "single": 0}
-    for _ in range(args.cases):
-        (x,) = oracle.random_inputs(it, rng)
-        oracle.run(it, [x])
-        got = it.get_tensor(op["outputs"][0])
-        wrong["double"] += int(np.count_nonzero(fully_connected(it, op, x, mbqm_double) != got))
-        wrong["single"] += int(np.count_nonzero(fully_connected(it, op, x, mbqm_single) != got))
-    n = args.cases * got.size
-    for k, v in wrong.items():
-        print(f"FULLY_CONNECTED, {k} rounding: {v} of {n} elements differ from LiteRT's reference")
-    bad_tables = check_luts()
-    if wrong["single"]:
-        raise SystemExit("the single-rounding derivation does not reproduce LiteRT")
-    if bad_tables:
-        raise SystemExit("a float32 table differs from LiteRT's: SPEC-NOTES.md's claim is wrong")
+    checks = [
+        ("fully_connected", fully_connected, ("float64", "q31-double")),
+        ("conv2d", conv2d(1, "SAME", "RELU6"), ("double", "single")),
+        ("conv2d_stride2_valid", conv2d(2, "VALID", "NONE"), ("double", "single")),
+        ("add", add, ("double", "single")),
+        ("mul", mul, ("double", "single")),
+    ]
+    failed = []
+    for name, derive, variants in checks:
+        wrong, total = run_check(name, args.cases, derive, variants)
+        line = ", ".join(f"{v}: {wrong[v]}" for v in variants)
+        print(f"{name}: {total} elements; differing from LiteRT's reference by derivation: {line}")
+        if wrong[variants[0]]:
+            failed.append(name)
+    if check_luts():
+        failed.append("tables")
+    if failed:
+        sys.exit(f"SPEC-NOTES.md's derivation does not reproduce LiteRT for: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
