@@ -7,9 +7,10 @@ recomputes the op's output in plain Python integers (or float64 where the kernel
 
 1. FULLY_CONNECTED: the reference kernel requantizes in float64, `round(acc * s_in * s_w / s_out)`,
    not with the Q31 multiplier; the Q31 derivation is counted too, to show the difference is real.
-2. CONV_2D (SAME stride 1 with RELU6, VALID stride 2), ADD and MUL (inputs of different scales):
-   Q31 multipliers with gemmlowp's double rounding, the build the ai-edge-litert wheel uses
-   (TFLITE_SINGLE_ROUNDING off); single rounding is counted too.
+2. CONV_2D (SAME stride 1 with RELU6, VALID stride 2), ADD and MUL (inputs of different scales),
+   BATCH_MATMUL (plain and adj_y), MEAN (last axis; axes 1, 2): Q31 multipliers with gemmlowp's
+   double rounding, the build the ai-edge-litert wheel uses (TFLITE_SINGLE_ROUNDING off); single
+   rounding is counted too. RESIZE_BILINEAR (half-pixel; align-corners): 10-bit fixed point.
 3. The 256-entry tables of LOGISTIC, TANH and GELU (both forms), which LiteRT builds in float32
    at Prepare time (LUTPopulateInt8), rebuilt in numpy float32 (erfc: float64 rounded to float32).
 
@@ -195,6 +196,82 @@ def mul(it, op, xs, variant):
     return np.array(out, np.int8).reshape(xs[0].shape)
 
 
+def batch_matmul(it, op, xs, variant):
+    """batch_matmul.cc: multiplier f64(f32(s_lhs * s_rhs)) / f64(s_out); options adj_y."""
+    (sa, za), _ = details(it, op["inputs"][0])
+    (sb, zb), _ = details(it, op["inputs"][1])
+    (so, zo), _ = details(it, op["outputs"][0])
+    mbqm = mbqm_double if variant == "double" else mbqm_single
+    m = quantize_multiplier(float(np.float32(sa) * np.float32(sb)) / float(so))
+    a = xs[0].astype(np.int64) - za
+    b = xs[1].astype(np.int64) - zb
+    if a.shape[-1] != b.shape[-2]:  # adj_y
+        b = np.swapaxes(b, -1, -2)
+    acc = a @ b
+    out = np.vectorize(lambda v: clamp(mbqm(int(v), *m) + zo, *I8))(acc)
+    return out.astype(np.int8)
+
+
+def mean(axes):
+    def derive(it, op, xs, variant):
+        """reduce.h QuantizedMeanOrSum: the multiplier divided by N in integers."""
+        (si, zi), _ = details(it, op["inputs"][0])
+        (so, zo), _ = details(it, op["outputs"][0])
+        mbqm = mbqm_double if variant == "double" else mbqm_single
+        x = xs[0].astype(np.int64)
+        n = int(np.prod([x.shape[a] for a in axes]))
+        q, shift = quantize_multiplier(float(si) / float(so))
+        k = min(n.bit_length() - 1, 32, 31 + shift)
+        q, shift = (q << k) // n, shift - k
+        sums = x.sum(axis=axes, keepdims=True) - zi * n
+        out = np.vectorize(lambda v: clamp(mbqm(int(v), q, shift) + zo, *I8))(sums)
+        return out.astype(np.int8)
+
+    return derive
+
+
+def resize_bilinear(half_pixel, align_corners):
+    def derive(it, op, xs, variant):
+        """resize_bilinear.h ResizeBilinearInteger: 10-bit coordinates, 20-bit weights."""
+        x = xs[0][0].astype(np.int64)
+        ih, iw, _ = x.shape
+        oh, ow = it.get_tensor(op["outputs"][0]).shape[1:3]
+
+        def scale(i, o):
+            if align_corners and o > 1:
+                return ((1 << 10) * (i - 1) + (o - 1) // 2) // (o - 1)
+            return ((1 << 10) * i + o // 2) // o
+
+        def coords(v, sc, size):
+            val = v * sc + sc // 2 - (1 << 9) if half_pixel else v * sc
+            lo = max(int(val / (1 << 10)), 0)  # C division truncates
+            hi = min(int((val + (1 << 10) - 1) / (1 << 10)), size - 1)
+            return val, lo, hi
+
+        sh, sw = scale(ih, oh), scale(iw, ow)
+        out = np.empty((oh, ow, x.shape[2]), np.int64)
+        for y in range(oh):
+            vy, y0, y1 = coords(y, sh, ih)
+            for xx in range(ow):
+                vx, x0, x1 = coords(xx, sw, iw)
+                fy, fx = vy - (1 << 10) * y0, vx - (1 << 10) * x0
+                acc = (
+                    x[y0, x0] * ((1 << 10) - fy) * ((1 << 10) - fx)
+                    + x[y1, x0] * fy * ((1 << 10) - fx)
+                    + x[y0, x1] * ((1 << 10) - fy) * fx
+                    + x[y1, x1] * fy * fx
+                )
+                if variant == "double":
+                    r = np.where(acc > 0, 1 << 19, -(1 << 19))
+                    q = acc + r
+                    out[y, xx] = np.sign(q) * (np.abs(q) >> 20)  # truncating division
+                else:
+                    out[y, xx] = (acc + (1 << 19)) >> 20
+        return out.astype(np.int8)[None]
+
+    return derive
+
+
 def lut(fn, s_in, zp_in, s_out, zp_out):
     """LUTPopulateInt8 in float32: q(x) = clamp(round(f(s_in * (x - zp_in)) * (1 / s_out)) + zp)."""
     f32 = np.float32
@@ -255,6 +332,12 @@ def main():
         ("conv2d_stride2_valid", conv2d(2, "VALID", "NONE"), ("double", "single")),
         ("add", add, ("double", "single")),
         ("mul", mul, ("double", "single")),
+        ("batch_matmul", batch_matmul, ("double", "single")),
+        ("batch_matmul_adj_y", batch_matmul, ("double", "single")),
+        ("mean_last_axis", mean((2,)), ("double", "single")),
+        ("mean_spatial", mean((1, 2)), ("double", "single")),
+        ("resize_bilinear", resize_bilinear(True, False), ("double", "single")),
+        ("resize_bilinear_align_corners", resize_bilinear(False, True), ("double", "single")),
     ]
     failed = []
     for name, derive, variants in checks:
