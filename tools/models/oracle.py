@@ -206,7 +206,10 @@ def main():
     for k, (seed, xs) in enumerate(cases):
         case = f"case-{k:03d}"
         os.makedirs(os.path.join(args.out, case), exist_ok=True)
-        run(ref, xs)
+        try:
+            run(ref, xs)
+        except (RuntimeError, ValueError) as e:  # e.g. RSQRT of a negative, an id out of range
+            sys.exit(f"{args.model}: {case} (seed {seed}) fails in LiteRT: {e}")
         for i in idx:
             t = np.ascontiguousarray(ref.get_tensor(i))
             t.astype(t.dtype.newbyteorder("<")).tofile(os.path.join(args.out, case, f"t{i}.bin"))

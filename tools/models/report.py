@@ -113,8 +113,10 @@ def section(models, cases, seconds):
         "|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     details = []
+    descs = []
     for path in models:
         d = tflite_inspect.describe(path)
+        descs.append(d)
         name = os.path.relpath(path, os.path.join(HERE, "out"))
         ref = oracle.make(path, OpResolverType.BUILTIN_REF)
         xs = oracle.random_inputs(ref, rng)
@@ -135,6 +137,14 @@ def section(models, cases, seconds):
             f"- **{name}**: in {i}; out {o}. Quantization: {quant_summary(d)}. "
             f"Optimized vs reference: {diff}."
         )
+    kinds = sorted({k.split(" v")[0] for d in descs for k in d["op_counts"]})
+    layers = sum(len(d["subgraphs"][0]["ops"]) for d in descs)
+    lines += [
+        "",
+        f"{len(descs)} models, {layers} ops (layers) in all, {len(kinds)} op types: "
+        + ", ".join(kinds)
+        + ".",
+    ]
     return "\n".join(lines + ["", "Per model (inputs, outputs, quantization, kernel agreement):", ""] + details)
 
 
