@@ -1,4 +1,4 @@
-"""Shared by the model scripts: determinism, and the one full-integer int8 conversion they all use."""
+"""Shared by the model scripts: determinism, and the one full-integer int8 conversion."""
 
 import os
 import random
@@ -11,9 +11,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from tensorflow.python.framework.convert_to_constants import (  # noqa: E402
+import numpy as np
+import tensorflow as tf
+from tensorflow.python.framework.convert_to_constants import (
     convert_variables_to_constants_v2,
 )
 

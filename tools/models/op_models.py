@@ -11,6 +11,8 @@ the kernels must rescale (the interesting part of ADD, MUL, CONCATENATION, BATCH
 import argparse
 import os
 
+# isort: skip_file
+# (common sets the thread and determinism settings before TensorFlow loads)
 import common
 import numpy as np
 import tensorflow as tf
@@ -24,7 +26,7 @@ def const(rng, *shape, scale=0.5):
 
 def models(rng):
     """name -> (function, [(input shape, dtype, (low, high))]); bounds drive the calibration."""
-    w = lambda *s, scale=0.5: const(rng, *s, scale=scale)  # noqa: E731
+    w = lambda *s, scale=0.5: const(rng, *s, scale=scale)
     fc_w, fc_b = w(16, 24, scale=0.3), w(24, scale=0.1)
     fc3_w, fc3_b = w(16, 12, scale=0.3), w(12, scale=0.1)
     conv_w, conv_b = w(3, 3, 4, 8, scale=0.3), w(8, scale=0.1)
@@ -138,7 +140,7 @@ def main():
         cal = np.random.default_rng(args.seed + 1)
         reps = [sample(cal, inputs) for _ in range(64)]
         path = os.path.join(common.OUT, "ops", f"{name}.tflite")
-        data = common.fn_to_int8_tflite(concrete, lambda: iter(reps), path)
+        data = common.fn_to_int8_tflite(concrete, lambda reps=reps: iter(reps), path)
         print(f"{name}: {len(data)} bytes")
 
 

@@ -90,7 +90,8 @@ def file_inputs(it, files):
     xs = []
     for d, f in zip(details, files):
         dtype, shape = np.dtype(d["dtype"]), tuple(d["shape"])
-        raw = open(f, "rb").read()
+        with open(f, "rb") as fh:
+            raw = fh.read()
         want = int(np.prod(shape)) * dtype.itemsize
         if len(raw) != want:
             raise SystemExit(f"{f}: {len(raw)} bytes, input {d['name']!r} needs {want}")
@@ -155,7 +156,8 @@ def compare(path, ref, xs, ops):
     run(xnn, xs)
     for d in ref.get_output_details():
         verdict = diff(ref.get_tensor(d["index"]), xnn.get_tensor(d["index"]))
-        report.append({"node": None, "op": "graph output", "tensor": d["index"], "xnnpack": verdict})
+        r = {"node": None, "op": "graph output", "tensor": d["index"], "xnnpack": verdict}
+        report.append(r)
     return report
 
 
@@ -170,7 +172,8 @@ def main():
     args = ap.parse_args()
 
     try:
-        data = open(args.model, "rb").read()
+        with open(args.model, "rb") as f:
+            data = f.read()
         ref = make(args.model, OpResolverType.BUILTIN_REF)
     except (OSError, ValueError, RuntimeError) as e:
         print(f"{args.model}: LiteRT cannot load it: {e}", file=sys.stderr)

@@ -30,7 +30,8 @@ RELATIONS = {
 BACKGROUND = (0.08, 0.08, 0.10)
 
 # Token 0 pads; unknown words are refused, not mapped, so a typo is an error, not a picture.
-VOCAB = ["<pad>", "a", "an", "of", "and"] + list(COLOURS) + list(SHAPES) + ["above", "below", "left", "right"]
+RELATION_WORDS = ["above", "below", "left", "right"]
+VOCAB = ["<pad>", "a", "an", "of", "and"] + list(COLOURS) + list(SHAPES) + RELATION_WORDS
 WORD_ID = {w: i for i, w in enumerate(VOCAB)}
 
 

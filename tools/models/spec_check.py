@@ -47,7 +47,7 @@ def quantize_multiplier(m: float):
 
 def round_away(v: float) -> int:
     """C's round()/TfLiteRound: half away from zero."""
-    return int(math.floor(abs(v) + 0.5)) * (1 if v >= 0 else -1)
+    return math.floor(abs(v) + 0.5) * (1 if v >= 0 else -1)
 
 
 def srdhm(a: int, b: int) -> int:
@@ -87,7 +87,7 @@ def details(it, i):
 
 def act_range(act, scale, zp):
     """CalculateActivationRangeQuantizedImpl: bounds quantized in float32."""
-    q = lambda f: zp + round_away(float(np.float32(f) / np.float32(scale)))  # noqa: E731
+    q = lambda f: zp + round_away(float(np.float32(f) / np.float32(scale)))
     if act == "RELU":
         return max(-128, q(0)), 127
     if act == "RELU6":

@@ -64,8 +64,8 @@ def _quant(q):
 
 def _macs(op, tensors):
     """Multiply-accumulates of the matrix ops (0 for the rest): the 'int ops' of a benchmark."""
-    shape = lambda i: tensors[i]["shape"]  # noqa: E731
-    size = lambda i: int(np.prod(shape(i))) if shape(i) else 1  # noqa: E731
+    shape = lambda i: tensors[i]["shape"]
+    size = lambda i: int(np.prod(shape(i))) if shape(i) else 1
     name, ins, out = op["op"], op["inputs"], op["outputs"][0]
     if name == "FULLY_CONNECTED":
         return size(out) * shape(ins[1])[-1]
@@ -85,7 +85,8 @@ def _macs(op, tensors):
 
 def describe(path):
     """The model as a plain dict: ops in the subgraph's order, tensors, a summary."""
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ValueError("no TFL3 file identifier at bytes 4..8")
     model = fb.ModelT.InitFromPackedBuf(bytearray(data), 0)
@@ -180,7 +181,7 @@ def print_text(d, show_tensors):
     for si, sg in enumerate(d["subgraphs"]):
         t = sg["tensors"]
 
-        def desc(i):
+        def desc(i, t=t):
             if i < 0:
                 return "(none)"
             x = t[i]

@@ -13,6 +13,8 @@ import argparse
 import os
 import time
 
+# isort: skip_file
+# (common sets the thread and determinism settings before TensorFlow loads)
 import common
 import numpy as np
 import tensorflow as tf

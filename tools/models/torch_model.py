@@ -15,15 +15,14 @@ the image -> layer norm -> linear -> softmax, on a float NCHW [1, 3, 16, 16] ima
 
 import argparse
 import os
-
 import tempfile
 
 import ai_edge_quantizer as aeq
-from ai_edge_quantizer import recipe as aeq_recipe
 import litert_torch
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
 import torch
+from ai_edge_litert.interpreter import Interpreter
+from ai_edge_quantizer import recipe as aeq_recipe
 from litert_torch.quantize import pt2e_quantizer
 from litert_torch.quantize.quant_config import QuantConfig
 from torch import nn
@@ -74,7 +73,7 @@ def main():
         qt = aeq.Quantizer(float_path)
         qt.load_quantization_recipe(aeq_recipe.static_wi8_ai8())
         it = Interpreter(float_path)
-        (sig, info), = it.get_signature_list().items()
+        ((sig, info),) = it.get_signature_list().items()
         name = info["inputs"][0]
         rng = np.random.default_rng(args.seed)
         cal = [{name: rng.uniform(-1, 1, (1, 3, 16, 16)).astype(np.float32)} for _ in range(64)]

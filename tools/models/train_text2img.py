@@ -11,7 +11,9 @@ import argparse
 import os
 import time
 
-import common  # noqa: F401  (thread and determinism settings before TensorFlow starts)
+# isort: skip_file
+# (common sets the thread and determinism settings before TensorFlow loads)
+import common
 import numpy as np
 import tensorflow as tf
 from PIL import Image
