@@ -11,6 +11,7 @@ recomputes the op's output in plain Python integers (or float64 where the kernel
    BATCH_MATMUL (plain and adj_y), MEAN (last axis; axes 1, 2): Q31 multipliers with gemmlowp's
    double rounding, the build the ai-edge-litert wheel uses (TFLITE_SINGLE_ROUNDING off); single
    rounding is counted too. RESIZE_BILINEAR (half-pixel; align-corners): 10-bit fixed point.
+   SOFTMAX: gemmlowp's fixed-point exp and reciprocal (fixedpoint.py).
 3. The 256-entry tables of LOGISTIC, TANH and GELU (both forms), which LiteRT builds in float32
    at Prepare time (LUTPopulateInt8), rebuilt in numpy float32 (erfc: float64 rounded to float32).
 
@@ -25,6 +26,7 @@ import sys
 import numpy as np
 from ai_edge_litert.interpreter import OpResolverType
 
+import fixedpoint
 import oracle
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -272,6 +274,40 @@ def resize_bilinear(half_pixel, align_corners):
     return derive
 
 
+def softmax(it, op, xs, variant):
+    """reference_ops::Softmax (int8): gemmlowp fixed point, modelled in fixedpoint.py."""
+    (s_in, _), _ = details(it, op["inputs"][0])
+    x = xs[0]
+    rows = [
+        fixedpoint.softmax_int8(r.tolist(), 1.0, float(s_in)) for r in x.reshape(-1, x.shape[-1])
+    ]
+    return np.array(rows, np.int8).reshape(x.shape)
+
+
+def check_in_model(name, derivers, cases):
+    """The same derivations applied to ops inside a real model, on its preserved tensors."""
+    path = os.path.join(HERE, "out", f"{name}.tflite")
+    it = oracle.make(path, OpResolverType.BUILTIN_REF)
+    rng = np.random.default_rng(11)
+    wrong, total = {}, {}
+    for _ in range(cases):
+        oracle.run(it, oracle.random_inputs(it, rng))
+        for op in it._get_ops_details():
+            derive = derivers.get(op["op_name"])
+            if derive is None:
+                continue
+            xs = [it.get_tensor(i) for i in op["inputs"]]
+            got = it.get_tensor(op["outputs"][0])
+            key = op["op_name"]
+            wrong[key] = wrong.get(key, 0) + int(
+                np.count_nonzero(derive(it, op, xs, "double") != got)
+            )
+            total[key] = total.get(key, 0) + got.size
+    for key in wrong:
+        print(f"{name} {key}: {total[key]} elements; differing from the derivation: {wrong[key]}")
+    return sum(wrong.values())
+
+
 def lut(fn, s_in, zp_in, s_out, zp_out):
     """LUTPopulateInt8 in float32: q(x) = clamp(round(f(s_in * (x - zp_in)) * (1 / s_out)) + zp)."""
     f32 = np.float32
@@ -338,6 +374,7 @@ def main():
         ("mean_spatial", mean((1, 2)), ("double", "single")),
         ("resize_bilinear", resize_bilinear(True, False), ("double", "single")),
         ("resize_bilinear_align_corners", resize_bilinear(False, True), ("double", "single")),
+        ("softmax", softmax, ("gemmlowp",)),
     ]
     failed = []
     for name, derive, variants in checks:
@@ -346,6 +383,8 @@ def main():
         print(f"{name}: {total} elements; differing from LiteRT's reference by derivation: {line}")
         if wrong[variants[0]]:
             failed.append(name)
+    if check_in_model("tiny_transformer", {"SOFTMAX": softmax, "BATCH_MATMUL": batch_matmul}, 10):
+        failed.append("tiny_transformer")
     if check_luts():
         failed.append("tables")
     if failed:
