@@ -120,7 +120,7 @@ def get_reciprocal(x: int, integer_digits: int):
 
 def quantize_multiplier(m: float):
     frac, shift = math.frexp(m)
-    q = int(math.floor(frac * (1 << 31) + 0.5))
+    q = math.floor(frac * (1 << 31) + 0.5)
     if q == 1 << 31:
         q //= 2
         shift += 1

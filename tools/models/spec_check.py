@@ -303,8 +303,8 @@ def check_in_model(name, derivers, cases):
                 np.count_nonzero(derive(it, op, xs, "double") != got)
             )
             total[key] = total.get(key, 0) + got.size
-    for key in wrong:
-        print(f"{name} {key}: {total[key]} elements; differing from the derivation: {wrong[key]}")
+    for key, n in wrong.items():
+        print(f"{name} {key}: {total[key]} elements; differing from the derivation: {n}")
     return sum(wrong.values())
 
 
