@@ -158,3 +158,48 @@ def softmax_int8(row, beta: float, input_scale: float):
         else:
             out.append(max(-128, min(127, rdbpot(srdhm(recip, e), exponent) - 128)))
     return out
+
+
+def mbqm(x: int, q: int, shift: int) -> int:
+    """MultiplyByQuantizedMultiplier, double rounding (the ai-edge-litert wheel's build)."""
+    return rdbpot(srdhm(wrap32(x * (1 << max(shift, 0))), q), max(-shift, 0))
+
+
+def inv_sqrt_multiplier(x: int):
+    """GetInvSqrtQuantizedMultiplierExp(x, reverse_shift=-1) (common.h): 1/sqrt(x) as (q, shift)."""
+    if x <= 1:
+        return INT32_MAX, 0
+    shift = 11
+    while x >= 1 << 29:
+        x //= 4
+        shift += 1
+    pairs = ((32 - x.bit_length()) - 1) // 2 - 1
+    shift -= pairs
+    x <<= 2 * pairs
+    half_input = mul_pot(x >> 1, -1)  # Q3.28
+    half_three = (1 << 28) + (1 << 27)  # 1.5 in Q3.28
+    v = 1 << 28  # 1.0
+    for _ in range(5):  # Newton-Raphson: v = 1.5 v - x/2 v^3
+        v3 = rescale(srdhm(srdhm(v, v), v), 9, 3)
+        v = rescale(wrap32(srdhm(half_three, v) - srdhm(half_input, v3)), 6, 3)
+    v = srdhm(v, 1518500250)  # * sqrt(2)/2 in Q0.31
+    if shift < 0:
+        v <<= -shift
+        shift = 0
+    return v, -shift
+
+
+def rsqrt_int8(q: int, s_in: float, zp_in: int, s_out: float, zp_out: int) -> int:
+    """RsqrtEvalQuantizedInt8 (elementwise.cc) for one element; ValueError below the zero point."""
+    import numpy as np  # the multiplier is computed in float32 first, as in C++
+
+    value = q - zp_in
+    if value < 0:
+        raise ValueError("Rsqrt is only defined for positive values")
+    if value == 0:
+        return 127
+    m = 1.0 / float(np.sqrt(np.float32(s_in)) * np.float32(s_out))
+    mult, shift = quantize_multiplier(m)
+    inv_q, inv_shift = inv_sqrt_multiplier(value)
+    data = mbqm(1, inv_q, inv_shift + 20)
+    return max(-128, min(127, mbqm(data, mult, shift - 20) + zp_out))

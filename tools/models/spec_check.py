@@ -11,7 +11,9 @@ recomputes the op's output in plain Python integers (or float64 where the kernel
    BATCH_MATMUL (plain and adj_y), MEAN (last axis; axes 1, 2): Q31 multipliers with gemmlowp's
    double rounding, the build the ai-edge-litert wheel uses (TFLITE_SINGLE_ROUNDING off); single
    rounding is counted too. RESIZE_BILINEAR (half-pixel; align-corners): 10-bit fixed point.
-   SOFTMAX: gemmlowp's fixed-point exp and reciprocal (fixedpoint.py).
+   SOFTMAX: gemmlowp's fixed-point exp and reciprocal (fixedpoint.py). SOFTMAX, BATCH_MATMUL and
+   RSQRT (fixed-point Newton-Raphson), and ADD, SUB, SQUARED_DIFFERENCE, MUL, MEAN (broadcasting,
+   constant operands) inside the tiny transformer, on its own tensors.
 3. The 256-entry tables of LOGISTIC, TANH and GELU (both forms), which LiteRT builds in float32
    at Prepare time (LUTPopulateInt8), rebuilt in numpy float32 (erfc: float64 rounded to float32).
 
@@ -168,20 +170,38 @@ def conv2d(stride, padding, act):
     return derive
 
 
-def add(it, op, xs, variant):
-    """add.cc Prepare + integer_ops/add.h: 20-bit shift, multipliers in float64."""
-    (s1, z1), _ = details(it, op["inputs"][0])
-    (s2, z2), _ = details(it, op["inputs"][1])
-    (so, zo), _ = details(it, op["outputs"][0])
-    mbqm = mbqm_double if variant == "double" else mbqm_single
-    tm = float(2 * max(np.float32(s1), np.float32(s2)))
-    m1, m2 = quantize_multiplier(float(s1) / tm), quantize_multiplier(float(s2) / tm)
-    mo = quantize_multiplier(tm / ((1 << 20) * float(so)))
-    out = [
-        clamp(mbqm(mbqm((a - z1) << 20, *m1) + mbqm((b - z2) << 20, *m2), *mo) + zo, *I8)
-        for a, b in zip(xs[0].reshape(-1).tolist(), xs[1].reshape(-1).tolist())
-    ]
-    return np.array(out, np.int8).reshape(xs[0].shape)
+def _binary(xs):
+    a, b = np.broadcast_arrays(xs[0], xs[1])
+    return a.reshape(-1).tolist(), b.reshape(-1).tolist(), a.shape
+
+
+def add_like(left_shift, combine):
+    """add.cc / sub.cc / squared_difference.cc Prepare: inputs shifted left, three multipliers."""
+
+    def derive(it, op, xs, variant):
+        (s1, z1), _ = details(it, op["inputs"][0])
+        (s2, z2), _ = details(it, op["inputs"][1])
+        (so, zo), _ = details(it, op["outputs"][0])
+        mbqm = mbqm_double if variant == "double" else mbqm_single
+        tm = float(2 * max(np.float32(s1), np.float32(s2)))
+        m1, m2 = quantize_multiplier(float(s1) / tm), quantize_multiplier(float(s2) / tm)
+        if combine == "sqdiff":
+            mo = quantize_multiplier(tm * tm / ((1 << (2 * left_shift)) * float(so)))
+        else:
+            mo = quantize_multiplier(tm / ((1 << left_shift) * float(so)))
+        a, b, shape = _binary(xs)
+        out = []
+        for x, y in zip(a, b):
+            ra = mbqm((x - z1) << left_shift, *m1)
+            rb = mbqm((y - z2) << left_shift, *m2)
+            raw = {"add": ra + rb, "sub": ra - rb, "sqdiff": (ra - rb) * (ra - rb)}[combine]
+            out.append(clamp(mbqm(raw, *mo) + zo, *I8))
+        return np.array(out, np.int8).reshape(shape)
+
+    return derive
+
+
+add = add_like(20, "add")
 
 
 def mul(it, op, xs, variant):
@@ -191,11 +211,9 @@ def mul(it, op, xs, variant):
     (so, zo), _ = details(it, op["outputs"][0])
     mbqm = mbqm_double if variant == "double" else mbqm_single
     m = quantize_multiplier(float(np.float32(s1) * np.float32(s2) / np.float32(so)))
-    out = [
-        clamp(mbqm((a - z1) * (b - z2), *m) + zo, *I8)
-        for a, b in zip(xs[0].reshape(-1).tolist(), xs[1].reshape(-1).tolist())
-    ]
-    return np.array(out, np.int8).reshape(xs[0].shape)
+    a, b, shape = _binary(xs)
+    out = [clamp(mbqm((x - z1) * (y - z2), *m) + zo, *I8) for x, y in zip(a, b)]
+    return np.array(out, np.int8).reshape(shape)
 
 
 def batch_matmul(it, op, xs, variant):
@@ -282,6 +300,15 @@ def softmax(it, op, xs, variant):
         fixedpoint.softmax_int8(r.tolist(), 1.0, float(s_in)) for r in x.reshape(-1, x.shape[-1])
     ]
     return np.array(rows, np.int8).reshape(x.shape)
+
+
+def rsqrt(it, op, xs, variant):
+    """RSQRT (elementwise.cc): fixed-point inverse square root, modelled in fixedpoint.py."""
+    (s_in, zp_in), _ = details(it, op["inputs"][0])
+    (s_out, zp_out), _ = details(it, op["outputs"][0])
+    x = xs[0]
+    out = [fixedpoint.rsqrt_int8(int(q), s_in, zp_in, s_out, zp_out) for q in x.reshape(-1)]
+    return np.array(out, np.int8).reshape(x.shape)
 
 
 def check_in_model(name, derivers, cases):
@@ -383,7 +410,17 @@ def main():
         print(f"{name}: {total} elements; differing from LiteRT's reference by derivation: {line}")
         if wrong[variants[0]]:
             failed.append(name)
-    if check_in_model("tiny_transformer", {"SOFTMAX": softmax, "BATCH_MATMUL": batch_matmul}, 10):
+    in_model = {
+        "SOFTMAX": softmax,
+        "BATCH_MATMUL": batch_matmul,
+        "RSQRT": rsqrt,
+        "ADD": add,
+        "SUB": add_like(20, "sub"),
+        "SQUARED_DIFFERENCE": add_like(7, "sqdiff"),
+        "MUL": mul,
+        "MEAN": mean((2,)),
+    }
+    if check_in_model("tiny_transformer", in_model, 10):
         failed.append("tiny_transformer")
     if check_luts():
         failed.append("tables")
