@@ -7,7 +7,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 NPM_STAMP := node_modules/.install-stamp
 DEMO := .demo
 
-.PHONY: demo demo-images verifier-deep models models-oracle models-check models-torch test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
+.PHONY: demo demo-images verifier-deep test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
 ## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
@@ -74,6 +74,8 @@ rust-test: deps
 ## models; VERIFIER_DEEP_MODELS=N to change the count).
 verifier-deep: system-deps
 	cargo test --release -p verifier --test it differential -- --ignored --nocapture
+
+.PHONY: models models-oracle models-check models-torch
 
 ## models: (not part of `make test`) trains the LiteRT int8 models in tools/models/ (the demo's
 ## text-to-image model, a tiny transformer, one model per op), converts them with TensorFlow's
