@@ -81,6 +81,43 @@ rust-test: deps
 verifier-deep: system-deps
 	cargo test --release -p verifier --test it differential -- --ignored --nocapture
 
+.PHONY: models models-oracle models-check models-torch
+
+## models: (not part of `make test`) trains the LiteRT int8 models in tools/models/ (the demo's
+## text-to-image model, a tiny transformer, one model per op), converts them with TensorFlow's
+## standard converter and rewrites tools/models/MODELS.md; a venv of ~1.6 GB, minutes on a CPU.
+MODELS_VENV := tools/models/.venv
+models: $(MODELS_VENV)/.stamp
+	cd tools/models && nice .venv/bin/python train_text2img.py
+	cd tools/models && nice .venv/bin/python tiny_transformer.py
+	cd tools/models && nice .venv/bin/python op_models.py
+	cd tools/models && nice .venv/bin/python report.py
+$(MODELS_VENV)/.stamp: tools/models/requirements.txt
+	python3 -m venv $(MODELS_VENV)
+	$(MODELS_VENV)/bin/pip install -q -r $<
+	touch $@
+
+## models-torch: (optional, heavy) the PyTorch route: a tiny torch model to LiteRT int8 through
+## litert-torch and ai-edge-quantizer (tools/models/torch_model.py); a 6.6 GB venv (CUDA torch).
+TORCH_VENV := tools/models/.venv-torch
+models-torch: $(TORCH_VENV)/.stamp
+	cd tools/models && OMP_NUM_THREADS=1 nice .venv-torch/bin/python torch_model.py
+$(TORCH_VENV)/.stamp: tools/models/requirements-torch.txt
+	python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install -q -r $<
+	touch $@
+
+## models-oracle: the LiteRT oracle alone (ai-edge-litert + numpy, ~160 MB, seconds to install).
+ORACLE_VENV := tools/models/.venv-oracle
+models-oracle: $(ORACLE_VENV)/.stamp
+## models-check: SPEC-NOTES.md's requantization and table claims against LiteRT's kernels.
+models-check: models-oracle
+	cd tools/models && .venv-oracle/bin/python spec_check.py
+$(ORACLE_VENV)/.stamp: tools/models/requirements-oracle.txt
+	python3 -m venv $(ORACLE_VENV)
+	$(ORACLE_VENV)/bin/pip install -q -r $<
+	touch $@
+
 ## fuzz-deep: every invariant at >= 100,000 calls and fuzz tests at 10,000 runs (foundry.toml's
 ## [profile.deep]); long. `make test` keeps its depth.
 fuzz-deep: npm-deps
