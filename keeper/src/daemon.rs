@@ -13,7 +13,11 @@ use crate::{
     http,
     keeper::{ConnectError, Keeper},
     metrics::Metrics,
+    repeats::Repeats,
 };
+
+/// How often a repeated failure is summed up in the log while it lasts.
+const REPEATS_EVERY: Duration = Duration::from_secs(300);
 
 /// Runs until a shutdown signal. Returns an error only for what retrying cannot fix.
 pub async fn run(
@@ -36,6 +40,7 @@ pub async fn run(
     };
     let mut backoff = Backoff::new(tuning.poll_interval(), tuning.max_backoff());
 
+    let mut unreachable = Repeats::new(REPEATS_EVERY);
     let mut keeper = loop {
         match Keeper::connect(
             rpc_url.clone(),
@@ -48,7 +53,13 @@ pub async fn run(
             Ok(k) => break k,
             Err(ConnectError::Rpc(e)) => {
                 let pause = backoff.fail();
-                warn!(error = %e, retry_in = ?pause, "RPC unreachable");
+                let note = unreachable.note(&e.to_string(), tokio::time::Instant::now());
+                if note.log {
+                    warn!(error = %e, retry_in = ?pause, "RPC unreachable");
+                }
+                if let Some(times) = note.repeated {
+                    warn!(error = %e, times, retry_in = ?pause, "RPC still unreachable");
+                }
                 if sleep_or_shutdown(pause, &shutdown).await {
                     return Ok(());
                 }
@@ -69,27 +80,17 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
     let tuning = keeper.config.keeper.clone();
     let mut backoff = Backoff::new(tuning.poll_interval(), tuning.max_backoff());
     let mut clock = BlockClock::new(tuning.block_time());
-    let mut last_round = None;
+    // A failure repeated every tick (an RPC endpoint down) is one line, then a count.
+    let mut repeats = Repeats::new(REPEATS_EVERY);
     loop {
         let pause = match keeper.tick().await {
-            Ok(report) => {
+            Ok(_) => {
                 backoff.reset();
+                if let Some((error, times)) = repeats.clear() {
+                    info!(error, times, "ticks work again; the last failure repeated");
+                }
                 if let Some(head) = keeper.gate.head {
                     clock.saw(head);
-                }
-                let r = &report.rounds;
-                if !report.idle && r.round != 0 && last_round != Some(r.round) {
-                    info!(
-                        round = r.round,
-                        initialized_by_me = r.initialized,
-                        rewarded = r.rewarded.len(),
-                        already_rewarded = r.already_rewarded,
-                        inactive = r.inactive,
-                        failed = r.failed.len(),
-                        open_disputes = keeper.store.disputes().map(|d| d.len()).unwrap_or(0),
-                        "round summary"
-                    );
-                    last_round = Some(r.round);
                 }
                 match keeper.blocks_until_work() {
                     Some(blocks) => {
@@ -101,10 +102,16 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
             Err(e) => {
                 keeper.metrics.inc(&keeper.metrics.tick_errors);
                 let pause = backoff.fail();
-                if backoff.failures > 3 {
-                    error!(error = %format!("{e:#}"), retry_in = ?pause, failures = backoff.failures, "tick failed");
-                } else {
-                    warn!(error = %format!("{e:#}"), retry_in = ?pause, "tick failed");
+                let error = format!("{e:#}");
+                let note = repeats.note(&error, tokio::time::Instant::now());
+                if let Some((error, times)) = note.ended {
+                    warn!(error, times, "the previous failure repeated");
+                }
+                if note.log {
+                    warn!(error, retry_in = ?pause, "tick failed");
+                }
+                if let Some(times) = note.repeated {
+                    error!(error, times, failures = backoff.failures, retry_in = ?pause, "tick failed again, repeatedly");
                 }
                 pause
             }
@@ -152,11 +159,15 @@ impl BlockClock {
         }
     }
 
-    /// The sleep before looking again for something `blocks` blocks away: three quarters of the
-    /// expected time (a look costs one head read), at least `min`, at most `max`.
+    /// The sleep before looking again for something `blocks` blocks away: the expected time,
+    /// at least `min`, at most `max`. Counted from a head already seen, it wakes just after the
+    /// block is made (a look costs one head read; waking early costs another, late costs
+    /// nothing but the wait).
     fn pause_for(&self, blocks: u64, min: Duration, max: Duration) -> Duration {
         let blocks = u32::try_from(blocks).unwrap_or(u32::MAX);
-        (self.block_time().saturating_mul(blocks) * 3 / 4).clamp(min, max.max(min))
+        self.block_time()
+            .saturating_mul(blocks)
+            .clamp(min, max.max(min))
     }
 }
 

@@ -21,10 +21,13 @@ pub mod judging;
 pub mod keeper;
 pub mod key;
 pub mod metrics;
+pub mod repeats;
 pub mod revert;
 pub mod rounds;
 pub mod rpc;
 pub mod store;
+pub mod summary;
+pub mod turns;
 pub mod txs;
 
 pub use config::Config;

@@ -14,7 +14,7 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use alloy::{
-    eips::eip2718::Encodable2718,
+    eips::{eip1559::Eip1559Estimation, eip2718::Encodable2718},
     network::{Ethereum, EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
     primitives::{Address, B256, Bytes, U64},
     providers::{DynProvider, Provider},
@@ -77,7 +77,12 @@ pub struct TxManager {
     restarted: bool,
     /// The fee cap's binding was logged (once per episode).
     cap_logged: bool,
+    /// The last fee estimate and when: a round's batches, seconds apart, share one.
+    fees: Option<(Instant, Eip1559Estimation)>,
 }
+
+/// How long a fee estimate is reused.
+const FEES_FRESH: Duration = Duration::from_secs(3);
 
 /// Fees grow by 1/8 per bump.
 fn bumped(fee: u128) -> u128 {
@@ -129,6 +134,7 @@ impl TxManager {
             metrics,
             restarted: true,
             cap_logged: false,
+            fees: None,
         })
     }
 
@@ -185,7 +191,7 @@ impl TxManager {
         }
 
         if !due.is_empty() {
-            let fees = self.chain.estimate_eip1559_fees().await?;
+            let fees = self.fees().await?;
             self.cap_binds(fees.max_fee_per_gas > self.max_fee, fees.max_fee_per_gas);
             let max_fee = fees.max_fee_per_gas.min(self.max_fee);
             let priority = fees.max_priority_fee_per_gas.min(max_fee);
@@ -400,6 +406,18 @@ impl TxManager {
         Ok(true)
     }
 
+    /// The node's fee estimate, reused for [`FEES_FRESH`].
+    async fn fees(&mut self) -> anyhow::Result<Eip1559Estimation> {
+        match self.fees {
+            Some((at, fees)) if at.elapsed() < FEES_FRESH => Ok(fees),
+            _ => {
+                let fees = self.chain.estimate_eip1559_fees().await?;
+                self.fees = Some((Instant::now(), fees));
+                Ok(fees)
+            }
+        }
+    }
+
     /// Records whether the fee cap binds now; logs once per episode.
     fn cap_binds(&mut self, binding: bool, wanted: u128) {
         self.metrics
@@ -493,9 +511,6 @@ impl TxManager {
         let mut settled = Vec::new();
         let mut missing: HashMap<String, u32> = HashMap::new();
         loop {
-            // Read before the receipts: a nonce below this whose receipt is then missing was
-            // used by another transaction, not mined in between.
-            let mined_nonce = self.chain.get_transaction_count(self.from).await?;
             let mut batch = self.client.new_batch();
             let mut waiters = Vec::new();
             for (i, flight) in waiting.iter().enumerate() {
@@ -530,6 +545,9 @@ impl TxManager {
             if waiting.is_empty() {
                 return Ok(settled);
             }
+            // Read only when a receipt is missing (most polls find them all). One mined between
+            // the receipts and this read counts a strike, but the next poll finds its receipt.
+            let mined_nonce = self.chain.get_transaction_count(self.from).await?;
             // A nonce used by a transaction we do not know (another process with this key)
             // will never mine ours: forget it; the action is re-checked next tick. A node may
             // count a nonce as used a moment before it serves the receipt, so only a receipt
