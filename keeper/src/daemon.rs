@@ -91,6 +91,7 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
                 }
                 if let Some(head) = keeper.gate.head {
                     clock.saw(head);
+                    keeper.txs.pace(clock.block_time());
                 }
                 match keeper.blocks_until_work() {
                     Some(blocks) => {
@@ -123,13 +124,19 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
 }
 
 /// The chain's block time, measured from the heads seen (the configured guess until a few
-/// blocks have passed).
+/// blocks have passed): the latest long stretch between two looks when there is one (the rate
+/// changes, a node under load makes blocks slower), else the average since the first look.
 struct BlockClock {
     guess: Duration,
     /// The first head seen and when; the latest new head and when.
     first: Option<(u64, tokio::time::Instant)>,
     latest: Option<(u64, tokio::time::Instant)>,
+    /// The block time over the last stretch of at least [`RECENT_BLOCKS`] between two looks.
+    recent: Option<Duration>,
 }
+
+/// Blocks a stretch between two looks must span to measure the block time on its own.
+const RECENT_BLOCKS: u64 = 32;
 
 impl BlockClock {
     fn new(guess: Duration) -> Self {
@@ -137,6 +144,7 @@ impl BlockClock {
             guess,
             first: None,
             latest: None,
+            recent: None,
         }
     }
 
@@ -145,14 +153,22 @@ impl BlockClock {
         if self.first.is_none() {
             self.first = Some((head, now));
         }
-        if self.latest.is_none_or(|(b, _)| head > b) {
-            self.latest = Some((head, now));
+        match self.latest {
+            Some((b, t)) if head > b => {
+                if head - b >= RECENT_BLOCKS {
+                    self.recent = Some((now - t) / u32::try_from(head - b).unwrap_or(u32::MAX));
+                }
+                self.latest = Some((head, now));
+            }
+            None => self.latest = Some((head, now)),
+            _ => {}
         }
     }
 
     fn block_time(&self) -> Duration {
-        match (self.first, self.latest) {
-            (Some((b0, t0)), Some((b1, t1))) if b1 >= b0 + 3 => {
+        match (self.recent, self.first, self.latest) {
+            (Some(recent), _, _) => recent,
+            (None, Some((b0, t0)), Some((b1, t1))) if b1 >= b0 + 3 => {
                 (t1 - t0) / u32::try_from(b1 - b0).unwrap_or(u32::MAX)
             }
             _ => self.guess,

@@ -13,10 +13,10 @@
 use alloy::{
     eips::{BlockId, BlockNumberOrTag},
     network::TransactionBuilder,
-    rpc::types::TransactionRequest,
     primitives::{Address, U256},
     providers::Provider,
     rpc::types::Filter,
+    rpc::types::TransactionRequest,
     sol_types::{SolCall, SolEvent},
 };
 use anyhow::Context;

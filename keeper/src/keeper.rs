@@ -245,7 +245,7 @@ impl Keeper {
         let clock = match self.gate.clock {
             Some(c) if head < c.next_start() => c,
             _ => {
-                let c = rounds::read_clock(self).await?;
+                let c = rounds::read_clock(self, self.gate.clock, head).await?;
                 if self.gate.clock.is_none_or(|old| old.round != c.round) {
                     self.gate.turn = None;
                 }
@@ -271,8 +271,8 @@ impl Keeper {
             }
         };
         // Once per round, with the duties (after this keeper's turn); a verifier mid-round too.
-        let start_of_round = report.rounds.turn.is_none()
-            && self.gate.disputes_round != Some(clock.round);
+        let start_of_round =
+            report.rounds.turn.is_none() && self.gate.disputes_round != Some(clock.round);
         let verifier_read = self.config.verifier.enabled && head >= self.gate.next_dispute_read;
         if start_of_round || verifier_read || judging || self.gate.again {
             report.disputes = disputes::run(self, clock.round, head).await?;

@@ -64,16 +64,46 @@ pub struct RoundReport {
     pub turn: Option<u64>,
 }
 
-/// Reads the round, its first block and the round length in one batch.
-pub async fn read_clock(k: &Keeper) -> anyhow::Result<Clock> {
+/// Reads the round and the round length in one batch; the round's first block follows from
+/// the clock read before (`cached`) when the length is unchanged, and is read only otherwise
+/// (a first read, or governance changed the length).
+pub async fn read_clock(k: &Keeper, cached: Option<Clock>, head: u64) -> anyhow::Result<Clock> {
+    let [round, length] = read_words(
+        k,
+        [
+            RoundsManager::currentRoundCall {}.abi_encode(),
+            RoundsManager::roundLengthCall {}.abi_encode(),
+        ],
+    )
+    .await?;
+    let predicted = cached
+        .filter(|old| old.length == length && length > 0 && round >= old.round)
+        .map(|old| old.start + (round - old.round) * length)
+        .filter(|&start| start <= head && head < start + length);
+    let start = match predicted {
+        Some(start) => start,
+        None => {
+            let [start] = read_words(
+                k,
+                [RoundsManager::currentRoundStartBlockCall {}.abi_encode()],
+            )
+            .await?;
+            start
+        }
+    };
+    Ok(Clock {
+        round,
+        start,
+        length,
+    })
+}
+
+/// `eth_call`s to the RoundsManager returning one word each, in one batch.
+async fn read_words<const N: usize>(k: &Keeper, inputs: [Vec<u8>; N]) -> anyhow::Result<[u64; N]> {
     let rounds = k.addresses.rounds;
     let mut batch = k.client.new_batch();
     let mut calls = Vec::new();
-    for input in [
-        RoundsManager::currentRoundCall {}.abi_encode(),
-        RoundsManager::currentRoundStartBlockCall {}.abi_encode(),
-        RoundsManager::roundLengthCall {}.abi_encode(),
-    ] {
+    for input in inputs {
         let tx = alloy::rpc::types::TransactionRequest {
             to: Some(rounds.into()),
             input: Bytes::from(input).into(),
@@ -82,20 +112,14 @@ pub async fn read_clock(k: &Keeper) -> anyhow::Result<Clock> {
         calls.push(batch.add_call::<_, Bytes>("eth_call", &(tx, alloy::eips::BlockId::latest()))?);
     }
     batch.send().await?;
-    let mut words = Vec::new();
-    for c in calls {
+    let mut words = [0u64; N];
+    for (word, c) in words.iter_mut().zip(calls) {
         let bytes = c.await?;
-        words.push(
-            <RoundsManager::roundLengthCall as SolCall>::abi_decode_returns(&bytes)
-                .map_err(|e| anyhow::anyhow!("decoding the round clock from {rounds}: {e}"))?
-                .saturating_to::<u64>(),
-        );
+        *word = <RoundsManager::roundLengthCall as SolCall>::abi_decode_returns(&bytes)
+            .map_err(|e| anyhow::anyhow!("decoding the round clock from {rounds}: {e}"))?
+            .saturating_to::<u64>();
     }
-    Ok(Clock {
-        round: words[0],
-        start: words[1],
-        length: words[2],
-    })
+    Ok(words)
 }
 
 /// The round's duties at head `head`, once this keeper's turn has come: initialize the round if

@@ -61,11 +61,17 @@ mod tests {
         let all = keepers();
         let mut firsts = [0u32; 3];
         for round in 0..300 {
-            let first = all.iter().position(|&k| place(round, k, &all) == 0).unwrap();
+            let first = all
+                .iter()
+                .position(|&k| place(round, k, &all) == 0)
+                .unwrap();
             firsts[first] += 1;
         }
         // Each of three keepers goes first in about a third of the rounds.
-        assert!(firsts.iter().all(|&f| (60..=140).contains(&f)), "{firsts:?}");
+        assert!(
+            firsts.iter().all(|&f| (60..=140).contains(&f)),
+            "{firsts:?}"
+        );
     }
 
     #[test]

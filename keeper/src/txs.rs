@@ -79,6 +79,9 @@ pub struct TxManager {
     cap_logged: bool,
     /// The last fee estimate and when: a round's batches, seconds apart, share one.
     fees: Option<(Instant, Eip1559Estimation)>,
+    /// The chain's block time as the daemon measures it: receipts are polled about twice a
+    /// block, not every poll interval.
+    block_time: Option<Duration>,
 }
 
 /// How long a fee estimate is reused.
@@ -135,6 +138,7 @@ impl TxManager {
             restarted: true,
             cap_logged: false,
             fees: None,
+            block_time: None,
         })
     }
 
@@ -406,6 +410,11 @@ impl TxManager {
         Ok(true)
     }
 
+    /// Paces receipt polls to the chain's block time (as measured).
+    pub fn pace(&mut self, block_time: Duration) {
+        self.block_time = Some(block_time);
+    }
+
     /// The node's fee estimate, reused for [`FEES_FRESH`].
     async fn fees(&mut self) -> anyhow::Result<Eip1559Estimation> {
         match self.fees {
@@ -507,13 +516,24 @@ impl TxManager {
     ) -> anyhow::Result<Vec<(String, TransactionReceipt)>> {
         let start = Instant::now();
         let mut last_send = Instant::now();
-        let mut pause = Duration::from_millis(20);
+        // Half a block (nothing mines sooner), doubling up to the poll interval or half a block.
+        let half_block = self.block_time.map_or(Duration::ZERO, |b| b / 2);
+        let mut pause = half_block.max(Duration::from_millis(20));
+        let most = self.poll.max(half_block);
         let mut settled = Vec::new();
         let mut missing: HashMap<String, u32> = HashMap::new();
         loop {
+            // Nothing mines at once: wait before each poll. A poll reads the account's nonce
+            // first and asks only for the receipts of transactions below it (mined, or replaced).
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(most);
+            let mined_nonce = self.chain.get_transaction_count(self.from).await?;
             let mut batch = self.client.new_batch();
             let mut waiters = Vec::new();
             for (i, flight) in waiting.iter().enumerate() {
+                if flight.nonce >= mined_nonce {
+                    continue;
+                }
                 for hash in &flight.hashes {
                     waiters.push((
                         i,
@@ -524,7 +544,9 @@ impl TxManager {
                     ));
                 }
             }
-            batch.send().await?;
+            if !waiters.is_empty() {
+                batch.send().await?;
+            }
             let mut mined = vec![None; waiting.len()];
             for (i, waiter) in waiters {
                 if let Some(receipt) = waiter.await? {
@@ -545,9 +567,6 @@ impl TxManager {
             if waiting.is_empty() {
                 return Ok(settled);
             }
-            // Read only when a receipt is missing (most polls find them all). One mined between
-            // the receipts and this read counts a strike, but the next poll finds its receipt.
-            let mined_nonce = self.chain.get_transaction_count(self.from).await?;
             // A nonce used by a transaction we do not know (another process with this key)
             // will never mine ours: forget it; the action is re-checked next tick. A node may
             // count a nonce as used a moment before it serves the receipt, so only a receipt
@@ -577,8 +596,6 @@ impl TxManager {
                 self.bump(store, waiting).await?;
                 last_send = Instant::now();
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(self.poll);
         }
     }
 
