@@ -43,7 +43,7 @@ mod tests {
     use super::*;
 
     fn keepers() -> Vec<Address> {
-        (1u8..=3).map(|i| Address::repeat_byte(i)).collect()
+        (1u8..=3).map(Address::repeat_byte).collect()
     }
 
     #[test]
