@@ -227,7 +227,8 @@ pub struct Tuning {
     /// keeper sleeps until about the block it waits for instead of polling every interval.
     #[serde(default = "default_block_time_ms")]
     pub block_time_ms: u64,
-    /// Blocks between two reads of dispute events (and of the open disputes' state).
+    /// Every keeper checks disputes with each round's duties (finalizing and executing are due at
+    /// round starts); a verifier also every this many blocks, to vote sooner.
     #[serde(default = "default_dispute_every_blocks")]
     pub dispute_every_blocks: u64,
     /// The longest idle sleep, in seconds (a bound on a wrong block-time estimate).

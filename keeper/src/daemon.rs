@@ -90,7 +90,7 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
                     info!(error, times, "ticks work again; the last failure repeated");
                 }
                 if let Some(head) = keeper.gate.head {
-                    clock.saw(head);
+                    clock.saw(head, tokio::time::Instant::now());
                     keeper.txs.pace(clock.block_time());
                 }
                 match keeper.blocks_until_work() {
@@ -124,8 +124,10 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
 }
 
 /// The chain's block time, measured from the heads seen (the configured guess until a few
-/// blocks have passed): the latest long stretch between two looks when there is one (the rate
-/// changes, a node under load makes blocks slower), else the average since the first look.
+/// blocks have passed): the shorter of the average since the first look and the latest long
+/// stretch between two looks. Shorter, because a sleep computed from too long a block time could
+/// pass a whole round (a stretch that held a busy tick, a chain that sped up), while one too short
+/// costs only another look.
 struct BlockClock {
     guess: Duration,
     /// The first head seen and when; the latest new head and when.
@@ -148,8 +150,7 @@ impl BlockClock {
         }
     }
 
-    fn saw(&mut self, head: u64) {
-        let now = tokio::time::Instant::now();
+    fn saw(&mut self, head: u64, now: tokio::time::Instant) {
         if self.first.is_none() {
             self.first = Some((head, now));
         }
@@ -166,23 +167,30 @@ impl BlockClock {
     }
 
     fn block_time(&self) -> Duration {
-        match (self.recent, self.first, self.latest) {
-            (Some(recent), _, _) => recent,
-            (None, Some((b0, t0)), Some((b1, t1))) if b1 >= b0 + 3 => {
-                (t1 - t0) / u32::try_from(b1 - b0).unwrap_or(u32::MAX)
+        let average = match (self.first, self.latest) {
+            (Some((b0, t0)), Some((b1, t1))) if b1 >= b0 + 3 => {
+                Some((t1 - t0) / u32::try_from(b1 - b0).unwrap_or(u32::MAX))
             }
-            _ => self.guess,
+            _ => None,
+        };
+        match (self.recent, average) {
+            (Some(r), Some(a)) => r.min(a),
+            (r, a) => r.or(a).unwrap_or(self.guess),
         }
     }
 
-    /// The sleep before looking again for something `blocks` blocks away: the expected time,
-    /// at least `min`, at most `max`. Counted from a head already seen, it wakes just after the
-    /// block is made (a look costs one head read; waking early costs another, late costs
-    /// nothing but the wait).
+    /// The sleep before looking again for something `blocks` blocks away: 15/16 of the expected
+    /// time (the last few blocks in full), at least `min`, at most `max`. Early costs one more
+    /// look (a head read); late would delay the duty.
     fn pause_for(&self, blocks: u64, min: Duration, max: Duration) -> Duration {
-        let blocks = u32::try_from(blocks).unwrap_or(u32::MAX);
+        let aim = if blocks >= 16 {
+            blocks - blocks / 16
+        } else {
+            blocks
+        };
+        let aim = u32::try_from(aim).unwrap_or(u32::MAX);
         self.block_time()
-            .saturating_mul(blocks)
+            .saturating_mul(aim)
             .clamp(min, max.max(min))
     }
 }
@@ -259,5 +267,30 @@ mod tests {
         assert_eq!(pauses, [2, 4, 8, 10, 10]);
         b.reset();
         assert_eq!(b.fail().as_secs(), 2);
+    }
+
+    #[test]
+    fn a_slow_stretch_never_stretches_a_sleep_past_the_average() {
+        let ms = Duration::from_millis;
+        let t0 = tokio::time::Instant::now();
+        let mut c = BlockClock::new(ms(12_000));
+        c.saw(0, t0);
+        c.saw(1_000, t0 + ms(10_000));
+        assert_eq!(c.block_time(), ms(10));
+        // A stretch of 100 ms blocks (the node was busy with the keeper's own batch): the sleep
+        // to the next round still follows the faster average, so it cannot pass the round.
+        c.saw(1_040, t0 + ms(14_000));
+        assert!(c.block_time() < ms(14), "{:?}", c.block_time());
+        let pause = c.pause_for(960, ms(5), Duration::from_secs(60));
+        assert!(pause < ms(960 * 14), "{pause:?}");
+        // A chain that sped up is followed at once.
+        c.saw(1_140, t0 + ms(14_500));
+        assert_eq!(c.block_time(), ms(5));
+        // Far targets are aimed a little short, near ones in full.
+        assert_eq!(
+            c.pause_for(1_600, ms(1), Duration::from_secs(60)),
+            ms(5 * 1_500)
+        );
+        assert_eq!(c.pause_for(3, ms(1), Duration::from_secs(60)), ms(15));
     }
 }

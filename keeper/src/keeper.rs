@@ -292,10 +292,12 @@ impl Keeper {
 
     /// Blocks until the next thing the keeper waits for (the next round, its turn, a verifier's
     /// dispute read), counted from the last head seen; `None` while something needs watching
-    /// every interval (a round's duties not done, a judgement running).
+    /// every interval (a round's duties not done, a judgement running, a transaction in flight).
     pub fn blocks_until_work(&self) -> Option<u64> {
         let head = self.gate.head?;
-        if self.judges.running() > 0 || self.gate.again {
+        // Transactions in flight are settled at every tick: watch them every interval.
+        let in_flight = self.store.in_flight().map_or(true, |f| !f.is_empty());
+        if self.judges.running() > 0 || self.gate.again || in_flight {
             return None;
         }
         let next = self.gate.next_work(self.config.verifier.enabled)?;

@@ -136,3 +136,45 @@ async fn three_keepers_take_turns_and_waste_at_most_one_transaction_a_round() {
     assert!(mined >= ROUNDS as usize * 4, "{mined} transactions");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_next_keeper_steps_in_one_slot_later_when_the_first_is_down() {
+    let world = world(ROUND).await.unwrap();
+    let dir = temp_dir("turn-down");
+    let keepers = [world.address(KEEPER_A), world.address(KEEPER_B)];
+    let connect = |account: usize, name: &str| {
+        let mut config = world.keeper_config(&dir.join(name), None);
+        config.rewards.peers = keepers.to_vec();
+        config.rewards.slot_blocks = SLOT;
+        let signer = world.signer(account);
+        let url = world.url();
+        async move {
+            Keeper::connect(url, signer, config, Arc::new(Metrics::default()))
+                .await
+                .expect("keeper connects")
+        }
+    };
+    let round = world.mine_to_next_round().await.unwrap();
+    // Whoever is second this round ticks; the first never does (it is down).
+    let second = if keeper::turns::place(round, keepers[0], &keepers) == 1 {
+        KEEPER_A
+    } else {
+        KEEPER_B
+    };
+    let mut k = connect(second, "second.redb").await;
+    let early = k.tick().await.unwrap();
+    assert!(
+        early.rounds.turn.is_some() && !early.rounds.ran,
+        "{early:?}"
+    );
+    assert!(
+        k.blocks_until_work().is_some_and(|b| b > 0 && b <= SLOT),
+        "it sleeps until its turn"
+    );
+    world.mine(SLOT).await.unwrap();
+    let r = k.tick().await.unwrap();
+    assert!(r.rounds.initialized, "{r:?}");
+    assert_eq!(r.rounds.rewarded.len(), ORCHESTRATORS.len());
+    drop(k);
+    std::fs::remove_dir_all(dir).unwrap();
+}
