@@ -277,7 +277,9 @@ impl Keeper {
         if start_of_round || verifier_read || judging || self.gate.again {
             report.disputes = disputes::run(self, clock.round, head).await?;
             self.gate.again = report.disputes.rewound || !report.disputes.seen.is_empty();
-            self.gate.disputes_round = Some(clock.round);
+            if report.rounds.turn.is_none() {
+                self.gate.disputes_round = Some(clock.round);
+            }
             if head >= self.gate.next_dispute_read {
                 self.gate.next_dispute_read = head + self.config.keeper.dispute_every_blocks;
             }

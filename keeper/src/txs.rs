@@ -523,15 +523,20 @@ impl TxManager {
         let mut settled = Vec::new();
         let mut missing: HashMap<String, u32> = HashMap::new();
         loop {
-            // Nothing mines at once: wait before each poll. A poll reads the account's nonce
-            // first and asks only for the receipts of transactions below it (mined, or replaced).
+            // Nothing mines at once: wait before each poll. A poll for several transactions
+            // reads the account's nonce first and asks only for the receipts below it (mined, or
+            // replaced); one for a single transaction asks for its receipt straight away.
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(most);
-            let mined_nonce = self.chain.get_transaction_count(self.from).await?;
+            let mined_nonce = if waiting.len() > 1 {
+                Some(self.chain.get_transaction_count(self.from).await?)
+            } else {
+                None
+            };
             let mut batch = self.client.new_batch();
             let mut waiters = Vec::new();
             for (i, flight) in waiting.iter().enumerate() {
-                if flight.nonce >= mined_nonce {
+                if mined_nonce.is_some_and(|n| flight.nonce >= n) {
                     continue;
                 }
                 for hash in &flight.hashes {
@@ -567,6 +572,10 @@ impl TxManager {
             if waiting.is_empty() {
                 return Ok(settled);
             }
+            let mined_nonce = match mined_nonce {
+                Some(n) => n,
+                None => self.chain.get_transaction_count(self.from).await?,
+            };
             // A nonce used by a transaction we do not know (another process with this key)
             // will never mine ours: forget it; the action is re-checked next tick. A node may
             // count a nonce as used a moment before it serves the receipt, so only a receipt
