@@ -188,6 +188,16 @@ pub struct Rewards {
     /// not, so the two do not race to send the same transaction.
     #[serde(default)]
     pub act_after_blocks: u64,
+    /// The other keepers serving the same orchestrators (their addresses). Each round the
+    /// keepers take turns in an order drawn from the round and their addresses (see
+    /// [`crate::turns`]): the one at place `p` acts from `act_after_blocks + p * slot_blocks`
+    /// blocks into the round, after re-checking what the ones before it did.
+    #[serde(default)]
+    pub peers: Vec<Address>,
+    /// Blocks each keeper in the order has before the next one steps in: long enough for its
+    /// transactions to be mined.
+    #[serde(default = "default_slot_blocks")]
+    pub slot_blocks: u64,
 }
 
 impl Default for Rewards {
@@ -196,8 +206,14 @@ impl Default for Rewards {
             enabled: true,
             orchestrators: Served::All,
             act_after_blocks: 0,
+            peers: Vec::new(),
+            slot_blocks: default_slot_blocks(),
         }
     }
+}
+
+fn default_slot_blocks() -> u64 {
+    5
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -365,7 +381,8 @@ pub struct Tuning {
     /// keeper sleeps until about the block it waits for instead of polling every interval.
     #[serde(default = "default_block_time_ms")]
     pub block_time_ms: u64,
-    /// Blocks between two reads of dispute events (and of the open disputes' state).
+    /// Every keeper checks disputes with each round's duties (finalizing and executing are due at
+    /// round starts); a verifier also every this many blocks, to vote sooner.
     #[serde(default = "default_dispute_every_blocks")]
     pub dispute_every_blocks: u64,
     /// The longest idle sleep, in seconds (a bound on a wrong block-time estimate).
@@ -493,6 +510,9 @@ impl Config {
         }
         if self.keeper.dispute_every_blocks == 0 || self.keeper.block_time_ms == 0 {
             bail!("keeper.dispute_every_blocks and keeper.block_time_ms must be at least 1");
+        }
+        if !self.rewards.peers.is_empty() && self.rewards.slot_blocks == 0 {
+            bail!("rewards.slot_blocks must be at least 1 when rewards.peers is set");
         }
         if self.keeper.max_fee_gwei == 0 {
             bail!("keeper.max_fee_gwei must be at least 1");

@@ -15,7 +15,11 @@ use crate::{
     ops::Ops,
     rpc::Endpoints,
     signer::Signer,
+    repeats::Repeats,
 };
+
+/// How often a repeated failure is summed up in the log while it lasts.
+const REPEATS_EVERY: Duration = Duration::from_secs(300);
 
 /// Runs until a shutdown signal. Returns an error only for what retrying cannot fix.
 pub async fn run(
@@ -45,12 +49,19 @@ pub async fn run(
     };
     let mut backoff = Backoff::new(tuning.poll_interval(), tuning.max_backoff());
 
+    let mut unreachable = Repeats::new(REPEATS_EVERY);
     let mut keeper = loop {
         match Keeper::connect(rpc.clone(), signer.clone(), config.clone(), metrics.clone()).await {
             Ok(k) => break k,
             Err(ConnectError::Rpc(e)) => {
                 let pause = backoff.fail();
-                warn!(error = %e, retry_in = ?pause, "RPC unreachable");
+                let note = unreachable.note(&e.to_string(), tokio::time::Instant::now());
+                if note.log {
+                    warn!(error = %e, retry_in = ?pause, "RPC unreachable");
+                }
+                if let Some(times) = note.repeated {
+                    warn!(error = %e, times, retry_in = ?pause, "RPC still unreachable");
+                }
                 if sleep_or_shutdown(pause, &shutdown).await {
                     return Ok(());
                 }
@@ -73,7 +84,8 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
     let tuning = keeper.config.keeper.clone();
     let mut backoff = Backoff::new(tuning.poll_interval(), tuning.max_backoff());
     let mut clock = BlockClock::new(tuning.block_time());
-    let mut last_round = None;
+    // A failure repeated every tick (an RPC endpoint down) is one line, then a count.
+    let mut repeats = Repeats::new(REPEATS_EVERY);
     loop {
         if let Some(ops) = keeper.ops.clone().filter(|o| o.paused()) {
             ops.observe_paused(keeper).await;
@@ -88,22 +100,12 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
                 if let Some(ops) = keeper.ops.clone() {
                     ops.observe(keeper, &report).await;
                 }
-                if let Some(head) = keeper.gate.head {
-                    clock.saw(head);
+                if let Some((error, times)) = repeats.clear() {
+                    info!(error, times, "ticks work again; the last failure repeated");
                 }
-                let r = &report.rounds;
-                if !report.idle && r.round != 0 && last_round != Some(r.round) {
-                    info!(
-                        round = r.round,
-                        initialized_by_me = r.initialized,
-                        rewarded = r.rewarded.len(),
-                        already_rewarded = r.already_rewarded,
-                        inactive = r.inactive,
-                        failed = r.failed.len(),
-                        open_disputes = keeper.store.disputes().map(|d| d.len()).unwrap_or(0),
-                        "round summary"
-                    );
-                    last_round = Some(r.round);
+                if let Some(head) = keeper.gate.head {
+                    clock.saw(head, tokio::time::Instant::now());
+                    keeper.txs.pace(clock.block_time());
                 }
                 match keeper.blocks_until_work() {
                     Some(blocks) => {
@@ -115,10 +117,16 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
             Err(e) => {
                 keeper.metrics.inc(&keeper.metrics.tick_errors);
                 let pause = backoff.fail();
-                if backoff.failures > 3 {
-                    error!(error = %format!("{e:#}"), retry_in = ?pause, failures = backoff.failures, "tick failed");
-                } else {
-                    warn!(error = %format!("{e:#}"), retry_in = ?pause, "tick failed");
+                let error = format!("{e:#}");
+                let note = repeats.note(&error, tokio::time::Instant::now());
+                if let Some((error, times)) = note.ended {
+                    warn!(error, times, "the previous failure repeated");
+                }
+                if note.log {
+                    warn!(error, retry_in = ?pause, "tick failed");
+                }
+                if let Some(times) = note.repeated {
+                    error!(error, times, failures = backoff.failures, retry_in = ?pause, "tick failed again, repeatedly");
                 }
                 pause
             }
@@ -130,13 +138,21 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
 }
 
 /// The chain's block time, measured from the heads seen (the configured guess until a few
-/// blocks have passed).
+/// blocks have passed): the shorter of the average since the first look and the latest long
+/// stretch between two looks. Shorter, because a sleep computed from too long a block time could
+/// pass a whole round (a stretch that held a busy tick, a chain that sped up), while one too short
+/// costs only another look.
 struct BlockClock {
     guess: Duration,
     /// The first head seen and when; the latest new head and when.
     first: Option<(u64, tokio::time::Instant)>,
     latest: Option<(u64, tokio::time::Instant)>,
+    /// The block time over the last stretch of at least [`RECENT_BLOCKS`] between two looks.
+    recent: Option<Duration>,
 }
+
+/// Blocks a stretch between two looks must span to measure the block time on its own.
+const RECENT_BLOCKS: u64 = 32;
 
 impl BlockClock {
     fn new(guess: Duration) -> Self {
@@ -144,33 +160,52 @@ impl BlockClock {
             guess,
             first: None,
             latest: None,
+            recent: None,
         }
     }
 
-    fn saw(&mut self, head: u64) {
-        let now = tokio::time::Instant::now();
+    fn saw(&mut self, head: u64, now: tokio::time::Instant) {
         if self.first.is_none() {
             self.first = Some((head, now));
         }
-        if self.latest.is_none_or(|(b, _)| head > b) {
-            self.latest = Some((head, now));
+        match self.latest {
+            Some((b, t)) if head > b => {
+                if head - b >= RECENT_BLOCKS {
+                    self.recent = Some((now - t) / u32::try_from(head - b).unwrap_or(u32::MAX));
+                }
+                self.latest = Some((head, now));
+            }
+            None => self.latest = Some((head, now)),
+            _ => {}
         }
     }
 
     fn block_time(&self) -> Duration {
-        match (self.first, self.latest) {
+        let average = match (self.first, self.latest) {
             (Some((b0, t0)), Some((b1, t1))) if b1 >= b0 + 3 => {
-                (t1 - t0) / u32::try_from(b1 - b0).unwrap_or(u32::MAX)
+                Some((t1 - t0) / u32::try_from(b1 - b0).unwrap_or(u32::MAX))
             }
-            _ => self.guess,
+            _ => None,
+        };
+        match (self.recent, average) {
+            (Some(r), Some(a)) => r.min(a),
+            (r, a) => r.or(a).unwrap_or(self.guess),
         }
     }
 
-    /// The sleep before looking again for something `blocks` blocks away: three quarters of the
-    /// expected time (a look costs one head read), at least `min`, at most `max`.
+    /// The sleep before looking again for something `blocks` blocks away: 15/16 of the expected
+    /// time (the last few blocks in full), at least `min`, at most `max`. Early costs one more
+    /// look (a head read); late would delay the duty.
     fn pause_for(&self, blocks: u64, min: Duration, max: Duration) -> Duration {
-        let blocks = u32::try_from(blocks).unwrap_or(u32::MAX);
-        (self.block_time().saturating_mul(blocks) * 3 / 4).clamp(min, max.max(min))
+        let aim = if blocks >= 16 {
+            blocks - blocks / 16
+        } else {
+            blocks
+        };
+        let aim = u32::try_from(aim).unwrap_or(u32::MAX);
+        self.block_time()
+            .saturating_mul(aim)
+            .clamp(min, max.max(min))
     }
 }
 
@@ -246,5 +281,30 @@ mod tests {
         assert_eq!(pauses, [2, 4, 8, 10, 10]);
         b.reset();
         assert_eq!(b.fail().as_secs(), 2);
+    }
+
+    #[test]
+    fn a_slow_stretch_never_stretches_a_sleep_past_the_average() {
+        let ms = Duration::from_millis;
+        let t0 = tokio::time::Instant::now();
+        let mut c = BlockClock::new(ms(12_000));
+        c.saw(0, t0);
+        c.saw(1_000, t0 + ms(10_000));
+        assert_eq!(c.block_time(), ms(10));
+        // A stretch of 100 ms blocks (the node was busy with the keeper's own batch): the sleep
+        // to the next round still follows the faster average, so it cannot pass the round.
+        c.saw(1_040, t0 + ms(14_000));
+        assert!(c.block_time() < ms(14), "{:?}", c.block_time());
+        let pause = c.pause_for(960, ms(5), Duration::from_secs(60));
+        assert!(pause < ms(960 * 14), "{pause:?}");
+        // A chain that sped up is followed at once.
+        c.saw(1_140, t0 + ms(14_500));
+        assert_eq!(c.block_time(), ms(5));
+        // Far targets are aimed a little short, near ones in full.
+        assert_eq!(
+            c.pause_for(1_600, ms(1), Duration::from_secs(60)),
+            ms(5 * 1_500)
+        );
+        assert_eq!(c.pause_for(3, ms(1), Duration::from_secs(60)), ms(15));
     }
 }

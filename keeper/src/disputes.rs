@@ -11,16 +11,18 @@
 //! period. Guilty: execute after the veto window. Settled: forget.
 
 use alloy::{
-    eips::BlockNumberOrTag,
+    eips::{BlockId, BlockNumberOrTag},
+    network::TransactionBuilder,
     primitives::{Address, U256},
     providers::Provider,
     rpc::types::Filter,
+    rpc::types::TransactionRequest,
     sol_types::{SolCall, SolEvent},
 };
 use anyhow::Context;
 use bindings::{
     dispute_manager::DisputeManager::{
-        self, DisputeOpened, DisputedReceipt, getDisputeCall, hasVotedCall,
+        self, DisputeOpened, DisputedReceipt, disputeCountCall, getDisputeCall, hasVotedCall,
     },
     enums::{Status, Vote},
 };
@@ -55,18 +57,38 @@ pub struct DisputeReport {
     pub rewound: bool,
 }
 
-pub async fn run(k: &mut Keeper, round: u64) -> anyhow::Result<DisputeReport> {
+pub async fn run(k: &mut Keeper, round: u64, head: u64) -> anyhow::Result<DisputeReport> {
     let mut report = DisputeReport::default();
-    follow(k, &mut report).await?;
+    follow(k, head, &mut report).await?;
     act(k, round, &mut report).await?;
     k.metrics
         .set(&k.metrics.open_disputes, k.store.disputes()?.len() as u64);
     Ok(report)
 }
 
-async fn follow(k: &mut Keeper, report: &mut DisputeReport) -> anyhow::Result<()> {
-    let head = k.chain.get_block_number().await?;
+/// Reads new dispute events, but only when there can be any: the dispute count at the newest
+/// confirmed block is read first (one call), and the events only if it differs from the count
+/// when they were last read (a new dispute, or one a reorg dropped), or after a rewind or a
+/// restart.
+async fn follow(k: &mut Keeper, head: u64, report: &mut DisputeReport) -> anyhow::Result<()> {
     let safe = head.saturating_sub(k.config.keeper.confirmations);
+    let request = TransactionRequest::default()
+        .with_to(k.addresses.disputes)
+        .with_input(disputeCountCall {}.abi_encode());
+    let bytes = k.chain.call(request).block(BlockId::number(safe)).await?;
+    let count: u64 = disputeCountCall::abi_decode_returns(&bytes)
+        .context("decoding disputeCount")?
+        .saturating_to();
+    if k.gate.known_disputes == Some(count) {
+        return Ok(());
+    }
+    read_events(k, safe, report).await?;
+    k.gate.known_disputes = (!report.rewound).then_some(count);
+    Ok(())
+}
+
+/// Reads `DisputeOpened` and `DisputedReceipt` events from the cursor up to block `safe`.
+async fn read_events(k: &mut Keeper, safe: u64, report: &mut DisputeReport) -> anyhow::Result<()> {
     let cursor = k.store.cursor()?;
     if let Some(c) = cursor {
         let canonical = k
@@ -151,6 +173,8 @@ async fn follow(k: &mut Keeper, report: &mut DisputeReport) -> anyhow::Result<()
 /// Moves the cursor back to `back` (no cursor if below the deployment), dropping every dispute
 /// opened above it, its judgement and any transaction in flight for it.
 async fn rewind_to(k: &mut Keeper, back: u64) -> anyhow::Result<()> {
+    // Whatever the count says, the events are read again.
+    k.gate.known_disputes = None;
     // Never forward: blocks between the cursor and `back` were not read yet.
     let back = match k.store.cursor()? {
         Some(c) => back.min(c.block),

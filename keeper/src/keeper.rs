@@ -17,10 +17,11 @@ use crate::{
     disputes::{self, DisputeReport},
     judging::Judges,
     metrics::Metrics,
-    rounds::{self, RoundReport},
+    rounds::{self, Clock, RoundReport},
     rpc::{self, Endpoints},
     signer::Signer,
     store::{Deployment, Store},
+    summary::Ledger,
     txs::TxManager,
 };
 use bindings::DisputeManager;
@@ -58,12 +59,39 @@ pub struct Gate {
     pub head: Option<u64>,
     /// Its hash: a head at the same or a lower height with another hash is a reorg.
     pub head_hash: alloy::primitives::B256,
-    /// The round whose duties are all done, and the first block of the next one.
-    pub round_done: Option<(u64, u64)>,
-    /// The block from which dispute events and states are read again.
+    /// The round's clock as last read: the round is not read again before its next start.
+    pub clock: Option<Clock>,
+    /// The round whose duties are all done (nothing is read again before the next round).
+    pub round_done: Option<u64>,
+    /// This keeper's turn in the round (see [`crate::turns`]): nothing is read before it.
+    pub turn: Option<u64>,
+    /// The round whose start-of-round dispute pass ran.
+    pub disputes_round: Option<u64>,
+    /// The block from which a verifier reads dispute events and states again mid-round.
     pub next_dispute_read: u64,
     /// The last dispute pass left work for the next tick (a rewind, disputes just seen).
     pub again: bool,
+    /// The dispute count when the events were last read: a check that finds it unchanged
+    /// reads nothing more (one call).
+    pub known_disputes: Option<u64>,
+}
+
+impl Gate {
+    /// The next block at which something is due, if known: the next round, this keeper's turn,
+    /// a verifier's mid-round dispute read.
+    fn next_work(&self, verifier: bool) -> Option<u64> {
+        let clock = self.clock?;
+        let mut next = clock.next_start();
+        if let Some(turn) = self.turn {
+            next = next.min(turn);
+        } else if self.round_done != Some(clock.round) {
+            return None;
+        }
+        if verifier {
+            next = next.min(self.next_dispute_read);
+        }
+        Some(next)
+    }
 }
 
 pub struct Keeper {
@@ -83,6 +111,8 @@ pub struct Keeper {
     pub gate: Gate,
     /// The operator's view and controls (the daemon sets it; `None` in tests and the devnet).
     pub ops: Option<Arc<crate::ops::Ops>>,
+    /// What the round in progress did, logged in one line when it ends.
+    pub ledger: Ledger,
 }
 
 impl Keeper {
@@ -168,6 +198,7 @@ impl Keeper {
             judges,
             gate: Gate::default(),
             ops: None,
+            ledger: Ledger::default(),
         })
     }
 
@@ -186,8 +217,11 @@ impl Keeper {
     /// the disputes'. Every step reads chain state first, so calling it again is harmless.
     ///
     /// Driven by blocks: a tick reads the head first and reads nothing else unless it moved (or a
-    /// judgement is waiting); a round whose duties are done is not read again before the next
-    /// round's first block; dispute events and states are read every `dispute_every_blocks`.
+    /// judgement is waiting). The round's clock is read once at its start; nothing is read before
+    /// this keeper's turn, and nothing once the round's duties are done, until the next round's
+    /// first block. Disputes are checked at each round's duties (a count first, events only when
+    /// it changed) and, by a verifier, every `dispute_every_blocks` as well: finalizing and
+    /// executing are due at round starts only, voting as soon as possible.
     pub async fn tick(&mut self) -> anyhow::Result<TickReport> {
         let result = self.tick_once().await;
         if result.is_err() {
@@ -214,62 +248,83 @@ impl Keeper {
                 head,
                 "the head went back or was replaced; re-reading the round and disputes"
             );
-            self.gate.round_done = None;
-            self.gate.next_dispute_read = 0;
+            self.gate = Gate::default();
         }
         self.gate.head = Some(head);
         self.gate.head_hash = hash;
         let judging = self.judges.running() > 0;
         let mut report = TickReport::default();
+        let round_now = self.gate.clock.map_or(0, |c| c.round);
         if !moved && !judging && !self.gate.again {
             report.idle = true;
-            report.rounds.round = self.gate.round_done.map_or(0, |(r, _)| r);
+            report.rounds.round = round_now;
+            report.rounds.complete = self.gate.round_done == Some(round_now);
             self.metrics.inc(&self.metrics.ticks);
             self.metrics.mark_success();
             return Ok(report);
         }
-        report.rounds = match self.gate.round_done {
-            Some((round, next)) if head < next => RoundReport {
-                round,
-                complete: true,
-                ..Default::default()
-            },
+        let clock = match self.gate.clock {
+            Some(c) if head < c.next_start() => c,
             _ => {
-                let r = rounds::run(self).await?;
-                self.gate.round_done = if r.complete {
-                    Some((r.round, rounds::next_round_start(self).await?))
-                } else {
-                    None
-                };
-                r
+                let c = rounds::read_clock(self, self.gate.clock, head).await?;
+                if self.gate.clock.is_none_or(|old| old.round != c.round) {
+                    self.gate.turn = None;
+                }
+                self.gate.clock = Some(c);
+                c
             }
         };
-        if head >= self.gate.next_dispute_read || judging || self.gate.again {
-            report.disputes = disputes::run(self, report.rounds.round).await?;
+        let due = self.gate.round_done != Some(clock.round)
+            && self.gate.turn.is_none_or(|turn| head >= turn);
+        report.rounds = if due {
+            let r = rounds::run(self, clock, head).await?;
+            self.gate.turn = r.turn;
+            if r.complete {
+                self.gate.round_done = Some(clock.round);
+            }
+            r
+        } else {
+            RoundReport {
+                round: clock.round,
+                complete: self.gate.round_done == Some(clock.round),
+                turn: self.gate.turn,
+                ..Default::default()
+            }
+        };
+        // Once per round, with the duties (after this keeper's turn); a verifier mid-round too.
+        let start_of_round =
+            report.rounds.turn.is_none() && self.gate.disputes_round != Some(clock.round);
+        let verifier_read = self.config.verifier.enabled && head >= self.gate.next_dispute_read;
+        if start_of_round || verifier_read || judging || self.gate.again {
+            report.disputes = disputes::run(self, clock.round, head).await?;
             self.gate.again = report.disputes.rewound || !report.disputes.seen.is_empty();
+            if report.rounds.turn.is_none() {
+                self.gate.disputes_round = Some(clock.round);
+            }
             if head >= self.gate.next_dispute_read {
                 self.gate.next_dispute_read = head + self.config.keeper.dispute_every_blocks;
             }
+        }
+        if let Some(ended) = self.ledger.record(&report) {
+            ended.log();
         }
         self.metrics.inc(&self.metrics.ticks);
         self.metrics.mark_success();
         Ok(report)
     }
 
-    /// Blocks until the next thing the keeper waits for (the next round, the next dispute
-    /// read), counted from the last head seen; `None` while something needs watching every
-    /// interval (a round's duties not done, a judgement running).
+    /// Blocks until the next thing the keeper waits for (the next round, its turn, a verifier's
+    /// dispute read), counted from the last head seen; `None` while something needs watching
+    /// every interval (a round's duties not done, a judgement running, a transaction in flight).
     pub fn blocks_until_work(&self) -> Option<u64> {
         let head = self.gate.head?;
-        let (_, next_round) = self.gate.round_done?;
-        if self.judges.running() > 0 || self.gate.again {
+        // Transactions in flight are settled at every tick: watch them every interval.
+        let in_flight = self.store.in_flight().map_or(true, |f| !f.is_empty());
+        if self.judges.running() > 0 || self.gate.again || in_flight {
             return None;
         }
-        Some(
-            next_round
-                .min(self.gate.next_dispute_read)
-                .saturating_sub(head),
-        )
+        let next = self.gate.next_work(self.config.verifier.enabled)?;
+        Some(next.saturating_sub(head))
     }
 }
 

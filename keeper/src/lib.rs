@@ -26,12 +26,15 @@ pub mod keeper;
 pub mod key;
 pub mod metrics;
 pub mod ops;
+pub mod repeats;
 pub mod revert;
 pub mod rounds;
 pub mod rpc;
 pub mod signer;
 pub mod status;
 pub mod store;
+pub mod summary;
+pub mod turns;
 pub mod txs;
 
 pub use config::Config;

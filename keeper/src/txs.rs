@@ -21,6 +21,7 @@ use std::{
 };
 
 use alloy::{
+    eips::eip1559::Eip1559Estimation,
     network::TransactionBuilder,
     primitives::{Address, B256, Bytes, U64},
     providers::{DynProvider, Provider},
@@ -85,7 +86,15 @@ pub struct TxManager {
     restarted: bool,
     /// The fee cap's binding was logged (once per episode).
     cap_logged: bool,
+    /// The last fee estimate and when: a round's batches, seconds apart, share one.
+    fees: Option<(Instant, Eip1559Estimation)>,
+    /// The chain's block time as the daemon measures it: receipts are polled about twice a
+    /// block, not every poll interval.
+    block_time: Option<Duration>,
 }
+
+/// How long a fee estimate is reused.
+const FEES_FRESH: Duration = Duration::from_secs(3);
 
 /// Fees grow by 1/8 per bump.
 fn bumped(fee: u128) -> u128 {
@@ -138,6 +147,8 @@ impl TxManager {
             metrics,
             restarted: true,
             cap_logged: false,
+            fees: None,
+            block_time: None,
         })
     }
 
@@ -217,7 +228,7 @@ impl TxManager {
         }
 
         if !due.is_empty() {
-            let fees = self.chain.estimate_eip1559_fees().await?;
+            let fees = self.fees().await?;
             self.cap_binds(fees.max_fee_per_gas > self.max_fee(), fees.max_fee_per_gas);
             let max_fee = fees.max_fee_per_gas.min(self.max_fee());
             let priority = fees.max_priority_fee_per_gas.min(max_fee);
@@ -432,6 +443,23 @@ impl TxManager {
         Ok(true)
     }
 
+    /// Paces receipt polls to the chain's block time (as measured).
+    pub fn pace(&mut self, block_time: Duration) {
+        self.block_time = Some(block_time);
+    }
+
+    /// The node's fee estimate, reused for [`FEES_FRESH`].
+    async fn fees(&mut self) -> anyhow::Result<Eip1559Estimation> {
+        match self.fees {
+            Some((at, fees)) if at.elapsed() < FEES_FRESH => Ok(fees),
+            _ => {
+                let fees = self.chain.estimate_eip1559_fees().await?;
+                self.fees = Some((Instant::now(), fees));
+                Ok(fees)
+            }
+        }
+    }
+
     /// Records whether the fee cap binds now; logs once per episode.
     fn cap_binds(&mut self, binding: bool, wanted: u128) {
         self.metrics
@@ -515,16 +543,29 @@ impl TxManager {
     ) -> anyhow::Result<Vec<(String, TransactionReceipt)>> {
         let start = Instant::now();
         let mut last_send = Instant::now();
-        let mut pause = Duration::from_millis(20);
+        // Half a block (nothing mines sooner), doubling up to the poll interval or half a block.
+        let half_block = self.block_time.map_or(Duration::ZERO, |b| b / 2);
+        let mut pause = half_block.max(Duration::from_millis(20));
+        let most = self.poll.max(half_block);
         let mut settled = Vec::new();
         let mut missing: HashMap<String, u32> = HashMap::new();
         loop {
-            // Read before the receipts: a nonce below this whose receipt is then missing was
-            // used by another transaction, not mined in between.
-            let mined_nonce = self.chain.get_transaction_count(self.from).await?;
+            // Nothing mines at once: wait before each poll. A poll for several transactions
+            // reads the account's nonce first and asks only for the receipts below it (mined, or
+            // replaced); one for a single transaction asks for its receipt straight away.
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(most);
+            let mined_nonce = if waiting.len() > 1 {
+                Some(self.chain.get_transaction_count(self.from).await?)
+            } else {
+                None
+            };
             let mut batch = self.client.new_batch();
             let mut waiters = Vec::new();
             for (i, flight) in waiting.iter().enumerate() {
+                if mined_nonce.is_some_and(|n| flight.nonce >= n) {
+                    continue;
+                }
                 for hash in &flight.hashes {
                     waiters.push((
                         i,
@@ -535,7 +576,9 @@ impl TxManager {
                     ));
                 }
             }
-            batch.send().await?;
+            if !waiters.is_empty() {
+                batch.send().await?;
+            }
             let mut mined = vec![None; waiting.len()];
             for (i, waiter) in waiters {
                 if let Some(receipt) = waiter.await? {
@@ -556,6 +599,10 @@ impl TxManager {
             if waiting.is_empty() {
                 return Ok(settled);
             }
+            let mined_nonce = match mined_nonce {
+                Some(n) => n,
+                None => self.chain.get_transaction_count(self.from).await?,
+            };
             // A nonce used by a transaction we do not know (another process with this key)
             // will never mine ours: forget it; the action is re-checked next tick. A node may
             // count a nonce as used a moment before it serves the receipt, so only a receipt
@@ -585,8 +632,6 @@ impl TxManager {
                 self.bump(store, waiting).await?;
                 last_send = Instant::now();
             }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(self.poll);
         }
     }
 

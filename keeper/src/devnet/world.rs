@@ -213,7 +213,7 @@ impl World {
             rewards: Rewards {
                 enabled: true,
                 orchestrators: Served::All,
-                act_after_blocks: 0,
+                ..Rewards::default()
             },
             verifier: VerifierConfig {
                 enabled: source.is_some(),

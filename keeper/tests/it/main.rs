@@ -1,6 +1,7 @@
 //! The keeper's integration tests, one binary (each file a module): the daemon as a process, the
 //! devnet command line, and the keeper driven tick by tick in process.
 
+mod cooperation;
 mod daemon;
 mod devnet_cli;
 mod in_process;
