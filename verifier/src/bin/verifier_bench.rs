@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use verifier::gpu::ConvTile;
 use verifier::{CpuExecutor, Executor, GpuExecutor, Model, demo};
 
 /// Runs `f` until `budget` has elapsed (at least twice); returns inferences per second.
@@ -30,8 +31,14 @@ fn layer_macs(model: &Model, li: usize) -> u64 {
     }
 }
 
-/// A same-device fp32 GEMM `[m,k]·[k,n]` (one dispatch, waited for): returns GEMMs per second.
+/// A same-device fp32 GEMM `[m,k]·[k,n]` (one dispatch, waited for) in the tile the int8 kernel
+/// uses for that shape: returns GEMMs per second.
 fn fp32_gemm(budget: Duration, m: u32, n: u32, k: u32) -> Result<f64> {
+    let (tp, tc, _, _) = ConvTile::select(m as usize, n as usize).dims();
+    let source = format!(
+        "const TP: u32 = {tp}u;\nconst TC: u32 = {tc}u;\n{}",
+        include_str!("fp32_gemm.wgsl")
+    );
     pollster::block_on(async {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
         let adapter = instance
@@ -45,7 +52,7 @@ fn fp32_gemm(budget: Duration, m: u32, n: u32, k: u32) -> Result<f64> {
             .await?;
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("fp32-gemm"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("fp32_gemm.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
         });
         let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some("fp32-gemm"),
@@ -107,7 +114,7 @@ fn fp32_gemm(budget: Duration, m: u32, n: u32, k: u32) -> Result<f64> {
                 let mut pass = enc.begin_compute_pass(&Default::default());
                 pass.set_pipeline(&pipeline);
                 pass.set_bind_group(0, &bind, &[]);
-                pass.dispatch_workgroups(n.div_ceil(64), m.div_ceil(64), 1);
+                pass.dispatch_workgroups(n.div_ceil(4 * tp), m.div_ceil(4 * tc), 1);
             }
             queue.submit([enc.finish()]);
             device.poll(wgpu::PollType::wait_indefinitely())?;
@@ -220,7 +227,8 @@ fn main() -> Result<()> {
         })?;
         let f32_ips = fp32_gemm(budget, m as u32, n as u32, k as u32)?;
         println!(
-            "largest layer {li}: M={m} N={n} K={k}: int8 conv (upload, im2col, requantize, read-back) {:.3e} MAC/s, fp32 GEMM {:.3e} MAC/s, int8/fp32 = {:.2}",
+            "largest layer {li}: M={m} N={n} K={k}, tile {:?}: int8 conv (upload, im2col, requantize, read-back) {:.3e} MAC/s, fp32 GEMM {:.3e} MAC/s, int8/fp32 = {:.2}",
+            ConvTile::select(m, n),
             macs * int8,
             macs * f32_ips,
             int8 / f32_ips

@@ -149,17 +149,15 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
                     }
                 }
             } else {
-                var a: array<vec4<i32>, RM>;
+                // One weight word unpacked at a time: fewer live registers on CPU SIMD.
                 var b: array<vec4<i32>, RN>;
-                for (var i = 0u; i < RM; i++) {
-                    a[i] = unpack4(w_tile[RM * tc + i][q]);
-                }
                 for (var j = 0u; j < RN; j++) {
                     b[j] = unpack4(x_tile[q][tp + TP * j]);
                 }
                 for (var i = 0u; i < RM; i++) {
+                    let a = unpack4(w_tile[RM * tc + i][q]);
                     for (var j = 0u; j < RN; j++) {
-                        acc[i][j] += dot(a[i], b[j]);
+                        acc[i][j] += dot(a, b[j]);
                     }
                 }
             }

@@ -357,6 +357,14 @@ impl GpuExecutor {
         self.plan = None;
     }
 
+    /// Lowers the storage-binding size (bytes) the planner allows (at most the device's limit):
+    /// tests use a small value to exercise the refusal path on any device.
+    pub fn set_max_storage_binding(&mut self, bytes: u64) {
+        let device_max = self.device.limits().max_storage_buffer_binding_size;
+        self.limits.max_binding = bytes.clamp(4, device_max.max(4));
+        self.plan = None;
+    }
+
     /// Checks, without allocating, that this device can hold `model`'s buffers; the error
     /// [`Error::DeviceLimit`] is what [`GpuExecutor::run`] would return before any work.
     pub fn check(&self, model: &Model) -> Result<()> {
@@ -440,9 +448,10 @@ impl Executor for GpuExecutor {
 }
 
 /// The self-test's model and input: a dense layer whose K spans four full [`KSPLIT`] splits
-/// plus a ragged one, with biases that make the accumulator wrap; conv layers in the wide
-/// (ragged 64×64 tiles, K over one split) and narrow tiles; a pooling window over four
-/// [`WSPLIT`] splits; extreme requantization.
+/// plus a ragged one, with biases that make the accumulator wrap; conv layers in every tile
+/// (ragged edges; the wide one with K over one split, the quarter one over a single channel);
+/// a reshape between packed layouts; a pooling window over four [`WSPLIT`] splits; extreme
+/// requantization.
 pub fn self_test_model() -> Result<(Model, Vec<i8>)> {
     use crate::model::builder::ModelBuilder;
     use crate::ops::Requant;
@@ -500,8 +509,17 @@ pub fn self_test_model() -> Result<(Model, Vec<i8>)> {
         [1, 1],
         rq(-(1 << 29), 35),
     );
-    // A pooling window of 4160 positions (five WSPLIT splits), and a small one.
+    // Half and quarter tiles (ragged), the second over one channel: three padding bytes per
+    // packed word.
+    let wh: Vec<i8> = (0..20 * c * 3).map(|_| rng.next_i8()).collect();
+    let bh: Vec<i32> = (0..20).map(|_| rng.symmetric(1 << 12)).collect();
+    b.conv2d(0, [20, c, 1, 3], &wh, &bh, [1, 1], [0, 1], rq(1 << 30, 38));
+    // A reshape between packed layouts (repacked on the device), then a pooling window of 4160
+    // positions (five WSPLIT splits), and a small one.
     let r = b.reshape(0, vec![1, c, w]);
+    let wq: Vec<i8> = (0..9 * 9).map(|_| rng.next_i8()).collect();
+    let bq: Vec<i32> = (0..9).map(|_| rng.symmetric(1 << 10)).collect();
+    b.conv2d(r, [9, 1, 3, 3], &wq, &bq, [2, 1], [1, 1], rq(1 << 30, 33));
     b.avg_pool(r, [c, w], [1, 1]);
     b.avg_pool(0, [1, 7], [1, 3]);
     let model = b.build_with_budget(&crate::model::Budget::UNLIMITED)?;
