@@ -47,14 +47,10 @@ const THREADS: u32 = TP * TC;
 var<workgroup> w_tile: array<array<u32, TQ>, TM>; // [co][q]
 var<workgroup> x_tile: array<array<u32, TN>, TQ>; // [q][p]
 
+// Sign-extending shifts (cheaper than extractBits on CPU SIMD).
 fn unpack4(v: u32) -> vec4<i32> {
     let s = bitcast<i32>(v);
-    return vec4<i32>(
-        extractBits(s, 0u, 8u),
-        extractBits(s, 8u, 8u),
-        extractBits(s, 16u, 8u),
-        extractBits(s, 24u, 8u),
-    );
+    return vec4<i32>(s << 24u, s << 16u, s << 8u, s) >> vec4<u32>(24u);
 }
 
 @compute @workgroup_size(WX, WY, 1)
