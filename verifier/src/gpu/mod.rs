@@ -4,8 +4,8 @@
 //!   `(c4·h + y)·w + x` holds channels `4·c4 .. 4·c4+3` at `(y, x)` (rank-3 values; others are
 //!   packed as `[n, 1, 1]`, i.e. their row-major bytes). Every kernel writes whole words (one
 //!   invocation per output word), and a convolution's im2col fetches four reduction terms with
-//!   one load. Weights are packed the same way along K. Reads back are these words (a quarter
-//!   of an `i32` layout), unpacked to row-major bytes on the host.
+//!   one load. Weights are packed the same way along K. The read-back is these words (a
+//!   quarter of an `i32` layout), unpacked to row-major bytes on the host.
 //! * Conv and dense layers (a dense layer is a convolution whose kernel covers its input) run a
 //!   tiled implicit-GEMM kernel (`conv.wgsl`: K staged through workgroup memory in chunks of
 //!   [`plan::TQ`] words) in three tile shapes ([`ConvTile`]); other ops run `eltwise.wgsl`
