@@ -202,7 +202,11 @@ fn main() -> Result<()> {
         .unwrap_or(3.0);
     let budget = Duration::from_secs_f64(secs);
     let mut gpu = GpuExecutor::new()?;
-    println!("wgpu adapter: {}", gpu.adapter());
+    println!(
+        "wgpu adapter: {} (start-up self-test {:.0} ms)",
+        gpu.adapter(),
+        gpu.self_test_time().as_secs_f64() * 1e3
+    );
     println!(
         "{:<6} {:>12} {:>8} {:>12} {:>14} {:>13} {:>13}",
         "model", "MACs", "backend", "infer/s", "int ops/s", "whole model", "one layer"

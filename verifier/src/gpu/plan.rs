@@ -640,3 +640,43 @@ impl Plan {
         Ok(outputs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Geom;
+
+    #[test]
+    fn packing_puts_four_channels_in_a_word() {
+        // [5, 2, 3]: word (c4·2 + y)·3 + x, byte c % 4; channels 5..8 of word group 1 are zero.
+        let g = Geom::of(&[5, 2, 3]);
+        assert_eq!(g.words(), 2 * 6);
+        let values: Vec<i8> = (0..30).map(|i| i as i8 - 15).collect();
+        let bytes = g.pack(&values);
+        let at = |c: usize, y: usize, x: usize| bytes[(((c / 4) * 2 + y) * 3 + x) * 4 + c % 4];
+        assert_eq!(at(0, 0, 0), values[0] as u8);
+        assert_eq!(at(3, 1, 2), values[(3 * 2 + 1) * 3 + 2] as u8);
+        assert_eq!(at(4, 1, 0), values[(4 * 2 + 1) * 3] as u8);
+        assert!((5..8).all(|c| at(c, 1, 2) == 0));
+        assert_eq!(g.unpack(&bytes), values);
+    }
+
+    #[test]
+    fn other_ranks_pack_as_their_row_major_bytes() {
+        let values: Vec<i8> = (0..9).map(|i| -(i as i8)).collect();
+        for shape in [&[9][..], &[3, 3], &[9, 1, 1], &[1, 3, 3, 1]] {
+            let g = Geom::of(shape);
+            let bytes = g.pack(&values);
+            assert_eq!(
+                &bytes[..9],
+                &values.iter().map(|&v| v as u8).collect::<Vec<_>>()[..]
+            );
+            assert_eq!(g.unpack(&bytes), values);
+        }
+        // [1, 3, 3] is one channel over nine positions: a word per position.
+        let g = Geom::of(&[1, 3, 3]);
+        assert_eq!(g.words(), 9);
+        assert!(!g.same_layout(Geom::of(&[9])));
+        assert!(Geom::of(&[9, 1, 1]).same_layout(Geom::of(&[9])));
+        assert_eq!(g.unpack(&g.pack(&values)), values);
+    }
+}
