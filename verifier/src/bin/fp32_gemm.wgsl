@@ -1,30 +1,37 @@
-// Reference fp32 GEMM for the benchmark: C[M,N] = A[M,K] * B[K,N], the same 64x64 tile,
-// 16x16 threads with 4x4 outputs each and 16-deep K chunks through workgroup memory as the
-// int8 conv kernel's wide tile (which also does im2col and requantization on top).
+// Reference fp32 GEMM for the benchmark: C[M,N] = A[M,K] * B[K,N] in the same tile as the int8
+// conv kernel picks for that shape (TP x TC threads, 4 x 4 outputs each, prepended by the host)
+// with 16-deep K chunks through workgroup memory; the int8 kernel also does im2col and
+// requantization on top.
 struct Dims { m: u32, n: u32, k: u32, pad: u32 }
 @group(0) @binding(0) var<uniform> d: Dims;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
-var<workgroup> at: array<array<f32, 16>, 64>;
-var<workgroup> bt: array<array<f32, 64>, 16>;
+const TM: u32 = TC * 4u;
+const TN: u32 = TP * 4u;
+const THREADS: u32 = TP * TC;
 
-@compute @workgroup_size(16, 16, 1)
+var<workgroup> at: array<array<f32, 16>, TM>;
+var<workgroup> bt: array<array<f32, TN>, 16>;
+
+@compute @workgroup_size(TP, TC, 1)
 fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let flat = lid.y * 16u + lid.x;
-    let n0 = wid.x * 64u;
-    let m0 = wid.y * 64u;
+    let flat = lid.y * TP + lid.x;
+    let n0 = wid.x * TN;
+    let m0 = wid.y * TM;
     var acc: array<array<f32, 4>, 4>;
     for (var k0 = 0u; k0 < d.k; k0 += 16u) {
-        for (var idx = flat; idx < 1024u; idx += 256u) {
+        for (var idx = flat; idx < TM * 16u; idx += THREADS) {
             let r = idx / 16u;
             let cc = idx % 16u;
             var v = 0.0;
             if (m0 + r < d.m && k0 + cc < d.k) { v = a[(m0 + r) * d.k + k0 + cc]; }
             at[r][cc] = v;
-            let br = idx / 64u;
-            let bc = idx % 64u;
+        }
+        for (var idx = flat; idx < 16u * TN; idx += THREADS) {
+            let br = idx / TN;
+            let bc = idx % TN;
             var w = 0.0;
             if (k0 + br < d.k && n0 + bc < d.n) { w = b[(k0 + br) * d.n + n0 + bc]; }
             bt[br][bc] = w;
@@ -33,8 +40,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         for (var kk = 0u; kk < 16u; kk++) {
             var x: array<f32, 4>;
             var y: array<f32, 4>;
-            for (var i = 0u; i < 4u; i++) { x[i] = at[lid.y + 16u * i][kk]; }
-            for (var j = 0u; j < 4u; j++) { y[j] = bt[kk][lid.x + 16u * j]; }
+            for (var i = 0u; i < 4u; i++) { x[i] = at[4u * lid.y + i][kk]; }
+            for (var j = 0u; j < 4u; j++) { y[j] = bt[kk][lid.x + TP * j]; }
             for (var i = 0u; i < 4u; i++) {
                 for (var j = 0u; j < 4u; j++) { acc[i][j] += x[i] * y[j]; }
             }
@@ -43,8 +50,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     }
     for (var i = 0u; i < 4u; i++) {
         for (var j = 0u; j < 4u; j++) {
-            let m = m0 + lid.y + 16u * i;
-            let n = n0 + lid.x + 16u * j;
+            let m = m0 + 4u * lid.y + i;
+            let n = n0 + lid.x + TP * j;
             if (m < d.m && n < d.n) { c[m * d.n + n] = acc[i][j]; }
         }
     }

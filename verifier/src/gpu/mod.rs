@@ -1,11 +1,16 @@
 //! The wgpu executor: WGSL compute kernels that implement [`crate::ops`] bit for bit.
 //!
-//! * Activations live on the GPU as one `i32` per element (values in `-128..=127`), weights as
-//!   `i32` per element, so kernels never need sub-word writes.
-//! * Conv and dense layers run a tiled implicit-GEMM kernel (`conv.wgsl`: K staged through
-//!   workgroup memory in 16-deep chunks) in three tile shapes ([`ConvTile`]): 64×64 outputs with
-//!   4×4 per thread, 4 channels × 256 pixels for layers with few output channels, and 256
-//!   channels × 1 for dense layers; other ops run `eltwise.wgsl`. Requantization (`requant.wgsl`) builds the 64-bit product from 16-bit pieces.
+//! * Activations live on the GPU as int8 packed four to a `u32` **along channels**: word
+//!   `(c4·h + y)·w + x` holds channels `4·c4 .. 4·c4+3` at `(y, x)` (rank-3 values; others are
+//!   packed as `[n, 1, 1]`, i.e. their row-major bytes). Every kernel writes whole words (one
+//!   invocation per output word), and a convolution's im2col fetches four reduction terms with
+//!   one load. Weights are packed the same way along K. The read-back is these words (a
+//!   quarter of an `i32` layout), unpacked to row-major bytes on the host.
+//! * Conv and dense layers (a dense layer is a convolution whose kernel covers its input) run a
+//!   tiled implicit-GEMM kernel (`conv.wgsl`: K staged through workgroup memory in chunks of
+//!   [`plan::TQ`] words) in three tile shapes ([`ConvTile`]); other ops run `eltwise.wgsl`
+//!   (a `reshape` between layouts is a repacking kernel; one that keeps the layout is free).
+//!   Requantization (`requant.wgsl`) builds the 64-bit product from 16-bit pieces.
 //! * Buffers, uniforms and bind groups are created once per model (module `plan`) and reused; each
 //!   inference writes the input, records every layer plus the read-back copies in one command
 //!   encoder, and submits once.
@@ -50,38 +55,53 @@ const REQUANT_WGSL: &str = include_str!("requant.wgsl");
 const CONV_WGSL: &str = include_str!("conv.wgsl");
 const ELTWISE_WGSL: &str = include_str!("eltwise.wgsl");
 
-/// Tile shape of the conv kernel: workgroup `tx × ty` threads, each computing `rm` channels ×
-/// `rn` pixels, so a tile is `ty·rm` channels × `tx·rn` pixels.
+/// Tile shape of the conv kernel: `tp × tc` threads, each computing 4 consecutive channels (one
+/// packed output word) × `rn` pixels, so a tile is `4·tc` channels × `tp·rn` pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConvTile {
     /// 64 channels × 64 pixels (16×16 threads, 4×4 each).
     Wide,
-    /// 4 channels × 256 pixels (64×4 threads, 1×4 each), for `cout ≤ 4`.
+    /// 32 channels × 128 pixels (32×8 threads, 4×4 each), for `cout ≤ 32`.
+    Half,
+    /// 16 channels × 256 pixels (64×4 threads, 4×4 each), for `cout ≤ 16`.
+    Quarter,
+    /// 4 channels × 256 pixels (64 threads, 4×4 each), for `cout ≤ 4`.
     Narrow,
-    /// 256 channels × 1 pixel (1×256 threads), for dense layers.
+    /// 256 channels × 1 pixel (64 threads along the workgroup's x, 4 channels each), for dense
+    /// layers: llvmpipe vectorizes along x only.
     Vector,
 }
 
 impl ConvTile {
-    /// `(tx, ty, rm, rn)`.
-    pub const fn dims(self) -> (u32, u32, u32, u32) {
+    /// Every tile, in pipeline order.
+    pub const ALL: [ConvTile; 5] = [
+        ConvTile::Wide,
+        ConvTile::Half,
+        ConvTile::Quarter,
+        ConvTile::Narrow,
+        ConvTile::Vector,
+    ];
+
+    /// `(tp, tc, rn, channels along the workgroup's x)`.
+    pub const fn dims(self) -> (u32, u32, u32, bool) {
         match self {
-            ConvTile::Wide => (16, 16, 4, 4),
-            ConvTile::Narrow => (64, 4, 1, 4),
-            ConvTile::Vector => (1, 256, 1, 1),
+            ConvTile::Wide => (16, 16, 4, false),
+            ConvTile::Half => (32, 8, 4, false),
+            ConvTile::Quarter => (64, 4, 4, false),
+            ConvTile::Narrow => (64, 1, 4, false),
+            ConvTile::Vector => (1, 64, 1, true),
         }
     }
 
     /// Output channels per tile.
     pub const fn channels(self) -> u32 {
-        let (_, ty, rm, _) = self.dims();
-        ty * rm
+        4 * self.dims().1
     }
 
     /// Output pixels per tile.
     pub const fn pixels(self) -> u32 {
-        let (tx, _, _, rn) = self.dims();
-        tx * rn
+        let (tp, _, rn, _) = self.dims();
+        tp * rn
     }
 
     /// The tile used for a layer with `cout` channels and `p` output pixels.
@@ -90,6 +110,10 @@ impl ConvTile {
             ConvTile::Vector
         } else if cout <= 4 {
             ConvTile::Narrow
+        } else if cout <= 16 {
+            ConvTile::Quarter
+        } else if cout <= 32 {
+            ConvTile::Half
         } else {
             ConvTile::Wide
         }
@@ -105,7 +129,7 @@ pub struct GpuExecutor {
     device: wgpu::Device,
     queue: wgpu::Queue,
     layout: wgpu::BindGroupLayout,
-    conv: [wgpu::ComputePipeline; 3],
+    conv: [wgpu::ComputePipeline; ConvTile::ALL.len()],
     eltwise: wgpu::ComputePipeline,
     adapter: String,
     plan: Option<plan::Plan>,
@@ -231,7 +255,7 @@ impl GpuExecutor {
         dot4: bool,
     ) -> (
         wgpu::BindGroupLayout,
-        [wgpu::ComputePipeline; 3],
+        [wgpu::ComputePipeline; ConvTile::ALL.len()],
         wgpu::ComputePipeline,
     ) {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -274,10 +298,13 @@ impl GpuExecutor {
                 cache: None,
             })
         };
-        let conv = [ConvTile::Wide, ConvTile::Narrow, ConvTile::Vector].map(|t| {
-            let (tx, ty, rm, rn) = t.dims();
+        let conv = ConvTile::ALL.map(|t| {
+            let (tp, tc, rn, cx) = t.dims();
+            let (wx, wy) = if cx { (tc, tp) } else { (tp, tc) };
             let consts = format!(
-                "const TX: u32 = {tx}u;\nconst TY: u32 = {ty}u;\nconst RM: u32 = {rm}u;\nconst RN: u32 = {rn}u;\nconst DOT4: u32 = {}u;\n",
+                "const TP: u32 = {tp}u;\nconst TC: u32 = {tc}u;\nconst RN: u32 = {rn}u;\nconst CX: u32 = {}u;\nconst WX: u32 = {wx}u;\nconst WY: u32 = {wy}u;\nconst TQ: u32 = {}u;\nconst DOT4: u32 = {}u;\n",
+                u32::from(cx),
+                plan::TQ,
                 u32::from(dot4)
             );
             pipeline(&format!("conv-{t:?}"), &format!("{consts}{CONV_WGSL}"))
@@ -327,6 +354,14 @@ impl GpuExecutor {
     pub fn set_max_workgroups_per_dimension(&mut self, n: u32) {
         let device_max = self.device.limits().max_compute_workgroups_per_dimension;
         self.limits.max_groups = n.clamp(1, device_max.max(1));
+        self.plan = None;
+    }
+
+    /// Lowers the storage-binding size (bytes) the planner allows (at most the device's limit):
+    /// tests use a small value to exercise the refusal path on any device.
+    pub fn set_max_storage_binding(&mut self, bytes: u64) {
+        let device_max = self.device.limits().max_storage_buffer_binding_size;
+        self.limits.max_binding = bytes.clamp(4, device_max.max(4));
         self.plan = None;
     }
 
@@ -413,9 +448,10 @@ impl Executor for GpuExecutor {
 }
 
 /// The self-test's model and input: a dense layer whose K spans four full [`KSPLIT`] splits
-/// plus a ragged one, with biases that make the accumulator wrap; conv layers in the wide
-/// (ragged 64×64 tiles, K over one split) and narrow tiles; a pooling window over four
-/// [`WSPLIT`] splits; extreme requantization.
+/// plus a ragged one, with biases that make the accumulator wrap; conv layers in every tile
+/// (ragged edges; the wide one with K over one split, the quarter one over a single channel);
+/// a reshape between packed layouts; a pooling window over four [`WSPLIT`] splits; extreme
+/// requantization.
 pub fn self_test_model() -> Result<(Model, Vec<i8>)> {
     use crate::model::builder::ModelBuilder;
     use crate::ops::Requant;
@@ -473,8 +509,17 @@ pub fn self_test_model() -> Result<(Model, Vec<i8>)> {
         [1, 1],
         rq(-(1 << 29), 35),
     );
-    // A pooling window of 4160 positions (five WSPLIT splits), and a small one.
+    // Half and quarter tiles (ragged), the second over one channel: three padding bytes per
+    // packed word.
+    let wh: Vec<i8> = (0..20 * c * 3).map(|_| rng.next_i8()).collect();
+    let bh: Vec<i32> = (0..20).map(|_| rng.symmetric(1 << 12)).collect();
+    b.conv2d(0, [20, c, 1, 3], &wh, &bh, [1, 1], [0, 1], rq(1 << 30, 38));
+    // A reshape between packed layouts (repacked on the device), then a pooling window of 4160
+    // positions (five WSPLIT splits), and a small one.
     let r = b.reshape(0, vec![1, c, w]);
+    let wq: Vec<i8> = (0..9 * 9).map(|_| rng.next_i8()).collect();
+    let bq: Vec<i32> = (0..9).map(|_| rng.symmetric(1 << 10)).collect();
+    b.conv2d(r, [9, 1, 3, 3], &wq, &bq, [2, 1], [1, 1], rq(1 << 30, 33));
     b.avg_pool(r, [c, w], [1, 1]);
     b.avg_pool(0, [1, 7], [1, 3]);
     let model = b.build_with_budget(&crate::model::Budget::UNLIMITED)?;

@@ -1,5 +1,6 @@
-//! Per-model GPU resources: one buffer per activation, per-layer uniforms and bind groups, and a
-//! single read-back buffer holding every layer's output.
+//! Per-model GPU resources: one buffer per activation (channel-packed int8, see the parent
+//! module), per-layer uniforms and bind groups, and a single read-back buffer holding every
+//! layer's output.
 
 use crate::hash::Hash32;
 use crate::model::{Graph, Op};
@@ -25,18 +26,85 @@ pub(super) struct Plan {
     /// Number of input values (buffers `0..inputs`).
     inputs: usize,
     buffers: Vec<wgpu::Buffer>,
-    /// Buffer index of each value (0 = input); reshapes alias their input's buffer.
+    /// Buffer index of each value (0 = input); reshapes that keep the layout alias their
+    /// input's buffer.
     value_buf: Vec<usize>,
+    /// Packed geometry of each value.
+    value_geom: Vec<Geom>,
     steps: Vec<Step>,
     readback: wgpu::Buffer,
-    /// (buffer index, element count) of each layer output, in read-back order.
-    copies: Vec<(usize, usize)>,
+    /// (buffer index, packed geometry) of each layer output, in read-back order.
+    copies: Vec<(usize, Geom)>,
+}
+
+/// The `(c, h, w)` a value is packed as: its shape for rank 3, `(n, 1, 1)` otherwise. Word
+/// `(c4 * h + y) * w + x` holds channels `4·c4 .. 4·c4 + 3` at `(y, x)`, one per byte (zero
+/// past `c`); for `h = w = 1` that is the row-major bytes, four to a word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Geom {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+}
+
+impl Geom {
+    pub(super) fn of(shape: &[usize]) -> Geom {
+        match shape {
+            &[c, h, w] => Geom { c, h, w },
+            s => Geom {
+                c: s.iter().product(),
+                h: 1,
+                w: 1,
+            },
+        }
+    }
+
+    fn plane(self) -> usize {
+        self.h * self.w
+    }
+
+    /// Words of the packed tensor.
+    pub(super) fn words(self) -> usize {
+        self.c.div_ceil(4) * self.plane()
+    }
+
+    /// Whether two geometries give every flat element the same word and byte.
+    fn same_layout(self, other: Geom) -> bool {
+        self == other || (self.plane() == 1 && other.plane() == 1)
+    }
+
+    /// Packs row-major `[c, h, w]` values.
+    pub(super) fn pack(self, values: &[i8]) -> Vec<u8> {
+        let plane = self.plane();
+        let mut bytes = vec![0u8; self.words().max(1) * 4];
+        for (e, &v) in values.iter().enumerate() {
+            let (c, r) = (e / plane, e % plane);
+            bytes[((c / 4) * plane + r) * 4 + c % 4] = v as u8;
+        }
+        bytes
+    }
+
+    /// Unpacks `words()` words (as little-endian bytes) into row-major `[c, h, w]` values.
+    pub(super) fn unpack(self, bytes: &[u8]) -> Vec<i8> {
+        let plane = self.plane();
+        let mut values = vec![0i8; self.c * plane];
+        for (c, dst) in values.chunks_exact_mut(plane.max(1)).enumerate() {
+            let at = (c / 4) * plane * 4 + c % 4;
+            for (r, d) in dst.iter_mut().enumerate() {
+                *d = bytes[at + 4 * r] as i8;
+            }
+        }
+        values
+    }
 }
 
 const ELTWISE_GROUP: u32 = 256;
-/// Most reduction terms (conv/dense K) one dispatch sums per output: a multiple of the kernel's
-/// 16-deep K chunk, small enough that no invocation loops more than a few thousand times.
+/// Most reduction terms (conv/dense K, counted in packed words × 4) one dispatch sums per
+/// output: a multiple of the kernel's K chunk, small enough that no invocation loops more than
+/// a few hundred times.
 pub const KSPLIT: usize = 1024;
+/// Packed words of K per kernel chunk (`TQ` in `conv.wgsl`).
+pub(super) const TQ: usize = 4;
 /// Most pooling-window positions one dispatch sums per output.
 pub const WSPLIT: usize = 1024;
 /// Bytes of one uniform parameter block (32 words).
@@ -53,7 +121,9 @@ fn ew_op(op: &Op) -> Option<u32> {
         Op::Add { .. } => 4,
         Op::Upsample { .. } => 5,
         Op::AvgPool { .. } => 6,
-        Op::Dense { .. } | Op::Conv2d { .. } | Op::Reshape => return None,
+        // Only between layouts; a reshape that keeps the layout aliases its input.
+        Op::Reshape => 7,
+        Op::Dense { .. } | Op::Conv2d { .. } => return None,
     })
 }
 
@@ -95,8 +165,9 @@ impl DeviceLimits {
         }
     }
 
-    fn check_binding(&self, what: &str, elements: usize) -> Result<u64> {
-        let bytes = (elements.max(1) as u64).saturating_mul(4);
+    /// Checks a binding of `words` 32-bit words.
+    fn check_binding(&self, what: &str, words: usize) -> Result<u64> {
+        let bytes = (words.max(1) as u64).saturating_mul(4);
         if bytes > self.max_binding || bytes > self.max_buffer {
             return Err(Error::DeviceLimit(format!(
                 "{what} needs a {bytes}-byte storage binding; the device allows {} (buffer {})",
@@ -107,42 +178,63 @@ impl DeviceLimits {
     }
 }
 
-/// Conv geometry of a dense or conv layer.
+/// Conv geometry of a dense or conv layer: a dense layer is a convolution whose kernel covers
+/// its input's packed geometry (the weight's row-major `[c, h, w]` columns are then exactly
+/// `[cin, kh, kw]`).
 fn conv_geom(model: &Graph<'_>, li: usize) -> Option<crate::ops::ConvGeom> {
     let layer = &model.layers[li];
     match &layer.op {
         Op::Conv2d { geom, .. } => Some(*geom),
-        Op::Dense { bias, .. } => Some(crate::ops::ConvGeom {
-            cin: model.value_shape(layer.inputs[0]).iter().product(),
-            h: 1,
-            w: 1,
-            cout: bias.len(),
-            kh: 1,
-            kw: 1,
-            sh: 1,
-            sw: 1,
-            ph: 0,
-            pw: 0,
-        }),
+        Op::Dense { bias, .. } => {
+            let g = Geom::of(model.value_shape(layer.inputs[0]));
+            Some(crate::ops::ConvGeom {
+                cin: g.c,
+                h: g.h,
+                w: g.w,
+                cout: bias.len(),
+                kh: g.h,
+                kw: g.w,
+                sh: 1,
+                sw: 1,
+                ph: 0,
+                pw: 0,
+            })
+        }
         _ => None,
+    }
+}
+
+/// Packed words of K (`taps · ⌈cin / 4⌉`).
+fn k_words(g: &crate::ops::ConvGeom) -> usize {
+    g.kh * g.kw * g.cin.div_ceil(4)
+}
+
+/// Whether a layer's reduction is split over several dispatches (and so needs scratch).
+fn is_split(model: &Graph<'_>, li: usize) -> bool {
+    match &model.layers[li].op {
+        Op::AvgPool { kernel, .. } => kernel[0] * kernel[1] > WSPLIT,
+        _ => conv_geom(model, li).is_some_and(|g| k_words(&g) * 4 > KSPLIT),
     }
 }
 
 /// Checks a model against the device's buffer limits without allocating anything.
 pub(super) fn check_model(model: &Graph<'_>, lim: &DeviceLimits) -> Result<()> {
     for shape in &model.inputs {
-        lim.check_binding("the input", shape.iter().product())?;
+        lim.check_binding("the input", Geom::of(shape).words())?;
     }
     let mut total = 0u64;
     for (li, layer) in model.layers.iter().enumerate() {
-        let n_out: usize = layer.shape.iter().product();
-        total = total.saturating_add((n_out as u64).saturating_mul(4));
-        lim.check_binding(&format!("layer {li}'s output"), n_out)?;
-        match &layer.op {
-            Op::Dense { weight, .. } | Op::Conv2d { weight, .. } => {
-                lim.check_binding(&format!("layer {li}'s weights"), weight.len())?;
-            }
-            _ => {}
+        let words = Geom::of(&layer.shape).words();
+        total = total.saturating_add((words as u64).saturating_mul(4));
+        lim.check_binding(&format!("layer {li}'s output"), words)?;
+        if let Some(g) = conv_geom(model, li) {
+            let w = g.cout.saturating_mul(k_words(&g));
+            lim.check_binding(&format!("layer {li}'s weights"), w)?;
+        }
+        if is_split(model, li) {
+            // Split partial sums: one i32 per element (avg_pool: per packed byte).
+            let n = Geom::of(&layer.shape).words().saturating_mul(4);
+            lim.check_binding(&format!("layer {li}'s partial sums"), n)?;
         }
     }
     if total > lim.max_buffer {
@@ -163,10 +255,10 @@ impl Plan {
         lim: &DeviceLimits,
     ) -> Result<Plan> {
         check_model(model, lim)?;
-        let storage = |label: &str, elements: usize, extra: wgpu::BufferUsages| {
+        let storage = |label: &str, words: usize, extra: wgpu::BufferUsages| {
             device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: (elements.max(1) * 4) as u64,
+                size: (words.max(1) * 4) as u64,
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | extra,
                 mapped_at_creation: false,
             })
@@ -208,13 +300,8 @@ impl Plan {
         // Scratch for split reductions: the largest split layer's output, as i32.
         let mut scratch_len = 1usize;
         for (li, layer) in model.layers.iter().enumerate() {
-            let n_out: usize = layer.shape.iter().product();
-            let split = match &layer.op {
-                Op::AvgPool { kernel, .. } => kernel[0] * kernel[1] > WSPLIT,
-                _ => conv_geom(model, li).is_some_and(|g| g.cin * g.kh * g.kw > KSPLIT),
-            };
-            if split {
-                scratch_len = scratch_len.max(n_out);
+            if is_split(model, li) {
+                scratch_len = scratch_len.max(Geom::of(&layer.shape).words() * 4);
             }
         }
         let scratch = storage("scratch", scratch_len, wgpu::BufferUsages::empty());
@@ -222,18 +309,21 @@ impl Plan {
         let mut buffers: Vec<wgpu::Buffer> = model
             .inputs
             .iter()
-            .map(|s| storage("input", s.iter().product(), wgpu::BufferUsages::COPY_SRC))
+            .map(|s| storage("input", Geom::of(s).words(), wgpu::BufferUsages::COPY_SRC))
             .collect();
         let mut value_buf: Vec<usize> = (0..buffers.len()).collect();
+        let mut value_geom: Vec<Geom> = model.inputs.iter().map(|s| Geom::of(s)).collect();
         let mut steps = Vec::new();
         let mut copies = Vec::new();
         for (li, layer) in model.layers.iter().enumerate() {
-            let in_shape = model.value_shape(layer.inputs[0]);
-            let n_out: usize = layer.shape.iter().product();
-            if matches!(layer.op, Op::Reshape) {
+            let in_geom = value_geom[layer.inputs[0]];
+            let out_geom = Geom::of(&layer.shape);
+            let n_out = out_geom.words();
+            if matches!(layer.op, Op::Reshape) && in_geom.same_layout(out_geom) {
                 let b = value_buf[layer.inputs[0]];
                 value_buf.push(b);
-                copies.push((b, n_out));
+                value_geom.push(in_geom);
+                copies.push((b, in_geom));
                 continue;
             }
             let out = storage(&format!("layer{li}"), n_out, wgpu::BufferUsages::COPY_SRC);
@@ -252,6 +342,7 @@ impl Plan {
                         return Err(Error::Gpu(format!("layer {li}: invalid geometry")));
                     };
                     let k = g.cin * g.kh * g.kw;
+                    let (cq, kq) = (g.cin.div_ceil(4), k_words(&g));
                     let p = oh * ow;
                     let mut base = [0u32; 32];
                     for (slot, v) in [
@@ -264,20 +355,25 @@ impl Plan {
                     }
                     base[12] = rq.multiplier as u32;
                     base[13] = rq.shift;
-                    base[14] = u(k)?;
+                    base[14] = u(cq)?;
                     base[15] = u(p)?;
-                    base[21] = u(k.div_ceil(4))?;
+                    base[21] = u(kq)?;
                     let tile = super::ConvTile::select(g.cout, p);
                     let xt = p.div_ceil(tile.pixels() as usize);
                     let yt = g.cout.div_ceil(tile.channels() as usize);
                     let maxg = lim.max_groups as usize;
-                    let splits = ranges(k, KSPLIT);
+                    let splits = ranges(kq, KSPLIT / 4);
                     for (x0, x1) in ranges(xt, maxg) {
                         for (y0, y1) in ranges(yt, maxg) {
-                            for (si, &(kb, ke)) in splits.iter().enumerate() {
+                            for (si, &(qb, qe)) in splits.iter().enumerate() {
                                 let mut blk = base;
-                                blk[16] = u(kb)?;
-                                blk[17] = u(ke)?;
+                                blk[16] = u(qb)?;
+                                blk[17] = u(qe)?;
+                                // q_begin decoded, so the kernel never divides per word.
+                                let tap = qb / cq.max(1);
+                                blk[22] = u(qb % cq.max(1))?;
+                                blk[23] = u(tap / g.kw.max(1))?;
+                                blk[24] = u(tap % g.kw.max(1))?;
                                 blk[18] = if si == 0 { MODE_FIRST } else { 0 }
                                     | if si + 1 == splits.len() { MODE_LAST } else { 0 };
                                 blk[19] = u(x0)?;
@@ -287,12 +383,15 @@ impl Plan {
                             }
                         }
                     }
-                    // Packed four to a u32 along K, rows padded with zeros to kq words.
-                    let kq = k.div_ceil(4);
+                    // Packed like the activations: word (tap · cq + c4) of row co holds
+                    // W[co, 4·c4 + l, tap] in byte l (zero past cin).
+                    let taps = g.kh * g.kw;
                     let mut packed = vec![0i32; g.cout * kq];
                     for (co, row) in weight.chunks_exact(k.max(1)).enumerate() {
                         for (kk, &v) in row.iter().enumerate() {
-                            packed[co * kq + kk / 4] |= ((v as u8 as u32) << (8 * (kk % 4))) as i32;
+                            let (ci, tap) = (kk / taps, kk % taps);
+                            packed[co * kq + tap * cq + ci / 4] |=
+                                ((v as u8 as u32) << (8 * (ci % 4))) as i32;
                         }
                     }
                     let w = constant("weight", packed);
@@ -305,15 +404,12 @@ impl Plan {
                     let mut p = [0u32; 32];
                     p[0] = code;
                     p[1] = u(n_out)?;
-                    if in_shape.len() == 3 {
-                        p[2] = u(in_shape[0])?;
-                        p[3] = u(in_shape[1])?;
-                        p[4] = u(in_shape[2])?;
-                    }
-                    if layer.shape.len() == 3 {
-                        p[5] = u(layer.shape[1])?;
-                        p[6] = u(layer.shape[2])?;
-                    }
+                    p[2] = u(in_geom.c)?;
+                    p[3] = u(in_geom.h)?;
+                    p[4] = u(in_geom.w)?;
+                    p[5] = u(out_geom.h)?;
+                    p[6] = u(out_geom.w)?;
+                    p[14] = u(out_geom.c)?;
                     let mut table = None;
                     let mut second = None;
                     let mut window = 0usize;
@@ -349,23 +445,25 @@ impl Plan {
                         }
                         _ => {}
                     }
-                    let total = u(n_out)?.div_ceil(ELTWISE_GROUP);
-                    let gx = total.min(lim.max_groups);
-                    let gy = total.div_ceil(gx);
-                    if gy > lim.max_groups {
-                        return Err(Error::DeviceLimit(format!(
-                            "layer {li}: {total} workgroups exceed the device's dispatch limits"
-                        )));
-                    }
+                    // Grids over the device's limits run as several dispatches, each
+                    // covering words [base, end).
+                    let total = n_out.div_ceil(ELTWISE_GROUP as usize);
+                    let maxg = lim.max_groups as usize;
                     let splits = ranges(window, WSPLIT);
-                    for (si, &(tb, te)) in splits.iter().enumerate() {
-                        let mut blk = p;
-                        blk[16] = u(tb)?;
-                        blk[17] = u(te)?;
-                        blk[18] = if si == 0 { MODE_FIRST } else { 0 }
-                            | if si + 1 == splits.len() { MODE_LAST } else { 0 };
-                        blocks.push(blk);
-                        groups.push([gx, gy, 1]);
+                    for (g0, g1) in ranges(total, maxg * maxg) {
+                        let gx = (g1 - g0).min(maxg);
+                        let gy = (g1 - g0).div_ceil(gx.max(1));
+                        for (si, &(tb, te)) in splits.iter().enumerate() {
+                            let mut blk = p;
+                            blk[15] = u(g0 * ELTWISE_GROUP as usize)?;
+                            blk[19] = u((g1 * ELTWISE_GROUP as usize).min(n_out))?;
+                            blk[16] = u(tb)?;
+                            blk[17] = u(te)?;
+                            blk[18] = if si == 0 { MODE_FIRST } else { 0 }
+                                | if si + 1 == splits.len() { MODE_LAST } else { 0 };
+                            blocks.push(blk);
+                            groups.push([u(gx)?, u(gy)?, 1]);
+                        }
                     }
                     (Kernel::Eltwise, None, table, second)
                 }
@@ -418,9 +516,10 @@ impl Plan {
             });
             buffers.push(out);
             value_buf.push(buffers.len() - 1);
-            copies.push((buffers.len() - 1, n_out));
+            value_geom.push(out_geom);
+            copies.push((buffers.len() - 1, out_geom));
         }
-        let total: usize = copies.iter().map(|c| c.1).sum();
+        let total: usize = copies.iter().map(|c| c.1.words()).sum();
         let readback = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
             size: (total.max(1) * 4) as u64,
@@ -432,6 +531,7 @@ impl Plan {
             inputs: model.inputs.len(),
             buffers,
             value_buf,
+            value_geom,
             steps,
             readback,
             copies,
@@ -444,7 +544,7 @@ impl Plan {
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        conv: &[wgpu::ComputePipeline; 3],
+        conv: &[wgpu::ComputePipeline; super::ConvTile::ALL.len()],
         eltwise: &wgpu::ComputePipeline,
         inputs: &[&[i8]],
         timeout: std::time::Duration,
@@ -457,11 +557,11 @@ impl Plan {
             )));
         }
         for (i, input) in inputs.iter().enumerate() {
-            queue.write_buffer(
-                &self.buffers[self.value_buf[i]],
-                0,
-                &words(input.iter().map(|&v| v as i32)),
-            );
+            let geom = self.value_geom[i];
+            if input.len() != geom.c * geom.plane() {
+                return Err(Error::Gpu(format!("input {i} has {} values", input.len())));
+            }
+            queue.write_buffer(&self.buffers[self.value_buf[i]], 0, &geom.pack(input));
         }
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
             label: Some("inference"),
@@ -483,8 +583,8 @@ impl Plan {
             }
         }
         let mut offset = 0u64;
-        for &(buf, n) in &self.copies {
-            let bytes = (n * 4) as u64;
+        for &(buf, geom) in &self.copies {
+            let bytes = (geom.words() * 4) as u64;
             encoder.copy_buffer_to_buffer(&self.buffers[buf], 0, &self.readback, offset, bytes);
             offset += bytes;
         }
@@ -527,22 +627,56 @@ impl Plan {
                 .get_mapped_range(..)
                 .map_err(|e| Error::Gpu(format!("mapped range: {e}")))?;
             let mut at = 0usize;
-            for &(_, n) in &self.copies {
-                let mut layer = Vec::with_capacity(n);
+            for &(_, geom) in &self.copies {
+                let n = geom.words() * 4;
                 let bytes = view
-                    .get(at..at + n * 4)
+                    .get(at..at + n)
                     .ok_or_else(|| Error::Gpu("read-back shorter than planned".into()))?;
-                for c in bytes.chunks_exact(4) {
-                    let v = i32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-                    let v = i8::try_from(v)
-                        .map_err(|_| Error::Gpu(format!("kernel wrote {v}, outside i8")))?;
-                    layer.push(v);
-                }
-                outputs.push(layer);
-                at += n * 4;
+                outputs.push(geom.unpack(bytes));
+                at += n;
             }
         }
         self.readback.unmap();
         Ok(outputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Geom;
+
+    #[test]
+    fn packing_puts_four_channels_in_a_word() {
+        // [5, 2, 3]: word (c4·2 + y)·3 + x, byte c % 4; channels 5..8 of word group 1 are zero.
+        let g = Geom::of(&[5, 2, 3]);
+        assert_eq!(g.words(), 2 * 6);
+        let values: Vec<i8> = (0..30).map(|i| i as i8 - 15).collect();
+        let bytes = g.pack(&values);
+        let at = |c: usize, y: usize, x: usize| bytes[(((c / 4) * 2 + y) * 3 + x) * 4 + c % 4];
+        assert_eq!(at(0, 0, 0), values[0] as u8);
+        assert_eq!(at(3, 1, 2), values[(3 * 2 + 1) * 3 + 2] as u8);
+        assert_eq!(at(4, 1, 0), values[(4 * 2 + 1) * 3] as u8);
+        assert!((5..8).all(|c| at(c, 1, 2) == 0));
+        assert_eq!(g.unpack(&bytes), values);
+    }
+
+    #[test]
+    fn other_ranks_pack_as_their_row_major_bytes() {
+        let values: Vec<i8> = (0..9).map(|i| -(i as i8)).collect();
+        for shape in [&[9][..], &[3, 3], &[9, 1, 1], &[1, 3, 3, 1]] {
+            let g = Geom::of(shape);
+            let bytes = g.pack(&values);
+            assert_eq!(
+                &bytes[..9],
+                &values.iter().map(|&v| v as u8).collect::<Vec<_>>()[..]
+            );
+            assert_eq!(g.unpack(&bytes), values);
+        }
+        // [1, 3, 3] is one channel over nine positions: a word per position.
+        let g = Geom::of(&[1, 3, 3]);
+        assert_eq!(g.words(), 9);
+        assert!(!g.same_layout(Geom::of(&[9])));
+        assert!(Geom::of(&[9, 1, 1]).same_layout(Geom::of(&[9])));
+        assert_eq!(g.unpack(&g.pack(&values)), values);
     }
 }

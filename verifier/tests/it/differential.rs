@@ -212,7 +212,13 @@ fn random_model(seed: u64, big: Option<usize>) -> (ModelBuilder, Vec<i8>, &'stat
                 (b.lut(v, &table), s)
             }
             9 => {
-                let ns = if chw { vec![elems] } else { vec![1, 1, elems] };
+                // Between packed layouts (repacked on the device) and within one (aliased).
+                let ns = match (chw, g.below(2)) {
+                    (true, 0) => vec![elems],
+                    (true, _) => vec![s[1], s[0], s[2]],
+                    (false, 0) => vec![1, 1, elems],
+                    (false, _) => vec![elems, 1, 1],
+                };
                 (b.reshape(v, ns.clone()), ns)
             }
             _ => continue,

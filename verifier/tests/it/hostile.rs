@@ -173,7 +173,33 @@ fn duplicate_keys_are_errors() {
 
 #[test]
 fn activation_over_the_binding_limit_is_refused_before_work() {
-    // 1×4096×16384 = 2^26 elements: 256 MiB as i32, over lavapipe's storage-binding limit.
+    // 16×256×256 = 2^20 elements: 1 MiB packed, over a binding limit lowered to 512 KiB.
+    let mut b = ModelBuilder::new(vec![16, 16, 16]);
+    b.upsample(0, 16);
+    let model = b.build().unwrap();
+    let mut g = gpu();
+    g.set_max_storage_binding(512 << 10);
+    let checked = g.check(&model);
+    let start = Instant::now();
+    let run = g.run(&model, &vec![0; 16 * 16 * 16]);
+    let took = start.elapsed();
+    g.set_max_storage_binding(u64::MAX);
+    let msg = match (checked, run) {
+        (Err(Error::DeviceLimit(a)), Err(Error::DeviceLimit(b))) if a == b => a,
+        other => panic!("expected the same DeviceLimit from check and run, got {other:?}"),
+    };
+    assert!(msg.contains("layer 0's output"), "{msg}");
+    assert!(took < Duration::from_millis(100), "refusal took {took:?}");
+    // Under the device's own limit the same model runs exactly.
+    let input: Vec<i8> = (0..4096).map(|i| (i * 37) as i8).collect();
+    let cpu = CpuExecutor.run(&model, &input).unwrap();
+    assert_eq!(g.run(&model, &input).unwrap(), cpu);
+}
+
+#[test]
+fn activation_at_the_format_limit_runs_or_is_refused_before_work() {
+    // 1×4096×16384 = 2^26 elements (the format's limit): 64 MiB packed four to a word, within
+    // lavapipe's 128 MiB storage-binding limit, so it runs; a smaller device refuses it.
     let mut b = ModelBuilder::new(vec![1, 16, 64]);
     let v = b.upsample(0, 64);
     b.upsample(v, 4);
