@@ -131,7 +131,7 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
                 pause
             }
         };
-        if sleep_or_shutdown(pause, &shutdown).await {
+        if sleep_until_woken(pause, &shutdown, keeper.ops.as_deref()).await {
             return;
         }
     }
@@ -260,12 +260,28 @@ fn shutdown_signal() -> watch::Receiver<bool> {
 
 /// Sleeps for `pause`; true if a shutdown was asked for meanwhile (or before).
 async fn sleep_or_shutdown(pause: Duration, shutdown: &watch::Receiver<bool>) -> bool {
+    sleep_until_woken(pause, shutdown, None).await
+}
+
+/// Sleeps `pause`, cut short by a shutdown (true) or by the operator pausing or resuming.
+async fn sleep_until_woken(
+    pause: Duration,
+    shutdown: &watch::Receiver<bool>,
+    ops: Option<&Ops>,
+) -> bool {
     let mut shutdown = shutdown.clone();
     if *shutdown.borrow() {
         return true;
     }
+    let woken = async {
+        match ops {
+            Some(ops) => ops.woken().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         _ = tokio::time::sleep(pause) => *shutdown.borrow(),
+        _ = woken => *shutdown.borrow(),
         _ = shutdown.changed() => true,
     }
 }

@@ -126,6 +126,9 @@ pub struct Ops {
     wallet_read_at_sends: AtomicU64,
     /// Reads while paused are failing (logged once).
     paused_read_failing: AtomicBool,
+    /// Wakes the daemon's idle sleep when the operator pauses or resumes: an idle keeper may
+    /// sleep until the next round, and a pause must show (and a resume act) at once.
+    wake: tokio::sync::Notify,
 }
 
 impl Ops {
@@ -140,6 +143,7 @@ impl Ops {
             head: AtomicU64::new(0),
             wallet_read_at_sends: AtomicU64::new(u64::MAX),
             paused_read_failing: AtomicBool::new(false),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -156,6 +160,11 @@ impl Ops {
         });
     }
 
+    /// Resolves when the operator pauses or resumes (a permit is kept if nobody waits yet).
+    pub async fn woken(&self) {
+        self.wake.notified().await
+    }
+
     pub fn paused(&self) -> bool {
         self.paused.load(Ordering::Relaxed)
     }
@@ -168,6 +177,7 @@ impl Ops {
             } else {
                 info!("resumed by the operator");
             }
+            self.wake.notify_one();
         }
         self.metrics.set(&self.metrics.paused, u64::from(paused));
     }

@@ -391,11 +391,17 @@ async fn survives_the_rpc_going_away_and_coming_back() {
         Duration::from_secs(30),
         "the metrics of both rounds",
         || async {
-            let health = reqwest::get(format!("{base}/health")).await?.status();
+            let health = reqwest::get(format!("{base}/health")).await?;
+            let code = health.status();
+            let body = health.text().await?;
             let m: String = metrics().await?;
             // The first round's rewards may be settled after the outage rather than by the
             // tick that sent them: count rounds, not reward calls.
-            Ok(health == 200 && m.contains("keeper_rounds_initialized_total 2"))
+            let done = code == 200 && m.contains("keeper_rounds_initialized_total 2");
+            if !done {
+                eprintln!("not yet: health {code} {body}; initialized: {:?}", m.lines().find(|l| l.starts_with("keeper_rounds_initialized_total")));
+            }
+            Ok(done)
         },
     )
     .await
