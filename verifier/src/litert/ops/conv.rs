@@ -1,0 +1,181 @@
+//! CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV (NHWC, per-channel int8 weights).
+//!
+//! Shared arithmetic (reference `ConvPerChannel`, `DepthwiseConvPerChannel`, `TransposeConv`):
+//! `acc = bias[c] + sum w * (x - zp_in)` in int32 over the taps that fall inside the input (a
+//! padded tap contributes nothing, as if the input were `zp_in`); per output channel
+//! `m[c] = f64(s_in) * f64(s_w[c]) / f64(s_out)` quantized by `QuantizeMultiplier`;
+//! `out = clamp(MBQM(acc, q[c], shift[c]) + zp_out)` to the fused activation's range.
+//! Padding: `pad = max(((out - 1) * stride + (k - 1) * dilation + 1 - in) / 2, 0)` before the
+//! first row/column (SAME), 0 for VALID.
+
+use super::Values;
+use crate::litert::fixed::{act_range, mbqm, quantize_multiplier};
+use crate::litert::graph::{Activation, Op, Padding, TensorInfo};
+use crate::litert::shapes::conv_out;
+
+/// Per-channel (q, shift) for `channels` output channels.
+fn multipliers(x: &TensorInfo, w: &TensorInfo, out: &TensorInfo, channels: usize) -> Vec<(i32, i32)> {
+    (0..channels)
+        .map(|c| {
+            let sw = w.quant.scale.get(c).copied().unwrap_or(w.quant.s());
+            quantize_multiplier(x.quant.s() as f64 * sw as f64 / out.quant.s() as f64)
+        })
+        .collect()
+}
+
+/// CONV_2D: filter `[O, KH, KW, I]`, output `[N, OH, OW, O]`.
+pub fn conv2d(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize, usize), dil: (usize, usize), act: Activation) -> Vec<i8> {
+    let (x, w, out) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
+    let [n, h, wd, ic] = x.shape[..] else { return Vec::new() };
+    let [oc, kh, kw, _] = w.shape[..] else { return Vec::new() };
+    let [_, oh, ow, _] = out.shape[..] else { return Vec::new() };
+    let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
+    let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
+    let (xs, ws) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
+    let bias = op.inputs.get(2).map(|&b| v.i32(b));
+    let mults = multipliers(x, w, out, oc);
+    let (zi, zo) = (x.quant.zp(), out.quant.zp());
+    let (lo, hi) = act_range(act, out.quant.s(), zo);
+    let mut res = Vec::with_capacity(n * oh * ow * oc);
+    for b in 0..n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for c in 0..oc {
+                    let mut acc = bias.map_or(0, |bs| bs[c]);
+                    // int32 wraps like the C kernels' two's-complement accumulators
+                    for ky in 0..kh {
+                        let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
+                        if iy < 0 || iy >= h as isize {
+                            continue;
+                        }
+                        for kx in 0..kw {
+                            let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
+                            if ix < 0 || ix >= wd as isize {
+                                continue;
+                            }
+                            let xi = ((b * h + iy as usize) * wd + ix as usize) * ic;
+                            let wi = ((c * kh + ky) * kw + kx) * ic;
+                            for i in 0..ic {
+                                acc = acc.wrapping_add(ws[wi + i] as i32 * (xs[xi + i] as i32 - zi));
+                            }
+                        }
+                    }
+                    let (q, s) = mults[c];
+                    res.push(mbqm(acc, q, s).saturating_add(zo).clamp(lo, hi) as i8);
+                }
+            }
+        }
+    }
+    res
+}
+
+/// DEPTHWISE_CONV_2D: filter `[1, KH, KW, I * multiplier]`; output channel
+/// `oc = ic * multiplier + m` reads only input channel `ic`.
+pub fn depthwise(
+    op: &Op,
+    v: &Values<'_>,
+    padding: Padding,
+    stride: (usize, usize),
+    dil: (usize, usize),
+    multiplier: usize,
+    act: Activation,
+) -> Vec<i8> {
+    let (x, w, out) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
+    let [n, h, wd, ic] = x.shape[..] else { return Vec::new() };
+    let [_, kh, kw, oc] = w.shape[..] else { return Vec::new() };
+    let [_, oh, ow, _] = out.shape[..] else { return Vec::new() };
+    let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
+    let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
+    let (xs, ws) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
+    let bias = op.inputs.get(2).map(|&b| v.i32(b));
+    let mults = multipliers(x, w, out, oc);
+    let (zi, zo) = (x.quant.zp(), out.quant.zp());
+    let (lo, hi) = act_range(act, out.quant.s(), zo);
+    let mut res = Vec::with_capacity(n * oh * ow * oc);
+    for b in 0..n {
+        for oy in 0..oh {
+            for ox in 0..ow {
+                for c in 0..oc {
+                    let i = c / multiplier;
+                    let mut acc = bias.map_or(0, |bs| bs[c]);
+                    // int32 wraps like the C kernels' two's-complement accumulators
+                    for ky in 0..kh {
+                        let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
+                        if iy < 0 || iy >= h as isize {
+                            continue;
+                        }
+                        for kx in 0..kw {
+                            let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
+                            if ix < 0 || ix >= wd as isize {
+                                continue;
+                            }
+                            let xv = xs[((b * h + iy as usize) * wd + ix as usize) * ic + i] as i32;
+                            acc = acc.wrapping_add(ws[(ky * kw + kx) * oc + c] as i32 * (xv - zi));
+                        }
+                    }
+                    let (q, s) = mults[c];
+                    res.push(mbqm(acc, q, s).saturating_add(zo).clamp(lo, hi) as i8);
+                }
+            }
+        }
+    }
+    res
+}
+
+/// TRANSPOSE_CONV: inputs `[output_shape, filter [O, KH, KW, I], x, bias?]`.
+///
+/// Every input pixel scatters `w[oc][ky][kx][ic] * (x - zp_in)` into an int32 scratch of the
+/// output shape at `(iy * stride - pad + ky, ix * stride - pad + kx)` (taps outside are dropped);
+/// then per element `+ bias[oc]`, MBQM, `+ zp_out`, clamp. The padding is the one a forward
+/// convolution from the output size would use: `pad = max(((o - 1) * stride + k - out) / 2, 0)`
+/// with `o = ceil(out / stride)` (SAME) or `(out - k + stride) / stride` (VALID).
+pub fn transpose_conv(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize, usize), act: Activation) -> Vec<i8> {
+    let (w, x, out) = (v.info(op.inputs[1]), v.info(op.inputs[2]), v.info(op.outputs[0]));
+    let [n, h, wd, ic] = x.shape[..] else { return Vec::new() };
+    let [oc, kh, kw, _] = w.shape[..] else { return Vec::new() };
+    let [_, oh, ow, _] = out.shape[..] else { return Vec::new() };
+    let (_, ph) = conv_out(padding, oh, kh, stride.0, 1);
+    let (_, pw) = conv_out(padding, ow, kw, stride.1, 1);
+    let (xs, ws) = (v.i8(op.inputs[2]), v.i8(op.inputs[1]));
+    let bias = op.inputs.get(3).map(|&b| v.i32(b));
+    let mults = multipliers(x, w, out, oc);
+    let (zi, zo) = (x.quant.zp(), out.quant.zp());
+    let (lo, hi) = act_range(act, out.quant.s(), zo);
+    let mut acc = vec![0i32; n * oh * ow * oc];
+    for b in 0..n {
+        for iy in 0..h {
+            for ix in 0..wd {
+                let xi = ((b * h + iy) * wd + ix) * ic;
+                for ky in 0..kh {
+                    let oy = (iy * stride.0 + ky) as isize - ph as isize;
+                    if oy < 0 || oy >= oh as isize {
+                        continue;
+                    }
+                    for kx in 0..kw {
+                        let ox = (ix * stride.1 + kx) as isize - pw as isize;
+                        if ox < 0 || ox >= ow as isize {
+                            continue;
+                        }
+                        let oi = ((b * oh + oy as usize) * ow + ox as usize) * oc;
+                        for c in 0..oc {
+                            let wi = ((c * kh + ky) * kw + kx) * ic;
+                            let mut s = 0i32;
+                            for i in 0..ic {
+                                s = s.wrapping_add(ws[wi + i] as i32 * (xs[xi + i] as i32 - zi));
+                            }
+                            acc[oi + c] = acc[oi + c].wrapping_add(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    acc.iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            let c = i % oc;
+            let (q, s) = mults[c];
+            (mbqm(a.wrapping_add(bias.map_or(0, |bs| bs[c])), q, s).saturating_add(zo)).clamp(lo, hi) as i8
+        })
+        .collect()
+}
