@@ -23,13 +23,23 @@ pub struct OpOutput {
 /// oracle writes them) and returns every op's output in execution order.
 pub fn run(graph: &Graph, inputs: &[&[u8]]) -> Result<Vec<OpOutput>> {
     if inputs.len() != graph.inputs.len() {
-        return Err(LiteRtError::Input(format!("{} inputs given, the graph has {}", inputs.len(), graph.inputs.len())));
+        return Err(LiteRtError::Input(format!(
+            "{} inputs given, the graph has {}",
+            inputs.len(),
+            graph.inputs.len()
+        )));
     }
     let n = graph.tensors.len();
-    let mut v = Values { graph, i8s: vec![None; n], i32s: vec![None; n] };
+    let mut v = Values {
+        graph,
+        i8s: vec![None; n],
+        i32s: vec![None; n],
+    };
     for (i, t) in graph.tensors.iter().enumerate() {
         match (t.dtype, &t.data) {
-            (DType::I8, Some(d)) => v.i8s[i] = Some(Cow::Owned(d.iter().map(|&b| b as i8).collect())),
+            (DType::I8, Some(d)) => {
+                v.i8s[i] = Some(Cow::Owned(d.iter().map(|&b| b as i8).collect()))
+            }
             (DType::I32, Some(_)) => v.i32s[i] = t.const_i32().map(Cow::Owned),
             _ => {}
         }
@@ -38,12 +48,19 @@ pub fn run(graph: &Graph, inputs: &[&[u8]]) -> Result<Vec<OpOutput>> {
         let info = &graph.tensors[t];
         let want = info.len() * info.dtype.size();
         if bytes.len() != want {
-            return Err(LiteRtError::Input(format!("input tensor {t} `{}`: {} bytes, needs {want}", info.name, bytes.len())));
+            return Err(LiteRtError::Input(format!(
+                "input tensor {t} `{}`: {} bytes, needs {want}",
+                info.name,
+                bytes.len()
+            )));
         }
         match info.dtype {
             DType::I8 => v.i8s[t] = Some(Cow::Owned(bytes.iter().map(|&b| b as i8).collect())),
             DType::I32 => {
-                let ids = bytes.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                let ids = bytes
+                    .chunks_exact(4)
+                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
                 v.i32s[t] = Some(Cow::Owned(ids));
             }
         }
@@ -52,7 +69,12 @@ pub fn run(graph: &Graph, inputs: &[&[u8]]) -> Result<Vec<OpOutput>> {
     for (index, op) in graph.ops.iter().enumerate() {
         let y = ops::eval(index, op, &v)?;
         let t = op.outputs[0];
-        outs.push(OpOutput { op: index, name: op.name, tensor: t, bytes: y.iter().map(|&b| b as u8).collect() });
+        outs.push(OpOutput {
+            op: index,
+            name: op.name,
+            tensor: t,
+            bytes: y.iter().map(|&b| b as u8).collect(),
+        });
         v.i8s[t] = Some(Cow::Owned(y));
     }
     Ok(outs)

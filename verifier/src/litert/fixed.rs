@@ -50,7 +50,11 @@ pub fn srdhm(a: i32, b: i32) -> i32 {
         return i32::MAX;
     }
     let ab = a as i64 * b as i64;
-    let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
+    let nudge = if ab >= 0 {
+        1i64 << 30
+    } else {
+        1 - (1i64 << 30)
+    };
     ((ab + nudge) / (1i64 << 31)) as i32
 }
 
@@ -69,7 +73,10 @@ pub fn rdbpot(x: i32, e: i32) -> i32 {
 pub fn mbqm(x: i32, q: i32, shift: i32) -> i32 {
     let left = shift.max(0);
     let right = (-shift).max(0);
-    rdbpot(srdhm(x.wrapping_mul(1i32.wrapping_shl(left as u32)), q), right)
+    rdbpot(
+        srdhm(x.wrapping_mul(1i32.wrapping_shl(left as u32)), q),
+        right,
+    )
 }
 
 /// gemmlowp `SaturatingRoundingMultiplyByPOT<e>`: saturating `x * 2^e`, or a rounding right

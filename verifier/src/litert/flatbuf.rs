@@ -22,7 +22,7 @@ fn bad(what: impl Into<String>) -> LiteRtError {
 }
 
 /// `N` bytes at `pos`, or an error naming `what`.
-fn bytes<'a, const N: usize>(buf: &'a [u8], pos: usize, what: &str) -> Result<[u8; N]> {
+fn bytes<const N: usize>(buf: &[u8], pos: usize, what: &str) -> Result<[u8; N]> {
     pos.checked_add(N)
         .and_then(|end| buf.get(pos..end))
         .and_then(|s| s.try_into().ok())
@@ -36,7 +36,9 @@ fn u32_at(buf: &[u8], pos: usize, what: &str) -> Result<u32> {
 /// Follows the u32 forward offset stored at `pos`.
 fn follow(buf: &[u8], pos: usize, what: &str) -> Result<usize> {
     let off = u32_at(buf, pos, what)? as usize;
-    pos.checked_add(off).filter(|p| *p < buf.len()).ok_or_else(|| bad(format!("{what}: offset out of range")))
+    pos.checked_add(off)
+        .filter(|p| *p < buf.len())
+        .ok_or_else(|| bad(format!("{what}: offset out of range")))
 }
 
 /// A table: its position and its vtable's field offsets.
@@ -57,12 +59,18 @@ impl<'a> Table<'a> {
 
     fn at(buf: &'a [u8], pos: usize, what: &str) -> Result<Self> {
         let soff = i32::from_le_bytes(bytes::<4>(buf, pos, what)?) as i64;
-        let vtable = usize::try_from(pos as i64 - soff).map_err(|_| bad(format!("{what}: vtable before the file")))?;
+        let vtable = usize::try_from(pos as i64 - soff)
+            .map_err(|_| bad(format!("{what}: vtable before the file")))?;
         let vtable_len = u16::from_le_bytes(bytes::<2>(buf, vtable, what)?) as usize;
         if vtable_len < 4 || vtable.checked_add(vtable_len).is_none_or(|e| e > buf.len()) {
             return Err(bad(format!("{what}: bad vtable")));
         }
-        Ok(Self { buf, pos, vtable, vtable_len })
+        Ok(Self {
+            buf,
+            pos,
+            vtable,
+            vtable_len,
+        })
     }
 
     /// Absolute position of field `id`, `None` when absent.
@@ -97,22 +105,30 @@ impl<'a> Table<'a> {
 
     /// An i32 (or enum:int) field.
     pub fn i32(&self, id: usize, default: i32, what: &str) -> Result<i32> {
-        Ok(self.scalar::<4>(id, what)?.map_or(default, i32::from_le_bytes))
+        Ok(self
+            .scalar::<4>(id, what)?
+            .map_or(default, i32::from_le_bytes))
     }
 
     /// A u32 field.
     pub fn u32(&self, id: usize, default: u32, what: &str) -> Result<u32> {
-        Ok(self.scalar::<4>(id, what)?.map_or(default, u32::from_le_bytes))
+        Ok(self
+            .scalar::<4>(id, what)?
+            .map_or(default, u32::from_le_bytes))
     }
 
     /// A u64 field.
     pub fn u64(&self, id: usize, default: u64, what: &str) -> Result<u64> {
-        Ok(self.scalar::<8>(id, what)?.map_or(default, u64::from_le_bytes))
+        Ok(self
+            .scalar::<8>(id, what)?
+            .map_or(default, u64::from_le_bytes))
     }
 
     /// An f32 field.
     pub fn f32(&self, id: usize, default: f32, what: &str) -> Result<f32> {
-        Ok(self.scalar::<4>(id, what)?.map_or(default, f32::from_le_bytes))
+        Ok(self
+            .scalar::<4>(id, what)?
+            .map_or(default, f32::from_le_bytes))
     }
 
     /// A sub-table field.
@@ -125,20 +141,35 @@ impl<'a> Table<'a> {
 
     /// A vector field whose elements are `elem` bytes wide.
     pub fn vector(&self, id: usize, elem: usize, what: &str) -> Result<Option<Vector<'a>>> {
-        let Some(p) = self.field(id, 4, what)? else { return Ok(None) };
+        let Some(p) = self.field(id, 4, what)? else {
+            return Ok(None);
+        };
         let start = follow(self.buf, p, what)?;
         let len = u32_at(self.buf, start, what)? as usize;
         let body = start + 4;
-        if len.checked_mul(elem).and_then(|n| n.checked_add(body)).is_none_or(|e| e > self.buf.len()) {
-            return Err(bad(format!("{what}: vector of {len} elements past the end of the file")));
+        if len
+            .checked_mul(elem)
+            .and_then(|n| n.checked_add(body))
+            .is_none_or(|e| e > self.buf.len())
+        {
+            return Err(bad(format!(
+                "{what}: vector of {len} elements past the end of the file"
+            )));
         }
-        Ok(Some(Vector { buf: self.buf, body, len, elem }))
+        Ok(Some(Vector {
+            buf: self.buf,
+            body,
+            len,
+            elem,
+        }))
     }
 
     /// A string field (UTF-8 checked).
     pub fn string(&self, id: usize, what: &str) -> Result<Option<&'a str>> {
         match self.vector(id, 1, what)? {
-            Some(v) => std::str::from_utf8(v.bytes()).map(Some).map_err(|_| bad(format!("{what}: not UTF-8"))),
+            Some(v) => std::str::from_utf8(v.bytes())
+                .map(Some)
+                .map_err(|_| bad(format!("{what}: not UTF-8"))),
             None => Ok(None),
         }
     }
@@ -171,12 +202,18 @@ impl<'a> Vector<'a> {
 
     /// Elements as little-endian i32 (the vector must have 4-byte elements).
     pub fn i32s(&self) -> Vec<i32> {
-        self.bytes().chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        self.bytes()
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
     }
 
     /// Elements as little-endian f32.
     pub fn f32s(&self) -> Vec<f32> {
-        self.bytes().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        self.bytes()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
     }
 
     /// Elements as little-endian i64.

@@ -71,14 +71,18 @@ impl TensorInfo {
 
     /// Constant data as int8.
     pub fn const_i8(&self) -> Option<Vec<i8>> {
-        self.data.as_ref().map(|d| d.iter().map(|&b| b as i8).collect())
+        self.data
+            .as_ref()
+            .map(|d| d.iter().map(|&b| b as i8).collect())
     }
 
     /// Constant data as int32.
     pub fn const_i32(&self) -> Option<Vec<i32>> {
-        self.data
-            .as_ref()
-            .map(|d| d.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        self.data.as_ref().map(|d| {
+            d.chunks_exact(4)
+                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        })
     }
 }
 

@@ -24,13 +24,18 @@ pub fn import(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
     let root = Table::root(bytes)?;
     let version = root.u32(model::VERSION, 0, "model version")?;
     if version != 3 {
-        return Err(LiteRtError::Malformed(format!("schema version {version}, expected 3")));
+        return Err(LiteRtError::Malformed(format!(
+            "schema version {version}, expected 3"
+        )));
     }
     let subgraphs = root
         .vector(model::SUBGRAPHS, 4, "subgraphs")?
         .ok_or_else(|| LiteRtError::Malformed("no subgraphs".into()))?;
     if subgraphs.len() != 1 {
-        return Err(LiteRtError::Graph(format!("{} subgraphs; only single-subgraph models are supported", subgraphs.len())));
+        return Err(LiteRtError::Graph(format!(
+            "{} subgraphs; only single-subgraph models are supported",
+            subgraphs.len()
+        )));
     }
     let sg = subgraphs.table(0, "subgraph")?;
     let codes = root.vector(model::OPERATOR_CODES, 4, "operator codes")?;
@@ -41,18 +46,33 @@ pub fn import(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
     budget("tensors", n_tensors as u64, limits.max_tensors)?;
     let mut tensors = Vec::with_capacity(n_tensors);
     for i in 0..n_tensors {
-        let t = ts.map(|v| v.table(i, "tensor")).transpose()?.ok_or_else(|| LiteRtError::Malformed("tensor".into()))?;
+        let t = ts
+            .map(|v| v.table(i, "tensor"))
+            .transpose()?
+            .ok_or_else(|| LiteRtError::Malformed("tensor".into()))?;
         tensors.push(read_tensor(i, t, buffers, limits)?);
     }
-    let activation_bytes: u64 =
-        tensors.iter().filter(|t| t.data.is_none()).map(|t| (t.len() * t.dtype.size()) as u64).sum();
-    budget("activation bytes", activation_bytes, limits.max_activation_bytes)?;
+    let activation_bytes: u64 = tensors
+        .iter()
+        .filter(|t| t.data.is_none())
+        .map(|t| (t.len() * t.dtype.size()) as u64)
+        .sum();
+    budget(
+        "activation bytes",
+        activation_bytes,
+        limits.max_activation_bytes,
+    )?;
 
     let tensor_id = |raw: i32, what: &str| -> Result<usize> {
         usize::try_from(raw)
             .ok()
             .filter(|&i| i < tensors.len())
-            .ok_or_else(|| LiteRtError::Graph(format!("{what}: tensor id {raw} out of range (0..{})", tensors.len())))
+            .ok_or_else(|| {
+                LiteRtError::Graph(format!(
+                    "{what}: tensor id {raw} out of range (0..{})",
+                    tensors.len()
+                ))
+            })
     };
     let inputs = ids(sg.vector(subgraph::INPUTS, 4, "inputs")?)
         .into_iter()
@@ -79,12 +99,25 @@ pub fn import(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
     let mut ops = Vec::with_capacity(n_ops);
     let mut macs = 0u64;
     for index in 0..n_ops {
-        let o = opv.map(|v| v.table(index, "operator")).transpose()?.ok_or_else(|| LiteRtError::Malformed("operator".into()))?;
+        let o = opv
+            .map(|v| v.table(index, "operator"))
+            .transpose()?
+            .ok_or_else(|| LiteRtError::Malformed("operator".into()))?;
         let (code, custom) = op_code(o, codes)?;
         let name = match (schema::op_name(code), custom) {
-            (_, Some(c)) => return Err(LiteRtError::UnsupportedOp { index, op: format!("custom {c}") }),
+            (_, Some(c)) => {
+                return Err(LiteRtError::UnsupportedOp {
+                    index,
+                    op: format!("custom {c}"),
+                });
+            }
             (Some(n), None) => n,
-            (None, None) => return Err(LiteRtError::UnsupportedOp { index, op: format!("builtin code {code}") }),
+            (None, None) => {
+                return Err(LiteRtError::UnsupportedOp {
+                    index,
+                    op: format!("builtin code {code}"),
+                });
+            }
         };
         let mut ins = Vec::new();
         for raw in ids(o.vector(operator::INPUTS, 4, "op inputs")?) {
@@ -94,7 +127,9 @@ pub fn import(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
             }
             let t = tensor_id(raw, "op input")?;
             if !ready[t] {
-                return Err(LiteRtError::Graph(format!("op {index} ({name}) reads tensor {t} before it is written")));
+                return Err(LiteRtError::Graph(format!(
+                    "op {index} ({name}) reads tensor {t} before it is written"
+                )));
             }
             ins.push(Some(t));
         }
@@ -104,7 +139,9 @@ pub fn import(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
             .collect::<Result<Vec<_>>>()?;
         for &t in &outs {
             if ready[t] {
-                return Err(LiteRtError::Graph(format!("op {index} ({name}) writes tensor {t}, already written or constant")));
+                return Err(LiteRtError::Graph(format!(
+                    "op {index} ({name}) writes tensor {t}, already written or constant"
+                )));
             }
             ready[t] = true;
         }
@@ -116,10 +153,17 @@ pub fn import(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
     }
     for &o in &outputs {
         if !ready[o] {
-            return Err(LiteRtError::Graph(format!("graph output {o} is never written")));
+            return Err(LiteRtError::Graph(format!(
+                "graph output {o} is never written"
+            )));
         }
     }
-    Ok(Graph { tensors, ops, inputs, outputs })
+    Ok(Graph {
+        tensors,
+        ops,
+        inputs,
+        outputs,
+    })
 }
 
 /// The builtin code (max of the deprecated byte and the int field) or a custom op's name.
@@ -131,21 +175,47 @@ fn op_code<'a>(o: Table<'a>, codes: Option<Vector<'a>>) -> Result<(i32, Option<&
     let builtin = c.i32(opcode::BUILTIN, 0, "builtin code")?;
     let _version = c.i32(opcode::VERSION, 1, "op version")?;
     let code = deprecated.max(builtin);
-    let custom = if code == 32 { Some(c.string(opcode::CUSTOM, "custom code")?.unwrap_or("?")) } else { None };
+    let custom = if code == 32 {
+        Some(c.string(opcode::CUSTOM, "custom code")?.unwrap_or("?"))
+    } else {
+        None
+    };
     Ok((code, custom))
 }
 
-fn read_tensor(index: usize, t: Table<'_>, buffers: Option<Vector<'_>>, limits: &LiteRtBudget) -> Result<TensorInfo> {
-    let name = t.string(tensor::NAME, "tensor name")?.unwrap_or("").to_string();
+fn read_tensor(
+    index: usize,
+    t: Table<'_>,
+    buffers: Option<Vector<'_>>,
+    limits: &LiteRtBudget,
+) -> Result<TensorInfo> {
+    let name = t
+        .string(tensor::NAME, "tensor name")?
+        .unwrap_or("")
+        .to_string();
     let raw_type = t.u8(tensor::TYPE, 0, "tensor type")?;
     let dtype = match raw_type {
         schema::TYPE_INT8 => DType::I8,
         schema::TYPE_INT32 => DType::I32,
-        other => return Err(LiteRtError::UnsupportedDtype { index, name, dtype: schema::dtype_name(other) }),
+        other => {
+            return Err(LiteRtError::UnsupportedDtype {
+                index,
+                name,
+                dtype: schema::dtype_name(other),
+            });
+        }
     };
-    let quant_err = |why: String| LiteRtError::UnsupportedQuant { index, name: name.clone(), why };
-    if t.u8(tensor::IS_VARIABLE, 0, "is_variable")? != 0 || t.table(tensor::SPARSITY, "sparsity")?.is_some() {
-        return Err(quant_err("variable or sparse tensors are not supported".into()));
+    let quant_err = |why: String| LiteRtError::UnsupportedQuant {
+        index,
+        name: name.clone(),
+        why,
+    };
+    if t.u8(tensor::IS_VARIABLE, 0, "is_variable")? != 0
+        || t.table(tensor::SPARSITY, "sparsity")?.is_some()
+    {
+        return Err(quant_err(
+            "variable or sparse tensors are not supported".into(),
+        ));
     }
     let dims = ids(t.vector(tensor::SHAPE, 4, "tensor shape")?);
     budget("tensor rank", dims.len() as u64, limits.max_rank)?;
@@ -153,7 +223,9 @@ fn read_tensor(index: usize, t: Table<'_>, buffers: Option<Vector<'_>>, limits: 
     let mut shape = Vec::with_capacity(dims.len());
     for d in dims {
         if d < 1 {
-            return Err(LiteRtError::Graph(format!("tensor {index} `{name}`: dimension {d} (dynamic or empty shapes are not supported)")));
+            return Err(LiteRtError::Graph(format!(
+                "tensor {index} `{name}`: dimension {d} (dynamic or empty shapes are not supported)"
+            )));
         }
         elements = elements.saturating_mul(d as u64);
         budget("tensor elements", elements, limits.max_tensor_elements)?;
@@ -165,11 +237,21 @@ fn read_tensor(index: usize, t: Table<'_>, buffers: Option<Vector<'_>>, limits: 
         if qt.u8(quant::DETAILS_TYPE, 0, "quantization details")? != 0 {
             return Err(quant_err("custom quantization details".into()));
         }
-        q.scale = qt.vector(quant::SCALE, 4, "scales")?.map(|v| v.f32s()).unwrap_or_default();
-        let zps = qt.vector(quant::ZERO_POINT, 8, "zero points")?.map(|v| v.i64s()).unwrap_or_default();
+        q.scale = qt
+            .vector(quant::SCALE, 4, "scales")?
+            .map(|v| v.f32s())
+            .unwrap_or_default();
+        let zps = qt
+            .vector(quant::ZERO_POINT, 8, "zero points")?
+            .map(|v| v.i64s())
+            .unwrap_or_default();
         let axis = qt.i32(quant::AXIS, 0, "quantized dimension")?;
         if !q.scale.is_empty() && zps.len() != q.scale.len() {
-            return Err(quant_err(format!("{} scales, {} zero points", q.scale.len(), zps.len())));
+            return Err(quant_err(format!(
+                "{} scales, {} zero points",
+                q.scale.len(),
+                zps.len()
+            )));
         }
         if q.scale.iter().any(|s| !s.is_finite() || *s <= 0.0) {
             return Err(quant_err("a scale is not a positive finite number".into()));
@@ -179,12 +261,21 @@ fn read_tensor(index: usize, t: Table<'_>, buffers: Option<Vector<'_>>, limits: 
         }
         q.zero_point = zps.iter().map(|&z| z as i32).collect();
         if q.scale.len() > 1 {
-            q.axis = usize::try_from(axis).ok().filter(|&a| a < shape.len()).ok_or_else(|| quant_err(format!("axis {axis}")))?;
+            q.axis = usize::try_from(axis)
+                .ok()
+                .filter(|&a| a < shape.len())
+                .ok_or_else(|| quant_err(format!("axis {axis}")))?;
             if shape[q.axis] != q.scale.len() {
-                return Err(quant_err(format!("{} scales for {} channels", q.scale.len(), shape[q.axis])));
+                return Err(quant_err(format!(
+                    "{} scales for {} channels",
+                    q.scale.len(),
+                    shape[q.axis]
+                )));
             }
             if q.zero_point.iter().any(|&z| z != 0) {
-                return Err(quant_err("asymmetric per-channel quantization (non-zero zero points)".into()));
+                return Err(quant_err(
+                    "asymmetric per-channel quantization (non-zero zero points)".into(),
+                ));
             }
         }
     }
@@ -201,20 +292,29 @@ fn read_tensor(index: usize, t: Table<'_>, buffers: Option<Vector<'_>>, limits: 
         let buffers = buffers.ok_or_else(|| LiteRtError::Malformed("no buffers".into()))?;
         let bt = buffers.table(b, "buffer")?;
         if bt.u64(buffer::OFFSET, 0, "buffer offset")? > 1 {
-            return Err(LiteRtError::Malformed(format!("tensor {index}: data outside the FlatBuffer is not supported")));
+            return Err(LiteRtError::Malformed(format!(
+                "tensor {index}: data outside the FlatBuffer is not supported"
+            )));
         }
-        if let Some(d) = bt.vector(buffer::DATA, 1, "buffer data")? {
-            if !d.is_empty() {
-                let want = elements as usize * dtype.size();
-                if d.len() != want {
-                    return Err(LiteRtError::Malformed(format!("tensor {index} `{name}`: {} data bytes, shape needs {want}", d.len())));
-                }
-                data = Some(d.bytes().to_vec());
+        if let Some(d) = bt.vector(buffer::DATA, 1, "buffer data")?.filter(|d| !d.is_empty()) {
+            let want = elements as usize * dtype.size();
+            if d.len() != want {
+                return Err(LiteRtError::Malformed(format!(
+                    "tensor {index} `{name}`: {} data bytes, shape needs {want}",
+                    d.len()
+                )));
             }
+            data = Some(d.bytes().to_vec());
         }
     }
     if data.is_none() && q.scale.len() > 1 {
         return Err(quant_err("per-channel quantized activation".into()));
     }
-    Ok(TensorInfo { name, dtype, shape, quant: q, data })
+    Ok(TensorInfo {
+        name,
+        dtype,
+        shape,
+        quant: q,
+        data,
+    })
 }

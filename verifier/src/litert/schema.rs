@@ -90,10 +90,28 @@ pub mod operator {
 /// `TensorType` values the importer names in errors.
 pub fn dtype_name(t: u8) -> String {
     const NAMES: [&str; 18] = [
-        "FLOAT32", "FLOAT16", "INT32", "UINT8", "INT64", "STRING", "BOOL", "INT16", "COMPLEX64", "INT8",
-        "FLOAT64", "COMPLEX128", "UINT64", "RESOURCE", "VARIANT", "UINT32", "UINT16", "INT4",
+        "FLOAT32",
+        "FLOAT16",
+        "INT32",
+        "UINT8",
+        "INT64",
+        "STRING",
+        "BOOL",
+        "INT16",
+        "COMPLEX64",
+        "INT8",
+        "FLOAT64",
+        "COMPLEX128",
+        "UINT64",
+        "RESOURCE",
+        "VARIANT",
+        "UINT32",
+        "UINT16",
+        "INT4",
     ];
-    NAMES.get(t as usize).map_or_else(|| format!("type {t}"), |s| s.to_string())
+    NAMES
+        .get(t as usize)
+        .map_or_else(|| format!("type {t}"), |s| s.to_string())
 }
 
 /// `TensorType::INT32`.

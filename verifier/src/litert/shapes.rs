@@ -7,7 +7,13 @@ use super::graph::{Activation, DType, Op, OpKind, Padding, TensorInfo};
 use super::ops::lut;
 
 /// Shape helper: output size of a convolution along one axis, and its leading padding.
-pub fn conv_out(padding: Padding, input: usize, kernel: usize, stride: usize, dilation: usize) -> (usize, usize) {
+pub fn conv_out(
+    padding: Padding,
+    input: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+) -> (usize, usize) {
     let eff = (kernel - 1) * dilation + 1;
     let out = match padding {
         Padding::Same => input.div_ceil(stride),
@@ -20,7 +26,13 @@ pub fn conv_out(padding: Padding, input: usize, kernel: usize, stride: usize, di
 /// NumPy broadcast of two shapes, `None` if incompatible.
 pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let n = a.len().max(b.len());
-    let dim = |s: &[usize], i: usize| if i + s.len() >= n { s[i + s.len() - n] } else { 1 };
+    let dim = |s: &[usize], i: usize| {
+        if i + s.len() >= n {
+            s[i + s.len() - n]
+        } else {
+            1
+        }
+    };
     (0..n)
         .map(|i| match (dim(a, i), dim(b, i)) {
             (x, y) if x == y || y == 1 => Some(x),
@@ -41,16 +53,29 @@ struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn err(&self, why: impl Into<String>) -> LiteRtError {
-        LiteRtError::Op { index: self.index, op: self.name, why: why.into() }
+        LiteRtError::Op {
+            index: self.index,
+            op: self.name,
+            why: why.into(),
+        }
     }
     fn arity(&self, min: usize, max: usize, outs: usize) -> Result<()> {
         if self.ins.len() < min || self.ins.len() > max || self.outs.len() != outs {
-            return Err(self.err(format!("{} inputs and {} outputs", self.ins.len(), self.outs.len())));
+            return Err(self.err(format!(
+                "{} inputs and {} outputs",
+                self.ins.len(),
+                self.outs.len()
+            )));
         }
         Ok(())
     }
     fn input(&self, i: usize) -> Result<(usize, &'a TensorInfo)> {
-        let t = self.ins.get(i).copied().flatten().ok_or_else(|| self.err(format!("input {i} is missing")))?;
+        let t = self
+            .ins
+            .get(i)
+            .copied()
+            .flatten()
+            .ok_or_else(|| self.err(format!("input {i} is missing")))?;
         Ok((t, &self.tensors[t]))
     }
     fn out(&self) -> &'a TensorInfo {
@@ -71,7 +96,8 @@ impl<'a> Ctx<'a> {
         }
     }
     fn opt_i32(&self, id: usize, default: i32) -> Result<i32> {
-        self.options.map_or(Ok(default), |o| o.i32(id, default, self.name))
+        self.options
+            .map_or(Ok(default), |o| o.i32(id, default, self.name))
     }
     fn opt_bool(&self, id: usize) -> Result<bool> {
         Ok(self.options.map_or(Ok(0), |o| o.u8(id, 0, self.name))? != 0)
@@ -82,7 +108,9 @@ impl<'a> Ctx<'a> {
             0 => Ok(Activation::None),
             1 => Ok(Activation::Relu),
             3 => Ok(Activation::Relu6),
-            other => Err(self.err(format!("fused activation {other} is not supported (only NONE, RELU, RELU6)"))),
+            other => Err(self.err(format!(
+                "fused activation {other} is not supported (only NONE, RELU, RELU6)"
+            ))),
         }
     }
     fn padding(&self, id: usize) -> Result<Padding> {
@@ -101,7 +129,10 @@ impl<'a> Ctx<'a> {
     }
     fn expect_shape(&self, want: &[usize]) -> Result<()> {
         if self.out().shape != want {
-            return Err(self.err(format!("output shape {:?}, the inputs give {want:?}", self.out().shape)));
+            return Err(self.err(format!(
+                "output shape {:?}, the inputs give {want:?}",
+                self.out().shape
+            )));
         }
         Ok(())
     }
@@ -110,11 +141,18 @@ impl<'a> Ctx<'a> {
         if w.dtype != DType::I8 || w.data.is_none() {
             return Err(self.err("weights must be constant int8"));
         }
-        let per_channel = w.quant.scale.len() == channels && (channels == 1 || w.quant.axis == axis);
-        if !(w.quant.scale.len() == 1 || per_channel) || w.quant.zero_point.iter().any(|&z| z != 0) {
+        let per_channel =
+            w.quant.scale.len() == channels && (channels == 1 || w.quant.axis == axis);
+        if !(w.quant.scale.len() == 1 || per_channel) || w.quant.zero_point.iter().any(|&z| z != 0)
+        {
             return Err(self.err("weights must be symmetric, per-tensor or per output channel"));
         }
-        if let Some(b) = self.ins.get(if self.name == "TRANSPOSE_CONV" { 3 } else { 2 }).copied().flatten() {
+        if let Some(b) = self
+            .ins
+            .get(if self.name == "TRANSPOSE_CONV" { 3 } else { 2 })
+            .copied()
+            .flatten()
+        {
             let b = &self.tensors[b];
             if b.dtype != DType::I32 || b.data.is_none() || b.shape != [channels] {
                 return Err(self.err(format!("bias must be a constant int32 [{channels}]")));
@@ -133,7 +171,14 @@ pub fn check_op(
     outs: Vec<usize>,
     tensors: &[TensorInfo],
 ) -> Result<Op> {
-    let c = Ctx { index, name, options, ins, outs, tensors };
+    let c = Ctx {
+        index,
+        name,
+        options,
+        ins,
+        outs,
+        tensors,
+    };
     if c.outs.len() != 1 {
         return Err(c.err(format!("{} outputs", c.outs.len())));
     }
@@ -165,7 +210,9 @@ pub fn check_op(
             let want = if keep {
                 let mut s = x.shape.clone();
                 if s.last() != Some(&d) {
-                    return Err(c.err("keep_num_dims needs the input's last dim to be the weights' depth"));
+                    return Err(
+                        c.err("keep_num_dims needs the input's last dim to be the weights' depth")
+                    );
                 }
                 *s.last_mut().unwrap_or(&mut 0) = o;
                 s
@@ -190,12 +237,21 @@ pub fn check_op(
                 return Err(c.err("operands must be at least 2-D"));
             }
             let (ar, br) = (a.shape.len(), b.shape.len());
-            let (m, k) = if adj_x { (a.shape[ar - 1], a.shape[ar - 2]) } else { (a.shape[ar - 2], a.shape[ar - 1]) };
-            let (k2, n) = if adj_y { (b.shape[br - 1], b.shape[br - 2]) } else { (b.shape[br - 2], b.shape[br - 1]) };
+            let (m, k) = if adj_x {
+                (a.shape[ar - 1], a.shape[ar - 2])
+            } else {
+                (a.shape[ar - 2], a.shape[ar - 1])
+            };
+            let (k2, n) = if adj_y {
+                (b.shape[br - 1], b.shape[br - 2])
+            } else {
+                (b.shape[br - 2], b.shape[br - 1])
+            };
             if k != k2 {
                 return Err(c.err(format!("inner dims {k} and {k2}")));
             }
-            let mut want = broadcast(&a.shape[..ar - 2], &b.shape[..br - 2]).ok_or_else(|| c.err("batch dims do not broadcast"))?;
+            let mut want = broadcast(&a.shape[..ar - 2], &b.shape[..br - 2])
+                .ok_or_else(|| c.err("batch dims do not broadcast"))?;
             let batches: usize = want.iter().product();
             want.extend([m, n]);
             c.expect_shape(&want)?;
@@ -208,9 +264,21 @@ pub fn check_op(
             let padding = c.padding(0)?;
             let stride = (c.positive(2, 0, "stride_h")?, c.positive(1, 0, "stride_w")?);
             let (act, dil) = if dw {
-                (c.opt_act(4)?, (c.positive(6, 1, "dilation_h")?, c.positive(5, 1, "dilation_w")?))
+                (
+                    c.opt_act(4)?,
+                    (
+                        c.positive(6, 1, "dilation_h")?,
+                        c.positive(5, 1, "dilation_w")?,
+                    ),
+                )
             } else {
-                (c.opt_act(3)?, (c.positive(5, 1, "dilation_h")?, c.positive(4, 1, "dilation_w")?))
+                (
+                    c.opt_act(3)?,
+                    (
+                        c.positive(5, 1, "dilation_h")?,
+                        c.positive(4, 1, "dilation_w")?,
+                    ),
+                )
             };
             let (_, x) = c.input(0)?;
             let (_, w) = c.input(1)?;
@@ -233,9 +301,20 @@ pub fn check_op(
             c.expect_shape(&[n, oh, ow, oc])?;
             macs = (n * oh * ow * oc * kh * kw * if dw { 1 } else { ic }) as u64;
             if dw {
-                OpKind::DepthwiseConv2d { padding, stride, dilation: dil, multiplier: oc / ic, act }
+                OpKind::DepthwiseConv2d {
+                    padding,
+                    stride,
+                    dilation: dil,
+                    multiplier: oc / ic,
+                    act,
+                }
             } else {
-                OpKind::Conv2d { padding, stride, dilation: dil, act }
+                OpKind::Conv2d {
+                    padding,
+                    stride,
+                    dilation: dil,
+                    act,
+                }
             }
         }
         "TRANSPOSE_CONV" => {
@@ -257,16 +336,25 @@ pub fn check_op(
             }
             c.expect_shape(&want)?;
             macs = (x.len() * w.shape[0] * w.shape[1] * w.shape[2]) as u64;
-            OpKind::TransposeConv { padding, stride, act }
+            OpKind::TransposeConv {
+                padding,
+                stride,
+                act,
+            }
         }
         "ADD" | "SUB" | "MUL" | "SQUARED_DIFFERENCE" => {
             c.arity(2, 2, 1)?;
-            let act = if name == "SQUARED_DIFFERENCE" { Activation::None } else { c.opt_act(0)? };
+            let act = if name == "SQUARED_DIFFERENCE" {
+                Activation::None
+            } else {
+                c.opt_act(0)?
+            };
             let (_, a) = c.input(0)?;
             let (_, b) = c.input(1)?;
             c.i8_per_tensor(a, "input 0")?;
             c.i8_per_tensor(b, "input 1")?;
-            let want = broadcast(&a.shape, &b.shape).ok_or_else(|| c.err("shapes do not broadcast"))?;
+            let want =
+                broadcast(&a.shape, &b.shape).ok_or_else(|| c.err("shapes do not broadcast"))?;
             c.expect_shape(&want)?;
             match name {
                 "ADD" => OpKind::Add { act },
@@ -285,7 +373,9 @@ pub fn check_op(
                 "RSQRT" => return finish(c, OpKind::Rsqrt, 0),
                 "SOFTMAX" => {
                     if so != 1.0 / 256.0 || zo != -128 {
-                        return Err(c.err("int8 softmax output must have scale 1/256 and zero point -128"));
+                        return Err(
+                            c.err("int8 softmax output must have scale 1/256 and zero point -128")
+                        );
                     }
                     let beta = c.options.map_or(Ok(0.0), |o| o.f32(0, 0.0, name))?;
                     return finish(c, OpKind::Softmax { beta }, 0);
@@ -295,7 +385,10 @@ pub fn check_op(
                 _ if c.opt_bool(0)? => super::graph::LutFn::GeluTanh,
                 _ => super::graph::LutFn::Gelu,
             };
-            OpKind::Lut { func, table: Box::new(lut::table(func, si, zi, so, zo)) }
+            OpKind::Lut {
+                func,
+                table: Box::new(lut::table(func, si, zi, so, zo)),
+            }
         }
         "MEAN" => {
             c.arity(2, 2, 1)?;
@@ -313,7 +406,13 @@ pub fn check_op(
             axes.sort_unstable();
             axes.dedup();
             let want: Vec<usize> = (0..x.shape.len())
-                .filter_map(|i| if axes.contains(&i) { keep.then_some(1) } else { Some(x.shape[i]) })
+                .filter_map(|i| {
+                    if axes.contains(&i) {
+                        keep.then_some(1)
+                    } else {
+                        Some(x.shape[i])
+                    }
+                })
                 .collect();
             c.expect_shape(&want)?;
             OpKind::Mean { axes }
@@ -348,7 +447,10 @@ pub fn check_op(
             let mut seen = vec![false; x.shape.len()];
             let mut p = Vec::new();
             for &a in &perm {
-                let a = usize::try_from(a).ok().filter(|&a| a < seen.len() && !seen[a]).ok_or_else(|| c.err(format!("perm {perm:?}")))?;
+                let a = usize::try_from(a)
+                    .ok()
+                    .filter(|&a| a < seen.len() && !seen[a])
+                    .ok_or_else(|| c.err(format!("perm {perm:?}")))?;
                 seen[a] = true;
                 p.push(a);
             }
@@ -408,20 +510,40 @@ pub fn check_op(
             }
             c.expect_shape(&[x.shape[0], size[0] as usize, size[1] as usize, x.shape[3]])?;
             let bilinear = name == "RESIZE_BILINEAR";
-            let (align_corners, half_pixel) =
-                if bilinear { (c.opt_bool(2)?, c.opt_bool(3)?) } else { (c.opt_bool(0)?, c.opt_bool(1)?) };
-            if bilinear {
-                OpKind::ResizeBilinear { align_corners, half_pixel }
+            let (align_corners, half_pixel) = if bilinear {
+                (c.opt_bool(2)?, c.opt_bool(3)?)
             } else {
-                OpKind::ResizeNearest { align_corners, half_pixel }
+                (c.opt_bool(0)?, c.opt_bool(1)?)
+            };
+            if bilinear {
+                OpKind::ResizeBilinear {
+                    align_corners,
+                    half_pixel,
+                }
+            } else {
+                OpKind::ResizeNearest {
+                    align_corners,
+                    half_pixel,
+                }
             }
         }
-        other => return Err(LiteRtError::UnsupportedOp { index, op: other.to_string() }),
+        other => {
+            return Err(LiteRtError::UnsupportedOp {
+                index,
+                op: other.to_string(),
+            });
+        }
     };
     finish(c, kind, macs)
 }
 
 fn finish(c: Ctx<'_>, kind: OpKind, macs: u64) -> Result<Op> {
     let inputs = c.ins.iter().flatten().copied().collect();
-    Ok(Op { name: c.name, kind, inputs, outputs: c.outs, macs })
+    Ok(Op {
+        name: c.name,
+        kind,
+        inputs,
+        outputs: c.outs,
+        macs,
+    })
 }

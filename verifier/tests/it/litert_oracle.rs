@@ -42,8 +42,14 @@ fn oracle(model: &Path, out: &Path, args: &[&str]) -> Value {
         .args(args)
         .output()
         .expect("run oracle.py");
-    assert!(run.status.success(), "oracle.py {} failed: {}", model.display(), String::from_utf8_lossy(&run.stderr));
-    serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest")).expect("manifest json")
+    assert!(
+        run.status.success(),
+        "oracle.py {} failed: {}",
+        model.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("manifest"))
+        .expect("manifest json")
 }
 
 /// Checks every case of an oracle run against the executor; returns the number of op outputs
@@ -53,8 +59,18 @@ fn compare(model: &Path, graph: &litert::Graph, out: &Path, manifest: &Value) ->
     let names: Vec<&str> = ops.iter().map(|o| o["op"].as_str().unwrap_or("")).collect();
     let ours: Vec<&str> = graph.ops.iter().map(|o| o.name).collect();
     assert_eq!(ours, names, "{}: op sequence", model.display());
-    let inputs: Vec<u64> = manifest["inputs"].as_array().expect("inputs").iter().filter_map(Value::as_u64).collect();
-    assert_eq!(inputs, graph.inputs.iter().map(|&i| i as u64).collect::<Vec<_>>(), "{}: graph inputs", model.display());
+    let inputs: Vec<u64> = manifest["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    assert_eq!(
+        inputs,
+        graph.inputs.iter().map(|&i| i as u64).collect::<Vec<_>>(),
+        "{}: graph inputs",
+        model.display()
+    );
     let mut compared = 0;
     for case in manifest["cases"].as_array().expect("cases") {
         let dir = out.join(case["dir"].as_str().expect("case dir"));
@@ -64,7 +80,13 @@ fn compare(model: &Path, graph: &litert::Graph, out: &Path, manifest: &Value) ->
         let got = litert::run(graph, &refs).unwrap_or_else(|e| panic!("{}: {e}", model.display()));
         for (o, op) in got.iter().zip(ops) {
             let t = op["outputs"][0].as_u64().expect("output id");
-            assert_eq!(o.tensor as u64, t, "{}: op {} output tensor", model.display(), o.op);
+            assert_eq!(
+                o.tensor as u64,
+                t,
+                "{}: op {} output tensor",
+                model.display(),
+                o.op
+            );
             let want = read(t);
             let diff = want.iter().zip(&o.bytes).filter(|(a, b)| a != b).count();
             assert!(
@@ -84,10 +106,14 @@ fn compare(model: &Path, graph: &litert::Graph, out: &Path, manifest: &Value) ->
 
 fn models() -> Vec<PathBuf> {
     let out = repo().join("tools/models/out");
-    let mut v: Vec<PathBuf> = ["text2img.tflite", "tiny_transformer.tflite", "torch_tiny.tflite"]
-        .iter()
-        .map(|m| out.join(m))
-        .collect();
+    let mut v: Vec<PathBuf> = [
+        "text2img.tflite",
+        "tiny_transformer.tflite",
+        "torch_tiny.tflite",
+    ]
+    .iter()
+    .map(|m| out.join(m))
+    .collect();
     let mut ops: Vec<PathBuf> = std::fs::read_dir(out.join("ops"))
         .expect("tools/models/out/ops")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -103,25 +129,40 @@ fn every_committed_model_matches_litert_reference_bytes() {
     let (mut n_models, mut n_ops, mut n_outputs) = (0, 0, 0);
     for model in models() {
         let bytes = std::fs::read(&model).expect("model");
-        let graph = litert::import(&bytes, &Default::default()).unwrap_or_else(|e| panic!("{}: {e}", model.display()));
-        let name = model.file_stem().and_then(|s| s.to_str()).unwrap_or("m").to_string();
+        let graph = litert::import(&bytes, &Default::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", model.display()));
+        let name = model
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("m")
+            .to_string();
         let out = scratch(&name);
         let seed = SEED.to_string();
-        let manifest = oracle(&model, &out, &["--cases", &CASES.to_string(), "--seed", &seed]);
+        let manifest = oracle(
+            &model,
+            &out,
+            &["--cases", &CASES.to_string(), "--seed", &seed],
+        );
         n_outputs += compare(&model, &graph, &out, &manifest);
         n_models += 1;
         n_ops += graph.ops.len();
         let _ = std::fs::remove_dir_all(&out);
     }
-    eprintln!("litert oracle: {n_models} models, {n_ops} ops, {n_outputs} op outputs identical ({CASES} cases each)");
-    assert!(n_models >= 30 && n_ops >= 150, "too few models/ops checked: {n_models} / {n_ops}");
+    eprintln!(
+        "litert oracle: {n_models} models, {n_ops} ops, {n_outputs} op outputs identical ({CASES} cases each)"
+    );
+    assert!(
+        n_models >= 30 && n_ops >= 150,
+        "too few models/ops checked: {n_models} / {n_ops}"
+    );
 }
 
 #[test]
 fn lookup_tables_match_litert_on_all_256_inputs() {
     for name in ["logistic", "tanh", "gelu", "gelu_tanh_approx"] {
         let model = repo().join(format!("tools/models/out/ops/{name}.tflite"));
-        let graph = litert::import(&std::fs::read(&model).expect("model"), &Default::default()).expect("import");
+        let graph = litert::import(&std::fs::read(&model).expect("model"), &Default::default())
+            .expect("import");
         let input = &graph.tensors[graph.inputs[0]];
         assert_eq!(input.len(), 64, "{name}: the test feeds 64 values per run");
         for chunk in 0..4 {
@@ -130,7 +171,11 @@ fn lookup_tables_match_litert_on_all_256_inputs() {
             let file = out.join("x.bin");
             let xs: Vec<u8> = (0..64).map(|i| (chunk * 64 + i) as u8).collect();
             std::fs::write(&file, xs).expect("input file");
-            let manifest = oracle(&model, &out.join("o"), &["--input", file.to_str().expect("path")]);
+            let manifest = oracle(
+                &model,
+                &out.join("o"),
+                &["--input", file.to_str().expect("path")],
+            );
             assert_eq!(compare(&model, &graph, &out.join("o"), &manifest), 1);
             let _ = std::fs::remove_dir_all(&out);
         }
@@ -139,8 +184,10 @@ fn lookup_tables_match_litert_on_all_256_inputs() {
 
 #[test]
 fn pt2e_model_with_float_tensors_is_refused() {
-    let bytes = std::fs::read(repo().join("tools/models/out/torch_tiny_pt2e.tflite")).expect("model");
-    let err = litert::import(&bytes, &Default::default()).expect_err("float tensors must be refused");
+    let bytes =
+        std::fs::read(repo().join("tools/models/out/torch_tiny_pt2e.tflite")).expect("model");
+    let err =
+        litert::import(&bytes, &Default::default()).expect_err("float tensors must be refused");
     assert!(
         matches!(&err, LiteRtError::UnsupportedDtype { dtype, .. } if dtype == "FLOAT32"),
         "unexpected error: {err}"

@@ -14,7 +14,12 @@ use crate::litert::graph::{Activation, Op, Padding, TensorInfo};
 use crate::litert::shapes::conv_out;
 
 /// Per-channel (q, shift) for `channels` output channels.
-fn multipliers(x: &TensorInfo, w: &TensorInfo, out: &TensorInfo, channels: usize) -> Vec<(i32, i32)> {
+fn multipliers(
+    x: &TensorInfo,
+    w: &TensorInfo,
+    out: &TensorInfo,
+    channels: usize,
+) -> Vec<(i32, i32)> {
     (0..channels)
         .map(|c| {
             let sw = w.quant.scale.get(c).copied().unwrap_or(w.quant.s());
@@ -23,12 +28,42 @@ fn multipliers(x: &TensorInfo, w: &TensorInfo, out: &TensorInfo, channels: usize
         .collect()
 }
 
+/// `sum_i w[i] * x[i]` in wrapping int32 (`x` already has the zero point removed).
+#[inline]
+fn dot(w: &[i8], x: &[i32]) -> i32 {
+    w.iter()
+        .zip(x)
+        .fold(0i32, |s, (&a, &b)| s.wrapping_add(a as i32 * b))
+}
+
+/// The input with its zero point removed, once per op rather than once per tap.
+fn centred(xs: &[i8], zi: i32) -> Vec<i32> {
+    xs.iter().map(|&x| x as i32 - zi).collect()
+}
+
 /// CONV_2D: filter `[O, KH, KW, I]`, output `[N, OH, OW, O]`.
-pub fn conv2d(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize, usize), dil: (usize, usize), act: Activation) -> Vec<i8> {
-    let (x, w, out) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
-    let [n, h, wd, ic] = x.shape[..] else { return Vec::new() };
-    let [oc, kh, kw, _] = w.shape[..] else { return Vec::new() };
-    let [_, oh, ow, _] = out.shape[..] else { return Vec::new() };
+pub fn conv2d(
+    op: &Op,
+    v: &Values<'_>,
+    padding: Padding,
+    stride: (usize, usize),
+    dil: (usize, usize),
+    act: Activation,
+) -> Vec<i8> {
+    let (x, w, out) = (
+        v.info(op.inputs[0]),
+        v.info(op.inputs[1]),
+        v.info(op.outputs[0]),
+    );
+    let [n, h, wd, ic] = x.shape[..] else {
+        return Vec::new();
+    };
+    let [oc, kh, kw, _] = w.shape[..] else {
+        return Vec::new();
+    };
+    let [_, oh, ow, _] = out.shape[..] else {
+        return Vec::new();
+    };
     let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
     let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
     let (xs, ws) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
@@ -36,6 +71,7 @@ pub fn conv2d(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize, usize),
     let mults = multipliers(x, w, out, oc);
     let (zi, zo) = (x.quant.zp(), out.quant.zp());
     let (lo, hi) = act_range(act, out.quant.s(), zo);
+    let xc = centred(xs, zi);
     let mut res = Vec::with_capacity(n * oh * ow * oc);
     for b in 0..n {
         for oy in 0..oh {
@@ -55,9 +91,7 @@ pub fn conv2d(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize, usize),
                             }
                             let xi = ((b * h + iy as usize) * wd + ix as usize) * ic;
                             let wi = ((c * kh + ky) * kw + kx) * ic;
-                            for i in 0..ic {
-                                acc = acc.wrapping_add(ws[wi + i] as i32 * (xs[xi + i] as i32 - zi));
-                            }
+                            acc = acc.wrapping_add(dot(&ws[wi..wi + ic], &xc[xi..xi + ic]));
                         }
                     }
                     let (q, s) = mults[c];
@@ -80,10 +114,20 @@ pub fn depthwise(
     multiplier: usize,
     act: Activation,
 ) -> Vec<i8> {
-    let (x, w, out) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
-    let [n, h, wd, ic] = x.shape[..] else { return Vec::new() };
-    let [_, kh, kw, oc] = w.shape[..] else { return Vec::new() };
-    let [_, oh, ow, _] = out.shape[..] else { return Vec::new() };
+    let (x, w, out) = (
+        v.info(op.inputs[0]),
+        v.info(op.inputs[1]),
+        v.info(op.outputs[0]),
+    );
+    let [n, h, wd, ic] = x.shape[..] else {
+        return Vec::new();
+    };
+    let [_, kh, kw, oc] = w.shape[..] else {
+        return Vec::new();
+    };
+    let [_, oh, ow, _] = out.shape[..] else {
+        return Vec::new();
+    };
     let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
     let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
     let (xs, ws) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
@@ -129,11 +173,27 @@ pub fn depthwise(
 /// then per element `+ bias[oc]`, MBQM, `+ zp_out`, clamp. The padding is the one a forward
 /// convolution from the output size would use: `pad = max(((o - 1) * stride + k - out) / 2, 0)`
 /// with `o = ceil(out / stride)` (SAME) or `(out - k + stride) / stride` (VALID).
-pub fn transpose_conv(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize, usize), act: Activation) -> Vec<i8> {
-    let (w, x, out) = (v.info(op.inputs[1]), v.info(op.inputs[2]), v.info(op.outputs[0]));
-    let [n, h, wd, ic] = x.shape[..] else { return Vec::new() };
-    let [oc, kh, kw, _] = w.shape[..] else { return Vec::new() };
-    let [_, oh, ow, _] = out.shape[..] else { return Vec::new() };
+pub fn transpose_conv(
+    op: &Op,
+    v: &Values<'_>,
+    padding: Padding,
+    stride: (usize, usize),
+    act: Activation,
+) -> Vec<i8> {
+    let (w, x, out) = (
+        v.info(op.inputs[1]),
+        v.info(op.inputs[2]),
+        v.info(op.outputs[0]),
+    );
+    let [n, h, wd, ic] = x.shape[..] else {
+        return Vec::new();
+    };
+    let [oc, kh, kw, _] = w.shape[..] else {
+        return Vec::new();
+    };
+    let [_, oh, ow, _] = out.shape[..] else {
+        return Vec::new();
+    };
     let (_, ph) = conv_out(padding, oh, kh, stride.0, 1);
     let (_, pw) = conv_out(padding, ow, kw, stride.1, 1);
     let (xs, ws) = (v.i8(op.inputs[2]), v.i8(op.inputs[1]));
@@ -141,6 +201,7 @@ pub fn transpose_conv(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize,
     let mults = multipliers(x, w, out, oc);
     let (zi, zo) = (x.quant.zp(), out.quant.zp());
     let (lo, hi) = act_range(act, out.quant.s(), zo);
+    let xc = centred(xs, zi);
     let mut acc = vec![0i32; n * oh * ow * oc];
     for b in 0..n {
         for iy in 0..h {
@@ -159,11 +220,8 @@ pub fn transpose_conv(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize,
                         let oi = ((b * oh + oy as usize) * ow + ox as usize) * oc;
                         for c in 0..oc {
                             let wi = ((c * kh + ky) * kw + kx) * ic;
-                            let mut s = 0i32;
-                            for i in 0..ic {
-                                s = s.wrapping_add(ws[wi + i] as i32 * (xs[xi + i] as i32 - zi));
-                            }
-                            acc[oi + c] = acc[oi + c].wrapping_add(s);
+                            acc[oi + c] =
+                                acc[oi + c].wrapping_add(dot(&ws[wi..wi + ic], &xc[xi..xi + ic]));
                         }
                     }
                 }
@@ -175,7 +233,8 @@ pub fn transpose_conv(op: &Op, v: &Values<'_>, padding: Padding, stride: (usize,
         .map(|(i, &a)| {
             let c = i % oc;
             let (q, s) = mults[c];
-            (mbqm(a.wrapping_add(bias.map_or(0, |bs| bs[c])), q, s).saturating_add(zo)).clamp(lo, hi) as i8
+            (mbqm(a.wrapping_add(bias.map_or(0, |bs| bs[c])), q, s).saturating_add(zo))
+                .clamp(lo, hi) as i8
         })
         .collect()
 }

@@ -10,14 +10,20 @@ fn pairs<'a>(op: &Op, v: &'a Values<'_>) -> impl Iterator<Item = (i32, i32)> + '
     let (a, b) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
     let ia = broadcast_index(out, &v.info(op.inputs[0]).shape);
     let ib = broadcast_index(out, &v.info(op.inputs[1]).shape);
-    ia.into_iter().zip(ib).map(move |(i, j)| (a[i] as i32, b[j] as i32))
+    ia.into_iter()
+        .zip(ib)
+        .map(move |(i, j)| (a[i] as i32, b[j] as i32))
 }
 
 /// The input rescaling shared by ADD, SUB and SQUARED_DIFFERENCE: `tm = 2 * max(s1, s2)` (max in
 /// f32, doubled exactly), `m_i = f64(s_i) / tm` quantized.
 fn input_multipliers(s1: f32, s2: f32) -> (f64, (i32, i32), (i32, i32)) {
     let tm = 2.0 * s1.max(s2) as f64;
-    (tm, quantize_multiplier(s1 as f64 / tm), quantize_multiplier(s2 as f64 / tm))
+    (
+        tm,
+        quantize_multiplier(s1 as f64 / tm),
+        quantize_multiplier(s2 as f64 / tm),
+    )
 }
 
 /// ADD / SUB (reference `integer_ops::Add`, `Sub`).
@@ -27,7 +33,11 @@ fn input_multipliers(s1: f32, s2: f32) -> (f64, (i32, i32), (i32, i32)) {
 /// `clamp(MBQM(sum, m_out) + zp_out)` with `m_out = tm / (2^20 * f64(s_out))`, clamped to the
 /// fused activation's range.
 pub fn add_sub(op: &Op, v: &Values<'_>, act: Activation, sub: bool) -> Vec<i8> {
-    let (a, b, o) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
+    let (a, b, o) = (
+        v.info(op.inputs[0]),
+        v.info(op.inputs[1]),
+        v.info(op.outputs[0]),
+    );
     let (tm, (q1, s1), (q2, s2)) = input_multipliers(a.quant.s(), b.quant.s());
     let (qo, so) = quantize_multiplier(tm / ((1u32 << 20) as f64 * o.quant.s() as f64));
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
@@ -36,7 +46,11 @@ pub fn add_sub(op: &Op, v: &Values<'_>, act: Activation, sub: bool) -> Vec<i8> {
         .map(|(x, y)| {
             let ra = mbqm((x - za) << 20, q1, s1);
             let rb = mbqm((y - zb) << 20, q2, s2);
-            let raw = if sub { ra.wrapping_sub(rb) } else { ra.wrapping_add(rb) };
+            let raw = if sub {
+                ra.wrapping_sub(rb)
+            } else {
+                ra.wrapping_add(rb)
+            };
             mbqm(raw, qo, so).saturating_add(zo).clamp(lo, hi) as i8
         })
         .collect()
@@ -46,14 +60,20 @@ pub fn add_sub(op: &Op, v: &Values<'_>, act: Activation, sub: bool) -> Vec<i8> {
 /// `d = a - b`, `out = clamp(MBQM(d * d, m_out) + zp_out, -128, 127)` with
 /// `m_out = tm^2 / (2^14 * f64(s_out))`.
 pub fn squared_difference(op: &Op, v: &Values<'_>) -> Vec<i8> {
-    let (a, b, o) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
+    let (a, b, o) = (
+        v.info(op.inputs[0]),
+        v.info(op.inputs[1]),
+        v.info(op.outputs[0]),
+    );
     let (tm, (q1, s1), (q2, s2)) = input_multipliers(a.quant.s(), b.quant.s());
     let (qo, so) = quantize_multiplier(tm * tm / ((1u32 << 14) as f64 * o.quant.s() as f64));
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     pairs(op, v)
         .map(|(x, y)| {
             let d = mbqm((x - za) << 7, q1, s1) - mbqm((y - zb) << 7, q2, s2);
-            mbqm(d.wrapping_mul(d), qo, so).saturating_add(zo).clamp(-128, 127) as i8
+            mbqm(d.wrapping_mul(d), qo, so)
+                .saturating_add(zo)
+                .clamp(-128, 127) as i8
         })
         .collect()
 }
@@ -61,11 +81,21 @@ pub fn squared_difference(op: &Op, v: &Values<'_>) -> Vec<i8> {
 /// MUL (reference `integer_ops::Mul`): `out = clamp(MBQM((x1 - zp1) * (x2 - zp2), m) + zp_out)`,
 /// `m = s1 * s2 / s_out` computed **in f32**, then widened and quantized.
 pub fn mul(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
-    let (a, b, o) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
+    let (a, b, o) = (
+        v.info(op.inputs[0]),
+        v.info(op.inputs[1]),
+        v.info(op.outputs[0]),
+    );
     let (q, s) = quantize_multiplier((a.quant.s() * b.quant.s() / o.quant.s()) as f64);
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     let (lo, hi) = act_range(act, o.quant.s(), zo);
-    pairs(op, v).map(|(x, y)| mbqm((x - za) * (y - zb), q, s).saturating_add(zo).clamp(lo, hi) as i8).collect()
+    pairs(op, v)
+        .map(|(x, y)| {
+            mbqm((x - za) * (y - zb), q, s)
+                .saturating_add(zo)
+                .clamp(lo, hi) as i8
+        })
+        .collect()
 }
 
 /// `GetInvSqrtQuantizedMultiplierExp(x, -1)`: `1 / sqrt(x)` as `(q, shift)`, by normalising
@@ -111,7 +141,9 @@ pub fn rsqrt(op: &Op, v: &Values<'_>) -> Result<Vec<i8>, String> {
         .map(|&e| {
             let d = e as i32 - zi;
             if d < 0 {
-                return Err(format!("input {e} is below the zero point {zi}: rsqrt of a negative"));
+                return Err(format!(
+                    "input {e} is below the zero point {zi}: rsqrt of a negative"
+                ));
             }
             if d == 0 {
                 return Ok(127);

@@ -33,7 +33,9 @@ pub fn fully_connected(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
         let xr = &xs[r * d..(r + 1) * d];
         for c in 0..o {
             let wr = &ws[c * d..(c + 1) * d];
-            let mut acc = wr.iter().zip(xr).fold(0i32, |s, (&a, &b)| s.wrapping_add(a as i32 * (b as i32 - zi)));
+            let mut acc = wr.iter().zip(xr).fold(0i32, |s, (&a, &b)| {
+                s.wrapping_add(a as i32 * (b as i32 - zi))
+            });
             acc = acc.wrapping_add(bias.map_or(0, |b| b[c]));
             let q = round_away(acc as f64 * mult[c]).clamp(-(1 << 31), (1 << 31) - 1);
             res.push((q + zo as i64).clamp(lo as i64, hi as i64) as i8);
@@ -49,10 +51,22 @@ pub fn fully_connected(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
 /// Multiplier: the product `s_lhs * s_rhs` in **f32**, widened, divided in f64 by `s_out`,
 /// then `QuantizeMultiplier`; `out = clamp(MBQM(acc) + zp_out, -128, 127)`.
 pub fn batch_matmul(op: &Op, v: &Values<'_>, adj_x: bool, adj_y: bool) -> Vec<i8> {
-    let (a, b, out) = (v.info(op.inputs[0]), v.info(op.inputs[1]), v.info(op.outputs[0]));
+    let (a, b, out) = (
+        v.info(op.inputs[0]),
+        v.info(op.inputs[1]),
+        v.info(op.outputs[0]),
+    );
     let (ar, br) = (a.shape.len(), b.shape.len());
-    let (m, k) = if adj_x { (a.shape[ar - 1], a.shape[ar - 2]) } else { (a.shape[ar - 2], a.shape[ar - 1]) };
-    let n = if adj_y { b.shape[br - 2] } else { b.shape[br - 1] };
+    let (m, k) = if adj_x {
+        (a.shape[ar - 1], a.shape[ar - 2])
+    } else {
+        (a.shape[ar - 2], a.shape[ar - 1])
+    };
+    let n = if adj_y {
+        b.shape[br - 2]
+    } else {
+        b.shape[br - 1]
+    };
     let batch = broadcast(&a.shape[..ar - 2], &b.shape[..br - 2]).unwrap_or_default();
     let ai = super::broadcast_index(&batch, &a.shape[..ar - 2]);
     let bi = super::broadcast_index(&batch, &b.shape[..br - 2]);
@@ -62,7 +76,10 @@ pub fn batch_matmul(op: &Op, v: &Values<'_>, adj_x: bool, adj_y: bool) -> Vec<i8
     let (xa, xb) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
     let mut res = Vec::with_capacity(ai.len() * m * n);
     for (&pa, &pb) in ai.iter().zip(&bi) {
-        let (la, lb) = (&xa[pa * m * k..(pa + 1) * m * k], &xb[pb * k * n..(pb + 1) * k * n]);
+        let (la, lb) = (
+            &xa[pa * m * k..(pa + 1) * m * k],
+            &xb[pb * k * n..(pb + 1) * k * n],
+        );
         for i in 0..m {
             for j in 0..n {
                 let mut acc = 0i32;

@@ -45,15 +45,32 @@ impl Values<'_> {
 
 /// Runs op number `index`.
 pub fn eval(index: usize, op: &Op, v: &Values<'_>) -> Result<Vec<i8>> {
-    let err = |why: String| LiteRtError::Op { index, op: op.name, why };
+    let err = |why: String| LiteRtError::Op {
+        index,
+        op: op.name,
+        why,
+    };
     Ok(match &op.kind {
         OpKind::FullyConnected { act } => matmul::fully_connected(op, v, *act),
         OpKind::BatchMatmul { adj_x, adj_y } => matmul::batch_matmul(op, v, *adj_x, *adj_y),
-        OpKind::Conv2d { padding, stride, dilation, act } => conv::conv2d(op, v, *padding, *stride, *dilation, *act),
-        OpKind::DepthwiseConv2d { padding, stride, dilation, multiplier, act } => {
-            conv::depthwise(op, v, *padding, *stride, *dilation, *multiplier, *act)
-        }
-        OpKind::TransposeConv { padding, stride, act } => conv::transpose_conv(op, v, *padding, *stride, *act),
+        OpKind::Conv2d {
+            padding,
+            stride,
+            dilation,
+            act,
+        } => conv::conv2d(op, v, *padding, *stride, *dilation, *act),
+        OpKind::DepthwiseConv2d {
+            padding,
+            stride,
+            dilation,
+            multiplier,
+            act,
+        } => conv::depthwise(op, v, *padding, *stride, *dilation, *multiplier, *act),
+        OpKind::TransposeConv {
+            padding,
+            stride,
+            act,
+        } => conv::transpose_conv(op, v, *padding, *stride, *act),
         OpKind::Add { act } => elementwise::add_sub(op, v, *act, false),
         OpKind::Sub { act } => elementwise::add_sub(op, v, *act, true),
         OpKind::Mul { act } => elementwise::mul(op, v, *act),
@@ -61,13 +78,23 @@ pub fn eval(index: usize, op: &Op, v: &Values<'_>) -> Result<Vec<i8>> {
         OpKind::Rsqrt => elementwise::rsqrt(op, v).map_err(err)?,
         OpKind::Mean { axes } => reduce::mean(op, v, axes),
         OpKind::Softmax { beta } => softmax::softmax(op, v, *beta),
-        OpKind::Lut { table, .. } => v.i8(op.inputs[0]).iter().map(|&q| table[q as u8 as usize]).collect(),
+        OpKind::Lut { table, .. } => v
+            .i8(op.inputs[0])
+            .iter()
+            .map(|&q| table[q as u8 as usize])
+            .collect(),
         OpKind::Gather => movers::gather(op, v).map_err(err)?,
         OpKind::Reshape => v.i8(op.inputs[0]).to_vec(),
         OpKind::Transpose { perm } => movers::transpose(op, v, perm),
         OpKind::Concatenation { axis } => movers::concatenation(op, v, *axis),
-        OpKind::ResizeBilinear { align_corners, half_pixel } => resize::bilinear(op, v, *align_corners, *half_pixel),
-        OpKind::ResizeNearest { align_corners, half_pixel } => resize::nearest(op, v, *align_corners, *half_pixel),
+        OpKind::ResizeBilinear {
+            align_corners,
+            half_pixel,
+        } => resize::bilinear(op, v, *align_corners, *half_pixel),
+        OpKind::ResizeNearest {
+            align_corners,
+            half_pixel,
+        } => resize::nearest(op, v, *align_corners, *half_pixel),
     })
 }
 

@@ -12,7 +12,10 @@ pub fn gather(op: &Op, v: &Values<'_>) -> Result<Vec<i8>, String> {
     let table = v.i8(op.inputs[0]);
     let mut res = Vec::with_capacity(v.info(op.outputs[0]).len());
     for &id in v.i32(op.inputs[1]) {
-        let r = usize::try_from(id).ok().filter(|&r| r < rows).ok_or_else(|| format!("index {id} out of [0, {rows})"))?;
+        let r = usize::try_from(id)
+            .ok()
+            .filter(|&r| r < rows)
+            .ok_or_else(|| format!("index {id} out of [0, {rows})"))?;
         res.extend_from_slice(&table[r * width..(r + 1) * width]);
     }
     Ok(res)

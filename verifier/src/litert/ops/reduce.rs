@@ -42,6 +42,10 @@ pub fn mean(op: &Op, v: &Values<'_>, axes: &[usize]) -> Vec<i8> {
     let q2 = (((q as i64) << k) / n.max(1) as i64) as i32;
     let (zi, zo) = (x.quant.zp(), o.quant.zp());
     sums.iter()
-        .map(|&s| mbqm(s.wrapping_sub(zi.wrapping_mul(n as i32)), q2, shift - k).saturating_add(zo).clamp(-128, 127) as i8)
+        .map(|&s| {
+            mbqm(s.wrapping_sub(zi.wrapping_mul(n as i32)), q2, shift - k)
+                .saturating_add(zo)
+                .clamp(-128, 127) as i8
+        })
         .collect()
 }

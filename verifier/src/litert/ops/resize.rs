@@ -6,7 +6,11 @@ use crate::litert::graph::Op;
 
 /// Source coordinate in 1/1024 units and its two neighbours along one axis.
 fn coords(v: usize, scale: i64, size: usize, half_pixel: bool) -> (i64, usize, usize) {
-    let val = if half_pixel { v as i64 * scale + scale / 2 - 512 } else { v as i64 * scale };
+    let val = if half_pixel {
+        v as i64 * scale + scale / 2 - 512
+    } else {
+        v as i64 * scale
+    };
     let lo = (val / 1024).max(0) as usize;
     let hi = ((val + 1023) / 1024).min(size as i64 - 1).max(0) as usize;
     (val, lo, hi)
@@ -20,11 +24,19 @@ fn coords(v: usize, scale: i64, size: usize, half_pixel: bool) -> (i64, usize, u
 /// `(sum ± 2^19) / 2^20` truncating (half away from zero).
 pub fn bilinear(op: &Op, v: &Values<'_>, align: bool, half_pixel: bool) -> Vec<i8> {
     let (x, o) = (v.info(op.inputs[0]), v.info(op.outputs[0]));
-    let [n, ih, iw, ch] = x.shape[..] else { return Vec::new() };
-    let [_, oh, ow, _] = o.shape[..] else { return Vec::new() };
+    let [n, ih, iw, ch] = x.shape[..] else {
+        return Vec::new();
+    };
+    let [_, oh, ow, _] = o.shape[..] else {
+        return Vec::new();
+    };
     let step = |i: usize, o: usize| -> i64 {
         let (i, o) = (i as i64, o as i64);
-        if align && o > 1 { (1024 * (i - 1) + (o - 1) / 2) / (o - 1) } else { (1024 * i + o / 2) / o }
+        if align && o > 1 {
+            (1024 * (i - 1) + (o - 1) / 2) / (o - 1)
+        } else {
+            (1024 * i + o / 2) / o
+        }
     };
     let (sh, sw) = (step(ih, oh), step(iw, ow));
     let xs = v.i8(op.inputs[0]);
@@ -62,15 +74,23 @@ fn nearest_index(y: usize, input: usize, output: usize, align: bool, half_pixel:
     };
     let offset = if half_pixel { 0.5f32 } else { 0.0 };
     let s = (y as f32 + offset) * scale;
-    let i = if align { s.round() as i64 } else { s.floor() as i64 };
+    let i = if align {
+        s.round() as i64
+    } else {
+        s.floor() as i64
+    };
     i.min(input as i64 - 1).max(0) as usize
 }
 
 /// RESIZE_NEAREST_NEIGHBOR: a byte copy from [`nearest_index`] rows and columns.
 pub fn nearest(op: &Op, v: &Values<'_>, align: bool, half_pixel: bool) -> Vec<i8> {
     let (x, o) = (v.info(op.inputs[0]), v.info(op.outputs[0]));
-    let [n, ih, iw, ch] = x.shape[..] else { return Vec::new() };
-    let [_, oh, ow, _] = o.shape[..] else { return Vec::new() };
+    let [n, ih, iw, ch] = x.shape[..] else {
+        return Vec::new();
+    };
+    let [_, oh, ow, _] = o.shape[..] else {
+        return Vec::new();
+    };
     let xs = v.i8(op.inputs[0]);
     let mut res = Vec::with_capacity(o.len());
     for b in 0..n {

@@ -14,7 +14,10 @@ fn exp_quarter(a: i32) -> i32 {
     let x3 = srdhm(x2, x);
     let x4 = srdhm(x2, x2);
     let x4_over_4 = mul_pot(x4, -2);
-    let poly = mul_pot(srdhm(x4_over_4.wrapping_add(x3), ONE_THIRD).wrapping_add(x2), -1);
+    let poly = mul_pot(
+        srdhm(x4_over_4.wrapping_add(x3), ONE_THIRD).wrapping_add(x2),
+        -1,
+    );
     EXP_MINUS_EIGHTH.wrapping_add(srdhm(EXP_MINUS_EIGHTH, x.wrapping_add(poly)))
 }
 
@@ -24,8 +27,15 @@ fn exp_negative(a: i32) -> i32 {
     const INTEGER_BITS: i32 = 5;
     const FRACTIONAL_BITS: i32 = 31 - INTEGER_BITS;
     // exp(-2^e) in Q0.31 for e = -2..=4
-    const BARREL: [(i32, i32); 7] =
-        [(-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308), (2, 39332535), (3, 720401), (4, 242)];
+    const BARREL: [(i32, i32); 7] = [
+        (-2, 1672461947),
+        (-1, 1302514674),
+        (0, 790015084),
+        (1, 290630308),
+        (2, 39332535),
+        (3, 720401),
+        (4, 242),
+    ];
     if a == 0 {
         return i32::MAX;
     }
@@ -75,13 +85,24 @@ pub fn softmax(op: &Op, v: &Values<'_>, beta: f32) -> Vec<i8> {
             .iter()
             .map(|&q| {
                 let d = q as i32 - mx;
-                (d as i64 >= diff_min).then(|| exp_negative(srdhm(d.wrapping_mul(1i32.wrapping_shl(ls.max(0) as u32)), mult)))
+                (d as i64 >= diff_min).then(|| {
+                    exp_negative(srdhm(
+                        d.wrapping_mul(1i32.wrapping_shl(ls.max(0) as u32)),
+                        mult,
+                    ))
+                })
             })
             .collect();
-        let sum = exps.iter().flatten().fold(0i32, |s, &e| s.wrapping_add(rdbpot(e, 12)));
+        let sum = exps
+            .iter()
+            .flatten()
+            .fold(0i32, |s, &e| s.wrapping_add(rdbpot(e, 12)));
         let h = (sum as u32).leading_zeros();
         let bits = 12 - h as i32;
-        let shifted = ((sum as u32).checked_shl(h).unwrap_or(0).wrapping_sub(1 << 31)) as i32;
+        let shifted = ((sum as u32)
+            .checked_shl(h)
+            .unwrap_or(0)
+            .wrapping_sub(1 << 31)) as i32;
         let recip = reciprocal_one_plus(shifted);
         let exponent = bits + 31 - 8;
         res.extend(exps.iter().map(|e| match e {
