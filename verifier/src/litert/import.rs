@@ -296,7 +296,10 @@ fn read_tensor(
                 "tensor {index}: data outside the FlatBuffer is not supported"
             )));
         }
-        if let Some(d) = bt.vector(buffer::DATA, 1, "buffer data")?.filter(|d| !d.is_empty()) {
+        if let Some(d) = bt
+            .vector(buffer::DATA, 1, "buffer data")?
+            .filter(|d| !d.is_empty())
+        {
             let want = elements as usize * dtype.size();
             if d.len() != want {
                 return Err(LiteRtError::Malformed(format!(

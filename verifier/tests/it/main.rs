@@ -11,5 +11,6 @@ mod known_answers;
 mod layer_rerun;
 mod litert_hostile;
 mod litert_oracle;
+mod litert_refusals;
 mod model_format;
 mod verify_api;
