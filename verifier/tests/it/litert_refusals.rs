@@ -35,7 +35,7 @@ fn i64s(v: &[i64]) -> F {
 }
 
 fn align(buf: &mut Vec<u8>) {
-    while buf.len() % 4 != 0 {
+    while !buf.len().is_multiple_of(4) {
         buf.push(0);
     }
 }
@@ -139,10 +139,13 @@ fn tensor(
     ]
 }
 
+/// (opcode index, inputs, outputs, builtin options).
+type OpSpec<'a> = (u32, &'a [i32], &'a [i32], Vec<(usize, F)>);
+
 /// A one-subgraph model: `ops` as (opcode index, inputs, outputs, options), `codes` builtin codes.
 fn model(
     tensors: Vec<Vec<(usize, F)>>,
-    ops: Vec<(u32, &[i32], &[i32], Vec<(usize, F)>)>,
+    ops: Vec<OpSpec<'_>>,
     codes: &[i32],
     inputs: &[i32],
     outputs: &[i32],
