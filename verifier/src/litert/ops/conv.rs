@@ -67,35 +67,47 @@ pub fn conv2d(
     let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
     let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
     let (xs, ws) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
-    let bias = op.inputs.get(2).map(|&b| v.i32(b));
     let mults = multipliers(x, w, out, oc);
     let (zi, zo) = (x.quant.zp(), out.quant.zp());
     let (lo, hi) = act_range(act, out.quant.s(), zo);
     let xc = centred(xs, zi);
+    // weights as [KH][KW][I][O] so the innermost loop runs over output channels (vectorises)
+    let mut wt = vec![0i32; ws.len()];
+    for (j, &wv) in ws.iter().enumerate() {
+        let (c, r) = (j / (kh * kw * ic), j % (kh * kw * ic));
+        wt[r * oc + c] = wv as i32;
+    }
+    let bias: Vec<i32> = op.inputs.get(2).map_or(vec![0; oc], |&b| v.i32(b).to_vec());
     let mut res = Vec::with_capacity(n * oh * ow * oc);
+    let mut acc = vec![0i32; oc];
     for b in 0..n {
         for oy in 0..oh {
             for ox in 0..ow {
-                for c in 0..oc {
-                    let mut acc = bias.map_or(0, |bs| bs[c]);
-                    // int32 wraps like the C kernels' two's-complement accumulators
-                    for ky in 0..kh {
-                        let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
-                        if iy < 0 || iy >= h as isize {
+                acc.copy_from_slice(&bias);
+                for ky in 0..kh {
+                    let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    for kx in 0..kw {
+                        let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
+                        if ix < 0 || ix >= wd as isize {
                             continue;
                         }
-                        for kx in 0..kw {
-                            let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
-                            if ix < 0 || ix >= wd as isize {
-                                continue;
+                        let xi = ((b * h + iy as usize) * wd + ix as usize) * ic;
+                        let wi = (ky * kw + kx) * ic * oc;
+                        for (i, &xv) in xc[xi..xi + ic].iter().enumerate() {
+                            let wrow = &wt[wi + i * oc..wi + (i + 1) * oc];
+                            // int32 wraps like the C kernels' two's-complement accumulators
+                            for (a, &wv) in acc.iter_mut().zip(wrow) {
+                                *a = a.wrapping_add(wv * xv);
                             }
-                            let xi = ((b * h + iy as usize) * wd + ix as usize) * ic;
-                            let wi = ((c * kh + ky) * kw + kx) * ic;
-                            acc = acc.wrapping_add(dot(&ws[wi..wi + ic], &xc[xi..xi + ic]));
                         }
                     }
+                }
+                for (c, &a) in acc.iter().enumerate() {
                     let (q, s) = mults[c];
-                    res.push(mbqm(acc, q, s).saturating_add(zo).clamp(lo, hi) as i8);
+                    res.push(mbqm(a, q, s).saturating_add(zo).clamp(lo, hi) as i8);
                 }
             }
         }
@@ -135,30 +147,34 @@ pub fn depthwise(
     let mults = multipliers(x, w, out, oc);
     let (zi, zo) = (x.quant.zp(), out.quant.zp());
     let (lo, hi) = act_range(act, out.quant.s(), zo);
+    let xc = centred(xs, zi);
+    let bias: Vec<i32> = bias.map_or(vec![0; oc], |b| b.to_vec());
     let mut res = Vec::with_capacity(n * oh * ow * oc);
+    let mut acc = vec![0i32; oc];
     for b in 0..n {
         for oy in 0..oh {
             for ox in 0..ow {
-                for c in 0..oc {
-                    let i = c / multiplier;
-                    let mut acc = bias.map_or(0, |bs| bs[c]);
-                    // int32 wraps like the C kernels' two's-complement accumulators
-                    for ky in 0..kh {
-                        let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
-                        if iy < 0 || iy >= h as isize {
+                acc.copy_from_slice(&bias);
+                for ky in 0..kh {
+                    let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
+                    if iy < 0 || iy >= h as isize {
+                        continue;
+                    }
+                    for kx in 0..kw {
+                        let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
+                        if ix < 0 || ix >= wd as isize {
                             continue;
                         }
-                        for kx in 0..kw {
-                            let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
-                            if ix < 0 || ix >= wd as isize {
-                                continue;
-                            }
-                            let xv = xs[((b * h + iy as usize) * wd + ix as usize) * ic + i] as i32;
-                            acc = acc.wrapping_add(ws[(ky * kw + kx) * oc + c] as i32 * (xv - zi));
+                        let xr = &xc[((b * h + iy as usize) * wd + ix as usize) * ic..][..ic];
+                        let wr = &ws[(ky * kw + kx) * oc..][..oc];
+                        for (c, (a, &wv)) in acc.iter_mut().zip(wr).enumerate() {
+                            *a = a.wrapping_add(wv as i32 * xr[c / multiplier]);
                         }
                     }
+                }
+                for (c, &a) in acc.iter().enumerate() {
                     let (q, s) = mults[c];
-                    res.push(mbqm(acc, q, s).saturating_add(zo).clamp(lo, hi) as i8);
+                    res.push(mbqm(a, q, s).saturating_add(zo).clamp(lo, hi) as i8);
                 }
             }
         }

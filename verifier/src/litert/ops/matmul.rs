@@ -30,12 +30,16 @@ pub fn fully_connected(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
     let rows = xs.len() / d;
     let mut res = Vec::with_capacity(rows * o);
     for r in 0..rows {
-        let xr = &xs[r * d..(r + 1) * d];
+        let xr: Vec<i32> = xs[r * d..(r + 1) * d]
+            .iter()
+            .map(|&b| b as i32 - zi)
+            .collect();
         for c in 0..o {
             let wr = &ws[c * d..(c + 1) * d];
-            let mut acc = wr.iter().zip(xr).fold(0i32, |s, (&a, &b)| {
-                s.wrapping_add(a as i32 * (b as i32 - zi))
-            });
+            let mut acc = wr
+                .iter()
+                .zip(&xr)
+                .fold(0i32, |s, (&a, &b)| s.wrapping_add(a as i32 * b));
             acc = acc.wrapping_add(bias.map_or(0, |b| b[c]));
             let q = round_away(acc as f64 * mult[c]).clamp(-(1 << 31), (1 << 31) - 1);
             res.push((q + zo as i64).clamp(lo as i64, hi as i64) as i8);
