@@ -61,6 +61,8 @@ pub fn srdhm(a: i32, b: i32) -> i32 {
 /// gemmlowp `RoundingDivideByPOT`: `x / 2^e` rounded half away from zero.
 #[inline]
 pub fn rdbpot(x: i32, e: i32) -> i32 {
+    // exponents past 31 only arise from hostile scales (C's shift would be undefined there)
+    let e = e.clamp(0, 31);
     let mask = ((1i64 << e) - 1) as i32;
     let rem = x & mask;
     let threshold = (mask >> 1) + (x < 0) as i32;
@@ -109,7 +111,7 @@ pub fn clamp8(v: i32, lo: i32, hi: i32) -> i8 {
 /// `zp + round_away(f / scale)`.
 pub fn act_range(act: super::graph::Activation, scale: f32, zp: i32) -> (i32, i32) {
     use super::graph::Activation;
-    let q = |f: f32| zp + (f / scale).round() as i32;
+    let q = |f: f32| zp.saturating_add((f / scale).round() as i32);
     match act {
         Activation::None => (-128, 127),
         Activation::Relu => ((-128).max(q(0.0)), 127),
@@ -136,5 +138,6 @@ mod tests {
         assert_eq!(rdbpot(-4, 1), -2);
         assert_eq!(srdhm(i32::MIN, i32::MIN), i32::MAX);
         assert_eq!(mbqm(100, 1 << 30, 0), 50);
+        assert_eq!(rdbpot(i32::MIN, 40), -1);
     }
 }

@@ -28,7 +28,16 @@ fn truncated_files_are_refused_at_every_length() {
 fn corrupted_bytes_never_panic() {
     // Flip each byte of two small models in turn: every result is Ok or a typed error, and an
     // Ok graph still runs (or fails) without panicking.
-    for name in ["ops/add.tflite", "ops/transpose_conv.tflite"] {
+    for name in [
+        "ops/add.tflite",
+        "ops/transpose_conv.tflite",
+        "ops/softmax.tflite",
+        "ops/layer_norm.tflite",
+        "ops/resize_bilinear.tflite",
+        "ops/batch_matmul_adj_y.tflite",
+        "ops/depthwise_conv2d.tflite",
+        "ops/gelu.tflite",
+    ] {
         let bytes = model(name);
         for i in 0..bytes.len() {
             for x in [0xffu8, 0x80, 0x01] {
