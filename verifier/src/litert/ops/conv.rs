@@ -13,8 +13,9 @@ use crate::litert::fixed::{act_range, mbqm, quantize_multiplier};
 use crate::litert::graph::{Activation, Op, Padding, TensorInfo};
 use crate::litert::shapes::conv_out;
 
-/// Per-channel (q, shift) for `channels` output channels.
-fn multipliers(
+/// Per-channel (q, shift) for `channels` output channels (Prepare-time; shared with any other
+/// executor of these ops).
+pub fn multipliers(
     x: &TensorInfo,
     w: &TensorInfo,
     out: &TensorInfo,

@@ -17,13 +17,43 @@ fn pairs<'a>(op: &Op, v: &'a Values<'_>) -> impl Iterator<Item = (i32, i32)> + '
 
 /// The input rescaling shared by ADD, SUB and SQUARED_DIFFERENCE: `tm = 2 * max(s1, s2)` (max in
 /// f32, doubled exactly), `m_i = f64(s_i) / tm` quantized.
-fn input_multipliers(s1: f32, s2: f32) -> (f64, (i32, i32), (i32, i32)) {
+pub fn input_multipliers(s1: f32, s2: f32) -> (f64, (i32, i32), (i32, i32)) {
     let tm = 2.0 * s1.max(s2) as f64;
     (
         tm,
         quantize_multiplier(s1 as f64 / tm),
         quantize_multiplier(s2 as f64 / tm),
     )
+}
+
+/// ADD/SUB's three (q, shift): input 1, input 2, output (`m_out = tm / (2^20 * f64(s_out))`).
+pub fn add_sub_params(s1: f32, s2: f32, s_out: f32) -> [(i32, i32); 3] {
+    let (tm, m1, m2) = input_multipliers(s1, s2);
+    [
+        m1,
+        m2,
+        quantize_multiplier(tm / ((1u32 << 20) as f64 * s_out as f64)),
+    ]
+}
+
+/// SQUARED_DIFFERENCE's three (q, shift) (`m_out = tm^2 / (2^14 * f64(s_out))`).
+pub fn squared_difference_params(s1: f32, s2: f32, s_out: f32) -> [(i32, i32); 3] {
+    let (tm, m1, m2) = input_multipliers(s1, s2);
+    [
+        m1,
+        m2,
+        quantize_multiplier(tm * tm / ((1u32 << 14) as f64 * s_out as f64)),
+    ]
+}
+
+/// MUL's (q, shift): `s1 * s2 / s_out` in f32, widened.
+pub fn mul_multiplier(s1: f32, s2: f32, s_out: f32) -> (i32, i32) {
+    quantize_multiplier((s1 * s2 / s_out) as f64)
+}
+
+/// RSQRT's output (q, shift): `1 / f64(sqrtf(s_in) * s_out)`.
+pub fn rsqrt_multiplier(s_in: f32, s_out: f32) -> (i32, i32) {
+    quantize_multiplier(1.0 / (s_in.sqrt() * s_out) as f64)
 }
 
 /// ADD / SUB (reference `integer_ops::Add`, `Sub`).
@@ -38,8 +68,7 @@ pub fn add_sub(op: &Op, v: &Values<'_>, act: Activation, sub: bool) -> Vec<i8> {
         v.info(op.inputs[1]),
         v.info(op.outputs[0]),
     );
-    let (tm, (q1, s1), (q2, s2)) = input_multipliers(a.quant.s(), b.quant.s());
-    let (qo, so) = quantize_multiplier(tm / ((1u32 << 20) as f64 * o.quant.s() as f64));
+    let [(q1, s1), (q2, s2), (qo, so)] = add_sub_params(a.quant.s(), b.quant.s(), o.quant.s());
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     let (lo, hi) = act_range(act, o.quant.s(), zo);
     pairs(op, v)
@@ -65,8 +94,8 @@ pub fn squared_difference(op: &Op, v: &Values<'_>) -> Vec<i8> {
         v.info(op.inputs[1]),
         v.info(op.outputs[0]),
     );
-    let (tm, (q1, s1), (q2, s2)) = input_multipliers(a.quant.s(), b.quant.s());
-    let (qo, so) = quantize_multiplier(tm * tm / ((1u32 << 14) as f64 * o.quant.s() as f64));
+    let [(q1, s1), (q2, s2), (qo, so)] =
+        squared_difference_params(a.quant.s(), b.quant.s(), o.quant.s());
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     pairs(op, v)
         .map(|(x, y)| {
@@ -86,7 +115,7 @@ pub fn mul(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
         v.info(op.inputs[1]),
         v.info(op.outputs[0]),
     );
-    let (q, s) = quantize_multiplier((a.quant.s() * b.quant.s() / o.quant.s()) as f64);
+    let (q, s) = mul_multiplier(a.quant.s(), b.quant.s(), o.quant.s());
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     let (lo, hi) = act_range(act, o.quant.s(), zo);
     pairs(op, v)
@@ -101,7 +130,7 @@ pub fn mul(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
 /// `GetInvSqrtQuantizedMultiplierExp(x, -1)`: `1 / sqrt(x)` as `(q, shift)`, by normalising
 /// `x` into Q3.28 (tracking the exponent in pairs of bits), five Newton-Raphson steps
 /// `v = 1.5 v - (x / 2) v^3` in gemmlowp fixed point, then `* sqrt(2) / 2`.
-fn inv_sqrt(mut x: i32) -> (i32, i32) {
+pub fn inv_sqrt(mut x: i32) -> (i32, i32) {
     if x <= 1 {
         return (i32::MAX, 0);
     }
@@ -134,7 +163,7 @@ fn inv_sqrt(mut x: i32) -> (i32, i32) {
 /// with `m = 1 / f64(sqrtf(s_in) * s_out)` (square root and product in f32).
 pub fn rsqrt(op: &Op, v: &Values<'_>) -> Result<Vec<i8>, String> {
     let (x, o) = (v.info(op.inputs[0]), v.info(op.outputs[0]));
-    let (q, s) = quantize_multiplier(1.0 / (x.quant.s().sqrt() * o.quant.s()) as f64);
+    let (q, s) = rsqrt_multiplier(x.quant.s(), o.quant.s());
     let (zi, zo) = (x.quant.zp(), o.quant.zp());
     v.i8(op.inputs[0])
         .iter()

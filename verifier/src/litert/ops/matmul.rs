@@ -2,8 +2,24 @@
 
 use super::Values;
 use crate::litert::fixed::{act_range, mbqm, quantize_multiplier, round_away};
-use crate::litert::graph::{Activation, Op};
+use crate::litert::graph::{Activation, Op, TensorInfo};
 use crate::litert::shapes::broadcast;
+
+/// FULLY_CONNECTED's per-output-channel real multipliers `f64(s_in) * f64(s_w[c]) / f64(s_out)`
+/// (used as IEEE doubles, not quantized).
+pub fn fc_multipliers(x: &TensorInfo, w: &TensorInfo, out: &TensorInfo) -> Vec<f64> {
+    (0..w.shape[0])
+        .map(|c| {
+            let sw = w.quant.scale.get(c).copied().unwrap_or(w.quant.s());
+            x.quant.s() as f64 * sw as f64 / out.quant.s() as f64
+        })
+        .collect()
+}
+
+/// BATCH_MATMUL's (q, shift): `f64(f32(s_lhs * s_rhs)) / f64(s_out)`.
+pub fn batch_matmul_multiplier(s_lhs: f32, s_rhs: f32, s_out: f32) -> (i32, i32) {
+    quantize_multiplier((s_lhs * s_rhs) as f64 / s_out as f64)
+}
 
 /// FULLY_CONNECTED (reference `FullyConnectedPerChannel`, the float-scale overload).
 ///
@@ -21,12 +37,7 @@ pub fn fully_connected(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
     let bias = op.inputs.get(2).map(|&b| v.i32(b));
     let (zi, zo) = (x.quant.zp(), out.quant.zp());
     let (lo, hi) = act_range(act, out.quant.s(), zo);
-    let mult: Vec<f64> = (0..o)
-        .map(|c| {
-            let sw = w.quant.scale.get(c).copied().unwrap_or(w.quant.s());
-            x.quant.s() as f64 * sw as f64 / out.quant.s() as f64
-        })
-        .collect();
+    let mult = fc_multipliers(x, w, out);
     let rows = xs.len() / d;
     let mut res = Vec::with_capacity(rows * o);
     for r in 0..rows {
@@ -75,8 +86,7 @@ pub fn batch_matmul(op: &Op, v: &Values<'_>, adj_x: bool, adj_y: bool) -> Vec<i8
     let ai = super::broadcast_index(&batch, &a.shape[..ar - 2]);
     let bi = super::broadcast_index(&batch, &b.shape[..br - 2]);
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), out.quant.zp());
-    let real = (a.quant.s() * b.quant.s()) as f64 / out.quant.s() as f64;
-    let (q, shift) = quantize_multiplier(real);
+    let (q, shift) = batch_matmul_multiplier(a.quant.s(), b.quant.s(), out.quant.s());
     let (xa, xb) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
     let mut res = Vec::with_capacity(ai.len() * m * n);
     for (&pa, &pb) in ai.iter().zip(&bi) {

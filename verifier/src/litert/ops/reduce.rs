@@ -4,6 +4,14 @@ use super::Values;
 use crate::litert::fixed::{mbqm, quantize_multiplier};
 use crate::litert::graph::Op;
 
+/// MEAN's (q', shift') for `n` elements per output: `s_in / s_out` quantized, then divided by `n`.
+pub fn mean_multiplier(s_in: f32, s_out: f32, n: usize) -> (i32, i32) {
+    let (q, shift) = quantize_multiplier(s_in as f64 / s_out as f64);
+    let log2n = (usize::BITS - 1 - n.max(1).leading_zeros()) as i32;
+    let k = log2n.min(32).min(31 + shift).max(0);
+    ((((q as i64) << k) / n.max(1) as i64) as i32, shift - k)
+}
+
 /// MEAN (reference `QuantizedMeanOrSum`): per output, the int32 sum of the `N` inputs it
 /// reduces; `m = f64(s_in) / f64(s_out)` quantized to `(q, shift)`, then divided by `N` in
 /// integers: `k = min(floor(log2 N), 32, 31 + shift)`, `q' = (q * 2^k) / N` (i64, truncating),
@@ -36,14 +44,11 @@ pub fn mean(op: &Op, v: &Values<'_>, axes: &[usize]) -> Vec<i8> {
             idx[a] = 0;
         }
     }
-    let (q, shift) = quantize_multiplier(x.quant.s() as f64 / o.quant.s() as f64);
-    let log2n = (usize::BITS - 1 - n.max(1).leading_zeros()) as i32;
-    let k = log2n.min(32).min(31 + shift).max(0);
-    let q2 = (((q as i64) << k) / n.max(1) as i64) as i32;
+    let (q2, shift2) = mean_multiplier(x.quant.s(), o.quant.s(), n);
     let (zi, zo) = (x.quant.zp(), o.quant.zp());
     sums.iter()
         .map(|&s| {
-            mbqm(s.wrapping_sub(zi.wrapping_mul(n as i32)), q2, shift - k)
+            mbqm(s.wrapping_sub(zi.wrapping_mul(n as i32)), q2, shift2)
                 .saturating_add(zo)
                 .clamp(-128, 127) as i8
         })

@@ -23,7 +23,7 @@ fn exp_quarter(a: i32) -> i32 {
 
 /// exp(a) for a <= 0 in Q5.26, result Q0.31 (`exp_on_negative_values`): the fractional part
 /// modulo 1/4 through [`exp_quarter`], then one multiply by exp(-2^e) per set bit of the rest.
-fn exp_negative(a: i32) -> i32 {
+pub fn exp_negative(a: i32) -> i32 {
     const INTEGER_BITS: i32 = 5;
     const FRACTIONAL_BITS: i32 = 31 - INTEGER_BITS;
     // exp(-2^e) in Q0.31 for e = -2..=4
@@ -53,7 +53,7 @@ fn exp_negative(a: i32) -> i32 {
 
 /// 1 / (1 + a) for a in [0, 1), Q0.31: three Newton-Raphson steps in Q2.29 from 48/17 - 32/17 d
 /// (`one_over_one_plus_x_for_x_in_0_1`).
-fn reciprocal_one_plus(a: i32) -> i32 {
+pub fn reciprocal_one_plus(a: i32) -> i32 {
     let s = a as i64 + i32::MAX as i64;
     let half_den = ((s + if s >= 0 { 1 } else { -1 }) / 2) as i32;
     let mut x = 1515870810i32.wrapping_add(srdhm(half_den, -1010580540));
@@ -62,6 +62,17 @@ fn reciprocal_one_plus(a: i32) -> i32 {
         x = x.wrapping_add(mul_pot(srdhm(x, one_minus), 2));
     }
     mul_pot(x, 1)
+}
+
+/// SOFTMAX's Prepare: `(mult, left_shift, diff_min)` for `beta` and the input scale.
+pub fn softmax_params(beta: f32, s_in: f32) -> (i32, i32, i64) {
+    let real = (beta as f64 * s_in as f64 * (1u64 << 26) as f64).min(i32::MAX as f64);
+    let (mult, ls) = quantize_multiplier(real);
+    (
+        mult,
+        ls,
+        -((31.0 * (1u64 << 26) as f64) / 2f64.powi(ls)).floor() as i64,
+    )
 }
 
 /// SOFTMAX over the last axis (reference `Softmax`, int8).
@@ -75,9 +86,7 @@ fn reciprocal_one_plus(a: i32) -> i32 {
 pub fn softmax(op: &Op, v: &Values<'_>, beta: f32) -> Vec<i8> {
     let x = v.info(op.inputs[0]);
     let depth = x.shape.last().copied().unwrap_or(1).max(1);
-    let real = (beta as f64 * x.quant.s() as f64 * (1u64 << 26) as f64).min(i32::MAX as f64);
-    let (mult, ls) = quantize_multiplier(real);
-    let diff_min = -((31.0 * (1u64 << 26) as f64) / 2f64.powi(ls)).floor() as i64;
+    let (mult, ls, diff_min) = softmax_params(beta, x.quant.s());
     let mut res = Vec::with_capacity(x.len());
     for row in v.i8(op.inputs[0]).chunks(depth) {
         let mx = row.iter().copied().max().unwrap_or(0) as i32;
