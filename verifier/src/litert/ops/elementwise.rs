@@ -5,14 +5,22 @@ use crate::litert::fixed::{act_range, mbqm, mul_pot, quantize_multiplier, srdhm}
 use crate::litert::graph::{Activation, Op};
 
 /// The two operands broadcast to the output shape, as (lhs, rhs) raw int8 pairs.
-fn pairs<'a>(op: &Op, v: &'a Values<'_>) -> impl Iterator<Item = (i32, i32)> + 'a {
+fn pairs(op: &Op, v: &Values<'_>) -> Vec<(i32, i32)> {
     let out = &v.info(op.outputs[0]).shape;
     let (a, b) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
-    let ia = broadcast_index(out, &v.info(op.inputs[0]).shape);
-    let ib = broadcast_index(out, &v.info(op.inputs[1]).shape);
+    let (sa, sb) = (&v.info(op.inputs[0]).shape, &v.info(op.inputs[1]).shape);
+    if sa == out && sb == out {
+        return a
+            .iter()
+            .zip(b)
+            .map(|(&x, &y)| (x as i32, y as i32))
+            .collect();
+    }
+    let (ia, ib) = (broadcast_index(out, sa), broadcast_index(out, sb));
     ia.into_iter()
         .zip(ib)
-        .map(move |(i, j)| (a[i] as i32, b[j] as i32))
+        .map(|(i, j)| (a[i] as i32, b[j] as i32))
+        .collect()
 }
 
 /// The input rescaling shared by ADD, SUB and SQUARED_DIFFERENCE: `tm = 2 * max(s1, s2)` (max in
@@ -72,6 +80,7 @@ pub fn add_sub(op: &Op, v: &Values<'_>, act: Activation, sub: bool) -> Vec<i8> {
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     let (lo, hi) = act_range(act, o.quant.s(), zo);
     pairs(op, v)
+        .into_iter()
         .map(|(x, y)| {
             let ra = mbqm((x - za) << 20, q1, s1);
             let rb = mbqm((y - zb) << 20, q2, s2);
@@ -98,6 +107,7 @@ pub fn squared_difference(op: &Op, v: &Values<'_>) -> Vec<i8> {
         squared_difference_params(a.quant.s(), b.quant.s(), o.quant.s());
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     pairs(op, v)
+        .into_iter()
         .map(|(x, y)| {
             let d = mbqm((x - za) << 7, q1, s1) - mbqm((y - zb) << 7, q2, s2);
             mbqm(d.wrapping_mul(d), qo, so)
@@ -119,6 +129,7 @@ pub fn mul(op: &Op, v: &Values<'_>, act: Activation) -> Vec<i8> {
     let (za, zb, zo) = (a.quant.zp(), b.quant.zp(), o.quant.zp());
     let (lo, hi) = act_range(act, o.quant.s(), zo);
     pairs(op, v)
+        .into_iter()
         .map(|(x, y)| {
             mbqm((x - za) * (y - zb), q, s)
                 .saturating_add(zo)

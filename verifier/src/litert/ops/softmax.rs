@@ -6,7 +6,7 @@ use crate::litert::graph::Op;
 
 /// exp(a) for a in [-1/4, 0), Q0.31 in and out: a Taylor polynomial around -1/8
 /// (`exp_on_interval_between_negative_one_quarter_and_0_excl`).
-fn exp_quarter(a: i32) -> i32 {
+pub fn exp_quarter(a: i32) -> i32 {
     const EXP_MINUS_EIGHTH: i32 = 1895147668;
     const ONE_THIRD: i32 = 715827883;
     let x = a.wrapping_add(1 << 28);
