@@ -66,7 +66,13 @@ pub fn bilinear(op: &Op, v: &Values<'_>, align: bool, half_pixel: bool) -> Vec<i
 /// Source index along one axis (`GetNearestNeighbor`): `scale = in / out` in f32
 /// (align_corners: `(in-1)/(out-1)`), `s = f32(y + offset) * scale` with offset 0.5 under
 /// half_pixel_centers; `floor(s)` (align_corners: round half away), at most `in - 1`, at least 0.
-pub fn nearest_index(y: usize, input: usize, output: usize, align: bool, half_pixel: bool) -> usize {
+pub fn nearest_index(
+    y: usize,
+    input: usize,
+    output: usize,
+    align: bool,
+    half_pixel: bool,
+) -> usize {
     let scale = if align && output > 1 {
         (input - 1) as f32 / (output - 1) as f32
     } else {
