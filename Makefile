@@ -73,7 +73,8 @@ forge-test: npm-deps
 	forge snapshot --check --tolerance 2 --no-match-test '^(invariant|testFuzz)'
 	forge test --match-test '^(invariant|testFuzz)'
 
-rust-test: deps
+# models-oracle: the LiteRT differential test (verifier tests/it/litert_oracle.rs) needs its venv.
+rust-test: deps models-oracle
 	cargo test --workspace
 
 ## verifier-deep: the verifier's deep differential test (CPU vs wgpu on thousands of random

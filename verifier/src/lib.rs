@@ -32,6 +32,7 @@ pub mod exec;
 pub mod gpu;
 pub mod hash;
 pub mod image;
+pub mod litert;
 pub mod model;
 pub mod ops;
 pub mod verify;

@@ -9,5 +9,8 @@ mod gpu_equivalence;
 mod hostile;
 mod known_answers;
 mod layer_rerun;
+mod litert_hostile;
+mod litert_oracle;
+mod litert_refusals;
 mod model_format;
 mod verify_api;

@@ -1,0 +1,113 @@
+//! `litert-bench`: inferences/s of `verifier::litert`'s CPU reference executor on the demo's
+//! text-to-image model and the tiny transformer, beside LiteRT's own interpreter (reference,
+//! optimized and XNNPACK kernels, via `tools/models/report.py`'s timing loop) in the same run.
+//!
+//!     cargo run --release -p verifier --bin litert-bench -- [--seconds 2] [--no-litert]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use verifier::litert;
+
+#[derive(Parser)]
+#[command(about = "CPU LiteRT-executor throughput beside LiteRT's interpreter")]
+struct Args {
+    /// Seconds to time each model and executor.
+    #[arg(long, default_value_t = 2.0)]
+    seconds: f64,
+    /// Skip LiteRT's own timings (needs `make models-oracle`).
+    #[arg(long)]
+    no_litert: bool,
+}
+
+const MODELS: [&str; 2] = ["text2img.tflite", "tiny_transformer.tflite"];
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/models")
+}
+
+/// Deterministic inputs: token ids below the embedding's row count, int8 elsewhere.
+fn inputs(g: &litert::Graph) -> Vec<Vec<u8>> {
+    g.inputs
+        .iter()
+        .map(|&t| {
+            let info = &g.tensors[t];
+            let rows = g
+                .ops
+                .iter()
+                .find(|o| o.name == "GATHER" && o.inputs.get(1) == Some(&t))
+                .map_or(256, |o| g.tensors[o.inputs[0]].shape[0]);
+            (0..info.len())
+                .flat_map(|i| match info.dtype {
+                    litert::graph::DType::I32 => ((i * 7 % rows) as i32).to_le_bytes().to_vec(),
+                    litert::graph::DType::I8 => vec![(i * 37) as u8],
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn ours(path: &Path, seconds: f64) -> Result<(f64, u64, usize)> {
+    let bytes = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
+    let g = litert::import(&bytes, &Default::default())?;
+    let xs = inputs(&g);
+    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+    litert::run(&g, &refs)?; // warm-up
+    let (t0, mut n) = (Instant::now(), 0u64);
+    while t0.elapsed().as_secs_f64() < seconds {
+        litert::run(&g, &refs)?;
+        n += 1;
+    }
+    Ok((n as f64 / t0.elapsed().as_secs_f64(), g.macs(), g.ops.len()))
+}
+
+/// LiteRT's three kernel sets on the same model, seeded inputs, single thread.
+fn litert_speeds(path: &Path, seconds: f64) -> Result<String> {
+    let py = models_dir().join(".venv-oracle/bin/python");
+    if !py.exists() {
+        bail!("{} is missing: run `make models-oracle`", py.display());
+    }
+    let script = "import sys, numpy as np, oracle, report\n\
+        p, s = sys.argv[1], float(sys.argv[2])\n\
+        it = oracle.make(p, report.RESOLVERS[0][1])\n\
+        xs = oracle.random_inputs(it, np.random.default_rng(0))\n\
+        print(' '.join(f'{n} {report.speed(p, r, xs, s):.0f}' for n, r in report.RESOLVERS))";
+    let out = Command::new(py)
+        .current_dir(models_dir())
+        .args(["-c", script])
+        .arg(path)
+        .arg(seconds.to_string())
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "LiteRT timing failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    println!(
+        "| model | ops | MACs | verifier::litert CPU inf/s | int ops/s | LiteRT inf/s (1 thread) |"
+    );
+    println!("|---|---:|---:|---:|---:|---|");
+    for m in MODELS {
+        let path = models_dir().join("out").join(m);
+        let (ips, macs, ops) = ours(&path, args.seconds)?;
+        let lite = if args.no_litert {
+            "-".to_string()
+        } else {
+            litert_speeds(&path, args.seconds).unwrap_or_else(|e| format!("({e})"))
+        };
+        println!(
+            "| {m} | {ops} | {macs} | {ips:.1} | {:.3e} | {lite} |",
+            ips * 2.0 * macs as f64
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! `.tflite` bytes -> [`Graph`]: reads the FlatBuffer, refuses what the executor does not
+//! implement, checks wiring and shapes, and enforces the [`LiteRtBudget`].
+
+use super::error::{LiteRtError, Result};
+use super::flatbuf::{Table, Vector};
+use super::graph::{DType, Graph, LiteRtBudget, Quant, TensorInfo};
+use super::schema::{self, buffer, model, opcode, operator, quant, subgraph, tensor};
+use super::shapes;
+
+fn budget(what: &'static str, found: u64, limit: u64) -> Result<()> {
+    if found > limit {
+        return Err(LiteRtError::Budget { what, found, limit });
+    }
+    Ok(())
+}
+
+fn ids(v: Option<Vector<'_>>) -> Vec<i32> {
+    v.map(|v| v.i32s()).unwrap_or_default()
+}
+
+/// Imports a full-integer LiteRT model (one subgraph, int8 activations) within `limits`.
+pub fn import(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
+    budget("file bytes", bytes.len() as u64, limits.max_file_bytes)?;
+    let root = Table::root(bytes)?;
+    let version = root.u32(model::VERSION, 0, "model version")?;
+    if version != 3 {
+        return Err(LiteRtError::Malformed(format!(
+            "schema version {version}, expected 3"
+        )));
+    }
+    let subgraphs = root
+        .vector(model::SUBGRAPHS, 4, "subgraphs")?
+        .ok_or_else(|| LiteRtError::Malformed("no subgraphs".into()))?;
+    if subgraphs.len() != 1 {
+        return Err(LiteRtError::Graph(format!(
+            "{} subgraphs; only single-subgraph models are supported",
+            subgraphs.len()
+        )));
+    }
+    let sg = subgraphs.table(0, "subgraph")?;
+    let codes = root.vector(model::OPERATOR_CODES, 4, "operator codes")?;
+    let buffers = root.vector(model::BUFFERS, 4, "buffers")?;
+
+    let ts = sg.vector(subgraph::TENSORS, 4, "tensors")?;
+    let n_tensors = ts.map_or(0, |v| v.len());
+    budget("tensors", n_tensors as u64, limits.max_tensors)?;
+    let mut tensors = Vec::with_capacity(n_tensors);
+    for i in 0..n_tensors {
+        let t = ts
+            .map(|v| v.table(i, "tensor"))
+            .transpose()?
+            .ok_or_else(|| LiteRtError::Malformed("tensor".into()))?;
+        tensors.push(read_tensor(i, t, buffers, limits)?);
+    }
+    let activation_bytes: u64 = tensors
+        .iter()
+        .filter(|t| t.data.is_none())
+        .map(|t| (t.len() * t.dtype.size()) as u64)
+        .sum();
+    budget(
+        "activation bytes",
+        activation_bytes,
+        limits.max_activation_bytes,
+    )?;
+
+    let tensor_id = |raw: i32, what: &str| -> Result<usize> {
+        usize::try_from(raw)
+            .ok()
+            .filter(|&i| i < tensors.len())
+            .ok_or_else(|| {
+                LiteRtError::Graph(format!(
+                    "{what}: tensor id {raw} out of range (0..{})",
+                    tensors.len()
+                ))
+            })
+    };
+    let inputs = ids(sg.vector(subgraph::INPUTS, 4, "inputs")?)
+        .into_iter()
+        .map(|i| tensor_id(i, "graph input"))
+        .collect::<Result<Vec<_>>>()?;
+    let outputs = ids(sg.vector(subgraph::OUTPUTS, 4, "outputs")?)
+        .into_iter()
+        .map(|i| tensor_id(i, "graph output"))
+        .collect::<Result<Vec<_>>>()?;
+
+    // A tensor is readable once it is a constant, a graph input or an earlier op's output; each is
+    // written at most once. That rules out cycles and reads of unwritten tensors.
+    let mut ready: Vec<bool> = tensors.iter().map(|t| t.data.is_some()).collect();
+    for &i in &inputs {
+        if tensors[i].data.is_some() {
+            return Err(LiteRtError::Graph(format!("graph input {i} is a constant")));
+        }
+        ready[i] = true;
+    }
+
+    let opv = sg.vector(subgraph::OPERATORS, 4, "operators")?;
+    let n_ops = opv.map_or(0, |v| v.len());
+    budget("operators", n_ops as u64, limits.max_ops)?;
+    let mut ops = Vec::with_capacity(n_ops);
+    let mut macs = 0u64;
+    for index in 0..n_ops {
+        let o = opv
+            .map(|v| v.table(index, "operator"))
+            .transpose()?
+            .ok_or_else(|| LiteRtError::Malformed("operator".into()))?;
+        let (code, custom) = op_code(o, codes)?;
+        let name = match (schema::op_name(code), custom) {
+            (_, Some(c)) => {
+                return Err(LiteRtError::UnsupportedOp {
+                    index,
+                    op: format!("custom {c}"),
+                });
+            }
+            (Some(n), None) => n,
+            (None, None) => {
+                return Err(LiteRtError::UnsupportedOp {
+                    index,
+                    op: format!("builtin code {code}"),
+                });
+            }
+        };
+        let mut ins = Vec::new();
+        for raw in ids(o.vector(operator::INPUTS, 4, "op inputs")?) {
+            if raw == -1 {
+                ins.push(None); // optional input absent (e.g. a bias)
+                continue;
+            }
+            let t = tensor_id(raw, "op input")?;
+            if !ready[t] {
+                return Err(LiteRtError::Graph(format!(
+                    "op {index} ({name}) reads tensor {t} before it is written"
+                )));
+            }
+            ins.push(Some(t));
+        }
+        let outs = ids(o.vector(operator::OUTPUTS, 4, "op outputs")?)
+            .into_iter()
+            .map(|i| tensor_id(i, "op output"))
+            .collect::<Result<Vec<_>>>()?;
+        for &t in &outs {
+            if ready[t] {
+                return Err(LiteRtError::Graph(format!(
+                    "op {index} ({name}) writes tensor {t}, already written or constant"
+                )));
+            }
+            ready[t] = true;
+        }
+        let options = o.table(operator::OPTIONS, "builtin options")?;
+        let op = shapes::check_op(index, name, options, ins, outs, &tensors)?;
+        macs = macs.saturating_add(op.macs);
+        budget("multiply-accumulates", macs, limits.max_macs)?;
+        ops.push(op);
+    }
+    for &o in &outputs {
+        if !ready[o] {
+            return Err(LiteRtError::Graph(format!(
+                "graph output {o} is never written"
+            )));
+        }
+    }
+    Ok(Graph {
+        tensors,
+        ops,
+        inputs,
+        outputs,
+    })
+}
+
+/// The builtin code (max of the deprecated byte and the int field) or a custom op's name.
+fn op_code<'a>(o: Table<'a>, codes: Option<Vector<'a>>) -> Result<(i32, Option<&'a str>)> {
+    let idx = o.u32(operator::OPCODE_INDEX, 0, "opcode index")? as usize;
+    let codes = codes.ok_or_else(|| LiteRtError::Malformed("no operator codes".into()))?;
+    let c = codes.table(idx, "operator code")?;
+    let deprecated = c.u8(opcode::DEPRECATED_BUILTIN, 0, "builtin code")? as i8 as i32;
+    let builtin = c.i32(opcode::BUILTIN, 0, "builtin code")?;
+    let _version = c.i32(opcode::VERSION, 1, "op version")?;
+    let code = deprecated.max(builtin);
+    let custom = if code == 32 {
+        Some(c.string(opcode::CUSTOM, "custom code")?.unwrap_or("?"))
+    } else {
+        None
+    };
+    Ok((code, custom))
+}
+
+fn read_tensor(
+    index: usize,
+    t: Table<'_>,
+    buffers: Option<Vector<'_>>,
+    limits: &LiteRtBudget,
+) -> Result<TensorInfo> {
+    let name = t
+        .string(tensor::NAME, "tensor name")?
+        .unwrap_or("")
+        .to_string();
+    let raw_type = t.u8(tensor::TYPE, 0, "tensor type")?;
+    let dtype = match raw_type {
+        schema::TYPE_INT8 => DType::I8,
+        schema::TYPE_INT32 => DType::I32,
+        other => {
+            return Err(LiteRtError::UnsupportedDtype {
+                index,
+                name,
+                dtype: schema::dtype_name(other),
+            });
+        }
+    };
+    let quant_err = |why: String| LiteRtError::UnsupportedQuant {
+        index,
+        name: name.clone(),
+        why,
+    };
+    if t.u8(tensor::IS_VARIABLE, 0, "is_variable")? != 0
+        || t.table(tensor::SPARSITY, "sparsity")?.is_some()
+    {
+        return Err(quant_err(
+            "variable or sparse tensors are not supported".into(),
+        ));
+    }
+    let dims = ids(t.vector(tensor::SHAPE, 4, "tensor shape")?);
+    budget("tensor rank", dims.len() as u64, limits.max_rank)?;
+    let mut elements = 1u64;
+    let mut shape = Vec::with_capacity(dims.len());
+    for d in dims {
+        if d < 1 {
+            return Err(LiteRtError::Graph(format!(
+                "tensor {index} `{name}`: dimension {d} (dynamic or empty shapes are not supported)"
+            )));
+        }
+        elements = elements.saturating_mul(d as u64);
+        budget("tensor elements", elements, limits.max_tensor_elements)?;
+        shape.push(d as usize);
+    }
+
+    let mut q = Quant::default();
+    if let Some(qt) = t.table(tensor::QUANTIZATION, "quantization")? {
+        if qt.u8(quant::DETAILS_TYPE, 0, "quantization details")? != 0 {
+            return Err(quant_err("custom quantization details".into()));
+        }
+        q.scale = qt
+            .vector(quant::SCALE, 4, "scales")?
+            .map(|v| v.f32s())
+            .unwrap_or_default();
+        let zps = qt
+            .vector(quant::ZERO_POINT, 8, "zero points")?
+            .map(|v| v.i64s())
+            .unwrap_or_default();
+        let axis = qt.i32(quant::AXIS, 0, "quantized dimension")?;
+        if !q.scale.is_empty() && zps.len() != q.scale.len() {
+            return Err(quant_err(format!(
+                "{} scales, {} zero points",
+                q.scale.len(),
+                zps.len()
+            )));
+        }
+        if q.scale.iter().any(|s| !s.is_finite() || *s <= 0.0) {
+            return Err(quant_err("a scale is not a positive finite number".into()));
+        }
+        if zps.iter().any(|z| !(-128..=127).contains(z)) {
+            return Err(quant_err("a zero point is outside [-128, 127]".into()));
+        }
+        q.zero_point = zps.iter().map(|&z| z as i32).collect();
+        if q.scale.len() > 1 {
+            q.axis = usize::try_from(axis)
+                .ok()
+                .filter(|&a| a < shape.len())
+                .ok_or_else(|| quant_err(format!("axis {axis}")))?;
+            if shape[q.axis] != q.scale.len() {
+                return Err(quant_err(format!(
+                    "{} scales for {} channels",
+                    q.scale.len(),
+                    shape[q.axis]
+                )));
+            }
+            if q.zero_point.iter().any(|&z| z != 0) {
+                return Err(quant_err(
+                    "asymmetric per-channel quantization (non-zero zero points)".into(),
+                ));
+            }
+        }
+    }
+    if dtype == DType::I8 && q.scale.is_empty() {
+        return Err(quant_err("int8 tensor without a scale".into()));
+    }
+    if dtype == DType::I32 && q.zero_point.iter().any(|&z| z != 0) {
+        return Err(quant_err("int32 tensor with a non-zero zero point".into()));
+    }
+
+    let b = t.u32(tensor::BUFFER, 0, "tensor buffer")? as usize;
+    let mut data = None;
+    if b != 0 {
+        let buffers = buffers.ok_or_else(|| LiteRtError::Malformed("no buffers".into()))?;
+        let bt = buffers.table(b, "buffer")?;
+        if bt.u64(buffer::OFFSET, 0, "buffer offset")? > 1 {
+            return Err(LiteRtError::Malformed(format!(
+                "tensor {index}: data outside the FlatBuffer is not supported"
+            )));
+        }
+        if let Some(d) = bt
+            .vector(buffer::DATA, 1, "buffer data")?
+            .filter(|d| !d.is_empty())
+        {
+            let want = elements as usize * dtype.size();
+            if d.len() != want {
+                return Err(LiteRtError::Malformed(format!(
+                    "tensor {index} `{name}`: {} data bytes, shape needs {want}",
+                    d.len()
+                )));
+            }
+            data = Some(d.bytes().to_vec());
+        }
+    }
+    if data.is_none() && q.scale.len() > 1 {
+        return Err(quant_err("per-channel quantized activation".into()));
+    }
+    Ok(TensorInfo {
+        name,
+        dtype,
+        shape,
+        quant: q,
+        data,
+    })
+}
