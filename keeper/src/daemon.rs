@@ -13,9 +13,9 @@ use crate::{
     keeper::{ConnectError, Keeper},
     metrics::Metrics,
     ops::Ops,
+    repeats::Repeats,
     rpc::Endpoints,
     signer::Signer,
-    repeats::Repeats,
 };
 
 /// How often a repeated failure is summed up in the log while it lasts.

@@ -309,7 +309,33 @@ impl TxManager {
         if waiting.is_empty() {
             self.next_nonce = None;
         }
+        for (key, receipt) in &settled {
+            self.count_settled(key, receipt);
+        }
         Ok(settled.len())
+    }
+
+    /// A duty's transaction that landed after the tick that sent it (a slow receipt, an RPC cut,
+    /// a restart) counts as that duty done, like one seen at once.
+    fn count_settled(&self, key: &str, receipt: &TransactionReceipt) {
+        if !receipt.status() {
+            self.metrics.inc(&self.metrics.txs_reverted);
+            warn!(key, tx = %receipt.transaction_hash, gas = receipt.gas_used, "a transaction settled late reverted");
+            return;
+        }
+        let counter = if key.starts_with("initializeRound:") {
+            &self.metrics.rounds_initialized
+        } else if key.starts_with("reward:") {
+            &self.metrics.rewards_called
+        } else {
+            return;
+        };
+        self.metrics.inc(counter);
+        info!(
+            key,
+            gas = receipt.gas_used,
+            "settled: landed after the tick that sent it"
+        );
     }
 
     /// After a restart: each saved transaction not yet mined is dry-run again; one that is no

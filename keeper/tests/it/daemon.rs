@@ -399,7 +399,11 @@ async fn survives_the_rpc_going_away_and_coming_back() {
             // tick that sent them: count rounds, not reward calls.
             let done = code == 200 && m.contains("keeper_rounds_initialized_total 2");
             if !done {
-                eprintln!("not yet: health {code} {body}; initialized: {:?}", m.lines().find(|l| l.starts_with("keeper_rounds_initialized_total")));
+                eprintln!(
+                    "not yet: health {code} {body}; initialized: {:?}",
+                    m.lines()
+                        .find(|l| l.starts_with("keeper_rounds_initialized_total"))
+                );
             }
             Ok(done)
         },
