@@ -168,16 +168,11 @@ async fn duties_go_on_while(source: String, name: &str) {
 
     for _ in 0..2 {
         world.mine_to_next_round().await.unwrap();
-        let started = std::time::Instant::now();
+        // A deadline, not a speed check: a tick that waited on the hanging source would never end.
         let report = tokio::time::timeout(Duration::from_secs(20), k.tick())
             .await
             .expect("a tick never waits on a content source")
             .unwrap();
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            started.elapsed()
-        );
         assert_eq!(
             report.rounds.rewarded.len(),
             ORCHESTRATORS.len(),
