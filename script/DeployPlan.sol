@@ -124,7 +124,10 @@ library DeployPlan {
                 maxSlashCutPpb: 100_000_000,
                 challengerRewardCutPpb: 500_000_000,
                 rateLimitWindow: 10,
-                rateLimitAmount: 1_000_000 ether
+                rateLimitAmount: 1_000_000 ether,
+                // 10% of the deposit burned on a guilty verdict: an orchestrator and an accomplice
+                // challenger end strictly behind after a slash even with no own cut (issue 14, 5).
+                guiltyDepositBurnPpb: 100_000_000
             }),
             reputationDecay: 20_000_000,
             reputationPassPoints: 1 ether,

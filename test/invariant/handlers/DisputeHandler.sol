@@ -256,9 +256,11 @@ contract DisputeHandler is Test {
         ++slashes;
 
         uint256 slashed = stake - bonding.delegatedStake(d.orchestrator);
-        uint256 reward = token.balanceOf(challenger) - challengerBefore - d.deposit;
-        ghostBurned += slashed - reward;
-        if (supply - token.totalSupply() != slashed - reward) ghostSlashGainedOrOvercut = true;
+        // The guilty deposit burn: a share of the deposit, rounded up, burned beside the slash.
+        uint256 fee = (uint256(d.deposit) * disputes.guiltyDepositBurnPpb() + 1e9 - 1) / 1e9;
+        uint256 reward = token.balanceOf(challenger) + fee - challengerBefore - d.deposit;
+        ghostBurned += slashed - reward + fee;
+        if (supply - token.totalSupply() != slashed - reward + fee) ghostSlashGainedOrOvercut = true;
         if (reward > slashed / 2) ghostSlashGainedOrOvercut = true;
         if (slashed > uint256(d.snapshotStake) * disputes.maxSlashCutPpb() / 1e9) {
             ghostSlashGainedOrOvercut = true;
