@@ -55,7 +55,10 @@ contract RoundsManager is IRoundsManager, AccessManaged {
         });
         _lengths.push(
             LengthChange(
-                block.number.toUint64(), (round * roundLength_).toUint64(), round.toUint64(), roundLength_.toUint64()
+                block.number.toUint64(),
+                (round * roundLength_).toUint64(),
+                round.toUint64(),
+                roundLength_.toUint64()
             )
         );
         emit RoundLengthSet(round, round * roundLength_, roundLength_);
@@ -91,7 +94,11 @@ contract RoundsManager is IRoundsManager, AccessManaged {
         clock.anchorRound = round.toUint64();
         clock.anchorStartBlock = startBlock.toUint64();
         _clock = clock;
-        _lengths.push(LengthChange(block.number.toUint64(), clock.anchorStartBlock, clock.anchorRound, clock.roundLength));
+        _lengths.push(
+            LengthChange(
+                block.number.toUint64(), clock.anchorStartBlock, clock.anchorRound, clock.roundLength
+            )
+        );
         emit RoundLengthSet(round, startBlock, roundLength_);
     }
 

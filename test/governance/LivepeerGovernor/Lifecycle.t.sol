@@ -15,7 +15,9 @@ contract GovernanceLifecycleTest is GovernanceFixture {
         );
         uint256 id = _propose(orchA, p);
         assertEq(uint8(governor.state(id)), uint8(IGovernor.ProposalState.Pending));
-        assertEq(governor.proposalSnapshot(id), block.number + ROUND_LENGTH, "snapshot: one round of blocks ahead");
+        assertEq(
+            governor.proposalSnapshot(id), block.number + ROUND_LENGTH, "snapshot: one round of blocks ahead"
+        );
         assertEq(votes.roundAt(governor.proposalSnapshot(id)), rounds.currentRound() + 1, "in the next round");
         _toVoting(id);
 
