@@ -7,8 +7,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use bindings::{
-    AccessManager, BondingManager, DeployConfig, LPT, LivepeerGovernor, LivepeerToken, Minter,
-    RoundsManager, deploy, no_hints,
+    AccessManager, BondingManager, DeployConfig, LPT, LivepeerGovernor, LivepeerToken, Minter, deploy,
+    no_hints,
 };
 use sim::{fork::Fork, proposal};
 use testkit::{next_round, send, spawn_anvil, wallet};
@@ -24,7 +24,9 @@ async fn proposal_in_revm_matches_anvil() {
         roundLength: U256::from(ROUND_LENGTH),
         ..DeployConfig::defaults(&provider, admin).await.unwrap()
     };
-    config.governance.votingPeriod = U256::from(2);
+    // The governor counts blocks: a 1-round delay and a 2-round period at this round length.
+    config.governance.votingDelay = U256::from(ROUND_LENGTH);
+    config.governance.votingPeriod = U256::from(2 * ROUND_LENGTH);
     let d = deploy(&provider, &config).await.expect("deploy");
 
     // The admin bonds to itself as an orchestrator: its votes carry the proposal.
@@ -80,14 +82,14 @@ async fn proposal_in_revm_matches_anvil() {
         .call()
         .await
         .unwrap();
-    let rounds = RoundsManager::new(d.rounds, &provider);
+    // The governance clock is the block number.
     let snapshot = governor.proposalSnapshot(id).call().await.unwrap();
-    while rounds.currentRound().call().await.unwrap() <= snapshot {
+    while U256::from(provider.get_block_number().await.unwrap()) <= snapshot {
         next_round(&provider, d.rounds).await;
     }
     send!(governor.castVote(id, 1));
     let deadline = governor.proposalDeadline(id).call().await.unwrap();
-    while rounds.currentRound().call().await.unwrap() <= deadline {
+    while U256::from(provider.get_block_number().await.unwrap()) <= deadline {
         next_round(&provider, d.rounds).await;
     }
     send!(governor.queue(

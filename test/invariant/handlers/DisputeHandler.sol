@@ -145,7 +145,18 @@ contract DisputeHandler is Test {
         if (rebondIt) {
             uint256 before = lens.pendingStake(l.owner);
             vm.prank(l.owner);
-            bonding.rebond(l.id, to, IBondingManager.Hints(address(0), address(0), address(0), address(0)));
+            try bonding.rebond(
+                l.id, to, IBondingManager.Hints(address(0), address(0), address(0), address(0))
+            ) {}
+            catch (bytes memory err) {
+                // A dust lock slashed to nothing has nothing to bond (found by the deep run): the
+                // rebond is refused with ZeroAmount and moves nothing; withdrawing still clears it.
+                assertEq(
+                    bytes4(err), IBondingManager.ZeroAmount.selector, "only an empty lock refuses a rebond"
+                );
+                assertEq(token.totalSupply(), supply, "a refused rebond burns nothing");
+                return;
+            }
             received = lens.pendingStake(l.owner) - before;
         } else {
             if (rounds.currentRound() < lock.withdrawRound) return;
