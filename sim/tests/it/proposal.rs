@@ -7,8 +7,8 @@ use alloy::{
     sol_types::SolCall,
 };
 use bindings::{
-    AccessManager, BondingManager, DeployConfig, LPT, LivepeerGovernor, LivepeerToken, Minter, deploy,
-    no_hints,
+    AccessManager, BondingManager, DeployConfig, LPT, LivepeerGovernor, LivepeerToken, Minter,
+    deploy, no_hints,
 };
 use sim::{fork::Fork, proposal};
 use testkit::{next_round, send, spawn_anvil, wallet};
