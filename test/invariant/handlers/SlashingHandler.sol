@@ -56,6 +56,7 @@ contract SlashingHandler is Test {
         uint256 cut;
         uint256 cap; // maxSlashCut * snapshot of the disputes executed for it (summed)
         uint256 executions;
+        uint256 locksCut; // lock cuts counted (a wei of rounding each, as for the rate limit)
     }
 
     struct WindowCut {
@@ -453,7 +454,9 @@ contract SlashingHandler is Test {
         for (uint256 i; i < _exits.length; ++i) {
             if (_exits[i].pool == pool && _exits[i].createdRound >= d.offenseRound) ++ghostEscapes;
         }
-        _bookOffense(disputes.offenseOf(id), cut, uint256(d.snapshotStake) * disputes.maxSlashCutPpb() / PPB);
+        _bookOffense(
+            disputes.offenseOf(id), cut, uint256(d.snapshotStake) * disputes.maxSlashCutPpb() / PPB, locksCut
+        );
         _bookWindow(round / disputes.rateLimitWindow(), cut, locksCut);
     }
 
@@ -472,16 +475,17 @@ contract SlashingHandler is Test {
         }
     }
 
-    function _bookOffense(bytes32 offense, uint256 cut, uint256 cap) internal {
+    function _bookOffense(bytes32 offense, uint256 cut, uint256 cap, uint256 locksCut) internal {
         for (uint256 i; i < _offenseCuts.length; ++i) {
             if (_offenseCuts[i].offense == offense) {
                 _offenseCuts[i].cut += cut;
                 _offenseCuts[i].cap += cap;
+                _offenseCuts[i].locksCut += locksCut;
                 ++_offenseCuts[i].executions;
                 return;
             }
         }
-        _offenseCuts.push(OffenseCut(offense, cut, cap, 1));
+        _offenseCuts.push(OffenseCut(offense, cut, cap, 1, locksCut));
     }
 
     function _bookWindow(uint256 window, uint256 cut, uint256 locksCut) internal {
