@@ -57,8 +57,8 @@ library DeployPlan {
     /// @notice The governor's and the timelock's settings (a struct of their own: the Rust bindings
     /// encode structs of at most 24 fields).
     struct Governance {
-        uint256 votingDelay; // rounds
-        uint256 votingPeriod; // rounds
+        uint256 votingDelay; // blocks (the governance clock is the block number)
+        uint256 votingPeriod; // blocks
         uint256 proposalThreshold; // LPT (wei) of votes
         uint256 quorum; // ppm of the total bonded stake
         uint256 quota; // ppm of for + against
@@ -98,13 +98,16 @@ library DeployPlan {
 
     /// @notice The defaults (Livepeer's launch rates), `admin` receiving the genesis supply and the
     /// treasury cut.
+    /// The governor counts blocks: its voting delay and period are whole rounds (1 and 10, as
+    /// before the block-number clock) times the round length.
     function defaultConfig(address admin) internal pure returns (DeployConfig memory) {
+        uint256 roundLength = 5760;
         return DeployConfig({
             admin: admin,
             genesisRecipient: admin,
             genesisSupply: 10_000_000 ether,
             treasury: admin,
-            roundLength: 5760,
+            roundLength: roundLength,
             inflation: 228_000,
             inflationChange: 500,
             targetBondingRate: 500_000_000,
@@ -124,14 +127,17 @@ library DeployPlan {
                 maxSlashCutPpb: 100_000_000,
                 challengerRewardCutPpb: 500_000_000,
                 rateLimitWindow: 10,
-                rateLimitAmount: 1_000_000 ether
+                rateLimitAmount: 1_000_000 ether,
+                // 10% of the deposit burned on a guilty verdict: an orchestrator and an accomplice
+                // challenger end strictly behind after a slash even with no own cut (issue 14, 5).
+                guiltyDepositBurnPpb: 100_000_000
             }),
             reputationDecay: 20_000_000,
             reputationPassPoints: 1 ether,
             reputationPenalty: 900_000_000,
             governance: Governance({
-                votingDelay: 1,
-                votingPeriod: 10,
+                votingDelay: 1 * roundLength,
+                votingPeriod: 10 * roundLength,
                 proposalThreshold: 100 ether,
                 quorum: 333_300,
                 quota: 500_000,

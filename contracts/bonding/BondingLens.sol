@@ -60,6 +60,28 @@ contract BondingLens {
         return bonding.lock(delegator, lockId);
     }
 
+    /// @notice One of an account's unbonding locks, with its id.
+    struct LockEntry {
+        uint256 id;
+        UnbondingLock lock; // `amount` before the cuts of slashes executed after it was created
+    }
+
+    /// @notice Every unbonding lock `delegator` still holds, with its id, pool and maturity
+    /// (`lock.withdrawRound`): what a wallet lists for withdraw and rebond. Consumed locks are left
+    /// out. The amounts are before lazy slash cuts (applied at withdraw or rebond).
+    function unbondingLocks(address delegator) external view returns (LockEntry[] memory locks) {
+        uint256 next = bonding.nextLockId(delegator);
+        locks = new LockEntry[](next);
+        uint256 n;
+        for (uint256 id; id < next; ++id) {
+            UnbondingLock memory l = bonding.lock(delegator, id);
+            if (l.amount != 0) locks[n++] = LockEntry(id, l);
+        }
+        assembly ("memory-safe") {
+            mstore(locks, n) // shrink to the live locks
+        }
+    }
+
     /// @notice The id `delegator`'s next unbonding lock will get: its locks are the ids below it
     /// (a consumed one reads as zero).
     function nextLockId(address delegator) external view returns (uint256) {

@@ -41,6 +41,10 @@ abstract contract GovernorCountingOverride is Governor {
     error InvalidQuota(uint256 quota);
 
     event QuotaUpdated(uint256 oldQuota, uint256 newQuota);
+    /// @notice A delegator voted after its orchestrator: `weight` left the orchestrator's choice
+    /// `support` on `proposalId` (OpenZeppelin's override module's event). Summing VoteCast weights
+    /// less VoteReduced weights per proposal and choice gives `proposalVotes` exactly.
+    event VoteReduced(address indexed delegate, uint256 proposalId, uint8 support, uint256 weight);
 
     /// @notice A proposal's tally (one slot for for and against, which every override touches).
     struct Tally {
@@ -69,10 +73,12 @@ abstract contract GovernorCountingOverride is Governor {
     /// @dev The orchestrator `account` was delegated to at `timepoint` (itself for an orchestrator).
     function _delegateAt(address account, uint256 timepoint) internal view virtual returns (address);
 
-    /// @notice Bravo support; quorum counts all three; delegators override their orchestrator.
+    /// @notice Bravo support with overrides (a delegator's vote overrides its orchestrator's for
+    /// its stake), quorum counting for, abstain and against, in the form of OpenZeppelin's
+    /// GovernorCountingOverridable (whose quorum counts for and abstain only).
     // solhint-disable-next-line func-name-mixedcase
     function COUNTING_MODE() public pure virtual override returns (string memory) {
-        return "support=bravo&quorum=for,abstain,against&override=delegator";
+        return "support=bravo,override&quorum=for,abstain,against&overridable=true";
     }
 
     /// @notice Whether `account` has voted on `proposalId`.
@@ -164,6 +170,7 @@ abstract contract GovernorCountingOverride is Governor {
                 // forge-lint: disable-next-line(unsafe-typecast)
                 o.counted = uint120(oCounted - moved);
                 _subtract(tally, o.support - 1, moved);
+                if (moved != 0) emit VoteReduced(orchestrator, proposalId, o.support - 1, moved);
             }
         }
         voter.support = support + 1;

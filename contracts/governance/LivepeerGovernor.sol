@@ -17,17 +17,19 @@ import {GovernorCountingOverride} from "./GovernorCountingOverride.sol";
 import {Units} from "../libraries/Units.sol";
 
 /// @title LivepeerGovernor
-/// @notice Bonded LPT governs the protocol: OpenZeppelin's Governor, counting rounds (the clock of
-/// BondingVotes), with
-/// - settings: voting delay and voting period in rounds, a proposal threshold in LPT of votes (the
-///   proposer's at the start of the previous round);
-/// - quorum: a fraction (ppm) of the total bonded stake at the proposal's snapshot round;
+/// @notice Bonded LPT governs the protocol: OpenZeppelin's Governor on the block-number clock of
+/// BondingVotes (votes at a block: the bonding state at the start of its round), with
+/// - settings: voting delay and voting period in blocks (the deployment sets them as whole rounds
+///   times the round length), a proposal threshold in LPT of votes (the proposer's at the previous
+///   block, i.e. at the start of its round);
+/// - quorum: a fraction (ppm) of the total bonded stake at the proposal's snapshot block;
 /// - counting: GovernorCountingOverride (an orchestrator votes its delegated stake, a delegator
 ///   voting itself takes its stake out of it) and a pass quota of for / (for + against);
 /// - a timelock (the treasury, a TimelockController) that queues and runs passed proposals and is
 ///   this governor's executor: every setting here changes only through a proposal.
-/// A proposal's snapshot is the round `votingDelay` rounds after the one it is made in; votes are the
-/// bonded stake at the start of that round, and voting opens in the round after it.
+/// A proposal's snapshot is the block `votingDelay` blocks after the one it is made in; votes are
+/// the bonded stake at the start of the round containing that block, and voting opens in the block
+/// after it.
 contract LivepeerGovernor is
     GovernorSettings,
     GovernorCountingOverride,
@@ -36,8 +38,8 @@ contract LivepeerGovernor is
 {
     /// @notice Construction settings.
     struct Settings {
-        uint48 votingDelay; // rounds
-        uint32 votingPeriod; // rounds
+        uint48 votingDelay; // blocks
+        uint32 votingPeriod; // blocks
         uint256 proposalThreshold; // LPT (wei)
         uint256 quorum; // ppm of the total bonded stake
         uint256 quota; // ppm of for + against
@@ -64,9 +66,10 @@ contract LivepeerGovernor is
         return Units.PPM;
     }
 
-    /// @dev Where the counting module reads a voter's orchestrator at the snapshot.
+    /// @dev Where the counting module reads a voter's orchestrator at the snapshot block: at the
+    /// start of its round, as the votes are.
     function _delegateAt(address account, uint256 timepoint) internal view override returns (address) {
-        return _votes.delegateAt(account, timepoint);
+        return _votes.delegateAt(account, _votes.roundAt(timepoint));
     }
 
     // ---------------------------------------------------------------- the compiler's required overrides

@@ -45,7 +45,7 @@ interface IDisputeManager {
 
     /// @notice Governance-set parameters (see the setters in DisputeManager).
     struct Params {
-        uint256 deposit; // LPT (wei) a challenger locks per dispute
+        uint256 deposit; // LPT (wei) a challenger locks per dispute (> 0)
         uint256 statuteOfLimitations; // rounds after a receipt's round in which it can be disputed
         uint256 verdictPeriod; // rounds after the opening in which verifiers vote
         uint256 vetoWindow; // rounds after a guilty decision in which the arbitrator may veto
@@ -54,6 +54,7 @@ interface IDisputeManager {
         uint256 challengerRewardCutPpb; // the challenger's share of the slashed LPT (<= 5e8)
         uint256 rateLimitWindow; // rounds per slashing window
         uint256 rateLimitAmount; // LPT (wei) slashable per window
+        uint256 guiltyDepositBurnPpb; // the share of the deposit burned on a guilty outcome too (0 < x <= 1e9)
     }
 
     struct Dispute {
@@ -117,6 +118,10 @@ interface IDisputeManager {
     event MaxSlashCutSet(uint256 ppb);
     event ChallengerRewardCutSet(uint256 ppb);
     event SlashRateLimitSet(uint256 windowRounds, uint256 maxAmount);
+    event GuiltyDepositBurnSet(uint256 ppb);
+    /// @notice The share of a guilty dispute's deposit burned at execution (rounded up): what keeps
+    /// an orchestrator and an accomplice challenger strictly behind even when its own cut is zero.
+    event DepositFeeBurned(uint256 indexed disputeId, uint256 fee);
 
     /// @notice The receipt's signature is neither the orchestrator's nor an authorized signer's.
     error InvalidReceiptSignature(address orchestrator);
@@ -153,6 +158,11 @@ interface IDisputeManager {
     error SlashRateLimited(uint256 nextWindowRound);
     error LengthMismatch(uint256 verdicts, uint256 signatures);
     error InvalidPpb(uint256 value);
+    /// @notice The deposit must be above zero: a guilty verdict burns a share of it.
+    error ZeroDeposit();
+    /// @notice The share of the deposit burned on a guilty outcome must be above zero and at most
+    /// one whole (ppb).
+    error InvalidGuiltyDepositBurn(uint256 ppb);
     error InvalidRounds(uint256 rounds);
     error InvalidQuorum(uint256 quorum);
     error VerifierUnchanged(address verifier, bool approved);

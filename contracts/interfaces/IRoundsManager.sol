@@ -30,6 +30,11 @@ interface IRoundsManager {
     function lastInitializedRound() external view returns (uint256);
     function blockHashForRound(uint256 round) external view returns (bytes32);
 
+    /// @notice The round block `blockNumber` belonged to, as `currentRound()` reported it at the end
+    /// of that block, exact across round-length changes (each change is kept). Blocks after the
+    /// current one are counted with the current length.
+    function roundAt(uint256 blockNumber) external view returns (uint256);
+
     /// @notice The current round and the block hash stored for `round` (zero if none): what a ticket
     /// redemption needs, in one call.
     function currentRoundAndBlockHash(uint256 round)

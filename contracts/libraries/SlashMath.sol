@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {Units} from "./Units.sol";
+import {Ppb, Units} from "./Units.sol";
 
 /// @title SlashMath
 /// @notice How much of a guilty orchestrator's pool a dispute slashes, and how the cut is split.
@@ -37,7 +37,8 @@ library SlashMath {
     /// @notice Splits a slashed amount: the challenger's reward (rounded down) and the burn. The
     /// reward is `rewardCutPpb` (at most half) of the orchestrator's own cut `own`, never of its
     /// delegators': an orchestrator and an accomplice challenger lose at least `own - reward`,
-    /// i.e. at least half of the orchestrator's own loss (and all of its locks' cut).
+    /// i.e. at least half of the orchestrator's own loss (and all of its locks' cut), plus the
+    /// deposit fee (`depositFee`), which keeps them strictly behind when `own` is zero.
     function split(uint256 slashed, uint256 own, uint256 rewardCutPpb)
         internal
         pure
@@ -45,5 +46,12 @@ library SlashMath {
     {
         reward = Math.mulDiv(Math.min(own, slashed), rewardCutPpb, Units.PPB);
         burn = slashed - reward;
+    }
+
+    /// @notice The share of a guilty dispute's deposit burned at execution, rounded up: above zero
+    /// whenever the deposit and the share are (both are, within governance's bounds), at most the
+    /// deposit (the share is at most one whole).
+    function depositFee(uint256 deposit, Ppb burnPpb) internal pure returns (uint256) {
+        return Units.mulUp(deposit, burnPpb);
     }
 }

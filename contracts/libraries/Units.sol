@@ -13,8 +13,8 @@ type Ppm is uint256;
 /// @title Units
 /// @notice The one place the protocol's fraction units are defined. Values cross the ABI as plain
 /// integers and are wrapped, once checked, into `Ppb` or `Ppm`; the math takes the types, so a ppm
-/// passed where a ppb is expected does not compile. Every helper rounds down: a share paid or minted
-/// never exceeds the exact one.
+/// passed where a ppb is expected does not compile. The helpers round down (a share paid or minted
+/// never exceeds the exact one) except `mulUp`, for charges (a fee is never below the exact one).
 library Units {
     /// @notice One whole in parts per billion.
     uint256 internal constant PPB = 1e9;
@@ -39,6 +39,12 @@ library Units {
     /// @notice `amount * fraction`, rounded down, without intermediate overflow.
     function mulDown(uint256 amount, Ppb fraction) internal pure returns (uint256) {
         return Math.mulDiv(amount, Ppb.unwrap(fraction), PPB);
+    }
+
+    /// @notice `amount * fraction`, rounded up, without intermediate overflow: a charge, at least
+    /// one wei whenever both are above zero.
+    function mulUp(uint256 amount, Ppb fraction) internal pure returns (uint256) {
+        return Math.mulDiv(amount, Ppb.unwrap(fraction), PPB, Math.Rounding.Ceil);
     }
 
     /// @notice `amount * fraction`, rounded down, without intermediate overflow.

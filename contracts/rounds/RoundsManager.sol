@@ -9,7 +9,10 @@ import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
 /// @title RoundsManager
 /// @notice Protocol time. A round is `roundLength` blocks; round numbers count from an anchor (the
 /// round and start block of the last length change), so a new length never renumbers past rounds.
-/// The round in progress at deployment counts as initialized: it has no mint.
+/// Every length change is kept (one slot each), so `roundAt` maps any past block to the round it
+/// was in exactly: the governance clock is the block number, and votes at a block are the bonding
+/// state at the start of its round. The round in progress at deployment counts as initialized: it
+/// has no mint.
 contract RoundsManager is IRoundsManager, AccessManaged {
     using SafeCast for uint256;
 
@@ -23,8 +26,19 @@ contract RoundsManager is IRoundsManager, AccessManaged {
         uint64 lastInitializedRound;
     }
 
+    // A length in force: from the end of block `sinceBlock` on, round = startRound +
+    // (block - startBlock) / length. One slot.
+    struct LengthChange {
+        uint64 sinceBlock;
+        uint64 startBlock;
+        uint64 startRound;
+        uint64 length;
+    }
+
     Clock internal _clock;
     mapping(uint256 round => bytes32) internal _blockHashForRound;
+    /// @dev Every length in force, oldest first (the constructor's first).
+    LengthChange[] internal _lengths;
 
     /// @param authority The protocol's AccessManager.
     /// @param minter_ The Minter whose round this contract starts.
@@ -39,6 +53,14 @@ contract RoundsManager is IRoundsManager, AccessManaged {
             anchorStartBlock: (round * roundLength_).toUint64(),
             lastInitializedRound: round.toUint64()
         });
+        _lengths.push(
+            LengthChange(
+                block.number.toUint64(),
+                (round * roundLength_).toUint64(),
+                round.toUint64(),
+                roundLength_.toUint64()
+            )
+        );
         emit RoundLengthSet(round, round * roundLength_, roundLength_);
     }
 
@@ -72,6 +94,11 @@ contract RoundsManager is IRoundsManager, AccessManaged {
         clock.anchorRound = round.toUint64();
         clock.anchorStartBlock = startBlock.toUint64();
         _clock = clock;
+        _lengths.push(
+            LengthChange(
+                block.number.toUint64(), clock.anchorStartBlock, clock.anchorRound, clock.roundLength
+            )
+        );
         emit RoundLengthSet(round, startBlock, roundLength_);
     }
 
@@ -105,6 +132,21 @@ contract RoundsManager is IRoundsManager, AccessManaged {
     /// @inheritdoc IRoundsManager
     function blockHashForRound(uint256 round) external view returns (bytes32) {
         return _blockHashForRound[round];
+    }
+
+    /// @inheritdoc IRoundsManager
+    /// @dev Walks back over the length changes made after `blockNumber` (governance makes few).
+    /// A change counts from the end of the block it was made in, as `currentRound()` saw it.
+    function roundAt(uint256 blockNumber) external view returns (uint256) {
+        uint256 i = _lengths.length - 1;
+        LengthChange memory c = _lengths[i];
+        while (c.sinceBlock > blockNumber && i != 0) {
+            c = _lengths[--i];
+        }
+        // Before deployment (or the first anchor's start): rounds counted from block 0, as the
+        // constructor numbers them.
+        if (blockNumber < c.startBlock) return blockNumber / c.length;
+        return c.startRound + (blockNumber - c.startBlock) / c.length;
     }
 
     /// @inheritdoc IRoundsManager

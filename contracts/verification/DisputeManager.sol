@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
-import {Units} from "../libraries/Units.sol";
+import {Ppb, Units} from "../libraries/Units.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -54,8 +54,14 @@ import {ReceiptHashing} from "./ReceiptHashing.sol";
 /// stay held); only a slash larger than a whole window is cut down to it.
 ///
 /// Challenger pay: `challengerRewardCutPpb` (at most 50%) of the orchestrator's own cut (its own
-/// stake and unclaimed commission), never of its delegators': an orchestrator and an accomplice
-/// challenger lose at least half of the orchestrator's own loss, plus all of its locks' cut.
+/// stake and unclaimed commission), never of its delegators'. A guilty execution returns the
+/// deposit less a fee, `guiltyDepositBurnPpb` of it rounded up (0 < share <= 1, deposit > 0, so
+/// the fee is at least one wei), burned; innocent and draw burn the whole deposit. Bound, for
+/// every pool composition and every parameter within these bounds: an orchestrator plus an
+/// accomplice challenger lose
+///     ownLoss - reward + fee >= ownLoss / 2 + fee > 0
+/// (ownLoss: its own cut, bonded and in locks; reward <= ownLoss / 2), so they end strictly
+/// behind even with zero own stake and zero commission.
 contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     using SafeCast for uint256;
     using SafeERC20 for IERC20;
@@ -83,6 +89,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     uint32 public challengerRewardCutPpb;
     uint32 public rateLimitWindow;
     uint128 public rateLimitAmount;
+    uint32 public guiltyDepositBurnPpb;
     // slot: what the current rate-limit window has slashed
     uint32 internal _rateWindowIndex;
     uint128 internal _slashedInWindow;
@@ -132,6 +139,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         _setMaxSlashCut(params.maxSlashCutPpb);
         _setChallengerRewardCut(params.challengerRewardCutPpb);
         _setSlashRateLimit(params.rateLimitWindow, params.rateLimitAmount);
+        _setGuiltyDepositBurn(params.guiltyDepositBurnPpb);
     }
 
     // ---------------------------------------------------------------- receipt signers
@@ -250,14 +258,17 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         address orchestrator = d.orchestrator;
         (uint256 fractionPpb, uint256 slashed, uint256 own) =
             _slash(d, orchestrator, round, prevHint, nextHint);
-        // Paid out of the orchestrator's own cut only: slashing never pays the slashed side.
+        // Paid out of the orchestrator's own cut only, and the deposit pays a fee: slashing never
+        // pays the slashed side, not even an orchestrator with no own cut (see the bound above).
         (uint256 reward, uint256 burned) = SlashMath.split(slashed, own, challengerRewardCutPpb);
+        uint256 fee = SlashMath.depositFee(d.deposit, Ppb.wrap(guiltyDepositBurnPpb));
         emit SlashExecuted(disputeId, orchestrator, fractionPpb, slashed, reward, burned);
+        emit DepositFeeBurned(disputeId, fee);
         _settleOffense(disputeId, orchestrator, 2);
 
         reputation.penalize(orchestrator);
-        token.safeTransfer(d.challenger, d.deposit + reward);
-        if (burned != 0) ILivepeerToken(address(token)).burn(burned);
+        token.safeTransfer(d.challenger, d.deposit - fee + reward);
+        ILivepeerToken(address(token)).burn(burned + fee);
     }
 
     // ---------------------------------------------------------------- reputation
@@ -306,7 +317,8 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         _setQuorum(quorum_);
     }
 
-    /// @notice Sets the challenger's deposit (LPT wei) for disputes opened from now on. Governance.
+    /// @notice Sets the challenger's deposit (LPT wei, above zero: `ZeroDeposit`) for disputes
+    /// opened from now on. Governance.
     function setDeposit(uint256 amount) external restricted {
         _setDeposit(amount);
     }
@@ -335,6 +347,14 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     /// @notice Sets the challenger's share of the slashed LPT (ppb, at most 50%). Governance.
     function setChallengerRewardCut(uint256 ppb) external restricted {
         _setChallengerRewardCut(ppb);
+    }
+
+    /// @notice Sets the share of a guilty dispute's deposit burned at its execution (ppb, above zero
+    /// and at most one whole: `InvalidGuiltyDepositBurn`). It keeps an orchestrator and an
+    /// accomplice challenger strictly behind after a slash whatever the orchestrator's own cut.
+    /// Applies to executions from now on. Governance.
+    function setGuiltyDepositBurn(uint256 ppb) external restricted {
+        _setGuiltyDepositBurn(ppb);
     }
 
     /// @notice Sets the slashing rate limit: at most `maxAmount` LPT slashed per window of
@@ -558,6 +578,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     }
 
     function _setDeposit(uint256 amount) internal {
+        if (amount == 0) revert ZeroDeposit();
         deposit = amount.toUint128();
         emit DepositSet(amount);
     }
@@ -598,6 +619,12 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         if (ppb > MAX_CHALLENGER_REWARD_CUT) revert InvalidPpb(ppb);
         challengerRewardCutPpb = uint32(ppb);
         emit ChallengerRewardCutSet(ppb);
+    }
+
+    function _setGuiltyDepositBurn(uint256 ppb) internal {
+        if (ppb == 0 || ppb > Units.PPB) revert InvalidGuiltyDepositBurn(ppb);
+        guiltyDepositBurnPpb = uint32(ppb);
+        emit GuiltyDepositBurnSet(ppb);
     }
 
     function _setSlashRateLimit(uint256 windowRounds, uint256 maxAmount) internal {

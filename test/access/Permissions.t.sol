@@ -23,7 +23,7 @@ contract GovernancePermissionsTest is GovernanceFixture {
 
     /// Every governed setter, with a valid argument.
     function _setters() internal returns (Call[] memory c) {
-        c = new Call[](30);
+        c = new Call[](31);
         c[0] = Call(address(bonding), abi.encodeCall(BondingManager.setUnbondingPeriod, (5)));
         c[1] = Call(address(bonding), abi.encodeCall(BondingManager.setParamsChangeDelay, (2)));
         c[2] = Call(address(bonding), abi.encodeCall(BondingManager.setRewardBounty, (1000)));
@@ -63,6 +63,7 @@ contract GovernancePermissionsTest is GovernanceFixture {
         c[28] =
             Call(address(bonding), abi.encodeCall(BondingManager.setTrustedFeeCreditor, (address(broker))));
         c[29] = Call(address(minter), abi.encodeCall(Minter.setRoundInitializer, (address(rounds))));
+        c[30] = Call(address(disputes), abi.encodeCall(DisputeManager.setGuiltyDepositBurn, (1)));
     }
 
     function test_noKeyButTheTimelock() public view {

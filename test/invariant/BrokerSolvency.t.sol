@@ -6,6 +6,8 @@ import {BrokerHandler} from "./handlers/BrokerHandler.sol";
 
 /// The broker's ETH always covers every sender's deposit and reserve, and ETH is conserved: what
 /// senders funded is held, withdrawn, or credited as fees.
+/// forge-config: deep.invariant.runs = 400
+/// forge-config: deep.invariant.depth = 256
 contract BrokerSolvencyInvariantTest is BondingFixture {
     BrokerHandler internal handler;
 

@@ -30,6 +30,8 @@ interface TokenLike {
 
 /// LPT supply only ever grows by exactly what the Minter reports, and each round's reward mints stay
 /// within the round's allowance.
+/// forge-config: deep.invariant.runs = 400
+/// forge-config: deep.invariant.depth = 256
 contract SupplyInvariantTest is ProtocolTest {
     SupplyHandler internal handler;
     uint256 internal genesisSupply;

@@ -49,7 +49,8 @@ contract GovernanceVoteInvariantTest is GovernanceFixture {
     }
 
     function invariant_tallyEqualsReference() public view {
-        uint256 snapshot = governor.proposalSnapshot(id);
+        // Votes at the snapshot block: the bonding state at the start of its round.
+        uint256 snapshot = votes.roundAt(governor.proposalSnapshot(id));
         address[] memory accounts = handler.accounts();
         uint256[3] memory expected;
         for (uint256 i; i < accounts.length; ++i) {

@@ -194,9 +194,13 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     println!("executeSlash gas used: {}", executed.gas_used);
 
     // 10% of 4,000 LPT: the orchestrator and the delegator lose pro rata. The challenger gets its
-    // deposit back plus half of the orchestrator's own cut (100 LPT), never of its delegator's
-    // (issue 14): 50 LPT; the other 350 LPT are burned.
+    // deposit back, less the guilty deposit burn (a share of the deposit, burned), plus half of the
+    // orchestrator's own cut (100 LPT), never of its delegator's (issue 14): 50 LPT; the other 350
+    // LPT are burned with the fee.
     let lpt = |n: u64| U256::from(n) * LPT;
+    let fee = (config.disputes.deposit * config.disputes.guiltyDepositBurnPpb)
+        .div_ceil(U256::from(1_000_000_000u64));
+    assert!(fee > U256::ZERO, "the default burns a share of the deposit");
     let lens = BondingLens::new(d.lens, &admin);
     assert_eq!(
         lens.pendingStake(orch_address).call().await.unwrap(),
@@ -208,11 +212,11 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     );
     assert_eq!(
         token.balanceOf(challenger_address).call().await.unwrap(),
-        lpt(1_050)
+        lpt(1_050) - fee
     );
     assert_eq!(
         token.totalSupply().call().await.unwrap(),
-        supply_before - lpt(350)
+        supply_before - lpt(350) - fee
     );
     assert_eq!(
         Status::of(disputes.getDispute(id).call().await.unwrap().status),

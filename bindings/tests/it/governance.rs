@@ -5,7 +5,7 @@
 
 use alloy::{
     primitives::{Bytes, U256, keccak256},
-    providers::ext::AnvilApi,
+    providers::{Provider, ext::AnvilApi},
     sol_types::SolCall,
 };
 use bindings::{
@@ -35,7 +35,9 @@ async fn proposal_end_to_end_on_anvil() {
             .await
             .unwrap()
     };
-    config.governance.votingPeriod = U256::from(2);
+    // The governor counts blocks: a 1-round delay and a 2-round period at this round length.
+    config.governance.votingDelay = U256::from(ROUND_LENGTH);
+    config.governance.votingPeriod = U256::from(2 * ROUND_LENGTH);
     assert!(config.handOverToGovernance);
     let d = deploy(&deployer, &config).await.expect("deploy");
 
@@ -102,9 +104,21 @@ async fn proposal_end_to_end_on_anvil() {
         .await
         .unwrap();
 
+    // The clock is the block number (ERC-6372), as standard clients read it.
+    let votes = bindings::BondingVotes::new(d.votes, &deployer);
+    assert_eq!(
+        votes.CLOCK_MODE().call().await.unwrap(),
+        "mode=blocknumber&from=default"
+    );
     let snapshot = governor.proposalSnapshot(id).call().await.unwrap();
     let rounds = RoundsManager::new(d.rounds, &deployer);
-    while rounds.currentRound().call().await.unwrap() <= snapshot {
+    let next_round_of = rounds.roundAt(snapshot).call().await.unwrap();
+    assert_eq!(
+        next_round_of,
+        rounds.currentRound().call().await.unwrap() + U256::from(1),
+        "the snapshot block lies in the next round"
+    );
+    while U256::from(deployer.get_block_number().await.unwrap()) <= snapshot {
         next_round(&deployer, d.rounds).await;
     }
     assert_eq!(governor.state(id).call().await.unwrap(), ACTIVE);
@@ -124,7 +138,7 @@ async fn proposal_end_to_end_on_anvil() {
     assert_eq!(tally.abstainVotes, U256::ZERO);
 
     let deadline = governor.proposalDeadline(id).call().await.unwrap();
-    while rounds.currentRound().call().await.unwrap() <= deadline {
+    while U256::from(deployer.get_block_number().await.unwrap()) <= deadline {
         next_round(&deployer, d.rounds).await;
     }
     assert_eq!(governor.state(id).call().await.unwrap(), SUCCEEDED);

@@ -55,7 +55,8 @@ contract GovernanceOverrideFuzzTest is GovernanceFixture {
             orchA, _single(address(bonding), 0, abi.encodeCall(BondingManager.setRewardBounty, (1)), "f")
         );
         _toVoting(id);
-        uint256 snapshot = governor.proposalSnapshot(id);
+        // The snapshot block's round: votes are the bonding state at its start.
+        uint256 snapshot = votes.roundAt(governor.proposalSnapshot(id));
 
         // Who votes, how, and in what order.
         uint256 n = voters.length;

@@ -15,7 +15,10 @@ contract GovernanceLifecycleTest is GovernanceFixture {
         );
         uint256 id = _propose(orchA, p);
         assertEq(uint8(governor.state(id)), uint8(IGovernor.ProposalState.Pending));
-        assertEq(governor.proposalSnapshot(id), rounds.currentRound() + 1, "snapshot: one round ahead");
+        assertEq(
+            governor.proposalSnapshot(id), block.number + ROUND_LENGTH, "snapshot: one round of blocks ahead"
+        );
+        assertEq(votes.roundAt(governor.proposalSnapshot(id)), rounds.currentRound() + 1, "in the next round");
         _toVoting(id);
 
         // orchA votes for with its whole pool, then d1 overrides: 300 leave orchA's choice.
@@ -157,8 +160,8 @@ contract GovernanceLifecycleTest is GovernanceFixture {
 
         _pass(_single(address(governor), 0, abi.encodeCall(governor.setQuota, (600_000)), "quota 60%"));
         assertEq(governor.quota(), 600_000);
-        _pass(_single(address(governor), 0, abi.encodeCall(governor.setVotingPeriod, (5)), "period 5"));
-        assertEq(governor.votingPeriod(), 5);
+        _pass(_single(address(governor), 0, abi.encodeCall(governor.setVotingPeriod, (500)), "period 500"));
+        assertEq(governor.votingPeriod(), 500);
         _pass(_single(address(timelock), 0, abi.encodeCall(timelock.updateDelay, (1 days)), "delay 1d"));
         assertEq(timelock.getMinDelay(), 1 days);
     }

@@ -28,7 +28,10 @@ import {DisputeManager} from "../../../contracts/verification/DisputeManager.sol
 /// - per offense (orchestrator, job id): the LPT cut (bonded plus locks) and the cap
 ///   `maxSlashCut * snapshot`; per rate-limit window: the LPT cut;
 /// - per orchestrator's group (itself, alt and buddy): LPT that came in from outside the group and
-///   went out of it, so its wealth can be compared with where it started.
+///   went out of it, so its wealth can be compared with where it started; and per execution of a
+///   dispute one of the group opened against its own orchestrator, the group's wealth before and
+///   after: it must drop strictly, by at least the deposit fee (property 5's strict bound), also
+///   when the orchestrator has no own stake in its pool.
 contract SlashingHandler is Test {
     uint256 internal constant PPB = 1e9;
     uint256 internal constant JOBS = 3; // job ids per orchestrator: receipts repeat per job
@@ -53,6 +56,7 @@ contract SlashingHandler is Test {
         uint256 cut;
         uint256 cap; // maxSlashCut * snapshot of the disputes executed for it (summed)
         uint256 executions;
+        uint256 locksCut; // lock cuts counted (a wei of rounding each, as for the rate limit)
     }
 
     struct WindowCut {
@@ -91,6 +95,9 @@ contract SlashingHandler is Test {
     uint256 public ghostHeldRefused; // exits refused with LockHeld
     uint256 public ghostRepeatRefused; // disputes on an already disputed offense refused
     uint256 public ghostRateLimited; // executions that had to wait for the next window
+    uint256 public ghostPairNotBehind; // accomplice executions after which the group was not behind by the fee
+    uint256 public accompliceSlashes; // executions of disputes a group opened against its own orchestrator
+    uint256 public zeroOwnAccompliceSlashes; // of which the orchestrator had no own stake in its pool
     mapping(uint256 group => uint256) public inflow;
     mapping(uint256 group => uint256) public outflow;
     mapping(uint256 group => uint256) public baseline;
@@ -396,7 +403,25 @@ contract SlashingHandler is Test {
 
     // ------------------------------------------------------------ internals
 
+    /// Executes, and checks property 5 strictly when the challenger is one of the orchestrator's
+    /// accomplices: the group loses at least the deposit fee (> 0).
     function _execute(uint256 id, IDisputeManager.Dispute memory d, uint256 round) internal {
+        uint256 group = groupOf[d.challenger];
+        bool accomplice = group != 0 && orchestrators[group - 1] == d.orchestrator;
+        if (!accomplice) return _executeAndBook(id, d, round);
+        ++accompliceSlashes;
+        address pool = d.orchestrator;
+        if (lens.getDelegator(pool).delegate != pool || lens.pendingStake(pool) == 0) {
+            ++zeroOwnAccompliceSlashes;
+        }
+        uint256 wealthBefore = groupWealth(group);
+        uint256 fee = _depositFee(d.deposit);
+        _executeAndBook(id, d, round);
+        if (groupWealth(group) + fee > wealthBefore) ++ghostPairNotBehind;
+    }
+
+    /// Executes, checking the cut against the ghosts and booking it.
+    function _executeAndBook(uint256 id, IDisputeManager.Dispute memory d, uint256 round) internal {
         address pool = d.orchestrator;
         uint256[] memory before = new uint256[](bonders.length);
         for (uint256 i; i < bonders.length; ++i) {
@@ -429,8 +454,15 @@ contract SlashingHandler is Test {
         for (uint256 i; i < _exits.length; ++i) {
             if (_exits[i].pool == pool && _exits[i].createdRound >= d.offenseRound) ++ghostEscapes;
         }
-        _bookOffense(disputes.offenseOf(id), cut, uint256(d.snapshotStake) * disputes.maxSlashCutPpb() / PPB);
+        _bookOffense(
+            disputes.offenseOf(id), cut, uint256(d.snapshotStake) * disputes.maxSlashCutPpb() / PPB, locksCut
+        );
         _bookWindow(round / disputes.rateLimitWindow(), cut, locksCut);
+    }
+
+    /// The guilty deposit burn, rounded up, as documented.
+    function _depositFee(uint256 deposit) internal view returns (uint256) {
+        return (deposit * disputes.guiltyDepositBurnPpb() + PPB - 1) / PPB;
     }
 
     function _slashedFraction() internal returns (uint256 fraction) {
@@ -443,16 +475,17 @@ contract SlashingHandler is Test {
         }
     }
 
-    function _bookOffense(bytes32 offense, uint256 cut, uint256 cap) internal {
+    function _bookOffense(bytes32 offense, uint256 cut, uint256 cap, uint256 locksCut) internal {
         for (uint256 i; i < _offenseCuts.length; ++i) {
             if (_offenseCuts[i].offense == offense) {
                 _offenseCuts[i].cut += cut;
                 _offenseCuts[i].cap += cap;
+                _offenseCuts[i].locksCut += locksCut;
                 ++_offenseCuts[i].executions;
                 return;
             }
         }
-        _offenseCuts.push(OffenseCut(offense, cut, cap, 1));
+        _offenseCuts.push(OffenseCut(offense, cut, cap, 1, locksCut));
     }
 
     function _bookWindow(uint256 window, uint256 cut, uint256 locksCut) internal {

@@ -53,7 +53,7 @@ contract VoteHandler is Test {
     function vote(uint256 who, uint8 support) external {
         address a = _accounts[who % _accounts.length];
         if (voted[a] || governor.state(proposalId) != IGovernor.ProposalState.Active) return;
-        (uint256 weight,) = votes.votesAt(a, governor.proposalSnapshot(proposalId));
+        (uint256 weight,) = votes.votesAt(a, votes.roundAt(governor.proposalSnapshot(proposalId)));
         if (weight == 0) return;
         support = support % 3;
         vm.prank(a);
@@ -90,8 +90,9 @@ contract VoteHandler is Test {
     }
 
     function nextRound() external {
-        if (rounds.currentRound() + 1 > governor.proposalDeadline(proposalId)) return;
-        vm.roll(rounds.currentRoundStartBlock() + rounds.roundLength());
+        uint256 next = rounds.currentRoundStartBlock() + rounds.roundLength();
+        if (next > governor.proposalDeadline(proposalId)) return; // voting stays open
+        vm.roll(next);
         rounds.initializeRound();
     }
 }

@@ -105,6 +105,27 @@ contract RoundsManagerTest is ProtocolTest {
         assertEq(rounds.roundLength(), ROUND_LENGTH);
     }
 
+    /// `roundAt` gives every past block the round `currentRound()` reported at its end, across a
+    /// longer and a shorter length (the shorter one ends the current round at once).
+    function test_roundAt_isTheRoundEachPastBlockWasIn() public {
+        uint256 first = block.number;
+        uint256 span = 400;
+        uint256[] memory seen = new uint256[](span);
+        for (uint256 i; i < span; ++i) {
+            vm.roll(first + i);
+            if (!rounds.currentRoundInitialized()) rounds.initializeRound();
+            if (i == 130) rounds.setRoundLength(170);
+            if (i == 290) rounds.setRoundLength(7);
+            seen[i] = rounds.currentRound();
+        }
+        assertGt(seen[span - 1], seen[0] + 10, "the span crosses many rounds");
+        for (uint256 i; i < span; ++i) {
+            assertEq(rounds.roundAt(first + i), seen[i], "a past block's round");
+        }
+        assertEq(rounds.roundAt(0), 0, "before deployment: counted from block 0");
+        assertEq(rounds.roundAt(block.number + 70), rounds.currentRound() + 10, "ahead: the current length");
+    }
+
     /// Round numbers never go backwards, whatever lengths governance picks.
     function testFuzz_roundsAreMonotonic(uint16 newLength, uint16 advance) public {
         newLength = uint16(bound(newLength, 1, 10_000));

@@ -250,18 +250,25 @@ contract DisputeManagerTest is DisputeFixture {
         uint256 repBefore = reputation.scoreOf(orch);
 
         // 10% of 4,000 LPT: 400 slashed; the challenger gets half of the orchestrator's own 100
-        // (never the delegators' stake: property 5), 350 burned.
+        // (never the delegators' stake: property 5), 350 burned, and 10% of its deposit (the
+        // default guilty deposit burn) burned too.
         vm.expectEmit(address(disputes));
         emit IDisputeManager.SlashExecuted(id, orch, 100_000_000, 400 ether, 50 ether, 350 ether);
+        vm.expectEmit(address(disputes));
+        emit IDisputeManager.DepositFeeBurned(id, DEPOSIT / 10);
         disputes.executeSlash(id, address(0), address(0));
 
         assertEq(uint256(_status(id)), uint256(IDisputeManager.Status.Executed));
         assertEq(lens.pendingStake(orch), 900 ether);
         assertEq(lens.pendingStake(alice), 2_700 ether);
         assertEq(bonding.delegatedStake(orch), 3_600 ether);
-        assertEq(token.balanceOf(challenger), 10_000 ether + 50 ether, "deposit back plus reward");
+        assertEq(
+            token.balanceOf(challenger),
+            10_000 ether - DEPOSIT / 10 + 50 ether,
+            "deposit less fee plus reward"
+        );
         assertEq(token.balanceOf(address(disputes)), 0);
-        assertEq(token.totalSupply(), supply - 350 ether, "the rest is burned");
+        assertEq(token.totalSupply(), supply - 350 ether - DEPOSIT / 10, "the rest and the fee are burned");
         assertEq(reputation.scoreOf(orch), repBefore / 10, "reputation cut by 90%");
         assertEq(disputes.slashCapacityLeft(), 1_000_000 ether - 400 ether);
 
@@ -377,7 +384,11 @@ contract DisputeManagerTest is DisputeFixture {
         _passVetoWindow();
         disputes.executeSlash(id, address(0), address(0));
         assertEq(bonding.delegatedStake(orch), 3_600 ether);
-        assertEq(token.balanceOf(challenger), 10_050 ether, "half the orchestrator's own cut");
+        assertEq(
+            token.balanceOf(challenger),
+            10_050 ether - DEPOSIT / 10,
+            "half the orchestrator's own cut, less the guilty deposit burn"
+        );
     }
 
     function test_conflict_rejectsNonConflicts() public {
@@ -496,8 +507,9 @@ contract DisputeManagerTest is DisputeFixture {
         bonding.withdrawStake(1);
         vm.stopPrank();
         assertEq(token.balanceOf(alice), 1_000 ether + 900 ether);
-        // Burned: the bonded cut less the reward (half the orchestrator's own 100) + the lock's cut.
-        assertEq(token.totalSupply(), supply - 150 ether - 100 ether);
+        // Burned: the bonded cut less the reward (half the orchestrator's own 100) + the lock's cut
+        // + the guilty deposit burn (10% of the deposit).
+        assertEq(token.totalSupply(), supply - 150 ether - 100 ether - DEPOSIT / 10);
     }
 
     // ------------------------------------------------------------ reputation and governance
@@ -562,7 +574,18 @@ contract DisputeManagerTest is DisputeFixture {
         disputes.setMaxSlashCut(1);
         vm.expectRevert(_unauthorized(stranger));
         disputes.setSlashRateLimit(1, 1);
+        vm.expectRevert(_unauthorized(stranger));
+        disputes.setGuiltyDepositBurn(1);
         vm.stopPrank();
+
+        vm.expectRevert(IDisputeManager.ZeroDeposit.selector);
+        disputes.setDeposit(0);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeManager.InvalidGuiltyDepositBurn.selector, 0));
+        disputes.setGuiltyDepositBurn(0);
+        vm.expectRevert(abi.encodeWithSelector(IDisputeManager.InvalidGuiltyDepositBurn.selector, 1e9 + 1));
+        disputes.setGuiltyDepositBurn(1e9 + 1);
+        disputes.setGuiltyDepositBurn(1e9); // the whole deposit is within bounds
+        assertEq(disputes.guiltyDepositBurnPpb(), 1e9);
 
         vm.expectRevert(abi.encodeWithSelector(IDisputeManager.InvalidPpb.selector, 500_000_001));
         disputes.setChallengerRewardCut(500_000_001);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IDisputeManager} from "../../../contracts/interfaces/IDisputeManager.sol";
 import {SlashMath} from "../../../contracts/libraries/SlashMath.sol";
 import {DisputeFixture} from "../../fixtures/DisputeFixture.sol";
@@ -97,8 +98,9 @@ contract DisputeSlashFuzzTest is DisputeFixture {
         assertEq(slashed, current * fraction / PPB);
         uint256 own = orchBonded * fraction / PPB;
         uint256 reward = (own < slashed ? own : slashed) * disputes.challengerRewardCutPpb() / PPB;
-        assertEq(token.balanceOf(challenger) - challengerBefore, DEPOSIT + reward);
-        assertEq(supply - token.totalSupply(), slashed - reward, "supply drops by the burn");
+        uint256 fee = Math.mulDiv(DEPOSIT, disputes.guiltyDepositBurnPpb(), PPB, Math.Rounding.Ceil);
+        assertEq(token.balanceOf(challenger) - challengerBefore, DEPOSIT - fee + reward);
+        assertEq(supply - token.totalSupply(), slashed - reward + fee, "supply drops by the burn and the fee");
 
         // Each position loses its share exactly.
         assertEq(aliceBonded - lens.pendingStake(alice), _share(aliceBonded, fraction), "alice bonded");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IBondingManager} from "../../../contracts/interfaces/IBondingManager.sol";
 import {IDisputeManager} from "../../../contracts/interfaces/IDisputeManager.sol";
 import {DisputeFixture} from "../../fixtures/DisputeFixture.sol";
@@ -68,6 +69,33 @@ contract SlashingPropertiesTest is DisputeFixture {
         assertLt(token.balanceOf(challenger) + lens.pendingStake(orch), before);
     }
 
+    /// Property 5, the last edge: an orchestrator with zero own stake and zero commission, and an
+    /// accomplice challenger. Its own cut is zero, so the reward is zero; the guilty deposit burn
+    /// alone keeps the pair strictly behind, by exactly the fee.
+    function test_property5_zeroOwnStakeAccompliceStrictlyBehind() public {
+        (address bare, uint256 bareKey) = makeAddrAndKey("bare orchestrator");
+        _registerOrchestrator(bare, 0, 0, 0); // no own stake; no reward cut, no fee share
+        _bond(makeAddr("carol"), 5_000 ether, bare);
+        _nextRound();
+        assertEq(lens.pendingStake(bare), 0, "no own stake");
+        IDisputeManager.Receipt memory r = _receipt();
+        r.orchestrator = bare;
+        bytes memory sig = _sign(bareKey, disputes.receiptDigest(r));
+
+        uint256 pairBefore = token.balanceOf(challenger) + token.balanceOf(bare) + lens.pendingStake(bare);
+        vm.prank(challenger);
+        uint256 id = disputes.openDispute(r, sig);
+        _vote(0, id, HONEST_OUTPUT);
+        _vote(1, id, HONEST_OUTPUT);
+        _passVetoWindow();
+        disputes.executeSlash(id, address(0), address(0));
+        assertEq(bonding.delegatedStake(bare), 4_500 ether, "the delegators' pool was slashed");
+        uint256 pairAfter = token.balanceOf(challenger) + token.balanceOf(bare) + lens.pendingStake(bare);
+        uint256 fee = DEPOSIT * disputes.guiltyDepositBurnPpb() / 1e9;
+        assertGt(fee, 0);
+        assertEq(pairBefore - pairAfter, fee, "the pair loses exactly the fee: no reward on zero own cut");
+    }
+
     /// Property 8: a third party cannot give stake to another orchestrator (stranding its commission).
     function test_property8_noPositionOverwrite() public {
         address bare = makeAddr("orchestrator without own stake");
@@ -127,22 +155,26 @@ contract SlashingPropertiesTest is DisputeFixture {
         uint256 rewardCut;
         uint256 depositAmount;
         uint256 rateLimit;
+        uint256 depositBurn;
     }
 
-    /// Property 5, fuzzed over pool compositions and every parameter within governance's bounds: an
-    /// orchestrator plus an accomplice challenger never end with more LPT than before the dispute;
-    /// they lose at least `ownLoss - reward >= ownLoss / 2` (strictly less whenever the orchestrator
-    /// has anything in its pool), and the challenger's reward never exceeds the orchestrator's own
-    /// loss (`reward <= challengerRewardCut * ownLoss`): delegators' slashed stake never funds it.
+    /// Property 5, fuzzed over pool compositions (zero own stake included: the orchestrator left
+    /// its pool before the offense, and never earned commission) and every parameter within
+    /// governance's bounds: an orchestrator plus an accomplice challenger always end strictly
+    /// behind; they lose exactly `ownLoss - reward + fee >= ownLoss / 2 + fee > 0`, and the
+    /// challenger's reward never exceeds the orchestrator's own loss
+    /// (`reward <= challengerRewardCut * ownLoss`): delegators' slashed stake never funds it.
     function testFuzz_property5_accompliceNeverProfits(Composition memory c) public {
         c.maxCut = bound(c.maxCut, 1, 1e9 - 1);
         c.rewardCut = bound(c.rewardCut, 0, disputes.MAX_CHALLENGER_REWARD_CUT());
-        c.depositAmount = bound(c.depositAmount, 0, 5_000 ether);
+        c.depositAmount = bound(c.depositAmount, 1, 5_000 ether);
         c.rateLimit = bound(c.rateLimit, 0, 1e8 ether);
+        c.depositBurn = bound(c.depositBurn, 1, 1e9);
         disputes.setMaxSlashCut(c.maxCut);
         disputes.setChallengerRewardCut(c.rewardCut);
         disputes.setDeposit(c.depositAmount);
         disputes.setSlashRateLimit(10, c.rateLimit);
+        disputes.setGuiltyDepositBurn(c.depositBurn);
         address bob = makeAddr("bob");
         if (c.orchLeaves) {
             vm.prank(orch);
@@ -171,7 +203,9 @@ contract SlashingPropertiesTest is DisputeFixture {
         uint256 ownBefore = lens.pendingStake(orch) + _orchLocksRaw();
         uint256 challengerBefore = token.balanceOf(challenger);
         disputes.executeSlash(id, address(0), address(0));
-        uint256 reward = token.balanceOf(challenger) - challengerBefore - c.depositAmount;
+        uint256 fee = Math.mulDiv(c.depositAmount, c.depositBurn, 1e9, Math.Rounding.Ceil);
+        assertGt(fee, 0, "the fee is at least a wei");
+        uint256 reward = token.balanceOf(challenger) + fee - challengerBefore - c.depositAmount;
 
         // Every lock of the orchestrator's, out at its value after the slash.
         for (uint256 i; i < bonding.unbondingPeriod(); ++i) {
@@ -182,9 +216,9 @@ contract SlashingPropertiesTest is DisputeFixture {
         uint256 pairAfter = token.balanceOf(challenger) + ownAfter;
         assertLe(reward, ownLoss * c.rewardCut / 1e9 + 1, "reward within the orchestrator's own loss");
         assertLe(reward * 2, ownLoss + 1, "at most half of it");
-        assertLe(pairAfter, pairBefore, "never ahead");
-        if (ownLoss != 0) assertLt(pairAfter, pairBefore, "strictly behind once the orchestrator loses");
-        assertEq(pairBefore - pairAfter, ownLoss - reward, "the pair loses the own loss less the reward");
+        assertLt(pairAfter, pairBefore, "strictly behind, whatever the composition");
+        assertEq(pairBefore - pairAfter, ownLoss - reward + fee, "the pair loses ownLoss - reward + fee");
+        assertGe(pairBefore - pairAfter, ownLoss / 2 + fee, "the bound: at least ownLoss / 2 + fee");
     }
 
     function _orchLocksRaw() internal view returns (uint256 total) {

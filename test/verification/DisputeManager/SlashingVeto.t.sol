@@ -75,9 +75,9 @@ contract SlashingVetoTest is GovernanceFixture {
         uint256 vetoEnd = disputes.getDispute(id).vetoEndRound;
 
         // Governance's own path cannot veto in time: a proposal made now is executable only after
-        // its voting delay and period (in rounds) and the timelock, long after the window closed.
+        // its voting delay and period (in blocks) and the timelock, long after the window closed.
         uint256 governanceEarliest =
-            rounds.currentRound() + governor.votingDelay() + governor.votingPeriod() + 1;
+            rounds.roundAt(block.number + governor.votingDelay() + governor.votingPeriod() + 1);
         assertGt(governanceEarliest, vetoEnd, "the timelock alone could not veto in time");
         // Nobody else can veto.
         vm.prank(stranger);
