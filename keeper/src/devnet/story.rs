@@ -567,7 +567,7 @@ async fn print_slash(cast: &Cast, before: &Snapshot, after: &Snapshot) -> anyhow
         lpt(after.delegator_stake)
     );
     println!(
-        "  challenger's LPT       {:>12} → {:>12} (deposit back plus reward)",
+        "  challenger's LPT       {:>12} → {:>12} (deposit less the guilty fee, plus reward)",
         lpt(before.challenger_lpt),
         lpt(after.challenger_lpt)
     );

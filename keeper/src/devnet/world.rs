@@ -58,7 +58,13 @@ impl World {
         accounts: u32,
         round_length: u64,
     ) -> anyhow::Result<Self> {
-        Self::start_with(port, accounts, |c| c.roundLength = U256::from(round_length)).await
+        Self::start_with(port, accounts, |c| {
+            c.roundLength = U256::from(round_length);
+            // The governor counts blocks: a 1-round delay and a 2-round vote at this length.
+            c.governance.votingDelay = U256::from(round_length);
+            c.governance.votingPeriod = U256::from(2 * round_length);
+        })
+        .await
     }
 
     /// As [`World::start`], with the deploy config adjusted by `configure`.
