@@ -38,10 +38,9 @@ pub async fn run(
     );
     let _server = match tuning.metrics_addr {
         Some(addr) => {
-            // An idle keeper ticks at least every max_idle: health allows two of those.
-            let stale = (tuning.poll_interval() * 10)
-                .max(Duration::from_secs(60))
-                .max(tuning.max_idle() * 2);
+            // A busy keeper ticks every poll interval; an idle one publishes when it wakes
+            // (`Metrics::plan_next_tick`), and health allows this much beyond either.
+            let stale = (tuning.poll_interval() * 10).max(Duration::from_secs(60));
             let admin = config.admin.enabled.then(|| ops.clone());
             Some(http::serve_with(addr, metrics.clone(), stale, admin).await?)
         }
@@ -131,6 +130,7 @@ pub async fn drive(keeper: &mut Keeper, shutdown: watch::Receiver<bool>) {
                 pause
             }
         };
+        keeper.metrics.plan_next_tick(pause);
         if sleep_until_woken(pause, &shutdown, keeper.ops.as_deref()).await {
             return;
         }

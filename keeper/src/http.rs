@@ -178,7 +178,9 @@ fn health(metrics: &Metrics, ops: Option<&Ops>, stale_after: Duration) -> Respon
     let unavailable = "503 Service Unavailable";
     match metrics.since_success() {
         None => text(unavailable, "starting: no good tick yet\n"),
-        Some(age) if age > stale_after.as_secs() => {
+        // Idle keepers sleep until their next duty (hours on a real chain): stale means no good
+        // tick for `stale_after` and not asleep as planned either.
+        Some(age) if age > stale_after.as_secs() && !metrics.sleeping_as_planned(stale_after) => {
             text(unavailable, format!("stale: last good tick {age}s ago\n"))
         }
         Some(age) => {

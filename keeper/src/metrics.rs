@@ -44,6 +44,9 @@ pub struct Metrics {
     pub fee_cap_hits: AtomicU64,
     /// Unix seconds of the last tick that completed without error.
     pub last_success: AtomicU64,
+    /// When the daemon plans its next tick (unix seconds): an idle keeper sleeps until the
+    /// block its next duty is due, up to `keeper.max_idle_secs`.
+    pub next_tick_at: AtomicU64,
     /// Each RPC endpoint's traffic and health (set at connect).
     pub endpoints: Mutex<Vec<Arc<EndpointStats>>>,
     /// Rounds that ended with a served orchestrator not rewarded.
@@ -79,6 +82,19 @@ impl Metrics {
 
     pub fn mark_success(&self) {
         self.set(&self.last_success, now());
+    }
+
+    /// The daemon sleeps `pause` before its next tick.
+    pub fn plan_next_tick(&self, pause: std::time::Duration) {
+        self.set(&self.next_tick_at, now().saturating_add(pause.as_secs()));
+    }
+
+    /// The keeper is asleep as planned: its next tick is not more than `grace` late.
+    pub fn sleeping_as_planned(&self, grace: std::time::Duration) -> bool {
+        match self.next_tick_at.load(Ordering::Relaxed) {
+            0 => false,
+            t => now() <= t.saturating_add(grace.as_secs()),
+        }
     }
 
     /// Seconds since the last successful tick (`None` before the first).

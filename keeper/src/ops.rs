@@ -3,8 +3,8 @@
 //! controls (pause, resume, the fee cap). The daemon's loop feeds it after every tick; the admin
 //! API ([`crate::http`]) reads and sets it from its own task.
 //!
-//! Reads are few: the round's start block once a round, the balance and gas price once a round
-//! and after the keeper's own sends (they are what changes the balance).
+//! Reads are few: the balance and gas price once a round, at its start (before the duties they
+//! pay for); the round's start block comes from the keeper's own round clock.
 
 use std::{
     collections::BTreeMap,
@@ -122,8 +122,8 @@ pub struct Ops {
     attached: OnceLock<Attached>,
     view: Mutex<RoundView>,
     head: AtomicU64,
-    /// `txs_sent` when the wallet was last read (`u64::MAX`: never).
-    wallet_read_at_sends: AtomicU64,
+    /// The last wallet read failed: read again at the next tick.
+    wallet_read_failed: AtomicBool,
     /// Reads while paused are failing (logged once).
     paused_read_failing: AtomicBool,
     /// Wakes the daemon's idle sleep when the operator pauses or resumes: an idle keeper may
@@ -141,7 +141,7 @@ impl Ops {
             attached: OnceLock::new(),
             view: Mutex::new(RoundView::default()),
             head: AtomicU64::new(0),
-            wallet_read_at_sends: AtomicU64::new(u64::MAX),
+            wallet_read_failed: AtomicBool::new(false),
             paused_read_failing: AtomicBool::new(false),
             wake: tokio::sync::Notify::new(),
         })
@@ -208,7 +208,7 @@ impl Ops {
     }
 
     /// Takes in what a successful tick did. Reads the round's start block on a new round and
-    /// the wallet on a new round or after sends; a failed read is logged and retried next time.
+    /// the wallet on a new round; a failed read is logged and retried next time.
     pub async fn observe(&self, k: &Keeper, report: &TickReport) {
         if let Some(head) = k.gate.head {
             self.head.store(head, Ordering::Relaxed);
@@ -253,15 +253,20 @@ impl Ops {
         let new_round = r.round != 0 && r.round != self.view().round;
         if new_round {
             self.close_round(r.round);
-            match call(
-                &k.chain,
-                k.addresses.rounds,
-                RoundsManager::currentRoundStartBlockCall {},
-            )
-            .await
-            {
+            // The keeper's round clock already knows the start; only a paused keeper (which
+            // reads nothing else) asks the chain for it.
+            let start = match k.gate.clock.filter(|c| c.round == r.round) {
+                Some(clock) => Ok(clock.start),
+                None => call(
+                    &k.chain,
+                    k.addresses.rounds,
+                    RoundsManager::currentRoundStartBlockCall {},
+                )
+                .await
+                .map(|start| start.to::<u64>()),
+            };
+            match start {
                 Ok(start) => {
-                    let start: u64 = start.to();
                     let mut view = self.lock_view();
                     if view.round == r.round {
                         view.start_block = start;
@@ -289,12 +294,16 @@ impl Ops {
             }
             view.complete |= r.complete;
         }
-        let sends = self.metrics.txs_sent.load(Ordering::Relaxed);
-        if new_round || self.wallet_read_at_sends.load(Ordering::Relaxed) != sends {
-            match self.read_wallet(k).await {
-                Ok(()) => self.wallet_read_at_sends.store(sends, Ordering::Relaxed),
-                Err(e) => warn!(error = %format!("{e:#}"), "reading the wallet's balance"),
-            }
+        // Once a round (two calls), at every tick while the wallet is short (so a top-up shows at
+        // once), or again after a failed read: a read after every send would cost more than the
+        // duties it pays for.
+        let short = self.metrics.wallet_short.load(Ordering::Relaxed) == 1;
+        if new_round || short || self.wallet_read_failed.load(Ordering::Relaxed) {
+            let failed = self.read_wallet(k).await.map_err(|e| {
+                warn!(error = %format!("{e:#}"), "reading the wallet's balance");
+            });
+            self.wallet_read_failed
+                .store(failed.is_err(), Ordering::Relaxed);
         }
         self.update_health();
     }
