@@ -164,10 +164,16 @@ async fn dispute_verdicts_simulated_match_anvil() {
         ),
         (lpt(3_000), lpt(2_700))
     );
+    // The guilty fee: a share of the challenger's deposit, rounded up, burned with the slash.
+    let ppb = U256::from(1_000_000_000u64);
+    let fee = (U256::from(config.disputes.deposit)
+        * U256::from(config.disputes.guiltyDepositBurnPpb))
+    .div_ceil(ppb);
+    assert!(fee > U256::ZERO);
     assert_eq!(
         guilty.supply_before - guilty.supply_after,
-        lpt(350),
-        "the slash less half of the orchestrator's own cut is burned"
+        lpt(350) + fee,
+        "the slash less half of the orchestrator's own cut is burned, and the guilty fee"
     );
 
     // The same verdict on anvil: two verifiers vote guilty, the veto window passes, the slash runs.
