@@ -245,7 +245,9 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         if (startValue != 0) {
             uint256 rf = EarningsMath.rewardFactorAfter(pool.rewardFactor, shared, startValue);
             pool.rewardFactor = rf.toUint96();
-            toPositions = Math.mulDiv(shared, pool.matureStake, startValue);
+            // Rounded up (at most `shared`, as matureStake <= startValue): the positions' stakes grow
+            // by the rounded-down factor, and the pool must keep counting at least them as earning.
+            toPositions = Math.mulDiv(shared, pool.matureStake, startValue, Math.Rounding.Ceil);
         }
         uint256 commission = amount - toPositions;
         pool.rewardCommission += uint128(commission);
@@ -640,7 +642,10 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         internal
     {
         // Everything a delegator can claim scales by `keep` and rounds down; the pool's totals round
-        // toward keeping more, so they always cover the claims.
+        // toward keeping more, so they always cover the claims. The round's earning stake and start
+        // value are the weights this round's rewards and fees are shared by: they round up, so they
+        // never fall below the positions they stand for (rounded down, a dust pool's positions
+        // would be paid on more stake than the shares were computed for, more than was credited).
         uint64 sf = uint64(Math.mulDiv(pool.slashFactor, keep, Units.PPB));
         pool.slashFactor = sf;
         uint32 poolSlashes = pool.slashCount;
@@ -650,8 +655,8 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
             slashFactorAfter: sf
         });
         pool.slashCount = poolSlashes + 1;
-        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, Units.PPB));
-        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, Units.PPB));
+        pool.matureStake = uint96(Math.mulDiv(pool.matureStake, keep, Units.PPB, Math.Rounding.Ceil));
+        pool.startValue = uint96(Math.mulDiv(pool.startValue, keep, Units.PPB, Math.Rounding.Ceil));
         pool.rewardCommission = uint128(Math.mulDiv(pool.rewardCommission, keep, Units.PPB));
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {BondingFixture} from "../fixtures/BondingFixture.sol";
 import {BondingHandler} from "./handlers/BondingHandler.sol";
 
@@ -53,11 +54,16 @@ contract BondingInvariantTest is BondingFixture {
         );
     }
 
-    /// (b) Each pool covers its positions; what it holds beyond them is rounding dust. Every rounding
-    /// in the contract rounds a position down by at most stake/1e18 + 2 wei (one unit of an 18-decimal
-    /// factor plus the floors), so each call adds at most (positions) * (stake/1e18 + 2) wei of dust;
-    /// dust shares rewards like stake (growing with the pool, hence the bound relative to the pool's
-    /// stake). Eleven accounts, so 11 * (calls + 1) * (delegated/1e18 + 2) bounds it.
+    /// (b) Each pool covers its positions; what it holds beyond them is rounding dust. Per call, each
+    /// position loses to the pool at most one unit of a factor and one floor: a reward floors the
+    /// reward factor's increment (< V/rf <= V/1e18 wei for a position worth V), a slash floors the
+    /// slash factor (< V/sf wei), and any call floors the stake of a position it claims (< 1 wei);
+    /// the pool's own amounts round toward it (the slash's cut and the commission down, the
+    /// positions' share of a reward up: < 1 wei each). As rf >= 1e18 >= sf, a call adds less than
+    /// (positions) * (D/sf + 2) wei of dust, D the pool's stake at that call. The dust stays in the
+    /// pool when its stake later leaves (an unbond takes exact amounts out of both), so the bound is
+    /// on the most stake the pool ever held, not its stake now; dust shares rewards like stake, as
+    /// that stake does. Eleven accounts: 11 * (calls + 1) * (maxDelegated/sf + 2) bounds it.
     function invariant_poolsCoverTheirDelegators() public view {
         address[] memory all = handler.accounts();
         uint256 calls = handler.calls();
@@ -69,7 +75,9 @@ contract BondingInvariantTest is BondingFixture {
             }
             uint256 delegated = bonding.delegatedStake(orch);
             assertLe(sum, delegated, "positions within the pool");
-            assertLe(delegated - sum, all.length * (calls + 1) * (delegated / 1e18 + 2), "dust bounded");
+            uint256 maxDelegated = Math.max(handler.ghostMaxDelegated(orch), delegated);
+            uint256 perCall = maxDelegated / lens.getPool(orch).slashFactor + 2;
+            assertLe(delegated - sum, all.length * (calls + 1) * perCall, "dust bounded");
         }
     }
 

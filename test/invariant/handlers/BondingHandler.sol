@@ -56,6 +56,8 @@ contract BondingHandler is Test {
     // The current round's total active stake, summed at its start.
     uint256 public ghostActiveStakeAtStart;
     uint256 public calls;
+    // Per pool: the most stake it held after any call (rounding dust, once made, stays when it shrinks).
+    mapping(address orchestrator => uint256) public ghostMaxDelegated;
 
     // Per account: LPT put in and taken out, fees taken out, and what it earned (see above).
     mapping(address account => uint256) public ghostPutIn;
@@ -354,7 +356,14 @@ contract BondingHandler is Test {
         return IBondingManager.Hints(address(0), address(0), address(0), address(0));
     }
 
+    /// Counts the call and records each pool's stake as the previous call left it.
     function _count() internal {
         calls++;
+        for (uint256 i; i < orchestrators.length; ++i) {
+            uint256 delegated = bonding.delegatedStake(orchestrators[i]);
+            if (delegated > ghostMaxDelegated[orchestrators[i]]) {
+                ghostMaxDelegated[orchestrators[i]] = delegated;
+            }
+        }
     }
 }
