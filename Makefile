@@ -57,6 +57,11 @@ system-deps:
 		$(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mesa-vulkan-drivers; \
 	fi
+	@# Python with venv and pip: the LiteRT oracle's virtual environment (models-oracle).
+	@if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip; \
+	fi
 
 rust-deps:
 	@cargo fmt --version >/dev/null 2>&1 || { echo "rustfmt is missing: rustup component add rustfmt" >&2; exit 1; }
@@ -114,7 +119,7 @@ models-oracle: $(ORACLE_VENV)/.stamp
 ## models-check: SPEC-NOTES.md's requantization and table claims against LiteRT's kernels.
 models-check: models-oracle
 	cd tools/models && .venv-oracle/bin/python spec_check.py
-$(ORACLE_VENV)/.stamp: tools/models/requirements-oracle.txt
+$(ORACLE_VENV)/.stamp: tools/models/requirements-oracle.txt | system-deps
 	python3 -m venv $(ORACLE_VENV)
 	$(ORACLE_VENV)/bin/pip install -q -r $<
 	touch $@
