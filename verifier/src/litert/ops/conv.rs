@@ -42,6 +42,124 @@ fn centred(xs: &[i8], zi: i32) -> Vec<i32> {
     xs.iter().map(|&x| x as i32 - zi).collect()
 }
 
+/// A sliding-window op's geometry and requantization, read once: CONV_2D and DEPTHWISE_CONV_2D
+/// differ only in what each tap adds to the accumulators.
+struct Window {
+    n: usize,
+    h: usize,
+    wd: usize,
+    ic: usize,
+    kh: usize,
+    kw: usize,
+    oh: usize,
+    ow: usize,
+    oc: usize,
+    pad: (usize, usize),
+    stride: (usize, usize),
+    dil: (usize, usize),
+    /// The input with its zero point removed.
+    xc: Vec<i32>,
+    bias: Vec<i32>,
+    mults: Vec<(i32, i32)>,
+    zo: i32,
+    lo: i32,
+    hi: i32,
+}
+
+impl Window {
+    /// `oc_axis`: the filter axis that counts output channels (0 for CONV_2D, 3 for depthwise).
+    fn read(
+        op: &Op,
+        v: &Values<'_>,
+        padding: Padding,
+        stride: (usize, usize),
+        dil: (usize, usize),
+        act: Activation,
+        oc_axis: usize,
+    ) -> Option<Self> {
+        let (x, w, out) = (
+            v.info(op.inputs[0]),
+            v.info(op.inputs[1]),
+            v.info(op.outputs[0]),
+        );
+        let [n, h, wd, ic] = x.shape[..] else {
+            return None;
+        };
+        let [_, kh, kw, _] = w.shape[..] else {
+            return None;
+        };
+        let [_, oh, ow, _] = out.shape[..] else {
+            return None;
+        };
+        let oc = w.shape[oc_axis];
+        let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
+        let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
+        let zo = out.quant.zp();
+        let (lo, hi) = act_range(act, out.quant.s(), zo);
+        Some(Self {
+            n,
+            h,
+            wd,
+            ic,
+            kh,
+            kw,
+            oh,
+            ow,
+            oc,
+            pad: (ph, pw),
+            stride,
+            dil,
+            xc: centred(v.i8(op.inputs[0]), x.quant.zp()),
+            bias: op.inputs.get(2).map_or(vec![0; oc], |&b| v.i32(b).to_vec()),
+            mults: multipliers(x, w, out, oc),
+            zo,
+            lo,
+            hi,
+        })
+    }
+
+    /// Slides the window over the input: per output pixel, the accumulators start at the bias,
+    /// `tap(acc, input pixel's channels, ky * KW + kx)` adds each tap inside the input, then each
+    /// channel is requantized (MBQM, `+ zp_out`, clamp).
+    fn slide(&self, mut tap: impl FnMut(&mut [i32], &[i32], usize)) -> Vec<i8> {
+        let (h, wd, ic) = (self.h, self.wd, self.ic);
+        let mut res = Vec::with_capacity(self.n * self.oh * self.ow * self.oc);
+        let mut acc = vec![0i32; self.oc];
+        for b in 0..self.n {
+            for oy in 0..self.oh {
+                for ox in 0..self.ow {
+                    acc.copy_from_slice(&self.bias);
+                    for ky in 0..self.kh {
+                        let iy =
+                            (oy * self.stride.0 + ky * self.dil.0) as isize - self.pad.0 as isize;
+                        if iy < 0 || iy >= h as isize {
+                            continue;
+                        }
+                        for kx in 0..self.kw {
+                            let ix = (ox * self.stride.1 + kx * self.dil.1) as isize
+                                - self.pad.1 as isize;
+                            if ix < 0 || ix >= wd as isize {
+                                continue;
+                            }
+                            let xi = ((b * h + iy as usize) * wd + ix as usize) * ic;
+                            tap(&mut acc, &self.xc[xi..xi + ic], ky * self.kw + kx);
+                        }
+                    }
+                    for (c, &a) in acc.iter().enumerate() {
+                        let (q, s) = self.mults[c];
+                        res.push(
+                            mbqm(a, q, s)
+                                .saturating_add(self.zo)
+                                .clamp(self.lo, self.hi) as i8,
+                        );
+                    }
+                }
+            }
+        }
+        res
+    }
+}
+
 /// CONV_2D: filter `[O, KH, KW, I]`, output `[N, OH, OW, O]`.
 pub fn conv2d(
     op: &Op,
@@ -51,69 +169,27 @@ pub fn conv2d(
     dil: (usize, usize),
     act: Activation,
 ) -> Vec<i8> {
-    let (x, w, out) = (
-        v.info(op.inputs[0]),
-        v.info(op.inputs[1]),
-        v.info(op.outputs[0]),
-    );
-    let [n, h, wd, ic] = x.shape[..] else {
+    let Some(win) = Window::read(op, v, padding, stride, dil, act, 0) else {
         return Vec::new();
     };
-    let [oc, kh, kw, _] = w.shape[..] else {
-        return Vec::new();
-    };
-    let [_, oh, ow, _] = out.shape[..] else {
-        return Vec::new();
-    };
-    let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
-    let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
-    let (xs, ws) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
-    let mults = multipliers(x, w, out, oc);
-    let (zi, zo) = (x.quant.zp(), out.quant.zp());
-    let (lo, hi) = act_range(act, out.quant.s(), zo);
-    let xc = centred(xs, zi);
+    let (oc, taps_ic) = (win.oc, win.kh * win.kw * win.ic);
     // weights as [KH][KW][I][O] so the innermost loop runs over output channels (vectorises)
+    let ws = v.i8(op.inputs[1]);
     let mut wt = vec![0i32; ws.len()];
     for (j, &wv) in ws.iter().enumerate() {
-        let (c, r) = (j / (kh * kw * ic), j % (kh * kw * ic));
+        let (c, r) = (j / taps_ic, j % taps_ic);
         wt[r * oc + c] = wv as i32;
     }
-    let bias: Vec<i32> = op.inputs.get(2).map_or(vec![0; oc], |&b| v.i32(b).to_vec());
-    let mut res = Vec::with_capacity(n * oh * ow * oc);
-    let mut acc = vec![0i32; oc];
-    for b in 0..n {
-        for oy in 0..oh {
-            for ox in 0..ow {
-                acc.copy_from_slice(&bias);
-                for ky in 0..kh {
-                    let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kx in 0..kw {
-                        let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
-                        if ix < 0 || ix >= wd as isize {
-                            continue;
-                        }
-                        let xi = ((b * h + iy as usize) * wd + ix as usize) * ic;
-                        let wi = (ky * kw + kx) * ic * oc;
-                        for (i, &xv) in xc[xi..xi + ic].iter().enumerate() {
-                            let wrow = &wt[wi + i * oc..wi + (i + 1) * oc];
-                            // int32 wraps like the C kernels' two's-complement accumulators
-                            for (a, &wv) in acc.iter_mut().zip(wrow) {
-                                *a = a.wrapping_add(wv * xv);
-                            }
-                        }
-                    }
-                }
-                for (c, &a) in acc.iter().enumerate() {
-                    let (q, s) = mults[c];
-                    res.push(mbqm(a, q, s).saturating_add(zo).clamp(lo, hi) as i8);
-                }
+    win.slide(|acc, xr, t| {
+        let wi = t * xr.len() * oc;
+        for (i, &xv) in xr.iter().enumerate() {
+            let wrow = &wt[wi + i * oc..wi + (i + 1) * oc];
+            // int32 wraps like the C kernels' two's-complement accumulators
+            for (a, &wv) in acc.iter_mut().zip(wrow) {
+                *a = a.wrapping_add(wv * xv);
             }
         }
-    }
-    res
+    })
 }
 
 /// DEPTHWISE_CONV_2D: filter `[1, KH, KW, I * multiplier]`; output channel
@@ -127,60 +203,16 @@ pub fn depthwise(
     multiplier: usize,
     act: Activation,
 ) -> Vec<i8> {
-    let (x, w, out) = (
-        v.info(op.inputs[0]),
-        v.info(op.inputs[1]),
-        v.info(op.outputs[0]),
-    );
-    let [n, h, wd, ic] = x.shape[..] else {
+    let Some(win) = Window::read(op, v, padding, stride, dil, act, 3) else {
         return Vec::new();
     };
-    let [_, kh, kw, oc] = w.shape[..] else {
-        return Vec::new();
-    };
-    let [_, oh, ow, _] = out.shape[..] else {
-        return Vec::new();
-    };
-    let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
-    let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
-    let (xs, ws) = (v.i8(op.inputs[0]), v.i8(op.inputs[1]));
-    let bias = op.inputs.get(2).map(|&b| v.i32(b));
-    let mults = multipliers(x, w, out, oc);
-    let (zi, zo) = (x.quant.zp(), out.quant.zp());
-    let (lo, hi) = act_range(act, out.quant.s(), zo);
-    let xc = centred(xs, zi);
-    let bias: Vec<i32> = bias.map_or(vec![0; oc], |b| b.to_vec());
-    let mut res = Vec::with_capacity(n * oh * ow * oc);
-    let mut acc = vec![0i32; oc];
-    for b in 0..n {
-        for oy in 0..oh {
-            for ox in 0..ow {
-                acc.copy_from_slice(&bias);
-                for ky in 0..kh {
-                    let iy = (oy * stride.0 + ky * dil.0) as isize - ph as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kx in 0..kw {
-                        let ix = (ox * stride.1 + kx * dil.1) as isize - pw as isize;
-                        if ix < 0 || ix >= wd as isize {
-                            continue;
-                        }
-                        let xr = &xc[((b * h + iy as usize) * wd + ix as usize) * ic..][..ic];
-                        let wr = &ws[(ky * kw + kx) * oc..][..oc];
-                        for (c, (a, &wv)) in acc.iter_mut().zip(wr).enumerate() {
-                            *a = a.wrapping_add(wv as i32 * xr[c / multiplier]);
-                        }
-                    }
-                }
-                for (c, &a) in acc.iter().enumerate() {
-                    let (q, s) = mults[c];
-                    res.push(mbqm(a, q, s).saturating_add(zo).clamp(lo, hi) as i8);
-                }
-            }
+    let (ws, oc) = (v.i8(op.inputs[1]), win.oc);
+    win.slide(|acc, xr, t| {
+        let wr = &ws[t * oc..][..oc];
+        for (c, (a, &wv)) in acc.iter_mut().zip(wr).enumerate() {
+            *a = a.wrapping_add(wv as i32 * xr[c / multiplier]);
         }
-    }
-    res
+    })
 }
 
 /// TRANSPOSE_CONV: inputs `[output_shape, filter [O, KH, KW, I], x, bias?]`.
