@@ -27,18 +27,6 @@ pub const EXECUTOR: Address = address!("0x00000000000000000000000000000000005e1a
 /// Seconds per block while the simulator moves the clock (a node's usual block time).
 const BLOCK_TIME: u64 = 12;
 
-/// OpenZeppelin's `IGovernor.ProposalState`, in declaration order.
-const STATES: [&str; 8] = [
-    "Pending",
-    "Active",
-    "Canceled",
-    "Defeated",
-    "Succeeded",
-    "Queued",
-    "Expired",
-    "Executed",
-];
-
 /// A proposal as the governor hashes it.
 #[derive(Clone, Debug)]
 pub struct Proposal {
@@ -82,18 +70,13 @@ pub struct Stage {
     pub timestamp: u64,
 }
 
-/// A proposal state's name.
-pub fn state_name(state: u8) -> &'static str {
-    STATES.get(usize::from(state)).copied().unwrap_or("unknown")
-}
-
 fn state<DB: Database + DatabaseCommit>(
     chain: &mut Chain<DB>,
     governor: Address,
     id: U256,
 ) -> Result<&'static str> {
     let s = chain.view(governor, LivepeerGovernor::stateCall { proposalId: id })?;
-    Ok(state_name(s))
+    Ok(bindings::governance::state_name(s))
 }
 
 /// Moves the block clock forward until the governor's `clock()` is past `timepoint`.
@@ -188,7 +171,7 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit + SuppliedBlockHashes>(
     }
     loop {
         match state(chain, governor, id)? {
-            "Pending" => {
+            "pending" => {
                 let snapshot = chain.view(
                     governor,
                     LivepeerGovernor::proposalSnapshotCall { proposalId: id },
@@ -199,7 +182,7 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit + SuppliedBlockHashes>(
                     format!("voting open (past the snapshot, clock {snapshot})"),
                 ));
             }
-            "Active" => {
+            "active" => {
                 let voters = vote_for(chain, governor, bonding, id)?;
                 stages.push(stage(
                     chain,
@@ -215,13 +198,13 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit + SuppliedBlockHashes>(
                     format!("voting closed (past the deadline, clock {deadline})"),
                 ));
                 let after = state(chain, governor, id)?;
-                if after != "Succeeded" {
+                if after != "succeeded" {
                     bail!(
                         "proposal {id} ends {after} even with every active orchestrator voting for it: it cannot execute"
                     );
                 }
             }
-            "Succeeded" => {
+            "succeeded" => {
                 chain
                     .send(
                         EXECUTOR,
@@ -236,7 +219,7 @@ pub fn bring_to_execution<DB: Database + DatabaseCommit + SuppliedBlockHashes>(
                     .context("queueing")?;
                 stages.push(stage(chain, "queued in the timelock".into()));
             }
-            "Queued" => {
+            "queued" => {
                 let eta = chain.view(
                     governor,
                     LivepeerGovernor::proposalEtaCall { proposalId: id },
