@@ -19,20 +19,22 @@ pub enum ProposalError {
     Unknown { governor: Address, id: U256 },
 }
 
-/// Every proposal `governor` has created since `from_block` (its deployment block, or 0), in order.
+/// Every proposal `governor` has created since `from_block` (its deployment block, or 0) and up
+/// to `to_block` (the latest when `None`), in order.
 pub async fn proposals(
     provider: &impl Provider,
     governor: Address,
     from_block: u64,
+    to_block: Option<u64>,
 ) -> Result<Vec<ProposalCreated>, ProposalError> {
-    let logs = provider
-        .get_logs(
-            &Filter::new()
-                .address(governor)
-                .event_signature(ProposalCreated::SIGNATURE_HASH)
-                .from_block(from_block),
-        )
-        .await?;
+    let mut filter = Filter::new()
+        .address(governor)
+        .event_signature(ProposalCreated::SIGNATURE_HASH)
+        .from_block(from_block);
+    if let Some(to) = to_block {
+        filter = filter.to_block(to);
+    }
+    let logs = provider.get_logs(&filter).await?;
     Ok(logs
         .iter()
         .filter_map(|log| ProposalCreated::decode_log(&log.inner).ok())
@@ -40,14 +42,15 @@ pub async fn proposals(
         .collect())
 }
 
-/// Proposal `id` of `governor`, as created.
+/// Proposal `id` of `governor`, as created (between `from_block` and `to_block`).
 pub async fn proposal(
     provider: &impl Provider,
     governor: Address,
     id: U256,
     from_block: u64,
+    to_block: Option<u64>,
 ) -> Result<ProposalCreated, ProposalError> {
-    proposals(provider, governor, from_block)
+    proposals(provider, governor, from_block, to_block)
         .await?
         .into_iter()
         .find(|p| p.proposalId == id)

@@ -44,7 +44,7 @@ impl Support {
 pub async fn list(chain: &Chain) -> anyhow::Result<()> {
     let governor = LivepeerGovernor::new(chain.d.governor, &chain.provider);
     let proposals =
-        governance::proposals(&chain.provider, chain.d.governor, chain.from_block).await?;
+        governance::proposals(&chain.provider, chain.d.governor, chain.from_block, None).await?;
     let clock = governor.clock().call().await?;
     let mode = governor.CLOCK_MODE().call().await?;
     println!(
@@ -178,5 +178,12 @@ pub async fn execute(k: &Keyed, id: U256) -> anyhow::Result<()> {
 }
 
 async fn created(chain: &Chain, id: U256) -> anyhow::Result<ProposalCreated> {
-    Ok(governance::proposal(&chain.provider, chain.d.governor, id, chain.from_block).await?)
+    Ok(governance::proposal(
+        &chain.provider,
+        chain.d.governor,
+        id,
+        chain.from_block,
+        None,
+    )
+    .await?)
 }

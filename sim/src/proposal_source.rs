@@ -5,10 +5,9 @@
 use alloy::{
     primitives::{Address, U256},
     providers::Provider,
-    rpc::types::Filter,
-    sol_types::{SolCall, SolEvent},
+    sol_types::SolCall,
 };
-use anyhow::{Context as _, Result, bail, ensure};
+use anyhow::{Context as _, Result, ensure};
 use bindings::LivepeerGovernor;
 
 use crate::{governance::Proposal, proposal::Call};
@@ -59,31 +58,15 @@ pub async fn made_proposal(
     from_block: u64,
     to_block: u64,
 ) -> Result<Proposal> {
-    let filter = Filter::new()
-        .address(governor)
-        .event_signature(LivepeerGovernor::ProposalCreated::SIGNATURE_HASH)
-        .from_block(from_block)
-        .to_block(to_block);
-    let logs = provider
-        .get_logs(&filter)
-        .await
-        .context("reading the governor's ProposalCreated events")?;
-    for log in logs {
-        let Ok(created) = LivepeerGovernor::ProposalCreated::decode_log(&log.inner) else {
-            continue;
-        };
-        if created.proposalId == proposal_id {
-            let p = created.data;
-            return Ok(Proposal {
-                calls: zip_calls(&p.targets, &p.values, &p.calldatas)
-                    .with_context(|| format!("proposal {proposal_id}"))?,
-                description: p.description,
-            });
-        }
-    }
-    bail!(
-        "the governor {governor} has no proposal {proposal_id} in blocks {from_block} to {to_block}"
-    )
+    let p =
+        bindings::governance::proposal(provider, governor, proposal_id, from_block, Some(to_block))
+            .await
+            .with_context(|| format!("in blocks {from_block} to {to_block}"))?;
+    Ok(Proposal {
+        calls: zip_calls(&p.targets, &p.values, &p.calldatas)
+            .with_context(|| format!("proposal {proposal_id}"))?,
+        description: p.description,
+    })
 }
 
 /// A proposal not yet made, from the governor's `propose(...)` calldata.
