@@ -1,24 +1,17 @@
-//! The bindings are generated, never written by hand: this test compiles `contracts/` with
-//! foundry-compilers, using the compiler executable and settings of `foundry.toml` (the same ones
-//! forge uses), and fails when `bindings/artifacts/`, `bindings/src/generated.rs` (the contract
-//! modules, role ids, enums and `ProtocolError`) or `bindings/layouts/storage.json` (solc's storage
-//! layouts, from the same compile) differ from what the contracts compile to. `make bindings` (this test with `BINDINGS_UPDATE=1`) rewrites them.
+//! The bindings are generated, never written by hand: this test builds `contracts/` with forge
+//! (`forge build`, the settings of `foundry.toml`) and fails when `bindings/artifacts/`,
+//! `bindings/src/generated.rs` (the contract modules, role ids, enums and `ProtocolError`) or
+//! `bindings/layouts/storage.json` (solc's storage layouts, forge's `extra_output`) differ from
+//! forge's artifacts. `make bindings` (this test with `BINDINGS_UPDATE=1`) rewrites them.
 
 use std::{
     collections::BTreeMap,
     fs,
     path::{Path, PathBuf},
-    str::FromStr,
+    process::Command,
 };
 
-use foundry_compilers::{
-    Artifact, ConfigurableArtifacts, ProjectBuilder, ProjectPathsConfig,
-    artifacts::{
-        BytecodeHash, EvmVersion, Optimizer, Remapping, Settings, SettingsMetadata, StorageLayout,
-        output_selection::{ContractOutputSelection, OutputSelection},
-    },
-    solc::{Solc, SolcCompiler, SolcLanguage, SolcSettings},
-};
+use alloy_json_abi::JsonAbi;
 use serde::Deserialize;
 
 /// The part of `foundry.toml` that decides the bytecode: `[profile.default]` (other profiles, such
@@ -31,16 +24,8 @@ struct FoundryToml {
 #[derive(Deserialize)]
 struct Profile {
     src: String,
-    test: String,
-    script: String,
-    solc: String,
-    evm_version: String,
-    optimizer: bool,
-    optimizer_runs: usize,
-    bytecode_hash: String,
-    cbor_metadata: bool,
-    remappings: Vec<String>,
-    libs: Vec<String>,
+    out: String,
+    cache_path: String,
 }
 
 /// Contracts outside `contracts/` that the suite deploys (or, for the planner, evaluates) and so
@@ -79,101 +64,148 @@ struct Compiled {
     layouts: String,
 }
 
-/// Compiles the contracts as forge does (the same settings; `storageLayout` is an extra output that
-/// leaves the bytecode as it is).
+/// Builds the contracts with forge and reads forge's own artifacts. The bindings must equal what
+/// forge deploys, so they are forge's output, not a second compile's (which also cost `make test`
+/// two minutes of solc-js); after `make test`'s forge run, `forge build` finds nothing to do.
 fn compile(root: &Path) -> Compiled {
     let profile = read_profile(root);
-    let solc = Solc::new(root.join(&profile.solc)).expect("run the repo's compiler executable");
-    let build_dir = root.join("target/bindings-solc");
-    let remappings: Vec<Remapping> = profile
-        .remappings
-        .iter()
-        .map(|r| Remapping::from_str(r).expect("valid remapping"))
-        .collect();
-    let paths = ProjectPathsConfig::builder()
-        .root(root)
-        .sources(root.join(&profile.src))
-        // The same sources as forge, tests and scripts included: solc numbers AST nodes across the
-        // whole compilation and that numbering reaches the bytecode (internal function order), so a
-        // smaller compilation would give other bytes than forge's.
-        .tests(root.join(&profile.test))
-        .scripts(root.join(&profile.script))
-        .artifacts(build_dir.join("out"))
-        .cache(build_dir.join("cache/solidity-files-cache.json"))
-        .libs(profile.libs.iter().map(|lib| root.join(lib)))
-        .remappings(remappings.clone())
-        .build_with_root::<SolcLanguage>(root);
-
-    let settings = Settings {
-        optimizer: Optimizer {
-            enabled: Some(profile.optimizer),
-            runs: Some(profile.optimizer_runs),
-            details: None,
-        },
-        evm_version: Some(EvmVersion::from_str(&profile.evm_version).expect("evm version")),
-        metadata: Some(SettingsMetadata::new(
-            BytecodeHash::from_str(&profile.bytecode_hash).expect("bytecode hash"),
-            profile.cbor_metadata,
-        )),
-        remappings,
-        output_selection: OutputSelection::common_output_selection(
-            ContractOutputSelection::basic()
-                .into_iter()
-                .chain([ContractOutputSelection::StorageLayout])
-                .map(|s| s.to_string()),
-        ),
-        ..Default::default()
-    };
-    let project = ProjectBuilder::<SolcCompiler>::default()
-        .artifacts(ConfigurableArtifacts::new(
-            [ContractOutputSelection::StorageLayout],
-            [],
-        ))
-        .paths(paths)
-        .settings(SolcSettings {
-            settings,
-            ..Default::default()
-        })
-        .build(SolcCompiler::Specific(solc))
-        .expect("configure the project");
-    let output = project.compile().expect("compile");
-    assert!(!output.has_compiler_errors(), "compile errors:\n{output}");
-
-    let contracts_dir = root.join(&profile.src);
+    forge_build(root);
     let mut artifacts = BTreeMap::new();
     let mut layouts = serde_json::Map::new();
-    for (id, artifact) in output.into_artifacts() {
-        let ours = id.source.starts_with(&contracts_dir)
-            || id.source.starts_with(&profile.src)
-            || EXTERNAL_CONTRACTS.contains(&id.name.as_str());
+    for (source, name, path) in cached_artifacts(root, &profile) {
+        let ours = Path::new(&source).starts_with(&profile.src)
+            || EXTERNAL_CONTRACTS.contains(&name.as_str());
         if !ours {
             continue;
         }
-        let layout = artifact.storage_layout.clone();
-        let (abi, bytecode, deployed) = artifact.into_parts();
-        let abi = abi.expect("artifact has an ABI");
-        if abi.is_empty() {
+        let text =
+            fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let raw: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+        let artifact: ForgeArtifact = serde_json::from_value(raw)
+            .unwrap_or_else(|e| panic!("{} is not a forge artifact: {e}", path.display()));
+        if artifact.abi.is_empty() {
             continue;
         }
-        let mut json = serde_json::json!({ "abi": abi });
-        if let (Some(code), Some(deployed)) = (bytecode, deployed)
-            && !code.is_empty()
-        {
-            json["bytecode"] = serde_json::json!({ "object": code.to_string() });
-            json["deployedBytecode"] = serde_json::json!({ "object": deployed.to_string() });
-            let layout = layout.unwrap_or_else(|| panic!("{} has no storage layout", id.name));
-            layouts.insert(id.name.clone(), layout_json(&layout));
+        let mut json = serde_json::json!({ "abi": artifact.abi });
+        if artifact.bytecode.object.len() > "0x".len() {
+            json["bytecode"] = serde_json::json!({ "object": artifact.bytecode.object });
+            json["deployedBytecode"] =
+                serde_json::json!({ "object": artifact.deployed_bytecode.object });
+            let layout = artifact
+                .storage_layout
+                .unwrap_or_else(|| panic!("{name} has no storage layout"));
+            layouts.insert(name.clone(), layout_json(&layout));
         }
         let text = serde_json::to_string_pretty(&json).unwrap() + "\n";
-        let previous = artifacts.insert(id.name.clone(), text);
+        let previous = artifacts.insert(name.clone(), text);
         assert!(
             previous.is_none(),
-            "two contracts named {}: bindings need unique names",
-            id.name
+            "two contracts named {name}: bindings need unique names"
         );
     }
     let layouts = serde_json::to_string_pretty(&layouts).unwrap() + "\n";
     Compiled { artifacts, layouts }
+}
+
+/// Runs `forge build` in the repository (incremental: a no-op when nothing changed). `make` puts
+/// the pinned forge of `node_modules/.bin` on `PATH`; a bare `cargo test` finds it there too.
+fn forge_build(root: &Path) {
+    let pinned = root.join("node_modules/.bin/forge");
+    let forge = if pinned.exists() {
+        pinned
+    } else {
+        PathBuf::from("forge")
+    };
+    let status = Command::new(&forge)
+        .args(["build", "--quiet"])
+        .current_dir(root)
+        .status()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} ({e}): run `make deps` (or `make test`) first",
+                forge.display()
+            )
+        });
+    assert!(status.success(), "`forge build` failed: {status}");
+}
+
+/// `(source, contract name, artifact path)` of every contract of the last build, from forge's
+/// cache: it lists exactly what each source compiled to, where `out/` may still hold the file of a
+/// contract since deleted from its source.
+fn cached_artifacts(root: &Path, profile: &Profile) -> Vec<(String, String, PathBuf)> {
+    let cache_path = root
+        .join(&profile.cache_path)
+        .join("solidity-files-cache.json");
+    let text = fs::read_to_string(&cache_path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", cache_path.display()));
+    let cache: serde_json::Value = serde_json::from_str(&text).expect("forge's cache is JSON");
+    let mut found = Vec::new();
+    for (source, entry) in cache["files"].as_object().expect("cache lists files") {
+        for (name, versions) in entry["artifacts"].as_object().into_iter().flatten() {
+            // One compiler version and the default profile: the only build this repo makes.
+            let paths: Vec<&str> = versions
+                .as_object()
+                .into_iter()
+                .flat_map(|v| v.values())
+                .filter_map(|profiles| profiles["default"]["path"].as_str())
+                .collect();
+            assert_eq!(
+                paths.len(),
+                1,
+                "{source}: {name} built {} times",
+                paths.len()
+            );
+            found.push((
+                source.clone(),
+                name.clone(),
+                root.join(&profile.out).join(paths[0]),
+            ));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The parts of a forge artifact (`out/<Source>.sol/<Name>.json`) the bindings keep.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ForgeArtifact {
+    abi: JsonAbi,
+    bytecode: Code,
+    deployed_bytecode: Code,
+    storage_layout: Option<StorageLayout>,
+}
+
+/// Hex code, `0x`-prefixed (`0x` alone for an interface or abstract contract).
+#[derive(Deserialize)]
+struct Code {
+    object: String,
+}
+
+/// solc's `storageLayout` output.
+#[derive(Deserialize)]
+struct StorageLayout {
+    storage: Vec<StorageVariable>,
+    types: BTreeMap<String, StorageType>,
+}
+
+#[derive(Deserialize)]
+struct StorageVariable {
+    label: String,
+    slot: String,
+    offset: u64,
+    #[serde(rename = "type")]
+    storage_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StorageType {
+    encoding: String,
+    label: String,
+    number_of_bytes: String,
+    value: Option<String>,
 }
 
 /// One contract's storage variables: label, slot, offset, type, size in bytes, and for a mapping
