@@ -24,6 +24,7 @@ pub mod error;
 pub mod exec;
 pub mod fixed;
 mod flatbuf;
+pub mod gpu;
 pub mod graph;
 mod import;
 pub mod ops;

@@ -1,0 +1,244 @@
+// Reductions (FULLY_CONNECTED, BATCH_MATMUL, CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, MEAN,
+// SOFTMAX's row max and sum) in three steps with bounded loops. `partial`: invocation
+// (chunk, o) sums terms [chunk * C, min((chunk + 1) * C, K)) of output o into
+// scratch[dst + chunk * nout + o]; `combine`: sums (or takes the max of) up to C partials per
+// output into the next level; `finish`: requantizes scratch[src + o] into out[o]. No invocation
+// loops more than C times (Mesa's llvmpipe silently stops an invocation after ~65,535 loop
+// iterations); wrapping i32 addition is associative and commutative, so the split sum is the
+// CPU's sum bit for bit.
+//
+// Words: 4 kind, 5 nout, 6 K, 7 C, 8 dst, 9 src, 10 partials per output (combine), 11 max
+// (combine), 12.. per kind.
+
+fn fc_terms(o: u32, t0: u32, t1: u32) -> i32 {
+    let oc = pu(12u);
+    let zi = p(13u);
+    let d = pu(6u);
+    let xr = (o / oc) * d;
+    let wr = (o % oc) * d;
+    var acc = 0;
+    for (var t = t0; t < t1; t++) {
+        acc += b[wr + t] * (a[xr + t] - zi);
+    }
+    return acc;
+}
+
+// Words 12 m, 13 n, 14 adj_x, 15 adj_y, 16 zp_lhs, 17 zp_rhs, 18 where aux holds each batch's
+// (lhs, rhs) matrix index (NumPy broadcasting of the leading dims).
+fn bmm_terms(o: u32, t0: u32, t1: u32) -> i32 {
+    let m = pu(12u);
+    let n = pu(13u);
+    let k = pu(6u);
+    let adj_x = p(14u) != 0;
+    let adj_y = p(15u) != 0;
+    let za = p(16u);
+    let zb = p(17u);
+    let bi = o / (m * n);
+    let i = (o / n) % m;
+    let j = o % n;
+    let maps = pu(18u) + 2u * bi;
+    let la = u32(aux[maps]) * m * k;
+    let lb = u32(aux[maps + 1u]) * k * n;
+    var acc = 0;
+    for (var t = t0; t < t1; t++) {
+        let l = a[la + select(i * k + t, t * m + i, adj_x)];
+        let r = b[lb + select(t * n + j, j * k + t, adj_y)];
+        acc += (l - za) * (r - zb);
+    }
+    return acc;
+}
+
+// Geometry words of the convolutions: 12 h, 13 w, 14 ic, 15 kh, 16 kw, 17 oh, 18 ow, 19 oc,
+// 20 pad_h, 21 pad_w, 22 stride_h, 23 stride_w, 24 dil_h, 25 dil_w, 26 zp_in, 27 multiplier.
+struct Pix {
+    n: u32,
+    y: u32,
+    x: u32,
+    c: u32,
+}
+
+fn out_pixel(o: u32) -> Pix {
+    let oc = pu(19u);
+    let ow = pu(18u);
+    let oh = pu(17u);
+    let px = o / oc;
+    return Pix(px / (ow * oh), (px / ow) % oh, px % ow, o % oc);
+}
+
+fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
+    let h = p(12u);
+    let wd = p(13u);
+    let ic = pu(14u);
+    let kw = pu(16u);
+    let kh = pu(15u);
+    let oc = pu(19u);
+    let zi = p(26u);
+    let q = out_pixel(o);
+    let y0 = i32(q.y) * p(22u) - p(20u);
+    let x0 = i32(q.x) * p(23u) - p(21u);
+    var acc = 0;
+    for (var t = t0; t < t1; t++) {
+        var i: u32;
+        var tap: u32;
+        if (depthwise) {
+            i = q.c / pu(27u);
+            tap = t;
+        } else {
+            i = t % ic;
+            tap = t / ic;
+        }
+        let ky = tap / kw;
+        let kx = tap % kw;
+        let iy = y0 + i32(ky) * p(24u);
+        let ix = x0 + i32(kx) * p(25u);
+        if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+            continue;
+        }
+        let xi = ((q.n * u32(h) + u32(iy)) * u32(wd) + u32(ix)) * ic + i;
+        var wi: u32;
+        if (depthwise) {
+            wi = tap * oc + q.c;
+        } else {
+            wi = ((q.c * kh + ky) * kw + kx) * ic + i;
+        }
+        acc += b[wi] * (a[xi] - zi);
+    }
+    return acc;
+}
+
+// TRANSPOSE_CONV as a gather: output (oy, ox) receives tap (ky, kx) of input (iy, ix) when
+// iy * stride - pad + ky = oy (the CPU scatters; the wrapping sum is the same).
+fn tconv_terms(o: u32, t0: u32, t1: u32) -> i32 {
+    let h = p(12u);
+    let wd = p(13u);
+    let ic = pu(14u);
+    let kw = pu(16u);
+    let kh = pu(15u);
+    let sh = p(22u);
+    let sw = p(23u);
+    let zi = p(26u);
+    let q = out_pixel(o);
+    var acc = 0;
+    for (var t = t0; t < t1; t++) {
+        let i = t % ic;
+        let tap = t / ic;
+        let ky = tap / kw;
+        let kx = tap % kw;
+        let ny = i32(q.y) + p(20u) - i32(ky);
+        let nx = i32(q.x) + p(21u) - i32(kx);
+        if (ny < 0 || nx < 0 || ny % sh != 0 || nx % sw != 0) {
+            continue;
+        }
+        let iy = ny / sh;
+        let ix = nx / sw;
+        if (iy >= h || ix >= wd) {
+            continue;
+        }
+        let xi = ((q.n * u32(h) + u32(iy)) * u32(wd) + u32(ix)) * ic + i;
+        let wi = ((q.c * kh + ky) * kw + kx) * ic + i;
+        acc += b[wi] * (a[xi] - zi);
+    }
+    return acc;
+}
+
+// MEAN: words 16..21 the kept dims, 22..27 their input strides, 28..33 the reduced dims,
+// 34..39 their input strides.
+fn mean_terms(o: u32, t0: u32, t1: u32) -> i32 {
+    let base = strided(o, 16u, 22u);
+    var acc = 0;
+    for (var t = t0; t < t1; t++) {
+        acc += a[base + strided(t, 28u, 34u)];
+    }
+    return acc;
+}
+
+// SOFTMAX row max (word 12 = 0) or the row's sum of rdbpot(exp(x - max), 12) (word 12 = 1, the
+// row maxima at scratch[word 13], exp(d) for d in [-255, 0] at aux[d + 255], -1 below diff_min).
+fn softmax_terms(o: u32, t0: u32, t1: u32) -> i32 {
+    let k = pu(6u);
+    if (p(12u) == 0) {
+        var mx = I32_MIN;
+        for (var t = t0; t < t1; t++) {
+            mx = max(mx, a[o * k + t]);
+        }
+        return mx;
+    }
+    let mx = scratch[pu(13u) + o];
+    var acc = 0;
+    for (var t = t0; t < t1; t++) {
+        let e = aux[a[o * k + t] - mx + 255];
+        if (e >= 0) {
+            acc += rdbpot(e, 12);
+        }
+    }
+    return acc;
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let g = index(wid, lid);
+    if (g < 0) {
+        return;
+    }
+    let nout = pu(5u);
+    let o = u32(g) % nout;
+    let chunk = u32(g) / nout;
+    let c = pu(7u);
+    let t0 = chunk * c;
+    let t1 = min(t0 + c, pu(6u));
+    var acc = 0;
+    switch (p(4u)) {
+        case 0: { acc = fc_terms(o, t0, t1); }
+        case 1: { acc = bmm_terms(o, t0, t1); }
+        case 2: { acc = conv_terms(o, t0, t1, false); }
+        case 3: { acc = conv_terms(o, t0, t1, true); }
+        case 4: { acc = tconv_terms(o, t0, t1); }
+        case 5: { acc = mean_terms(o, t0, t1); }
+        default: { acc = softmax_terms(o, t0, t1); }
+    }
+    scratch[pu(8u) + u32(g)] = acc;
+}
+
+@compute @workgroup_size(64, 1, 1)
+fn combine(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let g = index(wid, lid);
+    if (g < 0) {
+        return;
+    }
+    let nout = pu(5u);
+    let o = u32(g) % nout;
+    let chunk = u32(g) / nout;
+    let c = pu(7u);
+    let j0 = chunk * c;
+    let j1 = min(j0 + c, pu(10u));
+    let src = pu(9u);
+    let is_max = p(11u) != 0;
+    var acc = select(0, I32_MIN, is_max);
+    for (var j = j0; j < j1; j++) {
+        let v = scratch[src + j * nout + o];
+        acc = select(acc + v, max(acc, v), is_max);
+    }
+    scratch[pu(8u) + u32(g)] = acc;
+}
+
+// Kind 0: FULLY_CONNECTED, aux[4c..4c+3] = (bias, significand low, high, exponent) of channel
+// c = o % word 12; kind 1: per-channel MBQM, aux[3c..3c+2] = (bias, q, shift). Words 13 zp_out,
+// 14 low clamp, 15 high clamp.
+@compute @workgroup_size(64, 1, 1)
+fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let g = index(wid, lid);
+    if (g < 0) {
+        return;
+    }
+    let o = u32(g);
+    let c = o % pu(12u);
+    let acc = scratch[pu(9u) + o];
+    var v: i32;
+    if (p(4u) == 0) {
+        let r = fc_round(acc + aux[4u * c], u32(aux[4u * c + 1u]), u32(aux[4u * c + 2u]), aux[4u * c + 3u]);
+        v = r + p(13u);
+    } else {
+        v = sat_add(mbqm(acc + aux[3u * c], aux[3u * c + 1u], aux[3u * c + 2u]), p(13u));
+    }
+    out[o] = clamp(v, p(14u), p(15u));
+}
