@@ -85,3 +85,155 @@ fn litert_gpu_every_committed_model_matches_the_cpu() {
     }
     assert!(models >= 29 && outputs > 150, "{models} models, {outputs} op outputs");
 }
+
+/// A log-uniform scale in [2^lo, 2^hi).
+fn scale(r: &mut Bytes, lo: i32, hi: i32) -> f32 {
+    let span = (hi - lo) as f64;
+    let u = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    2f64.powf(lo as f64 + u * span) as f32
+}
+
+fn zp(r: &mut Bytes) -> i32 {
+    r.next_u64() as i8 as i32
+}
+
+/// Biases mixing small values with ones near the i32 limits (the accumulator wraps).
+fn biases(r: &mut Bytes, n: usize) -> Vec<i32> {
+    (0..n)
+        .map(|i| match i % 4 {
+            0 => i32::MAX - (r.next_u64() % 1000) as i32,
+            1 => i32::MIN + (r.next_u64() % 1000) as i32,
+            _ => (r.next_u64() as i32) >> 12,
+        })
+        .collect()
+}
+
+fn act(r: &mut Bytes) -> Activation {
+    [Activation::None, Activation::Relu, Activation::Relu6][(r.next_u64() % 3) as usize]
+}
+
+/// One op of `kind` with random quantization; `k` is its reduction length.
+fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
+    let mut b = GraphBuilder::new();
+    let (s_in, z_in) = (scale(r, -8, 2), zp(r));
+    let (s_out, z_out) = (scale(r, -10, 4), zp(r));
+    let ws = |r: &mut Bytes, n: usize| -> Vec<f32> { (0..n).map(|_| scale(r, -30, 8)).collect() };
+    let odd = |r: &mut Bytes, m: usize| 1 + (r.next_u64() as usize % m);
+    match kind {
+        0 => {
+            let (rows, o) = (odd(r, 3), odd(r, 5));
+            let x = b.input(&[rows, k], s_in, z_in);
+            let w = b.weights(&[o, k], &r.i8s(o * k), &ws(r, o), 0);
+            let bias = b.bias(&biases(r, o));
+            let kind = OpKind::FullyConnected { act: act(r) };
+            b.op("FULLY_CONNECTED", kind, &[x, w, bias], &[rows, o], s_out, z_out);
+        }
+        1 => {
+            // CONV_2D: K = kh * kw * ic
+            let (kh, kw) = (odd(r, 3), odd(r, 3));
+            let ic = k.div_ceil(kh * kw);
+            let (h, wd, oc) = (kh + odd(r, 4), kw + odd(r, 4), odd(r, 6));
+            let (stride, dil) = ((odd(r, 2), odd(r, 2)), (odd(r, 2), 1));
+            let padding = if r.next_u64() % 2 == 0 { Padding::Same } else { Padding::Valid };
+            let oh = out_len(padding, h, kh, stride.0, dil.0);
+            let ow = out_len(padding, wd, kw, stride.1, dil.1);
+            let x = b.input(&[1, h, wd, ic], s_in, z_in);
+            let w = b.weights(&[oc, kh, kw, ic], &r.i8s(oc * kh * kw * ic), &ws(r, oc), 0);
+            let bias = b.bias(&biases(r, oc));
+            let kind = OpKind::Conv2d { padding, stride, dilation: dil, act: act(r) };
+            b.op("CONV_2D", kind, &[x, w, bias], &[1, oh, ow, oc], s_out, z_out);
+        }
+        2 => {
+            // DEPTHWISE_CONV_2D: K = kh * kw
+            let kh = odd(r, 4);
+            let kw = k.div_ceil(kh);
+            let (ic, mult) = (odd(r, 3), odd(r, 2));
+            // VALID and an input at most one past the window: a long K, few outputs
+            let (h, wd) = (kh + odd(r, 2) - 1, kw + odd(r, 2) - 1);
+            let padding = if k < 100 { Padding::Same } else { Padding::Valid };
+            let oh = out_len(padding, h, kh, 1, 1);
+            let ow = out_len(padding, wd, kw, 1, 1);
+            let oc = ic * mult;
+            let x = b.input(&[1, h, wd, ic], s_in, z_in);
+            let w = b.weights(&[1, kh, kw, oc], &r.i8s(kh * kw * oc), &ws(r, oc), 3);
+            let bias = b.bias(&biases(r, oc));
+            let kind = OpKind::DepthwiseConv2d {
+                padding,
+                stride: (1, 1),
+                dilation: (1, 1),
+                multiplier: mult,
+                act: act(r),
+            };
+            b.op("DEPTHWISE_CONV_2D", kind, &[x, w, bias], &[1, oh, ow, oc], s_out, z_out);
+        }
+        3 => {
+            // TRANSPOSE_CONV: K = kh * kw * ic
+            let (kh, kw, s) = (odd(r, 3), odd(r, 3), odd(r, 2));
+            let ic = k.div_ceil(kh * kw);
+            let (h, wd, oc) = (odd(r, 3), odd(r, 3), odd(r, 4));
+            let (oh, ow) = (h * s, wd * s);
+            let shape = b.bias(&[1, oh as i32, ow as i32, oc as i32]);
+            let w = b.weights(&[oc, kh, kw, ic], &r.i8s(oc * kh * kw * ic), &ws(r, oc), 0);
+            let x = b.input(&[1, h, wd, ic], s_in, z_in);
+            let bias = b.bias(&biases(r, oc));
+            let kind = OpKind::TransposeConv { padding: Padding::Same, stride: (s, s), act: act(r) };
+            b.op("TRANSPOSE_CONV", kind, &[shape, w, x, bias], &[1, oh, ow, oc], s_out, z_out);
+        }
+        _ => {
+            // BATCH_MATMUL with a broadcast batch, then SOFTMAX and MEAN over K
+            let (m, n) = (odd(r, 3), odd(r, 3));
+            let (adj_x, adj_y) = (r.next_u64() % 2 == 0, r.next_u64() % 2 == 0);
+            let ls = if adj_x { [2, 1, k, m] } else { [2, 1, m, k] };
+            let rs = if adj_y { [1, 2, n, k] } else { [1, 2, k, n] };
+            let (s_b, z_b) = (scale(r, -8, 2), zp(r));
+            let x = b.input(&ls, s_in, z_in);
+            let y = b.input(&rs, s_b, z_b);
+            let kind = OpKind::BatchMatmul { adj_x, adj_y };
+            b.op("BATCH_MATMUL", kind, &[x, y], &[2, 2, m, n], s_out, z_out);
+            let beta = scale(r, -3, 3);
+            b.op("SOFTMAX", OpKind::Softmax { beta }, &[x], &ls, 1.0 / 256.0, -128);
+            let axes = vec![3];
+            b.op("MEAN", OpKind::Mean { axes }, &[x], &[2, 1, ls[2], 1], s_out, z_out);
+        }
+    }
+    let g = b.finish();
+    let xs = random_inputs(&g, r);
+    (g, xs)
+}
+
+fn out_len(padding: Padding, input: usize, k: usize, stride: usize, dil: usize) -> usize {
+    let eff = (k - 1) * dil + 1;
+    match padding {
+        Padding::Same => input.div_ceil(stride),
+        Padding::Valid => (input + stride).saturating_sub(eff) / stride,
+    }
+}
+
+#[test]
+fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
+    let gpu = gpu();
+    let mut r = Bytes::new(16_18);
+    let mut n = 0;
+    for kind in 0..5 {
+        for case in 0..6 {
+            let k = 1 + (r.next_u64() % 300) as usize;
+            let (g, xs) = synthetic(&mut r, kind, k);
+            n += same(&gpu, &g, &xs, &format!("kind {kind} case {case} K {k}"));
+        }
+    }
+    assert!(n >= 30);
+}
+
+#[test]
+fn litert_gpu_reductions_past_the_device_loop_limit_are_exact() {
+    // llvmpipe stops an invocation after ~65,535 loop iterations: every K here is past that.
+    let gpu = gpu();
+    let mut r = Bytes::new(70_000);
+    for kind in 0..5 {
+        let t = std::time::Instant::now();
+        let k = 70_001 + (r.next_u64() % 5000) as usize;
+        let (g, xs) = synthetic(&mut r, kind, k);
+        same(&gpu, &g, &xs, &format!("kind {kind} K {k}"));
+        eprintln!("kind {kind} K {k}: {:?}", t.elapsed());
+    }
+}
