@@ -237,3 +237,65 @@ fn litert_gpu_reductions_past_the_device_loop_limit_are_exact() {
         eprintln!("kind {kind} K {k}: {:?}", t.elapsed());
     }
 }
+
+/// Pairs near a final tie (the product's 53-bit rounding decides), exact ties, sparse bit
+/// patterns (exact ties of the 53-bit rounding), and random magnitudes.
+fn f64_pairs(r: &mut Bytes, n: usize) -> Vec<(i32, f64)> {
+    let mut v = Vec::with_capacity(4 * n);
+    for i in 0..n {
+        let bits = 1 + (r.next_u64() % 31) as u32;
+        let acc = ((r.next_u64() % (1u64 << bits)) | (1u64 << (bits - 1))) as i64;
+        let k = (r.next_u64() % 256) as i64 - 128;
+        let (m, e) = verifier::litert::gpu::synth::near_tie(acc as u64, k, (i % 7) as i64 - 3);
+        let sign = if r.next_u64() % 2 == 0 { 1 } else { -1 };
+        v.push(((acc * sign) as i32, m as f64 * 2f64.powi(e)));
+        // exact final ties: odd multiples of 2^(j-1) times 2^-j
+        let j = (r.next_u64() % 30) as i32 + 1;
+        let odd = (2 * (r.next_u64() % 128) + 1) as i64;
+        let t = ((odd << (j - 1)) * sign).clamp(i32::MIN as i64, i32::MAX as i64) as i32;
+        v.push((t, 2f64.powi(-j)));
+        // sparse significands and accumulators: exact ties at the 53-bit cut
+        let m = (1u64 << 52) | (1u64 << (r.next_u64() % 52)) | (1u64 << (r.next_u64() % 52));
+        let a = ((1u64 << (r.next_u64() % 31)) | (1u64 << (r.next_u64() % 31))) as i64;
+        let len = (128 - m.leading_zeros() - (a as u64).leading_zeros()) as i32;
+        let e = -(len - 8 - (r.next_u64() % 12) as i32);
+        v.push(((a.min(i32::MAX as i64) * sign) as i32, m as f64 * 2f64.powi(e)));
+        // anything: random significand, exponent from tiny to saturating
+        let m = f64::from_bits((r.next_u64() >> 12) | (((r.next_u64() % 200) + 900) << 52));
+        v.push((r.next_u64() as i32, m));
+    }
+    v
+}
+
+#[test]
+fn litert_gpu_f64_limb_model_matches_the_cpu_f64() {
+    let mut r = Bytes::new(0xf64);
+    let (mut flips, mut ties) = (0, 0);
+    let pairs = f64_pairs(&mut r, 50_000);
+    for &(acc, m) in pairs.iter().chain(&verifier::litert::gpu::synth::fc_probe_pairs()) {
+        let (lo, hi, e) = f64fc::split(m).expect("normal multiplier");
+        let want = f64fc::reference(acc, m);
+        assert_eq!(f64fc::round_product(acc, lo, hi, e), want, "acc {acc} m {m:e}");
+        flips += usize::from(f64fc::exact(acc, m) != Some(want));
+        let p = acc.unsigned_abs() as u128 * ((hi as u128) << 32 | lo as u128);
+        let len = 128 - p.leading_zeros();
+        ties += usize::from(len > 53 && p & ((1 << (len - 53)) - 1) == 1 << (len - 54));
+    }
+    // the cases exercise what makes f64 differ from exact arithmetic
+    assert!(flips > 100 && ties > 100, "{flips} flips, {ties} 53-bit ties");
+}
+
+#[test]
+fn litert_gpu_f64_shader_matches_the_cpu_on_adversarial_pairs() {
+    let gpu = gpu();
+    let mut r = Bytes::new(0x5ade);
+    let pairs = f64_pairs(&mut r, 2000);
+    let got = gpu.fc_requantize_probe(&pairs).expect("probe");
+    let mut flips = 0;
+    for (&(acc, m), &g) in pairs.iter().zip(&got) {
+        let want = f64fc::reference(acc, m).clamp(-128, 127) as i8;
+        assert_eq!(g, want, "acc {acc} m {m:e}");
+        flips += usize::from(f64fc::exact(acc, m).map(|v| v.clamp(-128, 127) as i8) != Some(want));
+    }
+    assert!(flips > 10, "{flips} pairs where f64 rounding decides the byte");
+}

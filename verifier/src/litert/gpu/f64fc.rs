@@ -118,3 +118,23 @@ pub fn round_product(acc: i32, mlo: u32, mhi: u32, e: i32) -> i32 {
     let m = mag as i32;
     if acc < 0 { -m } else { m }
 }
+
+/// `round_half_away(acc * m)` in exact integer arithmetic (the product not rounded to 53
+/// bits), saturated like [`reference`]: where it differs from [`reference`], the f64 rounding
+/// decides the result (the cases the self-test and the tests make sure to include).
+pub fn exact(acc: i32, m: f64) -> Option<i32> {
+    let (lo, hi, e) = split(m)?;
+    let p = acc.unsigned_abs() as u128 * ((hi as u128) << 32 | lo as u128);
+    let sat = SATURATE as u128;
+    let mag = if p == 0 {
+        0
+    } else if e >= 0 {
+        if e >= 16 { sat } else { (p << e).min(sat) }
+    } else if -e >= 127 {
+        0
+    } else {
+        let n = e.unsigned_abs();
+        ((p + (1u128 << (n - 1))) >> n).min(sat)
+    };
+    Some(if acc < 0 { -(mag as i32) } else { mag as i32 })
+}

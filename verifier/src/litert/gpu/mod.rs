@@ -198,6 +198,20 @@ impl LiteRtGpu {
                 expected[i].name
             )));
         }
+        let pairs = synth::fc_probe_pairs();
+        let want: Vec<i8> = pairs
+            .iter()
+            .map(|&(acc, m)| f64fc::reference(acc, m).clamp(-128, 127) as i8)
+            .collect();
+        let got = self
+            .fc_requantize_probe(&pairs)
+            .map_err(|e| fail(e.to_string()))?;
+        if let Some(i) = (0..want.len()).find(|&i| got[i] != want[i]) {
+            return Err(fail(format!(
+                "FULLY_CONNECTED's float64 requantization of {:?} gives {}, the CPU {}",
+                pairs[i], got[i], want[i]
+            )));
+        }
         self.self_test_time = start.elapsed();
         Ok(self.self_test_time)
     }
@@ -236,23 +250,55 @@ impl LiteRtGpu {
         self.max_bytes = bytes;
     }
 
-    /// Lowers `graph` and builds its buffers (constants uploaded once) for repeated runs; every
-    /// limit is checked first.
-    pub fn prepare(&self, graph: &Graph) -> Result<Prepared> {
-        let cx = plan::Ctx {
+    fn ctx(&self) -> plan::Ctx<'_> {
+        plan::Ctx {
             device: &self.device,
             queue: &self.queue,
             layout: &self.layout,
             limits: &self.limits,
             max_bytes: self.max_bytes,
-        };
+        }
+    }
+
+    /// Lowers `graph` and builds its buffers (constants uploaded once) for repeated runs; every
+    /// limit is checked first.
+    pub fn prepare(&self, graph: &Graph) -> Result<Prepared> {
+        let cx = self.ctx();
         device::scoped(
             &self.device,
             &self.uncaptured,
             "building buffers",
             LiteRtError::Gpu,
-            || Prepared::new(&cx, graph),
+            || {
+                let (steps, scratch) = Prepared::lower(graph)?;
+                Prepared::new(&cx, graph, steps, scratch)
+            },
         )
+    }
+
+    /// FULLY_CONNECTED's float64 requantization run on the device for arbitrary `(acc, m)`
+    /// pairs (multipliers no f32 scales produce): a one-row FULLY_CONNECTED whose weights are 0
+    /// and biases `acc`, its multipliers replaced by `m`. Returns
+    /// `clamp(round_half_away(f64(acc) * m), -128, 127)` per pair, as the shader computes it;
+    /// the self-test and the tests compare it with the CPU's f64.
+    pub fn fc_requantize_probe(&self, pairs: &[(i32, f64)]) -> Result<Vec<i8>> {
+        let (graph, input) = synth::fc_probe_graph(pairs);
+        let (mut steps, scratch) = Prepared::lower(&graph)?;
+        for (c, &(_, m)) in pairs.iter().enumerate() {
+            let (lo, hi, e) = f64fc::split(m)
+                .ok_or_else(|| LiteRtError::Gpu(format!("multiplier {m} is not a normal double")))?;
+            steps[0].aux[4 * c + 1..4 * c + 4].copy_from_slice(&[lo as i32, hi as i32, e]);
+        }
+        let cx = self.ctx();
+        let prepared = device::scoped(
+            &self.device,
+            &self.uncaptured,
+            "building buffers",
+            LiteRtError::Gpu,
+            || Prepared::new(&cx, &graph, steps, scratch),
+        )?;
+        let out = self.run_prepared(&prepared, &[&input])?;
+        Ok(out[0].bytes.iter().map(|&b| b as i8).collect())
     }
 
     /// Runs a prepared graph on `inputs` (as [`crate::litert::run`] takes them).

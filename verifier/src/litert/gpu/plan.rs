@@ -67,8 +67,8 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Prepared {
-    pub(super) fn new(cx: &Ctx<'_>, g: &Graph) -> Result<Self> {
-        let lim = cx.limits;
+    /// Every op of `g` lowered, and the scratch words the largest needs.
+    pub(super) fn lower(g: &Graph) -> Result<(Vec<Step>, usize)> {
         let mut steps: Vec<Step> = Vec::new();
         let mut scratch = 1usize;
         for (i, op) in g.ops.iter().enumerate() {
@@ -76,6 +76,12 @@ impl Prepared {
             scratch = scratch.max(l.scratch);
             steps.extend(l.steps);
         }
+        Ok((steps, scratch))
+    }
+
+    /// Builds the resources of `g` lowered to `steps`.
+    pub(super) fn new(cx: &Ctx<'_>, g: &Graph, steps: Vec<Step>, scratch: usize) -> Result<Self> {
+        let lim = cx.limits;
         // Buffers, checked against the device before any is created.
         let mut buf_of = vec![usize::MAX; g.tensors.len()];
         let mut sizes: Vec<(usize, u64)> = Vec::new();

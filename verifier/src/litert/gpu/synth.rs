@@ -1,6 +1,7 @@
 //! Graphs built in code rather than imported: the executor's self-test, and shapes and
 //! quantizations past what the committed models cover (the GPU tests use them).
 
+use super::f64fc;
 use crate::litert::graph::{Activation, DType, Graph, Op, OpKind, Quant, TensorInfo};
 
 /// Builds a [`Graph`] tensor by tensor (no validation: the caller keeps it consistent).
@@ -185,4 +186,88 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         r.i8s(5 * 7 * 3).iter().map(|&v| v as u8).collect(),
     ];
     (b.finish(), inputs)
+}
+
+/// The graph behind [`super::LiteRtGpu::fc_requantize_probe`]: one row, `D = 1`, weights 0,
+/// biases the accumulators, unit scales (the multipliers are replaced after lowering); and its
+/// input.
+pub fn fc_probe_graph(pairs: &[(i32, f64)]) -> (Graph, Vec<u8>) {
+    let o = pairs.len().max(1);
+    let mut b = GraphBuilder::new();
+    let x = b.input(&[1, 1], 1.0, 0);
+    let w = b.weights(&[o, 1], &vec![0; o], &vec![1.0; o], 0);
+    let accs: Vec<i32> = pairs.iter().map(|p| p.0).collect();
+    let bias = b.bias(&accs);
+    let kind = OpKind::FullyConnected {
+        act: Activation::None,
+    };
+    b.op("FULLY_CONNECTED", kind, &[x, w, bias], &[1, o], 1.0, 0);
+    (b.finish(), vec![0])
+}
+
+/// Adversarial `(acc, m)` pairs for FULLY_CONNECTED's float64 requantization: exact final ties
+/// (`m = 2^-j`, odd multiples), products of more than 53 bits a few units from a tie (the f64
+/// rounding decides the byte), the largest and smallest significands, saturation.
+pub fn fc_probe_pairs() -> Vec<(i32, f64)> {
+    let mut pairs = vec![
+        (1, 0.5),
+        (-1, 0.5),
+        (3, 0.5),
+        (-3, 0.5),
+        (255, 0.5),
+        (i32::MAX, 1.0),
+        (i32::MIN, 1.0),
+        (i32::MIN, 2f64.powi(-24)),
+        (i32::MAX, 2f64.powi(-24)),
+        (7, f64::from_bits(0x3fef_ffff_ffff_ffff)),
+        (-7, f64::from_bits(0x3fe0_0000_0000_0001)),
+        (1, 1e-300),
+        (1 << 30, 1e100),
+    ];
+    let mut r = Bytes::new(0xf64);
+    // acc = ±3 and 3M = (2k+1) 2^p ± 1 (54 bits): the product's rounding meets an exact tie
+    // of its own, ties-to-even lands on k + 1/2 exactly or moves off it, and that decides the
+    // byte
+    for t in (3u64..256).step_by(2) {
+        let p = 53 - (63 - t.leading_zeros() as i32);
+        for n in [(t << p) - 1, (t << p) + 1] {
+            let m = n / 3;
+            if n % 3 == 0 && (1 << 52..1 << 53).contains(&m) {
+                let m = m as f64 * 2f64.powi(-p - 1);
+                pairs.extend([(3, m), (-3, m)]);
+            }
+        }
+    }
+    // 32 near ties where the f64 product's rounding changes the byte
+    let mut flips = 0;
+    for i in 0..100_000 {
+        let k = (r.next_u64() % 250) as i64 - 125;
+        let acc = (1i64 << 30) + (r.next_u64() % (1 << 30)) as i64;
+        let (mm, e) = near_tie(acc as u64, k, (i % 5) as i64 - 2);
+        let m = mm as f64 * 2f64.powi(e);
+        let acc = (if i % 2 == 0 { acc } else { -acc }) as i32;
+        if f64fc::exact(acc, m) != Some(f64fc::reference(acc, m)) {
+            pairs.push((acc, m));
+            flips += 1;
+            if flips == 32 {
+                break;
+            }
+        }
+    }
+    pairs
+}
+
+/// A 53-bit significand `M` and exponent `e` with `acc * M * 2^e` within `delta` units of the
+/// last place of `k + 1/2` (so the f64 product's rounding decides the final rounding).
+pub fn near_tie(acc: u64, k: i64, delta: i64) -> (u64, i32) {
+    let twice = (2 * k + 1).unsigned_abs() as u128;
+    let mut e = 0i32;
+    loop {
+        e -= 1;
+        let m = (twice << (-e - 1) as u32) / acc as u128;
+        if m >= 1u128 << 52 || e < -200 {
+            let m = (m as i128 + delta as i128).clamp(1 << 52, (1 << 53) - 1) as u64;
+            return (m, e);
+        }
+    }
 }
