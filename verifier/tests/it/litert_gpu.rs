@@ -299,3 +299,76 @@ fn litert_gpu_f64_shader_matches_the_cpu_on_adversarial_pairs() {
     }
     assert!(flips > 10, "{flips} pairs where f64 rounding decides the byte");
 }
+
+fn text2img() -> Graph {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/models/out/text2img.tflite");
+    litert::import(&std::fs::read(path).expect("model"), &Default::default()).expect("import")
+}
+
+#[test]
+fn litert_gpu_split_grids_give_the_same_bytes() {
+    let mut gpu = gpu();
+    let g = text2img();
+    let xs = random_inputs(&g, &mut Bytes::new(3));
+    gpu.set_max_workgroups_per_dimension(2);
+    let n = same(&gpu, &g, &xs, "two workgroups per dimension");
+    gpu.set_max_workgroups_per_dimension(u32::MAX);
+    assert!(n > 10);
+}
+
+#[test]
+fn litert_gpu_device_limits_and_budget_are_errors_before_any_work() {
+    let mut gpu = gpu();
+    let g = text2img();
+    let xs = random_inputs(&g, &mut Bytes::new(4));
+    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+    gpu.set_max_storage_binding(1024);
+    let err = gpu.run(&g, &refs).expect_err("bindings over the limit");
+    gpu.set_max_storage_binding(u64::MAX);
+    assert!(
+        matches!(&err, LiteRtError::Gpu(m) if m.contains("storage binding")),
+        "{err}"
+    );
+    gpu.set_max_bytes(1 << 16);
+    let err = gpu.run(&g, &refs).expect_err("over the memory budget");
+    gpu.set_max_bytes(verifier::litert::gpu::DEFAULT_MAX_BYTES);
+    assert!(matches!(&err, LiteRtError::Gpu(m) if m.contains("budget")), "{err}");
+    // the executor is still good afterwards
+    same(&gpu, &g, &xs, "after the refusals");
+    let short = gpu.run(&g, &[&[0u8; 3]]).expect_err("short input");
+    assert!(matches!(short, LiteRtError::Input(_)), "{short}");
+}
+
+#[test]
+fn litert_gpu_refuses_the_inputs_the_cpu_refuses() {
+    let gpu = gpu();
+    // GATHER with an id out of range
+    let mut b = GraphBuilder::new();
+    let table = b.weights(&[4, 3], &[1; 12], &[0.5], 0);
+    let ids = b.input(&[2], 0.0, 0);
+    b.op("GATHER", OpKind::Gather, &[table, ids], &[2, 3], 0.5, 0);
+    let g = b.finish();
+    let bad: Vec<u8> = [1i32, 4].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let cpu = litert::run(&g, &[&bad]).expect_err("cpu refuses");
+    let err = gpu.run(&g, &[&bad]).expect_err("gpu refuses");
+    assert!(
+        matches!((&cpu, &err), (LiteRtError::Op { index: 0, .. }, LiteRtError::Op { index: 0, .. })),
+        "{cpu} / {err}"
+    );
+    let good: Vec<u8> = [3i32, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
+    same(&gpu, &g, &[good], "gather in range");
+    // RSQRT of an input below the zero point, after an op that succeeds
+    let mut b = GraphBuilder::new();
+    let x = b.input(&[4], 0.1, -10);
+    let y = b.op("RESHAPE", OpKind::Reshape, &[x], &[2, 2], 0.1, -10);
+    b.op("RSQRT", OpKind::Rsqrt, &[y], &[2, 2], 0.05, 3);
+    let g = b.finish();
+    let neg = [5u8, (-11i8) as u8, 0, 7];
+    let cpu = litert::run(&g, &[&neg]).expect_err("cpu refuses");
+    let err = gpu.run(&g, &[&neg]).expect_err("gpu refuses");
+    assert!(
+        matches!((&cpu, &err), (LiteRtError::Op { index: 1, .. }, LiteRtError::Op { index: 1, .. })),
+        "{cpu} / {err}"
+    );
+    same(&gpu, &g, &[vec![5, 127, (-10i8) as u8, 0]], "rsqrt of non-negatives");
+}
