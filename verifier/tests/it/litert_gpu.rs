@@ -83,7 +83,10 @@ fn litert_gpu_every_committed_model_matches_the_cpu() {
         }
         models += 1;
     }
-    assert!(models >= 29 && outputs > 150, "{models} models, {outputs} op outputs");
+    assert!(
+        models >= 29 && outputs > 150,
+        "{models} models, {outputs} op outputs"
+    );
 }
 
 /// A log-uniform scale in [2^lo, 2^hi).
@@ -126,7 +129,14 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             let w = b.weights(&[o, k], &r.i8s(o * k), &ws(r, o), 0);
             let bias = b.bias(&biases(r, o));
             let kind = OpKind::FullyConnected { act: act(r) };
-            b.op("FULLY_CONNECTED", kind, &[x, w, bias], &[rows, o], s_out, z_out);
+            b.op(
+                "FULLY_CONNECTED",
+                kind,
+                &[x, w, bias],
+                &[rows, o],
+                s_out,
+                z_out,
+            );
         }
         1 => {
             // CONV_2D: K = kh * kw * ic
@@ -134,14 +144,30 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             let ic = k.div_ceil(kh * kw);
             let (h, wd, oc) = (kh + odd(r, 4), kw + odd(r, 4), odd(r, 6));
             let (stride, dil) = ((odd(r, 2), odd(r, 2)), (odd(r, 2), 1));
-            let padding = if r.next_u64() % 2 == 0 { Padding::Same } else { Padding::Valid };
+            let padding = if r.coin() {
+                Padding::Same
+            } else {
+                Padding::Valid
+            };
             let oh = out_len(padding, h, kh, stride.0, dil.0);
             let ow = out_len(padding, wd, kw, stride.1, dil.1);
             let x = b.input(&[1, h, wd, ic], s_in, z_in);
             let w = b.weights(&[oc, kh, kw, ic], &r.i8s(oc * kh * kw * ic), &ws(r, oc), 0);
             let bias = b.bias(&biases(r, oc));
-            let kind = OpKind::Conv2d { padding, stride, dilation: dil, act: act(r) };
-            b.op("CONV_2D", kind, &[x, w, bias], &[1, oh, ow, oc], s_out, z_out);
+            let kind = OpKind::Conv2d {
+                padding,
+                stride,
+                dilation: dil,
+                act: act(r),
+            };
+            b.op(
+                "CONV_2D",
+                kind,
+                &[x, w, bias],
+                &[1, oh, ow, oc],
+                s_out,
+                z_out,
+            );
         }
         2 => {
             // DEPTHWISE_CONV_2D: K = kh * kw
@@ -150,7 +176,11 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             let (ic, mult) = (odd(r, 3), odd(r, 2));
             // VALID and an input at most one past the window: a long K, few outputs
             let (h, wd) = (kh + odd(r, 2) - 1, kw + odd(r, 2) - 1);
-            let padding = if k < 100 { Padding::Same } else { Padding::Valid };
+            let padding = if k < 100 {
+                Padding::Same
+            } else {
+                Padding::Valid
+            };
             let oh = out_len(padding, h, kh, 1, 1);
             let ow = out_len(padding, wd, kw, 1, 1);
             let oc = ic * mult;
@@ -164,7 +194,14 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
                 multiplier: mult,
                 act: act(r),
             };
-            b.op("DEPTHWISE_CONV_2D", kind, &[x, w, bias], &[1, oh, ow, oc], s_out, z_out);
+            b.op(
+                "DEPTHWISE_CONV_2D",
+                kind,
+                &[x, w, bias],
+                &[1, oh, ow, oc],
+                s_out,
+                z_out,
+            );
         }
         3 => {
             // TRANSPOSE_CONV: K = kh * kw * ic
@@ -176,13 +213,24 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             let w = b.weights(&[oc, kh, kw, ic], &r.i8s(oc * kh * kw * ic), &ws(r, oc), 0);
             let x = b.input(&[1, h, wd, ic], s_in, z_in);
             let bias = b.bias(&biases(r, oc));
-            let kind = OpKind::TransposeConv { padding: Padding::Same, stride: (s, s), act: act(r) };
-            b.op("TRANSPOSE_CONV", kind, &[shape, w, x, bias], &[1, oh, ow, oc], s_out, z_out);
+            let kind = OpKind::TransposeConv {
+                padding: Padding::Same,
+                stride: (s, s),
+                act: act(r),
+            };
+            b.op(
+                "TRANSPOSE_CONV",
+                kind,
+                &[shape, w, x, bias],
+                &[1, oh, ow, oc],
+                s_out,
+                z_out,
+            );
         }
         _ => {
             // BATCH_MATMUL with a broadcast batch, then SOFTMAX and MEAN over K
             let (m, n) = (odd(r, 3), odd(r, 3));
-            let (adj_x, adj_y) = (r.next_u64() % 2 == 0, r.next_u64() % 2 == 0);
+            let (adj_x, adj_y) = (r.coin(), r.coin());
             let ls = if adj_x { [2, 1, k, m] } else { [2, 1, m, k] };
             let rs = if adj_y { [1, 2, n, k] } else { [1, 2, k, n] };
             let (s_b, z_b) = (scale(r, -8, 2), zp(r));
@@ -191,9 +239,23 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             let kind = OpKind::BatchMatmul { adj_x, adj_y };
             b.op("BATCH_MATMUL", kind, &[x, y], &[2, 2, m, n], s_out, z_out);
             let beta = scale(r, -3, 3);
-            b.op("SOFTMAX", OpKind::Softmax { beta }, &[x], &ls, 1.0 / 256.0, -128);
+            b.op(
+                "SOFTMAX",
+                OpKind::Softmax { beta },
+                &[x],
+                &ls,
+                1.0 / 256.0,
+                -128,
+            );
             let axes = vec![3];
-            b.op("MEAN", OpKind::Mean { axes }, &[x], &[2, 1, ls[2], 1], s_out, z_out);
+            b.op(
+                "MEAN",
+                OpKind::Mean { axes },
+                &[x],
+                &[2, 1, ls[2], 1],
+                s_out,
+                z_out,
+            );
         }
     }
     let g = b.finish();
@@ -247,7 +309,7 @@ fn f64_pairs(r: &mut Bytes, n: usize) -> Vec<(i32, f64)> {
         let acc = ((r.next_u64() % (1u64 << bits)) | (1u64 << (bits - 1))) as i64;
         let k = (r.next_u64() % 256) as i64 - 128;
         let (m, e) = verifier::litert::gpu::synth::near_tie(acc as u64, k, (i % 7) as i64 - 3);
-        let sign = if r.next_u64() % 2 == 0 { 1 } else { -1 };
+        let sign = if r.coin() { 1 } else { -1 };
         v.push(((acc * sign) as i32, m as f64 * 2f64.powi(e)));
         // exact final ties: odd multiples of 2^(j-1) times 2^-j
         let j = (r.next_u64() % 30) as i32 + 1;
@@ -259,7 +321,10 @@ fn f64_pairs(r: &mut Bytes, n: usize) -> Vec<(i32, f64)> {
         let a = ((1u64 << (r.next_u64() % 31)) | (1u64 << (r.next_u64() % 31))) as i64;
         let len = (128 - m.leading_zeros() - (a as u64).leading_zeros()) as i32;
         let e = -(len - 8 - (r.next_u64() % 12) as i32);
-        v.push(((a.min(i32::MAX as i64) * sign) as i32, m as f64 * 2f64.powi(e)));
+        v.push((
+            (a.min(i32::MAX as i64) * sign) as i32,
+            m as f64 * 2f64.powi(e),
+        ));
         // anything: random significand, exponent from tiny to saturating
         let m = f64::from_bits((r.next_u64() >> 12) | (((r.next_u64() % 200) + 900) << 52));
         v.push((r.next_u64() as i32, m));
@@ -272,17 +337,27 @@ fn litert_gpu_f64_limb_model_matches_the_cpu_f64() {
     let mut r = Bytes::new(0xf64);
     let (mut flips, mut ties) = (0, 0);
     let pairs = f64_pairs(&mut r, 50_000);
-    for &(acc, m) in pairs.iter().chain(&verifier::litert::gpu::synth::fc_probe_pairs()) {
+    for &(acc, m) in pairs
+        .iter()
+        .chain(&verifier::litert::gpu::synth::fc_probe_pairs())
+    {
         let (lo, hi, e) = f64fc::split(m).expect("normal multiplier");
         let want = f64fc::reference(acc, m);
-        assert_eq!(f64fc::round_product(acc, lo, hi, e), want, "acc {acc} m {m:e}");
+        assert_eq!(
+            f64fc::round_product(acc, lo, hi, e),
+            want,
+            "acc {acc} m {m:e}"
+        );
         flips += usize::from(f64fc::exact(acc, m) != Some(want));
         let p = acc.unsigned_abs() as u128 * ((hi as u128) << 32 | lo as u128);
         let len = 128 - p.leading_zeros();
         ties += usize::from(len > 53 && p & ((1 << (len - 53)) - 1) == 1 << (len - 54));
     }
     // the cases exercise what makes f64 differ from exact arithmetic
-    assert!(flips > 100 && ties > 100, "{flips} flips, {ties} 53-bit ties");
+    assert!(
+        flips > 100 && ties > 100,
+        "{flips} flips, {ties} 53-bit ties"
+    );
 }
 
 #[test]
@@ -297,11 +372,17 @@ fn litert_gpu_f64_shader_matches_the_cpu_on_adversarial_pairs() {
         assert_eq!(g, want, "acc {acc} m {m:e}");
         flips += usize::from(f64fc::exact(acc, m).map(|v| v.clamp(-128, 127) as i8) != Some(want));
     }
-    assert!(flips > 10, "{flips} pairs where f64 rounding decides the byte");
+    assert!(
+        flips > 10,
+        "{flips} pairs where f64 rounding decides the byte"
+    );
 }
 
 fn text2img() -> Graph {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/models/out/text2img.tflite");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tools/models/out/text2img.tflite"
+    );
     litert::import(&std::fs::read(path).expect("model"), &Default::default()).expect("import")
 }
 
@@ -332,7 +413,10 @@ fn litert_gpu_device_limits_and_budget_are_errors_before_any_work() {
     gpu.set_max_bytes(1 << 16);
     let err = gpu.run(&g, &refs).expect_err("over the memory budget");
     gpu.set_max_bytes(verifier::litert::gpu::DEFAULT_MAX_BYTES);
-    assert!(matches!(&err, LiteRtError::Gpu(m) if m.contains("budget")), "{err}");
+    assert!(
+        matches!(&err, LiteRtError::Gpu(m) if m.contains("budget")),
+        "{err}"
+    );
     // the executor is still good afterwards
     same(&gpu, &g, &xs, "after the refusals");
     let short = gpu.run(&g, &[&[0u8; 3]]).expect_err("short input");
@@ -352,7 +436,13 @@ fn litert_gpu_refuses_the_inputs_the_cpu_refuses() {
     let cpu = litert::run(&g, &[&bad]).expect_err("cpu refuses");
     let err = gpu.run(&g, &[&bad]).expect_err("gpu refuses");
     assert!(
-        matches!((&cpu, &err), (LiteRtError::Op { index: 0, .. }, LiteRtError::Op { index: 0, .. })),
+        matches!(
+            (&cpu, &err),
+            (
+                LiteRtError::Op { index: 0, .. },
+                LiteRtError::Op { index: 0, .. }
+            )
+        ),
         "{cpu} / {err}"
     );
     let good: Vec<u8> = [3i32, 0].iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -367,8 +457,19 @@ fn litert_gpu_refuses_the_inputs_the_cpu_refuses() {
     let cpu = litert::run(&g, &[&neg]).expect_err("cpu refuses");
     let err = gpu.run(&g, &[&neg]).expect_err("gpu refuses");
     assert!(
-        matches!((&cpu, &err), (LiteRtError::Op { index: 1, .. }, LiteRtError::Op { index: 1, .. })),
+        matches!(
+            (&cpu, &err),
+            (
+                LiteRtError::Op { index: 1, .. },
+                LiteRtError::Op { index: 1, .. }
+            )
+        ),
         "{cpu} / {err}"
     );
-    same(&gpu, &g, &[vec![5, 127, (-10i8) as u8, 0]], "rsqrt of non-negatives");
+    same(
+        &gpu,
+        &g,
+        &[vec![5, 127, (-10i8) as u8, 0]],
+        "rsqrt of non-negatives",
+    );
 }

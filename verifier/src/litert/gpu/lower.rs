@@ -130,7 +130,15 @@ fn chain(
 }
 
 /// The finish pass: per-channel requantization of the sums at `src` into the op's output.
-fn finish(index: usize, kind: i32, nout: usize, channels: usize, src: usize, clamp: (i32, i32), zo: i32) -> Result<Dispatch> {
+fn finish(
+    index: usize,
+    kind: i32,
+    nout: usize,
+    channels: usize,
+    src: usize,
+    clamp: (i32, i32),
+    zo: i32,
+) -> Result<Dispatch> {
     let mut f = Words::new(index, kind);
     f.set(9, src)
         .set(12, channels.max(1))
@@ -238,7 +246,11 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             } else {
                 (a.shape[ar - 2], a.shape[ar - 1])
             };
-            let n = if *adj_y { b.shape[br - 2] } else { b.shape[br - 1] };
+            let n = if *adj_y {
+                b.shape[br - 2]
+            } else {
+                b.shape[br - 1]
+            };
             let batch = broadcast(&a.shape[..ar - 2], &b.shape[..br - 2])
                 .ok_or_else(|| op_err(index, op, "batch dims do not broadcast"))?;
             let ai = ops::broadcast_index(&batch, &a.shape[..ar - 2]);
@@ -269,7 +281,14 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             stride,
             dilation,
             act: a,
-        } => window(g, index, op, (*padding, *stride, *dilation, 1), act(*a), false)?,
+        } => window(
+            g,
+            index,
+            op,
+            (*padding, *stride, *dilation, 1),
+            act(*a),
+            false,
+        )?,
         OpKind::DepthwiseConv2d {
             padding,
             stride,
@@ -303,8 +322,13 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             let aux = requant_table(&bias_of(op, 3, g, oc), &conv::multipliers(x, w, out, oc));
             let nout = n * oh * ow * oc;
             let mut p = Words::new(index, 4);
-            p.setv(12, &[h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, 1, 1])
-                .set(26, x.quant.zp());
+            p.setv(
+                12,
+                &[
+                    h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, 1, 1,
+                ],
+            )
+            .set(26, x.quant.zp());
             let (mut ds, src, end) = chain(&p, nout, kh * kw * ic, 0, false)?;
             ds.push(finish(index, 1, nout, oc, src, act(*a), zo)?);
             Lowered {
@@ -338,11 +362,15 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
         OpKind::Rsqrt => {
             let x = t(0);
             let m = elementwise::rsqrt_multiplier(x.quant.s(), out.quant.s());
-            let table = lut(|e| {
-                elementwise::rsqrt_one(e, x.quant.zp(), m, zo).map_or(REFUSED, i32::from)
-            });
+            let table =
+                lut(|e| elementwise::rsqrt_one(e, x.quant.zp(), m, zo).map_or(REFUSED, i32::from));
             let mut p = eltwise(1);
-            one(in0, None, table, vec![p.set(12, 0).done(Pipe::Eltwise, n_out)?])
+            one(
+                in0,
+                None,
+                table,
+                vec![p.set(12, 0).done(Pipe::Eltwise, n_out)?],
+            )
         }
         OpKind::Lut { table, .. } => {
             let aux = lut(|e| table[e as u8 as usize] as i32);
@@ -462,7 +490,8 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             align_corners,
             half_pixel,
         } => {
-            let (Some([_, ih, iw, ch]), Some([_, oh, ow, _])) = (shape4(&t(0).shape), shape4(&out.shape))
+            let (Some([_, ih, iw, ch]), Some([_, oh, ow, _])) =
+                (shape4(&t(0).shape), shape4(&out.shape))
             else {
                 return Err(op_err(index, op, "not NHWC"));
             };
@@ -574,7 +603,11 @@ fn window(
         return Err(op_err(index, op, "not NHWC"));
     };
     if kh == 0 || kw == 0 || stride.0 == 0 || stride.1 == 0 || mult == 0 {
-        return Err(op_err(index, op, "empty kernel, zero stride or zero multiplier"));
+        return Err(op_err(
+            index,
+            op,
+            "empty kernel, zero stride or zero multiplier",
+        ));
     }
     let oc = if depthwise { wi } else { wo };
     let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
@@ -584,7 +617,9 @@ fn window(
     let mut p = Words::new(index, if depthwise { 3 } else { 2 });
     p.setv(
         12,
-        &[h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, dil.0, dil.1],
+        &[
+            h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, dil.0, dil.1,
+        ],
     )
     .set(26, x.quant.zp())
     .set(27, mult);

@@ -285,8 +285,9 @@ impl LiteRtGpu {
         let (graph, input) = synth::fc_probe_graph(pairs);
         let (mut steps, scratch) = Prepared::lower(&graph)?;
         for (c, &(_, m)) in pairs.iter().enumerate() {
-            let (lo, hi, e) = f64fc::split(m)
-                .ok_or_else(|| LiteRtError::Gpu(format!("multiplier {m} is not a normal double")))?;
+            let (lo, hi, e) = f64fc::split(m).ok_or_else(|| {
+                LiteRtError::Gpu(format!("multiplier {m} is not a normal double"))
+            })?;
             steps[0].aux[4 * c + 1..4 * c + 4].copy_from_slice(&[lo as i32, hi as i32, e]);
         }
         let cx = self.ctx();

@@ -344,11 +344,23 @@ impl Prepared {
         let mut at = 0u64;
         for &(_, _, _, buf, n) in &self.outputs {
             if n > 0 {
-                encoder.copy_buffer_to_buffer(&self.buffers[buf], 0, &self.readback, at, n as u64 * 4);
+                encoder.copy_buffer_to_buffer(
+                    &self.buffers[buf],
+                    0,
+                    &self.readback,
+                    at,
+                    n as u64 * 4,
+                );
             }
             at += n as u64 * 4;
         }
-        encoder.copy_buffer_to_buffer(&self.status, 0, &self.readback, at, self.status_words as u64 * 4);
+        encoder.copy_buffer_to_buffer(
+            &self.status,
+            0,
+            &self.readback,
+            at,
+            self.status_words as u64 * 4,
+        );
         let index = queue.submit([encoder.finish()]);
         let words = crate::gpu::device::read_back(device, &self.readback, index, timeout, |view| {
             Ok(view

@@ -37,7 +37,13 @@ impl GraphBuilder {
         }
     }
 
-    fn tensor(&mut self, dtype: DType, shape: &[usize], quant: Quant, data: Option<Vec<u8>>) -> usize {
+    fn tensor(
+        &mut self,
+        dtype: DType,
+        shape: &[usize],
+        quant: Quant,
+        data: Option<Vec<u8>>,
+    ) -> usize {
         self.graph.tensors.push(TensorInfo {
             name: format!("t{}", self.graph.tensors.len()),
             dtype,
@@ -63,7 +69,12 @@ impl GraphBuilder {
     pub fn weights(&mut self, shape: &[usize], data: &[i8], scales: &[f32], axis: usize) -> usize {
         let zps = vec![0; scales.len()];
         let bytes = data.iter().map(|&v| v as u8).collect();
-        self.tensor(DType::I8, shape, quant(scales.to_vec(), zps, axis), Some(bytes))
+        self.tensor(
+            DType::I8,
+            shape,
+            quant(scales.to_vec(), zps, axis),
+            Some(bytes),
+        )
     }
 
     /// A constant int32 vector (bias).
@@ -95,7 +106,12 @@ impl GraphBuilder {
 
     /// The graph, its outputs the last op's.
     pub fn finish(mut self) -> Graph {
-        self.graph.outputs = self.graph.ops.last().map(|o| o.outputs.clone()).unwrap_or_default();
+        self.graph.outputs = self
+            .graph
+            .ops
+            .last()
+            .map(|o| o.outputs.clone())
+            .unwrap_or_default();
         self.graph
     }
 }
@@ -117,6 +133,11 @@ impl Bytes {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+
+    /// A fair coin.
+    pub fn coin(&mut self) -> bool {
+        self.next_u64() & 1 == 0
     }
 
     /// `n` random int8.

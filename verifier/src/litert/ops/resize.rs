@@ -18,7 +18,12 @@ fn coords(v: usize, scale: i64, size: usize, half_pixel: bool) -> (i64, usize, u
 
 /// One axis of [`bilinear`]: for each output coordinate, the two source indices and the
 /// fraction (1/1024 units) of the second.
-pub fn bilinear_axis(input: usize, output: usize, align: bool, half_pixel: bool) -> Vec<(usize, usize, i64)> {
+pub fn bilinear_axis(
+    input: usize,
+    output: usize,
+    align: bool,
+    half_pixel: bool,
+) -> Vec<(usize, usize, i64)> {
     let (i, o) = (input as i64, output.max(1) as i64);
     let step = if align && o > 1 {
         (1024 * (i - 1) + (o - 1) / 2) / (o - 1)

@@ -78,8 +78,12 @@ pub fn softmax_params(beta: f32, s_in: f32) -> (i32, i32, i64) {
 /// exp(beta * s_in * d) in Q0.31 for `d = x - row max` (`None` below `diff_min`: the element
 /// is -128 and adds nothing to the row sum), with [`softmax_params`]' `(mult, ls, diff_min)`.
 pub fn softmax_exp(d: i32, (mult, ls, diff_min): (i32, i32, i64)) -> Option<i32> {
-    (d as i64 >= diff_min)
-        .then(|| exp_negative(srdhm(d.wrapping_mul(1i32.wrapping_shl(ls.max(0) as u32)), mult)))
+    (d as i64 >= diff_min).then(|| {
+        exp_negative(srdhm(
+            d.wrapping_mul(1i32.wrapping_shl(ls.max(0) as u32)),
+            mult,
+        ))
+    })
 }
 
 /// SOFTMAX over the last axis (reference `Softmax`, int8).
