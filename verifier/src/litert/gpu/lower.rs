@@ -16,11 +16,10 @@ pub const RSPLIT: usize = 1024;
 /// Words in one dispatch's parameter block (`Params` in `common.wgsl`).
 pub(super) const WORDS: usize = 64;
 
-/// The four entry points.
+/// The three entry points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Pipe {
     Partial,
-    Combine,
     Finish,
     Eltwise,
 }
@@ -116,14 +115,13 @@ fn chain(
         let m = n.div_ceil(RSPLIT);
         let dst = region[side];
         end = end.max(dst + nout * m);
-        let mut c = Words::new(partial.w[3] as usize, 0);
+        let mut c = Words::new(partial.w[3] as usize, if is_max { 8 } else { 7 });
         c.set(5, nout)
+            .set(6, n)
             .set(7, RSPLIT)
             .set(8, dst)
-            .set(9, src)
-            .set(10, n)
-            .set(11, u8::from(is_max));
-        ds.push(c.done(Pipe::Combine, nout * m)?);
+            .set(9, src);
+        ds.push(c.done(Pipe::Partial, nout * m)?);
         (src, n, side) = (dst, m, 1 - side);
     }
     Ok((ds, src, end))

@@ -69,8 +69,8 @@ pub struct LiteRtGpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
     layout: wgpu::BindGroupLayout,
-    /// Partial, combine, finish, eltwise (the order of `lower::Pipe`).
-    pipes: [wgpu::ComputePipeline; 4],
+    /// Partial (and combine), finish, eltwise (the order of `lower::Pipe`).
+    pipes: [wgpu::ComputePipeline; 3],
     adapter: String,
     limits: DeviceLimits,
     max_bytes: u64,
@@ -128,7 +128,7 @@ impl LiteRtGpu {
         Ok(gpu)
     }
 
-    fn pipelines(device: &wgpu::Device) -> (wgpu::BindGroupLayout, [wgpu::ComputePipeline; 4]) {
+    fn pipelines(device: &wgpu::Device) -> (wgpu::BindGroupLayout, [wgpu::ComputePipeline; 3]) {
         let mut entries = vec![wgpu::BindGroupLayoutEntry {
             binding: 0,
             visibility: wgpu::ShaderStages::COMPUTE,
@@ -171,7 +171,6 @@ impl LiteRtGpu {
         };
         let pipes = [
             pipeline(&reduce, "partial"),
-            pipeline(&reduce, "combine"),
             pipeline(&reduce, "finish"),
             pipeline(&eltwise, "eltwise"),
         ];

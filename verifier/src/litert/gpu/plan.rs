@@ -294,7 +294,7 @@ impl Prepared {
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        pipes: &[wgpu::ComputePipeline; 4],
+        pipes: &[wgpu::ComputePipeline; 3],
         inputs: &[&[u8]],
         timeout: std::time::Duration,
     ) -> Result<Vec<OpOutput>> {

@@ -1,14 +1,14 @@
 // Reductions (FULLY_CONNECTED, BATCH_MATMUL, CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, MEAN,
-// SOFTMAX's row max and sum) in three steps with bounded loops. `partial`: invocation
-// (chunk, o) sums terms [chunk * C, min((chunk + 1) * C, K)) of output o into
-// scratch[dst + chunk * nout + o]; `combine`: sums (or takes the max of) up to C partials per
-// output into the next level; `finish`: requantizes scratch[src + o] into out[o]. No invocation
+// SOFTMAX's row max and sum) in passes with bounded loops. `partial`: invocation (chunk, o)
+// sums terms [chunk * C, min((chunk + 1) * C, K)) of output o into scratch[dst + chunk * nout +
+// o]; the same entry point then combines up to C partials per output into the next level
+// (kinds 7 and 8), until one is left; `finish`: requantizes scratch[src + o] into out[o]. No invocation
 // loops more than C times (Mesa's llvmpipe silently stops an invocation after ~65,535 loop
 // iterations); wrapping i32 addition is associative and commutative, so the split sum is the
 // CPU's sum bit for bit.
 //
-// Words: 4 kind, 5 nout, 6 K, 7 C, 8 dst, 9 src, 10 partials per output (combine), 11 max
-// (combine), 12.. per kind.
+// Words: 4 kind, 5 nout, 6 K (partials per output when combining), 7 C, 8 dst, 9 src
+// (combining), 12.. per kind.
 
 fn fc_terms(o: u32, t0: u32, t1: u32) -> i32 {
     let oc = pu(12u);
@@ -65,43 +65,56 @@ fn out_pixel(o: u32) -> Pix {
     return Pix(px / (ow * oh), (px / ow) % oh, px % ow, o % oc);
 }
 
+// The window geometry every convolution reads.
+struct Geo {
+    h: i32,
+    w: i32,
+    ic: u32,
+    kh: u32,
+    kw: u32,
+    zi: i32,
+    q: Pix,
+}
+
+fn geo(o: u32) -> Geo {
+    return Geo(p(12u), p(13u), pu(14u), pu(15u), pu(16u), p(26u), out_pixel(o));
+}
+
+// Flat index of input (n, iy, ix, i) (iy, ix already inside the input).
+fn input_at(g: Geo, iy: i32, ix: i32, i: u32) -> u32 {
+    return ((g.q.n * u32(g.h) + u32(iy)) * u32(g.w) + u32(ix)) * g.ic + i;
+}
+
 fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
-    let h = p(12u);
-    let wd = p(13u);
-    let ic = pu(14u);
-    let kw = pu(16u);
-    let kh = pu(15u);
+    let g = geo(o);
     let oc = pu(19u);
-    let zi = p(26u);
-    let q = out_pixel(o);
-    let y0 = i32(q.y) * p(22u) - p(20u);
-    let x0 = i32(q.x) * p(23u) - p(21u);
+    let y0 = i32(g.q.y) * p(22u) - p(20u);
+    let x0 = i32(g.q.x) * p(23u) - p(21u);
     var acc = 0;
     for (var t = t0; t < t1; t++) {
         var i: u32;
         var tap: u32;
         if (depthwise) {
-            i = q.c / pu(27u);
+            i = g.q.c / pu(27u);
             tap = t;
         } else {
-            i = t % ic;
-            tap = t / ic;
+            i = t % g.ic;
+            tap = t / g.ic;
         }
-        let ky = tap / kw;
-        let kx = tap % kw;
+        let ky = tap / g.kw;
+        let kx = tap % g.kw;
         let iy = y0 + i32(ky) * p(24u);
         let ix = x0 + i32(kx) * p(25u);
-        if (iy < 0 || iy >= h || ix < 0 || ix >= wd) {
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
             continue;
         }
-        let xi = ((q.n * u32(h) + u32(iy)) * u32(wd) + u32(ix)) * ic + i;
         var wi: u32;
         if (depthwise) {
-            wi = tap * oc + q.c;
+            wi = tap * oc + g.q.c;
         } else {
-            wi = ((q.c * kh + ky) * kw + kx) * ic + i;
+            wi = ((g.q.c * g.kh + ky) * g.kw + kx) * g.ic + i;
         }
-        acc += b[wi] * (a[xi] - zi);
+        acc += b[wi] * (a[input_at(g, iy, ix, i)] - g.zi);
     }
     return acc;
 }
@@ -109,34 +122,22 @@ fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
 // TRANSPOSE_CONV as a gather: output (oy, ox) receives tap (ky, kx) of input (iy, ix) when
 // iy * stride - pad + ky = oy (the CPU scatters; the wrapping sum is the same).
 fn tconv_terms(o: u32, t0: u32, t1: u32) -> i32 {
-    let h = p(12u);
-    let wd = p(13u);
-    let ic = pu(14u);
-    let kw = pu(16u);
-    let kh = pu(15u);
+    let g = geo(o);
     let sh = p(22u);
     let sw = p(23u);
-    let zi = p(26u);
-    let q = out_pixel(o);
     var acc = 0;
     for (var t = t0; t < t1; t++) {
-        let i = t % ic;
-        let tap = t / ic;
-        let ky = tap / kw;
-        let kx = tap % kw;
-        let ny = i32(q.y) + p(20u) - i32(ky);
-        let nx = i32(q.x) + p(21u) - i32(kx);
-        if (ny < 0 || nx < 0 || ny % sh != 0 || nx % sw != 0) {
+        let i = t % g.ic;
+        let tap = t / g.ic;
+        let ky = tap / g.kw;
+        let kx = tap % g.kw;
+        let ny = i32(g.q.y) + p(20u) - i32(ky);
+        let nx = i32(g.q.x) + p(21u) - i32(kx);
+        if (ny < 0 || nx < 0 || ny % sh != 0 || nx % sw != 0 || ny / sh >= g.h || nx / sw >= g.w) {
             continue;
         }
-        let iy = ny / sh;
-        let ix = nx / sw;
-        if (iy >= h || ix >= wd) {
-            continue;
-        }
-        let xi = ((q.n * u32(h) + u32(iy)) * u32(wd) + u32(ix)) * ic + i;
-        let wi = ((q.c * kh + ky) * kw + kx) * ic + i;
-        acc += b[wi] * (a[xi] - zi);
+        let wi = ((g.q.c * g.kh + ky) * g.kw + kx) * g.ic + i;
+        acc += b[wi] * (a[input_at(g, ny / sh, nx / sw, i)] - g.zi);
     }
     return acc;
 }
@@ -174,18 +175,37 @@ fn softmax_terms(o: u32, t0: u32, t1: u32) -> i32 {
     return acc;
 }
 
+// The partial sums (kind 7) or maxima (kind 8) of an earlier pass: partial j of output o at
+// scratch[word 9 + j * nout + o].
+fn combine_terms(o: u32, j0: u32, j1: u32, is_max: bool) -> i32 {
+    let nout = pu(5u);
+    let src = pu(9u);
+    var acc = select(0, I32_MIN, is_max);
+    for (var j = j0; j < j1; j++) {
+        let v = scratch[src + j * nout + o];
+        acc = select(acc + v, max(acc, v), is_max);
+    }
+    return acc;
+}
+
+// Invocation g's output o = g % nout and its slice [begin, end) of chunk g / nout (C = word 7
+// long, the total count at word `count`).
+fn span(g: u32, count: u32) -> vec3<u32> {
+    let nout = pu(5u);
+    let begin = (g / nout) * pu(7u);
+    return vec3<u32>(g % nout, begin, min(begin + pu(7u), pu(count)));
+}
+
 @compute @workgroup_size(64, 1, 1)
 fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let g = index(wid, lid);
     if (g < 0) {
         return;
     }
-    let nout = pu(5u);
-    let o = u32(g) % nout;
-    let chunk = u32(g) / nout;
-    let c = pu(7u);
-    let t0 = chunk * c;
-    let t1 = min(t0 + c, pu(6u));
+    let r = span(u32(g), 6u);
+    let o = r.x;
+    let t0 = r.y;
+    let t1 = r.z;
     var acc = 0;
     switch (p(4u)) {
         case 0: { acc = fc_terms(o, t0, t1); }
@@ -194,29 +214,8 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         case 3: { acc = conv_terms(o, t0, t1, true); }
         case 4: { acc = tconv_terms(o, t0, t1); }
         case 5: { acc = mean_terms(o, t0, t1); }
-        default: { acc = softmax_terms(o, t0, t1); }
-    }
-    scratch[pu(8u) + u32(g)] = acc;
-}
-
-@compute @workgroup_size(64, 1, 1)
-fn combine(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let g = index(wid, lid);
-    if (g < 0) {
-        return;
-    }
-    let nout = pu(5u);
-    let o = u32(g) % nout;
-    let chunk = u32(g) / nout;
-    let c = pu(7u);
-    let j0 = chunk * c;
-    let j1 = min(j0 + c, pu(10u));
-    let src = pu(9u);
-    let is_max = p(11u) != 0;
-    var acc = select(0, I32_MIN, is_max);
-    for (var j = j0; j < j1; j++) {
-        let v = scratch[src + j * nout + o];
-        acc = select(acc + v, max(acc, v), is_max);
+        case 6: { acc = softmax_terms(o, t0, t1); }
+        default: { acc = combine_terms(o, t0, t1, p(4u) == 8); }
     }
     scratch[pu(8u) + u32(g)] = acc;
 }

@@ -116,23 +116,19 @@ impl GraphBuilder {
     }
 }
 
-/// A deterministic byte stream (SplitMix64) for synthetic weights and inputs.
-#[derive(Debug, Clone)]
-pub struct Bytes(u64);
+/// A deterministic byte stream (the demo's SplitMix64) for synthetic weights and inputs.
+#[derive(Debug)]
+pub struct Bytes(crate::demo::SplitMix64);
 
 impl Bytes {
     /// Seeded.
     pub fn new(seed: u64) -> Self {
-        Bytes(seed)
+        Bytes(crate::demo::SplitMix64::new(seed))
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A fair coin.
