@@ -85,59 +85,69 @@ fn input_at(g: Geo, iy: i32, ix: i32, i: u32) -> u32 {
     return ((g.q.n * u32(g.h) + u32(iy)) * u32(g.w) + u32(ix)) * g.ic + i;
 }
 
+// Term t of a convolution is tap (ky, kx) = divmod(t / ic, kw), channel i = t % ic
+// (depthwise: tap t, the output channel's input channel), so the weight is w[c * K + t]
+// (depthwise: w[t * oc + c]). The counters are decoded once and stepped, not divided per term.
 fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
     let g = geo(o);
     let oc = pu(19u);
+    let k = pu(6u);
     let y0 = i32(g.q.y) * p(22u) - p(20u);
     let x0 = i32(g.q.x) * p(23u) - p(21u);
+    var i = select(t0 % g.ic, g.q.c / max(pu(27u), 1u), depthwise);
+    let tap = select(t0 / g.ic, t0, depthwise);
+    var ky = tap / g.kw;
+    var kx = tap % g.kw;
     var acc = 0;
     for (var t = t0; t < t1; t++) {
-        var i: u32;
-        var tap: u32;
-        if (depthwise) {
-            i = g.q.c / pu(27u);
-            tap = t;
-        } else {
-            i = t % g.ic;
-            tap = t / g.ic;
-        }
-        let ky = tap / g.kw;
-        let kx = tap % g.kw;
         let iy = y0 + i32(ky) * p(24u);
         let ix = x0 + i32(kx) * p(25u);
-        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-            continue;
+        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
+            let wi = select(g.q.c * k + t, t * oc + g.q.c, depthwise);
+            acc += b[wi] * (a[input_at(g, iy, ix, i)] - g.zi);
         }
-        var wi: u32;
-        if (depthwise) {
-            wi = tap * oc + g.q.c;
-        } else {
-            wi = ((g.q.c * g.kh + ky) * g.kw + kx) * g.ic + i;
+        if (!depthwise) {
+            i++;
         }
-        acc += b[wi] * (a[input_at(g, iy, ix, i)] - g.zi);
+        if (depthwise || i == g.ic) {
+            i = select(0u, i, depthwise);
+            kx++;
+            if (kx == g.kw) {
+                kx = 0u;
+                ky++;
+            }
+        }
     }
     return acc;
 }
 
 // TRANSPOSE_CONV as a gather: output (oy, ox) receives tap (ky, kx) of input (iy, ix) when
-// iy * stride - pad + ky = oy (the CPU scatters; the wrapping sum is the same).
+// iy * stride - pad + ky = oy (the CPU scatters; the wrapping sum is the same). Terms as in
+// conv_terms.
 fn tconv_terms(o: u32, t0: u32, t1: u32) -> i32 {
     let g = geo(o);
     let sh = p(22u);
     let sw = p(23u);
+    let k = pu(6u);
+    var i = t0 % g.ic;
+    var ky = (t0 / g.ic) / g.kw;
+    var kx = (t0 / g.ic) % g.kw;
     var acc = 0;
     for (var t = t0; t < t1; t++) {
-        let i = t % g.ic;
-        let tap = t / g.ic;
-        let ky = tap / g.kw;
-        let kx = tap % g.kw;
         let ny = i32(g.q.y) + p(20u) - i32(ky);
         let nx = i32(g.q.x) + p(21u) - i32(kx);
-        if (ny < 0 || nx < 0 || ny % sh != 0 || nx % sw != 0 || ny / sh >= g.h || nx / sw >= g.w) {
-            continue;
+        if (ny >= 0 && nx >= 0 && ny % sh == 0 && nx % sw == 0 && ny / sh < g.h && nx / sw < g.w) {
+            acc += b[g.q.c * k + t] * (a[input_at(g, ny / sh, nx / sw, i)] - g.zi);
         }
-        let wi = ((g.q.c * g.kh + ky) * g.kw + kx) * g.ic + i;
-        acc += b[wi] * (a[input_at(g, ny / sh, nx / sw, i)] - g.zi);
+        i++;
+        if (i == g.ic) {
+            i = 0u;
+            kx++;
+            if (kx == g.kw) {
+                kx = 0u;
+                ky++;
+            }
+        }
     }
     return acc;
 }
