@@ -205,16 +205,24 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
         }
         3 => {
             // TRANSPOSE_CONV: K = kh * kw * ic
-            let (kh, kw, s) = (odd(r, 3), odd(r, 3), odd(r, 2));
+            let (kh, kw, s) = (odd(r, 4), odd(r, 4), odd(r, 3));
             let ic = k.div_ceil(kh * kw);
             let (h, wd, oc) = (odd(r, 3), odd(r, 3), odd(r, 4));
-            let (oh, ow) = (h * s, wd * s);
+            let padding = if r.coin() {
+                Padding::Same
+            } else {
+                Padding::Valid
+            };
+            let (oh, ow) = match padding {
+                Padding::Same => (h * s, wd * s),
+                Padding::Valid => ((h - 1) * s + kh, (wd - 1) * s + kw),
+            };
             let shape = b.bias(&[1, oh as i32, ow as i32, oc as i32]);
             let w = b.weights(&[oc, kh, kw, ic], &r.i8s(oc * kh * kw * ic), &ws(r, oc), 0);
             let x = b.input(&[1, h, wd, ic], s_in, z_in);
             let bias = b.bias(&biases(r, oc));
             let kind = OpKind::TransposeConv {
-                padding: Padding::Same,
+                padding,
                 stride: (s, s),
                 act: act(r),
             };
@@ -276,8 +284,13 @@ fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
     let gpu = gpu();
     let mut r = Bytes::new(16_18);
     let mut n = 0;
+    // LITERT_GPU_DEEP=N runs N cases of each op instead of 6
+    let cases = std::env::var("LITERT_GPU_DEEP")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
     for kind in 0..5 {
-        for case in 0..6 {
+        for case in 0..cases {
             let k = 1 + (r.next_u64() % 300) as usize;
             let (g, xs) = synthetic(&mut r, kind, k);
             n += same(&gpu, &g, &xs, &format!("kind {kind} case {case} K {k}"));

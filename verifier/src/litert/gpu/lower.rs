@@ -320,14 +320,18 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             let aux = requant_table(&bias_of(op, 3, g, oc), &conv::multipliers(x, w, out, oc));
             let nout = n * oh * ow * oc;
             let mut p = Words::new(index, 4);
+            // only the taps congruent to the output position modulo the stride can hit it
+            let (khq, kwq) = (kh.div_ceil(stride.0), kw.div_ceil(stride.1));
             p.setv(
                 12,
                 &[
                     h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, 1, 1,
                 ],
             )
-            .set(26, x.quant.zp());
-            let (mut ds, src, end) = chain(&p, nout, kh * kw * ic, 0, false)?;
+            .set(26, x.quant.zp())
+            .set(28, khq)
+            .set(29, kwq);
+            let (mut ds, src, end) = chain(&p, nout, khq * kwq * ic, 0, false)?;
             ds.push(finish(index, 1, nout, oc, src, act(*a), zo)?);
             Lowered {
                 scratch: end,

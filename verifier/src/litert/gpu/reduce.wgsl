@@ -122,30 +122,42 @@ fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
 }
 
 // TRANSPOSE_CONV as a gather: output (oy, ox) receives tap (ky, kx) of input (iy, ix) when
-// iy * stride - pad + ky = oy (the CPU scatters; the wrapping sum is the same). Terms as in
-// conv_terms.
+// iy * stride - pad + ky = oy (the CPU scatters; the wrapping sum is the same). Only the taps
+// with ky = (oy + pad) mod stride (+ a multiple of the stride) can hit, so term t walks
+// (ky', kx', i) over ceil(kh / sh) x ceil(kw / sw) (words 28, 29) x ic with
+// ky = ry + ky' * sh, iy = (oy + pad - ry) / sh - ky'; the weight is w[((c kh + ky) kw + kx) ic
+// + i].
 fn tconv_terms(o: u32, t0: u32, t1: u32) -> i32 {
     let g = geo(o);
-    let sh = p(22u);
-    let sw = p(23u);
-    let k = pu(6u);
+    let sh = pu(22u);
+    let sw = pu(23u);
+    let ny = g.q.y + pu(20u);
+    let nx = g.q.x + pu(21u);
+    let ry = ny % sh;
+    let rx = nx % sw;
+    let by = i32(ny / sh);
+    let bx = i32(nx / sw);
+    let kwq = pu(29u);
     var i = t0 % g.ic;
-    var ky = (t0 / g.ic) / g.kw;
-    var kx = (t0 / g.ic) % g.kw;
+    var kyq = (t0 / g.ic) / kwq;
+    var kxq = (t0 / g.ic) % kwq;
     var acc = 0;
     for (var t = t0; t < t1; t++) {
-        let ny = i32(g.q.y) + p(20u) - i32(ky);
-        let nx = i32(g.q.x) + p(21u) - i32(kx);
-        if (ny >= 0 && nx >= 0 && ny % sh == 0 && nx % sw == 0 && ny / sh < g.h && nx / sw < g.w) {
-            acc += b[g.q.c * k + t] * (a[input_at(g, ny / sh, nx / sw, i)] - g.zi);
+        let ky = ry + kyq * sh;
+        let kx = rx + kxq * sw;
+        let iy = by - i32(kyq);
+        let ix = bx - i32(kxq);
+        if (ky < g.kh && kx < g.kw && iy >= 0 && ix >= 0 && iy < g.h && ix < g.w) {
+            let wi = ((g.q.c * g.kh + ky) * g.kw + kx) * g.ic + i;
+            acc += b[wi] * (a[input_at(g, iy, ix, i)] - g.zi);
         }
         i++;
         if (i == g.ic) {
             i = 0u;
-            kx++;
-            if (kx == g.kw) {
-                kx = 0u;
-                ky++;
+            kxq++;
+            if (kxq == kwq) {
+                kxq = 0u;
+                kyq++;
             }
         }
     }
