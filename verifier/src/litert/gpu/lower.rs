@@ -127,23 +127,31 @@ fn chain(
     Ok((ds, src, end))
 }
 
-/// The finish pass: per-channel requantization of the sums at `src` into the op's output.
-fn finish(
-    index: usize,
-    kind: i32,
-    nout: usize,
-    channels: usize,
-    src: usize,
+/// A reduction and its requantizing finish (`kind` 0: FULLY_CONNECTED's float64, 1: per-channel
+/// MBQM over `channels`): one dispatch that sums and requantizes when `k <= RSPLIT`, else the
+/// partial and combine passes of [`chain`] first. Returns the dispatches and the scratch end.
+fn reduce_finish(
+    partial: &Words,
+    (nout, k): (usize, usize),
+    (kind, channels): (i32, usize),
     clamp: (i32, i32),
     zo: i32,
-) -> Result<Dispatch> {
-    let mut f = Words::new(index, kind);
-    f.set(9, src)
-        .set(12, channels.max(1))
-        .set(13, zo)
-        .set(14, clamp.0)
-        .set(15, clamp.1);
-    f.done(Pipe::Finish, nout)
+) -> Result<(Vec<Dispatch>, usize)> {
+    let mut f = partial.clone();
+    f.set(6, k)
+        .set(44, kind)
+        .set(45, channels.max(1))
+        .set(46, zo)
+        .set(47, clamp.0)
+        .set(48, clamp.1);
+    if k <= RSPLIT {
+        f.set(10, 1);
+        return Ok((vec![f.done(Pipe::Finish, nout)?], 0));
+    }
+    let (mut ds, src, end) = chain(partial, nout, k, 0, false)?;
+    f.set(10, 0).set(49, src);
+    ds.push(f.done(Pipe::Finish, nout)?);
+    Ok((ds, end))
 }
 
 fn op_err(index: usize, op: &Op, why: impl Into<String>) -> LiteRtError {
@@ -226,8 +234,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             let nout = (x.len() / d) * o;
             let mut p = Words::new(index, 0);
             p.set(12, o).set(13, x.quant.zp());
-            let (mut ds, src, end) = chain(&p, nout, d, 0, false)?;
-            ds.push(finish(index, 0, nout, o, src, act(*a), zo)?);
+            let (ds, end) = reduce_finish(&p, (nout, d), (0, o), act(*a), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, in1, aux, ds)
@@ -267,8 +274,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
                 .set(16, a.quant.zp())
                 .set(17, b.quant.zp())
                 .set(18, 3);
-            let (mut ds, src, end) = chain(&p, nout, k, 0, false)?;
-            ds.push(finish(index, 1, nout, 1, src, (-128, 127), zo)?);
+            let (ds, end) = reduce_finish(&p, (nout, k), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, in1, aux, ds)
@@ -331,8 +337,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             .set(26, x.quant.zp())
             .set(28, khq)
             .set(29, kwq);
-            let (mut ds, src, end) = chain(&p, nout, khq * kwq * ic, 0, false)?;
-            ds.push(finish(index, 1, nout, oc, src, act(*a), zo)?);
+            let (ds, end) = reduce_finish(&p, (nout, khq * kwq * ic), (1, oc), act(*a), zo)?;
             Lowered {
                 scratch: end,
                 ..one(op.inputs.get(2).copied(), in1, aux, ds)
@@ -405,8 +410,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             let aux = vec![x.quant.zp().wrapping_mul(n as i32).wrapping_neg(), q, s];
             let mut p = Words::new(index, 5);
             p.setv(16, &kd).setv(22, &ks).setv(28, &rd).setv(34, &rs);
-            let (mut ds, src, end) = chain(&p, n_out, n, 0, false)?;
-            ds.push(finish(index, 1, n_out, 1, src, (-128, 127), zo)?);
+            let (ds, end) = reduce_finish(&p, (n_out, n), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, None, aux, ds)
@@ -626,8 +630,7 @@ fn window(
     .set(26, x.quant.zp())
     .set(27, mult);
     let k = if depthwise { kh * kw } else { kh * kw * ic };
-    let (mut ds, src, end) = chain(&p, nout, k, 0, false)?;
-    ds.push(finish(index, 1, nout, oc, src, clamp, out.quant.zp())?);
+    let (ds, end) = reduce_finish(&p, (nout, k), (1, oc), clamp, out.quant.zp())?;
     Ok(Lowered {
         steps: vec![Step {
             a: Some(op.inputs[0]),

@@ -16,7 +16,8 @@
 //!   like LOGISTIC/TANH/GELU's tables.
 //! * **Layout.** Every tensor is one `i32` per element; each op runs as a few dispatches over its
 //!   output elements (reductions: a partial pass, combine passes, a requantizing finish), all
-//!   recorded in one command encoder with one submit and one read-back per inference.
+//!   recorded in one command encoder with one submit and one read-back per inference. A
+//!   reduction of at most [`RSPLIT`] terms is summed and requantized in one dispatch.
 //!
 //! ## Never a silent wrong answer (the verifier-trust rules of `crate::gpu`)
 //!

@@ -218,6 +218,20 @@ fn span(g: u32, count: u32) -> vec3<u32> {
     return vec3<u32>(g % nout, begin, min(begin + pu(7u), pu(count)));
 }
 
+// Terms [t0, t1) of output o for reduction kind `kind`.
+fn terms(kind: i32, o: u32, t0: u32, t1: u32) -> i32 {
+    switch (kind) {
+        case 0: { return fc_terms(o, t0, t1); }
+        case 1: { return bmm_terms(o, t0, t1); }
+        case 2: { return conv_terms(o, t0, t1, false); }
+        case 3: { return conv_terms(o, t0, t1, true); }
+        case 4: { return tconv_terms(o, t0, t1); }
+        case 5: { return mean_terms(o, t0, t1); }
+        case 6: { return softmax_terms(o, t0, t1); }
+        default: { return combine_terms(o, t0, t1, kind == 8); }
+    }
+}
+
 @compute @workgroup_size(64, 1, 1)
 fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let g = index(wid, lid);
@@ -225,26 +239,13 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         return;
     }
     let r = span(u32(g), 6u);
-    let o = r.x;
-    let t0 = r.y;
-    let t1 = r.z;
-    var acc = 0;
-    switch (p(4u)) {
-        case 0: { acc = fc_terms(o, t0, t1); }
-        case 1: { acc = bmm_terms(o, t0, t1); }
-        case 2: { acc = conv_terms(o, t0, t1, false); }
-        case 3: { acc = conv_terms(o, t0, t1, true); }
-        case 4: { acc = tconv_terms(o, t0, t1); }
-        case 5: { acc = mean_terms(o, t0, t1); }
-        case 6: { acc = softmax_terms(o, t0, t1); }
-        default: { acc = combine_terms(o, t0, t1, p(4u) == 8); }
-    }
-    scratch[pu(8u) + u32(g)] = acc;
+    scratch[pu(8u) + u32(g)] = terms(p(4u), r.x, r.y, r.z);
 }
 
-// Kind 0: FULLY_CONNECTED, aux[4c..4c+3] = (bias, significand low, high, exponent) of channel
-// c = o % word 12; kind 1: per-channel MBQM, aux[3c..3c+2] = (bias, q, shift). Words 13 zp_out,
-// 14 low clamp, 15 high clamp.
+// The sum of output o is scratch[word 49 + o], or (word 10 set, K <= C) computed here from the
+// kind's terms. Word 44 = 0: FULLY_CONNECTED, aux[4c..4c+3] = (bias, significand low, high,
+// exponent) of channel c = o % word 45; 1: per-channel MBQM, aux[3c..3c+2] = (bias, q, shift).
+// Words 46 zp_out, 47 low clamp, 48 high clamp.
 @compute @workgroup_size(64, 1, 1)
 fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let g = index(wid, lid);
@@ -252,14 +253,19 @@ fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
         return;
     }
     let o = u32(g);
-    let c = o % pu(12u);
-    let acc = scratch[pu(9u) + o];
-    var v: i32;
-    if (p(4u) == 0) {
-        let r = fc_round(acc + aux[4u * c], u32(aux[4u * c + 1u]), u32(aux[4u * c + 2u]), aux[4u * c + 3u]);
-        v = r + p(13u);
+    let c = o % pu(45u);
+    var acc: i32;
+    if (p(10u) != 0) {
+        acc = terms(p(4u), o, 0u, pu(6u));
     } else {
-        v = sat_add(mbqm(acc + aux[3u * c], aux[3u * c + 1u], aux[3u * c + 2u]), p(13u));
+        acc = scratch[pu(49u) + o];
     }
-    out[o] = clamp(v, p(14u), p(15u));
+    var v: i32;
+    if (p(44u) == 0) {
+        let r = fc_round(acc + aux[4u * c], u32(aux[4u * c + 1u]), u32(aux[4u * c + 2u]), aux[4u * c + 3u]);
+        v = r + p(46u);
+    } else {
+        v = sat_add(mbqm(acc + aux[3u * c], aux[3u * c + 1u], aux[3u * c + 2u]), p(46u));
+    }
+    out[o] = clamp(v, p(47u), p(48u));
 }
