@@ -126,7 +126,12 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
         0 => {
             let (rows, o) = (odd(r, 3), odd(r, 5));
             let x = b.input(&[rows, k], s_in, z_in);
-            let w = b.weights(&[o, k], &r.i8s(o * k), &ws(r, o), 0);
+            // weights as a constant, or as a second input (read in place on the GPU)
+            let w = if r.coin() {
+                b.weights(&[o, k], &r.i8s(o * k), &ws(r, o), 0)
+            } else {
+                b.input(&[o, k], scale(r, -30, 8), 0)
+            };
             let bias = b.bias(&biases(r, o));
             let kind = OpKind::FullyConnected { act: act(r) };
             b.op(
@@ -152,7 +157,11 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             let oh = out_len(padding, h, kh, stride.0, dil.0);
             let ow = out_len(padding, wd, kw, stride.1, dil.1);
             let x = b.input(&[1, h, wd, ic], s_in, z_in);
-            let w = b.weights(&[oc, kh, kw, ic], &r.i8s(oc * kh * kw * ic), &ws(r, oc), 0);
+            let w = if r.coin() {
+                b.weights(&[oc, kh, kw, ic], &r.i8s(oc * kh * kw * ic), &ws(r, oc), 0)
+            } else {
+                b.input(&[oc, kh, kw, ic], scale(r, -30, 8), 0)
+            };
             let bias = b.bias(&biases(r, oc));
             let kind = OpKind::Conv2d {
                 padding,

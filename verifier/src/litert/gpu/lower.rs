@@ -234,10 +234,11 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             let nout = (x.len() / d) * o;
             let mut p = Words::new(index, 0);
             p.set(12, o).set(13, x.quant.zp());
+            let b = transposed(&mut aux, w, o, &mut p, 19);
             let (ds, end) = reduce_finish(&p, (nout, d), (0, o), act(*a), zo)?;
             Lowered {
                 scratch: end,
-                ..one(in0, in1, aux, ds)
+                ..one(in0, b.then_some(op.inputs[1]), aux, ds)
             }
         }
         OpKind::BatchMatmul { adj_x, adj_y } => {
@@ -618,9 +619,10 @@ fn window(
     let oc = if depthwise { wi } else { wo };
     let (_, ph) = conv_out(padding, h, kh, stride.0, dil.0);
     let (_, pw) = conv_out(padding, wd, kw, stride.1, dil.1);
-    let aux = requant_table(&bias_of(op, 2, g, oc), &conv::multipliers(x, w, out, oc));
+    let mut aux = requant_table(&bias_of(op, 2, g, oc), &conv::multipliers(x, w, out, oc));
     let nout = n * oh * ow * oc;
     let mut p = Words::new(index, if depthwise { 3 } else { 2 });
+    let b = depthwise || transposed(&mut aux, w, oc, &mut p, 30);
     p.setv(
         12,
         &[
@@ -634,11 +636,24 @@ fn window(
     Ok(Lowered {
         steps: vec![Step {
             a: Some(op.inputs[0]),
-            b: Some(op.inputs[1]),
+            b: b.then_some(op.inputs[1]),
             aux,
             out: op.outputs[0],
             dispatches: ds,
         }],
         scratch: end,
     })
+}
+
+/// Appends constant weights `[rows][K]` to `aux` transposed to `[K][rows]` and sets words
+/// `flag` (1) and `flag + 1` (their offset); returns whether the kernel must read the weights
+/// from their tensor instead (they are not constant).
+fn transposed(aux: &mut Vec<i32>, w: &TensorInfo, rows: usize, p: &mut Words, flag: usize) -> bool {
+    let Some(ws) = w.const_i8() else {
+        return true;
+    };
+    let k = ws.len() / rows.max(1);
+    p.set(flag, 1).set(flag + 1, aux.len());
+    aux.extend((0..k * rows).map(|j| ws[(j % rows) * k + j / rows] as i32));
+    false
 }

@@ -137,7 +137,12 @@ impl Prepared {
             planned.push(ds);
         }
         let uniform_bytes = blocks.len().max(1) as u64 * stride;
-        let aux_bytes: u64 = steps.iter().map(|s| s.aux.len().max(1) as u64 * 4).sum();
+        let mut aux_bytes = 0;
+        for s in &steps {
+            aux_bytes += lim
+                .check_binding("an op's tables", s.aux.len())
+                .map_err(gpu)?;
+        }
         bytes += scratch_bytes + readback_bytes + uniform_bytes + aux_bytes;
         if bytes > cx.max_bytes || uniform_bytes > lim.max_buffer {
             return Err(gpu(format!(

@@ -10,15 +10,24 @@
 // Words: 4 kind, 5 nout, 6 K (partials per output when combining), 7 C, 8 dst, 9 src
 // (combining), 12.. per kind.
 
+// Words 12 O, 13 zp_in; 19 set: the weights transposed to [D][O] in aux from word 20 (so
+// neighbouring invocations, neighbouring channels, read neighbouring words), else [O][D] in b.
 fn fc_terms(o: u32, t0: u32, t1: u32) -> i32 {
     let oc = pu(12u);
     let zi = p(13u);
     let d = pu(6u);
     let xr = (o / oc) * d;
-    let wr = (o % oc) * d;
+    let c = o % oc;
     var acc = 0;
-    for (var t = t0; t < t1; t++) {
-        acc += b[wr + t] * (a[xr + t] - zi);
+    if (p(19u) != 0) {
+        let wt = pu(20u) + c;
+        for (var t = t0; t < t1; t++) {
+            acc += aux[wt + t * oc] * (a[xr + t] - zi);
+        }
+    } else {
+        for (var t = t0; t < t1; t++) {
+            acc += b[c * d + t] * (a[xr + t] - zi);
+        }
     }
     return acc;
 }
@@ -87,7 +96,8 @@ fn input_at(g: Geo, iy: i32, ix: i32, i: u32) -> u32 {
 
 // Term t of a convolution is tap (ky, kx) = divmod(t / ic, kw), channel i = t % ic
 // (depthwise: tap t, the output channel's input channel), so the weight is w[c * K + t]
-// (depthwise: w[t * oc + c]). The counters are decoded once and stepped, not divided per term.
+// (depthwise: w[t * oc + c]; word 30 set: CONV_2D's weights transposed to [K][oc] in aux from
+// word 31). The counters are decoded once and stepped, not divided per term.
 fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
     let g = geo(o);
     let oc = pu(19u);
@@ -103,8 +113,15 @@ fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
         let iy = y0 + i32(ky) * p(24u);
         let ix = x0 + i32(kx) * p(25u);
         if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
-            let wi = select(g.q.c * k + t, t * oc + g.q.c, depthwise);
-            acc += b[wi] * (a[input_at(g, iy, ix, i)] - g.zi);
+            var wv: i32;
+            if (depthwise) {
+                wv = b[t * oc + g.q.c];
+            } else if (p(30u) != 0) {
+                wv = aux[pu(31u) + t * oc + g.q.c];
+            } else {
+                wv = b[g.q.c * k + t];
+            }
+            acc += wv * (a[input_at(g, iy, ix, i)] - g.zi);
         }
         if (!depthwise) {
             i++;
