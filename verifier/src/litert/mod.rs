@@ -15,9 +15,10 @@
 //! limbs, [`gpu::f64fc`]), every reduction is split so that no invocation loops more than
 //! [`gpu::RSPLIT`] times, device limits and a memory budget are checked before any work, and a
 //! known-answer self-test refuses a device that disagrees with the CPU. `tests/it/litert_gpu.rs`
-//! compares every op output of every committed model, random shapes with K past 70,000 and
-//! extreme multipliers, and the float64 emulation on adversarial pairs; `litert-bench` times both
-//! executors.
+//! compares every op output of every committed model, random shapes with K past 70,000 (and one
+//! FULLY_CONNECTED with K past a million) and extreme multipliers, and the float64 emulation on
+//! adversarial pairs (`LITERT_GPU_DEEP=N` runs N random graphs per op instead of 6);
+//! `litert-bench` times both executors.
 //!
 //! Supported: FULLY_CONNECTED, BATCH_MATMUL, CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, ADD, SUB,
 //! MUL, SQUARED_DIFFERENCE, RSQRT, MEAN, SOFTMAX, LOGISTIC, TANH, GELU, GATHER, RESHAPE,

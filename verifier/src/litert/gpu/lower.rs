@@ -195,7 +195,7 @@ fn requant_table(bias: &[i32], mults: &[(i32, i32)]) -> Vec<i32> {
         .collect()
 }
 
-/// Lowers op `index`; `scratch` is where its reductions may start (always 0: ops run in order).
+/// Lowers op `index` (its reductions use scratch from 0: ops run one after another).
 pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
     let t = |i: usize| -> &TensorInfo { &g.tensors[op.inputs[i]] };
     let out = &g.tensors[op.outputs[0]];

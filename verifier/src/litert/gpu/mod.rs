@@ -253,7 +253,6 @@ impl LiteRtGpu {
     fn ctx(&self) -> plan::Ctx<'_> {
         plan::Ctx {
             device: &self.device,
-            queue: &self.queue,
             layout: &self.layout,
             limits: &self.limits,
             max_bytes: self.max_bytes,

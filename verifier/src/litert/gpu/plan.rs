@@ -53,14 +53,13 @@ pub struct Prepared {
     input_dtypes: Vec<DType>,
     /// Device memory held, in bytes.
     pub bytes: u64,
-    /// Invocation-free dispatch count of one inference.
+    /// Dispatches of one inference.
     pub dispatches: usize,
 }
 
 /// The parts of the executor a plan is built with.
 pub(super) struct Ctx<'a> {
     pub device: &'a wgpu::Device,
-    pub queue: &'a wgpu::Queue,
     pub layout: &'a wgpu::BindGroupLayout,
     pub limits: &'a DeviceLimits,
     pub max_bytes: u64,
@@ -263,7 +262,6 @@ impl Prepared {
                 bind_group,
             });
         }
-        let _ = cx.queue;
         let dispatches = psteps.iter().map(|s| s.pipe_of.len()).sum();
         Ok(Prepared {
             steps: psteps,
