@@ -5,7 +5,7 @@
 //! significand), `|acc| * M` is an exact integer below 2^85; IEEE multiplication rounds it to 53
 //! significant bits ties-to-even (the product of an int32 and a multiplier derived from f32
 //! scales is always a normal double, so no subnormal or overflow case arises), and `round` then
-//! adds one half and truncates the magnitude. [`round_product`] is that computation on `u32`
+//! adds one half and truncates the magnitude. [`round_product()`] is that computation on `u32`
 //! words, line for line the WGSL `fc_round` in `fixed.wgsl`; the tests compare it with the f64
 //! path on adversarial pairs, and the GPU tests compare the shader with both.
 
@@ -29,7 +29,7 @@ pub fn split(m: f64) -> Option<(u32, u32, i32)> {
     Some((sig as u32, (sig >> 32) as u32, exp))
 }
 
-/// The CPU path's value, saturated like [`round_product`]: `round_away(f64(acc) * m)` clamped
+/// The CPU path's value, saturated like [`round_product()`]: `round_away(f64(acc) * m)` clamped
 /// to `±SATURATE`.
 pub fn reference(acc: i32, m: f64) -> i32 {
     let s = SATURATE as i64;
@@ -120,7 +120,7 @@ pub fn round_product(acc: i32, mlo: u32, mhi: u32, e: i32) -> i32 {
 }
 
 /// `round_half_away(acc * m)` in exact integer arithmetic (the product not rounded to 53
-/// bits), saturated like [`reference`]: where it differs from [`reference`], the f64 rounding
+/// bits), saturated like [`reference()`]: where it differs from [`reference()`], the f64 rounding
 /// decides the result (the cases the self-test and the tests make sure to include).
 pub fn exact(acc: i32, m: f64) -> Option<i32> {
     let (lo, hi, e) = split(m)?;
