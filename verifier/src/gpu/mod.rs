@@ -35,10 +35,13 @@
 //! * A mismatch found on the GPU is confirmed on the CPU reference before it is reported
 //!   ([`crate::verify::verify_with`]).
 
+pub(crate) mod device;
 mod plan;
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
+
+use device::storage_entry;
 use std::time::{Duration, Instant};
 
 use crate::cpu::CpuExecutor;
@@ -133,7 +136,7 @@ pub struct GpuExecutor {
     eltwise: wgpu::ComputePipeline,
     adapter: String,
     plan: Option<plan::Plan>,
-    limits: plan::DeviceLimits,
+    limits: device::DeviceLimits,
     timeout: Duration,
     uncaptured: Arc<Mutex<Option<String>>>,
     self_test_time: Duration,
@@ -147,81 +150,38 @@ impl std::fmt::Debug for GpuExecutor {
     }
 }
 
-/// Runs `f` inside validation and out-of-memory error scopes; any captured error (or one reported
-/// to the uncaptured-error handler meanwhile) becomes [`Error::Gpu`].
 fn scoped<T>(
     device: &wgpu::Device,
     uncaptured: &Mutex<Option<String>>,
     what: &str,
     f: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
-    let oom = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-    let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let result = f();
-    let v = pollster::block_on(validation.pop());
-    let o = pollster::block_on(oom.pop());
-    if let Some(e) = v.or(o) {
-        return Err(Error::Gpu(format!("{what}: {e}")));
-    }
-    if let Some(e) = uncaptured.lock().ok().and_then(|mut g| g.take()) {
-        return Err(Error::Gpu(format!("{what}: {e}")));
-    }
-    result
-}
-
-fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
+    device::scoped(device, uncaptured, what, Error::Gpu, f)
 }
 
 impl GpuExecutor {
     /// Opens the first Vulkan adapter (a GPU, or lavapipe on machines without one) and compiles
     /// the kernels. Fails with [`Error::NoAdapter`] when there is none.
     pub fn new() -> Result<Self> {
-        pollster::block_on(Self::new_async())
+        Self::open()
     }
 
-    async fn new_async() -> Result<Self> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-        let adapter = instance
-            .request_adapter(&wgpu::RequestAdapterOptions {
-                power_preference: wgpu::PowerPreference::HighPerformance,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| Error::NoAdapter(e.to_string()))?;
-        let info = adapter.get_info();
-        let adapter_name = format!("{} ({:?}, {:?})", info.name, info.device_type, info.backend);
-        let (device, queue) = adapter
-            .request_device(&wgpu::DeviceDescriptor {
-                label: Some("verifier"),
-                required_limits: adapter.limits(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| Error::Gpu(format!("request_device: {e}")))?;
-        let uncaptured: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
-        {
-            let sink = uncaptured.clone();
-            device.on_uncaptured_error(Arc::new(move |e| {
-                if let Ok(mut g) = sink.lock() {
-                    g.get_or_insert_with(|| e.to_string());
-                }
-            }));
-        }
-        let limits = plan::DeviceLimits::of(&device.limits());
+    fn open() -> Result<Self> {
+        let device::Opened {
+            device,
+            queue,
+            adapter: adapter_name,
+            device_type,
+            uncaptured,
+        } = device::open("verifier").map_err(|e| match e {
+            device::OpenError::NoAdapter(e) => Error::NoAdapter(e),
+            device::OpenError::Device(e) => Error::Gpu(e),
+        })?;
+        let limits = device::DeviceLimits::of(&device.limits());
         let dot4 = match std::env::var("VERIFIER_DOT4").as_deref() {
             Ok("1") => true,
             Ok("0") => false,
-            _ => info.device_type != wgpu::DeviceType::Cpu,
+            _ => device_type != wgpu::DeviceType::Cpu,
         };
         let (layout, conv, eltwise) = scoped(&device, &uncaptured, "compiling kernels", || {
             Ok(Self::pipelines(&device, dot4))

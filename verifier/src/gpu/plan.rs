@@ -146,36 +146,11 @@ fn ranges(n: usize, step: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// The device limits a plan must respect.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct DeviceLimits {
-    pub max_groups: u32,
-    pub max_binding: u64,
-    pub max_buffer: u64,
-    pub uniform_align: u64,
-}
+use super::device::DeviceLimits;
 
-impl DeviceLimits {
-    pub(super) fn of(limits: &wgpu::Limits) -> Self {
-        DeviceLimits {
-            max_groups: limits.max_compute_workgroups_per_dimension.max(1),
-            max_binding: limits.max_storage_buffer_binding_size,
-            max_buffer: limits.max_buffer_size,
-            uniform_align: u64::from(limits.min_uniform_buffer_offset_alignment).max(16),
-        }
-    }
-
-    /// Checks a binding of `words` 32-bit words.
-    fn check_binding(&self, what: &str, words: usize) -> Result<u64> {
-        let bytes = (words.max(1) as u64).saturating_mul(4);
-        if bytes > self.max_binding || bytes > self.max_buffer {
-            return Err(Error::DeviceLimit(format!(
-                "{what} needs a {bytes}-byte storage binding; the device allows {} (buffer {})",
-                self.max_binding, self.max_buffer
-            )));
-        }
-        Ok(bytes)
-    }
+/// [`DeviceLimits::check_binding`] as this executor's error.
+fn check_binding(lim: &DeviceLimits, what: &str, words: usize) -> Result<u64> {
+    lim.check_binding(what, words).map_err(Error::DeviceLimit)
 }
 
 /// Conv geometry of a dense or conv layer: a dense layer is a convolution whose kernel covers
@@ -220,21 +195,21 @@ fn is_split(model: &Graph<'_>, li: usize) -> bool {
 /// Checks a model against the device's buffer limits without allocating anything.
 pub(super) fn check_model(model: &Graph<'_>, lim: &DeviceLimits) -> Result<()> {
     for shape in &model.inputs {
-        lim.check_binding("the input", Geom::of(shape).words())?;
+        check_binding(lim, "the input", Geom::of(shape).words())?;
     }
     let mut total = 0u64;
     for (li, layer) in model.layers.iter().enumerate() {
         let words = Geom::of(&layer.shape).words();
         total = total.saturating_add((words as u64).saturating_mul(4));
-        lim.check_binding(&format!("layer {li}'s output"), words)?;
+        check_binding(lim, &format!("layer {li}'s output"), words)?;
         if let Some(g) = conv_geom(model, li) {
             let w = g.cout.saturating_mul(k_words(&g));
-            lim.check_binding(&format!("layer {li}'s weights"), w)?;
+            check_binding(lim, &format!("layer {li}'s weights"), w)?;
         }
         if is_split(model, li) {
             // Split partial sums: one i32 per element (avg_pool: per packed byte).
             let n = Geom::of(&layer.shape).words().saturating_mul(4);
-            lim.check_binding(&format!("layer {li}'s partial sums"), n)?;
+            check_binding(lim, &format!("layer {li}'s partial sums"), n)?;
         }
     }
     if total > lim.max_buffer {
@@ -590,54 +565,20 @@ impl Plan {
         }
         let index = queue.submit([encoder.finish()]);
 
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.readback.map_async(wgpu::MapMode::Read, .., move |r| {
-            let _ = tx.send(r);
-        });
-        device
-            .poll(wgpu::PollType::Wait {
-                submission_index: Some(index),
-                timeout: Some(timeout),
-            })
-            .map_err(|e| Error::Gpu(format!("waiting for the device (limit {timeout:?}): {e}")))?;
-        // The map callback runs during a later poll once the copy is done.
-        let deadline = std::time::Instant::now() + timeout;
-        let mapped = loop {
-            match rx.try_recv() {
-                Ok(r) => break r,
-                Err(std::sync::mpsc::TryRecvError::Empty) => {
-                    if std::time::Instant::now() > deadline {
-                        return Err(Error::Gpu(format!(
-                            "read-back not mapped within {timeout:?}"
-                        )));
-                    }
-                    device
-                        .poll(wgpu::PollType::Poll)
-                        .map_err(|e| Error::Gpu(format!("poll: {e}")))?;
-                    std::thread::yield_now();
-                }
-                Err(e) => return Err(Error::Gpu(format!("map callback dropped: {e}"))),
-            }
-        };
-        mapped.map_err(|e| Error::Gpu(format!("map: {e}")))?;
-        let mut outputs = Vec::with_capacity(self.copies.len());
-        {
-            let view = self
-                .readback
-                .get_mapped_range(..)
-                .map_err(|e| Error::Gpu(format!("mapped range: {e}")))?;
+        super::device::read_back(device, &self.readback, index, timeout, |view| {
+            let mut outputs = Vec::with_capacity(self.copies.len());
             let mut at = 0usize;
             for &(_, geom) in &self.copies {
                 let n = geom.words() * 4;
                 let bytes = view
                     .get(at..at + n)
-                    .ok_or_else(|| Error::Gpu("read-back shorter than planned".into()))?;
+                    .ok_or("read-back shorter than planned")?;
                 outputs.push(geom.unpack(bytes));
                 at += n;
             }
-        }
-        self.readback.unmap();
-        Ok(outputs)
+            Ok(outputs)
+        })
+        .map_err(Error::Gpu)
     }
 }
 

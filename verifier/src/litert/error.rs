@@ -59,6 +59,10 @@ pub enum LiteRtError {
     /// The subgraph's wiring is invalid (ids out of range, a tensor read before it is written).
     #[error("graph: {0}")]
     Graph(String),
+    /// The wgpu executor failed or refused: no adapter, a failed self-test, a device limit or
+    /// budget, a wgpu error, a timed-out wait.
+    #[error("gpu: {0}")]
+    Gpu(String),
     /// The inputs given to the executor do not match the graph's inputs.
     #[error("input: {0}")]
     Input(String),

@@ -8,6 +8,18 @@
 //! op's rule documented in its kernel under [`ops`]; `tools/models/SPEC-NOTES.md` has the
 //! derivation and `tests/it/litert_oracle.rs` checks every op output against LiteRT itself.
 //!
+//! [`gpu::LiteRtGpu`] runs the same graph on wgpu and returns the same bytes for every op
+//! output (`LiteRtGpu::new()?.run(&graph, inputs)`, or `prepare` once and `run_prepared`): the
+//! multipliers, shifts and tables come from the CPU kernels' own functions, the shaders do only
+//! integer arithmetic (FULLY_CONNECTED's float64 requantization emulated exactly in 32-bit
+//! limbs, [`gpu::f64fc`]), every reduction is split so that no invocation loops more than
+//! [`gpu::RSPLIT`] times, device limits and a memory budget are checked before any work, and a
+//! known-answer self-test refuses a device that disagrees with the CPU. `tests/it/litert_gpu.rs`
+//! compares every op output of every committed model, random shapes with K past 70,000 (and one
+//! FULLY_CONNECTED with K past a million) and extreme multipliers, and the float64 emulation on
+//! adversarial pairs (`LITERT_GPU_DEEP=N` runs N random graphs per op instead of 6);
+//! `litert-bench` times both executors.
+//!
 //! Supported: FULLY_CONNECTED, BATCH_MATMUL, CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV, ADD, SUB,
 //! MUL, SQUARED_DIFFERENCE, RSQRT, MEAN, SOFTMAX, LOGISTIC, TANH, GELU, GATHER, RESHAPE,
 //! TRANSPOSE, CONCATENATION, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR; fused NONE/RELU/RELU6.
@@ -24,6 +36,7 @@ pub mod error;
 pub mod exec;
 pub mod fixed;
 mod flatbuf;
+pub mod gpu;
 pub mod graph;
 mod import;
 pub mod ops;

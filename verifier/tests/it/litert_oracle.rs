@@ -104,7 +104,7 @@ fn compare(model: &Path, graph: &litert::Graph, out: &Path, manifest: &Value) ->
     compared
 }
 
-fn models() -> Vec<PathBuf> {
+pub fn models() -> Vec<PathBuf> {
     let out = repo().join("tools/models/out");
     let mut v: Vec<PathBuf> = [
         "text2img.tflite",

@@ -9,6 +9,7 @@ mod gpu_equivalence;
 mod hostile;
 mod known_answers;
 mod layer_rerun;
+mod litert_gpu;
 mod litert_hostile;
 mod litert_oracle;
 mod litert_refusals;

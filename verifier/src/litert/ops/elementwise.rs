@@ -178,19 +178,23 @@ pub fn rsqrt(op: &Op, v: &Values<'_>) -> Result<Vec<i8>, String> {
     let (zi, zo) = (x.quant.zp(), o.quant.zp());
     v.i8(op.inputs[0])
         .iter()
-        .map(|&e| {
-            let d = e as i32 - zi;
-            if d < 0 {
-                return Err(format!(
-                    "input {e} is below the zero point {zi}: rsqrt of a negative"
-                ));
-            }
-            if d == 0 {
-                return Ok(127);
-            }
-            let (iq, is) = inv_sqrt(d);
-            let data = mbqm(1, iq, is + 20);
-            Ok(mbqm(data, q, s - 20).saturating_add(zo).clamp(-128, 127) as i8)
-        })
+        .map(|&e| rsqrt_one(e, zi, (q, s), zo))
         .collect()
+}
+
+/// RSQRT of one element `e` (zero points and output multiplier as in [`rsqrt`]); the error for
+/// an input below the zero point.
+pub fn rsqrt_one(e: i8, zi: i32, (q, s): (i32, i32), zo: i32) -> Result<i8, String> {
+    let d = e as i32 - zi;
+    if d < 0 {
+        return Err(format!(
+            "input {e} is below the zero point {zi}: rsqrt of a negative"
+        ));
+    }
+    if d == 0 {
+        return Ok(127);
+    }
+    let (iq, is) = inv_sqrt(d);
+    let data = mbqm(1, iq, is + 20);
+    Ok(mbqm(data, q, s - 20).saturating_add(zo).clamp(-128, 127) as i8)
 }

@@ -16,6 +16,28 @@ fn coords(v: usize, scale: i64, size: usize, half_pixel: bool) -> (i64, usize, u
     (val, lo, hi)
 }
 
+/// One axis of [`bilinear`]: for each output coordinate, the two source indices and the
+/// fraction (1/1024 units) of the second.
+pub fn bilinear_axis(
+    input: usize,
+    output: usize,
+    align: bool,
+    half_pixel: bool,
+) -> Vec<(usize, usize, i64)> {
+    let (i, o) = (input as i64, output.max(1) as i64);
+    let step = if align && o > 1 {
+        (1024 * (i - 1) + (o - 1) / 2) / (o - 1)
+    } else {
+        (1024 * i + o / 2) / o
+    };
+    (0..output)
+        .map(|y| {
+            let (v, lo, hi) = coords(y, step, input, half_pixel);
+            (lo, hi, v - 1024 * lo as i64)
+        })
+        .collect()
+}
+
 /// RESIZE_BILINEAR (reference `ResizeBilinearInteger`): the step in 1/1024 units is
 /// `(1024 * in + out / 2) / out` (align_corners: `(1024 (in-1) + (out-1)/2) / (out-1)`);
 /// the source coordinate `y * step` (half-pixel: `+ step / 2 - 512`); `y0 = max(c / 1024, 0)`,
@@ -30,25 +52,16 @@ pub fn bilinear(op: &Op, v: &Values<'_>, align: bool, half_pixel: bool) -> Vec<i
     let [_, oh, ow, _] = o.shape[..] else {
         return Vec::new();
     };
-    let step = |i: usize, o: usize| -> i64 {
-        let (i, o) = (i as i64, o as i64);
-        if align && o > 1 {
-            (1024 * (i - 1) + (o - 1) / 2) / (o - 1)
-        } else {
-            (1024 * i + o / 2) / o
-        }
-    };
-    let (sh, sw) = (step(ih, oh), step(iw, ow));
+    let (rows, cols) = (
+        bilinear_axis(ih, oh, align, half_pixel),
+        bilinear_axis(iw, ow, align, half_pixel),
+    );
     let xs = v.i8(op.inputs[0]);
     let at = |b: usize, y: usize, xx: usize, c: usize| xs[((b * ih + y) * iw + xx) * ch + c] as i64;
     let mut res = Vec::with_capacity(o.len());
     for b in 0..n {
-        for y in 0..oh {
-            let (vy, y0, y1) = coords(y, sh, ih, half_pixel);
-            let fy = vy - 1024 * y0 as i64;
-            for xx in 0..ow {
-                let (vx, x0, x1) = coords(xx, sw, iw, half_pixel);
-                let fx = vx - 1024 * x0 as i64;
+        for &(y0, y1, fy) in &rows {
+            for &(x0, x1, fx) in &cols {
                 for c in 0..ch {
                     let acc = at(b, y0, x0, c) * (1024 - fy) * (1024 - fx)
                         + at(b, y1, x0, c) * fy * (1024 - fx)

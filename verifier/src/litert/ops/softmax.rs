@@ -75,6 +75,17 @@ pub fn softmax_params(beta: f32, s_in: f32) -> (i32, i32, i64) {
     )
 }
 
+/// exp(beta * s_in * d) in Q0.31 for `d = x - row max` (`None` below `diff_min`: the element
+/// is -128 and adds nothing to the row sum), with [`softmax_params`]' `(mult, ls, diff_min)`.
+pub fn softmax_exp(d: i32, (mult, ls, diff_min): (i32, i32, i64)) -> Option<i32> {
+    (d as i64 >= diff_min).then(|| {
+        exp_negative(srdhm(
+            d.wrapping_mul(1i32.wrapping_shl(ls.max(0) as u32)),
+            mult,
+        ))
+    })
+}
+
 /// SOFTMAX over the last axis (reference `Softmax`, int8).
 ///
 /// Prepare: `real = min(f64(beta) * f64(s_in) * 2^26, 2^31 - 1)` quantized to `(mult, ls)`;
@@ -86,21 +97,13 @@ pub fn softmax_params(beta: f32, s_in: f32) -> (i32, i32, i64) {
 pub fn softmax(op: &Op, v: &Values<'_>, beta: f32) -> Vec<i8> {
     let x = v.info(op.inputs[0]);
     let depth = x.shape.last().copied().unwrap_or(1).max(1);
-    let (mult, ls, diff_min) = softmax_params(beta, x.quant.s());
+    let params = softmax_params(beta, x.quant.s());
     let mut res = Vec::with_capacity(x.len());
     for row in v.i8(op.inputs[0]).chunks(depth) {
         let mx = row.iter().copied().max().unwrap_or(0) as i32;
         let exps: Vec<Option<i32>> = row
             .iter()
-            .map(|&q| {
-                let d = q as i32 - mx;
-                (d as i64 >= diff_min).then(|| {
-                    exp_negative(srdhm(
-                        d.wrapping_mul(1i32.wrapping_shl(ls.max(0) as u32)),
-                        mult,
-                    ))
-                })
-            })
+            .map(|&q| softmax_exp(q as i32 - mx, params))
             .collect();
         let sum = exps
             .iter()

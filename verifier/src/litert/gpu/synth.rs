@@ -1,0 +1,290 @@
+//! Graphs built in code rather than imported: the executor's self-test, and shapes and
+//! quantizations past what the committed models cover (the GPU tests use them).
+
+use super::f64fc;
+use crate::litert::graph::{Activation, DType, Graph, Op, OpKind, Quant, TensorInfo};
+
+/// Builds a [`Graph`] tensor by tensor (no validation: the caller keeps it consistent).
+#[derive(Debug)]
+pub struct GraphBuilder {
+    graph: Graph,
+}
+
+impl Default for GraphBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn quant(scale: Vec<f32>, zero_point: Vec<i32>, axis: usize) -> Quant {
+    Quant {
+        scale,
+        zero_point,
+        axis,
+    }
+}
+
+impl GraphBuilder {
+    /// An empty graph.
+    pub fn new() -> Self {
+        GraphBuilder {
+            graph: Graph {
+                tensors: Vec::new(),
+                ops: Vec::new(),
+                inputs: Vec::new(),
+                outputs: Vec::new(),
+            },
+        }
+    }
+
+    fn tensor(
+        &mut self,
+        dtype: DType,
+        shape: &[usize],
+        quant: Quant,
+        data: Option<Vec<u8>>,
+    ) -> usize {
+        self.graph.tensors.push(TensorInfo {
+            name: format!("t{}", self.graph.tensors.len()),
+            dtype,
+            shape: shape.to_vec(),
+            quant,
+            data,
+        });
+        self.graph.tensors.len() - 1
+    }
+
+    /// A graph input: int8 with `scale` and `zp`, or int32 ids when `scale` is 0.
+    pub fn input(&mut self, shape: &[usize], scale: f32, zp: i32) -> usize {
+        let t = if scale == 0.0 {
+            self.tensor(DType::I32, shape, Quant::default(), None)
+        } else {
+            self.tensor(DType::I8, shape, quant(vec![scale], vec![zp], 0), None)
+        };
+        self.graph.inputs.push(t);
+        t
+    }
+
+    /// Constant int8 weights, symmetric, one scale per entry of `scales` along `axis`.
+    pub fn weights(&mut self, shape: &[usize], data: &[i8], scales: &[f32], axis: usize) -> usize {
+        let zps = vec![0; scales.len()];
+        let bytes = data.iter().map(|&v| v as u8).collect();
+        self.tensor(
+            DType::I8,
+            shape,
+            quant(scales.to_vec(), zps, axis),
+            Some(bytes),
+        )
+    }
+
+    /// A constant int32 vector (bias).
+    pub fn bias(&mut self, data: &[i32]) -> usize {
+        let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.tensor(DType::I32, &[data.len()], Quant::default(), Some(bytes))
+    }
+
+    /// Appends an op writing a new int8 tensor of `shape`, `scale`, `zp`; returns that tensor.
+    pub fn op(
+        &mut self,
+        name: &'static str,
+        kind: OpKind,
+        inputs: &[usize],
+        shape: &[usize],
+        scale: f32,
+        zp: i32,
+    ) -> usize {
+        let t = self.tensor(DType::I8, shape, quant(vec![scale], vec![zp], 0), None);
+        self.graph.ops.push(Op {
+            name,
+            kind,
+            inputs: inputs.to_vec(),
+            outputs: vec![t],
+            macs: 0,
+        });
+        t
+    }
+
+    /// The graph, its outputs the last op's.
+    pub fn finish(mut self) -> Graph {
+        self.graph.outputs = self
+            .graph
+            .ops
+            .last()
+            .map(|o| o.outputs.clone())
+            .unwrap_or_default();
+        self.graph
+    }
+}
+
+/// A deterministic byte stream (the demo's SplitMix64) for synthetic weights and inputs.
+#[derive(Debug)]
+pub struct Bytes(crate::demo::SplitMix64);
+
+impl Bytes {
+    /// Seeded.
+    pub fn new(seed: u64) -> Self {
+        Bytes(crate::demo::SplitMix64::new(seed))
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    /// A fair coin.
+    pub fn coin(&mut self) -> bool {
+        self.next_u64() & 1 == 0
+    }
+
+    /// `n` random int8.
+    pub fn i8s(&mut self, n: usize) -> Vec<i8> {
+        (0..n).map(|_| self.next_u64() as i8).collect()
+    }
+}
+
+/// The self-test graph and its input: FULLY_CONNECTED with K = 5 * RSPLIT + 37 (partial and
+/// combine passes), all weights 127 against inputs far from the zero point (large
+/// accumulators), biases near `i32::MAX` (the sum wraps) and a multiplier near 2^40 beside a
+/// tiny one; a padded, strided CONV_2D; SOFTMAX; MEAN over a long axis.
+pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
+    let mut r = Bytes::new(0x11fe_5e1f);
+    let k = 5 * super::RSPLIT + 37;
+    let mut b = GraphBuilder::new();
+    let x = b.input(&[2, k], 0.5, -3);
+    let o = 6;
+    let mut wd = r.i8s(o * k);
+    wd[..k].iter_mut().for_each(|w| *w = 127);
+    let w = b.weights(&[o, k], &wd, &[1e6, 1e-9, 0.01, 0.02, 3e-3, 1.0], 0);
+    let bias = b.bias(&[i32::MAX - 5, -7, i32::MIN + 9, 1 << 30, -(1 << 20), 12345]);
+    let fc = b.op(
+        "FULLY_CONNECTED",
+        OpKind::FullyConnected {
+            act: Activation::None,
+        },
+        &[x, w, bias],
+        &[2, o],
+        0.05,
+        4,
+    );
+    let img = b.input(&[1, 5, 7, 3], 0.1, 2);
+    let cw = b.weights(&[4, 3, 3, 3], &r.i8s(4 * 27), &[0.01, 0.2, 0.003, 0.05], 0);
+    let cb = b.bias(&[100, -100, i32::MAX, 0]);
+    b.op(
+        "CONV_2D",
+        OpKind::Conv2d {
+            padding: crate::litert::graph::Padding::Same,
+            stride: (2, 1),
+            dilation: (1, 2),
+            act: Activation::Relu6,
+        },
+        &[img, cw, cb],
+        &[1, 3, 7, 4],
+        0.02,
+        -5,
+    );
+    b.op(
+        "SOFTMAX",
+        OpKind::Softmax { beta: 1.0 },
+        &[fc],
+        &[2, o],
+        1.0 / 256.0,
+        -128,
+    );
+    b.op(
+        "MEAN",
+        OpKind::Mean { axes: vec![1] },
+        &[x],
+        &[2, 1],
+        0.3,
+        1,
+    );
+    let inputs = vec![
+        r.i8s(2 * k).iter().map(|&v| (v / 2 + 60) as u8).collect(),
+        r.i8s(5 * 7 * 3).iter().map(|&v| v as u8).collect(),
+    ];
+    (b.finish(), inputs)
+}
+
+/// The graph behind [`super::LiteRtGpu::fc_requantize_probe`]: one row, `D = 1`, weights 0,
+/// biases the accumulators, unit scales (the multipliers are replaced after lowering); and its
+/// input.
+pub fn fc_probe_graph(pairs: &[(i32, f64)]) -> (Graph, Vec<u8>) {
+    let o = pairs.len().max(1);
+    let mut b = GraphBuilder::new();
+    let x = b.input(&[1, 1], 1.0, 0);
+    let w = b.weights(&[o, 1], &vec![0; o], &vec![1.0; o], 0);
+    let accs: Vec<i32> = pairs.iter().map(|p| p.0).collect();
+    let bias = b.bias(&accs);
+    let kind = OpKind::FullyConnected {
+        act: Activation::None,
+    };
+    b.op("FULLY_CONNECTED", kind, &[x, w, bias], &[1, o], 1.0, 0);
+    (b.finish(), vec![0])
+}
+
+/// Adversarial `(acc, m)` pairs for FULLY_CONNECTED's float64 requantization: exact final ties
+/// (`m = 2^-j`, odd multiples), products of more than 53 bits a few units from a tie (the f64
+/// rounding decides the byte), the largest and smallest significands, saturation.
+pub fn fc_probe_pairs() -> Vec<(i32, f64)> {
+    let mut pairs = vec![
+        (1, 0.5),
+        (-1, 0.5),
+        (3, 0.5),
+        (-3, 0.5),
+        (255, 0.5),
+        (i32::MAX, 1.0),
+        (i32::MIN, 1.0),
+        (i32::MIN, 2f64.powi(-24)),
+        (i32::MAX, 2f64.powi(-24)),
+        (7, f64::from_bits(0x3fef_ffff_ffff_ffff)),
+        (-7, f64::from_bits(0x3fe0_0000_0000_0001)),
+        (1, 1e-300),
+        (1 << 30, 1e100),
+    ];
+    let mut r = Bytes::new(0xf64);
+    // acc = ±3 and 3M = (2k+1) 2^p ± 1 (54 bits): the product's rounding meets an exact tie
+    // of its own, ties-to-even lands on k + 1/2 exactly or moves off it, and that decides the
+    // byte
+    for t in (3u64..256).step_by(2) {
+        let p = 53 - (63 - t.leading_zeros() as i32);
+        for n in [(t << p) - 1, (t << p) + 1] {
+            let m = n / 3;
+            if n % 3 == 0 && (1 << 52..1 << 53).contains(&m) {
+                let m = m as f64 * 2f64.powi(-p - 1);
+                pairs.extend([(3, m), (-3, m)]);
+            }
+        }
+    }
+    // 32 near ties where the f64 product's rounding changes the byte
+    let mut flips = 0;
+    for i in 0..100_000 {
+        let k = (r.next_u64() % 250) as i64 - 125;
+        let acc = (1i64 << 30) + (r.next_u64() % (1 << 30)) as i64;
+        let (mm, e) = near_tie(acc as u64, k, (i % 5) as i64 - 2);
+        let m = mm as f64 * 2f64.powi(e);
+        let acc = (if i % 2 == 0 { acc } else { -acc }) as i32;
+        if f64fc::exact(acc, m) != Some(f64fc::reference(acc, m)) {
+            pairs.push((acc, m));
+            flips += 1;
+            if flips == 32 {
+                break;
+            }
+        }
+    }
+    pairs
+}
+
+/// A 53-bit significand `M` and exponent `e` with `acc * M * 2^e` within `delta` units of the
+/// last place of `k + 1/2` (so the f64 product's rounding decides the final rounding).
+pub fn near_tie(acc: u64, k: i64, delta: i64) -> (u64, i32) {
+    let twice = (2 * k + 1).unsigned_abs() as u128;
+    let mut e = 0i32;
+    loop {
+        e -= 1;
+        let m = (twice << (-e - 1) as u32) / acc as u128;
+        if m >= 1u128 << 52 || e < -200 {
+            let m = (m as i128 + delta as i128).clamp(1 << 52, (1 << 53) - 1) as u64;
+            return (m, e);
+        }
+    }
+}
