@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title ChunkMerkle
+/// @notice Commitments that open 32-byte chunk by chunk (issue 19, shared spec with the verifier):
+/// a byte string is cut into 32-byte chunks (at least one, the last zero-padded),
+/// `leaf(c) = keccak256(0x00 ‖ c)`, `node(l, r) = keccak256(0x01 ‖ l ‖ r)`, over a complete tree
+/// whose leaves are padded to a power of two with `leaf(0)`. A receipt's layer commitment is the
+/// same root over the concatenated 32-byte layer roots (input first, then each op's output).
+///
+/// A range proof opens chunks `[first, first + count)` of a tree of `depth` levels: the chunks
+/// themselves, then the siblings the range does not cover, bottom-up, at each level first the
+/// left neighbour (when the range starts at a right child) then the right one (when it ends at a
+/// left child). A single-chunk proof is the range proof of one chunk: `depth` siblings.
+library ChunkMerkle {
+    /// @notice The opened range is empty, not whole chunks, or outside the tree.
+    error BadRange(uint256 first, uint256 bytesLength, uint256 depth);
+    /// @notice The proof has the wrong number of siblings for its range.
+    error BadProofLength(uint256 given, uint256 used);
+    /// @notice The opened range does not hash to the committed root.
+    error RootMismatch(bytes32 computed, bytes32 root);
+
+    /// @notice The hash of one 32-byte chunk.
+    function leaf(bytes32 chunk) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore8(0x00, 0)
+            mstore(0x01, chunk)
+            h := keccak256(0x00, 0x21)
+        }
+    }
+
+    /// @notice The hash of two children.
+    function node(bytes32 l, bytes32 r) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            // 65 bytes from the free memory pointer: scratch space holds only 64
+            let p := mload(0x40)
+            mstore8(p, 1)
+            mstore(add(p, 1), l)
+            mstore(add(p, 0x21), r)
+            h := keccak256(p, 0x41)
+        }
+    }
+
+    /// @notice The root of a byte string (the whole tree; for short strings such as the layer
+    /// commitment over layer roots).
+    function root(bytes memory data) internal pure returns (bytes32) {
+        uint256 count = data.length == 0 ? 1 : (data.length + 31) / 32;
+        uint256 width = 1;
+        while (width < count) width <<= 1;
+        bytes32[] memory level = new bytes32[](width);
+        bytes32 empty = leaf(bytes32(0));
+        for (uint256 i; i < width; ++i) {
+            if (i >= count) {
+                level[i] = empty;
+                continue;
+            }
+            bytes32 chunk;
+            assembly ("memory-safe") {
+                chunk := mload(add(add(data, 0x20), shl(5, i)))
+            }
+            uint256 left = data.length - i * 32;
+            // zero the bytes past the end of the string (memory after it may hold anything)
+            if (left < 32) chunk &= bytes32(~(type(uint256).max >> (8 * left)));
+            level[i] = leaf(chunk);
+        }
+        for (; width > 1; width >>= 1) {
+            for (uint256 j; j < width / 2; ++j) {
+                level[j] = node(level[2 * j], level[2 * j + 1]);
+            }
+        }
+        return level[0];
+    }
+
+    /// @notice The layer commitment: the root over `roots` concatenated.
+    function layerCommitment(bytes32[] memory roots) internal pure returns (bytes32) {
+        return root(abi.encodePacked(roots));
+    }
+
+    /// @notice The root that chunks `[first, first + chunks.length / 32)` and `proof` give in a
+    /// tree of `depth` levels (see the library's notes for the proof's order).
+    function rangeRoot(uint256 depth, uint256 first, bytes calldata chunks, bytes32[] calldata proof)
+        internal
+        pure
+        returns (bytes32)
+    {
+        uint256 n = chunks.length / 32;
+        if (n == 0 || chunks.length % 32 != 0 || depth > 64 || first + n > (uint256(1) << depth)) {
+            revert BadRange(first, chunks.length, depth);
+        }
+        bytes32[] memory level = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            level[i] = leaf(bytes32(chunks[i * 32:i * 32 + 32]));
+        }
+        uint256 lo = first;
+        uint256 used;
+        for (uint256 d; d < depth; ++d) {
+            uint256 hi = lo + n - 1;
+            bytes32 leftSib;
+            bytes32 rightSib;
+            if (lo & 1 == 1) {
+                if (used >= proof.length) revert BadProofLength(proof.length, used + 1);
+                leftSib = proof[used++];
+            }
+            if (hi & 1 == 0) {
+                if (used >= proof.length) revert BadProofLength(proof.length, used + 1);
+                rightSib = proof[used++];
+            }
+            uint256 base = lo & ~uint256(1);
+            uint256 m = (hi - base) / 2 + 1;
+            // parent j reads positions base + 2j and base + 2j + 1, i.e. level indices >= j - 1
+            // that no earlier parent overwrote: the halving can run in place
+            for (uint256 j; j < m; ++j) {
+                uint256 l = base + 2 * j;
+                bytes32 a = l < lo ? leftSib : level[l - lo];
+                bytes32 b = l + 1 > hi ? rightSib : level[l + 1 - lo];
+                level[j] = node(a, b);
+            }
+            lo >>= 1;
+            n = m;
+        }
+        if (used != proof.length) revert BadProofLength(proof.length, used);
+        return level[0];
+    }
+
+    /// @notice Reverts unless the chunks and proof open `root` at `first` (tree of `depth` levels).
+    function checkRange(bytes32 committed, uint256 depth, uint256 first, bytes calldata chunks, bytes32[] calldata proof)
+        internal
+        pure
+    {
+        bytes32 computed = rangeRoot(depth, first, chunks, proof);
+        if (computed != committed) revert RootMismatch(computed, committed);
+    }
+}
