@@ -123,10 +123,13 @@ library ChunkMerkle {
     }
 
     /// @notice Reverts unless the chunks and proof open `root` at `first` (tree of `depth` levels).
-    function checkRange(bytes32 committed, uint256 depth, uint256 first, bytes calldata chunks, bytes32[] calldata proof)
-        internal
-        pure
-    {
+    function checkRange(
+        bytes32 committed,
+        uint256 depth,
+        uint256 first,
+        bytes calldata chunks,
+        bytes32[] calldata proof
+    ) internal pure {
         bytes32 computed = rangeRoot(depth, first, chunks, proof);
         if (computed != committed) revert RootMismatch(computed, committed);
     }

@@ -45,7 +45,11 @@ library ConvOps {
     /// @notice CONV_2D output element: `acc = bias + sum_taps w (x - zp_in)` over the taps
     /// `(oy*sh + ky*dh - ph, ox*sw + kx*dw - pw)` inside the input,
     /// `clamp(MBQM(acc, q, shift) + zp_out, lo, hi)`.
-    function conv2d(bytes calldata kernel, bytes calldata patch, ConvParams memory p) internal pure returns (int8) {
+    function conv2d(bytes calldata kernel, bytes calldata patch, ConvParams memory p)
+        internal
+        pure
+        returns (int8)
+    {
         return requantize(accumulate(kernel, patch, p, false), p);
     }
 
@@ -71,7 +75,9 @@ library ConvOps {
     }
 
     function requantize(int256 acc, ConvParams memory p) private pure returns (int8) {
-        return FixedPoint.clampOut(FixedPoint.mbqm(FixedPoint.wrap32(acc + p.bias), p.q, p.shift), p.zpOut, p.lo, p.hi);
+        return FixedPoint.clampOut(
+            FixedPoint.mbqm(FixedPoint.wrap32(acc + p.bias), p.q, p.shift), p.zpOut, p.lo, p.hi
+        );
     }
 
     /// @dev The dot product over every tap, minus the taps outside the input (int32 wraps mod
@@ -86,15 +92,15 @@ library ConvOps {
         if (patch.length != n) revert BadOpening(patch.length, n);
         acc = Int8Dot.dotCentred(kernel, patch, p.zpIn);
         for (uint256 ky; ky < p.kh; ++ky) {
-            bool rowInside = transposed ? meets(p.oy, ky, p.strideH, p.padH, p.inH) : inside(p.oy, ky, p.strideH, p.dilH, p.padH, p.inH);
+            bool rowInside = transposed
+                ? meets(p.oy, ky, p.strideH, p.padH, p.inH)
+                : inside(p.oy, ky, p.strideH, p.dilH, p.padH, p.inH);
             for (uint256 kx; kx < p.kw; ++kx) {
                 if (
                     rowInside
-                        && (
-                            transposed
+                        && (transposed
                                 ? meets(p.ox, kx, p.strideW, p.padW, p.inW)
-                                : inside(p.ox, kx, p.strideW, p.dilW, p.padW, p.inW)
-                        )
+                                : inside(p.ox, kx, p.strideW, p.dilW, p.padW, p.inW))
                 ) continue;
                 uint256 at = (ky * p.kw + kx) * p.ic;
                 acc -= Int8Dot.dotCentred(kernel[at:at + p.ic], patch[at:at + p.ic], p.zpIn);
@@ -114,7 +120,11 @@ library ConvOps {
     }
 
     /// @dev Whether some `i` in `[0, size)` has `i * stride + k - pad == o`.
-    function meets(uint256 o, uint256 k, uint256 stride, uint256 pad, uint256 size) private pure returns (bool) {
+    function meets(uint256 o, uint256 k, uint256 stride, uint256 pad, uint256 size)
+        private
+        pure
+        returns (bool)
+    {
         uint256 at = o + pad;
         if (at < k || stride == 0) return false;
         at -= k;

@@ -40,17 +40,26 @@ library ElementwiseOps {
     /// `clamp(MBQM(d * d, m_out) + zp_out, -128, 127)` (`d * d` wrapping in int32).
     function squaredDifference(int256 a, int256 b, BinaryParams memory p) internal pure returns (int8) {
         int256 d = FixedPoint.wrap32(
-            FixedPoint.mbqm((a - p.zpA) << 7, p.qA, p.shiftA) - FixedPoint.mbqm((b - p.zpB) << 7, p.qB, p.shiftB)
+            FixedPoint.mbqm((a - p.zpA) << 7, p.qA, p.shiftA)
+                - FixedPoint.mbqm((b - p.zpB) << 7, p.qB, p.shiftB)
         );
-        return FixedPoint.clampOut(FixedPoint.mbqm(FixedPoint.wrap32(d * d), p.qOut, p.shiftOut), p.zpOut, -128, 127);
+        return FixedPoint.clampOut(
+            FixedPoint.mbqm(FixedPoint.wrap32(d * d), p.qOut, p.shiftOut), p.zpOut, -128, 127
+        );
     }
 
     /// @notice MUL: `clamp(MBQM((a - zp_a)(b - zp_b), q, shift) + zp_out, lo, hi)`.
-    function mul(int256 a, int256 b, int256 zpA, int256 zpB, int256 q, int256 shift, int256 zpOut, int256 lo, int256 hi)
-        internal
-        pure
-        returns (int8)
-    {
+    function mul(
+        int256 a,
+        int256 b,
+        int256 zpA,
+        int256 zpB,
+        int256 q,
+        int256 shift,
+        int256 zpOut,
+        int256 lo,
+        int256 hi
+    ) internal pure returns (int8) {
         return FixedPoint.clampOut(FixedPoint.mbqm((a - zpA) * (b - zpB), q, shift), zpOut, lo, hi);
     }
 

@@ -110,7 +110,11 @@ library FloatRounding {
     /// @notice `CalculateActivationRangeQuantized` for int8 (act 0 NONE, 1 RELU, 2 RELU6): the
     /// bounds `zp + round_half_away(f / scale)` with the quotient in f32 (`scaleBits`: the f32's
     /// bits), the cast to int32 and the add saturating as in the reference.
-    function activationRange(uint8 act, uint32 scaleBits, int256 zp) internal pure returns (int256 lo, int256 hi) {
+    function activationRange(uint8 act, uint32 scaleBits, int256 zp)
+        internal
+        pure
+        returns (int256 lo, int256 hi)
+    {
         if (act == 0) return (-128, 127);
         // 0 / scale is 0 (or NaN, cast to 0): the lower bound is the zero point
         lo = zp > -128 ? zp : int256(-128);

@@ -25,9 +25,14 @@ library MatmulOps {
     /// @notice Output `(row, c)` of FULLY_CONNECTED from the input row `x` (D int8), the weight
     /// row `w[c]` (D int8) and channel c's parameters: `acc = bias + sum w (x - zp_in)` (int32,
     /// wrapping), `clamp(round_half_away(f64(acc) * m) + zp_out, lo, hi)` in IEEE double.
-    function fullyConnected(bytes calldata x, bytes calldata w, FcParams memory p) internal pure returns (int8) {
+    function fullyConnected(bytes calldata x, bytes calldata w, FcParams memory p)
+        internal
+        pure
+        returns (int8)
+    {
         int256 acc = FixedPoint.wrap32(Int8Dot.dotCentred(w, x, p.zpIn) + p.bias);
-        return FixedPoint.clampOut(FloatRounding.fcRequant(acc, p.significand, p.exponent), p.zpOut, p.lo, p.hi);
+        return
+            FixedPoint.clampOut(FloatRounding.fcRequant(acc, p.significand, p.exponent), p.zpOut, p.lo, p.hi);
     }
 
     /// @notice BATCH_MATMUL's requantization (one multiplier for the op).
@@ -50,7 +55,8 @@ library MatmulOps {
         returns (int8)
     {
         (int256 lr, int256 sl, int256 sr) = Int8Dot.dot(lhs, rhs);
-        int256 acc = FixedPoint.wrap32(lr - p.zpRhs * sl - p.zpLhs * sr + int256(lhs.length) * p.zpLhs * p.zpRhs);
+        int256 acc =
+            FixedPoint.wrap32(lr - p.zpRhs * sl - p.zpLhs * sr + int256(lhs.length) * p.zpLhs * p.zpRhs);
         return FixedPoint.clampOut(FixedPoint.mbqm(acc, p.q, p.shift), p.zpOut, -128, 127);
     }
 }

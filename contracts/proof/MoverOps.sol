@@ -59,7 +59,11 @@ library MoverOps {
     /// @notice CONCATENATION: which input, and which flat index in it, output flat index `i` is.
     /// `chunks[t]` is input t's size from the axis on (`prod shape_t[axis..]`): output row `o` of
     /// the axes before `axis` is input 0's row `o`, then input 1's, and so on.
-    function concatSource(uint256 i, uint256[] memory chunks) internal pure returns (uint256 input, uint256 index) {
+    function concatSource(uint256 i, uint256[] memory chunks)
+        internal
+        pure
+        returns (uint256 input, uint256 index)
+    {
         uint256 row;
         for (uint256 t; t < chunks.length; ++t) {
             row += chunks[t];
@@ -80,7 +84,11 @@ library MoverOps {
         uint256[4] memory sizes, // in H, in W, out H, out W
         bool align,
         bool halfPixel
-    ) internal pure returns (uint256 y, uint256 x) {
+    )
+        internal
+        pure
+        returns (uint256 y, uint256 x)
+    {
         y = FloatRounding.nearestIndex(oy, sizes[0], sizes[2], align, halfPixel);
         x = FloatRounding.nearestIndex(ox, sizes[1], sizes[3], align, halfPixel);
     }
@@ -94,7 +102,11 @@ library MoverOps {
         uint256[4] memory sizes, // in H, in W, out H, out W
         bool align,
         bool halfPixel
-    ) internal pure returns (uint256[4] memory src, int256 fy, int256 fx) {
+    )
+        internal
+        pure
+        returns (uint256[4] memory src, int256 fy, int256 fx)
+    {
         int256 vy;
         int256 vx;
         (vy, src[0], src[1]) = coords(oy, step(sizes[0], sizes[2], align), sizes[0], halfPixel);
@@ -107,8 +119,8 @@ library MoverOps {
     /// (y1,x1)]` (raw int8, same channel): the taps weighted by `(1024 - fy)(1024 - fx)`, `fy (1024
     /// - fx)`, `(1024 - fy) fx`, `fy fx`, summed, `(sum ± 2^19) / 2^20` truncating, clamped.
     function bilinear(int256[4] memory taps, int256 fy, int256 fx) internal pure returns (int8) {
-        int256 acc = taps[0] * (1024 - fy) * (1024 - fx) + taps[1] * fy * (1024 - fx) + taps[2] * (1024 - fy) * fx
-            + taps[3] * fy * fx;
+        int256 acc = taps[0] * (1024 - fy) * (1024 - fx) + taps[1] * fy * (1024 - fx) + taps[2] * (1024 - fy)
+            * fx + taps[3] * fy * fx;
         int256 r = (acc + (acc > 0 ? int256(1 << 19) : -int256(1 << 19))) / int256(1 << 20);
         if (r < -128) r = -128;
         if (r > 127) r = 127;

@@ -26,7 +26,11 @@ library ReduceOps {
 
     /// @notice MEAN output element from the N int8 inputs it reduces (gathered, packed):
     /// `clamp(MBQM(sum - zp_in * N, q', shift') + zp_out, -128, 127)`, the sum in wrapping int32.
-    function mean(bytes calldata xs, int256 zpIn, int256 q, int256 shift, int256 zpOut) internal pure returns (int8) {
+    function mean(bytes calldata xs, int256 zpIn, int256 q, int256 shift, int256 zpOut)
+        internal
+        pure
+        returns (int8)
+    {
         uint256 n = xs.length;
         (int256 q2, int256 shift2) = meanMultiplier(q, shift, n);
         int256 total = FixedPoint.wrap32(Int8Dot.sum(xs) - FixedPoint.wrap32(zpIn * int256(n)));

@@ -43,7 +43,8 @@ library SoftmaxOps {
         uint256 sum = uint256(total) & 0xffffffff;
         uint256 h = 32 - bitLength32(sum);
         // (sum << h) - 2^31 in u32, read as i32 (h = 32 for a zero sum gives 0)
-        int256 shifted = h == 32 ? int256(-2 ** 31) : FixedPoint.wrap32(int256((sum << h) & 0xffffffff) - 2 ** 31);
+        int256 shifted =
+            h == 32 ? int256(-2 ** 31) : FixedPoint.wrap32(int256((sum << h) & 0xffffffff) - 2 ** 31);
         int256 recip = reciprocalOnePlus(shifted);
         int256 v = FixedPoint.rdbpot(FixedPoint.srdhm(recip, mine), 12 - int256(h) + 23) - 128;
         if (v < -128) v = -128;
@@ -60,7 +61,9 @@ library SoftmaxOps {
         int256 x3 = FixedPoint.srdhm(x2, x);
         int256 x4 = FixedPoint.srdhm(x2, x2);
         int256 x4q = FixedPoint.mulPot(x4, -2);
-        int256 poly = FixedPoint.mulPot(FixedPoint.wrap32(FixedPoint.srdhm(FixedPoint.wrap32(x4q + x3), oneThird) + x2), -1);
+        int256 poly = FixedPoint.mulPot(
+            FixedPoint.wrap32(FixedPoint.srdhm(FixedPoint.wrap32(x4q + x3), oneThird) + x2), -1
+        );
         return FixedPoint.wrap32(eighth + FixedPoint.srdhm(eighth, FixedPoint.wrap32(x + poly)));
     }
 

@@ -90,7 +90,11 @@ contract OpsHarness {
     }
 
     /// @notice `ElementwiseOps.addSub`.
-    function addSub(int256 a, int256 b, ElementwiseOps.BinaryParams memory p, bool sub) external pure returns (int8) {
+    function addSub(int256 a, int256 b, ElementwiseOps.BinaryParams memory p, bool sub)
+        external
+        pure
+        returns (int8)
+    {
         return ElementwiseOps.addSub(a, b, p, sub);
     }
 
@@ -114,7 +118,11 @@ contract OpsHarness {
     }
 
     /// @notice `ReduceOps.mean`.
-    function mean(bytes calldata xs, int256 zpIn, int256 q, int256 shift, int256 zpOut) external pure returns (int8) {
+    function mean(bytes calldata xs, int256 zpIn, int256 q, int256 shift, int256 zpOut)
+        external
+        pure
+        returns (int8)
+    {
         return ReduceOps.mean(xs, zpIn, q, shift, zpOut);
     }
 
@@ -138,7 +146,11 @@ contract OpsHarness {
     }
 
     /// @notice `MoverOps.transposeSource`.
-    function transposeSource(uint256 i, uint256[] memory shape, uint256[] memory perm) external pure returns (uint256) {
+    function transposeSource(uint256 i, uint256[] memory shape, uint256[] memory perm)
+        external
+        pure
+        returns (uint256)
+    {
         return MoverOps.transposeSource(i, shape, perm);
     }
 
@@ -156,16 +168,18 @@ contract OpsHarness {
         return MoverOps.nearestSource(oy, ox, sizes, align, halfPixel);
     }
 
-    /// @notice `MoverOps.bilinearSource` then `MoverOps.bilinear` on the four taps.
-    function bilinear(uint256 oy, uint256 ox, uint256[4] memory sizes, bool align, bool halfPixel, int256[4] memory taps)
+    /// @notice `MoverOps.bilinearSource`.
+    function bilinearSource(uint256 oy, uint256 ox, uint256[4] memory sizes, bool align, bool halfPixel)
         external
         pure
-        returns (uint256[4] memory src, int8 value)
+        returns (uint256[4] memory, int256, int256)
     {
-        int256 fy;
-        int256 fx;
-        (src, fy, fx) = MoverOps.bilinearSource(oy, ox, sizes, align, halfPixel);
-        value = MoverOps.bilinear(taps, fy, fx);
+        return MoverOps.bilinearSource(oy, ox, sizes, align, halfPixel);
+    }
+
+    /// @notice `MoverOps.bilinear`.
+    function bilinear(int256[4] memory taps, int256 fy, int256 fx) external pure returns (int8) {
+        return MoverOps.bilinear(taps, fy, fx);
     }
 
     /// @notice `ChunkMerkle.root`.
