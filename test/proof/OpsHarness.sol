@@ -89,6 +89,16 @@ contract OpsHarness {
         return ConvOps.transposeConv(kernel, patch, p);
     }
 
+    /// @notice `ConvOps.conv2dRows`.
+    function convRows(
+        bytes calldata kernel,
+        bytes calldata rows,
+        uint256[] memory rowAt,
+        ConvOps.ConvParams memory p
+    ) external pure returns (int8) {
+        return ConvOps.conv2dRows(kernel, rows, rowAt, p);
+    }
+
     /// @notice `ElementwiseOps.addSub`.
     function addSub(int256 a, int256 b, ElementwiseOps.BinaryParams memory p, bool sub)
         external

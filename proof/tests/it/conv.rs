@@ -253,20 +253,37 @@ fn check(kind: Kind, seed: u64, cases: usize) -> usize {
                         Kind::Depthwise => 1,
                         Kind::Transpose => 2,
                     };
-                    let got = h
-                        .int8(
-                            "conv",
-                            &[
-                                uint_n(code, 8),
-                                bytes(&kernel),
-                                bytes(&patch),
-                                tuple(params),
-                            ],
-                        )
-                        .unwrap();
+                    let params = tuple(params);
+                    let args = [
+                        uint_n(code, 8),
+                        bytes(&kernel),
+                        bytes(&patch),
+                        params.clone(),
+                    ];
+                    let got = h.int8("conv", &args).unwrap();
                     let want = c.want[(oy * c.ow + ox) * c.oc + ch];
                     assert_eq!(got, want, "case {n}: ({oy}, {ox}, {ch})");
                     compared += 1;
+                    if kind == Kind::Conv {
+                        // the same patch as kernel rows scattered in a longer opening
+                        let width = c.kw * c.ic;
+                        let mut rows = int8s(&mut rng, 3);
+                        let mut at = Vec::new();
+                        for ky in 0..c.kh {
+                            at.push(uint(rows.len() as u64));
+                            rows.extend_from_slice(&patch[ky * width..][..width]);
+                            let junk = rng.random_range(0..40);
+                            rows.extend(int8s(&mut rng, junk));
+                        }
+                        let args = [
+                            bytes(&kernel),
+                            bytes(&rows),
+                            DynSolValue::Array(at),
+                            params.clone(),
+                        ];
+                        let got = h.int8("convRows", &args).unwrap();
+                        assert_eq!(got, want, "case {n}: ({oy}, {ox}, {ch}) by rows");
+                    }
                 }
             }
         }
