@@ -84,42 +84,66 @@ library ChunkMerkle {
         returns (bytes32)
     {
         uint256 n = chunks.length / 32;
-        if (n == 0 || chunks.length % 32 != 0 || depth > 64 || first + n > (uint256(1) << depth)) {
+        if (
+            n == 0 || chunks.length % 32 != 0 || depth > 64 || first >= (uint256(1) << depth)
+                || n > (uint256(1) << depth) - first
+        ) {
             revert BadRange(first, chunks.length, depth);
         }
-        bytes32[] memory level = new bytes32[](n);
-        for (uint256 i; i < n; ++i) {
-            level[i] = leaf(bytes32(chunks[i * 32:i * 32 + 32]));
-        }
-        uint256 lo = first;
         uint256 used;
-        for (uint256 d; d < depth; ++d) {
-            uint256 hi = lo + n - 1;
-            bytes32 leftSib;
-            bytes32 rightSib;
-            if (lo & 1 == 1) {
-                if (used >= proof.length) revert BadProofLength(proof.length, used + 1);
-                leftSib = proof[used++];
+        bool short;
+        bytes32 computed;
+        assembly ("memory-safe") {
+            // scratch past the free memory pointer (nothing is allocated): the level's hashes,
+            // then 65 bytes to hash from
+            let level := mload(0x40)
+            let s := add(level, shl(5, n))
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                mstore(add(s, 1), calldataload(add(chunks.offset, shl(5, i))))
+                mstore8(s, 0)
+                mstore(add(level, shl(5, i)), keccak256(s, 0x21))
             }
-            if (hi & 1 == 0) {
-                if (used >= proof.length) revert BadProofLength(proof.length, used + 1);
-                rightSib = proof[used++];
+            let lo := first
+            for { let d := 0 } lt(d, depth) { d := add(d, 1) } {
+                let hi := sub(add(lo, n), 1)
+                let leftSib := 0
+                let rightSib := 0
+                if and(lo, 1) {
+                    if iszero(lt(used, proof.length)) { short := 1 }
+                    leftSib := calldataload(add(proof.offset, shl(5, used)))
+                    used := add(used, 1)
+                }
+                if iszero(and(hi, 1)) {
+                    if iszero(lt(used, proof.length)) { short := 1 }
+                    rightSib := calldataload(add(proof.offset, shl(5, used)))
+                    used := add(used, 1)
+                }
+                let base := and(lo, not(1))
+                let m := add(shr(1, sub(hi, base)), 1)
+                // parent j reads positions base + 2j and base + 2j + 1, i.e. level slots >= j - 1
+                // that no earlier parent overwrote: the halving runs in place
+                for { let j := 0 } lt(j, m) { j := add(j, 1) } {
+                    let l := add(base, shl(1, j))
+                    let a := leftSib
+                    if iszero(lt(l, lo)) { a := mload(add(level, shl(5, sub(l, lo)))) }
+                    let b := rightSib
+                    if iszero(gt(add(l, 1), hi)) {
+                        b := mload(add(level, shl(5, sub(add(l, 1), lo))))
+                    }
+                    mstore8(s, 1)
+                    mstore(add(s, 1), a)
+                    mstore(add(s, 0x21), b)
+                    mstore(add(level, shl(5, j)), keccak256(s, 0x41))
+                }
+                lo := shr(1, lo)
+                n := m
             }
-            uint256 base = lo & ~uint256(1);
-            uint256 m = (hi - base) / 2 + 1;
-            // parent j reads positions base + 2j and base + 2j + 1, i.e. level indices >= j - 1
-            // that no earlier parent overwrote: the halving can run in place
-            for (uint256 j; j < m; ++j) {
-                uint256 l = base + 2 * j;
-                bytes32 a = l < lo ? leftSib : level[l - lo];
-                bytes32 b = l + 1 > hi ? rightSib : level[l + 1 - lo];
-                level[j] = node(a, b);
-            }
-            lo >>= 1;
-            n = m;
+            computed := mload(level)
         }
+        // a proof too short read zero words past its end; refuse it rather than hash them
+        if (short) revert BadProofLength(proof.length, used);
         if (used != proof.length) revert BadProofLength(proof.length, used);
-        return level[0];
+        return computed;
     }
 
     /// @notice Reverts unless the chunks and proof open `root` at `first` (tree of `depth` levels).
