@@ -105,6 +105,17 @@ fn float64_requantization_matches() {
         cases.push((2 * k + 1, 0.5 + f64::EPSILON));
         cases.push((2 * k + 1, 0.5 - f64::EPSILON / 2.0));
     }
+    // exact ties at the 53-bit rounding that decide the final integer: acc * significand =
+    // 2M + 1 (54 bits) with M odd and M = 2^29 - 1 mod 2^30, so ties-to-even rounds up to M + 1,
+    // whose value at 2^-31 is an exact half that rounds away (rounding down would not)
+    for r in 0..60u64 {
+        let m = (1u64 << 52) + (r << 30) + (1 << 29) - 1;
+        if (2 * m + 1).is_multiple_of(3) {
+            let sig = (2 * m + 1) / 3;
+            cases.push((3, sig as f64 * 2f64.powi(-31)));
+            cases.push((-3, sig as f64 * 2f64.powi(-31)));
+        }
+    }
     cases.push((i32::MAX, 1.0 + f64::EPSILON));
     cases.push((i32::MIN, 1e10));
     cases.push((7, 0.0));

@@ -10,7 +10,7 @@ use crate::support::{GraphBuilder, Harness, bytes, int, int8s, scale, uint, zp};
 fn softmax_elements_match() {
     let mut h = Harness::new();
     let mut rng = ChaCha8Rng::seed_from_u64(40);
-    for case in 0..24 {
+    for case in 0..14 {
         let (rows, depth) = (rng.random_range(1..4), rng.random_range(1..40));
         let x = int8s(&mut rng, rows * depth);
         let beta = if case % 3 == 0 {
