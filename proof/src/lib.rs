@@ -5,12 +5,13 @@
 //! parameters, not the f32 scales the CPU reference derives them from: this crate states how each
 //! is written for the contract, so whoever opens a model's data (the dispute game, the keeper)
 //! derives them one way. Everything else the contract takes is either a verifier parameter
-//! unchanged (a `(q, shift)` from `verifier::litert::ops`) or opened tensor bytes.
+//! unchanged (a `(q, shift)` from `verifier::litert::ops`, a convolution's padding from
+//! `verifier::litert::ops::conv::conv_out`) or opened tensor bytes.
 //!
 //! `tests/it` is the differential test: random tensors through the verifier's kernels and
 //! through the Solidity library in revm, byte for byte.
 
-use verifier::litert::graph::{Activation, Padding};
+use verifier::litert::graph::Activation;
 
 /// FULLY_CONNECTED's f64 multiplier as the contract takes it: `m = significand * 2^exponent`
 /// with `significand < 2^53` (exact for every finite non-negative double); `None` for a negative,
@@ -36,25 +37,6 @@ pub fn activation_code(act: Activation) -> u8 {
         Activation::Relu => 1,
         Activation::Relu6 => 2,
     }
-}
-
-/// A convolution's output size and leading padding along one axis (what the contract's
-/// `ConvParams.pad*` holds): SAME gives `ceil(in / stride)` outputs and
-/// `pad = max(((out - 1) * stride + (k - 1) * dilation + 1 - in) / 2, 0)`; VALID none.
-pub fn conv_geometry(
-    padding: Padding,
-    input: usize,
-    kernel: usize,
-    stride: usize,
-    dilation: usize,
-) -> (usize, usize) {
-    let eff = (kernel - 1) * dilation + 1;
-    let out = match padding {
-        Padding::Same => input.div_ceil(stride),
-        Padding::Valid => (input + stride).saturating_sub(eff) / stride,
-    };
-    let pad = ((out.max(1) - 1) * stride + eff).saturating_sub(input) / 2;
-    (out, pad)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use verifier::litert::{
     fixed::act_range,
     graph::{Activation, OpKind, Padding},
-    ops::conv::multipliers,
+    ops::conv::{conv_out, multipliers},
 };
 
 use crate::support::{GraphBuilder, Harness, bytes, int, int8s, scale, tuple, uint, uint_n, zp};
@@ -78,13 +78,13 @@ fn make(kind: Kind, rng: &mut ChaCha8Rng, n: usize) -> Case {
                 Padding::Valid => (i - 1) * s + k,
             };
             let (oh, ow) = (size(h, kh, stride.0), size(w, kw, stride.1));
-            let ph = proof::conv_geometry(padding, oh, kh, stride.0, 1).1;
-            let pw = proof::conv_geometry(padding, ow, kw, stride.1, 1).1;
+            let ph = conv_out(padding, oh, kh, stride.0, 1).1;
+            let pw = conv_out(padding, ow, kw, stride.1, 1).1;
             (oh, ow, (ph, pw))
         }
         _ => {
-            let (oh, ph) = proof::conv_geometry(padding, h, kh, stride.0, dil.0);
-            let (ow, pw) = proof::conv_geometry(padding, w, kw, stride.1, dil.1);
+            let (oh, ph) = conv_out(padding, h, kh, stride.0, dil.0);
+            let (ow, pw) = conv_out(padding, w, kw, stride.1, dil.1);
             (oh, ow, (ph, pw))
         }
     };
