@@ -11,7 +11,8 @@
 use super::Values;
 use crate::litert::fixed::{act_range, mbqm, quantize_multiplier};
 use crate::litert::graph::{Activation, Op, Padding, TensorInfo};
-use crate::litert::shapes::conv_out;
+// public: the dispute's on-chain conv element (`proof`) takes the same padding
+pub use crate::litert::shapes::conv_out;
 
 /// Per-channel (q, shift) for `channels` output channels (Prepare-time; shared with any other
 /// executor of these ops).
