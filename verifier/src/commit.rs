@@ -210,7 +210,10 @@ mod tests {
             for first in 0..p {
                 for count in 1..=p - first {
                     let proof = open_range(&b, first, count).unwrap();
-                    assert!(verify_range(&r, leaves, first, &proof), "{n} {first} {count}");
+                    assert!(
+                        verify_range(&r, leaves, first, &proof),
+                        "{n} {first} {count}"
+                    );
                     // A flipped chunk bit or a wrong position fails.
                     let mut bad = proof.clone();
                     bad.chunks[0][0] ^= 1;

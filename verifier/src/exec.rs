@@ -1,9 +1,9 @@
 //! What an executor returns, and the executor trait shared by the CPU reference and wgpu.
 
+use crate::Result;
 use crate::commit::{commitment_of_roots, root};
 use crate::hash::{Hash32, keccak};
 use crate::model::Model;
-use crate::Result;
 
 /// An int8 tensor with its shape (NHWC for images, as LiteRT lays them out).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -46,7 +46,15 @@ pub fn encode_png(t: &Tensor, scale: usize) -> Result<Vec<u8>> {
 
 /// Writes an image tensor to a PNG file, upscaled (nearest) to at least [`DISPLAY_SIDE`] pixels.
 pub fn write_png(t: &Tensor, path: impl AsRef<std::path::Path>) -> Result<()> {
-    let side = t.shape.iter().rev().skip(1).take(2).copied().max().unwrap_or(1);
+    let side = t
+        .shape
+        .iter()
+        .rev()
+        .skip(1)
+        .take(2)
+        .copied()
+        .max()
+        .unwrap_or(1);
     let bytes = encode_png(t, DISPLAY_SIDE.div_ceil(side.max(1)))?;
     std::fs::write(path.as_ref(), bytes).map_err(|e| Error::io(path, e))
 }
@@ -69,7 +77,10 @@ mod tests {
         let info = dec.next_frame(&mut buf).unwrap();
         assert_eq!((info.width, info.height), (4, 2));
         // Row 0: p0 p0 p1 p1, each pixel q + 128.
-        assert_eq!(&buf[..12], &[0, 128, 127, 0, 128, 127, 255, 129, 133, 255, 129, 133]);
+        assert_eq!(
+            &buf[..12],
+            &[0, 128, 127, 0, 128, 127, 255, 129, 133, 255, 129, 133]
+        );
         assert_eq!(&buf[12..24], &buf[..12]);
         let bad = Tensor {
             shape: vec![1, 1, 1, 2],

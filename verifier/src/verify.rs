@@ -6,12 +6,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::commit::{commitment_of_roots, root};
 use crate::cpu::CpuExecutor;
 use crate::exec::{Execution, Executor};
-use crate::commit::{commitment_of_roots, root};
 use crate::hash::{Hash32, from_hex, keccak, to_hex};
-use crate::model::Value;
 use crate::model::Model;
+use crate::model::Value;
 use crate::{Error, Result};
 
 /// The outcome of re-running a job.
@@ -115,7 +115,13 @@ pub fn verify_confirmed(
         // connected) leaves the CPU reference to decide.
         Err(e) if !executor.is_reference() => {
             let _ = e;
-            return verify_confirmed(&mut CpuExecutor, model, input, claimed_output_hash, claimed_layers);
+            return verify_confirmed(
+                &mut CpuExecutor,
+                model,
+                input,
+                claimed_output_hash,
+                claimed_layers,
+            );
         }
         Err(e) => return Err(e),
     };

@@ -167,8 +167,8 @@ fn real_main() -> Result<ExitCode> {
     let load = |path: &Path| Model::load_with_budget(path, &budget);
     match cli.cmd {
         Cmd::Convert { tflite, out } => {
-            let bytes = std::fs::read(&tflite)
-                .with_context(|| format!("reading {}", tflite.display()))?;
+            let bytes =
+                std::fs::read(&tflite).with_context(|| format!("reading {}", tflite.display()))?;
             let converted = Model::convert_tflite(&bytes, &budget)
                 .with_context(|| format!("converting {}", tflite.display()))?;
             let model = Model::from_bytes_with_budget(&converted, &budget)?;

@@ -69,10 +69,7 @@ pub fn run_op(graph: &Graph, index: usize, inputs: &[(usize, &[u8])]) -> Result<
             op.name
         )));
     }
-    Ok(ops::eval(index, op, &v)?
-        .iter()
-        .map(|&b| b as u8)
-        .collect())
+    Ok(ops::eval(index, op, &v)?.iter().map(|&b| b as u8).collect())
 }
 
 /// The graph's constants, every other tensor unset.

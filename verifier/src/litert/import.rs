@@ -162,7 +162,9 @@ pub(crate) fn assemble(
             return Err(LiteRtError::Graph(format!("graph input {i} is a constant")));
         }
         if ready[i] {
-            return Err(LiteRtError::Graph(format!("graph input {i} is listed twice")));
+            return Err(LiteRtError::Graph(format!(
+                "graph input {i} is listed twice"
+            )));
         }
         ready[i] = true;
     }

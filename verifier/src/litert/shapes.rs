@@ -120,13 +120,24 @@ impl<'a> Ctx<'a> {
         }
     }
     /// Reads an integer field (recorded), checking it fits `lo..=hi`.
-    fn raw_int(&self, id: usize, default: i64, lo: i64, hi: i64, flat: impl Fn(Table<'a>) -> Result<i64>) -> Result<i64> {
+    fn raw_int(
+        &self,
+        id: usize,
+        default: i64,
+        lo: i64,
+        hi: i64,
+        flat: impl Fn(Table<'a>) -> Result<i64>,
+    ) -> Result<i64> {
         let v = match self.options {
             OptSource::Flat(t) => t.map_or(Ok(default), flat)?,
             OptSource::Fields(m) => match m.get(&id) {
                 None => default,
                 Some(OptVal::Int(v)) if (lo..=hi).contains(v) => *v,
-                Some(v) => return Err(self.err(format!("option field {id}: {v:?} is not an integer in {lo}..={hi}"))),
+                Some(v) => {
+                    return Err(self.err(format!(
+                        "option field {id}: {v:?} is not an integer in {lo}..={hi}"
+                    )));
+                }
             },
         };
         self.read.borrow_mut().insert(id, OptVal::Int(v));
@@ -150,9 +161,11 @@ impl<'a> Ctx<'a> {
     }
     fn opt_i32(&self, id: usize, default: i32) -> Result<i32> {
         let name = self.name;
-        Ok(self.raw_int(id, default as i64, i32::MIN as i64, i32::MAX as i64, |o| {
-            o.i32(id, default, name).map(i64::from)
-        })? as i32)
+        Ok(
+            self.raw_int(id, default as i64, i32::MIN as i64, i32::MAX as i64, |o| {
+                o.i32(id, default, name).map(i64::from)
+            })? as i32,
+        )
     }
     fn opt_bool(&self, id: usize) -> Result<bool> {
         Ok(self.raw_u8(id)? != 0)

@@ -246,17 +246,9 @@ pub fn load(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
                 )));
             }
         };
-        // Shape and quantization first (budgets included), so the data is read only once its
-        // size is known to be sane.
-        let info = check_tensor(
-            i,
-            t.name.clone(),
-            dtype,
-            &t.shape,
-            Some((t.scale.clone(), t.zero_point.clone(), t.axis)),
-            None,
-            limits,
-        )?;
+        // The shape against the rank and element budgets first (an unquantized int32 tensor
+        // has no other constraint), so the data is read only once its size is known to be sane.
+        let info = check_tensor(i, t.name.clone(), DType::I32, &t.shape, None, None, limits)?;
         let ohw = match t.layout.as_deref() {
             None => false,
             Some(OHW) if t.constant && info.shape.len() == 4 && info.shape[0] == 1 => true,
@@ -269,13 +261,12 @@ pub fn load(bytes: &[u8], limits: &LiteRtBudget) -> Result<Graph> {
         let data = if t.constant {
             let name = format!("t{i}");
             let view = st.tensor(&name).map_err(|_| {
-                Error::GraphJson(format!("constant tensor {i}: no safetensors entry `{name}`"))
+                Error::GraphJson(format!(
+                    "constant tensor {i}: no safetensors entry `{name}`"
+                ))
             })?;
             let (want_dtype, want_shape) = match (dtype, ohw) {
-                (DType::I8, true) => (
-                    Dtype::I8,
-                    vec![info.shape[3], info.shape[1], info.shape[2]],
-                ),
+                (DType::I8, true) => (Dtype::I8, vec![info.shape[3], info.shape[1], info.shape[2]]),
                 (DType::I8, false) => (Dtype::I8, info.shape.clone()),
                 (DType::I32, _) => (Dtype::I32, info.shape.clone()),
             };

@@ -63,4 +63,3 @@ pub(crate) fn check_no_duplicate_keys(json: &[u8], what: &str) -> Result<()> {
         .map(|_| ())
         .map_err(|e| Error::GraphJson(format!("{what}: {e}")))
 }
-
