@@ -1,6 +1,8 @@
-//! `litert-bench`: inferences/s of `verifier::litert`'s CPU reference executor on the demo's
-//! text-to-image model and the tiny transformer, beside LiteRT's own interpreter (reference,
-//! optimized and XNNPACK kernels, via `tools/models/report.py`'s timing loop) in the same run.
+//! `litert-bench`: the demo's text-to-image model and the tiny transformer, converted to the
+//! verifier's format, on the CPU reference and on wgpu (the `GpuExecutor` adapter: timed once
+//! `litert::gpu` is merged, reported as unavailable until then), beside LiteRT's own interpreter
+//! (reference, optimized and XNNPACK kernels, via `tools/models/report.py`'s timing loop), in one
+//! run: inferences/s, int ops/s (2 × MACs), model sizes and parameter counts.
 //!
 //!     cargo run --release -p verifier --bin litert-bench -- [--seconds 2] [--no-litert]
 
@@ -10,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use verifier::litert;
+use verifier::{CpuExecutor, Executor, GpuExecutor, Model, litert};
 
 #[derive(Parser)]
 #[command(about = "CPU LiteRT-executor throughput beside LiteRT's interpreter")]
@@ -50,18 +52,22 @@ fn inputs(g: &litert::Graph) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn ours(path: &Path, seconds: f64) -> Result<(f64, u64, usize)> {
-    let bytes = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
-    let g = litert::import(&bytes, &Default::default())?;
-    let xs = inputs(&g);
-    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
-    litert::run(&g, &refs)?; // warm-up
+/// Inferences/s of `exec` on `model` (None when it cannot run it; the error is printed).
+fn timed(exec: &mut dyn Executor, model: &Model, input: &[u8], seconds: f64) -> Option<f64> {
+    if let Err(e) = exec.execute(model, input) {
+        eprintln!("{} on {}: {e}", exec.name(), model_name(model));
+        return None;
+    }
     let (t0, mut n) = (Instant::now(), 0u64);
     while t0.elapsed().as_secs_f64() < seconds {
-        litert::run(&g, &refs)?;
+        exec.execute(model, input).ok()?;
         n += 1;
     }
-    Ok((n as f64 / t0.elapsed().as_secs_f64(), g.macs(), g.ops.len()))
+    Some(n as f64 / t0.elapsed().as_secs_f64())
+}
+
+fn model_name(model: &Model) -> String {
+    format!("{} ops", model.layers().len())
 }
 
 /// LiteRT's three kernel sets on the same model, seeded inputs, single thread.
@@ -93,20 +99,34 @@ fn litert_speeds(path: &Path, seconds: f64) -> Result<String> {
 fn main() -> Result<()> {
     let args = Args::parse();
     println!(
-        "| model | ops | MACs | verifier::litert CPU inf/s | int ops/s | LiteRT inf/s (1 thread) |"
+        "| model | .tflite bytes | converted bytes | parameters | ops | MACs | CPU reference inf/s | int ops/s | wgpu inf/s | LiteRT inf/s (1 thread) |"
     );
-    println!("|---|---:|---:|---:|---:|---|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let mut gpu = GpuExecutor::new().map_err(|e| eprintln!("wgpu: {e}")).ok();
     for m in MODELS {
         let path = models_dir().join("out").join(m);
-        let (ips, macs, ops) = ours(&path, args.seconds)?;
+        let tflite = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        let converted = Model::convert_tflite(&tflite, &Default::default())?;
+        let model = Model::from_bytes(&converted)?;
+        let input: Vec<u8> = inputs(model.graph()).concat();
+        let macs = model.macs();
+        let cpu = timed(&mut CpuExecutor, &model, &input, args.seconds).unwrap_or(0.0);
+        let wgpu = gpu
+            .as_mut()
+            .and_then(|g| timed(g, &model, &input, args.seconds))
+            .map_or("-".to_string(), |ips| format!("{ips:.1}"));
         let lite = if args.no_litert {
             "-".to_string()
         } else {
             litert_speeds(&path, args.seconds).unwrap_or_else(|e| format!("({e})"))
         };
         println!(
-            "| {m} | {ops} | {macs} | {ips:.1} | {:.3e} | {lite} |",
-            ips * 2.0 * macs as f64
+            "| {m} | {} | {} | {} | {} | {macs} | {cpu:.1} | {:.3e} | {wgpu} | {lite} |",
+            tflite.len(),
+            converted.len(),
+            model.parameters(),
+            model.layers().len(),
+            cpu * 2.0 * macs as f64
         );
     }
     Ok(())
