@@ -32,7 +32,7 @@ pub struct Derived {
     /// The fused activation's clamp `[min, max]` on the quantized output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clamp: Option<[i32; 2]>,
-    /// LOGISTIC / TANH / GELU: the 256-entry table, `table[q + 128]`... indexed by `q as u8`.
+    /// LOGISTIC / TANH / GELU: the 256-entry table, the output for input `q` at index `q as u8`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub table: Vec<i8>,
 }
