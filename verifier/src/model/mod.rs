@@ -1,4 +1,4 @@
-//! Model files: a LiteRT int8 graph converted to the verifier's container ([`format`]), loaded
+//! Model files: a LiteRT int8 graph converted to the verifier's container ([`mod@format`]), loaded
 //! strictly into a [`Model`]. The model id is `keccak256` of the whole file, so it covers the
 //! graph, every derived integer and every constant.
 //!
