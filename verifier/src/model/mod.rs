@@ -63,10 +63,17 @@ impl Model {
     }
 
     /// Converts a full-integer `.tflite` file to the model file's bytes (refusing, with the
-    /// importer's error, anything it does not support).
+    /// importer's error, anything it does not support). The result is loaded back and must
+    /// state the very graph the importer made, so a converted file never means something else.
     pub fn convert_tflite(tflite: &[u8], budget: &Budget) -> Result<Vec<u8>> {
         let (graph, options) = crate::litert::import_with_options(tflite, budget)?;
-        format::write(&graph, &options)
+        let bytes = format::write(&graph, &options)?;
+        if format::load(&bytes, budget)? != graph {
+            return Err(Error::GraphJson(
+                "the converted file does not load back to the imported graph".into(),
+            ));
+        }
+        Ok(bytes)
     }
 
     fn from_graph(id: Hash32, graph: Graph) -> Result<Model> {
