@@ -100,7 +100,8 @@ pub struct Confirmed {
 }
 
 /// [`verify_with`], reporting whether a confirmation on the CPU reference ran and whether it
-/// found the executor wrong. Cost of a confirmation: one CPU-reference inference, paid only on
+/// found the executor wrong. A non-reference executor that fails to run the job at all is
+/// replaced by the CPU reference (its verdict returned as is). Cost of a confirmation: one CPU-reference inference, paid only on
 /// a mismatch by a non-reference executor.
 pub fn verify_confirmed(
     executor: &mut dyn Executor,
@@ -113,8 +114,7 @@ pub fn verify_confirmed(
         Ok(e) => e,
         // A non-reference executor that cannot run the job (no device, a device limit, not yet
         // connected) leaves the CPU reference to decide.
-        Err(e) if !executor.is_reference() => {
-            let _ = e;
+        Err(_) if !executor.is_reference() => {
             return verify_confirmed(
                 &mut CpuExecutor,
                 model,
