@@ -101,8 +101,8 @@ pub struct Confirmed {
 
 /// [`verify_with`], reporting whether a confirmation on the CPU reference ran and whether it
 /// found the executor wrong. A non-reference executor that fails to run the job at all is
-/// replaced by the CPU reference (its verdict returned as is). Cost of a confirmation: one CPU-reference inference, paid only on
-/// a mismatch by a non-reference executor.
+/// replaced by the CPU reference (its verdict returned as is). Cost of a confirmation: one
+/// CPU-reference inference, paid only on a mismatch by a non-reference executor.
 pub fn verify_confirmed(
     executor: &mut dyn Executor,
     model: &Model,
