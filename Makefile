@@ -21,15 +21,16 @@ demo: deps
 	cargo test --workspace --no-run
 	$${CARGO_TARGET_DIR:-target}/debug/keeper devnet --out $(DEMO) $(DEMO_ARGS)
 
-## demo-images: the verifier's command line on its own: an honest and a cheated image, checked.
+## demo-images: the verifier's command line on its own: the text-to-image model, an honest and a
+## cheated image, checked.
 
 VERIFIER := target/debug/verifier
 demo-images: deps
 	@mkdir -p $(DEMO)
 	cargo build --quiet -p verifier --bin verifier
-	$(VERIFIER) gen-demo-model --out $(DEMO)/model.safetensors
-	$(VERIFIER) make-input --seed 42 --prompt "a lighthouse at dusk" --out $(DEMO)/input.bin
-	$(VERIFIER) run --gpu --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin \
+	$(VERIFIER) convert tools/models/out/text2img.tflite -o $(DEMO)/model.safetensors
+	$(VERIFIER) make-input --prompt "a red circle above a blue square" --out $(DEMO)/input.bin
+	$(VERIFIER) run --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin \
 		--out $(DEMO)/orchestrator.png --claim $(DEMO)/honest.json
 	$(VERIFIER) run --cheat --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin \
 		--out $(DEMO)/cheater.png --claim $(DEMO)/cheat.json
@@ -38,7 +39,7 @@ demo-images: deps
 	@echo "verifier (CPU reference) on the cheater's claim (exit 1 = mismatch, as it should):"
 	@rc=0; $(VERIFIER) check --model $(DEMO)/model.safetensors --input $(DEMO)/input.bin \
 		--claim $(DEMO)/cheat.json || rc=$$?; if [ $$rc -ne 1 ]; then echo "expected a mismatch (exit 1), got exit $$rc" >&2; exit 1; fi
-	@echo "images: $(DEMO)/orchestrator.png (honest) and $(DEMO)/cheater.png (altered)"
+	@echo "images: $(DEMO)/orchestrator.png (honest) and $(DEMO)/cheater.png (another prompt's picture)"
 
 ## test: every check CI runs.
 test: deps lint forge-test rust-test
@@ -82,10 +83,15 @@ forge-test: npm-deps
 rust-test: deps models-oracle
 	cargo test --workspace
 
-## verifier-deep: the verifier's deep differential test (CPU vs wgpu on thousands of random
-## models; VERIFIER_DEEP_MODELS=N to change the count).
-verifier-deep: system-deps
-	cargo test --release -p verifier --test it differential -- --ignored --nocapture
+## verifier-deep: the verifier's deep differential tests: every committed LiteRT model through
+## LiteRT's reference kernels and the verifier, on 200 random inputs each
+## (VERIFIER_ORACLE_CASES=N), and 2,000 random graphs per op on wgpu against the CPU reference
+## (LITERT_GPU_DEEP=N).
+VERIFIER_ORACLE_CASES ?= 200
+LITERT_GPU_DEEP ?= 2000
+verifier-deep: system-deps models-oracle
+	VERIFIER_ORACLE_CASES=$(VERIFIER_ORACLE_CASES) cargo test --release -p verifier --test it litert_oracle -- --nocapture
+	LITERT_GPU_DEEP=$(LITERT_GPU_DEEP) cargo test --release -p verifier --test it litert_gpu -- --nocapture
 
 .PHONY: models models-oracle models-check models-torch
 

@@ -6,9 +6,7 @@
 use alloy::primitives::{B256, U256};
 use content::{ContentError, Limits, Source};
 use tracing::{info, warn};
-use verifier::{
-    ClaimFile, CpuExecutor, Executor, GpuExecutor, Model, input_from_bytes, merkle_root,
-};
+use verifier::{ClaimFile, CpuExecutor, Executor, GpuExecutor, Model};
 
 use crate::store::{Finding, JobReceipt};
 
@@ -71,11 +69,14 @@ pub async fn judge(
     let claimed = receipt.output_hash.0;
     let outcome = tokio::task::spawn_blocking(move || {
         let model = Model::from_bytes(&model)?;
-        let input = input_from_bytes(&input);
-        let mut executor: Box<dyn Executor> = if gpu {
-            Box::new(GpuExecutor::new()?)
-        } else {
-            Box::new(CpuExecutor)
+        // Without a usable GPU the CPU reference judges (the vote never rests on the GPU alone).
+        let mut executor: Box<dyn Executor> = match gpu.then(GpuExecutor::new) {
+            Some(Ok(g)) => Box::new(g),
+            Some(Err(e)) => {
+                warn!(error = %e, "no GPU executor: judging on the CPU reference");
+                Box::new(CpuExecutor)
+            }
+            None => Box::new(CpuExecutor),
         };
         verifier::verify_with(
             executor.as_mut(),
@@ -112,8 +113,9 @@ pub async fn judge(
     }))
 }
 
-/// The orchestrator's published per-layer hashes (a `verifier` claim file stored under the
-/// receipt's commitment root), if present and consistent with that root.
+/// The orchestrator's published per-layer roots (a `verifier` claim file stored under the
+/// receipt's commitment root), if present and consistent with that root (its input and layer
+/// roots rebuild it).
 async fn claimed_layers(
     source: &Source,
     root: B256,
@@ -124,8 +126,7 @@ async fn claimed_layers(
     };
     let layers = serde_json::from_slice::<ClaimFile>(&bytes)
         .ok()
-        .and_then(|claim| claim.layer_hashes().ok())
-        .filter(|layers| merkle_root(layers) == root.0);
+        .and_then(|claim| claim.checked_layer_roots(&root.0).ok());
     if layers.is_none() {
         warn!(%root, "the published layer list does not match the commitment root; ignoring it");
     }

@@ -127,9 +127,8 @@ fn replay_job(dir: &Path, r: &ReceiptInfo) -> Result<JobReplay> {
             input_path.display()
         );
     }
-    let input = verifier::input_from_bytes(&input_bytes);
-    let verdict =
-        verifier::verify(&model, &input, r.output_hash.0, None).context("re-running the job")?;
+    let verdict = verifier::verify(&model, &input_bytes, r.output_hash.0, None)
+        .context("re-running the job")?;
     Ok(JobReplay {
         matches: verdict.matches,
         claimed_output_hash: B256::from(verdict.claimed_output_hash),

@@ -6,11 +6,16 @@ The vocabulary and token order are the model's input contract; `VOCAB` is its on
 """
 
 import itertools
+import json
+import pathlib
 
 import numpy as np
 
+# The tokenizer's one definition, shared with the verifier's Rust port (verifier::demo).
+_TOKENIZER = json.loads((pathlib.Path(__file__).parent / "vocab.json").read_text())
+
 SIZE = 32  # image side in pixels
-MAX_TOKENS = 8  # "a red circle left of a blue square"
+MAX_TOKENS = _TOKENIZER["max_tokens"]  # "a red circle left of a blue square"
 SUPERSAMPLE = 4  # anti-aliased edges: draw at 4x, average down
 
 COLOURS = {
@@ -31,7 +36,8 @@ BACKGROUND = (0.08, 0.08, 0.10)
 
 # Token 0 pads; unknown words are refused, not mapped, so a typo is an error, not a picture.
 RELATION_WORDS = ["above", "below", "left", "right"]
-VOCAB = ["<pad>", "a", "an", "of", "and"] + list(COLOURS) + list(SHAPES) + RELATION_WORDS
+VOCAB = _TOKENIZER["vocab"]
+assert VOCAB == ["<pad>", "a", "an", "of", "and"] + list(COLOURS) + list(SHAPES) + RELATION_WORDS
 WORD_ID = {w: i for i, w in enumerate(VOCAB)}
 
 

@@ -20,75 +20,21 @@ pub enum Error {
     /// The safetensors `__metadata__` has no graph entry.
     #[error("model file has no `{0}` entry in its safetensors __metadata__")]
     MissingGraph(&'static str),
-    /// The graph JSON does not parse or has the wrong structure.
+    /// The graph JSON is malformed (bad JSON, unknown or duplicate field, wrong format tag,
+    /// derived integers that differ from what the scales give, tensors that do not match).
     #[error("invalid graph description: {0}")]
     GraphJson(String),
-    /// A node names an operator this runtime does not implement.
-    #[error("node {node}: unknown op `{op}`")]
-    UnknownOp {
-        /// Index of the offending node.
-        node: usize,
-        /// The op name found in the file.
-        op: String,
-    },
-    /// A node refers to a tensor that the file does not contain.
-    #[error("node {node}: tensor `{name}` is not in the file")]
-    MissingTensor {
-        /// Index of the offending node.
-        node: usize,
-        /// Tensor name.
-        name: String,
-    },
-    /// A tensor has the wrong element type.
-    #[error("tensor `{name}`: expected dtype {expected}, found {found}")]
-    DType {
-        /// Tensor name.
-        name: String,
-        /// Expected dtype.
-        expected: &'static str,
-        /// Dtype found in the file.
-        found: String,
-    },
-    /// A tensor or an activation has a shape incompatible with the node that uses it.
-    #[error("node {node}: shape mismatch for {what}: expected {expected:?}, found {found:?}")]
-    ShapeMismatch {
-        /// Index of the offending node.
-        node: usize,
-        /// What was being checked.
-        what: String,
-        /// Expected shape.
-        expected: Vec<usize>,
-        /// Shape found.
-        found: Vec<usize>,
-    },
-    /// A scalar parameter is out of its specified range.
-    #[error("node {node}: invalid parameter: {msg}")]
-    InvalidParam {
-        /// Index of the offending node.
-        node: usize,
-        /// Explanation.
-        msg: String,
-    },
-    /// The file carries tensors that no node uses (the file must be exactly its graph).
-    #[error("tensor `{0}` is not used by any node")]
-    UnusedTensor(String),
-    /// The job input does not have the size the model expects.
+    /// The LiteRT graph is refused (unsupported op, dtype or quantization; bad wiring or shapes;
+    /// over budget), by the `.tflite` importer or by the converted-file loader.
+    #[error(transparent)]
+    LiteRt(#[from] crate::litert::LiteRtError),
+    /// The job input does not have the model's input size.
     #[error("input has {found} bytes, model expects {expected}")]
     InputSize {
-        /// Expected byte count.
+        /// Bytes the model expects.
         expected: usize,
-        /// Byte count given.
+        /// Bytes given.
         found: usize,
-    },
-    /// The model exceeds a resource budget (see [`crate::model::Budget`]); nothing was run.
-    #[error("model over budget: {what} is {value}, the limit is {limit}")]
-    Budget {
-        /// Which budget (`nodes`, `multiply-accumulates`, `memory bytes`).
-        what: &'static str,
-        /// The model's value (a lower bound when the check stopped early).
-        value: u64,
-        /// The configured limit.
-        limit: u64,
     },
     /// The GPU device cannot run this model (a buffer over its binding or size limits);
     /// refused before any work. The CPU reference can still run it.
@@ -109,6 +55,9 @@ pub enum Error {
     /// A wgpu call failed.
     #[error("gpu error: {0}")]
     Gpu(String),
+    /// A demo prompt the tokenizer refuses (unknown word, too long).
+    #[error("prompt: {0}")]
+    Prompt(String),
     /// A claim or hash string is malformed.
     #[error("invalid claim: {0}")]
     Claim(String),

@@ -1,10 +1,11 @@
-//! What an executor returns, and the executor trait shared by the CPU and wgpu backends.
+//! What an executor returns, and the executor trait shared by the CPU reference and wgpu.
 
-use crate::hash::{Hash32, hash_i8, merkle_root};
+use crate::Result;
+use crate::commit::{commitment_of_roots, root};
+use crate::hash::{Hash32, keccak};
 use crate::model::Model;
-use crate::{Error, Result};
 
-/// An i8 tensor with its shape (`[C, H, W]` for images).
+/// An int8 tensor with its shape (NHWC for images, as LiteRT lays them out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tensor {
     /// Shape, row-major.
@@ -13,34 +14,58 @@ pub struct Tensor {
     pub data: Vec<i8>,
 }
 
-/// The result of running a model on an input.
+/// The result of running a model on a job input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Execution {
-    /// The last layer's output.
+    /// The final output (the graph output).
     pub output: Tensor,
-    /// keccak256 of each layer's output bytes, in layer order.
-    pub layer_hashes: Vec<Hash32>,
-    /// keccak256 of the output bytes (equal to the last layer hash).
+    /// Chunk root of the job input ([`crate::commit::root`]).
+    pub input_root: Hash32,
+    /// Chunk root of each layer's (op's) output, in execution order.
+    pub layer_roots: Vec<Hash32>,
+    /// keccak256 of the final output bytes.
     pub output_hash: Hash32,
-    /// Merkle root over `layer_hashes` (see [`crate::hash`]).
+    /// The layer commitment: `root(input_root ‖ layer_roots…)` ([`crate::commit`]).
     pub commitment: Hash32,
 }
 
 impl Execution {
-    /// Builds the execution record from every layer's output, in layer order.
-    /// (The loader guarantees at least one layer; an empty list gives an empty output.)
-    pub fn from_layer_outputs(model: &Model, mut outputs: Vec<Vec<i8>>) -> Execution {
-        let layer_hashes: Vec<Hash32> = outputs.iter().map(|o| hash_i8(o)).collect();
-        let output = Tensor {
-            shape: model.output_shape().to_vec(),
-            data: outputs.pop().unwrap_or_default(),
-        };
+    /// Builds the record from the job input and every op's output bytes (execution order).
+    pub fn new(model: &Model, input: &[u8], outputs: &[Vec<u8>]) -> Execution {
+        let layer_roots: Vec<Hash32> = outputs.iter().map(|o| root(o)).collect();
+        let input_root = root(input);
+        let out_layer = model
+            .layers()
+            .iter()
+            .rposition(|op| op.outputs[0] == model.output_tensor())
+            .unwrap_or(outputs.len().saturating_sub(1));
+        let bytes = outputs.get(out_layer).cloned().unwrap_or_default();
         Execution {
-            output_hash: layer_hashes.last().copied().unwrap_or_else(|| hash_i8(&[])),
-            commitment: merkle_root(&layer_hashes),
-            layer_hashes,
-            output,
+            output_hash: keccak(&bytes),
+            commitment: commitment_of_roots(&input_root, &layer_roots),
+            input_root,
+            layer_roots,
+            output: Tensor {
+                shape: model.output_shape().to_vec(),
+                data: bytes.iter().map(|&b| b as i8).collect(),
+            },
         }
+    }
+
+    /// Replaces the final output (what a cheater delivers) and recomputes the output hash, the
+    /// output layer's root and the commitment, so the record stays self-consistent.
+    pub fn replace_output(&mut self, model: &Model, data: Vec<i8>) {
+        let bytes: Vec<u8> = data.iter().map(|&v| v as u8).collect();
+        if let Some(k) = model
+            .layers()
+            .iter()
+            .rposition(|op| op.outputs[0] == model.output_tensor())
+        {
+            self.layer_roots[k] = root(&bytes);
+        }
+        self.output_hash = keccak(&bytes);
+        self.commitment = commitment_of_roots(&self.input_root, &self.layer_roots);
+        self.output.data = data;
     }
 }
 
@@ -49,38 +74,17 @@ pub trait Executor {
     /// Short backend name (`cpu`, `wgpu`).
     fn name(&self) -> &'static str;
 
-    /// Runs `model` on `input` (the i8 input tensor, `model.input_len()` values).
-    fn execute(&mut self, model: &Model, input: &[i8]) -> Result<Execution>;
+    /// Runs `model` on the job input (the graph inputs' bytes, [`Model::input_len`]).
+    fn execute(&mut self, model: &Model, input: &[u8]) -> Result<Execution>;
 
-    /// Re-executes layer `layer` of `model` alone from its input values: `inputs[i]` is value
-    /// [`crate::model::Layer::inputs`]`[i]` (the job input for value 0, else the output of
-    /// layer `v − 1`). Returns the layer's output.
-    fn execute_layer(&mut self, model: &Model, layer: usize, inputs: &[&[i8]]) -> Result<Vec<i8>>;
+    /// Re-executes layer `layer` of `model` alone: `inputs[i]` holds the bytes of the `i`-th
+    /// value it reads ([`Model::layer_values`]: a graph input or an earlier layer's output;
+    /// constants come from the model). Returns the layer's output bytes.
+    fn execute_layer(&mut self, model: &Model, layer: usize, inputs: &[&[u8]]) -> Result<Vec<u8>>;
 
     /// `true` for the CPU reference, whose answer is the spec's by definition; a mismatch found
     /// by any other executor is confirmed on the reference ([`crate::verify::verify_with`]).
     fn is_reference(&self) -> bool {
         false
     }
-}
-
-/// Checks the input length against the model.
-pub(crate) fn check_input(model: &Model, input: &[i8]) -> Result<()> {
-    if input.len() != model.input_len() {
-        return Err(Error::InputSize {
-            expected: model.input_len(),
-            found: input.len(),
-        });
-    }
-    Ok(())
-}
-
-/// Reinterprets raw input bytes as i8 values (two's complement).
-pub fn input_from_bytes(bytes: &[u8]) -> Vec<i8> {
-    bytes.iter().map(|&b| b as i8).collect()
-}
-
-/// Raw bytes of i8 values (the inverse of [`input_from_bytes`]).
-pub fn input_to_bytes(values: &[i8]) -> Vec<u8> {
-    values.iter().map(|&v| v as u8).collect()
 }

@@ -1,28 +1,33 @@
 //! PNG output of image tensors.
 //!
-//! An image tensor is `[3, H, W]` (RGB) or `[1, H, W]` (grey), channel-major; the pixel value of
-//! an i8 activation `v` is `v + 128` (so `-128` is black and `127` is white).
+//! An image tensor is NHWC `[1, H, W, C]` (or `[H, W, C]`) with `C` = 3 (RGB) or 1 (grey), as
+//! LiteRT lays images out; the pixel value of an int8 `q` is `q + 128` (the demo model's output
+//! is quantized with scale 1/256 and zero point −128, so this is its real value × 256).
 
 use crate::exec::Tensor;
 use crate::{Error, Result};
 
-/// Encodes an image tensor as PNG bytes (8-bit RGB or greyscale).
-pub fn encode_png(t: &Tensor) -> Result<Vec<u8>> {
-    let [c, h, w] = match t.shape.as_slice() {
-        [c @ (1 | 3), h, w] => [*c, *h, *w],
-        s => return Err(Error::Image(format!("shape {s:?} is not [3|1, H, W]"))),
+/// Side, in pixels, that [`write_png`] upscales small images to (at least).
+pub const DISPLAY_SIDE: usize = 256;
+
+/// Encodes an image tensor as PNG bytes, each pixel repeated `scale`×`scale` (nearest).
+pub fn encode_png(t: &Tensor, scale: usize) -> Result<Vec<u8>> {
+    let [h, w, c] = match t.shape.as_slice() {
+        [1, h, w, c @ (1 | 3)] | [h, w, c @ (1 | 3)] => [*h, *w, *c],
+        s => return Err(Error::Image(format!("shape {s:?} is not [1, H, W, 3|1]"))),
     };
-    let mut pixels = Vec::with_capacity(c * h * w);
-    for y in 0..h {
-        for x in 0..w {
-            for ch in 0..c {
-                pixels.push((t.data[(ch * h + y) * w + x] as i16 + 128) as u8);
-            }
+    let scale = scale.max(1);
+    let (oh, ow) = (h * scale, w * scale);
+    let mut pixels = Vec::with_capacity(oh * ow * c);
+    for y in 0..oh {
+        for x in 0..ow {
+            let at = ((y / scale) * w + x / scale) * c;
+            pixels.extend(t.data[at..at + c].iter().map(|&q| (q as i16 + 128) as u8));
         }
     }
     let mut out = Vec::new();
     {
-        let mut enc = png::Encoder::new(&mut out, w as u32, h as u32);
+        let mut enc = png::Encoder::new(&mut out, ow as u32, oh as u32);
         enc.set_color(if c == 3 {
             png::ColorType::Rgb
         } else {
@@ -39,9 +44,18 @@ pub fn encode_png(t: &Tensor) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Writes an image tensor to a PNG file.
+/// Writes an image tensor to a PNG file, upscaled (nearest) to at least [`DISPLAY_SIDE`] pixels.
 pub fn write_png(t: &Tensor, path: impl AsRef<std::path::Path>) -> Result<()> {
-    let bytes = encode_png(t)?;
+    let side = t
+        .shape
+        .iter()
+        .rev()
+        .skip(1)
+        .take(2)
+        .copied()
+        .max()
+        .unwrap_or(1);
+    let bytes = encode_png(t, DISPLAY_SIDE.div_ceil(side.max(1)))?;
     std::fs::write(path.as_ref(), bytes).map_err(|e| Error::io(path, e))
 }
 
@@ -50,26 +64,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn png_roundtrip_pixels() {
+    fn png_pixels_and_upscale() {
         let t = Tensor {
-            shape: vec![3, 1, 2],
-            data: vec![-128, 127, 0, 1, -1, 5],
+            shape: vec![1, 1, 2, 3],
+            data: vec![-128, 0, -1, 127, 1, 5],
         };
-        let bytes = encode_png(&t).unwrap();
+        let bytes = encode_png(&t, 2).unwrap();
         let mut dec = png::Decoder::new(std::io::Cursor::new(bytes))
             .read_info()
             .unwrap();
         let mut buf = vec![0; dec.output_buffer_size().unwrap()];
         let info = dec.next_frame(&mut buf).unwrap();
-        assert_eq!((info.width, info.height), (2, 1));
-        // pixel0 = (r,g,b) = (-128, 0, -1) + 128 ; pixel1 = (127, 1, 5) + 128
-        assert_eq!(&buf[..6], &[0, 128, 127, 255, 129, 133]);
-        assert!(
-            encode_png(&Tensor {
-                shape: vec![2, 1, 1],
-                data: vec![0, 0]
-            })
-            .is_err()
+        assert_eq!((info.width, info.height), (4, 2));
+        // Row 0: p0 p0 p1 p1, each pixel q + 128.
+        assert_eq!(
+            &buf[..12],
+            &[0, 128, 127, 0, 128, 127, 255, 129, 133, 255, 129, 133]
         );
+        assert_eq!(&buf[12..24], &buf[..12]);
+        let bad = Tensor {
+            shape: vec![1, 1, 1, 2],
+            data: vec![0, 0],
+        };
+        assert!(encode_png(&bad, 1).is_err());
     }
 }

@@ -17,7 +17,7 @@ use bindings::{
     receipt::{Receipt, Verdict, dispute_domain},
 };
 use testkit::{next_round, send, signer, spawn_anvil};
-use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
+use verifier::{CpuExecutor, Model, demo};
 
 const ROUND_LENGTH: u64 = 20;
 
@@ -73,16 +73,12 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
     ));
     next_round(&admin, d.rounds).await;
 
-    // The job: the demo model on a seeded prompt; the orchestrator publishes a cheated image.
+    // The job: the demo model on the demo prompt; the orchestrator publishes a cheated image.
     let model = Model::from_bytes(&demo::demo_model_bytes().unwrap()).unwrap();
-    let input = demo::job_input(42, "a lighthouse");
+    let input = demo::job_input(demo::DEMO_PROMPT).unwrap();
     let honest = CpuExecutor.run(&model, &input).unwrap();
     let mut cheated = honest.clone();
-    demo::cheat(&mut cheated.output);
-    let cheated_hash = hash_i8(&cheated.output.data);
-    *cheated.layer_hashes.last_mut().unwrap() = cheated_hash;
-    cheated.output_hash = cheated_hash;
-    cheated.commitment = merkle_root(&cheated.layer_hashes);
+    demo::cheat(&model, &mut cheated).unwrap();
     assert_ne!(honest.output_hash, cheated.output_hash);
 
     let round = RoundsManager::new(d.rounds, &admin)
@@ -94,8 +90,8 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
         orchestrator: orch_address,
         jobId: keccak256("job-1"),
         modelId: B256::from(model.id()),
-        inputHash: keccak256(input_to_bytes(&input)),
-        paramsHash: keccak256("seed=42;prompt=a lighthouse"),
+        inputHash: keccak256(&input),
+        paramsHash: keccak256(format!("prompt={}", demo::DEMO_PROMPT)),
         outputHash: B256::from(cheated.output_hash),
         commitmentRoot: B256::from(cheated.commitment),
         round,
@@ -150,12 +146,12 @@ async fn cheat_dispute_verdicts_slash_on_anvil() {
         &model,
         &input,
         cheated.output_hash,
-        Some(&cheated.layer_hashes),
+        Some(&cheated.layer_roots),
     )
     .unwrap();
     assert!(!verdict.matches);
     let layer = verdict.first_diverging_layer.unwrap() as u64;
-    assert_eq!(layer as usize, honest.layer_hashes.len() - 1);
+    assert_eq!(layer as usize, honest.layer_roots.len() - 1);
     let reference = B256::from(verdict.reference_output_hash);
 
     // One votes itself...

@@ -1,5 +1,6 @@
-//! An image job on the verifier's demo model: served honestly or by a cheater that alters the
-//! image, a signed receipt, and the files a verifier fetches, each named by its hash.
+//! An image job on the verifier's demo model (text to image: the prompt's tokens in, a 32×32
+//! picture out): served honestly or by a cheater that delivers another prompt's picture, a signed
+//! receipt, and the files a verifier fetches, each named by its hash.
 
 use std::path::Path;
 
@@ -7,16 +8,14 @@ use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::Context;
 use bindings::receipt::{Receipt, dispute_domain};
-use verifier::{
-    ClaimFile, CpuExecutor, Execution, GpuExecutor, Model, demo, hash::hash_i8, input_to_bytes,
-    merkle_root,
-};
+use verifier::{ClaimFile, CpuExecutor, Execution, Executor, GpuExecutor, Model, demo};
 
 /// A served job.
 pub struct Job {
     pub model_bytes: Vec<u8>,
     pub model: Model,
-    pub input: Vec<i8>,
+    /// The prompt's token ids (the job input bytes).
+    pub input: Vec<u8>,
     /// What the job should produce.
     pub honest: Execution,
     /// What the orchestrator delivered and signed for.
@@ -28,7 +27,8 @@ pub struct Job {
 }
 
 /// The orchestrator (`key`) runs `prompt` on the demo model (on the GPU when `gpu`, falling back
-/// to the CPU reference) and signs the receipt; a cheater alters the image first.
+/// to the CPU reference) and signs the receipt; a cheater swaps in another prompt's picture
+/// first. `seed` only makes the job id unique.
 #[allow(clippy::too_many_arguments)]
 pub fn serve(
     key: &PrivateKeySigner,
@@ -43,13 +43,14 @@ pub fn serve(
 ) -> anyhow::Result<Job> {
     let model_bytes = demo::demo_model_bytes()?;
     let model = Model::from_bytes(&model_bytes)?;
-    let input = demo::job_input(seed, prompt);
-    let (honest, executor) = match gpu.then(GpuExecutor::new) {
-        Some(Ok(mut gpu)) => {
-            let name = format!("wgpu: {}", gpu.adapter());
-            (gpu.run(&model, &input)?, name)
-        }
-        _ => (
+    let input = demo::job_input(prompt)?;
+    let on_gpu = gpu
+        .then(GpuExecutor::new)
+        .and_then(|g| g.ok())
+        .and_then(|mut g| Some((g.execute(&model, &input).ok()?, g.adapter())));
+    let (honest, executor) = match on_gpu {
+        Some((exec, adapter)) => (exec, format!("wgpu: {adapter}")),
+        None => (
             CpuExecutor.run(&model, &input)?,
             "CPU reference".to_string(),
         ),
@@ -57,21 +58,14 @@ pub fn serve(
     let mut served = honest.clone();
     if cheat {
         // The cheater publishes hashes consistent with what it delivers.
-        demo::cheat(&mut served.output);
-        let h = hash_i8(&served.output.data);
-        *served
-            .layer_hashes
-            .last_mut()
-            .context("a model has layers")? = h;
-        served.output_hash = h;
-        served.commitment = merkle_root(&served.layer_hashes);
+        demo::cheat(&model, &mut served)?;
     }
     let receipt = Receipt {
         orchestrator,
         jobId: keccak256(format!("job:{orchestrator}:{seed}:{prompt}")),
         modelId: B256::from(model.id()),
-        inputHash: keccak256(input_to_bytes(&input)),
-        paramsHash: keccak256(format!("seed={seed};prompt={prompt}")),
+        inputHash: keccak256(&input),
+        paramsHash: keccak256(format!("prompt={prompt}")),
         outputHash: B256::from(served.output_hash),
         commitmentRoot: B256::from(served.commitment),
         round: U256::from(round),
@@ -91,13 +85,13 @@ pub fn serve(
 
 impl Job {
     /// Publishes what a verifier fetches into `dir`: the model, the input and the claim file
-    /// with the per-layer hashes, named by model id, input hash and commitment root.
+    /// with the per-layer roots, named by model id, input hash and commitment root.
     pub fn publish(&self, dir: &Path) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let claim = ClaimFile::new(&self.model, &self.input, &self.served);
         let files = [
             (self.receipt.modelId, self.model_bytes.clone()),
-            (self.receipt.inputHash, input_to_bytes(&self.input)),
+            (self.receipt.inputHash, self.input.clone()),
             (
                 self.receipt.commitmentRoot,
                 serde_json::to_vec_pretty(&claim)?,
@@ -110,7 +104,7 @@ impl Job {
         Ok(())
     }
 
-    /// Writes the honest and the delivered images as PNGs.
+    /// Writes the honest and the delivered images as PNGs (upscaled for display).
     pub fn write_images(&self, honest: &Path, delivered: &Path) -> anyhow::Result<()> {
         verifier::write_png(&self.honest.output, honest)?;
         verifier::write_png(&self.served.output, delivered)?;

@@ -150,12 +150,13 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
     }
     table.print();
 
-    step("an image job: alice serves honestly, carol delivers an altered image");
+    step("an image job: alice serves honestly, carol delivers another prompt's picture");
     let round = cast.world.mine_to_next_round().await?;
     let reports = cast.tick_all().await?;
     println!("  round {round}: {}", describe(&reports));
     let chain_id = cast.world.chain_id;
-    let prompt = "a lighthouse at dusk, watercolour";
+    let prompt = verifier::demo::DEMO_PROMPT;
+    println!("  prompt: \"{prompt}\" (text2img, a LiteRT int8 model; 32x32 RGB)");
     let honest_key = cast.world.signer(ORCHESTRATORS[0].0);
     let cheat_key = cast.world.signer(ORCHESTRATORS[CHEATER].0);
     let alice_job = job::serve(
@@ -195,12 +196,13 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
         alice_job.receipt.outputHash
     );
     println!(
-        "  carol's image {} (output {})",
+        "  carol's image {} (output {}): the picture of \"{}\"",
         cheat_png.display(),
-        carol_job.receipt.outputHash
+        carol_job.receipt.outputHash,
+        verifier::demo::CHEAT_PROMPT
     );
     println!(
-        "  both sign receipts; inputs, model and layer hashes published under {}",
+        "  both sign receipts; inputs, model and layer roots published under {}",
         content.display()
     );
 

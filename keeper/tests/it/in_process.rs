@@ -195,7 +195,7 @@ async fn a_conflict_dispute_needs_no_vote_and_is_executed_after_the_veto_window(
             world.address(CHEATER),
             round,
             7,
-            "a red fox",
+            "a red square",
             false,
             false,
             world.chain_id,

@@ -87,7 +87,7 @@ pub async fn cheat_job(world: &World) -> anyhow::Result<job::Job> {
         world.address(CHEATER),
         round,
         7,
-        "a red fox",
+        "a red square",
         true,
         false,
         world.chain_id,

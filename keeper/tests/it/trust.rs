@@ -54,7 +54,7 @@ async fn a_deep_reorg_that_swaps_a_judged_dispute_never_slashes_the_honest_one()
         world.address(CHEATER),
         round,
         7,
-        "a red fox",
+        "a red square",
         false,
         false,
         world.chain_id,

@@ -76,13 +76,14 @@ const COMMANDS: [(&str, &[&str]); 3] = [
     (
         "verifier/README.md",
         &[
+            "verifier convert tools/models/out/tiny_transformer.tflite -o transformer.vm",
             "verifier gen-demo-model --out model.safetensors",
-            "verifier make-input --seed 42 --prompt \"a lighthouse\" --out input.bin",
+            "verifier make-input --prompt \"a red circle above a blue square\" --out input.bin",
             "verifier info  --model model.safetensors",
             "verifier run   --model model.safetensors --input input.bin --out image.png --claim claim.json",
             "verifier check --model model.safetensors --input input.bin --claim claim.json",
             "verifier run   --model model.safetensors --input input.bin --out image.png --save-layers layers",
-            "verifier check-layer --model model.safetensors --claim claim.json --layer 1 --layer-input layers/layer-0.bin",
+            "verifier check-layer --model model.safetensors --claim claim.json --input input.bin --layer 1 --layer-input layers/layer-0.bin",
         ],
     ),
 ];
@@ -481,15 +482,22 @@ impl World {
         let job = scratch.join("verifier");
         std::fs::create_dir_all(&files).unwrap();
         std::fs::create_dir_all(&job).unwrap();
+        // The README's `convert` reads a committed model by its path from the repository root.
+        let models = job.join("tools/models/out");
+        std::fs::create_dir_all(&models).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tools/models/out/tiny_transformer.tflite"),
+            models.join("tiny_transformer.tflite"),
+        )
+        .unwrap();
         let verifier = binary("verifier");
         for args in [
             &["gen-demo-model", "--out", "model.safetensors"][..],
             &[
                 "make-input",
-                "--seed",
-                "7",
                 "--prompt",
-                "a dispute",
+                "a green triangle",
                 "--out",
                 "input.bin",
             ],

@@ -12,7 +12,7 @@ use bindings::{
     receipt::{Receipt, dispute_domain},
 };
 use testkit::{next_round, send, signer, spawn_anvil, wallet};
-use verifier::{CpuExecutor, Model, demo, hash::hash_i8, input_to_bytes, merkle_root};
+use verifier::{CpuExecutor, Model, demo};
 
 const ROUND_LENGTH: u64 = 20;
 
@@ -53,12 +53,11 @@ async fn dispute_verdicts_simulated_match_anvil() {
     // The job and its cheated output; the files the auditor holds, named by their hashes.
     let model_bytes = demo::demo_model_bytes().unwrap();
     let model = Model::from_bytes(&model_bytes).unwrap();
-    let input = demo::job_input(42, "a lighthouse");
+    let input = demo::job_input(demo::DEMO_PROMPT).unwrap();
     let mut cheated = CpuExecutor.run(&model, &input).unwrap();
-    demo::cheat(&mut cheated.output);
-    let cheated_hash = hash_i8(&cheated.output.data);
-    *cheated.layer_hashes.last_mut().unwrap() = cheated_hash;
-    let input_bytes = input_to_bytes(&input);
+    demo::cheat(&model, &mut cheated).unwrap();
+    let cheated_hash = cheated.output_hash;
+    let input_bytes = input.clone();
     let files = std::env::temp_dir().join(format!("sim-dispute-{}", std::process::id()));
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(
@@ -82,9 +81,9 @@ async fn dispute_verdicts_simulated_match_anvil() {
         jobId: keccak256("job-1"),
         modelId: B256::from(model.id()),
         inputHash: keccak256(&input_bytes),
-        paramsHash: keccak256("seed=42;prompt=a lighthouse"),
+        paramsHash: keccak256(format!("prompt={}", demo::DEMO_PROMPT)),
         outputHash: B256::from(cheated_hash),
-        commitmentRoot: B256::from(merkle_root(&cheated.layer_hashes)),
+        commitmentRoot: B256::from(cheated.commitment),
         round,
     };
     let chain_id = admin.get_chain_id().await.unwrap();

@@ -1,10 +1,10 @@
-//! `litert-bench`: inferences/s of `verifier::litert`'s CPU reference executor and of its wgpu
-//! executor (`litert::gpu`, buffers prepared once) on the demo's text-to-image model and the
-//! tiny transformer, beside LiteRT's own interpreter (reference, optimized and XNNPACK kernels,
-//! via `tools/models/report.py`'s timing loop) in the same run. The wgpu outputs are checked
-//! byte for byte against the CPU's before timing.
+//! `litert-bench`: the demo's text-to-image model and the tiny transformer, converted to the
+//! verifier's format, on the CPU reference and on wgpu (`GpuExecutor`, its plan built once, its
+//! commitment checked against the CPU's before timing), beside LiteRT's own interpreter
+//! (reference, optimized and XNNPACK kernels, via `tools/models/report.py`'s timing loop), in one
+//! run: inferences/s, int ops/s (2 × MACs), model sizes and parameter counts.
 //!
-//!     cargo run --release -p verifier --bin litert-bench -- [--seconds 2] [--no-litert] [--no-gpu]
+//!     cargo run --release -p verifier --bin litert-bench -- [--seconds 2] [--no-litert]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,11 +12,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use verifier::litert;
-use verifier::litert::gpu::LiteRtGpu;
+use verifier::{CpuExecutor, Executor, GpuExecutor, Model, litert};
 
 #[derive(Parser)]
-#[command(about = "CPU LiteRT-executor throughput beside LiteRT's interpreter")]
+#[command(about = "The verifier's CPU reference and wgpu throughput beside LiteRT's interpreter")]
 struct Args {
     /// Seconds to time each model and executor.
     #[arg(long, default_value_t = 2.0)]
@@ -56,44 +55,40 @@ fn inputs(g: &litert::Graph) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Runs `f` repeatedly for `seconds` (after one warm-up call); returns calls per second.
-fn rate(seconds: f64, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
-    f()?;
+/// Inferences/s of `exec` on `model` (None when it cannot run it; the error is printed). Its
+/// first answer must be the reference's (`want`, the CPU's commitment).
+fn timed(
+    exec: &mut dyn Executor,
+    model: &Model,
+    input: &[u8],
+    seconds: f64,
+    want: Option<[u8; 32]>,
+) -> Option<f64> {
+    match exec.execute(model, input) {
+        Err(e) => {
+            eprintln!("{} on {}: {e}", exec.name(), model_name(model));
+            return None;
+        }
+        Ok(run) if want.is_some_and(|w| w != run.commitment) => {
+            eprintln!(
+                "{} on {}: differs from the CPU reference",
+                exec.name(),
+                model_name(model)
+            );
+            return None;
+        }
+        Ok(_) => {}
+    }
     let (t0, mut n) = (Instant::now(), 0u64);
     while t0.elapsed().as_secs_f64() < seconds {
-        f()?;
+        exec.execute(model, input).ok()?;
         n += 1;
     }
-    Ok(n as f64 / t0.elapsed().as_secs_f64())
+    Some(n as f64 / t0.elapsed().as_secs_f64())
 }
 
-/// (CPU inf/s, wgpu inf/s when a device is given, MACs, ops).
-fn ours(
-    path: &Path,
-    seconds: f64,
-    gpu: Option<&LiteRtGpu>,
-) -> Result<(f64, Option<f64>, u64, usize)> {
-    let bytes = std::fs::read(path).with_context(|| format!("read {}", path.display()))?;
-    let g = litert::import(&bytes, &Default::default())?;
-    let xs = inputs(&g);
-    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
-    let cpu = rate(seconds, || Ok(litert::run(&g, &refs).map(drop)?))?;
-    let wgpu = match gpu {
-        Some(gpu) => {
-            let prepared = gpu.prepare(&g)?;
-            if gpu.run_prepared(&prepared, &refs)? != litert::run(&g, &refs)? {
-                bail!(
-                    "{}: wgpu bytes differ from the CPU reference",
-                    path.display()
-                );
-            }
-            Some(rate(seconds, || {
-                Ok(gpu.run_prepared(&prepared, &refs).map(drop)?)
-            })?)
-        }
-        None => None,
-    };
-    Ok((cpu, wgpu, g.macs(), g.ops.len()))
+fn model_name(model: &Model) -> String {
+    format!("{} ops", model.layers().len())
 }
 
 /// LiteRT's three kernel sets on the same model, seeded inputs, single thread.
@@ -124,24 +119,31 @@ fn litert_speeds(path: &Path, seconds: f64) -> Result<String> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let gpu = if args.no_gpu {
+    println!(
+        "| model | .tflite bytes | converted bytes | parameters | ops | MACs | CPU reference inf/s | int ops/s | wgpu inf/s | wgpu int ops/s | LiteRT inf/s (1 thread) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let mut gpu = if args.no_gpu {
         None
     } else {
-        let gpu = LiteRtGpu::new()?;
-        println!(
-            "wgpu: {} (self-test {:.0?})",
-            gpu.adapter(),
-            gpu.self_test_time()
-        );
-        Some(gpu)
+        let gpu = GpuExecutor::new().map_err(|e| eprintln!("wgpu: {e}")).ok();
+        if let Some(g) = &gpu {
+            println!("wgpu: {}", g.adapter());
+        }
+        gpu
     };
-    println!(
-        "| model | ops | MACs | CPU inf/s | CPU int ops/s | wgpu inf/s | wgpu int ops/s | LiteRT inf/s (1 thread) |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|---:|---|");
     for m in MODELS {
         let path = models_dir().join("out").join(m);
-        let (cpu, wgpu, macs, ops) = ours(&path, args.seconds, gpu.as_ref())?;
+        let tflite = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        let converted = Model::convert_tflite(&tflite, &Default::default())?;
+        let model = Model::from_bytes(&converted)?;
+        let input: Vec<u8> = inputs(model.graph()).concat();
+        let macs = model.macs();
+        let want = CpuExecutor.run(&model, &input)?.commitment;
+        let cpu = timed(&mut CpuExecutor, &model, &input, args.seconds, None).unwrap_or(0.0);
+        let wgpu = gpu
+            .as_mut()
+            .and_then(|g| timed(g, &model, &input, args.seconds, Some(want)));
         let lite = if args.no_litert {
             "-".to_string()
         } else {
@@ -152,7 +154,11 @@ fn main() -> Result<()> {
             (format!("{w:.1}"), format!("{:.3e}", int_ops(w)))
         });
         println!(
-            "| {m} | {ops} | {macs} | {cpu:.1} | {:.3e} | {gips} | {gops} | {lite} |",
+            "| {m} | {} | {} | {} | {} | {macs} | {cpu:.1} | {:.3e} | {gips} | {gops} | {lite} |",
+            tflite.len(),
+            converted.len(),
+            model.parameters(),
+            model.layers().len(),
             int_ops(cpu)
         );
     }

@@ -1,56 +1,59 @@
-//! `verifier` command line: generate the demo model, run jobs, check claims.
+//! `verifier` command line: convert `.tflite` models, write the demo model and inputs, run jobs,
+//! check claims.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use verifier::hash::{from_hex, hash_i8, merkle_root, to_hex};
+use verifier::hash::{from_hex, to_hex};
 use verifier::{
-    Budget, ClaimFile, CpuExecutor, Execution, Executor, GpuExecutor, Model, demo,
-    input_from_bytes, input_to_bytes, verify_layer, verify_with, write_png,
+    Budget, ClaimFile, CpuExecutor, Execution, Executor, GpuExecutor, Model, demo, verify_layer,
+    verify_with, write_png,
 };
 
 #[derive(Parser)]
 #[command(
     name = "verifier",
     version,
-    about = "Bit-exact quantized inference: run and check jobs"
+    about = "Bit-exact LiteRT int8 inference: convert models, run and check jobs"
 )]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
-    /// Budget: most nodes a model may have.
-    #[arg(long, global = true, default_value_t = Budget::DEFAULT.max_nodes)]
-    max_nodes: usize,
+    /// Budget: most operators a model may have.
+    #[arg(long, global = true, default_value_t = Budget::default().max_ops)]
+    max_ops: u64,
     /// Budget: most multiply-accumulates per inference.
-    #[arg(long, global = true, default_value_t = Budget::DEFAULT.max_macs)]
+    #[arg(long, global = true, default_value_t = Budget::default().max_macs)]
     max_macs: u64,
-    /// Budget: most bytes an executor may hold for one inference.
-    #[arg(long, global = true, default_value_t = Budget::DEFAULT.max_memory_bytes)]
-    max_memory: u64,
+    /// Budget: most bytes of activations (all non-constant tensors together).
+    #[arg(long, global = true, default_value_t = Budget::default().max_activation_bytes)]
+    max_activation_bytes: u64,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Write the deterministic demo image generator (or the large benchmark model).
+    /// Convert a full-integer LiteRT `.tflite` file to the verifier's model file.
+    Convert {
+        /// The `.tflite` file.
+        tflite: PathBuf,
+        /// Output model file.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+    /// Write the demo's text-to-image model (the converted tools/models/out/text2img.tflite).
     GenDemoModel {
         /// Output model file.
         #[arg(long)]
         out: PathBuf,
-        /// Write the ≈70 M MAC benchmark model instead.
-        #[arg(long)]
-        large: bool,
     },
-    /// Write a demo job input: latent from the seed, embedding from the prompt.
+    /// Write a demo job input: the prompt's token ids (8 little-endian int32).
     MakeInput {
-        /// Latent seed.
-        #[arg(long)]
-        seed: u64,
-        /// Prompt text.
+        /// Prompt text (words of tools/models/vocab.json).
         #[arg(long)]
         prompt: String,
-        /// Output input file (64 raw bytes).
+        /// Output input file (32 raw bytes).
         #[arg(long)]
         out: PathBuf,
     },
@@ -65,10 +68,10 @@ enum Cmd {
         /// Model file.
         #[arg(long)]
         model: PathBuf,
-        /// Input file (raw i8 bytes).
+        /// Input file (the graph inputs' raw bytes).
         #[arg(long)]
         input: PathBuf,
-        /// Write the output as PNG (output must be [3|1, H, W]).
+        /// Write the output as PNG, upscaled (output must be [1, H, W, 3|1]).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Write the claim JSON here too.
@@ -77,29 +80,32 @@ enum Cmd {
         /// Use the wgpu executor (default: CPU reference).
         #[arg(long)]
         gpu: bool,
-        /// Act as a cheater: invert a patch of the output image before publishing it.
+        /// Act as a cheater: deliver the demo model's picture of another prompt.
         #[arg(long)]
         cheat: bool,
-        /// Write every layer's output to DIR/layer-<i>.bin (raw i8 bytes): what a claimant
+        /// Write every layer's output to DIR/layer-<i>.bin (raw bytes): what a claimant
         /// hands over so that a single layer can be re-run (`check-layer`).
         #[arg(long)]
         save_layers: Option<PathBuf>,
     },
-    /// Re-run one layer from its committed input and compare with the claimed layer hash;
+    /// Re-run one layer from its committed inputs and compare with the claimed layer root;
     /// exit 0 on match, 1 on mismatch.
     CheckLayer {
         /// Model file.
         #[arg(long)]
         model: PathBuf,
-        /// Claim JSON (gives the input hash and the per-layer hashes).
+        /// Claim JSON (gives the input hash and the per-layer roots).
         #[arg(long)]
         claim: PathBuf,
+        /// The job input (checked against the claim).
+        #[arg(long)]
+        input: PathBuf,
         /// Layer to re-run (0-based; e.g. the first diverging layer).
         #[arg(long)]
         layer: usize,
-        /// The layer's input values in the node's input order (raw i8 bytes): the job input
-        /// for value 0, else the output of layer v-1 (`run --save-layers`). Each must hash
-        /// to its committed value.
+        /// The values the layer reads, in its input order (raw bytes; `info` lists them): a
+        /// graph input, or an earlier layer's output (`run --save-layers`). Each must match
+        /// its commitment.
         #[arg(long = "layer-input", required = true)]
         layer_inputs: Vec<PathBuf>,
         /// Use the wgpu executor (default: CPU reference).
@@ -111,10 +117,10 @@ enum Cmd {
         /// Model file.
         #[arg(long)]
         model: PathBuf,
-        /// Input file (raw i8 bytes).
+        /// Input file (raw bytes).
         #[arg(long)]
         input: PathBuf,
-        /// Claim JSON written by `run` (gives per-layer hashes).
+        /// Claim JSON written by `run` (gives per-layer roots).
         #[arg(long, conflicts_with = "output_hash")]
         claim: Option<PathBuf>,
         /// Only a claimed output hash (0x-hex).
@@ -136,9 +142,8 @@ fn executor(gpu: bool) -> Result<Box<dyn Executor>> {
     })
 }
 
-fn read_input(path: &Path) -> Result<Vec<i8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading input {}", path.display()))?;
-    Ok(input_from_bytes(&bytes))
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading input {}", path.display()))
 }
 
 fn main() -> ExitCode {
@@ -154,50 +159,67 @@ fn main() -> ExitCode {
 fn real_main() -> Result<ExitCode> {
     let cli = Cli::parse();
     let budget = Budget {
-        max_nodes: cli.max_nodes,
+        max_ops: cli.max_ops,
         max_macs: cli.max_macs,
-        max_memory_bytes: cli.max_memory,
+        max_activation_bytes: cli.max_activation_bytes,
+        ..Budget::default()
     };
     let load = |path: &Path| Model::load_with_budget(path, &budget);
     match cli.cmd {
-        Cmd::GenDemoModel { out, large } => {
-            let bytes = if large {
-                demo::large_model_bytes()?
-            } else {
-                demo::demo_model_bytes()?
-            };
+        Cmd::Convert { tflite, out } => {
+            let bytes =
+                std::fs::read(&tflite).with_context(|| format!("reading {}", tflite.display()))?;
+            let converted = Model::convert_tflite(&bytes, &budget)
+                .with_context(|| format!("converting {}", tflite.display()))?;
+            let model = Model::from_bytes_with_budget(&converted, &budget)?;
+            std::fs::write(&out, &converted)
+                .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!(
+                "{} ops, {} parameters, {} MACs, {} bytes -> {}",
+                model.layers().len(),
+                model.parameters(),
+                model.macs(),
+                converted.len(),
+                out.display()
+            );
+            println!("{}", to_hex(&model.id()));
+        }
+        Cmd::GenDemoModel { out } => {
+            let bytes = demo::demo_model_bytes()?;
             let model = Model::from_bytes(&bytes)?;
             std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
             println!("{}", to_hex(&model.id()));
         }
-        Cmd::MakeInput { seed, prompt, out } => {
-            let input = demo::job_input(seed, &prompt);
-            std::fs::write(&out, input_to_bytes(&input))
-                .with_context(|| format!("writing {}", out.display()))?;
-            println!("{}", to_hex(&verifier::keccak(&input_to_bytes(&input))));
+        Cmd::MakeInput { prompt, out } => {
+            let input = demo::job_input(&prompt)?;
+            std::fs::write(&out, &input).with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", to_hex(&verifier::keccak(&input)));
         }
         Cmd::Info { model } => {
             let m = load(&model)?;
+            let g = m.graph();
             println!("model_id     {}", to_hex(&m.id()));
-            println!("input_shape  {:?}", m.input_shape());
+            println!("input_bytes  {:?}", m.input_sizes());
             println!("output_shape {:?}", m.output_shape());
-            println!("macs         {}", m.macs());
-            println!("memory_bytes {}", m.memory_bytes());
+            println!("parameters   {}", m.parameters());
             println!(
-                "budget       nodes {} / {}, macs {} / {}, memory_bytes {} / {}",
+                "budget       ops {} / {}, macs {} / {}",
                 m.layers().len(),
-                budget.max_nodes,
+                budget.max_ops,
                 m.macs(),
                 budget.max_macs,
-                m.memory_bytes(),
-                budget.max_memory_bytes
             );
-            for (i, l) in m.layers().iter().enumerate() {
+            for (i, op) in m.layers().iter().enumerate() {
+                let reads: Vec<String> = m
+                    .layer_values(i)?
+                    .iter()
+                    .map(|(_, v)| format!("{v:?}"))
+                    .collect();
                 println!(
-                    "layer {i:3}  {:<10} inputs {:?} -> {:?}",
-                    l.op.name(),
-                    l.inputs,
-                    l.shape
+                    "layer {i:3}  {:<22} reads [{}] -> {:?}",
+                    op.name,
+                    reads.join(", "),
+                    g.tensors[op.outputs[0]].shape
                 );
             }
         }
@@ -213,26 +235,23 @@ fn real_main() -> Result<ExitCode> {
             let m = load(&model)?;
             let x = read_input(&input)?;
             let mut exec = if let Some(dir) = save_layers {
-                let outputs = if gpu {
-                    let mut g = GpuExecutor::new()?;
-                    eprintln!("using wgpu adapter: {}", g.adapter());
-                    g.layer_outputs(&m, &x)?
-                } else {
-                    CpuExecutor.layer_outputs(&m, &x)?
-                };
+                if gpu {
+                    bail!("--save-layers runs on the CPU reference only");
+                }
+                let outputs = CpuExecutor.layer_outputs(&m, &x)?;
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("creating {}", dir.display()))?;
                 for (i, o) in outputs.iter().enumerate() {
                     let path = dir.join(format!("layer-{i}.bin"));
-                    std::fs::write(&path, input_to_bytes(o))
+                    std::fs::write(&path, o)
                         .with_context(|| format!("writing {}", path.display()))?;
                 }
-                Execution::from_layer_outputs(&m, outputs)
+                Execution::new(&m, &x, &outputs)
             } else {
                 executor(gpu)?.execute(&m, &x)?
             };
             if cheat {
-                cheat_execution(&mut exec)?;
+                demo::cheat(&m, &mut exec)?;
             }
             let c = ClaimFile::new(&m, &x, &exec);
             let json = serde_json::to_string_pretty(&c)?;
@@ -260,7 +279,8 @@ fn real_main() -> Result<ExitCode> {
                         .with_context(|| format!("reading claim {}", path.display()))?;
                     let c: ClaimFile = serde_json::from_str(&text).context("parsing claim JSON")?;
                     c.check_job(&m, &x)?;
-                    (c.output_hash()?, Some(c.layer_hashes()?))
+                    let commitment = from_hex(&c.commitment)?;
+                    (c.output_hash()?, Some(c.checked_layer_roots(&commitment)?))
                 }
                 (None, Some(h)) => (from_hex(&h)?, None),
                 (None, None) => bail!("give --claim or --output-hash"),
@@ -284,6 +304,7 @@ fn real_main() -> Result<ExitCode> {
         Cmd::CheckLayer {
             model,
             claim,
+            input,
             layer,
             layer_inputs,
             gpu,
@@ -292,29 +313,22 @@ fn real_main() -> Result<ExitCode> {
             let text = std::fs::read_to_string(&claim)
                 .with_context(|| format!("reading claim {}", claim.display()))?;
             let c: ClaimFile = serde_json::from_str(&text).context("parsing claim JSON")?;
-            if from_hex(&c.model_id)? != m.id() {
-                bail!("claim is for model {}, not {}", c.model_id, to_hex(&m.id()));
-            }
+            let x = read_input(&input)?;
+            c.check_job(&m, &x)?;
+            let roots = c.checked_layer_roots(&from_hex(&c.commitment)?)?;
             let values = layer_inputs
                 .iter()
                 .map(|p| read_input(p))
                 .collect::<Result<Vec<_>>>()?;
-            let refs: Vec<&[i8]> = values.iter().map(|v| v.as_slice()).collect();
+            let refs: Vec<&[u8]> = values.iter().map(|v| v.as_slice()).collect();
             let mut ex = executor(gpu)?;
-            let v = verify_layer(
-                ex.as_mut(),
-                &m,
-                c.input_hash()?,
-                &c.layer_hashes()?,
-                layer,
-                &refs,
-            )?;
+            let v = verify_layer(ex.as_mut(), &m, &x, &roots, layer, &refs)?;
             let report = serde_json::json!({
                 "layer": v.layer,
-                "op": m.layers()[layer].op.name(),
+                "op": m.layers()[layer].name,
                 "matches": v.matches,
-                "claimed_hash": to_hex(&v.claimed_hash),
-                "reference_hash": to_hex(&v.reference_hash),
+                "claimed_root": to_hex(&v.claimed_hash),
+                "reference_root": to_hex(&v.reference_hash),
                 "confirmed_on_reference": v.confirmed_on_reference,
                 "seconds": v.time.as_secs_f64(),
             });
@@ -327,17 +341,4 @@ fn real_main() -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The cheater publishes an altered image with hashes consistent with what it delivers.
-fn cheat_execution(exec: &mut Execution) -> Result<()> {
-    if exec.output.shape.len() != 3 {
-        bail!("--cheat needs an image output [C, H, W]");
-    }
-    demo::cheat(&mut exec.output);
-    let h = hash_i8(&exec.output.data);
-    *exec.layer_hashes.last_mut().expect("non-empty") = h;
-    exec.output_hash = h;
-    exec.commitment = merkle_root(&exec.layer_hashes);
-    Ok(())
 }

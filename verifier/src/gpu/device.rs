@@ -21,7 +21,6 @@ pub(crate) struct Opened {
     pub queue: wgpu::Queue,
     /// `name (type, backend)`.
     pub adapter: String,
-    pub device_type: wgpu::DeviceType,
     pub uncaptured: Arc<Mutex<Option<String>>>,
 }
 
@@ -57,7 +56,6 @@ pub(crate) fn open(label: &str) -> Result<Opened, OpenError> {
             device,
             queue,
             adapter: format!("{} ({:?}, {:?})", info.name, info.device_type, info.backend),
-            device_type: info.device_type,
             uncaptured,
         })
     })

@@ -44,7 +44,7 @@ impl Quant {
 }
 
 /// A tensor: static shape, type, quantization, and its bytes when it is a constant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TensorInfo {
     /// The file's tensor name.
     pub name: String,
@@ -234,7 +234,7 @@ pub enum LutFn {
 }
 
 /// One operator instance.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Op {
     /// LiteRT builtin name (e.g. "CONV_2D").
     pub name: &'static str,
@@ -249,7 +249,7 @@ pub struct Op {
 }
 
 /// An imported model: tensors, ops in execution order, graph inputs and outputs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Graph {
     /// All tensors of the subgraph.
     pub tensors: Vec<TensorInfo>,

@@ -38,12 +38,13 @@ pub mod fixed;
 mod flatbuf;
 pub mod gpu;
 pub mod graph;
-mod import;
+pub(crate) mod import;
 pub mod ops;
-mod schema;
-mod shapes;
+pub(crate) mod schema;
+pub(crate) mod shapes;
 
 pub use error::LiteRtError;
-pub use exec::{OpOutput, run};
+pub use exec::{OpOutput, run, run_op};
 pub use graph::{Graph, LiteRtBudget};
-pub use import::import;
+pub use import::{import, import_with_options};
+pub use shapes::OptVal;

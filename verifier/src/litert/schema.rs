@@ -119,6 +119,11 @@ pub const TYPE_INT32: u8 = 2;
 /// `TensorType::INT8`.
 pub const TYPE_INT8: u8 = 9;
 
+/// The `&'static` builtin name equal to `name`, if it is one the importer knows.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    (0..=255).filter_map(op_name).find(|n| *n == name)
+}
+
 /// Builtin operator codes of the supported ops, and of a few refused ones named in errors.
 pub fn op_name(code: i32) -> Option<&'static str> {
     Some(match code {

@@ -1,6 +1,9 @@
 //! Per-op import checks: options, operand types and quantization, shapes (every output shape is
 //! recomputed from the inputs and must equal the file's), and the op's MAC count.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
 use super::error::{LiteRtError, Result};
 use super::flatbuf::Table;
 use super::graph::{Activation, DType, Op, OpKind, Padding, TensorInfo};
@@ -42,10 +45,31 @@ pub fn broadcast(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
         .collect()
 }
 
+/// A builtin-option value as an op check read it: an integer field (bool, enum, int) or an f32.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum OptVal {
+    /// bool / enum / int field.
+    Int(i64),
+    /// float field.
+    F32(f32),
+}
+
+/// Where an op's builtin options come from: the `.tflite` FlatBuffer table, or the field map a
+/// converted file stores (schema field id -> value, exactly the fields the checks read).
+#[derive(Clone, Copy)]
+pub enum OptSource<'a> {
+    /// The FlatBuffer options table (absent: every field takes its default).
+    Flat(Option<Table<'a>>),
+    /// A converted file's fields (absent: the default).
+    Fields(&'a BTreeMap<usize, OptVal>),
+}
+
 struct Ctx<'a> {
     index: usize,
     name: &'static str,
-    options: Option<Table<'a>>,
+    options: OptSource<'a>,
+    read: &'a RefCell<BTreeMap<usize, OptVal>>,
     ins: Vec<Option<usize>>,
     outs: Vec<usize>,
     tensors: &'a [TensorInfo],
@@ -95,15 +119,59 @@ impl<'a> Ctx<'a> {
             _ => Err(self.err(format!("{what} must be a constant int32 tensor"))),
         }
     }
+    /// Reads an integer field (recorded), checking it fits `lo..=hi`.
+    fn raw_int(
+        &self,
+        id: usize,
+        default: i64,
+        lo: i64,
+        hi: i64,
+        flat: impl Fn(Table<'a>) -> Result<i64>,
+    ) -> Result<i64> {
+        let v = match self.options {
+            OptSource::Flat(t) => t.map_or(Ok(default), flat)?,
+            OptSource::Fields(m) => match m.get(&id) {
+                None => default,
+                Some(OptVal::Int(v)) if (lo..=hi).contains(v) => *v,
+                Some(v) => {
+                    return Err(self.err(format!(
+                        "option field {id}: {v:?} is not an integer in {lo}..={hi}"
+                    )));
+                }
+            },
+        };
+        self.read.borrow_mut().insert(id, OptVal::Int(v));
+        Ok(v)
+    }
+    fn raw_u8(&self, id: usize) -> Result<u8> {
+        let name = self.name;
+        Ok(self.raw_int(id, 0, 0, 255, |o| o.u8(id, 0, name).map(i64::from))? as u8)
+    }
+    fn opt_f32(&self, id: usize, default: f32) -> Result<f32> {
+        let v = match self.options {
+            OptSource::Flat(t) => t.map_or(Ok(default), |o| o.f32(id, default, self.name))?,
+            OptSource::Fields(m) => match m.get(&id) {
+                None => default,
+                Some(OptVal::F32(v)) => *v,
+                Some(v) => return Err(self.err(format!("option field {id}: {v:?} is not a float"))),
+            },
+        };
+        self.read.borrow_mut().insert(id, OptVal::F32(v));
+        Ok(v)
+    }
     fn opt_i32(&self, id: usize, default: i32) -> Result<i32> {
-        self.options
-            .map_or(Ok(default), |o| o.i32(id, default, self.name))
+        let name = self.name;
+        Ok(
+            self.raw_int(id, default as i64, i32::MIN as i64, i32::MAX as i64, |o| {
+                o.i32(id, default, name).map(i64::from)
+            })? as i32,
+        )
     }
     fn opt_bool(&self, id: usize) -> Result<bool> {
-        Ok(self.options.map_or(Ok(0), |o| o.u8(id, 0, self.name))? != 0)
+        Ok(self.raw_u8(id)? != 0)
     }
     fn opt_act(&self, id: usize) -> Result<Activation> {
-        let raw = self.options.map_or(Ok(0), |o| o.u8(id, 0, self.name))?;
+        let raw = self.raw_u8(id)?;
         match raw {
             0 => Ok(Activation::None),
             1 => Ok(Activation::Relu),
@@ -114,7 +182,7 @@ impl<'a> Ctx<'a> {
         }
     }
     fn padding(&self, id: usize) -> Result<Padding> {
-        match self.options.map_or(Ok(0), |o| o.u8(id, 0, self.name))? {
+        match self.raw_u8(id)? {
             0 => Ok(Padding::Same),
             1 => Ok(Padding::Valid),
             p => Err(self.err(format!("padding {p}"))),
@@ -162,19 +230,35 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Validates one op and builds its [`Op`].
+/// Validates one op and builds its [`Op`]; also returns the option fields it read (with the
+/// defaults it took), which is what a converted file stores.
 pub fn check_op(
     index: usize,
     name: &'static str,
-    options: Option<Table<'_>>,
+    options: OptSource<'_>,
     ins: Vec<Option<usize>>,
     outs: Vec<usize>,
     tensors: &[TensorInfo],
+) -> Result<(Op, BTreeMap<usize, OptVal>)> {
+    let read = RefCell::new(BTreeMap::new());
+    let op = check(index, name, options, &read, ins, outs, tensors)?;
+    Ok((op, read.into_inner()))
+}
+
+fn check<'a>(
+    index: usize,
+    name: &'static str,
+    options: OptSource<'a>,
+    read: &'a RefCell<BTreeMap<usize, OptVal>>,
+    ins: Vec<Option<usize>>,
+    outs: Vec<usize>,
+    tensors: &'a [TensorInfo],
 ) -> Result<Op> {
     let c = Ctx {
         index,
         name,
         options,
+        read,
         ins,
         outs,
         tensors,
@@ -377,7 +461,7 @@ pub fn check_op(
                             c.err("int8 softmax output must have scale 1/256 and zero point -128")
                         );
                     }
-                    let beta = c.options.map_or(Ok(0.0), |o| o.f32(0, 0.0, name))?;
+                    let beta = c.opt_f32(0, 0.0)?;
                     return finish(c, OpKind::Softmax { beta }, 0);
                 }
                 "LOGISTIC" => super::graph::LutFn::Logistic,

@@ -1,158 +1,48 @@
-//! Model files: a single safetensors file whose `__metadata__` holds the graph JSON.
+//! Model files: a LiteRT int8 graph converted to the verifier's container ([`mod@format`]), loaded
+//! strictly into a [`Model`]. The model id is `keccak256` of the whole file, so it covers the
+//! graph, every derived integer and every constant.
 //!
-//! The model id is `keccak256` of the whole file, so it covers the graph and every tensor.
-//! See [`graph`] for the JSON schema and [`crate::ops`] for what each op computes.
+//! A model's **layers** are its ops in execution order; its **values** are the job input's
+//! graph inputs (value `i` for graph input `i`, `i < G`) and then each op's output (value
+//! `G + k` for op `k`). The job input is the graph inputs' little-endian bytes, concatenated in
+//! graph-input order (int8 activations, or int32 token ids).
 
-pub mod builder;
-pub mod graph;
-mod load;
+pub mod derived;
+pub mod format;
+mod strict;
 
-use crate::hash::Hash32;
-use crate::ops::{ConvGeom, Requant};
+use crate::hash::{Hash32, keccak};
+use crate::litert::graph::{DType, Graph, Op};
 use crate::{Error, Result};
 
-/// A resolved, validated operator with its tensors.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Op {
-    /// Fully connected layer; `weight` is `[out, in]` row-major.
-    Dense {
-        /// `[out, in]` weights.
-        weight: Vec<i8>,
-        /// `[out]` biases.
-        bias: Vec<i32>,
-        /// Output rescale.
-        rq: Requant,
-    },
-    /// 2-D convolution; `weight` is `[cout, cin, kh, kw]`.
-    Conv2d {
-        /// Shapes, strides, padding.
-        geom: ConvGeom,
-        /// Weights.
-        weight: Vec<i8>,
-        /// `[cout]` biases.
-        bias: Vec<i32>,
-        /// Output rescale.
-        rq: Requant,
-    },
-    /// Nearest-neighbour upsampling.
-    Upsample {
-        /// Integer factor (both axes).
-        factor: usize,
-    },
-    /// Weighted sum of two tensors.
-    Add {
-        /// Weight of the first input.
-        weight_a: i32,
-        /// Weight of the second input.
-        weight_b: i32,
-        /// Right shift after the sum.
-        shift: u32,
-    },
-    /// `max(x, 0)`.
-    Relu,
-    /// Clamp to `[min, max]`.
-    Clamp {
-        /// Lower bound.
-        min: i8,
-        /// Upper bound.
-        max: i8,
-    },
-    /// Elementwise rescale.
-    Requantize(Requant),
-    /// Average pooling without padding.
-    AvgPool {
-        /// Window `[kh, kw]`.
-        kernel: [usize; 2],
-        /// Stride `[sh, sw]`.
-        stride: [usize; 2],
-    },
-    /// 256-entry lookup table.
-    Lut(Box<[i8; 256]>),
-    /// Same bytes, new shape.
-    Reshape,
-}
+/// Resource limits checked while a model loads, before any work (tensor, op and element counts,
+/// activation bytes, multiply-accumulates): the same budget as a `.tflite` import.
+pub use crate::litert::LiteRtBudget as Budget;
 
-impl Op {
-    /// Short op name as used in the graph JSON.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Op::Dense { .. } => "dense",
-            Op::Conv2d { .. } => "conv2d",
-            Op::Upsample { .. } => "upsample",
-            Op::Add { .. } => "add",
-            Op::Relu => "relu",
-            Op::Clamp { .. } => "clamp",
-            Op::Requantize(_) => "requantize",
-            Op::AvgPool { .. } => "avg_pool",
-            Op::Lut(_) => "lut",
-            Op::Reshape => "reshape",
-        }
-    }
-}
-
-/// One node of a loaded model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Layer {
-    /// The operator.
-    pub op: Op,
-    /// Values read (0 = graph input, k = output of layer k − 1).
-    pub inputs: Vec<usize>,
-    /// Shape of this layer's output.
-    pub shape: Vec<usize>,
-}
-
-/// Resource limits checked while a model loads, before any work: a hostile file cannot make a
-/// keeper allocate, compute or plan without bound. Over budget is [`Error::Budget`], returned in
-/// milliseconds (the checks run node by node, before tensors are copied).
+/// Where a layer input comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Budget {
-    /// Most nodes (layers) in the graph.
-    pub max_nodes: usize,
-    /// Most multiply-accumulates per inference (dense and conv layers, see [`Model::macs`]).
-    pub max_macs: u64,
-    /// Most bytes an executor holds for one inference (see [`Model::memory_bytes`]).
-    pub max_memory_bytes: u64,
-}
-
-impl Budget {
-    /// The defaults: sized for the largest model a keeper should judge within a verdict period
-    /// on one CPU core (the reference runs ≈ 0.5–1 G MAC/s): 4,096 nodes, 8·10⁹ MACs (about
-    /// 10–20 s on the CPU reference), 2 GiB.
-    pub const DEFAULT: Budget = Budget {
-        max_nodes: 4096,
-        max_macs: 8_000_000_000,
-        max_memory_bytes: 2 << 30,
-    };
-
-    /// No limits beyond the format's own (tests and trusted models only).
-    pub const UNLIMITED: Budget = Budget {
-        max_nodes: usize::MAX,
-        max_macs: u64::MAX,
-        max_memory_bytes: u64::MAX,
-    };
-}
-
-impl Default for Budget {
-    fn default() -> Self {
-        Budget::DEFAULT
-    }
+pub enum Value {
+    /// Graph input `i` (a slice of the job input).
+    Input(usize),
+    /// The output of layer (op) `k`.
+    Layer(usize),
 }
 
 /// A loaded and validated model.
 #[derive(Clone, Debug)]
 pub struct Model {
     id: Hash32,
-    input_shape: Vec<usize>,
-    layers: Vec<Layer>,
-    macs: u64,
-    memory_bytes: u64,
+    graph: Graph,
+    /// The value each tensor holds when it is not a constant.
+    producer: Vec<Option<Value>>,
+    output: usize,
 }
 
 impl Model {
-    /// Loads a model from a file; the id is keccak256 of the file bytes.
-    /// Checked against [`Budget::DEFAULT`].
+    /// Loads a model file; the id is keccak256 of the file bytes. Checked against the default
+    /// [`Budget`].
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Model> {
-        Model::load_with_budget(path, &Budget::DEFAULT)
+        Model::load_with_budget(path, &Budget::default())
     }
 
     /// [`Model::load`] with an operator-chosen budget.
@@ -162,14 +52,55 @@ impl Model {
         Model::from_bytes_with_budget(&bytes, budget)
     }
 
-    /// Parses and validates a model file held in memory, checked against [`Budget::DEFAULT`].
+    /// Parses and validates a model file held in memory, checked against the default budget.
     pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
-        load::parse(bytes, &Budget::DEFAULT)
+        Model::from_bytes_with_budget(bytes, &Budget::default())
     }
 
     /// [`Model::from_bytes`] with an operator-chosen budget.
     pub fn from_bytes_with_budget(bytes: &[u8], budget: &Budget) -> Result<Model> {
-        load::parse(bytes, budget)
+        Model::from_graph(keccak(bytes), format::load(bytes, budget)?)
+    }
+
+    /// Converts a full-integer `.tflite` file to the model file's bytes (refusing, with the
+    /// importer's error, anything it does not support). The result is loaded back and must
+    /// state the very graph the importer made, so a converted file never means something else.
+    pub fn convert_tflite(tflite: &[u8], budget: &Budget) -> Result<Vec<u8>> {
+        let (graph, options) = crate::litert::import_with_options(tflite, budget)?;
+        let bytes = format::write(&graph, &options)?;
+        if format::load(&bytes, budget)? != graph {
+            return Err(Error::GraphJson(
+                "the converted file does not load back to the imported graph".into(),
+            ));
+        }
+        Ok(bytes)
+    }
+
+    fn from_graph(id: Hash32, graph: Graph) -> Result<Model> {
+        if graph.ops.is_empty() {
+            return Err(Error::GraphJson("the graph has no ops".into()));
+        }
+        let output = match graph.outputs[..] {
+            [o] if graph.tensors[o].dtype == DType::I8 => o,
+            _ => {
+                return Err(Error::GraphJson(
+                    "a model needs exactly one graph output, int8".into(),
+                ));
+            }
+        };
+        let mut producer = vec![None; graph.tensors.len()];
+        for (i, &t) in graph.inputs.iter().enumerate() {
+            producer[t] = Some(Value::Input(i));
+        }
+        for (k, op) in graph.ops.iter().enumerate() {
+            producer[op.outputs[0]] = Some(Value::Layer(k));
+        }
+        Ok(Model {
+            id,
+            graph,
+            producer,
+            output,
+        })
     }
 
     /// keccak256 of the model file bytes.
@@ -177,122 +108,93 @@ impl Model {
         self.id
     }
 
-    /// Shape of the i8 input tensor.
-    pub fn input_shape(&self) -> &[usize] {
-        &self.input_shape
+    /// The LiteRT graph the file states.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
     }
 
-    /// Number of input bytes (elements) the model expects.
-    pub fn input_len(&self) -> usize {
-        self.input_shape.iter().product()
+    /// The layers (ops) in execution order.
+    pub fn layers(&self) -> &[Op] {
+        &self.graph.ops
     }
 
-    /// The layers in execution order.
-    pub fn layers(&self) -> &[Layer] {
-        &self.layers
-    }
-
-    /// Shape of value `v` (0 = input, k = output of layer k − 1).
-    pub fn value_shape(&self, v: usize) -> &[usize] {
-        if v == 0 {
-            &self.input_shape
-        } else {
-            &self.layers[v - 1].shape
-        }
-    }
-
-    /// Shape of the output tensor (the last layer's output).
-    pub fn output_shape(&self) -> &[usize] {
-        &self
-            .layers
-            .last()
-            .expect("a model has at least one layer")
-            .shape
-    }
-
-    /// Multiply-accumulates per inference (dense and conv layers), computed at load.
-    pub fn macs(&self) -> u64 {
-        self.macs
-    }
-
-    /// Bytes an executor holds for one inference, computed at load: 8 per activation element
-    /// of every value (the wgpu executor keeps each as an `i32` plus its read-back copy; the CPU
-    /// reference needs 1) plus 4 per parameter element (weights, biases, tables as `i32` on the
-    /// GPU). An upper estimate for both executors.
-    pub fn memory_bytes(&self) -> u64 {
-        self.memory_bytes
-    }
-}
-
-/// A runnable slice of a model: some input values and the layers that read them. The whole
-/// model is one input and every layer; a single-layer re-run ([`Model::layer_graph`]) is the
-/// layer's distinct input values and that layer alone. Values are numbered `0..inputs.len()`
-/// for the inputs, then one per layer.
-#[derive(Clone, Debug)]
-pub(crate) struct Graph<'a> {
-    /// Identifies the graph (the model id, or a hash of the model id and the layer index).
-    pub id: Hash32,
-    /// Shapes of the input values.
-    pub inputs: Vec<Vec<usize>>,
-    /// The layers, inputs renumbered as above.
-    pub layers: std::borrow::Cow<'a, [Layer]>,
-}
-
-impl Graph<'_> {
-    /// Shape of value `v`.
-    pub fn value_shape(&self, v: usize) -> &[usize] {
-        match self.inputs.get(v) {
-            Some(s) => s,
-            None => &self.layers[v - self.inputs.len()].shape,
-        }
-    }
-}
-
-impl Model {
-    /// The whole model as a [`Graph`].
-    pub(crate) fn graph(&self) -> Graph<'_> {
-        Graph {
-            id: self.id,
-            inputs: vec![self.input_shape.clone()],
-            layers: std::borrow::Cow::Borrowed(&self.layers),
-        }
-    }
-
-    /// Layer `li` alone as a [`Graph`] whose inputs are the layer's distinct input values, in
-    /// the order they first appear in [`Layer::inputs`]. Also returns those value numbers.
-    pub(crate) fn layer_graph(&self, li: usize) -> Result<(Graph<'static>, Vec<usize>)> {
-        let layer = self.layers.get(li).ok_or_else(|| {
-            Error::Claim(format!(
-                "layer {li} does not exist (the model has {})",
-                self.layers.len()
-            ))
-        })?;
-        let mut distinct: Vec<usize> = Vec::new();
-        for &v in &layer.inputs {
-            if !distinct.contains(&v) {
-                distinct.push(v);
-            }
-        }
-        let remapped: Vec<usize> = layer
+    /// Bytes of each graph input, in order.
+    pub fn input_sizes(&self) -> Vec<usize> {
+        self.graph
             .inputs
             .iter()
-            .map(|v| distinct.iter().position(|d| d == v).unwrap_or(0))
-            .collect();
-        let mut id_bytes = self.id.to_vec();
-        id_bytes.extend_from_slice(b"/layer/");
-        id_bytes.extend_from_slice(&(li as u64).to_le_bytes());
-        let graph = Graph {
-            id: crate::hash::keccak(&id_bytes),
-            inputs: distinct
-                .iter()
-                .map(|&v| self.value_shape(v).to_vec())
-                .collect(),
-            layers: std::borrow::Cow::Owned(vec![Layer {
-                op: layer.op.clone(),
-                inputs: remapped,
-                shape: layer.shape.clone(),
-            }]),
-        };
-        Ok((graph, distinct))
+            .map(|&t| self.tensor_bytes(t))
+            .collect()
+    }
+
+    /// Bytes of the job input (all graph inputs).
+    pub fn input_len(&self) -> usize {
+        self.input_sizes().iter().sum()
+    }
+
+    /// Splits a job input into the graph inputs' bytes (checking its length).
+    pub fn split_input<'a>(&self, input: &'a [u8]) -> Result<Vec<&'a [u8]>> {
+        if input.len() != self.input_len() {
+            return Err(Error::InputSize {
+                expected: self.input_len(),
+                found: input.len(),
+            });
+        }
+        let mut at = 0;
+        Ok(self
+            .input_sizes()
+            .into_iter()
+            .map(|n| {
+                at += n;
+                &input[at - n..at]
+            })
+            .collect())
+    }
+
+    /// Shape of the final output (the graph output).
+    pub fn output_shape(&self) -> &[usize] {
+        &self.graph.tensors[self.output].shape
+    }
+
+    /// The graph output's tensor id.
+    pub fn output_tensor(&self) -> usize {
+        self.output
+    }
+
+    /// Bytes of tensor `t`.
+    pub fn tensor_bytes(&self, t: usize) -> usize {
+        let info = &self.graph.tensors[t];
+        info.len() * info.dtype.size()
+    }
+
+    /// The values layer `layer` reads, one per non-constant input tensor, in the op's input order
+    /// (a tensor read twice is listed twice).
+    pub fn layer_values(&self, layer: usize) -> Result<Vec<(usize, Value)>> {
+        let op = self.graph.ops.get(layer).ok_or_else(|| {
+            Error::Claim(format!(
+                "layer {layer} does not exist (the model has {})",
+                self.graph.ops.len()
+            ))
+        })?;
+        Ok(op
+            .inputs
+            .iter()
+            .filter_map(|&t| self.producer[t].map(|v| (t, v)))
+            .collect())
+    }
+
+    /// Multiply-accumulates per inference.
+    pub fn macs(&self) -> u64 {
+        self.graph.macs()
+    }
+
+    /// Elements of all constant tensors (weights, biases, tables, shape operands).
+    pub fn parameters(&self) -> u64 {
+        self.graph
+            .tensors
+            .iter()
+            .filter(|t| t.data.is_some())
+            .map(|t| t.len() as u64)
+            .sum()
     }
 }

@@ -1,4 +1,5 @@
-//! End-to-end CLI: generate, run honestly and as a cheater, check both.
+//! End-to-end CLI: convert, generate the demo model and input, run honestly and as a cheater,
+//! check both, re-run one layer.
 
 use crate::common::verifier;
 
@@ -15,7 +16,27 @@ fn demo_flow_honest_and_cheater() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
+    let tflite = crate::common::repo().join("tools/models/out/text2img.tflite");
+    let converted = ok(&["convert", tflite.to_str().unwrap(), "-o", "converted.vm"]);
     let id = ok(&["gen-demo-model", "--out", "m.safetensors"]);
+    // The demo model is the converted text2img.tflite.
+    assert_eq!(converted, id);
+    // A model that is not full-integer: a clear refusal, exit non-zero.
+    let pt2e = crate::common::repo().join("tools/models/out/torch_tiny_pt2e.tflite");
+    let refused = verifier(&["convert", pt2e.to_str().unwrap(), "-o", "x.vm"], &dir);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("unsupported"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!dir.join("x.vm").exists());
+    let unknown = verifier(
+        &["make-input", "--prompt", "a purple cow", "--out", "p.bin"],
+        &dir,
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("purple"));
     assert_eq!(
         id.trim(),
         verifier::hash::to_hex(&verifier::keccak(
@@ -24,14 +45,12 @@ fn demo_flow_honest_and_cheater() {
     );
     ok(&[
         "make-input",
-        "--seed",
-        "9",
         "--prompt",
-        "harbour at noon",
+        "a blue square left of a red triangle",
         "--out",
         "in.bin",
     ]);
-    assert_eq!(std::fs::read(dir.join("in.bin")).unwrap().len(), 64);
+    assert_eq!(std::fs::read(dir.join("in.bin")).unwrap().len(), 32);
     ok(&[
         "run",
         "--model",
@@ -42,6 +61,8 @@ fn demo_flow_honest_and_cheater() {
         "honest.png",
         "--claim",
         "honest.json",
+        "--save-layers",
+        "layers",
     ]);
     ok(&[
         "run",
@@ -98,7 +119,40 @@ fn demo_flow_honest_and_cheater() {
     assert_eq!(cheat.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&cheat.stdout).unwrap();
     assert_eq!(report["matches"], false);
-    assert_eq!(report["first_diverging_layer"], 14);
+    let layers = std::fs::read_dir(dir.join("layers")).unwrap().count();
+    assert_eq!(report["first_diverging_layer"], layers - 1);
+
+    // The last layer re-run alone from its committed input, against both claims.
+    let last = (layers - 1).to_string();
+    let prev = format!("layers/layer-{}.bin", layers - 2);
+    let layer_args = |claim: &'static str| {
+        vec![
+            "check-layer".to_string(),
+            "--model".into(),
+            "m.safetensors".into(),
+            "--claim".into(),
+            claim.into(),
+            "--input".into(),
+            "in.bin".into(),
+            "--layer".into(),
+            last.clone(),
+            "--layer-input".into(),
+            prev.clone(),
+        ]
+    };
+    let run_layer = |claim: &'static str| {
+        let args = layer_args(claim);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        verifier(&refs, &dir)
+    };
+    let honest_layer = run_layer("honest.json");
+    assert_eq!(
+        honest_layer.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&honest_layer.stderr)
+    );
+    assert_eq!(run_layer("cheat.json").status.code(), Some(1));
 
     let claim: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("honest.json")).unwrap()).unwrap();

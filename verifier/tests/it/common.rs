@@ -1,34 +1,68 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::path::{Path, PathBuf};
 
-use verifier::{CpuExecutor, Execution, GpuExecutor, Model};
+use verifier::Model;
+use verifier::litert::graph::{DType, Graph};
 
-/// The process-wide GPU executor. Panics (never skips) when no adapter exists.
-pub fn gpu() -> MutexGuard<'static, GpuExecutor> {
-    static GPU: OnceLock<Mutex<GpuExecutor>> = OnceLock::new();
-    GPU.get_or_init(|| {
-        let exec = GpuExecutor::new().unwrap_or_else(|e| {
-            panic!(
-                "these tests need a wgpu adapter; on machines without a GPU install lavapipe \
-                 (`apt-get install -y mesa-vulkan-drivers`): {e}"
-            )
-        });
-        Mutex::new(exec)
-    })
-    .lock()
-    .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Runs on both executors and asserts byte-identical outputs and hashes.
-pub fn run_both(model: &Model, input: &[i8]) -> Execution {
-    let cpu = CpuExecutor.run(model, input).expect("cpu run");
-    let gpu = gpu().run(model, input).expect("gpu run");
-    assert_eq!(cpu.output, gpu.output, "cpu and wgpu outputs differ");
-    assert_eq!(cpu.layer_hashes, gpu.layer_hashes, "layer hashes differ");
-    assert_eq!(cpu.commitment, gpu.commitment);
-    cpu
+/// Every committed full-integer `.tflite` (tools/models/out and out/ops).
+pub fn tflite_models() -> Vec<PathBuf> {
+    let out = repo().join("tools/models/out");
+    let mut v: Vec<PathBuf> = ["text2img", "tiny_transformer", "torch_tiny"]
+        .iter()
+        .map(|m| out.join(format!("{m}.tflite")))
+        .collect();
+    let mut ops: Vec<PathBuf> = std::fs::read_dir(out.join("ops"))
+        .expect("tools/models/out/ops")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "tflite"))
+        .collect();
+    ops.sort();
+    v.extend(ops);
+    v
+}
+
+/// A converted model file and its model.
+pub fn convert(path: &Path) -> (Vec<u8>, Model) {
+    let tflite = std::fs::read(path).expect("tflite");
+    let bytes = Model::convert_tflite(&tflite, &Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (bytes, model)
+}
+
+/// A deterministic job input for `graph` from `seed`: token ids below the GATHER table's row
+/// count, int8 elsewhere.
+pub fn job_input(graph: &Graph, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut bytes = Vec::new();
+    for &t in &graph.inputs {
+        let info = &graph.tensors[t];
+        let rows = graph
+            .ops
+            .iter()
+            .find(|o| o.name == "GATHER" && o.inputs.get(1) == Some(&t))
+            .map_or(1 << 16, |o| graph.tensors[o.inputs[0]].shape[0] as u64);
+        for _ in 0..info.len() {
+            match info.dtype {
+                DType::I32 => bytes.extend(((next() % rows) as i32).to_le_bytes()),
+                DType::I8 => bytes.push(next() as u8),
+            }
+        }
+    }
+    bytes
 }
 
 /// Runs the `verifier` binary with `args` in `dir` and returns its output, or kills it and fails

@@ -9,7 +9,14 @@ use std::process::Command;
 use serde_json::Value;
 use verifier::litert::{self, LiteRtError};
 
-const CASES: usize = 4;
+/// Random input sets per model: 4 in `make test`; `VERIFIER_ORACLE_CASES=N` for a deep run
+/// (`make verifier-deep`).
+fn cases() -> usize {
+    std::env::var("VERIFIER_ORACLE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4)
+}
 const SEED: u64 = 1800;
 
 fn repo() -> PathBuf {
@@ -141,7 +148,7 @@ fn every_committed_model_matches_litert_reference_bytes() {
         let manifest = oracle(
             &model,
             &out,
-            &["--cases", &CASES.to_string(), "--seed", &seed],
+            &["--cases", &cases().to_string(), "--seed", &seed],
         );
         n_outputs += compare(&model, &graph, &out, &manifest);
         n_models += 1;
@@ -149,7 +156,8 @@ fn every_committed_model_matches_litert_reference_bytes() {
         let _ = std::fs::remove_dir_all(&out);
     }
     eprintln!(
-        "litert oracle: {n_models} models, {n_ops} ops, {n_outputs} op outputs identical ({CASES} cases each)"
+        "litert oracle: {n_models} models, {n_ops} ops, {n_outputs} op outputs identical ({} cases each)",
+        cases()
     );
     assert!(
         n_models >= 30 && n_ops >= 150,

@@ -1,14 +1,10 @@
 //! The verifier's integration tests, one binary (the crate links once): the command line, the
-//! model format and its hostile inputs, known answers, CPU/wgpu equivalence and the differential
-//! test, the verify API and single-layer re-runs.
+//! converted model format and its refusals, the chunk-commitment vectors, the LiteRT importer and
+//! its differential test against LiteRT itself, the wgpu executor against the CPU reference, the verify API and single-layer re-runs.
 
 mod cli;
+mod commit_vectors;
 mod common;
-mod differential;
-mod gpu_equivalence;
-mod hostile;
-mod known_answers;
-mod layer_rerun;
 mod litert_gpu;
 mod litert_hostile;
 mod litert_oracle;

@@ -1,306 +1,229 @@
-//! Model file format: ids, determinism, and rejection of malformed files.
+//! The converted model format: round trip of every committed model, determinism, the model id,
+//! and the strict loader's refusals.
 
-use verifier::model::builder::{ModelBuilder, TensorBlob, write_model_file};
-use verifier::model::graph::{GRAPH_FORMAT, GraphSpec, NodeSpec};
-use verifier::ops::Requant;
-use verifier::{CpuExecutor, Error, Model, demo, keccak};
+use std::collections::HashMap;
 
-const RQ: Requant = Requant {
-    multiplier: 1,
-    shift: 0,
-};
+use safetensors::SafeTensors;
+use safetensors::tensor::TensorView;
+use serde_json::Value;
+use verifier::model::format::GRAPH_KEY;
+use verifier::{CpuExecutor, Error, Model, keccak, litert};
 
-fn small() -> ModelBuilder {
-    let mut b = ModelBuilder::new(vec![1, 2, 2]);
-    let v = b.conv2d(0, [2, 1, 1, 1], &[1, -1], &[0, 0], [1, 1], [0, 0], RQ);
-    b.relu(v);
-    b
-}
+use crate::common::{convert, job_input, repo, tflite_models};
 
-fn graph(nodes: Vec<NodeSpec>) -> GraphSpec {
-    GraphSpec {
-        format: GRAPH_FORMAT.into(),
-        input_shape: vec![4],
-        nodes,
+#[test]
+fn every_model_round_trips_to_the_same_graph_and_bytes() {
+    let mut n = 0;
+    for path in tflite_models() {
+        let tflite = std::fs::read(&path).unwrap();
+        let imported = litert::import(&tflite, &Default::default()).unwrap();
+        let (bytes, model) = convert(&path);
+        // The loader rebuilds the very graph the importer made.
+        assert!(imported == *model.graph(), "{}", path.display());
+        assert_eq!(model.id(), keccak(&bytes));
+        // Converting is deterministic.
+        let again = Model::convert_tflite(&tflite, &Default::default()).unwrap();
+        assert_eq!(bytes, again, "{}", path.display());
+        // Every op output equals the imported graph's run.
+        for seed in 0..2 {
+            let input = job_input(&imported, seed);
+            let direct: Vec<Vec<u8>> = litert::run(&imported, &model.split_input(&input).unwrap())
+                .unwrap()
+                .into_iter()
+                .map(|o| o.bytes)
+                .collect();
+            assert_eq!(
+                CpuExecutor.layer_outputs(&model, &input).unwrap(),
+                direct,
+                "{}",
+                path.display()
+            );
+        }
+        n += 1;
     }
-}
-
-fn dense_node(weight: &str) -> NodeSpec {
-    NodeSpec::Dense {
-        input: 0,
-        weight: weight.into(),
-        bias: "b".into(),
-        multiplier: 1,
-        shift: 0,
-    }
+    assert!(n >= 30, "only {n} models");
 }
 
 #[test]
-fn model_id_is_keccak_of_file_bytes() {
-    let bytes = small().to_bytes().unwrap();
-    assert_eq!(Model::from_bytes(&bytes).unwrap().id(), keccak(&bytes));
+fn depthwise_filters_are_stored_per_channel() {
+    let path = repo().join("tools/models/out/text2img.tflite");
+    let (bytes, model) = convert(&path);
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let g = model.graph();
+    let dw = g
+        .ops
+        .iter()
+        .find(|o| o.name == "DEPTHWISE_CONV_2D")
+        .expect("text2img has a depthwise conv");
+    let f = &g.tensors[dw.inputs[1]];
+    let [_, h, w, o] = f.shape[..] else { panic!() };
+    let stored = st.tensor(&format!("t{}", dw.inputs[1])).unwrap();
+    assert_eq!(stored.shape(), [o, h, w]);
+    // Channel 1's taps are contiguous: stored[1][y][x] = tflite[0][y][x][1].
+    let data = f.data.as_ref().unwrap();
+    for p in 0..h * w {
+        assert_eq!(stored.data()[h * w + p], data[p * o + 1]);
+    }
 }
 
-/// The demo generator is pure code: its bytes, and so the model id, are pinned.
+/// Rewrites a converted file's graph JSON with `edit` (tensors unchanged).
+fn rewrite(bytes: &[u8], edit: impl FnOnce(&mut Value)) -> Vec<u8> {
+    let (_, meta) = SafeTensors::read_metadata(bytes).unwrap();
+    let mut graph: Value =
+        serde_json::from_str(meta.metadata().as_ref().unwrap().get(GRAPH_KEY).unwrap()).unwrap();
+    edit(&mut graph);
+    let st = SafeTensors::deserialize(bytes).unwrap();
+    let views: Vec<(String, TensorView<'_>)> = st.tensors().into_iter().collect();
+    let meta = HashMap::from([(GRAPH_KEY.to_string(), graph.to_string())]);
+    safetensors::serialize(views, Some(meta)).unwrap()
+}
+
+fn refused(bytes: &[u8], needle: &str) {
+    let e = Model::from_bytes(bytes)
+        .expect_err("must be refused")
+        .to_string();
+    assert!(e.contains(needle), "`{e}` lacks `{needle}`");
+}
+
 #[test]
-fn demo_model_id_is_stable() {
-    let a = demo::demo_model_bytes().unwrap();
-    assert_eq!(a, demo::demo_model_bytes().unwrap());
-    let model = Model::from_bytes(&a).unwrap();
-    assert_eq!(
-        verifier::hash::to_hex(&model.id()),
-        "0xe19eff66ef92fe50accb56c56393c495a8c48cc95a561a2c70075443fc59f07b"
+fn the_loader_is_strict() {
+    let (bytes, _) = convert(&repo().join("tools/models/out/tiny_transformer.tflite"));
+    // Unchanged JSON still loads (the rewrite itself is neutral).
+    Model::from_bytes(&rewrite(&bytes, |_| {})).unwrap();
+    refused(
+        &rewrite(&bytes, |g| g["dilation"] = 2.into()),
+        "unknown field",
     );
-    assert_eq!(model.output_shape(), &[3, 64, 64]);
-    assert_eq!(model.macs(), 10_715_136);
+    refused(
+        &rewrite(&bytes, |g| g["ops"][0]["derived"]["extra"] = 1.into()),
+        "unknown field",
+    );
+    refused(
+        &rewrite(&bytes, |g| g["format"] = "verifier-graph/1".into()),
+        "format",
+    );
+    // A derived integer that the scales do not give.
+    let fc = |g: &Value| {
+        g["ops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|o| o["op"] == "FULLY_CONNECTED")
+            .unwrap()
+    };
+    refused(
+        &rewrite(&bytes, |g| {
+            let i = fc(g);
+            let e = g["ops"][i]["derived"]["fc_exponent"][0].as_i64().unwrap();
+            g["ops"][i]["derived"]["fc_exponent"][0] = (e + 1).into();
+        }),
+        "derived integers differ",
+    );
+    // A scale changed without its derived integers.
+    refused(
+        &rewrite(&bytes, |g| {
+            let i = fc(g);
+            let out = g["ops"][i]["outputs"][0].as_u64().unwrap() as usize;
+            g["tensors"][out]["scale"][0] = 0.5.into();
+        }),
+        "derived integers differ",
+    );
+    // An option field the op does not read, an option of the wrong type, an unknown op.
+    refused(
+        &rewrite(&bytes, |g| g["ops"][0]["options"]["17"] = 1.into()),
+        "option field 17",
+    );
+    refused(
+        &rewrite(&bytes, |g| {
+            let i = fc(g);
+            g["ops"][i]["options"]["0"] = 1.5.into();
+        }),
+        "not an integer",
+    );
+    refused(
+        &rewrite(&bytes, |g| g["ops"][0]["op"] = "CUSTOM_THING".into()),
+        "unsupported operator",
+    );
+    // Wiring: an op reading a tensor before it is written.
+    refused(
+        &rewrite(&bytes, |g| {
+            let last = g["ops"].as_array().unwrap().len() - 1;
+            let late = g["ops"][last]["outputs"][0].clone();
+            g["ops"][1]["inputs"][0] = late;
+        }),
+        "before it is written",
+    );
+    // A constant that is not in the file, a layout on a non-depthwise tensor.
+    refused(
+        &rewrite(&bytes, |g| {
+            let t = g["tensors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|t| t["constant"] == false)
+                .unwrap();
+            g["tensors"][t]["constant"] = true.into();
+        }),
+        "no safetensors entry",
+    );
+    refused(
+        &rewrite(&bytes, |g| {
+            let t = g["tensors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|t| t["constant"] == true)
+                .unwrap();
+            g["tensors"][t]["layout"] = "ohw".into();
+        }),
+        "layout",
+    );
+    // Duplicate keys in the graph JSON.
+    let dup = {
+        let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
+        let json = meta.metadata().as_ref().unwrap()[GRAPH_KEY].clone();
+        let json = json.replacen("{\"format\":", "{\"format\":\"x\",\"format\":", 1);
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        safetensors::serialize(
+            st.tensors(),
+            Some(HashMap::from([(GRAPH_KEY.to_string(), json)])),
+        )
+        .unwrap()
+    };
+    refused(&dup, "duplicate key");
 }
 
 #[test]
-fn large_model_exceeds_fifty_million_macs() {
-    let model = Model::from_bytes(&demo::large_model_bytes().unwrap()).unwrap();
-    assert!(model.macs() >= 50_000_000, "{}", model.macs());
-}
-
-#[test]
-fn file_roundtrip_through_disk() {
-    let dir = std::env::temp_dir().join(format!("verifier-fmt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("m.safetensors");
-    let bytes = small().to_bytes().unwrap();
-    std::fs::write(&path, &bytes).unwrap();
-    let m = Model::load(&path).unwrap();
-    assert_eq!(m.id(), keccak(&bytes));
-    let out = CpuExecutor.run(&m, &[1, -2, 3, -4]).unwrap();
-    // channel 0 = relu(x), channel 1 = relu(-x)
-    assert_eq!(out.output.data, vec![1, 0, 3, 0, 0, 2, 0, 4]);
-    assert!(matches!(
-        Model::load(dir.join("missing")),
-        Err(Error::Io { .. })
-    ));
-}
-
-#[test]
-fn rejects_truncated_files() {
-    let bytes = small().to_bytes().unwrap();
-    for cut in [0, 4, 8, 20, bytes.len() / 2, bytes.len() - 1] {
-        let err = Model::from_bytes(&bytes[..cut]).unwrap_err();
-        assert!(matches!(err, Error::Safetensors(_)), "cut {cut}: {err}");
+fn hostile_files_are_refused_without_panic() {
+    let (bytes, _) = convert(&repo().join("tools/models/out/ops/conv2d.tflite"));
+    for cut in [0, 7, 8, 9, 40, bytes.len() / 2, bytes.len() - 1] {
+        assert!(Model::from_bytes(&bytes[..cut]).is_err());
     }
-    let mut extra = bytes.clone();
-    extra.push(0);
     assert!(matches!(
-        Model::from_bytes(&extra),
+        Model::from_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{"),
         Err(Error::Safetensors(_))
     ));
-}
-
-#[test]
-fn rejects_unknown_op() {
-    let b = small();
-    let json = serde_json::to_string(b.graph())
-        .unwrap()
-        .replace("\"relu\"", "\"gelu\"");
-    let g: serde_json::Value = serde_json::from_str(&json).unwrap();
-    // Write the edited graph through the raw safetensors API.
-    let views: Vec<_> = b
-        .tensors()
-        .iter()
-        .map(|t| {
-            (
-                t.name.clone(),
-                safetensors::tensor::TensorView::new(t.dtype, t.shape.clone(), &t.data).unwrap(),
-            )
-        })
-        .collect();
-    let meta = std::collections::HashMap::from([("verifier.graph".to_string(), g.to_string())]);
-    let bytes = safetensors::serialize(views, Some(meta)).unwrap();
-    match Model::from_bytes(&bytes) {
-        Err(Error::UnknownOp { node: 1, op }) => assert_eq!(op, "gelu"),
-        other => panic!("expected UnknownOp, got {other:?}"),
-    }
-}
-
-#[test]
-fn rejects_missing_graph() {
-    let bytes = safetensors::serialize(
-        Vec::<(String, safetensors::tensor::TensorView<'_>)>::new(),
-        None,
-    )
-    .unwrap();
-    assert!(matches!(
-        Model::from_bytes(&bytes),
-        Err(Error::MissingGraph(_))
-    ));
-}
-
-#[test]
-fn rejects_shape_mismatch() {
-    // Dense weight [3, 5] for an input of 4 elements.
-    let t = [
-        TensorBlob::i8("w", vec![3, 5], &[0; 15]),
-        TensorBlob::i32("b", vec![3], &[0; 3]),
-    ];
-    let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(
-        Model::from_bytes(&bytes),
-        Err(Error::ShapeMismatch { node: 0, .. })
-    ));
-    // Bias of the wrong length.
-    let t = [
-        TensorBlob::i8("w", vec![3, 4], &[0; 12]),
-        TensorBlob::i32("b", vec![2], &[0; 2]),
-    ];
-    let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(
-        Model::from_bytes(&bytes),
-        Err(Error::ShapeMismatch { node: 0, .. })
-    ));
-    // Add of two differently shaped values.
-    let mut b = ModelBuilder::new(vec![4]);
-    let v = b.dense(0, &[0; 8], &[0, 0], RQ);
-    b.add(v, 0, 1, 1, 0);
-    assert!(matches!(
-        b.build(),
-        Err(Error::ShapeMismatch { node: 1, .. })
-    ));
-    // Conv on a vector input.
-    let mut b = ModelBuilder::new(vec![4]);
-    b.conv2d(0, [1, 1, 1, 1], &[1], &[0], [1, 1], [0, 0], RQ);
-    assert!(matches!(
-        b.build(),
-        Err(Error::ShapeMismatch { node: 0, .. })
-    ));
-    // Reshape to a different element count.
-    let mut b = ModelBuilder::new(vec![4]);
-    b.reshape(0, vec![1, 2, 3]);
-    assert!(matches!(
-        b.build(),
-        Err(Error::ShapeMismatch { node: 0, .. })
-    ));
-}
-
-#[test]
-fn rejects_wrong_dtype_missing_and_unused_tensors() {
-    let t = [
-        TensorBlob::i32("w", vec![3, 4], &[0; 12]),
-        TensorBlob::i32("b", vec![3], &[0; 3]),
-    ];
-    let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(
-        Model::from_bytes(&bytes),
-        Err(Error::DType { .. })
-    ));
-
-    let t = [TensorBlob::i32("b", vec![3], &[0; 3])];
-    let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(
-        Model::from_bytes(&bytes),
-        Err(Error::MissingTensor { node: 0, .. })
-    ));
-
-    let t = [
-        TensorBlob::i8("w", vec![3, 4], &[0; 12]),
-        TensorBlob::i32("b", vec![3], &[0; 3]),
-        TensorBlob::i8("stray", vec![1], &[0]),
-    ];
-    let bytes = write_model_file(&graph(vec![dense_node("w")]), &t).unwrap();
-    assert!(matches!(Model::from_bytes(&bytes), Err(Error::UnusedTensor(n)) if n == "stray"));
-}
-
-#[test]
-fn rejects_invalid_parameters() {
-    type Edit = Box<dyn Fn(&mut ModelBuilder)>;
-    let cases: Vec<(&str, Edit)> = vec![
-        (
-            "shift > 63",
-            Box::new(|b| {
-                b.requantize(
-                    0,
-                    Requant {
-                        multiplier: 1,
-                        shift: 64,
-                    },
-                );
-            }),
-        ),
-        (
-            "clamp min > max",
-            Box::new(|b| {
-                b.clamp(0, 5, -5);
-            }),
-        ),
-        (
-            "forward reference",
-            Box::new(|b| {
-                b.relu(3);
-            }),
-        ),
-        (
-            "upsample 0",
-            Box::new(|b| {
-                b.upsample(0, 0);
-            }),
-        ),
-        (
-            "add weight",
-            Box::new(|b| {
-                b.add(0, 0, 65537, 1, 0);
-            }),
-        ),
-        (
-            "pool too big",
-            Box::new(|b| {
-                b.avg_pool(0, [3, 1], [1, 1]);
-            }),
-        ),
-        (
-            "stride 0",
-            Box::new(|b| {
-                b.conv2d(0, [1, 1, 1, 1], &[1], &[0], [0, 1], [0, 0], RQ);
-            }),
-        ),
-        (
-            "kernel too big",
-            Box::new(|b| {
-                b.conv2d(0, [1, 1, 3, 3], &[1; 9], &[0], [1, 1], [0, 0], RQ);
-            }),
-        ),
-    ];
-    for (what, add) in cases {
-        let mut b = ModelBuilder::new(vec![1, 2, 2]);
-        add(&mut b);
-        match b.build() {
-            Err(Error::InvalidParam { .. }) => {}
-            other => panic!("{what}: expected InvalidParam, got {other:?}"),
-        }
-    }
-}
-
-#[test]
-fn rejects_bad_graph_json_and_input_size() {
-    let t = [
-        TensorBlob::i8("w", vec![3, 4], &[0; 12]),
-        TensorBlob::i32("b", vec![3], &[0; 3]),
-    ];
-    let mut g = graph(vec![dense_node("w")]);
-    g.format = "other/2".into();
-    let bytes = write_model_file(&g, &t).unwrap();
-    assert!(matches!(
-        Model::from_bytes(&bytes),
-        Err(Error::GraphJson(_))
-    ));
-    let bytes = write_model_file(&graph(vec![]), &[]).unwrap();
-    assert!(matches!(
-        Model::from_bytes(&bytes),
-        Err(Error::GraphJson(_))
-    ));
-
-    let m = small().build().unwrap();
-    assert!(matches!(
-        CpuExecutor.run(&m, &[1, 2, 3]),
-        Err(Error::InputSize {
-            expected: 4,
-            found: 3
-        })
-    ));
+    // Budgets: a huge declared tensor is refused before any allocation.
+    refused(
+        &rewrite(&bytes, |g| {
+            g["tensors"][0]["shape"] = serde_json::json!([1 << 30, 1 << 30])
+        }),
+        "over budget",
+    );
+    refused(
+        &rewrite(&bytes, |g| {
+            g["tensors"][0]["shape"] = serde_json::json!([0, 3])
+        }),
+        "dimension 0",
+    );
+    refused(
+        &rewrite(&bytes, |g| {
+            g["tensors"][0]["scale"] = serde_json::json!([-1.0])
+        }),
+        "scale",
+    );
+    // A .tflite that is not full-integer is refused by the converter with the importer's error.
+    let pt2e = std::fs::read(repo().join("tools/models/out/torch_tiny_pt2e.tflite")).unwrap();
+    let e = Model::convert_tflite(&pt2e, &Default::default()).unwrap_err();
+    assert!(matches!(e, Error::LiteRt(_)), "{e}");
 }

@@ -59,7 +59,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default device-memory budget of one prepared graph.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 
-const REQUANT_WGSL: &str = include_str!("../../gpu/requant.wgsl");
+const REQUANT_WGSL: &str = include_str!("requant.wgsl");
 const FIXED_WGSL: &str = include_str!("fixed.wgsl");
 const COMMON_WGSL: &str = include_str!("common.wgsl");
 const REDUCE_WGSL: &str = include_str!("reduce.wgsl");

@@ -116,19 +116,24 @@ impl GraphBuilder {
     }
 }
 
-/// A deterministic byte stream (the demo's SplitMix64) for synthetic weights and inputs.
+/// A deterministic byte stream (splitmix64; Steele, Lea, Flood 2014) for synthetic weights and
+/// inputs.
 #[derive(Debug)]
-pub struct Bytes(crate::demo::SplitMix64);
+pub struct Bytes(u64);
 
 impl Bytes {
     /// Seeded.
     pub fn new(seed: u64) -> Self {
-        Bytes(crate::demo::SplitMix64::new(seed))
+        Bytes(seed)
     }
 
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
     }
 
     /// A fair coin.
