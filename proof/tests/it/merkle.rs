@@ -1,59 +1,16 @@
-//! The chunk commitment (shared spec, `contracts/proof/ChunkMerkle.sol`) against a small Rust
-//! reference written here from the spec: roots of byte strings, the layer commitment, and range
-//! proofs (valid ones open, altered ones do not).
+//! The chunk commitment on chain (`contracts/proof/ChunkMerkle.sol`) against the verifier's
+//! (`verifier::commit`, the one Rust implementation, whose vectors file
+//! `verifier/tests/vectors/commit.json` is checked here too): roots of byte strings, the layer
+//! commitment, and range proofs (valid ones open, altered ones do not).
 
 use alloy::dyn_abi::DynSolValue;
 use alloy::primitives::B256;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::support::{Harness, hash, uint};
+use verifier::commit::{self, open_range};
 
-fn leaf(chunk: &[u8; 32]) -> [u8; 32] {
-    hash(&[&[0u8][..], chunk].concat())
-}
-
-fn node(l: &[u8; 32], r: &[u8; 32]) -> [u8; 32] {
-    hash(&[&[1u8][..], l, r].concat())
-}
-
-/// Every level of the tree over `data`, leaves first.
-fn levels(data: &[u8]) -> Vec<Vec<[u8; 32]>> {
-    let count = data.len().div_ceil(32).max(1);
-    let width = count.next_power_of_two();
-    let mut level: Vec<[u8; 32]> = (0..width)
-        .map(|i| {
-            let mut chunk = [0u8; 32];
-            if i * 32 < data.len() {
-                let part = &data[i * 32..data.len().min(i * 32 + 32)];
-                chunk[..part.len()].copy_from_slice(part);
-            }
-            leaf(&chunk)
-        })
-        .collect();
-    let mut all = vec![level.clone()];
-    while level.len() > 1 {
-        level = level.chunks(2).map(|p| node(&p[0], &p[1])).collect();
-        all.push(level.clone());
-    }
-    all
-}
-
-/// The siblings that open chunks `[first, first + n)`: bottom-up, left then right per level.
-fn range_proof(levels: &[Vec<[u8; 32]>], first: usize, n: usize) -> Vec<[u8; 32]> {
-    let (mut lo, mut hi) = (first, first + n - 1);
-    let mut proof = Vec::new();
-    for level in &levels[..levels.len() - 1] {
-        if lo % 2 == 1 {
-            proof.push(level[lo - 1]);
-        }
-        if hi % 2 == 0 {
-            proof.push(level[hi + 1]);
-        }
-        (lo, hi) = (lo / 2, hi / 2);
-    }
-    proof
-}
+use crate::support::{Harness, uint};
 
 fn words(v: &[[u8; 32]]) -> DynSolValue {
     DynSolValue::Array(
@@ -76,13 +33,13 @@ fn roots_and_layer_commitments_match() {
     let mut rng = ChaCha8Rng::seed_from_u64(60);
     for len in (0..100).chain([255, 256, 257, 1000]) {
         let data: Vec<u8> = (0..len).map(|_| rng.random()).collect();
-        let want = *levels(&data).last().unwrap().first().unwrap();
+        let want = commit::root(&data);
         let got = root_of(&mut h, "chunkRoot", &[DynSolValue::Bytes(data)]).unwrap();
         assert_eq!(got, want, "{len} bytes");
     }
     for n in 1..10 {
         let roots: Vec<[u8; 32]> = (0..n).map(|_| rng.random()).collect();
-        let want = levels(&roots.concat()).last().unwrap()[0];
+        let want = commit::commitment_of_roots(&roots[0], &roots[1..]);
         assert_eq!(
             root_of(&mut h, "layerCommitment", &[words(&roots)]).unwrap(),
             want
@@ -95,15 +52,14 @@ fn range_proofs_open_exactly_their_chunks() {
     let mut h = Harness::new();
     let mut rng = ChaCha8Rng::seed_from_u64(61);
     for case in 0..60 {
-        let chunks = rng.random_range(1..70);
+        let chunks: usize = rng.random_range(1..70);
         let data: Vec<u8> = (0..chunks * 32).map(|_| rng.random()).collect();
-        let tree = levels(&data);
-        let depth = tree.len() - 1;
-        let root = tree[depth][0];
+        let depth = chunks.next_power_of_two().trailing_zeros() as usize;
+        let root = commit::root(&data);
         let first = rng.random_range(0..chunks);
         let n = rng.random_range(1..=chunks - first);
         let opened = data[first * 32..(first + n) * 32].to_vec();
-        let proof = range_proof(&tree, first, n);
+        let proof = open_range(&data, first, n).unwrap().siblings;
         let call = |h: &mut Harness, opened: &[u8], proof: &[[u8; 32]]| {
             root_of(
                 h,
@@ -166,4 +122,65 @@ fn range_proofs_open_exactly_their_chunks() {
         words(&[]),
     ];
     assert_eq!(h.call("rangeRoot", &args).unwrap_err(), "BadRange");
+}
+
+/// The vectors the verifier publishes for other implementations: every root, range proof and
+/// layer commitment in the file, recomputed on chain.
+#[test]
+fn the_verifiers_published_vectors_hold_on_chain() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../verifier/tests/vectors/commit.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let hex = |s: &serde_json::Value| alloy::hex::decode(s.as_str().unwrap()).unwrap();
+    let word = |s: &serde_json::Value| -> [u8; 32] { hex(s).try_into().unwrap() };
+    let mut h = Harness::new();
+    let (mut trees, mut ranges) = (0, 0);
+    for t in v["trees"].as_array().unwrap() {
+        let root = word(&t["root"]);
+        let got = root_of(&mut h, "chunkRoot", &[DynSolValue::Bytes(hex(&t["bytes"]))]).unwrap();
+        assert_eq!(got, root);
+        trees += 1;
+        let depth = t["chunks"]
+            .as_u64()
+            .unwrap()
+            .next_power_of_two()
+            .trailing_zeros();
+        for r in t["ranges"].as_array().unwrap() {
+            let opened: Vec<u8> = r["chunks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(hex)
+                .collect();
+            let siblings: Vec<[u8; 32]> =
+                r["siblings"].as_array().unwrap().iter().map(word).collect();
+            let args = [
+                uint(depth as u64),
+                uint(r["first"].as_u64().unwrap()),
+                DynSolValue::Bytes(opened),
+                words(&siblings),
+            ];
+            assert_eq!(root_of(&mut h, "rangeRoot", &args).unwrap(), root);
+            ranges += 1;
+        }
+    }
+    for c in v["layer_commitments"].as_array().unwrap() {
+        let mut roots = vec![commit::root(&hex(&c["input"]))];
+        roots.extend(
+            c["outputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| commit::root(&hex(o))),
+        );
+        let got = root_of(&mut h, "layerCommitment", &[words(&roots)]).unwrap();
+        assert_eq!(got, word(&c["commitment"]));
+    }
+    assert!(
+        trees >= 10 && ranges >= 10,
+        "{trees} trees, {ranges} ranges"
+    );
 }

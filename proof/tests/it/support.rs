@@ -4,7 +4,7 @@
 use alloy::{
     dyn_abi::{DynSolValue, FunctionExt, JsonAbiExt},
     json_abi::JsonAbi,
-    primitives::{Address, Bytes, I256, TxKind, U256, keccak256},
+    primitives::{Address, Bytes, I256, TxKind, U256},
 };
 use rand::Rng;
 use revm::{
@@ -145,11 +145,6 @@ pub fn as_i64(v: &DynSolValue) -> i64 {
         DynSolValue::Uint(u, _) => u64::try_from(*u).unwrap() as i64,
         other => panic!("not an integer: {other:?}"),
     }
-}
-
-/// keccak256, for the Merkle reference.
-pub fn hash(data: &[u8]) -> [u8; 32] {
-    keccak256(data).0
 }
 
 /// One-op graphs for the CPU reference: activations are graph inputs, the rest constants.
