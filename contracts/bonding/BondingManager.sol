@@ -162,7 +162,14 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
         _setTotalBonded(totalBonded() - amount, round);
         uint256 poolBefore = _pools[orchestrator].delegatedStake + amount;
-        _notifyVotes(round, msg.sender, orchestrator, msg.sender == orchestrator ? poolBefore : stake, orchestrator, poolBefore);
+        _notifyVotes(
+            round,
+            msg.sender,
+            orchestrator,
+            msg.sender == orchestrator ? poolBefore : stake,
+            orchestrator,
+            poolBefore
+        );
     }
 
     /// @inheritdoc IBondingManager
@@ -534,9 +541,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
 
     /// @dev transferBond's two positions (the pool's stake did not change): the sender had `stake`,
     /// the receiver none (an orchestrator's votes are its pool's stake, which both keep).
-    function _notifyTransfer(uint256 round, uint256 stake, address receiver, address recDelegate, address pool)
-        internal
-    {
+    function _notifyTransfer(
+        uint256 round,
+        uint256 stake,
+        address receiver,
+        address recDelegate,
+        address pool
+    ) internal {
         uint256 poolStake = _pools[pool].delegatedStake;
         _notifyVotes(round, msg.sender, pool, msg.sender == pool ? poolStake : stake, address(0), 0);
         _notifyVotes(round, receiver, recDelegate, receiver == recDelegate ? poolStake : 0, address(0), 0);
@@ -630,7 +641,9 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         address nextHint
     ) internal {
         _addStake(orchestrator, amount, round, prevHint, nextHint);
-        _notifyVotes(round, address(0), address(0), 0, orchestrator, _pools[orchestrator].delegatedStake - amount);
+        _notifyVotes(
+            round, address(0), address(0), 0, orchestrator, _pools[orchestrator].delegatedStake - amount
+        );
     }
 
     function _removeStake(

@@ -53,13 +53,21 @@ contract BondingVotes is BondingHistory, IERC5805, IVotesHook {
     /// the pool's slash factor then (`slashFactorBase`); its reward base is the pool's reward factor
     /// at the end of `round`.
     event VotingPosition(
-        address indexed account, address indexed delegate, uint256 round, uint256 stake, uint256 slashFactorBase
+        address indexed account,
+        address indexed delegate,
+        uint256 round,
+        uint256 stake,
+        uint256 slashFactorBase
     );
 
     /// @notice `orchestrator`'s pool after a change in `round`: all stake delegated to it and its
     /// reward and slash factors (1e18-based, EarningsMath).
     event VotingPool(
-        address indexed orchestrator, uint256 round, uint256 delegatedStake, uint256 rewardFactor, uint256 slashFactor
+        address indexed orchestrator,
+        uint256 round,
+        uint256 delegatedStake,
+        uint256 rewardFactor,
+        uint256 slashFactor
     );
 
     /// @notice A timepoint at or after the current block: its values are not final yet.
@@ -179,7 +187,9 @@ contract BondingVotes is BondingHistory, IERC5805, IVotesHook {
     ) external {
         if (msg.sender != address(bonding)) revert NotBondingManager(msg.sender);
         uint256 poolStake;
-        if (orchestrator != address(0)) poolStake = _poolChanged(round, orchestrator, account, poolStakeBefore);
+        if (orchestrator != address(0)) {
+            poolStake = _poolChanged(round, orchestrator, account, poolStakeBefore);
+        }
         if (account == address(0)) return;
         Delegator memory d = BondingSlots.delegator(bonding, account);
         emit VotingPosition(account, d.delegate, round, d.stake, d.slashFactorBase);
