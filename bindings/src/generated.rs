@@ -241,6 +241,16 @@ pub mod i_ticket_broker {
 }
 pub use i_ticket_broker::ITicketBroker;
 
+pub mod i_votes_hook {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IVotesHook,
+        "artifacts/IVotesHook.json"
+    );
+}
+pub use i_votes_hook::IVotesHook;
+
 pub mod livepeer_governor {
     alloy::sol!(
         #[sol(rpc)]
