@@ -112,6 +112,11 @@ library BondingSlots {
         d.fees = uint96(w1 >> 160);
     }
 
+    /// @notice The orchestrator an account is delegated to (one word of its two).
+    function delegateOf(IExtsload b, address account) internal view returns (address) {
+        return address(uint160(_word(b, _at(DELEGATORS_SLOT, uint160(account)) + 1)));
+    }
+
     /// @notice An unbonding lock (zero amount: none).
     function lock(IExtsload b, address account, uint256 lockId)
         internal

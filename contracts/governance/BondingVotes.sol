@@ -214,7 +214,7 @@ contract BondingVotes is BondingHistory, IERC5805, IVotesHook {
         emit VotingPool(orchestrator, round, stake, rf, sf);
         if (
             orchestrator != account && stake != stakeBefore
-                && BondingSlots.delegator(bonding, orchestrator).delegate == orchestrator
+                && BondingSlots.delegateOf(bonding, orchestrator) == orchestrator
         ) emit DelegateVotesChanged(orchestrator, stakeBefore, stake);
     }
 
