@@ -41,7 +41,7 @@ import {IVotesHook} from "../interfaces/IVotesHook.sol";
 ///   slash).
 /// A reward or a slash moves every delegator's votes in the pool through the pool's factors: no
 /// per-delegator event is emitted then (that would be unbounded); the last two events rebuild every
-/// account's votes exactly (the rule is `votesFromEvents` in the docs and the rebuild test).
+/// account's votes exactly (docs/governance.md, "The rebuild rule"; EventRebuild.t.sol applies it).
 contract BondingVotes is BondingHistory, IERC5805, IVotesHook {
     /// @notice Votes cannot be delegated apart from stake: bond to an orchestrator instead.
     error VotingPowerFollowsBonding();
