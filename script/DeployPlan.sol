@@ -57,8 +57,11 @@ library DeployPlan {
     /// @notice The governor's and the timelock's settings (a struct of their own: the Rust bindings
     /// encode structs of at most 24 fields).
     struct Governance {
-        uint256 votingDelay; // blocks (the governance clock is the block number)
-        uint256 votingPeriod; // blocks
+        // In rounds: the governor counts blocks (its clock is the block number), and the deploy
+        // converts these at the config's round length, so a caller changing the round length
+        // keeps the same delay and period in rounds.
+        uint256 votingDelayRounds;
+        uint256 votingPeriodRounds;
         uint256 proposalThreshold; // LPT (wei) of votes
         uint256 quorum; // ppm of the total bonded stake
         uint256 quota; // ppm of for + against
@@ -98,16 +101,15 @@ library DeployPlan {
 
     /// @notice The defaults (Livepeer's launch rates), `admin` receiving the genesis supply and the
     /// treasury cut.
-    /// The governor counts blocks: its voting delay and period are whole rounds (1 and 10, as
-    /// before the block-number clock) times the round length.
+    /// The governor's voting delay and period are whole rounds (1 and 10), converted to blocks at
+    /// the config's round length when the governor is created.
     function defaultConfig(address admin) internal pure returns (DeployConfig memory) {
-        uint256 roundLength = 5760;
         return DeployConfig({
             admin: admin,
             genesisRecipient: admin,
             genesisSupply: 10_000_000 ether,
             treasury: admin,
-            roundLength: roundLength,
+            roundLength: 5760,
             inflation: 228_000,
             inflationChange: 500,
             targetBondingRate: 500_000_000,
@@ -136,8 +138,8 @@ library DeployPlan {
             reputationPassPoints: 1 ether,
             reputationPenalty: 900_000_000,
             governance: Governance({
-                votingDelay: 1 * roundLength,
-                votingPeriod: 10 * roundLength,
+                votingDelayRounds: 1,
+                votingPeriodRounds: 10,
                 proposalThreshold: 100 ether,
                 quorum: 333_300,
                 quota: 500_000,
@@ -244,7 +246,8 @@ library DeployPlan {
                 a.rounds,
                 c.unbondingPeriod,
                 c.numActiveOrchestrators,
-                c.paramsChangeDelay
+                c.paramsChangeDelay,
+                a.votes
             )
         );
         n = _create(s, n, "BondingLens", a.lens, abi.encode(a.bonding));
@@ -290,11 +293,12 @@ library DeployPlan {
         n = _create(s, n, "LivepeerGovernor", a.governor, abi.encode(a.votes, a.timelock, _settings(c)));
     }
 
+    /// The governor's settings, its delay and period in blocks at the config's round length.
     function _settings(DeployConfig memory c) private pure returns (LivepeerGovernor.Settings memory) {
         Governance memory g = c.governance;
         return LivepeerGovernor.Settings({
-            votingDelay: SafeCast.toUint48(g.votingDelay),
-            votingPeriod: SafeCast.toUint32(g.votingPeriod),
+            votingDelay: SafeCast.toUint48(g.votingDelayRounds * c.roundLength),
+            votingPeriod: SafeCast.toUint32(g.votingPeriodRounds * c.roundLength),
             proposalThreshold: g.proposalThreshold,
             quorum: g.quorum,
             quota: g.quota

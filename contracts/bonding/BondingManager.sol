@@ -12,6 +12,7 @@ import {ILivepeerToken} from "../interfaces/ILivepeerToken.sol";
 import {IMinter} from "../interfaces/IMinter.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
 import {IStakeTotals} from "../interfaces/IStakeTotals.sol";
+import {IVotesHook} from "../interfaces/IVotesHook.sol";
 import {EarningsMath} from "../libraries/EarningsMath.sol";
 import {Units} from "../libraries/Units.sol";
 import {Extsload} from "../utils/Extsload.sol";
@@ -48,6 +49,9 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     IERC20 public immutable token;
     IMinter public immutable minter;
     IRoundsManager public immutable rounds;
+    /// @notice Told after every operation that moves voting power (BondingVotes, which emits the
+    /// votes events; zero: nobody).
+    IVotesHook public immutable votesHook;
 
     uint32 public unbondingPeriod;
     uint32 public paramsChangeDelay;
@@ -76,6 +80,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     /// @param unbondingPeriod_ Rounds before unbonded stake can be withdrawn.
     /// @param numActive Size of the active set.
     /// @param paramsChangeDelay_ Rounds before an orchestrator's new cuts are in force (at least 1).
+    /// @param votesHook_ The votes token (its address is planned before it exists; zero: none).
     constructor(
         address authority,
         ILivepeerToken token_,
@@ -83,11 +88,13 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         IRoundsManager rounds_,
         uint256 unbondingPeriod_,
         uint256 numActive,
-        uint256 paramsChangeDelay_
+        uint256 paramsChangeDelay_,
+        IVotesHook votesHook_
     ) AccessManaged(authority) {
         token = IERC20(address(token_));
         minter = minter_;
         rounds = rounds_;
+        votesHook = votesHook_;
         _setUnbondingPeriod(unbondingPeriod_);
         _setNumActive(numActive);
         _setParamsChangeDelay(paramsChangeDelay_);
@@ -154,6 +161,15 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         lockId = _lock(msg.sender, orchestrator, amount, round);
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
         _setTotalBonded(totalBonded() - amount, round);
+        uint256 poolBefore = _pools[orchestrator].delegatedStake + amount;
+        _notifyVotes(
+            round,
+            msg.sender,
+            orchestrator,
+            msg.sender == orchestrator ? poolBefore : stake,
+            orchestrator,
+            poolBefore
+        );
     }
 
     /// @inheritdoc IBondingManager
@@ -175,7 +191,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
     function withdrawFees(address payable recipient, uint256 amount) external {
         if (recipient == address(0)) revert ZeroAddress();
         Delegator storage del = _delegators[msg.sender];
-        if (del.delegate != address(0)) _claim(msg.sender, del, _currentRound());
+        if (del.delegate != address(0)) _claimNotified(msg.sender, del, _currentRound());
         uint256 fees = del.fees;
         if (amount > fees) revert InsufficientFees(amount, fees);
         del.fees = uint96(fees - amount);
@@ -212,6 +228,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         if (recDelegate != address(0)) _claim(receiver, rec, round); // keeps its fees
         _openPosition(receiver, rec, to, amount, round);
         emit BondTransferred(msg.sender, receiver, from, to, amount);
+        _notifyTransfer(round, stake, receiver, recDelegate, to);
     }
 
     /// @inheritdoc IBondingManager
@@ -219,7 +236,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         uint256 round = _currentRound();
         Delegator storage del = _delegators[msg.sender];
         if (del.delegate == address(0)) revert NotBonded(msg.sender);
-        _claim(msg.sender, del, round);
+        _claimNotified(msg.sender, del, round);
     }
 
     // ---------------------------------------------------------------- rewards and fees
@@ -252,7 +269,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         uint256 commission = amount - toPositions;
         pool.rewardCommission += uint128(commission);
         pool.lastRewardRound = uint32(round);
-        _addStake(orchestrator, amount, round, prevHint, nextHint);
+        _addStakeNotified(orchestrator, amount, round, prevHint, nextHint);
         _setTotalBonded(totalBonded() + amount, round);
         emit Reward(orchestrator, round, amount, commission, msg.sender, bounty);
         if (bounty != 0) token.safeTransfer(msg.sender, bounty);
@@ -312,6 +329,7 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         _recordSlash(pool, orchestrator, Units.PPB - fractionPpb, offenseRound);
         _totalBonded.slashCount += 1;
         _removeStake(orchestrator, amount, round, prevHint, nextHint);
+        _notifyVotes(round, address(0), address(0), 0, orchestrator, delegated);
         // Cut out of the active set: no reward this round.
         if (!_members[orchestrator].listed) pool.lastRewardRound = uint32(round);
         _setTotalBonded(totalBonded() - amount, round);
@@ -429,22 +447,25 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         uint256 stake = del.stake;
         if (amount == 0) revert ZeroAmount();
 
-        uint256 total = totalBonded() + amount;
         if (from != to) {
             if (stake != 0) {
                 // A move: the old stake leaves through a lock, liable to the old pool's slashes.
-                if (amount == 0) revert ZeroAmount();
                 _lock(delegator, from, stake, round);
                 _removeStake(from, stake, round, hints.oldPrev, hints.oldNext);
-                total -= stake;
+                _notifyVotes(round, address(0), address(0), 0, from, _pools[from].delegatedStake + stake);
+                _setTotalBonded(totalBonded() - stake, round);
                 stake = 0;
             }
             _touch(to, round);
         }
+        // After a move out (an orchestrator leaving its own pool has just been told its pool's new
+        // stake), before the new position.
+        uint256 votesBefore = _pendingVotes(delegator);
         _openPosition(delegator, del, to, stake + amount, round);
         _addStake(to, amount, round, hints.newPrev, hints.newNext);
-        _setTotalBonded(total, round);
+        _setTotalBonded(totalBonded() + amount, round);
         emit Bond(delegator, to, from, amount, stake + amount);
+        _notifyVotes(round, delegator, from, votesBefore, to, _pools[to].delegatedStake - amount);
     }
 
     /// @dev Starts a position in `orchestrator`'s pool (already rolled into `round`): new stake earns
@@ -511,6 +532,48 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         emit EarningsClaimed(delegator, orchestrator, round, stake, fees);
     }
 
+    /// @dev `_claim` alone (claimEarnings, withdrawFees): the position is rebased, its votes unchanged.
+    function _claimNotified(address delegator, Delegator storage del, uint256 round) internal {
+        _claim(delegator, del, round);
+        uint256 votes = _pendingVotes(delegator);
+        _notifyVotes(round, delegator, del.delegate, votes, address(0), 0);
+    }
+
+    /// @dev transferBond's two positions (the pool's stake did not change): the sender had `stake`,
+    /// the receiver none (an orchestrator's votes are its pool's stake, which both keep).
+    function _notifyTransfer(
+        uint256 round,
+        uint256 stake,
+        address receiver,
+        address recDelegate,
+        address pool
+    ) internal {
+        uint256 poolStake = _pools[pool].delegatedStake;
+        _notifyVotes(round, msg.sender, pool, msg.sender == pool ? poolStake : stake, address(0), 0);
+        _notifyVotes(round, receiver, recDelegate, receiver == recDelegate ? poolStake : 0, address(0), 0);
+    }
+
+    /// @dev An account's votes from the next round on (BondingVotes' `votesAt`), valid once its
+    /// position is claimed this round: its pool's stake for an orchestrator delegated to itself,
+    /// else its own stake.
+    function _pendingVotes(address account) internal view returns (uint256) {
+        Delegator storage d = _delegators[account];
+        return d.delegate == account ? _pools[account].delegatedStake : d.stake;
+    }
+
+    /// @dev One call to the votes hook, if there is one (see IVotesHook).
+    function _notifyVotes(
+        uint256 round,
+        address account,
+        address fromDelegate,
+        uint256 votesBefore,
+        address orchestrator,
+        uint256 poolStakeBefore
+    ) internal {
+        if (address(votesHook) == address(0)) return;
+        votesHook.onBondingChange(round, account, fromDelegate, votesBefore, orchestrator, poolStakeBefore);
+    }
+
     /// @dev A position's stake and fees now, and its stake valued at the start of the pool's round.
     /// The pool must already be rolled into the current round.
     function _earnings(Pool storage pool, address orchestrator, Delegator memory d)
@@ -567,6 +630,20 @@ contract BondingManager is IBondingManager, ActiveSet, AccessManaged, Extsload {
         uint256 newStake = oldStake + amount;
         pool.delegatedStake = newStake.toUint128();
         _onStakeChange(orchestrator, oldStake, newStake, newStake != 0, round, prevHint, nextHint);
+    }
+
+    /// @dev `_addStake` and the votes hook told of the pool's change (a reward).
+    function _addStakeNotified(
+        address orchestrator,
+        uint256 amount,
+        uint256 round,
+        address prevHint,
+        address nextHint
+    ) internal {
+        _addStake(orchestrator, amount, round, prevHint, nextHint);
+        _notifyVotes(
+            round, address(0), address(0), 0, orchestrator, _pools[orchestrator].delegatedStake - amount
+        );
     }
 
     function _removeStake(

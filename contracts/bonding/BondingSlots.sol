@@ -85,6 +85,19 @@ library BondingSlots {
         p.pinnedRound = uint32(w5 >> 224);
     }
 
+    /// @notice What a pool's votes follow: its delegated stake and its reward and slash factors
+    /// (two of the pool's six words).
+    function poolVotes(IExtsload b, address orchestrator)
+        internal
+        view
+        returns (uint256 stake, uint256 rewardFactor, uint256 slashFactor)
+    {
+        bytes32[] memory w = b.extsload(bytes32(_at(POOLS_SLOT, uint160(orchestrator)) + 1), 2);
+        stake = uint128(uint256(w[0]));
+        rewardFactor = uint96(uint256(w[1]));
+        slashFactor = uint64(uint256(w[1]) >> 96);
+    }
+
     /// @notice A delegator's stored position (as of its last claim).
     function delegator(IExtsload b, address account) internal view returns (Delegator memory d) {
         bytes32[] memory w = b.extsload(bytes32(_at(DELEGATORS_SLOT, uint160(account))), 2);
@@ -97,6 +110,11 @@ library BondingSlots {
         uint256 w1 = uint256(w[1]);
         d.delegate = address(uint160(w1));
         d.fees = uint96(w1 >> 160);
+    }
+
+    /// @notice The orchestrator an account is delegated to (one word of its two).
+    function delegateOf(IExtsload b, address account) internal view returns (address) {
+        return address(uint160(_word(b, _at(DELEGATORS_SLOT, uint160(account)) + 1)));
     }
 
     /// @notice An unbonding lock (zero amount: none).

@@ -6,8 +6,10 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {BondingHistory} from "../bonding/BondingHistory.sol";
 import {IBondingClock} from "../bonding/BondingLens.sol";
 import {BondingSlots} from "../bonding/BondingSlots.sol";
+import {Delegator} from "../bonding/BondingTypes.sol";
 import {IExtsload} from "../interfaces/IExtsload.sol";
 import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
+import {IVotesHook} from "../interfaces/IVotesHook.sol";
 
 /// @title BondingVotes
 /// @notice Bonded LPT as ERC-5805 votes, for the Governor. The clock (ERC-6372) is the block
@@ -26,9 +28,47 @@ import {IRoundsManager} from "../interfaces/IRoundsManager.sol";
 ///
 /// Voting power follows bonding, not a separate delegation: `delegate` and `delegateBySig` revert
 /// (so `nonces` stays 0), and `delegates` reports the orchestrator an account is bonded to.
-contract BondingVotes is BondingHistory, IERC5805 {
+///
+/// Events (docs/governance.md, "Votes from events"): the BondingManager calls `onBondingChange`
+/// after every operation that moves voting power, and this emits, in round R:
+/// - `DelegateChanged` when an account's orchestrator changes (bond, rebond, first bond, receiving a
+///   transferred bond);
+/// - `DelegateVotesChanged` for the account that acted and for an orchestrator (delegated to
+///   itself) whose pool's stake changed, `newVotes` being its votes from round R+1 on (`getVotes`
+///   reads the start of the current round: a change counts from the next one);
+/// - `VotingPosition` for the account that acted (its stored position, rebased on a claim) and
+///   `VotingPool` for a pool whose stake or reward or slash factor changed (bond, unbond, reward,
+///   slash).
+/// A reward or a slash moves every delegator's votes in the pool through the pool's factors: no
+/// per-delegator event is emitted then (that would be unbounded); the last two events rebuild every
+/// account's votes exactly (docs/governance.md, "The rebuild rule"; EventRebuild.t.sol applies it).
+contract BondingVotes is BondingHistory, IERC5805, IVotesHook {
     /// @notice Votes cannot be delegated apart from stake: bond to an orchestrator instead.
     error VotingPowerFollowsBonding();
+
+    /// @notice Only the BondingManager reports bonding changes.
+    error NotBondingManager(address caller);
+
+    /// @notice `account`'s position after it acted in `round`: `stake` bonded to `delegate`, with
+    /// the pool's slash factor then (`slashFactorBase`); its reward base is the pool's reward factor
+    /// at the end of `round`.
+    event VotingPosition(
+        address indexed account,
+        address indexed delegate,
+        uint256 round,
+        uint256 stake,
+        uint256 slashFactorBase
+    );
+
+    /// @notice `orchestrator`'s pool after a change in `round`: all stake delegated to it and its
+    /// reward and slash factors (1e18-based, EarningsMath).
+    event VotingPool(
+        address indexed orchestrator,
+        uint256 round,
+        uint256 delegatedStake,
+        uint256 rewardFactor,
+        uint256 slashFactor
+    );
 
     /// @notice A timepoint at or after the current block: its values are not final yet.
     error ERC5805FutureLookup(uint256 timepoint, uint48 clock);
@@ -130,6 +170,52 @@ contract BondingVotes is BondingHistory, IERC5805 {
         delegate_ = delegateAt(account, round);
         if (delegate_ == address(0)) return (0, address(0));
         votes = delegate_ == account ? delegatedStakeAt(account, round) : _stakeAt(account, round, delegate_);
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @inheritdoc IVotesHook
+    /// @dev Reads the new values back from the BondingManager (its storage is warm: it just wrote
+    /// them) and emits the votes events described above.
+    function onBondingChange(
+        uint256 round,
+        address account,
+        address fromDelegate,
+        uint256 votesBefore,
+        address orchestrator,
+        uint256 poolStakeBefore
+    ) external {
+        if (msg.sender != address(bonding)) revert NotBondingManager(msg.sender);
+        uint256 poolStake;
+        if (orchestrator != address(0)) {
+            poolStake = _poolChanged(round, orchestrator, account, poolStakeBefore);
+        }
+        if (account == address(0)) return;
+        Delegator memory d = BondingSlots.delegator(bonding, account);
+        emit VotingPosition(account, d.delegate, round, d.stake, d.slashFactorBase);
+        if (fromDelegate != d.delegate) emit DelegateChanged(account, fromDelegate, d.delegate);
+        uint256 votes = d.stake;
+        if (d.delegate == account) {
+            if (account == orchestrator) votes = poolStake;
+            else (votes,,) = BondingSlots.poolVotes(bonding, account);
+        }
+        if (votes != votesBefore) emit DelegateVotesChanged(account, votesBefore, votes);
+    }
+
+    /// @dev Emits a pool's new state and, unless it is `account` (reported by the caller), its
+    /// orchestrator's new votes if it is delegated to itself; returns the pool's stake.
+    function _poolChanged(uint256 round, address orchestrator, address account, uint256 stakeBefore)
+        internal
+        returns (uint256 stake)
+    {
+        uint256 rf;
+        uint256 sf;
+        (stake, rf, sf) = BondingSlots.poolVotes(bonding, orchestrator);
+        emit VotingPool(orchestrator, round, stake, rf, sf);
+        if (
+            orchestrator != account && stake != stakeBefore
+                && BondingSlots.delegateOf(bonding, orchestrator) == orchestrator
+        ) emit DelegateVotesChanged(orchestrator, stakeBefore, stake);
     }
 
     function _requirePast(uint256 timepoint) internal view {

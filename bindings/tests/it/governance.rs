@@ -35,9 +35,8 @@ async fn proposal_end_to_end_on_anvil() {
             .await
             .unwrap()
     };
-    // The governor counts blocks: a 1-round delay and a 2-round period at this round length.
-    config.governance.votingDelay = U256::from(ROUND_LENGTH);
-    config.governance.votingPeriod = U256::from(2 * ROUND_LENGTH);
+    // A 2-round vote (the deploy converts rounds to the governor's blocks).
+    config.governance.votingPeriodRounds = U256::from(2);
     assert!(config.handOverToGovernance);
     let d = deploy(&deployer, &config).await.expect("deploy");
 

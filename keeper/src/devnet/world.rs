@@ -60,9 +60,8 @@ impl World {
     ) -> anyhow::Result<Self> {
         Self::start_with(port, accounts, |c| {
             c.roundLength = U256::from(round_length);
-            // The governor counts blocks: a 1-round delay and a 2-round vote at this length.
-            c.governance.votingDelay = U256::from(round_length);
-            c.governance.votingPeriod = U256::from(2 * round_length);
+            // A 2-round vote (the deploy converts rounds to the governor's blocks).
+            c.governance.votingPeriodRounds = U256::from(2);
         })
         .await
     }

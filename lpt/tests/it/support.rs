@@ -29,14 +29,11 @@ impl Net {
         let anvil = spawn_anvil();
         let admin = anvil.addresses()[0];
         let provider = wallet(&anvil, 0);
-        let mut config = DeployConfig {
+        // The governor's delay and vote stay the defaults' rounds at this round length.
+        let config = DeployConfig {
             roundLength: U256::from(ROUND_LENGTH),
             ..DeployConfig::defaults(&provider, admin).await.unwrap()
         };
-        // The governor counts blocks: the defaults' 1-round delay and 10-round vote at this
-        // round length.
-        config.governance.votingDelay = U256::from(ROUND_LENGTH);
-        config.governance.votingPeriod = U256::from(10 * ROUND_LENGTH);
         let d = deploy(&provider, &config).await.expect("deploy");
         let file = temp_dir("lpt", name).join("deployment.json");
         DeploymentFile {

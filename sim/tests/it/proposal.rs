@@ -30,9 +30,8 @@ async fn setup(anvil: &alloy::node_bindings::AnvilInstance) -> (Deployment, Depl
         roundLength: U256::from(ROUND_LENGTH),
         ..DeployConfig::defaults(&provider, admin).await.unwrap()
     };
-    // The governor counts blocks: a 1-round delay and a 2-round period at this round length.
-    config.governance.votingDelay = U256::from(ROUND_LENGTH);
-    config.governance.votingPeriod = U256::from(2 * ROUND_LENGTH);
+    // A 2-round vote (the deploy converts rounds to the governor's blocks).
+    config.governance.votingPeriodRounds = U256::from(2);
     let d = deploy(&provider, &config).await.expect("deploy");
     let stake = U256::from(1_000_000u64) * LPT;
     send!(LivepeerToken::new(d.token, &provider).approve(d.bonding, stake));

@@ -53,6 +53,7 @@ contract BondingGovernanceTest is BondingFixture {
         assertEq(bonding.unbondingPeriod(), 7);
         assertEq(bonding.numActiveOrchestrators(), 100);
         assertEq(bonding.paramsChangeDelay(), 1);
+        assertEq(address(bonding.votesHook()), address(votes), "the votes token hears every bonding change");
     }
 
     /// The Minter steers inflation by the bonded share of supply the BondingManager reports.

@@ -16,6 +16,7 @@ import {
     UnbondingLock,
     SlashRecord
 } from "../../../contracts/bonding/BondingTypes.sol";
+import {IVotesHook} from "../../../contracts/interfaces/IVotesHook.sol";
 import {ILivepeerToken} from "../../../contracts/interfaces/ILivepeerToken.sol";
 import {ProtocolTest} from "../../fixtures/ProtocolTest.sol";
 
@@ -64,7 +65,8 @@ contract BondingStorageHarness is BondingManager {
             real.rounds(),
             real.unbondingPeriod(),
             1,
-            real.paramsChangeDelay()
+            real.paramsChangeDelay(),
+            IVotesHook(address(0))
         )
     {}
 

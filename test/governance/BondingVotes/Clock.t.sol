@@ -18,6 +18,15 @@ contract BondingVotesClockTest is GovernanceFixture {
         assertEq(votes.nonces(orchA), 0, "no delegation by signature: the nonce never moves");
     }
 
+    /// The plan gives the governor's delay and period in rounds and converts them at the round
+    /// length the config ends with (the fixture sets it after the defaults).
+    function test_votingDelayAndPeriod_areThePlansRoundsInBlocks() public view {
+        assertEq(config.roundLength, ROUND_LENGTH);
+        assertEq(governor.votingDelay(), config.governance.votingDelayRounds * ROUND_LENGTH);
+        assertEq(governor.votingPeriod(), config.governance.votingPeriodRounds * ROUND_LENGTH);
+        assertEq(governor.votingPeriod(), 10 * ROUND_LENGTH, "the defaults' ten rounds");
+    }
+
     /// Every block of a round has the votes the round started with; a bond in the middle of a
     /// round counts from the next round's first block on.
     function test_votesAtABlock_areThoseAtItsRoundStart() public {
