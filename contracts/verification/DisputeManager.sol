@@ -40,6 +40,9 @@ import {ReceiptHashing} from "./ReceiptHashing.sol";
 ///    executes it: the pool is slashed pro rata through the BondingManager, the challenger gets its
 ///    deposit back plus its reward, the rest is burned, and the orchestrator's reputation is cut.
 ///
+/// Proof disputes: the ProofGame (PROOF_GAME) opens a dispute with `openForProof` and decides it
+/// with `settleByProof` instead of verdicts (docs/proof-game.md); guilty then follows step 3.
+///
 /// Liability window: stake leaves a pool only through an unbonding lock of that pool (unbond, a
 /// move to another orchestrator, a rebond elsewhere); `transferBond` stays inside the pool. A slash
 /// cuts the bonded stake now and, lazily at withdraw or rebond, every lock created from the offense
