@@ -151,6 +151,16 @@ pub mod i_dispute_manager {
 }
 pub use i_dispute_manager::IDisputeManager;
 
+pub mod i_element_judge {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IElementJudge,
+        "artifacts/IElementJudge.json"
+    );
+}
+pub use i_element_judge::IElementJudge;
+
 pub mod i_extsload {
     alloy::sol!(
         #[sol(rpc)]
@@ -200,6 +210,16 @@ pub mod i_price_oracle {
     );
 }
 pub use i_price_oracle::IPriceOracle;
+
+pub mod i_proof_game {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IProofGame,
+        "artifacts/IProofGame.json"
+    );
+}
+pub use i_proof_game::IProofGame;
 
 pub mod i_reputation {
     alloy::sol!(
@@ -270,6 +290,16 @@ pub mod minter {
     );
 }
 pub use minter::Minter;
+
+pub mod proof_game {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ProofGame,
+        "artifacts/ProofGame.json"
+    );
+}
+pub use proof_game::ProofGame;
 
 pub mod reputation {
     alloy::sol!(
@@ -342,6 +372,9 @@ pub mod roles {
     /// May raise and cut orchestrators' reputation (`Reputation.recordPasses`,
     /// `Reputation.penalize`). Held by the dispute manager.
     pub const REPUTATION_WRITER: u64 = 7;
+    /// May open and settle the disputes the proof game decides
+    /// (`DisputeManager.openForProof`, `DisputeManager.settleByProof`). Held by the ProofGame alone.
+    pub const PROOF_GAME: u64 = 8;
 }
 
 /// The suite's Solidity enums as Rust enums, read from their declarations (the ABI carries
@@ -357,6 +390,12 @@ pub mod enums {
         /// `Vote`, declared in `contracts/interfaces/IDisputeManager.sol`.
         #[derive(Debug, PartialEq, Eq, Hash)]
         enum Vote { None, Guilty, Innocent, Draw }
+        /// `Phase`, declared in `contracts/interfaces/IProofGame.sol`.
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        enum Phase { None, Reveal, Pick, Final, Settled }
+        /// `Ending`, declared in `contracts/interfaces/IProofGame.sol`.
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        enum Ending { None, Recomputed, OrchestratorSilent, ChallengerSilent, WrongDepth }
     }
 }
 
@@ -383,6 +422,8 @@ pub enum ProtocolError {
     LivepeerToken(livepeer_token::LivepeerToken::LivepeerTokenErrors),
     /// An error `Minter` declares.
     Minter(minter::Minter::MinterErrors),
+    /// An error `ProofGame` declares.
+    ProofGame(proof_game::ProofGame::ProofGameErrors),
     /// An error `Reputation` declares.
     Reputation(reputation::Reputation::ReputationErrors),
     /// An error `RoundsManager` declares.
@@ -430,6 +471,9 @@ impl ProtocolError {
             return Some(Self::Minter(e));
         }
         if let Some(e) = try_decode(data) {
+            return Some(Self::ProofGame(e));
+        }
+        if let Some(e) = try_decode(data) {
             return Some(Self::Reputation(e));
         }
         if let Some(e) = try_decode(data) {
@@ -460,6 +504,7 @@ impl core::fmt::Display for ProtocolError {
             Self::LivepeerGovernor(e) => write!(f, "{e:?}"),
             Self::LivepeerToken(e) => write!(f, "{e:?}"),
             Self::Minter(e) => write!(f, "{e:?}"),
+            Self::ProofGame(e) => write!(f, "{e:?}"),
             Self::Reputation(e) => write!(f, "{e:?}"),
             Self::RoundsManager(e) => write!(f, "{e:?}"),
             Self::TicketBroker(e) => write!(f, "{e:?}"),
