@@ -228,7 +228,9 @@ contract ProofGame is IProofGame, AccessManaged {
         if (!orchestrator && !challenger) revert NotAParty(disputeId, msg.sender);
         Phase now_ = g.phase;
         if (now_ != phase || (phase == Phase.Reveal && !orchestrator) || (phase == Phase.Pick && !challenger))
-        revert NotYourTurn(disputeId, now_);
+        {
+            revert NotYourTurn(disputeId, now_);
+        }
         if (block.number > g.deadline) revert MoveTooLate(disputeId, g.deadline);
     }
 
