@@ -5,7 +5,7 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IDisputeManager} from "../interfaces/IDisputeManager.sol";
 import {IElementJudge, IProofGame} from "../interfaces/IProofGame.sol";
-import {ProofGameTree} from "./ProofGameTree.sol";
+import {ChunkMerkle} from "../proof/ChunkMerkle.sol";
 
 /// @title ProofGame
 /// @notice The dispute game that makes the chain the judge of an inference (issue 19, item 2; the
@@ -66,9 +66,7 @@ contract ProofGame is IProofGame, AccessManaged {
         // A padding leaf of the commitment holds zero: no op's output is there.
         if (
             o.claimedRoot == bytes32(0)
-                || !ProofGameTree.verify(
-                    o.receipt.commitmentRoot, uint256(o.layer) + 1, ProofGameTree.leaf(o.claimedRoot), o.proof
-                )
+                || !_opens(o.receipt.commitmentRoot, uint256(o.layer) + 1, o.claimedRoot, o.proof)
         ) revert InvalidLayerRoot(o.layer);
         disputeId = disputes.openForProof(o.receipt, o.signature, msg.sender);
         Game storage g = _games[disputeId];
@@ -147,9 +145,7 @@ contract ProofGame is IProofGame, AccessManaged {
         for (uint256 i; i < inputs.length; ++i) {
             uint256 leaf = inputs[i].leaf;
             if (leaf > layer) revert InputNotEarlier(leaf, layer + 1);
-            if (!ProofGameTree.verify(
-                    commitment, leaf, ProofGameTree.leaf(inputs[i].root), step.rootProofs[i]
-                )) {
+            if (!_opens(commitment, leaf, inputs[i].root, step.rootProofs[i])) {
                 revert InvalidInputRoot(leaf);
             }
         }
@@ -238,13 +234,29 @@ contract ProofGame is IProofGame, AccessManaged {
     /// 1 the node itself; `chunks`: the words are chunks, hashed as leaves first.
     function _parent(bytes32[] calldata words, bool chunks) internal pure returns (bytes32) {
         uint256 width = words.length;
-        bytes32 a = chunks ? ProofGameTree.leaf(words[0]) : words[0];
+        bytes32 a = chunks ? ChunkMerkle.leaf(words[0]) : words[0];
         if (width == 1) return a;
-        bytes32 b = chunks ? ProofGameTree.leaf(words[1]) : words[1];
-        if (width == 2) return ProofGameTree.node(a, b);
-        bytes32 c = chunks ? ProofGameTree.leaf(words[2]) : words[2];
-        bytes32 d = chunks ? ProofGameTree.leaf(words[3]) : words[3];
-        return ProofGameTree.node(ProofGameTree.node(a, b), ProofGameTree.node(c, d));
+        bytes32 b = chunks ? ChunkMerkle.leaf(words[1]) : words[1];
+        if (width == 2) return ChunkMerkle.node(a, b);
+        bytes32 c = chunks ? ChunkMerkle.leaf(words[2]) : words[2];
+        bytes32 d = chunks ? ChunkMerkle.leaf(words[3]) : words[3];
+        return ChunkMerkle.node(ChunkMerkle.node(a, b), ChunkMerkle.node(c, d));
+    }
+
+    /// @dev Whether the layer commitment `commitment` holds the tensor root `root` at `leaf`, `proof`
+    /// being its siblings bottom up. The domain separation fixes the path's length: no leaf hash is
+    /// an inner node, so a path one level too short or too long does not verify.
+    function _opens(bytes32 commitment, uint256 leaf, bytes32 root, bytes32[] calldata proof)
+        internal
+        pure
+        returns (bool)
+    {
+        if (proof.length < 256 && leaf >> proof.length != 0) return false;
+        bytes32 h = ChunkMerkle.leaf(root);
+        for (uint256 i; i < proof.length; ++i) {
+            h = (leaf >> i) & 1 == 0 ? ChunkMerkle.node(h, proof[i]) : ChunkMerkle.node(proof[i], h);
+        }
+        return h == commitment;
     }
 
     /// @dev The depth of a tensor's chunk tree: log2 of its chunk count rounded up to a power of

@@ -2,12 +2,13 @@
 pragma solidity ^0.8.28;
 
 import {IElementJudge} from "../../contracts/interfaces/IProofGame.sol";
-import {ProofGameTree} from "../../contracts/verification/ProofGameTree.sol";
+import {ChunkMerkle} from "../../contracts/proof/ChunkMerkle.sol";
+import {FixedPoint} from "../../contracts/proof/FixedPoint.sol";
 import {ProofGameTrees} from "./ProofGameTrees.sol";
 
-/// @notice A real element judge for one op, a dense int8 layer (FULLY_CONNECTED, batch 1, symmetric
-/// weights) with TFLite's requantization, for the proof game's tests until the op library
-/// (contracts/proof) is merged. Its model layout is the tests' own assumption, not the format's:
+/// @notice A real element judge for one op, a dense int8 layer (batch 1, symmetric weights,
+/// MultiplyByQuantizedMultiplier from the op library), for the proof game's tests: the deployed
+/// judge dispatches to contracts/proof's element functions once the model format is settled. Its model layout is the tests' own assumption, not the format's:
 /// - the model id is the chunk root over the ops' node roots, op `l` at leaf `l`;
 /// - a node root is the chunk root of `abi.encode(Dense)`;
 /// - `weightsRoot` is the chunk root over the rows' roots (row `j` at leaf `j`), a row root the
@@ -54,11 +55,11 @@ contract ProofGameDenseJudge is IElementJudge {
         if (
             o.row.length != d.k
                 || !ProofGameTrees.verify(
-                    d.weightsRoot, element, ProofGameTree.leaf(ProofGameTrees.rootOf(o.row)), o.rowProof
+                    d.weightsRoot, element, ChunkMerkle.leaf(ProofGameTrees.rootOf(o.row)), o.rowProof
                 )
         ) revert BadRow(element);
         if (!ProofGameTrees.verify(
-                d.biasRoot, element, ProofGameTree.leaf(bytes32(uint256(o.bias))), o.biasProof
+                d.biasRoot, element, ChunkMerkle.leaf(bytes32(uint256(o.bias))), o.biasProof
             )) {
             revert BadBias(element);
         }
@@ -79,46 +80,22 @@ contract ProofGameDenseJudge is IElementJudge {
     }
 
     /// @notice One output of the dense op: the int32 (wrapping) accumulator of bias and products,
-    /// requantized, offset and clamped to int8.
+    /// requantized (MultiplyByQuantizedMultiplier, the op library's), offset and clamped to int8.
     function dense(Dense memory d, bytes memory row, int256 bias, bytes memory input)
         public
         pure
         returns (int8)
     {
         int256 acc = bias;
-        unchecked {
-            for (uint256 i; i < input.length; ++i) {
-                acc += (int256(int8(uint8(input[i]))) - d.inputZeroPoint) * int256(int8(uint8(row[i])));
-            }
+        for (uint256 i; i < input.length; ++i) {
+            acc += (int256(int8(uint8(input[i]))) - d.inputZeroPoint) * int256(int8(uint8(row[i])));
         }
-        int256 y = requantize(int32(acc), d.multiplier, d.shift) + d.outputZeroPoint;
-        return int8(y < -128 ? int256(-128) : y > 127 ? int256(127) : y);
+        return FixedPoint.clampOut(requantize(acc, d.multiplier, d.shift), d.outputZeroPoint, -128, 127);
     }
 
-    /// @notice TFLite's MultiplyByQuantizedMultiplier: a doubling high multiply with rounding, then a
-    /// rounding right shift.
-    function requantize(int32 acc, int256 multiplier, int256 shift) public pure returns (int256) {
-        uint256 left = shift > 0 ? uint256(shift) : 0;
-        uint256 right = shift > 0 ? 0 : uint256(-shift);
-        int256 x;
-        unchecked {
-            x = int32(acc * int32(int256(1 << left))); // wraps as int32, like the C++
-        }
-        return _roundingShift(_doublingHighMul(x, multiplier), right);
-    }
-
-    function _doublingHighMul(int256 a, int256 b) private pure returns (int256) {
-        if (a == type(int32).min && b == type(int32).min) return type(int32).max;
-        int256 ab = a * b;
-        int256 nudge = ab >= 0 ? int256(1 << 30) : 1 - int256(1 << 30);
-        return (ab + nudge) / int256(1 << 31); // truncates toward zero, like the C++
-    }
-
-    function _roundingShift(int256 x, uint256 exponent) private pure returns (int256) {
-        int256 mask = int256((1 << exponent) - 1);
-        int256 remainder = x & mask;
-        int256 threshold = (mask >> 1) + (x < 0 ? int256(1) : int256(0));
-        return (x >> exponent) + (remainder > threshold ? int256(1) : int256(0));
+    /// @notice The accumulator wrapped to int32 and requantized.
+    function requantize(int256 acc, int256 multiplier, int256 shift) public pure returns (int256) {
+        return FixedPoint.mbqm(FixedPoint.wrap32(acc), multiplier, shift);
     }
 
     function _node(bytes32 modelId, uint256 layer, Dense memory d, bytes32[] memory proof)
@@ -127,7 +104,7 @@ contract ProofGameDenseJudge is IElementJudge {
         returns (Dense memory)
     {
         bytes32 nodeRoot = ProofGameTrees.rootOf(abi.encode(d));
-        if (!ProofGameTrees.verify(modelId, layer, ProofGameTree.leaf(nodeRoot), proof)) {
+        if (!ProofGameTrees.verify(modelId, layer, ChunkMerkle.leaf(nodeRoot), proof)) {
             revert BadNode(layer);
         }
         return d;

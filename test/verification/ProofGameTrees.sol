@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ProofGameTree} from "../../contracts/verification/ProofGameTree.sol";
+import {ChunkMerkle} from "../../contracts/proof/ChunkMerkle.sol";
 
 /// @notice Chunk trees built in memory, per the shared commitment spec, for the proof game's tests:
 /// whole trees of small byte strings, and sparse trees (every chunk zero but a listed few) whose
@@ -47,7 +47,7 @@ library ProofGameTrees {
     }
 
     function rootOf(bytes memory data) internal pure returns (bytes32) {
-        return root(fromBytes(data));
+        return ChunkMerkle.root(data);
     }
 
     function root(Sparse memory t) internal pure returns (bytes32) {
@@ -61,20 +61,20 @@ library ProofGameTrees {
         bool any;
         for (uint256 k; k < t.index.length; ++k) {
             if (t.index[k] >= lo && t.index[k] < hi) {
-                if (height == 0) return ProofGameTree.leaf(t.chunk[k]);
+                if (height == 0) return ChunkMerkle.leaf(t.chunk[k]);
                 any = true;
                 break;
             }
         }
         if (!any) return zeroHash(height);
-        return ProofGameTree.node(nodeAt(t, height - 1, 2 * i), nodeAt(t, height - 1, 2 * i + 1));
+        return ChunkMerkle.node(nodeAt(t, height - 1, 2 * i), nodeAt(t, height - 1, 2 * i + 1));
     }
 
     /// The root of `2^height` zero chunks.
     function zeroHash(uint256 height) internal pure returns (bytes32 h) {
-        h = ProofGameTree.leaf(bytes32(0));
+        h = ChunkMerkle.leaf(bytes32(0));
         for (uint256 k; k < height; ++k) {
-            h = ProofGameTree.node(h, h);
+            h = ChunkMerkle.node(h, h);
         }
     }
 
@@ -95,7 +95,7 @@ library ProofGameTrees {
         if (index >> p.length != 0) return false;
         bytes32 h = leafHash;
         for (uint256 i; i < p.length; ++i) {
-            h = (index >> i) & 1 == 0 ? ProofGameTree.node(h, p[i]) : ProofGameTree.node(p[i], h);
+            h = (index >> i) & 1 == 0 ? ChunkMerkle.node(h, p[i]) : ChunkMerkle.node(p[i], h);
         }
         return h == root_;
     }
