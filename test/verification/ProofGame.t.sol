@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Roles} from "../../contracts/access/Roles.sol";
 import {IBondingManager} from "../../contracts/interfaces/IBondingManager.sol";
 import {IDisputeManager} from "../../contracts/interfaces/IDisputeManager.sol";
 import {IElementJudge, IProofGame} from "../../contracts/interfaces/IProofGame.sol";
@@ -384,6 +385,16 @@ contract ProofGameTest is ProofGameFixture {
     }
 
     function test_hooksAreTheGamesAlone() public {
+        // Wired by the deploy plan: the hooks to PROOF_GAME, held by the game.
+        assertEq(
+            manager.getTargetFunctionRole(address(disputes), disputes.openForProof.selector), Roles.PROOF_GAME
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(disputes), disputes.settleByProof.selector),
+            Roles.PROOF_GAME
+        );
+        (bool member,) = manager.hasRole(Roles.PROOF_GAME, address(proofGame));
+        assertTrue(member);
         _commit(CHEAT);
         bytes memory sig = _signReceipt(orchKey, receipt);
         vm.prank(challenger);
