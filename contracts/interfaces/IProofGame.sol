@@ -58,7 +58,9 @@ interface IProofGame {
         Recomputed, // the final step ran: guilty iff the recomputed byte differs
         OrchestratorSilent, // the orchestrator missed its window: guilty
         ChallengerSilent, // the challenger missed its window: not guilty
-        WrongDepth // the challenger's depth does not fit the op's output: not guilty
+        WrongDepth, // the challenger's depth does not fit the op's output: not guilty
+        InputRootMismatch, // the committed input root is not the root of the receipt's input: guilty
+        OutputRootMismatch // the last op's committed root is not the root of the receipt's output: guilty
     }
 
     /// @notice What the challenger states when it opens a game.
@@ -150,9 +152,14 @@ interface IProofGame {
     error ByteOutOfRange(uint256 byteIndex);
     /// @notice The judge read a tensor that is not an earlier one (leaf `leaf`, op at `layerLeaf`).
     error InputNotEarlier(uint256 leaf, uint256 layerLeaf);
-    /// @notice A tensor root the judge read is not the orchestrator's committed one.
+    /// @notice A tensor root (one the judge read, or a whole tensor's) is not the orchestrator's
+    /// committed one at `leaf`.
     error InvalidInputRoot(uint256 leaf);
     error ProofCountMismatch(uint256 inputs, uint256 proofs);
+    /// @notice The bytes given are not the receipt's input (or output): their keccak256 differs.
+    error NotTheReceiptsTensor(bytes32 hash, bytes32 receiptHash);
+    /// @notice Leaf `leaf + 1` of the commitment is not padding: `leaf` is not the last op's output.
+    error NotTheLastLayer(uint256 leaf);
     /// @notice `disproveDepth` found the challenger's depth right.
     error DepthIsRight(uint256 disputeId, uint256 depth);
 
@@ -173,6 +180,30 @@ interface IProofGame {
     /// @notice The final step, by either party in the orchestrator's window: the judge recomputes
     /// the picked byte; a mismatch with the orchestrator's chunk is guilty, a match is not.
     function finish(uint256 disputeId, FinalStep calldata step) external;
+
+    /// @notice Proves at once, with the whole job input (whose keccak256 is the receipt's
+    /// `inputHash`), that the committed input root (leaf 0, `proof`) is not that input's root: a
+    /// dispute opened and decided guilty in one call (deposit pulled as for `open`).
+    function proveInputRoot(
+        IDisputeManager.Receipt calldata receipt,
+        bytes calldata signature,
+        bytes calldata input,
+        bytes32 committedRoot,
+        bytes32[] calldata proof
+    ) external returns (uint256 disputeId);
+
+    /// @notice The same for the output: `output` hashes to the receipt's `outputHash`, but the
+    /// committed root at `leaf` (the last op's: `nextProof` shows leaf `leaf + 1` is padding, or
+    /// empty when `leaf` is the tree's last) is not its root. Guilty in one call.
+    function proveOutputRoot(
+        IDisputeManager.Receipt calldata receipt,
+        bytes calldata signature,
+        bytes calldata output,
+        uint256 leaf,
+        bytes32 committedRoot,
+        bytes32[] calldata proof,
+        bytes32[] calldata nextProof
+    ) external returns (uint256 disputeId);
 
     /// @notice The orchestrator shows, on its turn, that the challenger's depth does not fit the
     /// op's output length (it could not answer the bisection otherwise): the challenger loses.

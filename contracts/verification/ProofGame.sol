@@ -157,6 +157,38 @@ contract ProofGame is IProofGame, AccessManaged {
     }
 
     /// @inheritdoc IProofGame
+    /// @dev No bisection: the input's hash is flat, so the whole input is the proof.
+    function proveInputRoot(
+        IDisputeManager.Receipt calldata receipt,
+        bytes calldata signature,
+        bytes calldata input,
+        bytes32 committedRoot,
+        bytes32[] calldata proof
+    ) external returns (uint256 disputeId) {
+        _checkTensor(receipt.commitmentRoot, input, receipt.inputHash, 0, committedRoot, proof);
+        return _openGuilty(receipt, signature, Ending.InputRootMismatch);
+    }
+
+    /// @inheritdoc IProofGame
+    function proveOutputRoot(
+        IDisputeManager.Receipt calldata receipt,
+        bytes calldata signature,
+        bytes calldata output,
+        uint256 leaf,
+        bytes32 committedRoot,
+        bytes32[] calldata proof,
+        bytes32[] calldata nextProof
+    ) external returns (uint256 disputeId) {
+        _checkTensor(receipt.commitmentRoot, output, receipt.outputHash, leaf, committedRoot, proof);
+        // The last op's output: the next leaf is padding (zero), or there is none.
+        bool last = nextProof.length == 0
+            ? leaf + 1 == uint256(1) << proof.length
+            : _opens(receipt.commitmentRoot, leaf + 1, bytes32(0), nextProof);
+        if (leaf == 0 || !last) revert NotTheLastLayer(leaf);
+        return _openGuilty(receipt, signature, Ending.OutputRootMismatch);
+    }
+
+    /// @inheritdoc IProofGame
     function disproveDepth(uint256 disputeId, bytes calldata modelOpening) external {
         Game storage g = _game(disputeId);
         if (msg.sender != g.orchestrator) {
@@ -241,6 +273,34 @@ contract ProofGame is IProofGame, AccessManaged {
         bytes32 c = chunks ? ChunkMerkle.leaf(words[2]) : words[2];
         bytes32 d = chunks ? ChunkMerkle.leaf(words[3]) : words[3];
         return ChunkMerkle.node(ChunkMerkle.node(a, b), ChunkMerkle.node(c, d));
+    }
+
+    /// @dev Reverts unless `data` is the receipt's tensor (`receiptHash`) and the committed root at
+    /// `leaf` (a real tensor's: not zero) is not `data`'s root.
+    function _checkTensor(
+        bytes32 commitment,
+        bytes calldata data,
+        bytes32 receiptHash,
+        uint256 leaf,
+        bytes32 committedRoot,
+        bytes32[] calldata proof
+    ) internal pure {
+        bytes32 hash = keccak256(data);
+        if (hash != receiptHash) revert NotTheReceiptsTensor(hash, receiptHash);
+        if (committedRoot == bytes32(0) || !_opens(commitment, leaf, committedRoot, proof)) {
+            revert InvalidInputRoot(leaf);
+        }
+        if (ChunkMerkle.root(data) == committedRoot) revert NoDisagreement();
+    }
+
+    /// @dev A dispute opened and decided guilty at once (a whole tensor proved the fault).
+    function _openGuilty(IDisputeManager.Receipt calldata receipt, bytes calldata signature, Ending ending)
+        internal
+        returns (uint256 disputeId)
+    {
+        disputeId = disputes.openForProof(receipt, signature, msg.sender);
+        emit GameSettled(disputeId, true, ending);
+        disputes.settleByProof(disputeId, true);
     }
 
     /// @dev Whether the layer commitment `commitment` holds the tensor root `root` at `leaf`, `proof`

@@ -409,6 +409,83 @@ contract ProofGameTest is ProofGameFixture {
         disputes.settleByProof(committee, true);
     }
 
+    // ------------------------------------------------------------ whole-tensor proofs
+
+    /// The committed input root is not the root of the input the receipt hashes: guilty at once.
+    function test_proveInputRoot_guiltyAtOnce() public {
+        _commit(type(uint256).max);
+        bytes32 wrongRoot = ProofGameTrees.rootOf(_bytes("another input", 64));
+        _recommit(wrongRoot, ProofGameTrees.rootOf(committed[1]));
+        bytes memory sig = _signReceipt(orchKey, receipt);
+        bytes32[] memory proof = _roots(wrongRoot, ProofGameTrees.rootOf(committed[1])).proof(0);
+        vm.startPrank(challenger);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProofGame.NotTheReceiptsTensor.selector, keccak256(outputs[0]), receipt.inputHash
+            )
+        );
+        proofGame.proveInputRoot(receipt, sig, outputs[0], wrongRoot, proof);
+        vm.expectRevert(abi.encodeWithSelector(IProofGame.InvalidInputRoot.selector, 0));
+        proofGame.proveInputRoot(receipt, sig, input, keccak256("not committed"), proof);
+        vm.expectEmit(address(proofGame));
+        emit IProofGame.GameSettled(1, true, IProofGame.Ending.InputRootMismatch);
+        uint256 id = proofGame.proveInputRoot(receipt, sig, input, wrongRoot, proof);
+        vm.stopPrank();
+        assertEq(uint256(_gameStatus(id)), uint256(IDisputeManager.Status.Guilty));
+    }
+
+    function test_proveInputRoot_refusesARightRoot() public {
+        _commit(type(uint256).max);
+        bytes memory sig = _signReceipt(orchKey, receipt);
+        bytes32 inputRoot = ProofGameTrees.rootOf(input);
+        bytes32[] memory proof = _layerRoots().proof(0);
+        vm.prank(challenger);
+        vm.expectRevert(IProofGame.NoDisagreement.selector);
+        proofGame.proveInputRoot(receipt, sig, input, inputRoot, proof);
+    }
+
+    /// The receipt's output hash is not the hash of the last op's committed output: guilty at once.
+    function test_proveOutputRoot_guiltyAtOnce() public {
+        _commit(CHEAT); // commits the cheated output ...
+        receipt.outputHash = keccak256(outputs[1]); // ... but signs the honest output's hash
+        bytes memory sig = _signReceipt(orchKey, receipt);
+        ProofGameTrees.Sparse memory c = _layerRoots();
+        bytes32 lastRoot = ProofGameTrees.rootOf(committed[1]);
+        bytes32[] memory proof = c.proof(2);
+        bytes32[] memory next = c.proof(3);
+        vm.startPrank(challenger);
+        // Op 0's output is not the last: leaf 2 is not padding.
+        bytes32 op0Root = ProofGameTrees.rootOf(committed[0]);
+        bytes32[] memory op0Proof = c.proof(1);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProofGame.NotTheReceiptsTensor.selector, keccak256(committed[0]), receipt.outputHash
+            )
+        );
+        proofGame.proveOutputRoot(receipt, sig, committed[0], 1, op0Root, op0Proof, proof);
+        vm.expectRevert(abi.encodeWithSelector(IProofGame.NotTheLastLayer.selector, 1));
+        proofGame.proveOutputRoot(receipt, sig, outputs[1], 1, op0Root, op0Proof, proof);
+        uint256 id = proofGame.proveOutputRoot(receipt, sig, outputs[1], 2, lastRoot, proof, next);
+        vm.stopPrank();
+        assertEq(uint256(_gameStatus(id)), uint256(IDisputeManager.Status.Guilty));
+    }
+
+    function _roots(bytes32 inputRoot, bytes32 lastRoot)
+        internal
+        view
+        returns (ProofGameTrees.Sparse memory)
+    {
+        bytes32[] memory layerRoots = new bytes32[](3);
+        layerRoots[0] = inputRoot;
+        layerRoots[1] = ProofGameTrees.rootOf(committed[0]);
+        layerRoots[2] = lastRoot;
+        return ProofGameTrees.fromWords(layerRoots);
+    }
+
+    function _recommit(bytes32 inputRoot, bytes32 lastRoot) internal {
+        receipt.commitmentRoot = _roots(inputRoot, lastRoot).root();
+    }
+
     // ------------------------------------------------------------ the judge
 
     /// Requantization pinned on values worked by hand (TFLite's rounding: ties away from zero
