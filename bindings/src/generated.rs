@@ -475,7 +475,7 @@ pub mod enums {
         enum Phase { None, Reveal, Pick, Final, Settled }
         /// `Ending`, declared in `contracts/interfaces/IProofGame.sol`.
         #[derive(Debug, PartialEq, Eq, Hash)]
-        enum Ending { None, Recomputed, OrchestratorSilent, ChallengerSilent, WrongDepth }
+        enum Ending { None, Recomputed, OrchestratorSilent, ChallengerSilent, WrongDepth, InputRootMismatch, OutputRootMismatch }
     }
 }
 
