@@ -14,6 +14,7 @@ import {TicketBroker} from "../contracts/payments/TicketBroker.sol";
 import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
 import {Minter} from "../contracts/token/Minter.sol";
 import {DisputeManager} from "../contracts/verification/DisputeManager.sol";
+import {IElementJudge} from "../contracts/interfaces/IProofGame.sol";
 import {Reputation} from "../contracts/verification/Reputation.sol";
 
 /// @title DeployPlan
@@ -83,6 +84,7 @@ library DeployPlan {
         address votes;
         address timelock;
         address governor;
+        address proofGame;
     }
 
     /// @notice One transaction. A creation names its `artifact` (the contract's name) and carries
@@ -95,9 +97,14 @@ library DeployPlan {
         bytes data;
     }
 
-    /// @notice Creations (13) + wiring (21) + the timelock's roles (4) + the hand-over (5, or 6 with
-    /// a security council other than the deployer).
-    uint256 internal constant MAX_STEPS = 44;
+    /// @notice Creations (14) + wiring (21) + the proof game's wiring (3) + the timelock's roles (4)
+    /// + the hand-over (5, or 6 with a security council other than the deployer).
+    uint256 internal constant MAX_STEPS = 48;
+
+    /// @notice Blocks each side of a proof game has per move: about an hour at 12-second blocks, so
+    /// a 2^20-chunk layer's game (20 moves and the final step) ends within about 1.1 rounds of
+    /// 5,760 blocks while a keeper that restarts or meets a congested block still answers in time.
+    uint256 internal constant PROOF_MOVE_WINDOW = 300;
 
     /// @notice The defaults (Livepeer's launch rates), `admin` receiving the genesis supply and the
     /// treasury cut.
@@ -165,7 +172,8 @@ library DeployPlan {
         a.disputes = createAddress(admin, n++);
         a.votes = createAddress(admin, n++);
         a.timelock = createAddress(admin, n++);
-        a.governor = createAddress(admin, n);
+        a.governor = createAddress(admin, n++);
+        a.proofGame = createAddress(admin, n);
     }
 
     /// @notice The whole sequence, hand-over to governance last.
@@ -174,6 +182,7 @@ library DeployPlan {
         s = new Step[](MAX_STEPS);
         uint256 n = _creations(s, c, a);
         n = _wiring(s, n, c, a);
+        n = _proofGameWiring(s, n, a);
         n = _governance(s, n, c, a);
         // Other steps go above this line: the hand-over to governance comes last.
         if (c.handOverToGovernance) n = _handOver(s, n, c, a);
@@ -291,6 +300,14 @@ library DeployPlan {
             abi.encode(c.governance.timelockDelay, new address[](0), new address[](0), c.admin)
         );
         n = _create(s, n, "LivepeerGovernor", a.governor, abi.encode(a.votes, a.timelock, _settings(c)));
+        // No judge yet (zero): games open once governance sets the on-chain op library.
+        n = _create(
+            s,
+            n,
+            "ProofGame",
+            a.proofGame,
+            abi.encode(a.manager, a.disputes, IElementJudge(address(0)), PROOF_MOVE_WINDOW)
+        );
     }
 
     /// The governor's settings, its delay and period in blocks at the config's round length.
@@ -426,6 +443,29 @@ library DeployPlan {
             Roles.ARBITRATOR
         );
         return _grant(s, n, "ARBITRATOR to the admin", a, Roles.ARBITRATOR, c.admin);
+    }
+
+    /// The proof game alone opens and settles the disputes it decides (docs/proof-game.md).
+    function _proofGameWiring(Step[] memory s, uint256 n, Addresses memory a) private pure returns (uint256) {
+        n = _restrict(
+            s,
+            n,
+            "DisputeManager.openForProof to PROOF_GAME",
+            a,
+            a.disputes,
+            DisputeManager.openForProof.selector,
+            Roles.PROOF_GAME
+        );
+        n = _restrict(
+            s,
+            n,
+            "DisputeManager.settleByProof to PROOF_GAME",
+            a,
+            a.disputes,
+            DisputeManager.settleByProof.selector,
+            Roles.PROOF_GAME
+        );
+        return _grant(s, n, "PROOF_GAME to the ProofGame", a, Roles.PROOF_GAME, a.proofGame);
     }
 
     /// The timelock is administered by itself alone: the governor proposes, cancels and executes.

@@ -13,6 +13,7 @@ import {RoundsManager} from "../contracts/rounds/RoundsManager.sol";
 import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
 import {Minter} from "../contracts/token/Minter.sol";
 import {DisputeManager} from "../contracts/verification/DisputeManager.sol";
+import {ProofGame} from "../contracts/verification/ProofGame.sol";
 import {Reputation} from "../contracts/verification/Reputation.sol";
 import {DeployPlan} from "./DeployPlan.sol";
 
@@ -36,6 +37,7 @@ abstract contract ProtocolDeployer {
         BondingVotes votes;
         LivepeerGovernor governor;
         TimelockController timelock;
+        ProofGame proofGame;
     }
 
     /// @notice A creation step that did not give the contract at its planned address.
@@ -85,6 +87,7 @@ abstract contract ProtocolDeployer {
         d.votes = BondingVotes(a.votes);
         d.governor = LivepeerGovernor(payable(a.governor));
         d.timelock = TimelockController(payable(a.timelock));
+        d.proofGame = ProofGame(a.proofGame);
     }
 
     /// The artifacts the plan may name; the Rust executors map the same names to their bindings.
@@ -103,6 +106,7 @@ abstract contract ProtocolDeployer {
         if (name == keccak256("BondingVotes")) return type(BondingVotes).creationCode;
         if (name == keccak256("TimelockController")) return type(TimelockController).creationCode;
         if (name == keccak256("LivepeerGovernor")) return type(LivepeerGovernor).creationCode;
+        if (name == keccak256("ProofGame")) return type(ProofGame).creationCode;
         revert UnknownArtifact(artifact);
     }
 }

@@ -14,7 +14,7 @@ use alloy::{
 
 use crate::{
     AccessManager, BondingLens, BondingManager, BondingVotes, CapabilityRegistry, DeployPlanner,
-    DisputeManager, LivepeerGovernor, LivepeerToken, Minter, Reputation, RoundsManager,
+    DisputeManager, LivepeerGovernor, LivepeerToken, Minter, ProofGame, Reputation, RoundsManager,
     TicketBroker, TimelockController,
     deploy_planner::DeployPlan::{Addresses, Step},
 };
@@ -48,11 +48,12 @@ pub struct Deployment {
     pub votes: Address,
     pub governor: Address,
     pub timelock: Address,
+    pub proof_game: Address,
 }
 
 impl Deployment {
     /// Every contract of the deployment with its artifact's name, in creation order.
-    pub fn contracts(&self) -> [(&'static str, Address); 13] {
+    pub fn contracts(&self) -> [(&'static str, Address); 14] {
         [
             ("AccessManager", self.manager),
             ("LivepeerToken", self.token),
@@ -67,6 +68,7 @@ impl Deployment {
             ("BondingVotes", self.votes),
             ("TimelockController", self.timelock),
             ("LivepeerGovernor", self.governor),
+            ("ProofGame", self.proof_game),
         ]
     }
 }
@@ -136,6 +138,7 @@ impl From<Addresses> for Deployment {
             votes: a.votes,
             governor: a.governor,
             timelock: a.timelock,
+            proof_game: a.proofGame,
         }
     }
 }
@@ -209,6 +212,7 @@ fn creation_code(artifact: &str) -> Option<&'static Bytes> {
         "BondingVotes" => &BondingVotes::BYTECODE,
         "TimelockController" => &TimelockController::BYTECODE,
         "LivepeerGovernor" => &LivepeerGovernor::BYTECODE,
+        "ProofGame" => &ProofGame::BYTECODE,
         _ => return None,
     })
 }

@@ -25,4 +25,7 @@ library Roles {
     /// @notice May raise and cut orchestrators' reputation (`Reputation.recordPasses`,
     /// `Reputation.penalize`). Held by the dispute manager.
     uint64 internal constant REPUTATION_WRITER = 7;
+    /// @notice May open and settle the disputes the proof game decides
+    /// (`DisputeManager.openForProof`, `DisputeManager.settleByProof`). Held by the ProofGame alone.
+    uint64 internal constant PROOF_GAME = 8;
 }

@@ -67,6 +67,7 @@ interface IDisputeManager {
         address challenger;
         Status status;
         bool conflict; // two conflicting receipts: guilty without verdicts
+        bool byProof; // decided by the proof game (`openForProof`), never by verdicts
         uint8 guiltyVotes;
         uint8 innocentVotes;
         uint8 drawVotes;
@@ -166,6 +167,10 @@ interface IDisputeManager {
     error InvalidRounds(uint256 rounds);
     error InvalidQuorum(uint256 quorum);
     error VerifierUnchanged(address verifier, bool approved);
+    /// @notice The dispute is decided by the proof game: no verdicts, no draw by deadline.
+    error DecidedByProof(uint256 disputeId);
+    /// @notice `settleByProof` on a dispute the proof game did not open.
+    error NotAProofDispute(uint256 disputeId);
     error ZeroAddress();
 
     /// @notice Authorizes `signer` to sign receipts for the caller (an orchestrator's hot key).
@@ -188,6 +193,18 @@ interface IDisputeManager {
         Receipt calldata b,
         bytes calldata signatureB
     ) external returns (uint256 disputeId);
+
+    /// @notice Opens a dispute that the proof game (the only PROOF_GAME holder) decides: the receipt
+    /// checks, offense, snapshot, hold and deposit of `openDispute`, with `challenger` as the opener
+    /// (its deposit is pulled from it). Verifiers cannot vote on it.
+    function openForProof(Receipt calldata receipt, bytes calldata signature, address challenger)
+        external
+        returns (uint256 disputeId);
+
+    /// @notice The proof game's outcome for a dispute it opened: guilty (the veto window, then
+    /// `executeSlash`, as for any guilty verdict) or not (the deposit is burned, the hold lifts).
+    /// Restricted to PROOF_GAME.
+    function settleByProof(uint256 disputeId, bool guilty) external;
 
     /// @notice The caller, a verifier, votes on an open dispute.
     function submitVerdict(uint256 disputeId, bytes32 referenceOutputHash, uint256 firstDivergingLayer)

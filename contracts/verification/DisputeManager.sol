@@ -40,6 +40,9 @@ import {ReceiptHashing} from "./ReceiptHashing.sol";
 ///    executes it: the pool is slashed pro rata through the BondingManager, the challenger gets its
 ///    deposit back plus its reward, the rest is burned, and the orchestrator's reputation is cut.
 ///
+/// Proof disputes: the ProofGame (PROOF_GAME) opens a dispute with `openForProof` and decides it
+/// with `settleByProof` instead of verdicts (docs/proof-game.md); guilty then follows step 3.
+///
 /// Liability window: stake leaves a pool only through an unbonding lock of that pool (unbond, a
 /// move to another orchestrator, a rebond elsewhere); `transferBond` stays inside the pool. A slash
 /// cuts the bonded stake now and, lazily at withdraw or rebond, every lock created from the offense
@@ -169,9 +172,51 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         uint256 round = _currentRound();
         bytes32 digest = _checkReceipt(receipt, signature, round);
         disputeId = _open(
-            receipt.orchestrator, receipt.jobId, receipt.round, receipt.outputHash, digest, false, round
+            receipt.orchestrator,
+            receipt.jobId,
+            receipt.round,
+            receipt.outputHash,
+            digest,
+            false,
+            msg.sender,
+            round
         );
         emit DisputedReceipt(disputeId, receipt);
+    }
+
+    /// @inheritdoc IDisputeManager
+    /// @dev Restricted to PROOF_GAME: the one narrow entry of the proof path, which then slashes
+    /// through the same guilty status, veto window and `executeSlash` as a verdict.
+    function openForProof(Receipt calldata receipt, bytes calldata signature, address challenger)
+        external
+        restricted
+        returns (uint256 disputeId)
+    {
+        uint256 round = _currentRound();
+        bytes32 digest = _checkReceipt(receipt, signature, round);
+        disputeId = _open(
+            receipt.orchestrator,
+            receipt.jobId,
+            receipt.round,
+            receipt.outputHash,
+            digest,
+            false,
+            challenger,
+            round
+        );
+        _disputes[disputeId].byProof = true;
+        emit DisputedReceipt(disputeId, receipt);
+    }
+
+    /// @inheritdoc IDisputeManager
+    /// @dev A proven fault still waits out the veto window: no committee can collude here, but the
+    /// judge (the on-chain op library) or the model opening could be wrong, and the veto is the
+    /// circuit breaker for that; it costs `vetoWindow` rounds while the stake stays held.
+    function settleByProof(uint256 disputeId, bool guilty) external restricted {
+        Dispute storage d = _dispute(disputeId);
+        if (!d.byProof) revert NotAProofDispute(disputeId);
+        if (d.status != Status.Open) revert WrongStatus(disputeId, d.status);
+        _decide(disputeId, d, guilty ? Status.Guilty : Status.Innocent, _currentRound());
     }
 
     /// @inheritdoc IDisputeManager
@@ -191,7 +236,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         bytes32 digestB = _checkReceipt(b, signatureB, round);
         _markDisputed(digestA);
         uint256 offense = a.round > b.round ? a.round : b.round;
-        disputeId = _open(a.orchestrator, a.jobId, offense, a.outputHash, digestB, true, round);
+        disputeId = _open(a.orchestrator, a.jobId, offense, a.outputHash, digestB, true, msg.sender, round);
     }
 
     // ---------------------------------------------------------------- verdicts
@@ -224,6 +269,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     function finalize(uint256 disputeId) external {
         Dispute storage d = _dispute(disputeId);
         if (d.status != Status.Open) revert WrongStatus(disputeId, d.status);
+        if (d.byProof) revert DecidedByProof(disputeId);
         uint256 round = _currentRound();
         if (round < d.deadlineRound) revert VerdictPeriodNotOver(disputeId, d.deadlineRound);
         _decide(disputeId, d, Status.Draw, round);
@@ -480,6 +526,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         bytes32 claimedOutputHash,
         bytes32 digest,
         bool conflict,
+        address challenger,
         uint256 round
     ) internal returns (uint256 disputeId) {
         _markDisputed(digest);
@@ -497,19 +544,19 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         d.deadlineRound = (round + verdictPeriod).toUint32();
         // The pool's locks from the offense round on stay in it while the dispute can still slash.
         bonding.holdLocks(orchestrator, offenseRound);
-        d.challenger = msg.sender;
+        d.challenger = challenger;
         d.status = Status.Open;
         d.snapshotStake = snapshot.toUint128();
         d.deposit = uint128(amount);
         d.claimedOutputHash = claimedOutputHash;
         emit DisputeOpened(
-            disputeId, orchestrator, msg.sender, digest, offenseRound, snapshot, amount, conflict
+            disputeId, orchestrator, challenger, digest, offenseRound, snapshot, amount, conflict
         );
         if (conflict) {
             d.conflict = true;
             _decide(disputeId, d, Status.Guilty, round);
         }
-        token.safeTransferFrom(msg.sender, address(this), amount);
+        token.safeTransferFrom(challenger, address(this), amount);
     }
 
     function _vote(
@@ -521,6 +568,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     ) internal {
         Dispute storage d = _dispute(disputeId);
         if (d.status != Status.Open) revert WrongStatus(disputeId, d.status);
+        if (d.byProof) revert DecidedByProof(disputeId);
         if (round >= d.deadlineRound) revert VerdictPeriodOver(disputeId, d.deadlineRound);
         if (!_verifiers[verifier]) revert NotVerifier(verifier);
         if (hasVoted[disputeId][verifier]) revert AlreadyVoted(disputeId, verifier);

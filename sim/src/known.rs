@@ -31,7 +31,7 @@ macro_rules! kinds {
 }
 
 /// Every deployable contract of the suite.
-pub static KINDS: [Kind; 13] = kinds!(
+pub static KINDS: [Kind; 14] = kinds!(
     AccessManager,
     LivepeerToken,
     Minter,
@@ -45,6 +45,7 @@ pub static KINDS: [Kind; 13] = kinds!(
     BondingVotes,
     TimelockController,
     LivepeerGovernor,
+    ProofGame,
 );
 
 /// A kind by name.

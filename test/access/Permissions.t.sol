@@ -10,6 +10,8 @@ import {IStakeTotals} from "../../contracts/interfaces/IStakeTotals.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {DisputeManager} from "../../contracts/verification/DisputeManager.sol";
 import {Reputation} from "../../contracts/verification/Reputation.sol";
+import {ProofGame} from "../../contracts/verification/ProofGame.sol";
+import {IElementJudge} from "../../contracts/interfaces/IProofGame.sol";
 import {Roles} from "../../contracts/access/Roles.sol";
 import {GovernanceFixture} from "../fixtures/GovernanceFixture.sol";
 
@@ -23,7 +25,7 @@ contract GovernancePermissionsTest is GovernanceFixture {
 
     /// Every governed setter, with a valid argument.
     function _setters() internal returns (Call[] memory c) {
-        c = new Call[](31);
+        c = new Call[](33);
         c[0] = Call(address(bonding), abi.encodeCall(BondingManager.setUnbondingPeriod, (5)));
         c[1] = Call(address(bonding), abi.encodeCall(BondingManager.setParamsChangeDelay, (2)));
         c[2] = Call(address(bonding), abi.encodeCall(BondingManager.setRewardBounty, (1000)));
@@ -64,6 +66,8 @@ contract GovernancePermissionsTest is GovernanceFixture {
             Call(address(bonding), abi.encodeCall(BondingManager.setTrustedFeeCreditor, (address(broker))));
         c[29] = Call(address(minter), abi.encodeCall(Minter.setRoundInitializer, (address(rounds))));
         c[30] = Call(address(disputes), abi.encodeCall(DisputeManager.setGuiltyDepositBurn, (1)));
+        c[31] = Call(address(proofGame), abi.encodeCall(ProofGame.setJudge, (IElementJudge(address(1)))));
+        c[32] = Call(address(proofGame), abi.encodeCall(ProofGame.setMoveWindow, (600)));
     }
 
     function test_noKeyButTheTimelock() public view {
@@ -113,8 +117,15 @@ contract GovernancePermissionsTest is GovernanceFixture {
     /// compiled ABIs), so a new setter without a test fails here.
     function test_setterListIsComplete() public {
         Call[] memory c = _setters();
-        string[6] memory names =
-            ["BondingManager", "Minter", "RoundsManager", "TicketBroker", "DisputeManager", "Reputation"];
+        string[7] memory names = [
+            "BondingManager",
+            "Minter",
+            "RoundsManager",
+            "TicketBroker",
+            "DisputeManager",
+            "Reputation",
+            "ProofGame"
+        ];
         for (uint256 n; n < names.length; ++n) {
             string memory json = vm.readFile(string.concat("out/", names[n], ".sol/", names[n], ".json"));
             string[] memory sigs = vm.parseJsonKeys(json, ".methodIdentifiers");

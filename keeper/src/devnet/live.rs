@@ -30,6 +30,7 @@ pub async fn keep_running(
         ("LivepeerGovernor", d.governor),
         ("TimelockController", d.timelock),
         ("AccessManager", d.manager),
+        ("ProofGame", d.proof_game),
     ] {
         println!("  {name:<19} {address}");
     }
