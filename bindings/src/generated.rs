@@ -71,6 +71,26 @@ pub mod capability_registry {
 }
 pub use capability_registry::CapabilityRegistry;
 
+pub mod chunk_merkle {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ChunkMerkle,
+        "artifacts/ChunkMerkle.json"
+    );
+}
+pub use chunk_merkle::ChunkMerkle;
+
+pub mod conv_ops {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ConvOps,
+        "artifacts/ConvOps.json"
+    );
+}
+pub use conv_ops::ConvOps;
+
 pub mod deploy_planner {
     alloy::sol!(
         #[sol(rpc)]
@@ -91,6 +111,16 @@ pub mod dispute_manager {
 }
 pub use dispute_manager::DisputeManager;
 
+pub mod elementwise_ops {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ElementwiseOps,
+        "artifacts/ElementwiseOps.json"
+    );
+}
+pub use elementwise_ops::ElementwiseOps;
+
 pub mod extsload {
     alloy::sol!(
         #[sol(rpc)]
@@ -100,6 +130,26 @@ pub mod extsload {
     );
 }
 pub use extsload::Extsload;
+
+pub mod fixed_point {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        FixedPoint,
+        "artifacts/FixedPoint.json"
+    );
+}
+pub use fixed_point::FixedPoint;
+
+pub mod float_rounding {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        FloatRounding,
+        "artifacts/FloatRounding.json"
+    );
+}
+pub use float_rounding::FloatRounding;
 
 pub mod governor_counting_override {
     alloy::sol!(
@@ -151,6 +201,16 @@ pub mod i_dispute_manager {
 }
 pub use i_dispute_manager::IDisputeManager;
 
+pub mod i_element_judge {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IElementJudge,
+        "artifacts/IElementJudge.json"
+    );
+}
+pub use i_element_judge::IElementJudge;
+
 pub mod i_extsload {
     alloy::sol!(
         #[sol(rpc)]
@@ -200,6 +260,16 @@ pub mod i_price_oracle {
     );
 }
 pub use i_price_oracle::IPriceOracle;
+
+pub mod i_proof_game {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        IProofGame,
+        "artifacts/IProofGame.json"
+    );
+}
+pub use i_proof_game::IProofGame;
 
 pub mod i_reputation {
     alloy::sol!(
@@ -251,6 +321,16 @@ pub mod i_votes_hook {
 }
 pub use i_votes_hook::IVotesHook;
 
+pub mod int8_dot {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        Int8Dot,
+        "artifacts/Int8Dot.json"
+    );
+}
+pub use int8_dot::Int8Dot;
+
 pub mod livepeer_governor {
     alloy::sol!(
         #[sol(rpc)]
@@ -281,6 +361,26 @@ pub mod minter {
 }
 pub use minter::Minter;
 
+pub mod mover_ops {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        MoverOps,
+        "artifacts/MoverOps.json"
+    );
+}
+pub use mover_ops::MoverOps;
+
+pub mod proof_game {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        ProofGame,
+        "artifacts/ProofGame.json"
+    );
+}
+pub use proof_game::ProofGame;
+
 pub mod reputation {
     alloy::sol!(
         #[sol(rpc)]
@@ -300,6 +400,16 @@ pub mod rounds_manager {
     );
 }
 pub use rounds_manager::RoundsManager;
+
+pub mod softmax_ops {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        SoftmaxOps,
+        "artifacts/SoftmaxOps.json"
+    );
+}
+pub use softmax_ops::SoftmaxOps;
 
 pub mod ticket_broker {
     alloy::sol!(
@@ -352,6 +462,9 @@ pub mod roles {
     /// May raise and cut orchestrators' reputation (`Reputation.recordPasses`,
     /// `Reputation.penalize`). Held by the dispute manager.
     pub const REPUTATION_WRITER: u64 = 7;
+    /// May open and settle the disputes the proof game decides
+    /// (`DisputeManager.openForProof`, `DisputeManager.settleByProof`). Held by the ProofGame alone.
+    pub const PROOF_GAME: u64 = 8;
 }
 
 /// The suite's Solidity enums as Rust enums, read from their declarations (the ABI carries
@@ -367,6 +480,12 @@ pub mod enums {
         /// `Vote`, declared in `contracts/interfaces/IDisputeManager.sol`.
         #[derive(Debug, PartialEq, Eq, Hash)]
         enum Vote { None, Guilty, Innocent, Draw }
+        /// `Phase`, declared in `contracts/interfaces/IProofGame.sol`.
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        enum Phase { None, Reveal, Pick, Final, Settled }
+        /// `Ending`, declared in `contracts/interfaces/IProofGame.sol`.
+        #[derive(Debug, PartialEq, Eq, Hash)]
+        enum Ending { None, Recomputed, OrchestratorSilent, ChallengerSilent, WrongDepth, InputRootMismatch, OutputRootMismatch }
     }
 }
 
@@ -383,20 +502,38 @@ pub enum ProtocolError {
     BondingVotes(bonding_votes::BondingVotes::BondingVotesErrors),
     /// An error `CapabilityRegistry` declares.
     CapabilityRegistry(capability_registry::CapabilityRegistry::CapabilityRegistryErrors),
+    /// An error `ChunkMerkle` declares.
+    ChunkMerkle(chunk_merkle::ChunkMerkle::ChunkMerkleErrors),
+    /// An error `ConvOps` declares.
+    ConvOps(conv_ops::ConvOps::ConvOpsErrors),
     /// An error `DeployPlanner` declares.
     DeployPlanner(deploy_planner::DeployPlanner::DeployPlannerErrors),
     /// An error `DisputeManager` declares.
     DisputeManager(dispute_manager::DisputeManager::DisputeManagerErrors),
+    /// An error `ElementwiseOps` declares.
+    ElementwiseOps(elementwise_ops::ElementwiseOps::ElementwiseOpsErrors),
+    /// An error `FixedPoint` declares.
+    FixedPoint(fixed_point::FixedPoint::FixedPointErrors),
+    /// An error `FloatRounding` declares.
+    FloatRounding(float_rounding::FloatRounding::FloatRoundingErrors),
+    /// An error `Int8Dot` declares.
+    Int8Dot(int8_dot::Int8Dot::Int8DotErrors),
     /// An error `LivepeerGovernor` declares.
     LivepeerGovernor(livepeer_governor::LivepeerGovernor::LivepeerGovernorErrors),
     /// An error `LivepeerToken` declares.
     LivepeerToken(livepeer_token::LivepeerToken::LivepeerTokenErrors),
     /// An error `Minter` declares.
     Minter(minter::Minter::MinterErrors),
+    /// An error `MoverOps` declares.
+    MoverOps(mover_ops::MoverOps::MoverOpsErrors),
+    /// An error `ProofGame` declares.
+    ProofGame(proof_game::ProofGame::ProofGameErrors),
     /// An error `Reputation` declares.
     Reputation(reputation::Reputation::ReputationErrors),
     /// An error `RoundsManager` declares.
     RoundsManager(rounds_manager::RoundsManager::RoundsManagerErrors),
+    /// An error `SoftmaxOps` declares.
+    SoftmaxOps(softmax_ops::SoftmaxOps::SoftmaxOpsErrors),
     /// An error `TicketBroker` declares.
     TicketBroker(ticket_broker::TicketBroker::TicketBrokerErrors),
     /// An error `TimelockController` declares.
@@ -425,10 +562,28 @@ impl ProtocolError {
             return Some(Self::CapabilityRegistry(e));
         }
         if let Some(e) = try_decode(data) {
+            return Some(Self::ChunkMerkle(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::ConvOps(e));
+        }
+        if let Some(e) = try_decode(data) {
             return Some(Self::DeployPlanner(e));
         }
         if let Some(e) = try_decode(data) {
             return Some(Self::DisputeManager(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::ElementwiseOps(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::FixedPoint(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::FloatRounding(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::Int8Dot(e));
         }
         if let Some(e) = try_decode(data) {
             return Some(Self::LivepeerGovernor(e));
@@ -440,10 +595,19 @@ impl ProtocolError {
             return Some(Self::Minter(e));
         }
         if let Some(e) = try_decode(data) {
+            return Some(Self::MoverOps(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::ProofGame(e));
+        }
+        if let Some(e) = try_decode(data) {
             return Some(Self::Reputation(e));
         }
         if let Some(e) = try_decode(data) {
             return Some(Self::RoundsManager(e));
+        }
+        if let Some(e) = try_decode(data) {
+            return Some(Self::SoftmaxOps(e));
         }
         if let Some(e) = try_decode(data) {
             return Some(Self::TicketBroker(e));
@@ -465,13 +629,22 @@ impl core::fmt::Display for ProtocolError {
             Self::BondingManager(e) => write!(f, "{e:?}"),
             Self::BondingVotes(e) => write!(f, "{e:?}"),
             Self::CapabilityRegistry(e) => write!(f, "{e:?}"),
+            Self::ChunkMerkle(e) => write!(f, "{e:?}"),
+            Self::ConvOps(e) => write!(f, "{e:?}"),
             Self::DeployPlanner(e) => write!(f, "{e:?}"),
             Self::DisputeManager(e) => write!(f, "{e:?}"),
+            Self::ElementwiseOps(e) => write!(f, "{e:?}"),
+            Self::FixedPoint(e) => write!(f, "{e:?}"),
+            Self::FloatRounding(e) => write!(f, "{e:?}"),
+            Self::Int8Dot(e) => write!(f, "{e:?}"),
             Self::LivepeerGovernor(e) => write!(f, "{e:?}"),
             Self::LivepeerToken(e) => write!(f, "{e:?}"),
             Self::Minter(e) => write!(f, "{e:?}"),
+            Self::MoverOps(e) => write!(f, "{e:?}"),
+            Self::ProofGame(e) => write!(f, "{e:?}"),
             Self::Reputation(e) => write!(f, "{e:?}"),
             Self::RoundsManager(e) => write!(f, "{e:?}"),
+            Self::SoftmaxOps(e) => write!(f, "{e:?}"),
             Self::TicketBroker(e) => write!(f, "{e:?}"),
             Self::TimelockController(e) => write!(f, "{e:?}"),
             Self::Units(e) => write!(f, "{e:?}"),
