@@ -270,6 +270,8 @@ async fn act(k: &mut Keeper, round: u64, report: &mut DisputeReport) -> anyhow::
                 drop_dispute(k, record.id).await?;
                 continue;
             }
+            // The proof game decides it: votes and finalize revert (`DecidedByProof`).
+            Status::Open if d.byProof => None,
             Status::Open if round >= u64::from(d.deadlineRound) => Some((
                 format!("finalize:{}", record.id),
                 DisputeManager::finalizeCall { disputeId: id }.abi_encode(),
