@@ -99,12 +99,20 @@ pub fn demo_model_bytes() -> Result<Vec<u8>> {
 }
 
 /// The cheater's alteration: it delivers the picture of [`CHEAT_PROMPT`] instead of the one
-/// asked for, with hashes and commitment consistent with what it delivers (the last layer's
-/// root changes, so the keeper's re-run finds the last layer diverging).
-pub fn cheat(model: &Model, exec: &mut Execution) -> Result<()> {
-    let other = CpuExecutor.run(model, &job_input(CHEAT_PROMPT)?)?;
-    exec.replace_output(model, other.output.data);
-    Ok(())
+/// asked for (of [`DEMO_PROMPT`] when that was the prompt), with hashes and commitment
+/// consistent with what it delivers (the last layer's root changes, so the keeper's re-run finds
+/// the last layer diverging). Returns the prompt whose picture it delivers.
+pub fn cheat(model: &Model, exec: &mut Execution) -> Result<&'static str> {
+    for prompt in [CHEAT_PROMPT, DEMO_PROMPT] {
+        let other = CpuExecutor.run(model, &job_input(prompt)?)?;
+        if other.output != exec.output {
+            exec.replace_output(model, other.output.data);
+            return Ok(prompt);
+        }
+    }
+    Err(crate::Error::Claim(
+        "no other picture to cheat with: the job's output equals both demo prompts'".into(),
+    ))
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub struct Job {
     pub signature: Bytes,
     /// The executor that produced the image ("wgpu: <adapter>" or "CPU reference").
     pub executor: String,
+    /// A cheater's job: the prompt whose picture it delivered instead.
+    pub delivered_prompt: Option<&'static str>,
 }
 
 /// The orchestrator (`key`) runs `prompt` on the demo model (on the GPU when `gpu`, falling back
@@ -56,10 +58,10 @@ pub fn serve(
         ),
     };
     let mut served = honest.clone();
-    if cheat {
-        // The cheater publishes hashes consistent with what it delivers.
-        demo::cheat(&model, &mut served)?;
-    }
+    // The cheater publishes hashes consistent with what it delivers.
+    let delivered_prompt = cheat
+        .then(|| demo::cheat(&model, &mut served))
+        .transpose()?;
     let receipt = Receipt {
         orchestrator,
         jobId: keccak256(format!("job:{orchestrator}:{seed}:{prompt}")),
@@ -80,6 +82,7 @@ pub fn serve(
         receipt,
         signature,
         executor,
+        delivered_prompt,
     })
 }
 

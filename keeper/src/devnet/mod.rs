@@ -39,6 +39,10 @@ pub struct DevnetArgs {
     /// to explore it.
     #[arg(long)]
     pub keep_running: bool,
+    /// The image job's prompt, in the demo model's words (shapes, colours, positions; an unknown
+    /// word is refused before anything starts).
+    #[arg(long, default_value = verifier::demo::DEMO_PROMPT)]
+    pub prompt: String,
 }
 
 pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
@@ -51,6 +55,7 @@ pub async fn run(args: DevnetArgs) -> anyhow::Result<()> {
     if args.rounds == 0 {
         bail!("--rounds must be at least 1");
     }
+    verifier::demo::job_input(&args.prompt).context("--prompt")?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     story::tell(&args).await

@@ -155,7 +155,7 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
     let reports = cast.tick_all().await?;
     println!("  round {round}: {}", describe(&reports));
     let chain_id = cast.world.chain_id;
-    let prompt = verifier::demo::DEMO_PROMPT;
+    let prompt = args.prompt.as_str();
     println!("  prompt: \"{prompt}\" (text2img, a LiteRT int8 model; 32x32 RGB)");
     let honest_key = cast.world.signer(ORCHESTRATORS[0].0);
     let cheat_key = cast.world.signer(ORCHESTRATORS[CHEATER].0);
@@ -199,7 +199,7 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
         "  carol's image {} (output {}): the picture of \"{}\"",
         cheat_png.display(),
         carol_job.receipt.outputHash,
-        verifier::demo::CHEAT_PROMPT
+        carol_job.delivered_prompt.unwrap_or_default()
     );
     println!(
         "  both sign receipts; inputs, model and layer roots published under {}",
