@@ -16,13 +16,18 @@ pub const RSPLIT: usize = 1024;
 /// Words in one dispatch's parameter block (`Params` in `common.wgsl`).
 pub(super) const WORDS: usize = 64;
 
-/// The three entry points.
+/// The entry points (the order of the executor's pipelines).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Pipe {
     Partial,
     Finish,
     Eltwise,
+    /// The tiled int8 GEMM partial pass (`gemm.wgsl`).
+    Tile,
 }
+
+/// Outputs (pixels, channels) of one tile of the tiled GEMM (`TN`, `TM` in `gemm.wgsl`).
+const TILE: usize = 32;
 
 /// One dispatch before grid splitting: `total` invocations, words 0..3 filled by the planner.
 pub(super) struct Dispatch {
@@ -99,15 +104,20 @@ impl Words {
 /// scratch from `base`; returns the dispatches, where the sums end, and the scratch end.
 fn chain(
     partial: &Words,
+    tile: Option<&Words>,
     nout: usize,
     k: usize,
     base: usize,
     is_max: bool,
 ) -> Result<(Vec<Dispatch>, usize, usize)> {
     let nch = k.div_ceil(RSPLIT).max(1);
-    let mut first = partial.clone();
+    let mut first = tile.unwrap_or(partial).clone();
     first.set(5, nout).set(6, k).set(7, RSPLIT).set(8, base);
-    let mut ds = vec![first.done(Pipe::Partial, nout * nch)?];
+    let mut ds = vec![match tile {
+        // one workgroup of 64 per (chunk, channel tile, pixel tile)
+        Some(t) => first.done(Pipe::Tile, nch * (t.w[36] * t.w[37]) as usize * 64)?,
+        None => first.done(Pipe::Partial, nout * nch)?,
+    }];
     let region = [base, base + nout * nch];
     let mut end = region[1];
     let (mut src, mut n, mut side) = (base, nch, 1);
@@ -128,10 +138,12 @@ fn chain(
 }
 
 /// A reduction and its requantizing finish (`kind` 0: FULLY_CONNECTED's float64, 1: per-channel
-/// MBQM over `channels`): one dispatch that sums and requantizes when `k <= RSPLIT`, else the
-/// partial and combine passes of [`chain`] first. Returns the dispatches and the scratch end.
+/// MBQM over `channels`): one dispatch that sums and requantizes when `k <= RSPLIT` and no
+/// tiled pass is given, else the partial (or tiled) and combine passes of [`chain`] first.
+/// Returns the dispatches and the scratch end.
 fn reduce_finish(
     partial: &Words,
+    tile: Option<&Words>,
     (nout, k): (usize, usize),
     (kind, channels): (i32, usize),
     clamp: (i32, i32),
@@ -144,11 +156,11 @@ fn reduce_finish(
         .set(46, zo)
         .set(47, clamp.0)
         .set(48, clamp.1);
-    if k <= RSPLIT {
+    if k <= RSPLIT && tile.is_none() {
         f.set(10, 1);
         return Ok((vec![f.done(Pipe::Finish, nout)?], 0));
     }
-    let (mut ds, src, end) = chain(partial, nout, k, 0, false)?;
+    let (mut ds, src, end) = chain(partial, tile, nout, k, 0, false)?;
     f.set(10, 0).set(49, src);
     ds.push(f.done(Pipe::Finish, nout)?);
     Ok((ds, end))
@@ -195,8 +207,9 @@ fn requant_table(bias: &[i32], mults: &[(i32, i32)]) -> Vec<i32> {
         .collect()
 }
 
-/// Lowers op `index` (its reductions use scratch from 0: ops run one after another).
-pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
+/// Lowers op `index` (its reductions use scratch from 0: ops run one after another); `tiled`:
+/// FULLY_CONNECTED and CONV_2D with constant weights use the tiled GEMM.
+pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: bool) -> Result<Lowered> {
     let t = |i: usize| -> &TensorInfo { &g.tensors[op.inputs[i]] };
     let out = &g.tensors[op.outputs[0]];
     let (zo, n_out) = (out.quant.zp(), out.len());
@@ -231,11 +244,17 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
                 })?;
                 aux.extend([bias.get(c).copied().unwrap_or(0), lo as i32, hi as i32, e]);
             }
-            let nout = (x.len() / d) * o;
+            let rows = x.len() / d;
+            let nout = rows * o;
             let mut p = Words::new(index, 0);
             p.set(12, o).set(13, x.quant.zp());
-            let b = transposed(&mut aux, w, o, &mut p, 19);
-            let (ds, end) = reduce_finish(&p, (nout, d), (0, o), act(*a), zo)?;
+            // a convolution of a 1x1 map whose pixels are the rows
+            let geo = [1, 1, d, 1, 1, 1, 1, o, 0, 0, 1, 1, 1, 1];
+            let tile = tiled
+                .then(|| tile_words(&mut aux, w, &geo, x.quant.zp(), rows, index))
+                .flatten();
+            let b = tile.is_none() && transposed(&mut aux, w, o, &mut p, 19);
+            let (ds, end) = reduce_finish(&p, tile.as_ref(), (nout, d), (0, o), act(*a), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, b.then_some(op.inputs[1]), aux, ds)
@@ -275,7 +294,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
                 .set(16, a.quant.zp())
                 .set(17, b.quant.zp())
                 .set(18, 3);
-            let (ds, end) = reduce_finish(&p, (nout, k), (1, 1), (-128, 127), zo)?;
+            let (ds, end) = reduce_finish(&p, None, (nout, k), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, in1, aux, ds)
@@ -293,6 +312,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             (*padding, *stride, *dilation, 1),
             act(*a),
             false,
+            tiled,
         )?,
         OpKind::DepthwiseConv2d {
             padding,
@@ -307,6 +327,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             (*padding, *stride, *dilation, *multiplier),
             act(*a),
             true,
+            false,
         )?,
         OpKind::TransposeConv {
             padding,
@@ -338,7 +359,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             .set(26, x.quant.zp())
             .set(28, khq)
             .set(29, kwq);
-            let (ds, end) = reduce_finish(&p, (nout, khq * kwq * ic), (1, oc), act(*a), zo)?;
+            let (ds, end) = reduce_finish(&p, None, (nout, khq * kwq * ic), (1, oc), act(*a), zo)?;
             Lowered {
                 scratch: end,
                 ..one(op.inputs.get(2).copied(), in1, aux, ds)
@@ -411,7 +432,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
             let aux = vec![x.quant.zp().wrapping_mul(n as i32).wrapping_neg(), q, s];
             let mut p = Words::new(index, 5);
             p.setv(16, &kd).setv(22, &ks).setv(28, &rd).setv(34, &rs);
-            let (ds, end) = reduce_finish(&p, (n_out, n), (1, 1), (-128, 127), zo)?;
+            let (ds, end) = reduce_finish(&p, None, (n_out, n), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, None, aux, ds)
@@ -427,9 +448,9 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op) -> Result<Lowered> {
                 .collect();
             let mut p = Words::new(index, 6);
             p.set(12, 0);
-            let (mut ds, rmax, end1) = chain(&p, rows, depth, 0, true)?;
+            let (mut ds, rmax, end1) = chain(&p, None, rows, depth, 0, true)?;
             p.set(12, 1).set(13, rmax);
-            let (sum, rsum, end) = chain(&p, rows, depth, end1, false)?;
+            let (sum, rsum, end) = chain(&p, None, rows, depth, end1, false)?;
             ds.extend(sum);
             let mut f = eltwise(7);
             f.set(12, depth).set(13, rmax).set(14, rsum);
@@ -598,6 +619,7 @@ fn window(
     (padding, stride, dil, mult): (Padding, (usize, usize), (usize, usize), usize),
     clamp: (i32, i32),
     depthwise: bool,
+    tiled: bool,
 ) -> Result<Lowered> {
     let (x, w, out) = (
         &g.tensors[op.inputs[0]],
@@ -622,17 +644,16 @@ fn window(
     let mut aux = requant_table(&bias_of(op, 2, g, oc), &conv::multipliers(x, w, out, oc));
     let nout = n * oh * ow * oc;
     let mut p = Words::new(index, if depthwise { 3 } else { 2 });
-    let b = depthwise || transposed(&mut aux, w, oc, &mut p, 30);
-    p.setv(
-        12,
-        &[
-            h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, dil.0, dil.1,
-        ],
-    )
-    .set(26, x.quant.zp())
-    .set(27, mult);
+    let geo = [
+        h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, dil.0, dil.1,
+    ];
+    let tile = (tiled && !depthwise)
+        .then(|| tile_words(&mut aux, w, &geo, x.quant.zp(), n * oh * ow, index))
+        .flatten();
+    let b = depthwise || (tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30));
+    p.setv(12, &geo).set(26, x.quant.zp()).set(27, mult);
     let k = if depthwise { kh * kw } else { kh * kw * ic };
-    let (ds, end) = reduce_finish(&p, (nout, k), (1, oc), clamp, out.quant.zp())?;
+    let (ds, end) = reduce_finish(&p, tile.as_ref(), (nout, k), (1, oc), clamp, out.quant.zp())?;
     Ok(Lowered {
         steps: vec![Step {
             a: Some(op.inputs[0]),
@@ -656,4 +677,49 @@ fn transposed(aux: &mut Vec<i32>, w: &TensorInfo, rows: usize, p: &mut Words, fl
     p.set(flag, 1).set(flag + 1, aux.len());
     aux.extend((0..k * rows).map(|j| ws[(j % rows) * k + j / rows] as i32));
     false
+}
+
+/// The tiled GEMM's parameter block (`gemm.wgsl`) for constant weights `[oc][K]` with the
+/// convolution geometry `geo` (words 12..25) over `pixels` output pixels, appending to `aux` the
+/// channels' wrapping weight sums and the weights packed four int8 to a word along K (rows
+/// padded with zero bytes); None when the weights are not constant.
+fn tile_words(
+    aux: &mut Vec<i32>,
+    w: &TensorInfo,
+    geo: &[usize; 14],
+    zi: i32,
+    pixels: usize,
+    index: usize,
+) -> Option<Words> {
+    let ws = w.const_i8()?;
+    let oc = geo[7];
+    let k = ws.len() / oc.max(1);
+    if k == 0 || ws.len() != oc * k {
+        return None;
+    }
+    let kq = k.div_ceil(4);
+    let mut t = Words::new(index, 9);
+    t.setv(12, geo)
+        .set(26, zi)
+        .set(32, pixels)
+        .set(33, kq)
+        .set(34, aux.len())
+        .set(36, pixels.div_ceil(TILE).max(1))
+        .set(37, oc.div_ceil(TILE).max(1));
+    aux.extend((0..oc).map(|c| {
+        ws[c * k..(c + 1) * k]
+            .iter()
+            .fold(0i32, |s, &v| s.wrapping_add(v as i32))
+    }));
+    t.set(35, aux.len());
+    aux.extend((0..oc).flat_map(|c| {
+        let row = &ws[c * k..(c + 1) * k];
+        (0..kq).map(move |q| {
+            (0..4).fold(0u32, |word, l| {
+                let b = row.get(4 * q + l).map_or(0, |&v| v as u8 as u32);
+                word | (b << (8 * l))
+            }) as i32
+        })
+    }));
+    Some(t)
 }

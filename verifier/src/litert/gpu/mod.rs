@@ -64,15 +64,22 @@ const FIXED_WGSL: &str = include_str!("fixed.wgsl");
 const COMMON_WGSL: &str = include_str!("common.wgsl");
 const REDUCE_WGSL: &str = include_str!("reduce.wgsl");
 const ELTWISE_WGSL: &str = include_str!("eltwise.wgsl");
+const GEMM_WGSL: &str = include_str!("gemm.wgsl");
+const MAC_DOT4_WGSL: &str = include_str!("mac_dot4.wgsl");
+const MAC_UNPACK_WGSL: &str = include_str!("mac_unpack.wgsl");
 
 /// Device, queue and compiled kernels.
 pub struct LiteRtGpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
     layout: wgpu::BindGroupLayout,
-    /// Partial (and combine), finish, eltwise (the order of `lower::Pipe`).
-    pipes: [wgpu::ComputePipeline; 3],
+    /// Partial (and combine), finish, eltwise, tiled GEMM (the order of `lower::Pipe`).
+    pipes: [wgpu::ComputePipeline; 4],
     adapter: String,
+    /// Whether the tiled GEMM's inner step is `dot4I8Packed` (else unpacked vec4 dots).
+    dot4: bool,
+    /// FULLY_CONNECTED and CONV_2D with constant weights lowered to the tiled GEMM.
+    tiled: bool,
     limits: DeviceLimits,
     max_bytes: u64,
     timeout: Duration,
@@ -106,19 +113,35 @@ impl LiteRtGpu {
             ..
         } = opened;
         let limits = DeviceLimits::of(&device.limits());
-        let (layout, pipes) = device::scoped(
-            &device,
-            &uncaptured,
-            "compiling kernels",
-            LiteRtError::Gpu,
-            || Ok(Self::pipelines(&device)),
-        )?;
+        // The packed dot product on GPUs (lavapipe runs the unpacked form faster: it has no such
+        // instruction); VERIFIER_DOT4=1/0 forces either. A device that cannot compile it gets
+        // the unpacked form.
+        let want_dot4 = match std::env::var("VERIFIER_DOT4").as_deref() {
+            Ok("1") => true,
+            Ok("0") => false,
+            _ => !adapter.contains("(Cpu,"),
+        };
+        let compile = |dot4: bool| {
+            device::scoped(
+                &device,
+                &uncaptured,
+                "compiling kernels",
+                LiteRtError::Gpu,
+                || Ok(Self::pipelines(&device, dot4)),
+            )
+        };
+        let (dot4, (layout, pipes)) = match want_dot4.then(|| compile(true)) {
+            Some(Ok(p)) => (true, p),
+            _ => (false, compile(false)?),
+        };
         let mut gpu = LiteRtGpu {
             device,
             queue,
             layout,
             pipes,
             adapter,
+            dot4,
+            tiled: true,
             limits,
             max_bytes: DEFAULT_MAX_BYTES,
             timeout: DEFAULT_TIMEOUT,
@@ -129,7 +152,10 @@ impl LiteRtGpu {
         Ok(gpu)
     }
 
-    fn pipelines(device: &wgpu::Device) -> (wgpu::BindGroupLayout, [wgpu::ComputePipeline; 3]) {
+    fn pipelines(
+        device: &wgpu::Device,
+        dot4: bool,
+    ) -> (wgpu::BindGroupLayout, [wgpu::ComputePipeline; 4]) {
         let mut entries = vec![wgpu::BindGroupLayoutEntry {
             binding: 0,
             visibility: wgpu::ShaderStages::COMPUTE,
@@ -160,6 +186,8 @@ impl LiteRtGpu {
         };
         let reduce = module("litert-reduce", REDUCE_WGSL);
         let eltwise = module("litert-eltwise", ELTWISE_WGSL);
+        let mac = if dot4 { MAC_DOT4_WGSL } else { MAC_UNPACK_WGSL };
+        let gemm = module("litert-gemm", &format!("{GEMM_WGSL}\n{mac}"));
         let pipeline = |m: &wgpu::ShaderModule, entry: &str| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(entry),
@@ -174,6 +202,7 @@ impl LiteRtGpu {
             pipeline(&reduce, "partial"),
             pipeline(&reduce, "finish"),
             pipeline(&eltwise, "eltwise"),
+            pipeline(&gemm, "tile"),
         ];
         (layout, pipes)
     }
@@ -226,6 +255,19 @@ impl LiteRtGpu {
         &self.adapter
     }
 
+    /// Whether the tiled GEMM uses the device's packed 4x8 dot product (`dot4I8Packed`), else
+    /// its portable unpacked form.
+    pub fn dot4(&self) -> bool {
+        self.dot4
+    }
+
+    /// Turns the tiled GEMM of FULLY_CONNECTED and CONV_2D on (the default) or off (every op
+    /// one invocation per output: the bench's baseline, and the tests' second opinion) for the
+    /// graphs prepared after.
+    pub fn set_tiled(&mut self, on: bool) {
+        self.tiled = on;
+    }
+
     /// Bounds each wait for the device (default [`DEFAULT_TIMEOUT`]).
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.timeout = timeout;
@@ -269,7 +311,7 @@ impl LiteRtGpu {
             "building buffers",
             LiteRtError::Gpu,
             || {
-                let (steps, scratch) = Prepared::lower(graph)?;
+                let (steps, scratch) = Prepared::lower(graph, self.tiled)?;
                 Prepared::new(&cx, graph, steps, scratch)
             },
         )
@@ -282,7 +324,7 @@ impl LiteRtGpu {
     /// the self-test and the tests compare it with the CPU's f64.
     pub fn fc_requantize_probe(&self, pairs: &[(i32, f64)]) -> Result<Vec<i8>> {
         let (graph, input) = synth::fc_probe_graph(pairs);
-        let (mut steps, scratch) = Prepared::lower(&graph)?;
+        let (mut steps, scratch) = Prepared::lower(&graph, self.tiled)?;
         for (c, &(_, m)) in pairs.iter().enumerate() {
             let (lo, hi, e) = f64fc::split(m).ok_or_else(|| {
                 LiteRtError::Gpu(format!("multiplier {m} is not a normal double"))

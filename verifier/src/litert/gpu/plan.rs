@@ -66,12 +66,13 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Prepared {
-    /// Every op of `g` lowered, and the scratch words the largest needs.
-    pub(super) fn lower(g: &Graph) -> Result<(Vec<Step>, usize)> {
+    /// Every op of `g` lowered (`tiled`: with the tiled GEMM where it applies), and the scratch
+    /// words the largest needs.
+    pub(super) fn lower(g: &Graph, tiled: bool) -> Result<(Vec<Step>, usize)> {
         let mut steps: Vec<Step> = Vec::new();
         let mut scratch = 1usize;
         for (i, op) in g.ops.iter().enumerate() {
-            let l = lower::lower(g, i, op)?;
+            let l = lower::lower(g, i, op, tiled)?;
             scratch = scratch.max(l.scratch);
             steps.extend(l.steps);
         }
@@ -297,7 +298,7 @@ impl Prepared {
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        pipes: &[wgpu::ComputePipeline; 3],
+        pipes: &[wgpu::ComputePipeline; 4],
         inputs: &[&[u8]],
         timeout: std::time::Duration,
     ) -> Result<Vec<OpOutput>> {
