@@ -420,6 +420,88 @@ fn litert_gpu_split_grids_give_the_same_bytes() {
     assert!(n > 10);
 }
 
+/// FULLY_CONNECTED and CONV_2D through the tiled GEMM (32 x 32 outputs per tile, K in packed
+/// words of 4) at sizes that are not multiples of the tile or of 4, K crossing a chunk, and
+/// each also through the one-invocation-per-output kernels.
+#[test]
+fn litert_gpu_tile_edges_match_the_cpu() {
+    let mut gpu = gpu();
+    let mut r = Bytes::new(0x711e);
+    let mut cases = 0;
+    // FULLY_CONNECTED (rows, O, K)
+    for (rows, o, k) in [
+        (33, 35, 37),
+        (1, 65, 1),
+        (64, 32, 1030),
+        (31, 4, 6),
+        (2, 33, 3),
+    ] {
+        let mut b = GraphBuilder::new();
+        let x = b.input(&[rows, k], scale(&mut r, -8, 2), zp(&mut r));
+        let scales: Vec<f32> = (0..o).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[o, k], &r.i8s(o * k), &scales, 0);
+        let bias = b.bias(&biases(&mut r, o));
+        let kind = OpKind::FullyConnected { act: act(&mut r) };
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        b.op(
+            "FULLY_CONNECTED",
+            kind,
+            &[x, w, bias],
+            &[rows, o],
+            s_out,
+            z_out,
+        );
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        for tiled in [true, false] {
+            gpu.set_tiled(tiled);
+            cases += same(&gpu, &g, &xs, &format!("FC {rows}x{o}x{k} tiled {tiled}"));
+        }
+    }
+    // CONV_2D (h, w, ic, oc, kernel, stride, padding)
+    for (h, wd, ic, oc, kk, st, pad) in [
+        (9, 7, 5, 33, 3, 1, Padding::Same),
+        (11, 6, 3, 40, 3, 2, Padding::Same),
+        (6, 6, 7, 31, 2, 1, Padding::Valid),
+        (8, 9, 2, 3, 1, 1, Padding::Valid),
+    ] {
+        let mut b = GraphBuilder::new();
+        let x = b.input(&[1, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
+        let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[oc, kk, kk, ic], &r.i8s(oc * kk * kk * ic), &scales, 0);
+        let bias = b.bias(&biases(&mut r, oc));
+        let (oh, ow) = (out_len(pad, h, kk, st, 1), out_len(pad, wd, kk, st, 1));
+        let kind = OpKind::Conv2d {
+            padding: pad,
+            stride: (st, st),
+            dilation: (1, 1),
+            act: act(&mut r),
+        };
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        b.op(
+            "CONV_2D",
+            kind,
+            &[x, w, bias],
+            &[1, oh, ow, oc],
+            s_out,
+            z_out,
+        );
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        for tiled in [true, false] {
+            gpu.set_tiled(tiled);
+            cases += same(
+                &gpu,
+                &g,
+                &xs,
+                &format!("CONV {h}x{wd}x{ic}->{oc} k{kk} tiled {tiled}"),
+            );
+        }
+    }
+    gpu.set_tiled(true);
+    assert_eq!(cases, 18);
+}
+
 #[test]
 fn litert_gpu_device_limits_and_budget_are_errors_before_any_work() {
     let mut gpu = gpu();

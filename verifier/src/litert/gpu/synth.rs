@@ -150,7 +150,8 @@ impl Bytes {
 /// The self-test graph and its input: FULLY_CONNECTED with K = 5 * RSPLIT + 37 (partial and
 /// combine passes), all weights 127 against inputs far from the zero point (large
 /// accumulators), biases near `i32::MAX` (the sum wraps) and a multiplier near 2^40 beside a
-/// tiny one; a padded, strided CONV_2D; SOFTMAX; MEAN over a long axis.
+/// tiny one; a padded, strided CONV_2D; a padded CONV_2D over two tiles of pixels and of
+/// channels of the tiled GEMM with K = 45 (not a multiple of 4); SOFTMAX; MEAN over a long axis.
 pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     let mut r = Bytes::new(0x11fe_5e1f);
     let k = 5 * super::RSPLIT + 37;
@@ -187,6 +188,23 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         0.02,
         -5,
     );
+    // 42 pixels x 37 channels: full and partial tiles both ways
+    let big = b.input(&[1, 6, 7, 5], 0.07, -100);
+    let bw = b.weights(&[37, 3, 3, 5], &r.i8s(37 * 45), &[0.004; 37], 0);
+    let bb = b.bias(&(0..37).map(|c| (c - 18) * 1000).collect::<Vec<_>>());
+    b.op(
+        "CONV_2D",
+        OpKind::Conv2d {
+            padding: crate::litert::graph::Padding::Same,
+            stride: (1, 1),
+            dilation: (1, 1),
+            act: Activation::None,
+        },
+        &[big, bw, bb],
+        &[1, 6, 7, 37],
+        0.5,
+        3,
+    );
     b.op(
         "SOFTMAX",
         OpKind::Softmax { beta: 1.0 },
@@ -206,6 +224,7 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     let inputs = vec![
         r.i8s(2 * k).iter().map(|&v| (v / 2 + 60) as u8).collect(),
         r.i8s(5 * 7 * 3).iter().map(|&v| v as u8).collect(),
+        r.i8s(6 * 7 * 5).iter().map(|&v| v as u8).collect(),
     ];
     (b.finish(), inputs)
 }
