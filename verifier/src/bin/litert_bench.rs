@@ -2,7 +2,10 @@
 //! verifier's format, on the CPU reference and on wgpu (`GpuExecutor`, its plan built once, its
 //! commitment checked against the CPU's before timing), beside LiteRT's own interpreter
 //! (reference, optimized and XNNPACK kernels, via `tools/models/report.py`'s timing loop), in one
-//! run: inferences/s, int ops/s (2 × MACs), model sizes and parameter counts.
+//! run: inferences/s, int ops/s (2 × MACs), model sizes and parameter counts. Then, on wgpu, each
+//! model with the tiled int8 GEMM and with one invocation per output (the executor before it),
+//! and the tiled int8 kernel against a same-device fp32 GEMM of the same shape (the heaviest
+//! FULLY_CONNECTED / CONV_2D layer of text2img).
 //!
 //!     cargo run --release -p verifier --bin litert-bench -- [--seconds 2] [--no-litert]
 
@@ -10,8 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
+use verifier::litert::gpu::LiteRtGpu;
+use verifier::litert::gpu::synth::{Bytes, GraphBuilder};
+use verifier::litert::graph::OpKind;
 use verifier::{CpuExecutor, Executor, GpuExecutor, Model, litert};
 
 #[derive(Parser)]
@@ -132,6 +138,7 @@ fn main() -> Result<()> {
         }
         gpu
     };
+    let mut graphs = Vec::new();
     for m in MODELS {
         let path = models_dir().join("out").join(m);
         let tflite = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
@@ -161,6 +168,328 @@ fn main() -> Result<()> {
             model.layers().len(),
             int_ops(cpu)
         );
+        graphs.push((m, model.graph().clone(), inputs(model.graph())));
+    }
+    if !args.no_gpu {
+        if let Err(e) = gpu_detail(&graphs, args.seconds) {
+            eprintln!("wgpu detail: {e}");
+        }
     }
     Ok(())
+}
+
+/// Runs per second of `f` over about `seconds`.
+fn rate(seconds: f64, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    f()?;
+    let (t0, mut n) = (Instant::now(), 0u64);
+    while t0.elapsed().as_secs_f64() < seconds {
+        f()?;
+        n += 1;
+    }
+    Ok(n as f64 / t0.elapsed().as_secs_f64())
+}
+
+/// Each graph on wgpu with the tiled GEMM and with one invocation per output (same device, same
+/// run), then the heaviest FULLY_CONNECTED / CONV_2D of the first graph alone against a
+/// same-device fp32 GEMM of its shape.
+fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> Result<()> {
+    let mut gpu = LiteRtGpu::new()?;
+    println!(
+        "\nwgpu {} ({}): inferences/s, one submit and one read-back each",
+        gpu.adapter(),
+        if gpu.dot4() {
+            "dot4I8Packed"
+        } else {
+            "unpacked vec4 dots"
+        }
+    );
+    println!("| model | one invocation per output | tiled int8 GEMM | speed-up |");
+    println!("|---|---:|---:|---:|");
+    for (m, g, xs) in graphs {
+        let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+        let mut speed = [0.0; 2];
+        for (i, tiled) in [false, true].into_iter().enumerate() {
+            gpu.set_tiled(tiled);
+            let prepared = gpu.prepare(g)?;
+            speed[i] = rate(seconds, || {
+                gpu.run_prepared(&prepared, &refs)?;
+                Ok(())
+            })?;
+        }
+        println!(
+            "| {m} | {:.1} | {:.1} | {:.2}× |",
+            speed[0],
+            speed[1],
+            speed[1] / speed[0]
+        );
+    }
+    let (m0, g, _) = &graphs[0];
+    println!("\n{m0} per op on wgpu (each op alone, its own submit and read-back), ms:");
+    println!("| op | MACs | one invocation per output | tiled int8 GEMM |");
+    println!("|---|---:|---:|---:|");
+    for i in 0..g.ops.len() {
+        let (single, xs) = op_alone(g, i);
+        let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+        let mut ms = [0.0; 2];
+        for (j, tiled) in [false, true].into_iter().enumerate() {
+            gpu.set_tiled(tiled);
+            let prepared = gpu.prepare(&single)?;
+            ms[j] = 1e3
+                / rate(seconds / 8.0, || {
+                    gpu.run_prepared(&prepared, &refs)?;
+                    Ok(())
+                })?;
+        }
+        println!(
+            "| {i} {} | {} | {:.2} | {:.2} |",
+            g.ops[i].name, g.ops[i].macs, ms[0], ms[1]
+        );
+    }
+    gpu.set_tiled(true);
+    let (layer, single, x) = heaviest_alone(g).ok_or_else(|| anyhow!("no matrix layer"))?;
+    let (m, n, k) = layer;
+    let refs = [x.as_slice()];
+    let prepared = gpu.prepare(&single)?;
+    let int8 = rate(seconds, || {
+        gpu.run_prepared(&prepared, &refs)?;
+        Ok(())
+    })?;
+    let fp32 = fp32_gemm_rate(m, n, k, seconds)?;
+    println!(
+        "heaviest layer as a GEMM [{m}×{k}]·[{k}×{n}] ({} MACs), input in, output back, one submit: \
+         int8 tiled {int8:.0}/s ({:.3e} int ops/s), fp32 GEMM {fp32:.0}/s ({:.3e} flop/s): \
+         int8/fp32 = {:.2}",
+        m * n * k,
+        int8 * 2.0 * (m * n * k) as f64,
+        fp32 * 2.0 * (m * n * k) as f64,
+        int8 / fp32
+    );
+    Ok(())
+}
+
+/// Op `i` of `g` as a graph of its own, its non-constant inputs the graph's (seeded bytes;
+/// token ids 0).
+fn op_alone(g: &litert::Graph, i: usize) -> (litert::Graph, Vec<Vec<u8>>) {
+    let op = g.ops[i].clone();
+    let ins: Vec<usize> = op
+        .inputs
+        .iter()
+        .copied()
+        .filter(|&t| g.tensors[t].data.is_none())
+        .collect();
+    let mut r = Bytes::new(i as u64);
+    let xs = ins
+        .iter()
+        .map(|&t| {
+            let info = &g.tensors[t];
+            match info.dtype {
+                litert::graph::DType::I8 => r.i8s(info.len()).iter().map(|&v| v as u8).collect(),
+                litert::graph::DType::I32 => vec![0; 4 * info.len()],
+            }
+        })
+        .collect();
+    let single = litert::Graph {
+        tensors: g.tensors.clone(),
+        outputs: op.outputs.clone(),
+        ops: vec![op],
+        inputs: ins,
+    };
+    (single, xs)
+}
+
+/// The FULLY_CONNECTED or CONV_2D of `g` with the most MACs as a one-op graph (seeded weights,
+/// the same geometry), its GEMM shape (pixels or rows, channels, K) and an input.
+#[allow(clippy::type_complexity)]
+fn heaviest_alone(g: &litert::Graph) -> Option<((usize, usize, usize), litert::Graph, Vec<u8>)> {
+    let op = g
+        .ops
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.kind,
+                OpKind::FullyConnected { .. } | OpKind::Conv2d { .. }
+            )
+        })
+        .max_by_key(|o| {
+            let w = &g.tensors[o.inputs[1]];
+            g.tensors[o.outputs[0]].len() * (w.len() / w.shape[0].max(1))
+        })?;
+    let (x, w, out) = (
+        &g.tensors[op.inputs[0]],
+        &g.tensors[op.inputs[1]],
+        &g.tensors[op.outputs[0]],
+    );
+    let oc = w.shape[0];
+    let k = w.len() / oc.max(1);
+    let mut r = Bytes::new(32);
+    let mut b = GraphBuilder::new();
+    let xi = b.input(&x.shape, 0.05, 3);
+    let wi = b.weights(&w.shape, &r.i8s(w.len()), &vec![0.01; oc], 0);
+    let bi = b.bias(&vec![7; oc]);
+    b.op(op.name, op.kind.clone(), &[xi, wi, bi], &out.shape, 0.1, -2);
+    let xs = r.i8s(x.len()).iter().map(|&v| v as u8).collect();
+    Some(((out.len() / oc, oc, k), b.finish(), xs))
+}
+
+/// A plain fp32 GEMM `C[M,N] = A[M,K]·B[K,N]` in the int8 kernel's tile: 64 invocations per
+/// 32×32 outputs, 4×4 each, K in steps of 16 through workgroup memory.
+const FP32_GEMM: &str = r#"
+struct Dims { m: u32, n: u32, k: u32, pad: u32 }
+@group(0) @binding(0) var<uniform> d: Dims;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+var<workgroup> at: array<array<f32, 16>, 32>;
+var<workgroup> bt: array<array<f32, 32>, 16>;
+
+@compute @workgroup_size(64, 1, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+    let f = lid.x;
+    let tn = f % 8u;
+    let tm = f / 8u;
+    let n0 = wid.x * 32u;
+    let m0 = wid.y * 32u;
+    var acc: array<array<f32, 4>, 4>;
+    for (var k0 = 0u; k0 < d.k; k0 += 16u) {
+        for (var s = 0u; s < 8u; s++) {
+            let idx = f + 64u * s;
+            let r = idx / 16u;
+            let q = idx % 16u;
+            var v = 0.0;
+            if (m0 + r < d.m && k0 + q < d.k) { v = a[(m0 + r) * d.k + k0 + q]; }
+            at[r][q] = v;
+            let br = idx / 32u;
+            let bc = idx % 32u;
+            var w = 0.0;
+            if (k0 + br < d.k && n0 + bc < d.n) { w = b[(k0 + br) * d.n + n0 + bc]; }
+            bt[br][bc] = w;
+        }
+        workgroupBarrier();
+        for (var q = 0u; q < 16u; q++) {
+            var y: array<f32, 4>;
+            for (var j = 0u; j < 4u; j++) { y[j] = bt[q][tn + 8u * j]; }
+            for (var i = 0u; i < 4u; i++) {
+                let x = at[4u * tm + i][q];
+                for (var j = 0u; j < 4u; j++) { acc[i][j] += x * y[j]; }
+            }
+        }
+        workgroupBarrier();
+    }
+    for (var i = 0u; i < 4u; i++) {
+        for (var j = 0u; j < 4u; j++) {
+            let m = m0 + 4u * tm + i;
+            let n = n0 + tn + 8u * j;
+            if (m < d.m && n < d.n) { c[m * d.n + n] = acc[i][j]; }
+        }
+    }
+}
+"#;
+
+/// Runs/s of the fp32 GEMM on the same adapter as the executor, each run as the int8 layer's:
+/// the input written, one dispatch, the output copied back and mapped.
+fn fp32_gemm_rate(m: usize, n: usize, k: usize, seconds: f64) -> Result<f64> {
+    use wgpu::util::DeviceExt;
+    let (device, queue) = pollster::block_on(async {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await?;
+        anyhow::Ok(adapter.request_device(&Default::default()).await?)
+    })?;
+    let floats = |len: usize| -> Vec<u8> {
+        (0..len)
+            .flat_map(|i| ((i % 17) as f32 * 0.25 - 2.0).to_le_bytes())
+            .collect()
+    };
+    let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
+    let a_bytes = floats(m * k);
+    let a = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("a"),
+        contents: &a_bytes,
+        usage: storage,
+    });
+    let b = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("b"),
+        contents: &floats(k * n),
+        usage: storage,
+    });
+    let dims: Vec<u8> = [m as u32, n as u32, k as u32, 0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("dims"),
+        contents: &dims,
+        usage: wgpu::BufferUsages::UNIFORM,
+    });
+    let c_size = (m * n * 4) as u64;
+    let c = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("c"),
+        size: c_size,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+        mapped_at_creation: false,
+    });
+    let readback = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("readback"),
+        size: c_size,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some("fp32-gemm"),
+        source: wgpu::ShaderSource::Wgsl(FP32_GEMM.into()),
+    });
+    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some("fp32-gemm"),
+        layout: None,
+        module: &module,
+        entry_point: Some("main"),
+        compilation_options: Default::default(),
+        cache: None,
+    });
+    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("fp32-gemm"),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniform.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: a.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: b.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 3,
+                resource: c.as_entire_binding(),
+            },
+        ],
+    });
+    rate(seconds, || {
+        queue.write_buffer(&a, 0, &a_bytes);
+        let mut enc = device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(n.div_ceil(32) as u32, m.div_ceil(32) as u32, 1);
+        }
+        enc.copy_buffer_to_buffer(&c, 0, &readback, 0, c_size);
+        queue.submit([enc.finish()]);
+        let (tx, rx) = std::sync::mpsc::channel();
+        readback.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        device.poll(wgpu::PollType::wait_indefinitely())?;
+        rx.recv()??;
+        readback.unmap();
+        Ok(())
+    })
 }

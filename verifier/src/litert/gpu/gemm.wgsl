@@ -37,21 +37,37 @@ fn unpack4(v: u32) -> vec4<i32> {
     return vec4<i32>(s << 24u, s << 16u, s << 8u, s) >> vec4<u32>(24u);
 }
 
-// Activation k of the window of pixel (n, y0, x0): the input value, zi at a padded tap, 0 past
-// the chunk (its weight bytes are then 0 or the next step's).
-fn window_value(n: u32, y0: i32, x0: i32, k: u32, kend: u32, live: bool) -> i32 {
+// Activations k .. k + 3 of the window of pixel (n, y0, x0) packed in a word: the input value,
+// zi at a padded tap, 0 past the chunk (its weight bytes are then 0 or the next step's). The
+// tap is decoded once and stepped.
+fn window_word(n: u32, y0: i32, x0: i32, k: u32, kend: u32, live: bool) -> u32 {
     if (!live || k >= kend) {
-        return 0;
+        return 0u;
     }
     let ic = pu(14u);
-    let tap = k / ic;
-    let i = k % ic;
-    let iy = y0 + i32(tap / pu(16u)) * p(24u);
-    let ix = x0 + i32(tap % pu(16u)) * p(25u);
-    if (iy < 0 || ix < 0 || iy >= p(12u) || ix >= p(13u)) {
-        return p(26u);
+    let kw = pu(16u);
+    var tap = k / ic;
+    var i = k % ic;
+    var word = 0u;
+    for (var l = 0u; l < 4u; l++) {
+        var v = 0;
+        if (k + l < kend) {
+            let iy = y0 + i32(tap / kw) * p(24u);
+            let ix = x0 + i32(tap % kw) * p(25u);
+            if (iy < 0 || ix < 0 || iy >= p(12u) || ix >= p(13u)) {
+                v = p(26u);
+            } else {
+                v = a[((n * pu(12u) + u32(iy)) * pu(13u) + u32(ix)) * ic + i];
+            }
+        }
+        word |= (bitcast<u32>(v) & 0xffu) << (8u * l);
+        i++;
+        if (i == ic) {
+            i = 0u;
+            tap++;
+        }
     }
-    return a[((n * pu(12u) + u32(iy)) * pu(13u) + u32(ix)) * ic + i];
+    return word;
 }
 
 @compute @workgroup_size(64, 1, 1)
@@ -107,12 +123,7 @@ fn tile(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
             }
             w_tile[wr][wc] = wv;
             let r = f / TN + 2u * s;
-            var word = 0u;
-            for (var l = 0u; l < 4u; l++) {
-                let v = window_value(n, y0, x0, k0 + 4u * r + l, kend, live);
-                word |= (bitcast<u32>(v) & 0xffu) << (8u * l);
-            }
-            x_tile[r][col] = word;
+            x_tile[r][col] = window_word(n, y0, x0, k0 + 4u * r, kend, live);
         }
         workgroupBarrier();
         mac(&acc, tp, tc);

@@ -682,7 +682,8 @@ fn transposed(aux: &mut Vec<i32>, w: &TensorInfo, rows: usize, p: &mut Words, fl
 /// The tiled GEMM's parameter block (`gemm.wgsl`) for constant weights `[oc][K]` with the
 /// convolution geometry `geo` (words 12..25) over `pixels` output pixels, appending to `aux` the
 /// channels' wrapping weight sums and the weights packed four int8 to a word along K (rows
-/// padded with zero bytes); None when the weights are not constant.
+/// padded with zero bytes); None when the weights are not constant, or when the tiles would be
+/// less than a quarter full (one row, three channels: one invocation per output is faster).
 fn tile_words(
     aux: &mut Vec<i32>,
     w: &TensorInfo,
@@ -694,7 +695,8 @@ fn tile_words(
     let ws = w.const_i8()?;
     let oc = geo[7];
     let k = ws.len() / oc.max(1);
-    if k == 0 || ws.len() != oc * k {
+    let (ptiles, ctiles) = (pixels.div_ceil(TILE), oc.div_ceil(TILE));
+    if k == 0 || ws.len() != oc * k || 4 * pixels * oc < ptiles * ctiles * TILE * TILE {
         return None;
     }
     let kq = k.div_ceil(4);
@@ -704,8 +706,8 @@ fn tile_words(
         .set(32, pixels)
         .set(33, kq)
         .set(34, aux.len())
-        .set(36, pixels.div_ceil(TILE).max(1))
-        .set(37, oc.div_ceil(TILE).max(1));
+        .set(36, ptiles)
+        .set(37, ctiles);
     aux.extend((0..oc).map(|c| {
         ws[c * k..(c + 1) * k]
             .iter()

@@ -151,7 +151,8 @@ impl Bytes {
 /// combine passes), all weights 127 against inputs far from the zero point (large
 /// accumulators), biases near `i32::MAX` (the sum wraps) and a multiplier near 2^40 beside a
 /// tiny one; a padded, strided CONV_2D; a padded CONV_2D over two tiles of pixels and of
-/// channels of the tiled GEMM with K = 45 (not a multiple of 4); SOFTMAX; MEAN over a long axis.
+/// channels of the tiled GEMM with K = 1,089 (two chunks, not a multiple of 4); SOFTMAX; MEAN
+/// over a long axis.
 pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     let mut r = Bytes::new(0x11fe_5e1f);
     let k = 5 * super::RSPLIT + 37;
@@ -189,8 +190,8 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         -5,
     );
     // 42 pixels x 37 channels: full and partial tiles both ways
-    let big = b.input(&[1, 6, 7, 5], 0.07, -100);
-    let bw = b.weights(&[37, 3, 3, 5], &r.i8s(37 * 45), &[0.004; 37], 0);
+    let big = b.input(&[1, 6, 7, 121], 0.07, -100);
+    let bw = b.weights(&[37, 3, 3, 121], &r.i8s(37 * 1089), &[0.0004; 37], 0);
     let bb = b.bias(&(0..37).map(|c| (c - 18) * 1000).collect::<Vec<_>>());
     b.op(
         "CONV_2D",
@@ -224,7 +225,7 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     let inputs = vec![
         r.i8s(2 * k).iter().map(|&v| (v / 2 + 60) as u8).collect(),
         r.i8s(5 * 7 * 3).iter().map(|&v| v as u8).collect(),
-        r.i8s(6 * 7 * 5).iter().map(|&v| v as u8).collect(),
+        r.i8s(6 * 7 * 121).iter().map(|&v| v as u8).collect(),
     ];
     (b.finish(), inputs)
 }
