@@ -457,6 +457,9 @@ fn litert_gpu_tile_edges_match_the_cpu() {
         let xs = random_inputs(&g, &mut r);
         for tiled in [true, false] {
             gpu.set_tiled(tiled);
+            if tiled {
+                gpu.set_tile_min_macs(0);
+            }
             cases += same(&gpu, &g, &xs, &format!("FC {rows}x{o}x{k} tiled {tiled}"));
         }
     }
@@ -492,6 +495,9 @@ fn litert_gpu_tile_edges_match_the_cpu() {
         let xs = random_inputs(&g, &mut r);
         for tiled in [true, false] {
             gpu.set_tiled(tiled);
+            if tiled {
+                gpu.set_tile_min_macs(0);
+            }
             cases += same(
                 &gpu,
                 &g,

@@ -29,6 +29,10 @@ pub(super) enum Pipe {
 /// Outputs (pixels, channels) of one tile of the tiled GEMM (`TN`, `TM` in `gemm.wgsl`).
 const TILE: usize = 32;
 
+/// Fewest multiply-accumulates for which an op takes the tiled GEMM (its extra finish dispatch
+/// costs more than it saves below this, measured on lavapipe with `litert-bench`).
+pub const TILE_MIN_MACS: usize = 1 << 18;
+
 /// One dispatch before grid splitting: `total` invocations, words 0..3 filled by the planner.
 pub(super) struct Dispatch {
     pub pipe: Pipe,
@@ -208,8 +212,9 @@ fn requant_table(bias: &[i32], mults: &[(i32, i32)]) -> Vec<i32> {
 }
 
 /// Lowers op `index` (its reductions use scratch from 0: ops run one after another); `tiled`:
-/// FULLY_CONNECTED and CONV_2D with constant weights use the tiled GEMM.
-pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: bool) -> Result<Lowered> {
+/// FULLY_CONNECTED and CONV_2D with constant weights and at least that many MACs use the tiled
+/// GEMM.
+pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> Result<Lowered> {
     let t = |i: usize| -> &TensorInfo { &g.tensors[op.inputs[i]] };
     let out = &g.tensors[op.outputs[0]];
     let (zo, n_out) = (out.quant.zp(), out.len());
@@ -251,8 +256,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: bool) -> Result<Low
             // a convolution of a 1x1 map whose pixels are the rows
             let geo = [1, 1, d, 1, 1, 1, 1, o, 0, 0, 1, 1, 1, 1];
             let tile = tiled
-                .then(|| tile_words(&mut aux, w, &geo, x.quant.zp(), rows, index))
-                .flatten();
+                .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), rows, index));
             let b = tile.is_none() && transposed(&mut aux, w, o, &mut p, 19);
             let (ds, end) = reduce_finish(&p, tile.as_ref(), (nout, d), (0, o), act(*a), zo)?;
             Lowered {
@@ -327,7 +331,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: bool) -> Result<Low
             (*padding, *stride, *dilation, *multiplier),
             act(*a),
             true,
-            false,
+            None,
         )?,
         OpKind::TransposeConv {
             padding,
@@ -619,7 +623,7 @@ fn window(
     (padding, stride, dil, mult): (Padding, (usize, usize), (usize, usize), usize),
     clamp: (i32, i32),
     depthwise: bool,
-    tiled: bool,
+    tiled: Option<usize>,
 ) -> Result<Lowered> {
     let (x, w, out) = (
         &g.tensors[op.inputs[0]],
@@ -647,9 +651,9 @@ fn window(
     let geo = [
         h, wd, ic, kh, kw, oh, ow, oc, ph, pw, stride.0, stride.1, dil.0, dil.1,
     ];
-    let tile = (tiled && !depthwise)
-        .then(|| tile_words(&mut aux, w, &geo, x.quant.zp(), n * oh * ow, index))
-        .flatten();
+    let tile = tiled
+        .filter(|_| !depthwise)
+        .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), n * oh * ow, index));
     let b = depthwise || (tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30));
     p.setv(12, &geo).set(26, x.quant.zp()).set(27, mult);
     let k = if depthwise { kh * kw } else { kh * kw * ic };
@@ -683,12 +687,13 @@ fn transposed(aux: &mut Vec<i32>, w: &TensorInfo, rows: usize, p: &mut Words, fl
 /// convolution geometry `geo` (words 12..25) over `pixels` output pixels, appending to `aux` the
 /// channels' wrapping weight sums and the weights packed four int8 to a word along K (rows
 /// padded with zero bytes); None when the weights are not constant, or when the tiles would be
-/// less than a quarter full (one row, three channels: one invocation per output is faster).
+/// less than a quarter full (one row, three channels) or the op has under `min_macs` MACs: one
+/// invocation per output is then faster (one dispatch, no combine).
 fn tile_words(
     aux: &mut Vec<i32>,
     w: &TensorInfo,
     geo: &[usize; 14],
-    zi: i32,
+    (zi, min_macs): (i32, usize),
     pixels: usize,
     index: usize,
 ) -> Option<Words> {
@@ -696,7 +701,8 @@ fn tile_words(
     let oc = geo[7];
     let k = ws.len() / oc.max(1);
     let (ptiles, ctiles) = (pixels.div_ceil(TILE), oc.div_ceil(TILE));
-    if k == 0 || ws.len() != oc * k || 4 * pixels * oc < ptiles * ctiles * TILE * TILE {
+    let small = pixels * oc * k < min_macs;
+    if k == 0 || ws.len() != oc * k || small || 4 * pixels * oc < ptiles * ctiles * TILE * TILE {
         return None;
     }
     let kq = k.div_ceil(4);

@@ -51,7 +51,7 @@ use super::exec::OpOutput;
 use super::graph::Graph;
 use crate::gpu::device::{self, DeviceLimits, storage_entry};
 
-pub use lower::RSPLIT;
+pub use lower::{RSPLIT, TILE_MIN_MACS};
 pub use plan::Prepared;
 
 /// Default bound on one wait for the device.
@@ -78,8 +78,9 @@ pub struct LiteRtGpu {
     adapter: String,
     /// Whether the tiled GEMM's inner step is `dot4I8Packed` (else unpacked vec4 dots).
     dot4: bool,
-    /// FULLY_CONNECTED and CONV_2D with constant weights lowered to the tiled GEMM.
-    tiled: bool,
+    /// FULLY_CONNECTED and CONV_2D with constant weights and at least this many MACs lowered
+    /// to the tiled GEMM (None: never).
+    tiled: Option<usize>,
     limits: DeviceLimits,
     max_bytes: u64,
     timeout: Duration,
@@ -141,7 +142,7 @@ impl LiteRtGpu {
             pipes,
             adapter,
             dot4,
-            tiled: true,
+            tiled: Some(TILE_MIN_MACS),
             limits,
             max_bytes: DEFAULT_MAX_BYTES,
             timeout: DEFAULT_TIMEOUT,
@@ -261,11 +262,17 @@ impl LiteRtGpu {
         self.dot4
     }
 
-    /// Turns the tiled GEMM of FULLY_CONNECTED and CONV_2D on (the default) or off (every op
-    /// one invocation per output: the bench's baseline, and the tests' second opinion) for the
-    /// graphs prepared after.
+    /// Turns the tiled GEMM of FULLY_CONNECTED and CONV_2D on (the default, for ops of at least
+    /// [`TILE_MIN_MACS`]) or off (every op one invocation per output: the bench's baseline, and
+    /// the tests' second opinion) for the graphs prepared after.
     pub fn set_tiled(&mut self, on: bool) {
-        self.tiled = on;
+        self.tiled = on.then_some(TILE_MIN_MACS);
+    }
+
+    /// Tiles FULLY_CONNECTED and CONV_2D from `macs` multiply-accumulates (tests use 0 to put
+    /// small shapes through the tiles).
+    pub fn set_tile_min_macs(&mut self, macs: usize) {
+        self.tiled = Some(macs);
     }
 
     /// Bounds each wait for the device (default [`DEFAULT_TIMEOUT`]).

@@ -66,9 +66,9 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Prepared {
-    /// Every op of `g` lowered (`tiled`: with the tiled GEMM where it applies), and the scratch
-    /// words the largest needs.
-    pub(super) fn lower(g: &Graph, tiled: bool) -> Result<(Vec<Step>, usize)> {
+    /// Every op of `g` lowered (`tiled`: with the tiled GEMM where it applies, from that many
+    /// MACs), and the scratch words the largest needs.
+    pub(super) fn lower(g: &Graph, tiled: Option<usize>) -> Result<(Vec<Step>, usize)> {
         let mut steps: Vec<Step> = Vec::new();
         let mut scratch = 1usize;
         for (i, op) in g.ops.iter().enumerate() {
