@@ -170,10 +170,10 @@ fn main() -> Result<()> {
         );
         graphs.push((m, model.graph().clone(), inputs(model.graph())));
     }
-    if !args.no_gpu {
-        if let Err(e) = gpu_detail(&graphs, args.seconds) {
-            eprintln!("wgpu detail: {e}");
-        }
+    if !args.no_gpu
+        && let Err(e) = gpu_detail(&graphs, args.seconds)
+    {
+        eprintln!("wgpu detail: {e}");
     }
     Ok(())
 }
