@@ -13,12 +13,14 @@
 // cancel) and the channel's sum of weights (aux[word 34 + c]) subtracted once, by chunk 0.
 // Every sum wraps in i32 like the CPU's, so the split result is the CPU's bit for bit. The output
 // layout is the naive `partial` pass's: scratch[dst + chunk * nout + p * oc + c], combined and
-// requantized by the same passes after it. At most 64 steps per invocation (C = 1024 terms).
+// requantized by the same passes after it; when one chunk covers K (word 38 set) the sums are
+// requantized here, as `finish` would (reduce.wgsl, words 44..48). At most 64 steps per
+// invocation (C = 1024 terms).
 //
 // Words: 5 nout, 6 K, 7 C, 8 dst; 12 h, 13 w, 14 ic, 15 kh, 16 kw, 17 oh, 18 ow, 19 oc, 20 pad_h,
 // 21 pad_w, 22 stride_h, 23 stride_w, 24 dil_h, 25 dil_w, 26 zp_in; 32 pixels P, 33 words per
 // weight row, 34 offset of the weight sums in aux, 35 of the packed weights, 36 pixel tiles,
-// 37 channel tiles.
+// 37 channel tiles, 38 fused finish.
 
 const TP: u32 = 8u;
 const TC: u32 = 8u;
@@ -133,6 +135,7 @@ fn tile(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let zi = p(26u);
     let nout = pu(5u);
     let dst = pu(8u) + chunk * nout;
+    let fused = p(38u) != 0;
     for (var i = 0u; i < RM; i++) {
         let c = c0 + RM * tc + i;
         if (c >= oc) {
@@ -142,7 +145,12 @@ fn tile(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         for (var j = 0u; j < RN; j++) {
             let pj = p0 + tp + TP * j;
             if (pj < npx) {
-                scratch[dst + pj * oc + c] = acc[i][j] - fix;
+                let o = pj * oc + c;
+                if (fused) {
+                    out[o] = requantize_out(o, acc[i][j] - fix);
+                } else {
+                    scratch[dst + o] = acc[i][j] - fix;
+                }
             }
         }
     }

@@ -160,9 +160,24 @@ fn reduce_finish(
         .set(46, zo)
         .set(47, clamp.0)
         .set(48, clamp.1);
-    if k <= RSPLIT && tile.is_none() {
-        f.set(10, 1);
-        return Ok((vec![f.done(Pipe::Finish, nout)?], 0));
+    match tile {
+        None if k <= RSPLIT => {
+            f.set(10, 1);
+            return Ok((vec![f.done(Pipe::Finish, nout)?], 0));
+        }
+        Some(t) if k <= RSPLIT => {
+            // one chunk: the tiles requantize their sums themselves
+            let mut t = t.clone();
+            t.set(5, nout).set(6, k).set(7, RSPLIT).set(8, 0).set(38, 1);
+            t.set(44, kind)
+                .set(45, channels.max(1))
+                .set(46, zo)
+                .set(47, clamp.0)
+                .set(48, clamp.1);
+            let groups = (t.w[36] * t.w[37]) as usize;
+            return Ok((vec![t.done(Pipe::Tile, groups * 64)?], 0));
+        }
+        _ => {}
     }
     let (mut ds, src, end) = chain(partial, tile, nout, k, 0, false)?;
     f.set(10, 0).set(49, src);

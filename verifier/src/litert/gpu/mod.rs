@@ -188,7 +188,7 @@ impl LiteRtGpu {
         let reduce = module("litert-reduce", REDUCE_WGSL);
         let eltwise = module("litert-eltwise", ELTWISE_WGSL);
         let mac = if dot4 { MAC_DOT4_WGSL } else { MAC_UNPACK_WGSL };
-        let gemm = module("litert-gemm", &format!("{GEMM_WGSL}\n{mac}"));
+        let gemm = module("litert-gemm", &format!("{REDUCE_WGSL}\n{GEMM_WGSL}\n{mac}"));
         let pipeline = |m: &wgpu::ShaderModule, entry: &str| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(entry),

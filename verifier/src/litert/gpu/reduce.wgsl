@@ -270,13 +270,19 @@ fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
         return;
     }
     let o = u32(g);
-    let c = o % pu(45u);
     var acc: i32;
     if (p(10u) != 0) {
         acc = terms(p(4u), o, 0u, pu(6u));
     } else {
         acc = scratch[pu(49u) + o];
     }
+    out[o] = requantize_out(o, acc);
+}
+
+// Output o of the sum `acc` requantized as words 44..48 say (see `finish`; the tiled GEMM calls
+// it too when one chunk covers K).
+fn requantize_out(o: u32, acc: i32) -> i32 {
+    let c = o % pu(45u);
     var v: i32;
     if (p(44u) == 0) {
         let r = fc_round(acc + aux[4u * c], u32(aux[4u * c + 1u]), u32(aux[4u * c + 2u]), aux[4u * c + 3u]);
@@ -284,5 +290,5 @@ fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
     } else {
         v = sat_add(mbqm(acc + aux[3u * c], aux[3u * c + 1u], aux[3u * c + 2u]), p(46u));
     }
-    out[o] = clamp(v, p(47u), p(48u));
+    return clamp(v, p(47u), p(48u));
 }
