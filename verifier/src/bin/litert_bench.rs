@@ -178,15 +178,55 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Runs per second of `f` over about `seconds`.
-fn rate(seconds: f64, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
-    f()?;
-    let (t0, mut n) = (Instant::now(), 0u64);
-    while t0.elapsed().as_secs_f64() < seconds {
-        f()?;
-        n += 1;
+/// Runs per second of `a` and of `b`, timed in eight alternating slices of about `seconds / 8`
+/// each (the machine is shared: a change of load hits both alike).
+fn paired<'a>(
+    seconds: f64,
+    a: &'a mut dyn FnMut() -> Result<()>,
+    b: &'a mut dyn FnMut() -> Result<()>,
+) -> Result<[f64; 2]> {
+    a()?;
+    b()?;
+    let (mut n, mut t) = ([0u64; 2], [0f64; 2]);
+    for _ in 0..8 {
+        for (i, f) in [&mut *a, &mut *b].into_iter().enumerate() {
+            let t0 = Instant::now();
+            while t0.elapsed().as_secs_f64() < seconds / 8.0 {
+                f()?;
+                n[i] += 1;
+            }
+            t[i] += t0.elapsed().as_secs_f64();
+        }
     }
-    Ok(n as f64 / t0.elapsed().as_secs_f64())
+    Ok([n[0] as f64 / t[0], n[1] as f64 / t[1]])
+}
+
+/// `g` prepared with one invocation per output and with the tiled GEMM, timed by [`paired`].
+fn naive_vs_tiled(
+    gpu: &mut LiteRtGpu,
+    g: &litert::Graph,
+    xs: &[Vec<u8>],
+    seconds: f64,
+) -> Result<[f64; 2]> {
+    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+    gpu.set_tiled(false);
+    let naive = gpu.prepare(g)?;
+    gpu.set_tiled(true);
+    let tiled = gpu.prepare(g)?;
+    let gpu = &*gpu;
+    paired(
+        seconds,
+        &mut || {
+            gpu.run_prepared(&naive, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+        &mut || {
+            gpu.run_prepared(&tiled, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+    )
 }
 
 /// Each graph on wgpu with the tiled GEMM and with one invocation per output (same device, same
@@ -206,16 +246,7 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
     println!("| model | one invocation per output | tiled int8 GEMM | speed-up |");
     println!("|---|---:|---:|---:|");
     for (m, g, xs) in graphs {
-        let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
-        let mut speed = [0.0; 2];
-        for (i, tiled) in [false, true].into_iter().enumerate() {
-            gpu.set_tiled(tiled);
-            let prepared = gpu.prepare(g)?;
-            speed[i] = rate(seconds, || {
-                gpu.run_prepared(&prepared, &refs)?;
-                Ok(())
-            })?;
-        }
+        let speed = naive_vs_tiled(&mut gpu, g, xs, seconds)?;
         println!(
             "| {m} | {:.1} | {:.1} | {:.2}× |",
             speed[0],
@@ -229,32 +260,29 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
     println!("|---|---:|---:|---:|");
     for i in 0..g.ops.len() {
         let (single, xs) = op_alone(g, i);
-        let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
-        let mut ms = [0.0; 2];
-        for (j, tiled) in [false, true].into_iter().enumerate() {
-            gpu.set_tiled(tiled);
-            let prepared = gpu.prepare(&single)?;
-            ms[j] = 1e3
-                / rate(seconds / 8.0, || {
-                    gpu.run_prepared(&prepared, &refs)?;
-                    Ok(())
-                })?;
-        }
+        let speed = naive_vs_tiled(&mut gpu, &single, &xs, seconds / 4.0)?;
         println!(
             "| {i} {} | {} | {:.2} | {:.2} |",
-            g.ops[i].name, g.ops[i].macs, ms[0], ms[1]
+            g.ops[i].name,
+            g.ops[i].macs,
+            1e3 / speed[0],
+            1e3 / speed[1]
         );
     }
-    gpu.set_tiled(true);
     let (layer, single, x) = heaviest_alone(g).ok_or_else(|| anyhow!("no matrix layer"))?;
     let (m, n, k) = layer;
     let refs = [x.as_slice()];
     let prepared = gpu.prepare(&single)?;
-    let int8 = rate(seconds, || {
-        gpu.run_prepared(&prepared, &refs)?;
-        Ok(())
-    })?;
-    let fp32 = fp32_gemm_rate(m, n, k, seconds)?;
+    let mut fp32_run = fp32_gemm(m, n, k)?;
+    let [int8, fp32] = paired(
+        seconds,
+        &mut || {
+            gpu.run_prepared(&prepared, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+        &mut fp32_run,
+    )?;
     println!(
         "heaviest layer as a GEMM [{m}×{k}]·[{k}×{n}] ({} MACs), input in, output back, one submit: \
          int8 tiled {int8:.0}/s ({:.3e} int ops/s), fp32 GEMM {fp32:.0}/s ({:.3e} flop/s): \
@@ -385,9 +413,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }
 "#;
 
-/// Runs/s of the fp32 GEMM on the same adapter as the executor, each run as the int8 layer's:
-/// the input written, one dispatch, the output copied back and mapped.
-fn fp32_gemm_rate(m: usize, n: usize, k: usize, seconds: f64) -> Result<f64> {
+/// One run of the fp32 GEMM on the same adapter as the executor, as the int8 layer's runs: the
+/// input written, one dispatch, the output copied back and mapped.
+fn fp32_gemm(m: usize, n: usize, k: usize) -> Result<impl FnMut() -> Result<()>> {
     use wgpu::util::DeviceExt;
     let (device, queue) = pollster::block_on(async {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
@@ -472,7 +500,7 @@ fn fp32_gemm_rate(m: usize, n: usize, k: usize, seconds: f64) -> Result<f64> {
             },
         ],
     });
-    rate(seconds, || {
+    Ok(move || {
         queue.write_buffer(&a, 0, &a_bytes);
         let mut enc = device.create_command_encoder(&Default::default());
         {
