@@ -468,6 +468,8 @@ fn litert_gpu_tile_edges_match_the_cpu() {
         (9, 7, 5, 33, 3, 1, Padding::Same),
         (11, 6, 3, 40, 3, 2, Padding::Same),
         (6, 6, 7, 31, 2, 1, Padding::Valid),
+        // channels a multiple of 4: one tap per packed word
+        (10, 9, 8, 36, 3, 2, Padding::Same),
         (8, 9, 2, 3, 1, 1, Padding::Valid),
     ] {
         let mut b = GraphBuilder::new();
@@ -507,7 +509,7 @@ fn litert_gpu_tile_edges_match_the_cpu() {
         }
     }
     gpu.set_tiled(true);
-    assert_eq!(cases, 20);
+    assert_eq!(cases, 22);
 }
 
 #[test]

@@ -50,6 +50,18 @@ fn window_word(n: u32, y0: i32, x0: i32, k: u32, kend: u32, live: bool) -> u32 {
     let kw = pu(16u);
     var tap = k / ic;
     var i = k % ic;
+    if (ic % 4u == 0u) {
+        // the word's four terms are four channels of one tap, all in the chunk (it ends on a
+        // multiple of 4): one bounds check, four neighbouring loads
+        let iy = y0 + i32(tap / kw) * p(24u);
+        let ix = x0 + i32(tap % kw) * p(25u);
+        if (iy < 0 || ix < 0 || iy >= p(12u) || ix >= p(13u)) {
+            return (bitcast<u32>(p(26u)) & 0xffu) * 0x01010101u;
+        }
+        let at = ((n * pu(12u) + u32(iy)) * pu(13u) + u32(ix)) * ic + i;
+        let v = vec4<u32>(bitcast<vec4<u32>>(vec4<i32>(a[at], a[at + 1u], a[at + 2u], a[at + 3u]))) & vec4<u32>(0xffu);
+        return v.x | (v.y << 8u) | (v.z << 16u) | (v.w << 24u);
+    }
     var word = 0u;
     for (var l = 0u; l < 4u; l++) {
         var v = 0;

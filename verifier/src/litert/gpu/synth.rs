@@ -151,8 +151,8 @@ impl Bytes {
 /// combine passes), all weights 127 against inputs far from the zero point (large
 /// accumulators), biases near `i32::MAX` (the sum wraps) and a multiplier near 2^40 beside a
 /// tiny one; a padded, strided CONV_2D; a padded CONV_2D over two tiles of pixels and of
-/// channels of the tiled GEMM with K = 1,089 (two chunks, not a multiple of 4); SOFTMAX; MEAN
-/// over a long axis.
+/// channels of the tiled GEMM with K = 1,089 (two chunks, not a multiple of 4) and one whose
+/// channels are a multiple of 4; SOFTMAX; MEAN over a long axis.
 pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     let mut r = Bytes::new(0x11fe_5e1f);
     let k = 5 * super::RSPLIT + 37;
@@ -206,6 +206,23 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         0.5,
         3,
     );
+    // channels a multiple of 4 (one tap per packed word), padded
+    let img16 = b.input(&[1, 8, 8, 16], 0.03, 50);
+    let w16 = b.weights(&[37, 3, 3, 16], &r.i8s(37 * 144), &[0.002; 37], 0);
+    let b16 = b.bias(&[-(1 << 20); 37]);
+    b.op(
+        "CONV_2D",
+        OpKind::Conv2d {
+            padding: crate::litert::graph::Padding::Same,
+            stride: (1, 1),
+            dilation: (1, 1),
+            act: Activation::Relu,
+        },
+        &[img16, w16, b16],
+        &[1, 8, 8, 37],
+        0.2,
+        -20,
+    );
     b.op(
         "SOFTMAX",
         OpKind::Softmax { beta: 1.0 },
@@ -226,6 +243,7 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         r.i8s(2 * k).iter().map(|&v| (v / 2 + 60) as u8).collect(),
         r.i8s(5 * 7 * 3).iter().map(|&v| v as u8).collect(),
         r.i8s(6 * 7 * 121).iter().map(|&v| v as u8).collect(),
+        r.i8s(8 * 8 * 16).iter().map(|&v| v as u8).collect(),
     ];
     (b.finish(), inputs)
 }
