@@ -14,10 +14,18 @@
 //!   product rounded ties-to-even, then half away from zero). RSQRT and SOFTMAX's exponentials
 //!   depend on one int8 (or an int8 difference), so their 256 values are tabulated on the host,
 //!   like LOGISTIC/TANH/GELU's tables.
-//! * **Layout.** Every tensor is one `i32` per element; each op runs as a few dispatches over its
-//!   output elements (reductions: a partial pass, combine passes, a requantizing finish), all
+//! * **Layout.** Every activation is one `i32` per element; each op runs as a few dispatches over
+//!   its output elements (reductions: a partial pass, combine passes, a requantizing finish), all
 //!   recorded in one command encoder with one submit and one read-back per inference. A
 //!   reduction of at most [`RSPLIT`] terms is summed and requantized in one dispatch.
+//! * **Tiled int8 GEMM.** FULLY_CONNECTED and CONV_2D with constant weights and at least
+//!   [`TILE_MIN_MACS`] (tiles at least a quarter full) replace the partial pass with
+//!   `gemm.wgsl`: 32 pixels x 32 channels per workgroup of 64, 4 x 4 outputs per invocation,
+//!   weights packed four int8 to a `u32` on the host, the im2col window packed on the fly, both
+//!   staged in workgroup memory, packed 4x8 dot products (`dot4I8Packed`, or unpacked vec4 dots
+//!   where the device is a CPU or cannot compile it; `VERIFIER_DOT4=1/0` forces either). The
+//!   zero point is folded in as `sum w x - zi sum w` (wrapping, so exact); the same chunks of
+//!   [`RSPLIT`] terms and combine passes; one chunk requantizes in the same dispatch.
 //!
 //! ## Never a silent wrong answer (the verifier-trust rules of `crate::gpu`)
 //!
@@ -34,7 +42,8 @@
 //!   scopes, the wait for the device is bounded ([`LiteRtGpu::set_timeout`]).
 //! * **Known-answer self-test.** [`LiteRtGpu::new`] runs [`synth::self_test_graph`] (a
 //!   FULLY_CONNECTED whose K needs a combine pass, with a wrapping accumulator and an extreme
-//!   multiplier; a padded CONV_2D; SOFTMAX; MEAN) and refuses the device unless every byte
+//!   multiplier; a padded CONV_2D; two tiled CONV_2Ds over partial tiles, one with K across two
+//!   chunks and not a multiple of 4; SOFTMAX; MEAN) and refuses the device unless every byte
 //!   equals the CPU reference.
 
 pub mod f64fc;
