@@ -698,68 +698,98 @@ fn open(bytes: &[u8], need: &Need) -> Result<Range> {
 }
 
 /// The opening of op `layer`'s output `element` of a job: `tensors[0]` is the job input,
-/// `tensors[k + 1]` op `k`'s output (the orchestrator's committed tensors).
+/// `tensors[k + 1]` op `k`'s output (the orchestrator's committed tensors). For many openings of
+/// one model, [`Opener`] computes the node records once.
 pub fn open_element(
     model: &Model,
     layer: usize,
     element: u64,
     tensors: &[&[u8]],
 ) -> Result<ElementOpening> {
-    let graph = model.graph();
-    if layer >= graph.ops.len() {
-        return Err(Error::Claim(format!("layer {layer} does not exist")));
-    }
-    let record = node_record(graph, layer);
-    let roots = node_roots(graph);
-    let mut cat = Vec::with_capacity(roots.len() * CHUNK);
-    roots.iter().for_each(|r| cat.extend_from_slice(r));
-    let node_proof = commit::open_range(&cat, layer, 1)
-        .map(|p| p.siblings)
-        .unwrap_or_default();
-    let mut opening = ElementOpening {
-        node: record.encode(),
-        node_proof,
-        ranges: Vec::new(),
-        patch: Vec::new(),
-    };
-    if element >= record.out_length {
-        return Ok(opening);
-    }
-    let op = &graph.ops[layer];
-    let data = const_bytes(graph, op);
-    let channels = channel_words(graph, op);
-    let tensor = |leaf: u64| -> Result<&[u8]> {
-        tensors
-            .get(leaf as usize)
-            .copied()
-            .ok_or_else(|| Error::Claim(format!("no committed tensor at leaf {leaf}")))
-    };
-    let source = |s: Source| -> Result<&[u8]> {
-        match s {
-            Source::Data => Ok(&data),
-            Source::Channels => Ok(&channels),
-            Source::Input(0) => tensor(record.in0.leaf),
-            Source::Input(_) => tensor(record.in1.leaf),
+    Opener::new(model).open(layer, element, tensors)
+}
+
+/// A model's node records and roots, computed once, opening any element.
+pub struct Opener<'m> {
+    model: &'m Model,
+    records: Vec<NodeRecord>,
+    roots: Vec<u8>,
+}
+
+impl<'m> Opener<'m> {
+    /// Computes every node record of `model`.
+    pub fn new(model: &'m Model) -> Self {
+        let graph = model.graph();
+        let records: Vec<NodeRecord> = (0..graph.ops.len())
+            .map(|k| node_record(graph, k))
+            .collect();
+        let roots = records.iter().flat_map(|r| r.root()).collect();
+        Opener {
+            model,
+            records,
+            roots,
         }
-    };
-    let mut list = needs(&record, element, None)?;
-    if record.op_code == 36 {
-        let n = list[0];
-        let b = source(n.source)?;
-        let at = n.start as usize;
-        let id = b
-            .get(at..at + 4)
-            .map(|s| i32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-            .ok_or_else(|| Error::Claim("GATHER id outside the input".into()))?;
-        list = needs(&record, element, Some(id as i64))?;
     }
-    for n in &list {
-        opening.ranges.push(open(source(n.source)?, n)?);
+
+    /// Op `layer`'s node record.
+    pub fn record(&self, layer: usize) -> Option<&NodeRecord> {
+        self.records.get(layer)
     }
-    if matches!(record.op_code, 3 | 4 | 67) {
-        opening.patch = patch(&record, element, tensor(record.in0.leaf)?);
+
+    /// See [`open_element`].
+    pub fn open(&self, layer: usize, element: u64, tensors: &[&[u8]]) -> Result<ElementOpening> {
+        let graph = self.model.graph();
+        let record = self
+            .records
+            .get(layer)
+            .ok_or_else(|| Error::Claim(format!("layer {layer} does not exist")))?;
+        let node_proof = commit::open_range(&self.roots, layer, 1)
+            .map(|p| p.siblings)
+            .unwrap_or_default();
+        let mut opening = ElementOpening {
+            node: record.encode(),
+            node_proof,
+            ranges: Vec::new(),
+            patch: Vec::new(),
+        };
+        if element >= record.out_length {
+            return Ok(opening);
+        }
+        let op = &graph.ops[layer];
+        let data = const_bytes(graph, op);
+        let channels = channel_words(graph, op);
+        let tensor = |leaf: u64| -> Result<&[u8]> {
+            tensors
+                .get(leaf as usize)
+                .copied()
+                .ok_or_else(|| Error::Claim(format!("no committed tensor at leaf {leaf}")))
+        };
+        let source = |s: Source| -> Result<&[u8]> {
+            match s {
+                Source::Data => Ok(&data),
+                Source::Channels => Ok(&channels),
+                Source::Input(0) => tensor(record.in0.leaf),
+                Source::Input(_) => tensor(record.in1.leaf),
+            }
+        };
+        let mut list = needs(record, element, None)?;
+        if record.op_code == 36 {
+            let n = list[0];
+            let at = n.start as usize;
+            let id = source(n.source)?
+                .get(at..at + 4)
+                .map(|s| i32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+                .ok_or_else(|| Error::Claim("GATHER id outside the input".into()))?;
+            list = needs(record, element, Some(id as i64))?;
+        }
+        for n in &list {
+            opening.ranges.push(open(source(n.source)?, n)?);
+        }
+        if matches!(record.op_code, 3 | 4 | 67) {
+            opening.patch = patch(record, element, tensor(record.in0.leaf)?);
+        }
+        Ok(opening)
     }
-    Ok(opening)
 }
 
 /// The conv ops' packed patch of an element: per tap `(ky, kx)` the input pixel's `I` channels

@@ -26,6 +26,8 @@ pub struct Harness {
     abi: JsonAbi,
     /// Calls made (the tests report how many elements they compared).
     pub calls: u64,
+    /// The last call's transaction gas (intrinsic and calldata included).
+    pub last_gas: u64,
 }
 
 /// What a call gave: its decoded return values, or the revert's error name.
@@ -34,10 +36,13 @@ pub type Outcome = Result<Vec<DynSolValue>, String>;
 impl Harness {
     /// Loads `out/OpsHarness.sol/OpsHarness.json` (run `forge build` first; `make test` does).
     pub fn new() -> Self {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../out/OpsHarness.sol/OpsHarness.json"
-        );
+        Self::load("OpsHarness.sol/OpsHarness.json")
+    }
+
+    /// Loads the compiled contract `out/<artifact>` into a fresh EVM.
+    pub fn load(artifact: &str) -> Self {
+        let path = format!("{}/../out/{artifact}", env!("CARGO_MANIFEST_DIR"));
+        let path = path.as_str();
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
             panic!("{path}: {e} (the harness is compiled by `forge build`, which `make test` runs first)")
         });
@@ -63,6 +68,7 @@ impl Harness {
             evm: ctx.build_mainnet(),
             abi,
             calls: 0,
+            last_gas: 0,
         }
     }
 
@@ -86,6 +92,7 @@ impl Harness {
             .expect("the EVM accepts the call")
             .result;
         self.calls += 1;
+        self.last_gas = result.tx_gas_used();
         match result {
             ExecutionResult::Success {
                 output: Output::Call(out),

@@ -1,0 +1,244 @@
+//! The deployed element judge (`contracts/proof/LiteRtJudge.sol`) end to end on the demo model:
+//! the verifier's openings (`verifier::opening`) of random elements of every op of text2img on a
+//! real job input, recomputed in revm, must equal the CPU reference's bytes; a tampered opening
+//! is refused. Also reports each op's final-step gas into `snapshots/ProofFinalStep.json`
+//! (`JUDGE_GAS_UPDATE=1` rewrites the lines; otherwise they are checked within 2%).
+
+use std::collections::BTreeMap;
+
+use alloy::dyn_abi::DynSolValue;
+use alloy::primitives::B256;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use verifier::opening::{ElementOpening, Opener};
+use verifier::{CpuExecutor, Model, commit, demo};
+
+use crate::support::{Harness, as_i64, uint};
+
+fn b32(h: &[u8; 32]) -> DynSolValue {
+    DynSolValue::FixedBytes(B256::from(*h), 32)
+}
+
+/// `abi.encode(LiteRtJudge.Opening)`.
+fn encode(o: &ElementOpening) -> Vec<u8> {
+    let ranges = o
+        .ranges
+        .iter()
+        .map(|r| {
+            DynSolValue::Tuple(vec![
+                uint(r.first),
+                DynSolValue::Bytes(r.proof.chunks.concat()),
+                DynSolValue::Array(r.proof.siblings.iter().map(b32).collect()),
+            ])
+        })
+        .collect();
+    DynSolValue::Tuple(vec![
+        DynSolValue::Bytes(o.node.clone()),
+        DynSolValue::Array(o.node_proof.iter().map(b32).collect()),
+        DynSolValue::Array(ranges),
+        DynSolValue::Bytes(o.patch.clone()),
+    ])
+    .abi_encode()
+}
+
+/// What `recompute` returned: the byte, the output length, the input roots `(leaf, root)`.
+type Recomputed = (i8, u64, Vec<(u64, [u8; 32])>);
+
+fn recompute(
+    h: &mut Harness,
+    id: &[u8; 32],
+    layer: usize,
+    e: u64,
+    o: &ElementOpening,
+) -> Result<Recomputed, String> {
+    let args = [
+        b32(id),
+        uint(layer as u64),
+        uint(e),
+        DynSolValue::Bytes(encode(o)),
+    ];
+    let v = h.call("recompute", &args)?;
+    let DynSolValue::Array(ins) = &v[2] else {
+        panic!("inputs: {:?}", v[2])
+    };
+    let ins = ins
+        .iter()
+        .map(|t| match t {
+            DynSolValue::Tuple(f) => match (&f[0], &f[1]) {
+                (DynSolValue::Uint(l, _), DynSolValue::FixedBytes(r, _)) => (l.to::<u64>(), r.0),
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    Ok((as_i64(&v[0]) as i8, as_i64(&v[1]) as u64, ins))
+}
+
+struct Demo {
+    model: Model,
+    tensors: Vec<Vec<u8>>,
+}
+
+fn demo_job() -> Demo {
+    let model = Model::from_bytes(&demo::demo_model_bytes().unwrap()).unwrap();
+    let input = demo::job_input(demo::DEMO_PROMPT).unwrap();
+    let outputs = CpuExecutor.layer_outputs(&model, &input).unwrap();
+    let mut tensors = vec![input];
+    tensors.extend(outputs);
+    Demo { model, tensors }
+}
+
+#[test]
+fn the_judge_recomputes_every_op_of_the_demo_model() {
+    let d = demo_job();
+    let refs: Vec<&[u8]> = d.tensors.iter().map(Vec::as_slice).collect();
+    let roots: Vec<[u8; 32]> = refs.iter().map(|t| commit::root(t)).collect();
+    let opener = Opener::new(&d.model);
+    let id = d.model.id();
+    let mut h = Harness::load("LiteRtJudge.sol/LiteRtJudge.json");
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let mut gas = BTreeMap::new();
+    for (layer, op) in d.model.layers().iter().enumerate() {
+        let out = &d.tensors[layer + 1];
+        let len = out.len() as u64;
+        let mut picks = vec![0, len - 1, len / 2 + 1];
+        picks.extend((0..3).map(|_| rng.random_range(0..len)));
+        for &e in &picks {
+            let o = opener.open(layer, e, &refs).unwrap();
+            let (v, n, ins) = recompute(&mut h, &id, layer, e, &o)
+                .unwrap_or_else(|err| panic!("{} layer {layer} element {e}: {err}", op.name));
+            assert_eq!(
+                v, out[e as usize] as i8,
+                "{} layer {layer} element {e}",
+                op.name
+            );
+            assert_eq!(n, len);
+            assert!(!ins.is_empty(), "{}: reads no input", op.name);
+            for (leaf, root) in ins {
+                assert!(leaf <= layer as u64, "{}: input leaf {leaf}", op.name);
+                assert_eq!(root, roots[leaf as usize], "{} layer {layer}", op.name);
+            }
+            if e == len / 2 + 1 {
+                gas.insert(
+                    format!("judge_text2img_op{layer:02}_{}_tx", op.name),
+                    h.last_gas,
+                );
+            }
+        }
+        // Past the output: chunk padding, 0, no input read.
+        let o = opener.open(layer, len + 3, &refs).unwrap();
+        assert_eq!(
+            recompute(&mut h, &id, layer, len + 3, &o).unwrap(),
+            (0, len, vec![])
+        );
+        let o = encode(&o);
+        let n = h
+            .call(
+                "outputLength",
+                &[b32(&id), uint(layer as u64), DynSolValue::Bytes(o)],
+            )
+            .unwrap();
+        assert_eq!(as_i64(&n[0]) as u64, len);
+    }
+    check_gas(&gas);
+}
+
+#[test]
+fn a_tampered_opening_is_refused() {
+    let d = demo_job();
+    let refs: Vec<&[u8]> = d.tensors.iter().map(Vec::as_slice).collect();
+    let opener = Opener::new(&d.model);
+    let id = d.model.id();
+    let mut h = Harness::load("LiteRtJudge.sol/LiteRtJudge.json");
+    let name = |k: usize| d.model.layers()[k].name;
+    let fc = (0..d.model.layers().len())
+        .find(|&k| name(k) == "FULLY_CONNECTED")
+        .unwrap();
+    let conv = (0..d.model.layers().len())
+        .find(|&k| name(k) == "CONV_2D")
+        .unwrap();
+    let e = 77;
+    let good = opener.open(fc, e, &refs).unwrap();
+    assert!(recompute(&mut h, &id, fc, e, &good).is_ok());
+    // A weight chunk that is not the model's (FC reads channel word, input row, weight row).
+    let mut bad = good.clone();
+    bad.ranges[2].proof.chunks[0][5] ^= 1;
+    assert_eq!(
+        recompute(&mut h, &id, fc, e, &bad).unwrap_err(),
+        "RootMismatch"
+    );
+    // Another channel word (a different bias): the channel tree refuses it too.
+    let mut bad = good.clone();
+    bad.ranges[0].proof.chunks[0][7] ^= 1;
+    assert_eq!(
+        recompute(&mut h, &id, fc, e, &bad).unwrap_err(),
+        "RootMismatch"
+    );
+    // A node record that is not the model's (a different zero point).
+    let mut bad = good.clone();
+    bad.node[20 * 32 + 31] ^= 1;
+    assert_eq!(recompute(&mut h, &id, fc, e, &bad).unwrap_err(), "BadNode");
+    // Another layer's node at this layer.
+    let other = opener.open(conv, e, &refs).unwrap();
+    let mut bad = other.clone();
+    bad.node_proof = good.node_proof.clone();
+    assert_eq!(recompute(&mut h, &id, fc, e, &bad).unwrap_err(), "BadNode");
+    // Another element's ranges.
+    let shifted = opener.open(fc, e + 1, &refs).unwrap();
+    let mut bad = good.clone();
+    bad.ranges[1] = shifted.ranges[1].clone();
+    bad.ranges[0] = shifted.ranges[0].clone();
+    assert_eq!(
+        recompute(&mut h, &id, fc, e, &bad).unwrap_err(),
+        "RangeMismatch"
+    );
+    // A wrong input: the judge proves it against a root that is not the committed tensor's,
+    // which the game then refuses (InvalidInputRoot).
+    let mut bad = good.clone();
+    bad.ranges[1].proof.chunks[0][0] ^= 1;
+    let (_, _, ins) = recompute(&mut h, &id, fc, e, &bad).unwrap();
+    assert_ne!(ins[0].1, commit::root(refs[ins[0].0 as usize]));
+    // A conv patch byte that is not the opened input's.
+    let good = opener.open(conv, 100, &refs).unwrap();
+    assert!(recompute(&mut h, &id, conv, 100, &good).is_ok());
+    let mut bad = good.clone();
+    let at = bad.patch.len() / 2;
+    bad.patch[at] ^= 1;
+    assert_eq!(
+        recompute(&mut h, &id, conv, 100, &bad).unwrap_err(),
+        "PatchMismatch"
+    );
+    // A missing range.
+    let mut bad = good;
+    bad.ranges.pop();
+    assert!(recompute(&mut h, &id, conv, 100, &bad).is_err());
+}
+
+/// Checks (or with `JUDGE_GAS_UPDATE=1` writes) the judge's rows of the final-step snapshot.
+fn check_gas(gas: &BTreeMap<String, u64>) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../snapshots/ProofFinalStep.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut snap: BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    if std::env::var_os("JUDGE_GAS_UPDATE").is_some() {
+        for (k, v) in gas {
+            snap.insert(k.clone(), v.to_string());
+        }
+        let out = serde_json::to_string_pretty(&snap).unwrap();
+        std::fs::write(path, out).unwrap();
+        return;
+    }
+    for (k, v) in gas {
+        let want: u64 = snap
+            .get(k)
+            .unwrap_or_else(|| panic!("{k} not in {path} (JUDGE_GAS_UPDATE=1 writes it)"))
+            .parse()
+            .unwrap();
+        assert!(
+            v.abs_diff(want) * 50 <= want,
+            "{k}: {v} gas, the snapshot says {want} (JUDGE_GAS_UPDATE=1 rewrites it)"
+        );
+    }
+}
