@@ -242,3 +242,53 @@ fn check_gas(gas: &BTreeMap<String, u64>) {
         );
     }
 }
+
+#[test]
+fn the_judge_recomputes_the_tiny_transformers_covered_ops_and_refuses_the_rest() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tools/models/out/tiny_transformer.tflite"
+    );
+    let tflite = std::fs::read(path).unwrap();
+    let bytes = Model::convert_tflite(&tflite, &Default::default()).unwrap();
+    let model = Model::from_bytes(&bytes).unwrap();
+    // Token ids 0..3 (int32 little-endian): every GATHER row exists.
+    let input: Vec<u8> = (0..model.input_len() / 4)
+        .flat_map(|i| ((i % 4) as i32).to_le_bytes())
+        .collect();
+    let mut tensors = vec![input.clone()];
+    tensors.extend(CpuExecutor.layer_outputs(&model, &input).unwrap());
+    let refs: Vec<&[u8]> = tensors.iter().map(Vec::as_slice).collect();
+    let opener = Opener::new(&model);
+    let id = model.id();
+    let mut h = Harness::load("LiteRtJudge.sol/LiteRtJudge.json");
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let (mut judged, mut refused) = (0, 0);
+    for (layer, op) in model.layers().iter().enumerate() {
+        let out = &tensors[layer + 1];
+        let e = rng.random_range(0..out.len() as u64);
+        let code = opener.record(layer).unwrap().op_code;
+        if !verifier::opening::judgeable(code) {
+            // The opening carries only the node: the judge refuses the op by name.
+            let mut o = opener.open(layer, out.len() as u64, &refs).unwrap();
+            o.ranges.clear();
+            assert_eq!(
+                recompute(&mut h, &id, layer, e, &o).unwrap_err(),
+                "OpNotJudgeable",
+                "{}",
+                op.name
+            );
+            refused += 1;
+            continue;
+        }
+        let o = opener.open(layer, e, &refs).unwrap();
+        let (v, _, ins) = recompute(&mut h, &id, layer, e, &o)
+            .unwrap_or_else(|err| panic!("{} layer {layer} element {e}: {err}", op.name));
+        assert_eq!(v, out[e as usize] as i8, "{} layer {layer} element {e}", op.name);
+        for (leaf, root) in ins {
+            assert_eq!(root, commit::root(refs[leaf as usize]), "{}", op.name);
+        }
+        judged += 1;
+    }
+    assert!(judged > 40 && refused > 20, "{judged} judged, {refused} refused");
+}
