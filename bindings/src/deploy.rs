@@ -14,8 +14,8 @@ use alloy::{
 
 use crate::{
     AccessManager, BondingLens, BondingManager, BondingVotes, CapabilityRegistry, DeployPlanner,
-    DisputeManager, LiteRtJudge, LivepeerGovernor, LivepeerToken, Minter, ProofGame, Reputation, RoundsManager,
-    TicketBroker, TimelockController,
+    DisputeManager, LiteRtJudge, LivepeerGovernor, LivepeerToken, Minter, ProofGame, Reputation,
+    RoundsManager, TicketBroker, TimelockController,
     deploy_planner::DeployPlan::{Addresses, Step},
 };
 

@@ -107,29 +107,56 @@ pub struct RangeProof {
 /// Opens chunks `first..first + count` of `bytes` (`None` if the range is empty or past the
 /// padded tree's last leaf).
 pub fn open_range(bytes: &[u8], first: usize, count: usize) -> Option<RangeProof> {
-    let all = levels(bytes);
-    let p = all.first().map_or(0, Vec::len);
-    if count == 0 || first.checked_add(count)? > p {
-        return None;
+    Tree::new(bytes).open(first, count)
+}
+
+/// A byte string's whole chunk tree, kept for many range proofs of it.
+#[derive(Clone, Debug)]
+pub struct Tree {
+    levels: Vec<Vec<Hash32>>,
+    chunks: Vec<[u8; CHUNK]>,
+}
+
+impl Tree {
+    /// Builds the tree of `bytes`.
+    pub fn new(bytes: &[u8]) -> Tree {
+        let levels = levels(bytes);
+        let mut chunks = chunks(bytes);
+        chunks.resize(levels.first().map_or(0, Vec::len), [0u8; CHUNK]);
+        Tree { levels, chunks }
     }
-    let mut padded = chunks(bytes);
-    padded.resize(p, [0u8; CHUNK]);
-    let (mut lo, mut hi) = (first, first + count - 1);
-    let mut siblings = Vec::new();
-    for level in &all[..all.len() - 1] {
-        if lo % 2 == 1 {
-            siblings.push(level[lo - 1]);
-        }
-        if hi % 2 == 0 {
-            siblings.push(level[hi + 1]);
-        }
-        lo /= 2;
-        hi /= 2;
+
+    /// Its root ([`root`]).
+    pub fn root(&self) -> Hash32 {
+        self.levels
+            .last()
+            .and_then(|l| l.first().copied())
+            .unwrap_or_default()
     }
-    Some(RangeProof {
-        chunks: padded[first..first + count].to_vec(),
-        siblings,
-    })
+
+    /// [`open_range`] on the kept tree.
+    pub fn open(&self, first: usize, count: usize) -> Option<RangeProof> {
+        let p = self.chunks.len();
+        if count == 0 || first.checked_add(count)? > p {
+            return None;
+        }
+        let (mut lo, mut hi) = (first, first + count - 1);
+        let mut siblings = Vec::new();
+        for level in &self.levels[..self.levels.len() - 1] {
+            if lo % 2 == 1 {
+                siblings.push(level[lo - 1]);
+            }
+            if hi % 2 == 0 {
+                siblings.push(level[hi + 1]);
+            }
+            lo /= 2;
+            hi /= 2;
+        }
+        Some(RangeProof {
+            chunks: self.chunks[first..first + count].to_vec(),
+            siblings,
+        })
+    }
 }
 
 /// Checks that `proof` opens chunks `first..` of a tree of `leaves` leaves (the committed

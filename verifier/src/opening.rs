@@ -26,7 +26,7 @@
 //! record and its proof against the model id, then the ranges the op reads in the order
 //! [`needs`] lists them (the judge derives the same list), and for the conv ops the packed patch.
 
-use crate::commit::{self, CHUNK, RangeProof};
+use crate::commit::{self, CHUNK, RangeProof, Tree};
 use crate::hash::Hash32;
 use crate::litert::graph::{Graph, Op, OpKind};
 use crate::litert::ops::conv::conv_out;
@@ -284,6 +284,28 @@ fn producers(graph: &Graph) -> Vec<Option<Value>> {
 
 /// Op `k`'s node record.
 pub fn node_record(graph: &Graph, k: usize) -> NodeRecord {
+    record_and_trees(graph, k).0
+}
+
+/// Op `k`'s node record and the trees of its data and channel words.
+fn record_and_trees(graph: &Graph, k: usize) -> (NodeRecord, Tree, Tree) {
+    let op = &graph.ops[k];
+    let mut r = fields(graph, k);
+    let (data, ch) = (const_bytes(graph, op), channel_words(graph, op));
+    let (dt, ct) = (Tree::new(&data), Tree::new(&ch));
+    if !data.is_empty() {
+        r.data_root = dt.root();
+        r.data_length = data.len() as u64;
+    }
+    if !ch.is_empty() {
+        r.channel_root = ct.root();
+        r.channels = (ch.len() / CHUNK) as u64;
+    }
+    (r, dt, ct)
+}
+
+/// Op `k`'s record without its data roots.
+fn fields(graph: &Graph, k: usize) -> NodeRecord {
     let producer = producers(graph);
     let op = &graph.ops[k];
     let t = |i: usize| &graph.tensors[i];
@@ -401,16 +423,6 @@ pub fn node_record(graph: &Graph, k: usize) -> NodeRecord {
         }
         _ => {}
     }
-    let data = const_bytes(graph, op);
-    if !data.is_empty() {
-        r.data_root = commit::root(&data);
-        r.data_length = data.len() as u64;
-    }
-    let ch = channel_words(graph, op);
-    if !ch.is_empty() {
-        r.channel_root = commit::root(&ch);
-        r.channels = (ch.len() / CHUNK) as u64;
-    }
     r
 }
 
@@ -453,13 +465,15 @@ pub struct Need {
     pub len: u64,
 }
 
-/// A conv element's taps: per kernel row inside the input, its input row `iy`, the taps
-/// `(kx, x)` that meet the input, as the judge derives them.
-struct Taps {
-    rows: Vec<(u64, u64, Vec<(u64, u64)>)>, // (ky, iy, [(kx, ix)])
+/// One kernel row `ky` of a conv element that meets the input: its input row `iy` and the taps
+/// `(kx, ix)` inside the input, as the judge derives them.
+struct TapRow {
+    ky: u64,
+    iy: u64,
+    taps: Vec<(u64, u64)>,
 }
 
-fn conv_taps(r: &NodeRecord, oy: u64, ox: u64, transposed: bool) -> Taps {
+fn conv_taps(r: &NodeRecord, oy: u64, ox: u64, transposed: bool) -> Vec<TapRow> {
     let [kh, kw, sh, sw, dh, dw, ph, pw, ..] = r.geo;
     let (h, w) = (r.in0.shape[1], r.in0.shape[2]);
     let at = |o: u64, k: u64, s: u64, d: u64, p: u64, size: u64| -> Option<u64> {
@@ -480,10 +494,10 @@ fn conv_taps(r: &NodeRecord, oy: u64, ox: u64, transposed: bool) -> Taps {
             .filter_map(|kx| at(ox, kx, sw, dw, pw, w).map(|ix| (kx, ix)))
             .collect();
         if !taps.is_empty() {
-            rows.push((ky, iy, taps));
+            rows.push(TapRow { ky, iy, taps });
         }
     }
-    Taps { rows }
+    rows
 }
 
 fn index4(shape: &[u64; 4], e: u64) -> [u64; 4] {
@@ -537,7 +551,7 @@ pub fn needs(r: &NodeRecord, element: u64, gather_id: Option<i64>) -> Result<Vec
     Ok(match r.op_code {
         // FULLY_CONNECTED
         9 => {
-            let o = r.out_shape[3];
+            let o = r.out_shape[3].max(1);
             let d = r.geo[0];
             let (row, c) = (element / o, element % o);
             vec![chan(c), input(0, row * d, d), data(c * d, d)]
@@ -551,10 +565,10 @@ pub fn needs(r: &NodeRecord, element: u64, gather_id: Option<i64>) -> Result<Vec
                 kh * kw * ic
             };
             let mut v = vec![chan(c), data(c * row, row)];
-            for (_, iy, taps) in conv_taps(r, oy, ox, r.op_code == 67).rows {
-                let lo = taps.iter().map(|t| t.1).min().unwrap_or(0);
-                let hi = taps.iter().map(|t| t.1).max().unwrap_or(0);
-                v.push(input(0, pixel(iy, lo), (hi - lo + 1) * ic));
+            for row in conv_taps(r, oy, ox, r.op_code == 67) {
+                let lo = row.taps.iter().map(|t| t.1).min().unwrap_or(0);
+                let hi = row.taps.iter().map(|t| t.1).max().unwrap_or(0);
+                v.push(input(0, pixel(row.iy, lo), (hi - lo + 1) * ic));
             }
             v
         }
@@ -611,7 +625,7 @@ mod resize {
     use super::NodeRecord;
 
     fn step(input: u64, output: u64, align: bool) -> i64 {
-        let (i, o) = (input as i64, output as i64);
+        let (i, o) = (input as i64, output.max(1) as i64);
         if align && o > 1 {
             (1024 * (i - 1) + (o - 1) / 2) / (o - 1)
         } else {
@@ -688,11 +702,12 @@ pub struct ElementOpening {
     pub patch: Vec<u8>,
 }
 
-/// Opens `need` of `bytes` (the minimal chunk range covering it).
-fn open(bytes: &[u8], need: &Need) -> Result<Range> {
+/// Opens `need` of a committed string's tree (the minimal chunk range covering it).
+fn open_tree(tree: &Tree, need: &Need) -> Result<Range> {
     let first = need.start / CHUNK as u64;
     let last = (need.start + need.len.max(1) - 1) / CHUNK as u64;
-    let proof = commit::open_range(bytes, first as usize, (last - first + 1) as usize)
+    let proof = tree
+        .open(first as usize, (last - first + 1) as usize)
         .ok_or_else(|| Error::Claim(format!("range {need:?} is outside its tensor")))?;
     Ok(Range { first, proof })
 }
@@ -710,23 +725,27 @@ pub fn open_element(
 }
 
 /// A model's node records and roots, computed once, opening any element.
-pub struct Opener<'m> {
-    model: &'m Model,
+pub struct Opener {
     records: Vec<NodeRecord>,
+    /// Per op, the trees of its data and channel words.
+    trees: Vec<(Tree, Tree)>,
     roots: Vec<u8>,
 }
 
-impl<'m> Opener<'m> {
+impl Opener {
     /// Computes every node record of `model`.
-    pub fn new(model: &'m Model) -> Self {
+    pub fn new(model: &Model) -> Self {
         let graph = model.graph();
-        let records: Vec<NodeRecord> = (0..graph.ops.len())
-            .map(|k| node_record(graph, k))
-            .collect();
+        let (records, trees): (Vec<NodeRecord>, Vec<(Tree, Tree)>) = (0..graph.ops.len())
+            .map(|k| {
+                let (r, d, c) = record_and_trees(graph, k);
+                (r, (d, c))
+            })
+            .unzip();
         let roots = records.iter().flat_map(|r| r.root()).collect();
         Opener {
-            model,
             records,
+            trees,
             roots,
         }
     }
@@ -738,7 +757,6 @@ impl<'m> Opener<'m> {
 
     /// See [`open_element`].
     pub fn open(&self, layer: usize, element: u64, tensors: &[&[u8]]) -> Result<ElementOpening> {
-        let graph = self.model.graph();
         let record = self
             .records
             .get(layer)
@@ -755,9 +773,7 @@ impl<'m> Opener<'m> {
         if element >= record.out_length {
             return Ok(opening);
         }
-        let op = &graph.ops[layer];
-        let data = const_bytes(graph, op);
-        let channels = channel_words(graph, op);
+        let (data, channels) = &self.trees[layer];
         let tensor = |leaf: u64| -> Result<&[u8]> {
             tensors
                 .get(leaf as usize)
@@ -766,10 +782,8 @@ impl<'m> Opener<'m> {
         };
         let source = |s: Source| -> Result<&[u8]> {
             match s {
-                Source::Data => Ok(&data),
-                Source::Channels => Ok(&channels),
                 Source::Input(0) => tensor(record.in0.leaf),
-                Source::Input(_) => tensor(record.in1.leaf),
+                _ => tensor(record.in1.leaf),
             }
         };
         let mut list = needs(record, element, None)?;
@@ -782,11 +796,26 @@ impl<'m> Opener<'m> {
                 .ok_or_else(|| Error::Claim("GATHER id outside the input".into()))?;
             list = needs(record, element, Some(id as i64))?;
         }
+        // Each input tensor's tree is built once per opening (bilinear reads four taps).
+        let mut input_trees: [Option<Tree>; 2] = [None, None];
         for n in &list {
-            opening.ranges.push(open(source(n.source)?, n)?);
+            opening.ranges.push(match n.source {
+                Source::Data => open_tree(data, n)?,
+                Source::Channels => open_tree(channels, n)?,
+                Source::Input(k) => {
+                    let k = usize::from(k.min(1));
+                    if input_trees[k].is_none() {
+                        input_trees[k] = Some(Tree::new(source(n.source)?));
+                    }
+                    let tree = input_trees[k]
+                        .as_ref()
+                        .ok_or_else(|| Error::Claim("no input tree".into()))?;
+                    open_tree(tree, n)?
+                }
+            });
         }
         if matches!(record.op_code, 3 | 4 | 67) {
-            opening.patch = patch(record, element, tensor(record.in0.leaf)?);
+            opening.patch = patch(record, element, tensor(record.in0.leaf)?)?;
         }
         Ok(opening)
     }
@@ -794,26 +823,29 @@ impl<'m> Opener<'m> {
 
 /// The conv ops' packed patch of an element: per tap `(ky, kx)` the input pixel's `I` channels
 /// (depthwise: the one channel `c / multiplier`), zeros for taps outside the input.
-fn patch(r: &NodeRecord, element: u64, x: &[u8]) -> Vec<u8> {
+fn patch(r: &NodeRecord, element: u64, x: &[u8]) -> Result<Vec<u8>> {
     let [b, oy, ox, c] = index4(&r.out_shape, element);
     let [_, h, w, ic] = r.in0.shape;
     let (kh, kw) = (r.geo[0], r.geo[1]);
     let depthwise = r.op_code == 4;
     let per = if depthwise { 1 } else { ic };
     let mut p = vec![0u8; (kh * kw * per) as usize];
-    for (ky, iy, taps) in conv_taps(r, oy, ox, r.op_code == 67).rows {
+    for TapRow { ky, iy, taps } in conv_taps(r, oy, ox, r.op_code == 67) {
         for (kx, ix) in taps {
             let at = (r.in0.offset + ((b * h + iy) * w + ix) * ic) as usize;
             let dst = ((ky * kw + kx) * per) as usize;
-            if depthwise {
-                let ch = c / r.geo[8].max(1);
-                p[dst] = x[at + ch as usize];
+            let (from, n) = if depthwise {
+                (at + (c / r.geo[8].max(1)) as usize, 1)
             } else {
-                p[dst..dst + per as usize].copy_from_slice(&x[at..at + per as usize]);
-            }
+                (at, per as usize)
+            };
+            let src = x
+                .get(from..from + n)
+                .ok_or_else(|| Error::Claim(format!("tap ({ky}, {kx}) is outside the input")))?;
+            p[dst..dst + n].copy_from_slice(src);
         }
     }
-    p
+    Ok(p)
 }
 
 #[cfg(test)]
