@@ -18,7 +18,7 @@
 //! chunk ranges, opened with one range proof ([`open_range`]: the chunks plus the O(depth)
 //! siblings around the range).
 
-use crate::hash::{Hash32, keccak};
+use crate::hash::Hash32;
 
 /// Bytes per chunk (one EVM word).
 pub const CHUNK: usize = 32;
@@ -27,7 +27,7 @@ pub const CHUNK: usize = 32;
 pub fn leaf(chunk: &[u8; CHUNK]) -> Hash32 {
     let mut buf = [0u8; 1 + CHUNK];
     buf[1..].copy_from_slice(chunk);
-    keccak(&buf)
+    keccak_block(&buf)
 }
 
 /// `keccak256(0x01 ‖ l ‖ r)`.
@@ -36,7 +36,28 @@ pub fn node(l: &Hash32, r: &Hash32) -> Hash32 {
     buf[0] = 1;
     buf[1..33].copy_from_slice(l);
     buf[33..].copy_from_slice(r);
-    keccak(&buf)
+    keccak_block(&buf)
+}
+
+/// keccak256 of a message shorter than one sponge block (136 bytes): one permutation. The tree
+/// hashes tens of thousands of 33- and 65-byte messages per model id; the generic hasher, built
+/// unoptimized in tests, made that a second per model load (the permutation is optimized there).
+fn keccak_block(msg: &[u8]) -> Hash32 {
+    const RATE: usize = 136;
+    let mut block = [0u8; RATE];
+    block[..msg.len()].copy_from_slice(msg);
+    block[msg.len()] ^= 0x01;
+    block[RATE - 1] ^= 0x80;
+    let mut state = [0u64; 25];
+    for (lane, b) in state.iter_mut().zip(block.chunks_exact(8)) {
+        *lane = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    }
+    keccak::f1600(&mut state);
+    let mut out = [0u8; 32];
+    for (o, lane) in out.chunks_exact_mut(8).zip(state) {
+        o.copy_from_slice(&lane.to_le_bytes());
+    }
+    out
 }
 
 /// The chunks of `bytes`: `max(1, ceil(len / 32))`, the last zero-padded.
@@ -193,12 +214,21 @@ pub fn verify_range(root: &Hash32, leaves: usize, first: usize, proof: &RangePro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::keccak;
 
     /// Bytes without repeated chunks (so that no range opens at another position).
     fn bytes(n: usize) -> Vec<u8> {
         (0..n)
             .map(|i| keccak(&(i as u64).to_le_bytes())[0])
             .collect()
+    }
+
+    #[test]
+    fn the_one_block_keccak_is_keccak256() {
+        for n in 0..136 {
+            let m = bytes(n);
+            assert_eq!(keccak_block(&m), keccak(&m), "{n} bytes");
+        }
     }
 
     #[test]
