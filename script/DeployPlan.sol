@@ -85,6 +85,7 @@ library DeployPlan {
         address timelock;
         address governor;
         address proofGame;
+        address judge; // the proof game's element judge (LiteRtJudge), created last
     }
 
     /// @notice One transaction. A creation names its `artifact` (the contract's name) and carries
@@ -97,9 +98,9 @@ library DeployPlan {
         bytes data;
     }
 
-    /// @notice Creations (14) + wiring (21) + the proof game's wiring (3) + the timelock's roles (4)
+    /// @notice Creations (15) + wiring (21) + the proof game's wiring (3) + the timelock's roles (4)
     /// + the hand-over (5, or 6 with a security council other than the deployer).
-    uint256 internal constant MAX_STEPS = 48;
+    uint256 internal constant MAX_STEPS = 49;
 
     /// @notice Blocks each side of a proof game has per move: about an hour at 12-second blocks, so
     /// a 2^20-chunk layer's game (20 moves and the final step) ends within about 1.1 rounds of
@@ -173,7 +174,8 @@ library DeployPlan {
         a.votes = createAddress(admin, n++);
         a.timelock = createAddress(admin, n++);
         a.governor = createAddress(admin, n++);
-        a.proofGame = createAddress(admin, n);
+        a.proofGame = createAddress(admin, n++);
+        a.judge = createAddress(admin, n);
     }
 
     /// @notice The whole sequence, hand-over to governance last.
@@ -300,14 +302,16 @@ library DeployPlan {
             abi.encode(c.governance.timelockDelay, new address[](0), new address[](0), c.admin)
         );
         n = _create(s, n, "LivepeerGovernor", a.governor, abi.encode(a.votes, a.timelock, _settings(c)));
-        // No judge yet (zero): games open once governance sets the on-chain op library.
+        // The judge is the on-chain op library over the verifier's model commitment (created
+        // next, at its planned address); governance may replace it (`setJudge`).
         n = _create(
             s,
             n,
             "ProofGame",
             a.proofGame,
-            abi.encode(a.manager, a.disputes, IElementJudge(address(0)), PROOF_MOVE_WINDOW)
+            abi.encode(a.manager, a.disputes, IElementJudge(a.judge), PROOF_MOVE_WINDOW)
         );
+        n = _create(s, n, "LiteRtJudge", a.judge, "");
     }
 
     /// The governor's settings, its delay and period in blocks at the config's round length.

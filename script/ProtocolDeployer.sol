@@ -14,6 +14,7 @@ import {LivepeerToken} from "../contracts/token/LivepeerToken.sol";
 import {Minter} from "../contracts/token/Minter.sol";
 import {DisputeManager} from "../contracts/verification/DisputeManager.sol";
 import {ProofGame} from "../contracts/verification/ProofGame.sol";
+import {LiteRtJudge} from "../contracts/proof/LiteRtJudge.sol";
 import {Reputation} from "../contracts/verification/Reputation.sol";
 import {DeployPlan} from "./DeployPlan.sol";
 
@@ -107,6 +108,7 @@ abstract contract ProtocolDeployer {
         if (name == keccak256("TimelockController")) return type(TimelockController).creationCode;
         if (name == keccak256("LivepeerGovernor")) return type(LivepeerGovernor).creationCode;
         if (name == keccak256("ProofGame")) return type(ProofGame).creationCode;
+        if (name == keccak256("LiteRtJudge")) return type(LiteRtJudge).creationCode;
         revert UnknownArtifact(artifact);
     }
 }

@@ -14,8 +14,8 @@ use alloy::{
 
 use crate::{
     AccessManager, BondingLens, BondingManager, BondingVotes, CapabilityRegistry, DeployPlanner,
-    DisputeManager, LivepeerGovernor, LivepeerToken, Minter, ProofGame, Reputation, RoundsManager,
-    TicketBroker, TimelockController,
+    DisputeManager, LiteRtJudge, LivepeerGovernor, LivepeerToken, Minter, ProofGame, Reputation,
+    RoundsManager, TicketBroker, TimelockController,
     deploy_planner::DeployPlan::{Addresses, Step},
 };
 
@@ -213,6 +213,7 @@ fn creation_code(artifact: &str) -> Option<&'static Bytes> {
         "TimelockController" => &TimelockController::BYTECODE,
         "LivepeerGovernor" => &LivepeerGovernor::BYTECODE,
         "ProofGame" => &ProofGame::BYTECODE,
+        "LiteRtJudge" => &LiteRtJudge::BYTECODE,
         _ => return None,
     })
 }

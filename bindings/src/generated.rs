@@ -331,6 +331,16 @@ pub mod int8_dot {
 }
 pub use int8_dot::Int8Dot;
 
+pub mod lite_rt_judge {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug)]
+        LiteRtJudge,
+        "artifacts/LiteRtJudge.json"
+    );
+}
+pub use lite_rt_judge::LiteRtJudge;
+
 pub mod livepeer_governor {
     alloy::sol!(
         #[sol(rpc)]
@@ -518,6 +528,8 @@ pub enum ProtocolError {
     FloatRounding(float_rounding::FloatRounding::FloatRoundingErrors),
     /// An error `Int8Dot` declares.
     Int8Dot(int8_dot::Int8Dot::Int8DotErrors),
+    /// An error `LiteRtJudge` declares.
+    LiteRtJudge(lite_rt_judge::LiteRtJudge::LiteRtJudgeErrors),
     /// An error `LivepeerGovernor` declares.
     LivepeerGovernor(livepeer_governor::LivepeerGovernor::LivepeerGovernorErrors),
     /// An error `LivepeerToken` declares.
@@ -586,6 +598,9 @@ impl ProtocolError {
             return Some(Self::Int8Dot(e));
         }
         if let Some(e) = try_decode(data) {
+            return Some(Self::LiteRtJudge(e));
+        }
+        if let Some(e) = try_decode(data) {
             return Some(Self::LivepeerGovernor(e));
         }
         if let Some(e) = try_decode(data) {
@@ -637,6 +652,7 @@ impl core::fmt::Display for ProtocolError {
             Self::FixedPoint(e) => write!(f, "{e:?}"),
             Self::FloatRounding(e) => write!(f, "{e:?}"),
             Self::Int8Dot(e) => write!(f, "{e:?}"),
+            Self::LiteRtJudge(e) => write!(f, "{e:?}"),
             Self::LivepeerGovernor(e) => write!(f, "{e:?}"),
             Self::LivepeerToken(e) => write!(f, "{e:?}"),
             Self::Minter(e) => write!(f, "{e:?}"),

@@ -1,7 +1,8 @@
 //! Job inputs, models and claimed layer lists, content addressed: each is stored under its
-//! keccak256 in a local directory or behind an `http://` base URL. The keeper fetches from either
-//! to vote; the simulator reads a directory to replay a dispute. Content that does not hash to its
-//! name is treated as missing, never used.
+//! keccak256 (a model under its model id, the commitment `verifier::opening` computes from the
+//! file, which its readers check by loading it) in a local directory or behind an `http://` base
+//! URL. The keeper fetches from either to vote; the simulator reads a directory to replay a
+//! dispute. Content that does not hash to its name is treated as missing, never used.
 //!
 //! A directory names an object `0x…` (lowercase hex, the form [`put`] writes and an HTTP source
 //! serves); [`find_file`] also accepts the hex without `0x`, in any case, with any extension.

@@ -37,6 +37,15 @@ pub fn draw() -> Finding {
     }
 }
 
+/// Whether `bytes` load to the model `id` (else the fetch is ignored, as a wrong hash is).
+fn model_matches(bytes: &[u8], id: B256) -> bool {
+    let ok = Model::from_bytes(bytes).is_ok_and(|m| B256::from(m.id()) == id);
+    if !ok {
+        warn!(%id, "fetched model does not load to its model id; ignoring it");
+    }
+    ok
+}
+
 /// Fetches the job's model and input (and, if published, the claimed layer list named by the
 /// receipt's commitment root), re-runs it and returns the vote. `last_chance`: the verdict
 /// period ends after this round, so a missing object means a draw rather than a wait.
@@ -47,7 +56,12 @@ pub async fn judge(
     gpu: bool,
     limits: &Limits,
 ) -> Result<Judgement, JudgeError> {
-    let model = source.get_hashed(receipt.model_id, limits).await?;
+    // A model file is named by its model id (the commitment over its graph, not its hash): it
+    // counts as fetched only once it loads to that id.
+    let model = source
+        .get(receipt.model_id, limits)
+        .await?
+        .filter(|bytes| model_matches(bytes, receipt.model_id));
     let input = source.get_hashed(receipt.input_hash, limits).await?;
     let (model, input) = match (model, input) {
         (Some(m), Some(i)) => (m, i),

@@ -5,7 +5,9 @@ import {Test} from "forge-std/Test.sol";
 import {ChunkMerkle} from "../../contracts/proof/ChunkMerkle.sol";
 import {ConvOps} from "../../contracts/proof/ConvOps.sol";
 import {MatmulOps} from "../../contracts/proof/MatmulOps.sol";
+import {LiteRtJudge} from "../../contracts/proof/LiteRtJudge.sol";
 import {GasTargets} from "../gas/GasTargets.sol";
+import {LiteRtJudgeFixtures} from "./LiteRtJudgeFixtures.sol";
 
 /// @notice The dispute's final step as one transaction, without the game around it: open the data
 /// one output element needs against committed roots (depth-20 range proofs, the largest layer the
@@ -275,5 +277,21 @@ contract FinalStepGasTest is Test {
             "convElement_text2img",
             abi.encodeCall(bench.convElement, (inputRoot, modelRoot, kernel, rowChunks, rows, p))
         );
+    }
+
+    /// @notice The deployed judge on one element of every op of the demo model (text2img): the
+    /// openings `verifier::opening` built on the demo prompt (proof/tests/it/judge.rs writes them),
+    /// each equal to the CPU reference's byte. Rows `judge_text2img_opNN_<OP>`.
+    function test_gas_judge_text2img() public {
+        LiteRtJudge judge = new LiteRtJudge();
+        for (uint256 i; i < LiteRtJudgeFixtures.COUNT; ++i) {
+            (string memory name, uint256 layer, uint256 element, int8 value, bytes memory opening) =
+                LiteRtJudgeFixtures.get(i);
+            (int8 got,,) = judge.recompute(LiteRtJudgeFixtures.MODEL_ID, layer, element, opening);
+            bytes memory data =
+                abi.encodeCall(judge.recompute, (LiteRtJudgeFixtures.MODEL_ID, layer, element, opening));
+            _record(string.concat("judge_text2img_", name), data);
+            assertEq(got, value, name);
+        }
     }
 }

@@ -18,7 +18,7 @@
 //! chunk ranges, opened with one range proof ([`open_range`]: the chunks plus the O(depth)
 //! siblings around the range).
 
-use crate::hash::{Hash32, keccak};
+use crate::hash::Hash32;
 
 /// Bytes per chunk (one EVM word).
 pub const CHUNK: usize = 32;
@@ -27,7 +27,7 @@ pub const CHUNK: usize = 32;
 pub fn leaf(chunk: &[u8; CHUNK]) -> Hash32 {
     let mut buf = [0u8; 1 + CHUNK];
     buf[1..].copy_from_slice(chunk);
-    keccak(&buf)
+    keccak_block(&buf)
 }
 
 /// `keccak256(0x01 ‖ l ‖ r)`.
@@ -36,7 +36,28 @@ pub fn node(l: &Hash32, r: &Hash32) -> Hash32 {
     buf[0] = 1;
     buf[1..33].copy_from_slice(l);
     buf[33..].copy_from_slice(r);
-    keccak(&buf)
+    keccak_block(&buf)
+}
+
+/// keccak256 of a message shorter than one sponge block (136 bytes): one permutation. The tree
+/// hashes tens of thousands of 33- and 65-byte messages per model id; the generic hasher, built
+/// unoptimized in tests, made that a second per model load (the permutation is optimized there).
+fn keccak_block(msg: &[u8]) -> Hash32 {
+    const RATE: usize = 136;
+    let mut block = [0u8; RATE];
+    block[..msg.len()].copy_from_slice(msg);
+    block[msg.len()] ^= 0x01;
+    block[RATE - 1] ^= 0x80;
+    let mut state = [0u64; 25];
+    for (lane, b) in state.iter_mut().zip(block.chunks_exact(8)) {
+        *lane = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    }
+    keccak::f1600(&mut state);
+    let mut out = [0u8; 32];
+    for (o, lane) in out.chunks_exact_mut(8).zip(state) {
+        o.copy_from_slice(&lane.to_le_bytes());
+    }
+    out
 }
 
 /// The chunks of `bytes`: `max(1, ceil(len / 32))`, the last zero-padded.
@@ -107,29 +128,56 @@ pub struct RangeProof {
 /// Opens chunks `first..first + count` of `bytes` (`None` if the range is empty or past the
 /// padded tree's last leaf).
 pub fn open_range(bytes: &[u8], first: usize, count: usize) -> Option<RangeProof> {
-    let all = levels(bytes);
-    let p = all.first().map_or(0, Vec::len);
-    if count == 0 || first.checked_add(count)? > p {
-        return None;
+    Tree::new(bytes).open(first, count)
+}
+
+/// A byte string's whole chunk tree, kept for many range proofs of it.
+#[derive(Clone, Debug)]
+pub struct Tree {
+    levels: Vec<Vec<Hash32>>,
+    chunks: Vec<[u8; CHUNK]>,
+}
+
+impl Tree {
+    /// Builds the tree of `bytes`.
+    pub fn new(bytes: &[u8]) -> Tree {
+        let levels = levels(bytes);
+        let mut chunks = chunks(bytes);
+        chunks.resize(levels.first().map_or(0, Vec::len), [0u8; CHUNK]);
+        Tree { levels, chunks }
     }
-    let mut padded = chunks(bytes);
-    padded.resize(p, [0u8; CHUNK]);
-    let (mut lo, mut hi) = (first, first + count - 1);
-    let mut siblings = Vec::new();
-    for level in &all[..all.len() - 1] {
-        if lo % 2 == 1 {
-            siblings.push(level[lo - 1]);
-        }
-        if hi % 2 == 0 {
-            siblings.push(level[hi + 1]);
-        }
-        lo /= 2;
-        hi /= 2;
+
+    /// Its root ([`root`]).
+    pub fn root(&self) -> Hash32 {
+        self.levels
+            .last()
+            .and_then(|l| l.first().copied())
+            .unwrap_or_default()
     }
-    Some(RangeProof {
-        chunks: padded[first..first + count].to_vec(),
-        siblings,
-    })
+
+    /// [`open_range`] on the kept tree.
+    pub fn open(&self, first: usize, count: usize) -> Option<RangeProof> {
+        let p = self.chunks.len();
+        if count == 0 || first.checked_add(count)? > p {
+            return None;
+        }
+        let (mut lo, mut hi) = (first, first + count - 1);
+        let mut siblings = Vec::new();
+        for level in &self.levels[..self.levels.len() - 1] {
+            if lo % 2 == 1 {
+                siblings.push(level[lo - 1]);
+            }
+            if hi % 2 == 0 {
+                siblings.push(level[hi + 1]);
+            }
+            lo /= 2;
+            hi /= 2;
+        }
+        Some(RangeProof {
+            chunks: self.chunks[first..first + count].to_vec(),
+            siblings,
+        })
+    }
 }
 
 /// Checks that `proof` opens chunks `first..` of a tree of `leaves` leaves (the committed
@@ -166,12 +214,21 @@ pub fn verify_range(root: &Hash32, leaves: usize, first: usize, proof: &RangePro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hash::keccak;
 
     /// Bytes without repeated chunks (so that no range opens at another position).
     fn bytes(n: usize) -> Vec<u8> {
         (0..n)
             .map(|i| keccak(&(i as u64).to_le_bytes())[0])
             .collect()
+    }
+
+    #[test]
+    fn the_one_block_keccak_is_keccak256() {
+        for n in 0..136 {
+            let m = bytes(n);
+            assert_eq!(keccak_block(&m), keccak(&m), "{n} bytes");
+        }
     }
 
     #[test]

@@ -7,9 +7,11 @@
 //! op by op against LiteRT itself.
 //!
 //! * [`model`]: the verifier's model file, a `.tflite` converted in Rust (safetensors + graph
-//!   JSON with every derived requantization integer); `Model::id()` is keccak256 of the file.
+//!   JSON with every derived requantization integer); `Model::id()` is the model commitment
+//!   ([`opening`]: the chunk root over one node record per op, openable by a contract).
 //! * [`CpuExecutor`]: the reference; [`GpuExecutor`]: the wgpu adapter (see its docs).
 //! * [`commit`]: chunk commitments (per-layer roots, the layer commitment, range proofs).
+//! * [`opening`]: the model commitment's node records and the proof game's element openings.
 //! * [`verify()`]: the keeper's API returning a [`Verdict`].
 //! * [`demo`]: the text-to-image demo model, its tokenizer and the cheater's alteration.
 //!
@@ -35,6 +37,7 @@ pub mod hash;
 pub mod image;
 pub mod litert;
 pub mod model;
+pub mod opening;
 pub mod verify;
 
 pub use cpu::CpuExecutor;

@@ -63,7 +63,9 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
 
     step("orchestrators register and bond, delegators delegate, AI capabilities published");
     let mut orchestrators = Vec::new();
-    let model_id = keccak256(verifier::demo::demo_model_bytes()?);
+    let model_id = alloy::primitives::B256::from(
+        verifier::Model::from_bytes(&verifier::demo::demo_model_bytes()?)?.id(),
+    );
     for (account, name, stake, cut, share) in ORCHESTRATORS {
         let o = world.orchestrator(account, stake, cut, share).await?;
         let registry = CapabilityRegistry::new(d.registry, world.wallet(account));

@@ -524,7 +524,7 @@ impl World {
         let hash = |key: &str| claim[key].as_str().unwrap().parse::<B256>().unwrap();
         let model = std::fs::read(files.join("model.safetensors")).unwrap();
         let input = std::fs::read(files.join("input.bin")).unwrap();
-        std::fs::write(files.join(format!("{}", keccak256(&model))), &model).unwrap();
+        std::fs::write(files.join(format!("{}", hash("model_id"))), &model).unwrap();
         std::fs::write(files.join(format!("{}", keccak256(&input))), &input).unwrap();
         std::fs::write(
             files.join(format!("{}", hash("commitment"))),

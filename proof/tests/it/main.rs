@@ -5,6 +5,7 @@
 mod conv;
 mod elementwise;
 mod fixed;
+mod judge;
 mod matmul;
 mod merkle;
 mod movers;

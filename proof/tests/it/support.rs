@@ -34,10 +34,13 @@ pub type Outcome = Result<Vec<DynSolValue>, String>;
 impl Harness {
     /// Loads `out/OpsHarness.sol/OpsHarness.json` (run `forge build` first; `make test` does).
     pub fn new() -> Self {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../out/OpsHarness.sol/OpsHarness.json"
-        );
+        Self::load("OpsHarness.sol/OpsHarness.json")
+    }
+
+    /// Loads the compiled contract `out/<artifact>` into a fresh EVM.
+    pub fn load(artifact: &str) -> Self {
+        let path = format!("{}/../out/{artifact}", env!("CARGO_MANIFEST_DIR"));
+        let path = path.as_str();
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
             panic!("{path}: {e} (the harness is compiled by `forge build`, which `make test` runs first)")
         });

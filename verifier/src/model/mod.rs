@@ -1,6 +1,8 @@
 //! Model files: a LiteRT int8 graph converted to the verifier's container ([`mod@format`]), loaded
-//! strictly into a [`Model`]. The model id is `keccak256` of the whole file, so it covers the
-//! graph, every derived integer and every constant.
+//! strictly into a [`Model`]. The model id is the Merkle commitment of [`crate::opening`]: the
+//! chunk root over one node record per op (op code, operands, shapes, every derived integer, the
+//! chunk roots of its constants), computed from the loaded file, so it covers the graph, every
+//! derived integer and every constant, and a contract can open any one of them.
 //!
 //! A model's **layers** are its ops in execution order; its **values** are the job input's
 //! graph inputs (value `i` for graph input `i`, `i < G`) and then each op's output (value
@@ -11,7 +13,7 @@ pub mod derived;
 pub mod format;
 mod strict;
 
-use crate::hash::{Hash32, keccak};
+use crate::hash::Hash32;
 use crate::litert::graph::{DType, Graph, Op};
 use crate::{Error, Result};
 
@@ -39,7 +41,7 @@ pub struct Model {
 }
 
 impl Model {
-    /// Loads a model file; the id is keccak256 of the file bytes. Checked against the default
+    /// Loads a model file; the id is [`crate::opening::model_id`] of its graph. Checked against the default
     /// [`Budget`].
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Model> {
         Model::load_with_budget(path, &Budget::default())
@@ -59,7 +61,8 @@ impl Model {
 
     /// [`Model::from_bytes`] with an operator-chosen budget.
     pub fn from_bytes_with_budget(bytes: &[u8], budget: &Budget) -> Result<Model> {
-        Model::from_graph(keccak(bytes), format::load(bytes, budget)?)
+        let graph = format::load(bytes, budget)?;
+        Model::from_graph(crate::opening::model_id(&graph), graph)
     }
 
     /// Converts a full-integer `.tflite` file to the model file's bytes (refusing, with the
@@ -103,7 +106,7 @@ impl Model {
         })
     }
 
-    /// keccak256 of the model file bytes.
+    /// The model commitment ([`crate::opening::model_id`]): the chunk root over the node roots.
     pub fn id(&self) -> Hash32 {
         self.id
     }
