@@ -27,7 +27,8 @@ interface IElementJudge {
         returns (int8 value, uint256 outputLength, InputRoot[] memory inputs);
 
     /// @notice Op `layer`'s output length in bytes, from its graph node opened by `opening` against
-    /// `modelId` (the same opening format as `recompute`'s model part).
+    /// `modelId` (the same opening format as `recompute`'s model part). Reverts for an op the judge
+    /// does not recompute, so that no game opens on it.
     function outputLength(bytes32 modelId, uint256 layer, bytes calldata opening)
         external
         view
@@ -72,6 +73,7 @@ interface IProofGame {
         bytes32 claimedRoot; // the orchestrator's committed root of that output ...
         bytes32[] proof; // ... proved at leaf `layer + 1` of the receipt's `commitmentRoot`
         bytes32 referenceRoot; // the challenger's root of that output (must differ)
+        bytes nodeOpening; // the op's graph node opened against the model id (the judge's format)
     }
 
     /// @notice The final step's proofs: for each tensor the judge read, its root's leaf path in the
@@ -162,6 +164,8 @@ interface IProofGame {
     error NotTheLastLayer(uint256 leaf);
     /// @notice `disproveDepth` found the challenger's depth right.
     error DepthIsRight(uint256 disputeId, uint256 depth);
+    /// @notice The stated depth is not the one the op's output length (from the model) gives.
+    error WrongDepth(uint256 stated, uint256 actual);
 
     /// @notice Opens a proof dispute on a signed receipt: the same receipt checks and deposit as
     /// `DisputeManager.openDispute` (the deposit is pulled by the DisputeManager: approve it), the

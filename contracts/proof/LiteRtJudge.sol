@@ -113,7 +113,18 @@ contract LiteRtJudge is IElementJudge {
         Opening memory o = abi.decode(opening, (Opening));
         if (o.node.length != NODE_BYTES) revert BadOpening();
         _checkNode(modelId, layer, ChunkMerkle.root(o.node), o.nodeProof);
-        return abi.decode(o.node, (Node)).outLength;
+        Node memory n = abi.decode(o.node, (Node));
+        if (!_judgeable(n)) revert OpNotJudgeable(n.opCode);
+        return n.outLength;
+    }
+
+    /// @dev Whether `recomputeOpened` recomputes `n`'s elements: its op is one of the dispatch's and
+    /// its first operand is an activation (the ProofGame opens no game on any other op).
+    function _judgeable(Node memory n) private pure returns (bool) {
+        uint256 c = n.opCode;
+        bool known = c == 9 || c == 3 || c == 4 || c == 67 || c == 0 || c == 41 || c == 18 || c == 14
+            || c == 28 || c == 150 || c == 22 || c == 97 || c == 23 || c == 36;
+        return known && n.in0.leaf != NONE;
     }
 
     /// @dev One element's recomputation: the node, the element, the next range to read (ranges
@@ -138,6 +149,7 @@ contract LiteRtJudge is IElementJudge {
         Ctx memory x = Ctx(abi.decode(o.node, (Node)), element, 0, new InputRoot[](2), 0);
         outLength = x.n.outLength;
         if (element >= outLength) return (0, outLength, new InputRoot[](0));
+        if (!_judgeable(x.n)) revert OpNotJudgeable(x.n.opCode);
         uint256 c = x.n.opCode;
         if (c == 9) value = _fullyConnected(x, o);
         else if (c == 3 || c == 4 || c == 67) value = _conv(x, o);

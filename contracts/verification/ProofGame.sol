@@ -68,6 +68,11 @@ contract ProofGame is IProofGame, AccessManaged {
             o.claimedRoot == bytes32(0)
                 || !_opens(o.receipt.commitmentRoot, uint256(o.layer) + 1, o.claimedRoot, o.proof)
         ) revert InvalidLayerRoot(o.layer);
+        // A game that opens can always finish: the judge recomputes this op (an op it cannot
+        // reverts here, `OpNotJudgeable`, and goes to the committee instead, so an honest
+        // orchestrator never loses by having no answer), and the depth is the model's.
+        uint256 depth = _depthOf(judge.outputLength(o.receipt.modelId, o.layer, o.nodeOpening));
+        if (o.depth != depth) revert WrongDepth(o.depth, depth);
         disputeId = disputes.openForProof(o.receipt, o.signature, msg.sender);
         Game storage g = _games[disputeId];
         g.orchestrator = o.receipt.orchestrator;

@@ -148,20 +148,24 @@ contract ProofGameTest is ProofGameFixture {
 
     // ------------------------------------------------------------ depth
 
-    /// A challenger that understates the depth leaves the orchestrator no valid reveal; the
-    /// orchestrator shows the op's output length from the model and wins.
-    function test_wrongDepthIsDisproved() public {
+    /// A depth other than the one the op's output length gives never opens a game (it would
+    /// leave the orchestrator no valid reveal).
+    function test_wrongDepthIsRefusedAtOpen() public {
         _commit(CHEAT);
         IProofGame.Opening memory o = _opening(1, 2, ProofGameTrees.rootOf(outputs[1]));
         vm.prank(challenger);
-        uint256 id = proofGame.open(o);
-        bytes memory modelOpening = _finalStep(id).opening;
+        vm.expectRevert(abi.encodeWithSelector(IProofGame.WrongDepth.selector, 2, 3));
+        proofGame.open(o);
+    }
+
+    /// A node opening that is not the op's (another layer's node) is refused by the judge.
+    function test_anotherOpsNodeIsRefusedAtOpen() public {
+        _commit(CHEAT);
+        IProofGame.Opening memory o = _opening(1, 3, ProofGameTrees.rootOf(outputs[1]));
+        o.nodeOpening = _opening(0, 3, ProofGameTrees.rootOf(outputs[1])).nodeOpening;
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(IProofGame.NotYourTurn.selector, id, IProofGame.Phase.Reveal));
-        proofGame.disproveDepth(id, modelOpening);
-        vm.prank(orch);
-        proofGame.disproveDepth(id, modelOpening);
-        assertEq(uint256(_gameStatus(id)), uint256(IDisputeManager.Status.Innocent));
+        vm.expectRevert();
+        proofGame.open(o);
     }
 
     function test_rightDepthCannotBeDisproved() public {

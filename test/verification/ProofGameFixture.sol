@@ -140,6 +140,10 @@ abstract contract ProofGameFixture is DisputeFixture {
         o.claimedRoot = ProofGameTrees.rootOf(committed[layer]);
         o.proof = c.proof(layer + 1);
         o.referenceRoot = referenceRoot;
+        ProofGameDenseJudge.Opening memory node;
+        node.node = nodes[layer];
+        node.nodeProof = _modelTree().proof(layer);
+        o.nodeOpening = abi.encode(node);
     }
 
     function _openGame(uint256 layer) internal returns (uint256) {
