@@ -118,13 +118,33 @@ contract LiteRtJudge is IElementJudge {
         return n.outLength;
     }
 
-    /// @dev Whether `recomputeOpened` recomputes `n`'s elements: its op is one of the dispatch's and
-    /// its first operand is an activation (the ProofGame opens no game on any other op).
+    /// @dev How the judge recomputes op code `c` (LiteRT's builtin codes): 0 it does not.
+    uint256 private constant K_NONE = 0;
+    uint256 private constant K_FC = 1;
+    uint256 private constant K_CONV = 2;
+    uint256 private constant K_BINARY = 3;
+    uint256 private constant K_LUT = 4;
+    uint256 private constant K_RESHAPE = 5;
+    uint256 private constant K_NEAREST = 6;
+    uint256 private constant K_BILINEAR = 7;
+    uint256 private constant K_GATHER = 8;
+
+    function _kind(uint256 c) private pure returns (uint256) {
+        if (c == 9) return K_FC;
+        if (c == 3 || c == 4 || c == 67) return K_CONV;
+        if (c == 0 || c == 41 || c == 18) return K_BINARY;
+        if (c == 14 || c == 28 || c == 150) return K_LUT;
+        if (c == 22) return K_RESHAPE;
+        if (c == 97) return K_NEAREST;
+        if (c == 23) return K_BILINEAR;
+        if (c == 36) return K_GATHER;
+        return K_NONE;
+    }
+
+    /// @dev Whether `recomputeOpened` recomputes `n`'s elements: a kind it knows, and its first
+    /// operand an activation (the ProofGame opens no game on any other op).
     function _judgeable(Node memory n) private pure returns (bool) {
-        uint256 c = n.opCode;
-        bool known = c == 9 || c == 3 || c == 4 || c == 67 || c == 0 || c == 41 || c == 18 || c == 14
-            || c == 28 || c == 150 || c == 22 || c == 97 || c == 23 || c == 36;
-        return known && n.in0.leaf != NONE;
+        return _kind(n.opCode) != K_NONE && n.in0.leaf != NONE;
     }
 
     /// @dev One element's recomputation: the node, the element, the next range to read (ranges
@@ -150,16 +170,15 @@ contract LiteRtJudge is IElementJudge {
         outLength = x.n.outLength;
         if (element >= outLength) return (0, outLength, new InputRoot[](0));
         if (!_judgeable(x.n)) revert OpNotJudgeable(x.n.opCode);
-        uint256 c = x.n.opCode;
-        if (c == 9) value = _fullyConnected(x, o);
-        else if (c == 3 || c == 4 || c == 67) value = _conv(x, o);
-        else if (c == 0 || c == 41 || c == 18) value = _binary(x, o);
-        else if (c == 14 || c == 28 || c == 150) value = _lut(x, o);
-        else if (c == 22) value = _byte(_input(x, o, 0, element, 1));
-        else if (c == 97) value = _nearest(x, o);
-        else if (c == 23) value = _bilinear(x, o);
-        else if (c == 36) value = _gather(x, o);
-        else revert OpNotJudgeable(c);
+        uint256 k = _kind(x.n.opCode);
+        if (k == K_FC) value = _fullyConnected(x, o);
+        else if (k == K_CONV) value = _conv(x, o);
+        else if (k == K_BINARY) value = _binary(x, o);
+        else if (k == K_LUT) value = _lut(x, o);
+        else if (k == K_RESHAPE) value = _byte(_input(x, o, 0, element, 1));
+        else if (k == K_NEAREST) value = _nearest(x, o);
+        else if (k == K_BILINEAR) value = _bilinear(x, o);
+        else value = _gather(x, o);
         if (x.next != o.ranges.length) revert RangeMismatch(x.next);
         inputs = x.ins;
         uint256 used = inputs[1].root != bytes32(0) ? 2 : inputs[0].root != bytes32(0) ? 1 : 0;

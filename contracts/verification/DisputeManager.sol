@@ -169,19 +169,7 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         external
         returns (uint256 disputeId)
     {
-        uint256 round = _currentRound();
-        bytes32 digest = _checkReceipt(receipt, signature, round);
-        disputeId = _open(
-            receipt.orchestrator,
-            receipt.jobId,
-            receipt.round,
-            receipt.outputHash,
-            digest,
-            false,
-            msg.sender,
-            round
-        );
-        emit DisputedReceipt(disputeId, receipt);
+        disputeId = _openReceipt(receipt, signature, msg.sender);
     }
 
     /// @inheritdoc IDisputeManager
@@ -192,20 +180,8 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
         restricted
         returns (uint256 disputeId)
     {
-        uint256 round = _currentRound();
-        bytes32 digest = _checkReceipt(receipt, signature, round);
-        disputeId = _open(
-            receipt.orchestrator,
-            receipt.jobId,
-            receipt.round,
-            receipt.outputHash,
-            digest,
-            false,
-            challenger,
-            round
-        );
+        disputeId = _openReceipt(receipt, signature, challenger);
         _disputes[disputeId].byProof = true;
-        emit DisputedReceipt(disputeId, receipt);
     }
 
     /// @inheritdoc IDisputeManager
@@ -443,6 +419,27 @@ contract DisputeManager is IDisputeManager, EIP712, AccessManaged {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /// @dev Opens a dispute on one signed receipt for `challenger` (a verdict dispute, or the proof
+    /// game's): the receipt checks, then `_open`.
+    function _openReceipt(Receipt calldata receipt, bytes calldata signature, address challenger)
+        internal
+        returns (uint256 disputeId)
+    {
+        uint256 round = _currentRound();
+        bytes32 digest = _checkReceipt(receipt, signature, round);
+        disputeId = _open(
+            receipt.orchestrator,
+            receipt.jobId,
+            receipt.round,
+            receipt.outputHash,
+            digest,
+            false,
+            challenger,
+            round
+        );
+        emit DisputedReceipt(disputeId, receipt);
+    }
 
     /// @dev Checks a receipt's window and signature; returns its EIP-712 digest.
     function _checkReceipt(Receipt calldata r, bytes calldata signature, uint256 round)

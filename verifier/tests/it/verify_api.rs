@@ -104,6 +104,24 @@ fn claim_file_checks_job_and_commitment() {
     assert!(serde_json::from_value::<ClaimFile>(extra).is_err());
 }
 
+/// The bytes of each value `layer` reads, from the job's graph inputs and every layer's output.
+fn layer_values<'a>(
+    model: &Model,
+    layer: usize,
+    graph_inputs: &[&'a [u8]],
+    outs: &'a [Vec<u8>],
+) -> Vec<&'a [u8]> {
+    model
+        .layer_values(layer)
+        .unwrap()
+        .iter()
+        .map(|(_, v)| match *v {
+            Value::Input(i) => graph_inputs[i],
+            Value::Layer(k) => outs[k].as_slice(),
+        })
+        .collect()
+}
+
 /// Every layer of `model`, re-run alone from its committed inputs, gives its committed root; a
 /// wrong claimed root or wrong input bytes are caught.
 fn rerun_every_layer(model: &Model, input: &[u8]) -> usize {
@@ -111,15 +129,7 @@ fn rerun_every_layer(model: &Model, input: &[u8]) -> usize {
     let exec = CpuExecutor.run(model, input).unwrap();
     let graph_inputs = model.split_input(input).unwrap();
     for layer in 0..model.layers().len() {
-        let values: Vec<&[u8]> = model
-            .layer_values(layer)
-            .unwrap()
-            .iter()
-            .map(|(_, v)| match *v {
-                Value::Input(i) => graph_inputs[i],
-                Value::Layer(k) => outs[k].as_slice(),
-            })
-            .collect();
+        let values = layer_values(model, layer, &graph_inputs, &outs);
         let v = verify_layer(
             &mut CpuExecutor,
             model,
@@ -178,15 +188,7 @@ fn the_wgpu_executor_gives_the_references_commitments_and_layers() {
         let outs = CpuExecutor.layer_outputs(model, input).unwrap();
         let graph_inputs = model.split_input(input).unwrap();
         for layer in 0..model.layers().len() {
-            let values: Vec<&[u8]> = model
-                .layer_values(layer)
-                .unwrap()
-                .iter()
-                .map(|(_, v)| match *v {
-                    Value::Input(i) => graph_inputs[i],
-                    Value::Layer(k) => outs[k].as_slice(),
-                })
-                .collect();
+            let values = layer_values(model, layer, &graph_inputs, &outs);
             assert_eq!(
                 gpu.execute_layer(model, layer, &values).unwrap(),
                 outs[layer],
