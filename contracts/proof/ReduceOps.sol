@@ -31,9 +31,18 @@ library ReduceOps {
         pure
         returns (int8)
     {
-        uint256 n = xs.length;
-        (int256 q2, int256 shift2) = meanMultiplier(q, shift, n);
-        int256 total = FixedPoint.wrap32(Int8Dot.sum(xs) - FixedPoint.wrap32(zpIn * int256(n)));
+        (int256 q2, int256 shift2) = meanMultiplier(q, shift, xs.length);
+        return meanDivided(xs, zpIn, q2, shift2, zpOut);
+    }
+
+    /// @notice `mean` with the multiplier already divided by N (`meanMultiplier`'s `(q', shift')`,
+    /// as a converted file's `derived` block states it).
+    function meanDivided(bytes calldata xs, int256 zpIn, int256 q2, int256 shift2, int256 zpOut)
+        internal
+        pure
+        returns (int8)
+    {
+        int256 total = FixedPoint.wrap32(Int8Dot.sum(xs) - FixedPoint.wrap32(zpIn * int256(xs.length)));
         return FixedPoint.clampOut(FixedPoint.mbqm(total, q2, shift2), zpOut, -128, 127);
     }
 }

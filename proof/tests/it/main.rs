@@ -6,6 +6,7 @@ mod conv;
 mod elementwise;
 mod fixed;
 mod judge;
+mod judge_ops;
 mod matmul;
 mod merkle;
 mod movers;

@@ -26,6 +26,8 @@ pub struct Harness {
     abi: JsonAbi,
     /// Calls made (the tests report how many elements they compared).
     pub calls: u64,
+    /// The last call's gas used (the whole transaction's).
+    pub gas: u64,
 }
 
 /// What a call gave: its decoded return values, or the revert's error name.
@@ -66,6 +68,7 @@ impl Harness {
             evm: ctx.build_mainnet(),
             abi,
             calls: 0,
+            gas: 0,
         }
     }
 
@@ -89,6 +92,7 @@ impl Harness {
             .expect("the EVM accepts the call")
             .result;
         self.calls += 1;
+        self.gas = result.gas_used();
         match result {
             ExecutionResult::Success {
                 output: Output::Call(out),
@@ -218,10 +222,26 @@ impl GraphBuilder {
 
     /// Runs `kind` on `inputs` into `output` with the CPU reference: its bytes, or its error.
     pub fn run(self, kind: OpKind, inputs: Vec<usize>, output: usize) -> Result<Vec<i8>, String> {
+        let (graph, feeds) = self.graph("OP", kind, inputs, output);
+        let feeds: Vec<&[u8]> = feeds.iter().map(Vec::as_slice).collect();
+        verifier::litert::run(&graph, &feeds)
+            .map(|outs| outs[0].bytes.iter().map(|&b| b as i8).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The one-op graph and its input bytes (the op named `name`, its LiteRT builtin name, which
+    /// the model commitment's op code comes from; the CPU reference goes by `kind`).
+    pub fn graph(
+        self,
+        name: &'static str,
+        kind: OpKind,
+        inputs: Vec<usize>,
+        output: usize,
+    ) -> (Graph, Vec<Vec<u8>>) {
         let graph = Graph {
             tensors: self.tensors,
             ops: vec![Op {
-                name: "OP",
+                name,
                 kind,
                 inputs,
                 outputs: vec![output],
@@ -230,10 +250,7 @@ impl GraphBuilder {
             inputs: self.inputs,
             outputs: vec![output],
         };
-        let feeds: Vec<&[u8]> = self.feeds.iter().map(Vec::as_slice).collect();
-        verifier::litert::run(&graph, &feeds)
-            .map(|outs| outs[0].bytes.iter().map(|&b| b as i8).collect())
-            .map_err(|e| e.to_string())
+        (graph, self.feeds)
     }
 }
 

@@ -18,7 +18,7 @@ fn every_opening_of_the_demo_model_verifies_against_the_id_and_the_committed_roo
     let layers = model.layers().len();
     for layer in 0..layers {
         let record = opener.record(layer).unwrap();
-        assert!(judgeable(record.op_code), "{}", model.layers()[layer].name);
+        assert!(judgeable(record), "{}", model.layers()[layer].name);
         assert_eq!(*record, node_record(model.graph(), layer));
         let len = tensors[layer + 1].len() as u64;
         for e in [0, len / 3, len - 1] {
