@@ -313,10 +313,10 @@ contract LiteRtJudge is IElementJudge {
 
     /// @dev The patch's next `count` bytes.
     function _patch(Ctx memory x, Opening calldata o, uint256 count) private pure returns (bytes calldata) {
-        uint256 at = x.patchAt;
-        x.patchAt = at + count;
+        uint256 from = x.patchAt;
+        x.patchAt = from + count;
         if (x.patchAt > o.patch.length) revert PatchMismatch(o.patch.length);
-        return o.patch[at:at + count];
+        return o.patch[from:from + count];
     }
 
     /// @dev A MEAN element's window: the first byte, the span from it to the last, the count,

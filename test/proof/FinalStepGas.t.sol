@@ -8,6 +8,7 @@ import {MatmulOps} from "../../contracts/proof/MatmulOps.sol";
 import {LiteRtJudge} from "../../contracts/proof/LiteRtJudge.sol";
 import {GasTargets} from "../gas/GasTargets.sol";
 import {LiteRtJudgeFixtures} from "./LiteRtJudgeFixtures.sol";
+import {TinyTransformerJudgeFixtures} from "./TinyTransformerJudgeFixtures.sol";
 
 /// @notice The dispute's final step as one transaction, without the game around it: open the data
 /// one output element needs against committed roots (depth-20 range proofs, the largest layer the
@@ -291,6 +292,23 @@ contract FinalStepGasTest is Test {
             bytes memory data =
                 abi.encodeCall(judge.recompute, (LiteRtJudgeFixtures.MODEL_ID, layer, element, opening));
             _record(string.concat("judge_text2img_", name), data);
+            assertEq(got, value, name);
+        }
+    }
+
+    /// @notice The judge on one element of each op kind of the tiny transformer
+    /// (tools/models/out/tiny_transformer.tflite: BATCH_MATMUL, SOFTMAX, MEAN, RSQRT,
+    /// SQUARED_DIFFERENCE, TRANSPOSE and the rest), written by proof/tests/it/judge_ops.rs.
+    /// Rows `judge_tiny_transformer_opNN_<OP>`.
+    function test_gas_judge_tiny_transformer() public {
+        LiteRtJudge judge = new LiteRtJudge();
+        bytes32 id = TinyTransformerJudgeFixtures.MODEL_ID;
+        for (uint256 i; i < TinyTransformerJudgeFixtures.COUNT; ++i) {
+            (string memory name, uint256 layer, uint256 element, int8 value, bytes memory opening) =
+                TinyTransformerJudgeFixtures.get(i);
+            (int8 got,,) = judge.recompute(id, layer, element, opening);
+            bytes memory data = abi.encodeCall(judge.recompute, (id, layer, element, opening));
+            _record(string.concat("judge_tiny_transformer_", name), data);
             assertEq(got, value, name);
         }
     }

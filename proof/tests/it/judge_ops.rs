@@ -127,13 +127,14 @@ fn every_op_of_the_tiny_transformer_is_judged_and_equals_the_reference() {
             &[0, len - 1, gas_at, rng.random_range(0..len)],
         );
         assert_eq!(job.output_length(&mut h, layer), Ok(len));
-        // One gas row per op kind, at its first layer.
+        // One gas row per op kind, at its first layer (BATCH_MATMUL also strided: a patch).
         let name = job.names[layer];
-        if !fixtures.iter().any(|f| f.0.ends_with(name)) {
-            let o = job.open(layer, gas_at);
+        let o = job.open(layer, gas_at);
+        let kind = format!("{name}{}", if o.patch.is_empty() { "" } else { "_strided" });
+        if !fixtures.iter().any(|f| f.0.ends_with(&kind)) {
             let v = job.tensors[layer + 1][gas_at as usize] as i8;
             fixtures.push((
-                format!("op{layer:02}_{name}"),
+                format!("op{layer:02}_{kind}"),
                 layer,
                 gas_at,
                 v,
