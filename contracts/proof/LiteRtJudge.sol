@@ -298,11 +298,14 @@ contract LiteRtJudge is IElementJudge {
 
     /// @dev `count` bytes of operand `k` at `start`, `stride` apart: a contiguous read, or the
     /// span holding them, whose bytes at the stride must be the patch's next `count`.
-    function _strided(Ctx memory x, Opening calldata o, uint256 k, uint256 start, uint256 stride, uint256 count)
-        private
-        pure
-        returns (bytes calldata got)
-    {
+    function _strided(
+        Ctx memory x,
+        Opening calldata o,
+        uint256 k,
+        uint256 start,
+        uint256 stride,
+        uint256 count
+    ) private pure returns (bytes calldata got) {
         if (stride == 1 || count == 1) return _read(x, o, k, start, count);
         bytes calldata span = _read(x, o, k, start, (count - 1) * stride + 1);
         got = _patch(x, o, count);
@@ -517,18 +520,18 @@ contract LiteRtJudge is IElementJudge {
             return ElementwiseOps.mul(a, b, n.zp[0], n.zp[1], m[0], m[1], n.zp[2], n.clamp[0], n.clamp[1]);
         }
         ElementwiseOps.BinaryParams memory p = ElementwiseOps.BinaryParams({
-                zpA: n.zp[0],
-                zpB: n.zp[1],
-                qA: m[0],
-                shiftA: m[1],
-                qB: m[2],
-                shiftB: m[3],
-                qOut: m[4],
-                shiftOut: m[5],
-                zpOut: n.zp[2],
-                lo: n.clamp[0],
-                hi: n.clamp[1]
-            });
+            zpA: n.zp[0],
+            zpB: n.zp[1],
+            qA: m[0],
+            shiftA: m[1],
+            qB: m[2],
+            shiftB: m[3],
+            qOut: m[4],
+            shiftOut: m[5],
+            zpOut: n.zp[2],
+            lo: n.clamp[0],
+            hi: n.clamp[1]
+        });
         if (n.opCode == 99) return ElementwiseOps.squaredDifference(a, b, p);
         return ElementwiseOps.addSub(a, b, p, n.opCode == 41);
     }

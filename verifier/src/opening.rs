@@ -493,7 +493,11 @@ fn fields(graph: &Graph, k: usize) -> NodeRecord {
         }
         OpKind::BatchMatmul { adj_x, adj_y } => {
             let a = &t(op.inputs[0]).shape;
-            let k = if *adj_x { a[a.len() - 2] } else { a[a.len() - 1] };
+            let k = if *adj_x {
+                a[a.len() - 2]
+            } else {
+                a[a.len() - 1]
+            };
             r.geo[0] = *adj_x as u64;
             r.geo[1] = *adj_y as u64;
             r.geo[2] = k as u64;
@@ -508,7 +512,11 @@ fn fields(graph: &Graph, k: usize) -> NodeRecord {
                 if rank > 4 && a < lead && shape[a] == 1 {
                     continue;
                 }
-                let at = if rank > 4 { a.saturating_sub(lead - 1) } else { a + pad };
+                let at = if rank > 4 {
+                    a.saturating_sub(lead - 1)
+                } else {
+                    a + pad
+                };
                 r.geo[0] |= 1 << at;
             }
             let folded: Vec<bool> = (0..lead.min(rank))

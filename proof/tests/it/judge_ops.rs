@@ -133,13 +133,7 @@ fn every_op_of_the_tiny_transformer_is_judged_and_equals_the_reference() {
         let kind = format!("{name}{}", if o.patch.is_empty() { "" } else { "_strided" });
         if !fixtures.iter().any(|f| f.0.ends_with(&kind)) {
             let v = job.tensors[layer + 1][gas_at as usize] as i8;
-            fixtures.push((
-                format!("op{layer:02}_{kind}"),
-                layer,
-                gas_at,
-                v,
-                encode(&o),
-            ));
+            fixtures.push((format!("op{layer:02}_{kind}"), layer, gas_at, v, encode(&o)));
         }
     }
     write_fixtures(
@@ -198,7 +192,9 @@ fn the_added_ops_refuse_tampered_openings() {
         let bytes =
             Model::convert_tflite(&std::fs::read(path).unwrap(), &Default::default()).unwrap();
         let model = Model::from_bytes(&bytes).unwrap();
-        let input = (0..model.input_len()).map(|i| (i * 37 % 251) as u8).collect();
+        let input = (0..model.input_len())
+            .map(|i| (i * 37 % 251) as u8)
+            .collect();
         Job::of_model(&model, input)
     };
     let (concat, spatial) = (ops("concatenation"), ops("mean_spatial"));
@@ -292,7 +288,11 @@ fn xs(n: usize) -> Vec<i8> {
 fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
     let mut h = judge();
     for (name, want) in [("MAX_SPAN", MAX_SPAN), ("MAX_ROW", MAX_ROW)] {
-        assert_eq!(as_i64(&h.call(name, &[]).unwrap()[0]) as u64, want, "{name}");
+        assert_eq!(
+            as_i64(&h.call(name, &[]).unwrap()[0]) as u64,
+            want,
+            "{name}"
+        );
     }
     let softmax = |d: usize| {
         one_op("SOFTMAX", OpKind::Softmax { beta: 1.0 }, |g| {
@@ -372,7 +372,12 @@ fn constant_first_operands_tables_and_ranks_above_four() {
     let rank5 = |lead: [usize; 2]| {
         one_op("SUB", add.clone(), |g| {
             let x = g.input(&[2, 3, 2, 2, 2], 0.05, -3, &xs(48));
-            let y = g.input(&[lead[0], lead[1], 1, 2, 2], 0.04, 2, &xs(lead[0] * lead[1] * 4));
+            let y = g.input(
+                &[lead[0], lead[1], 1, 2, 2],
+                0.04,
+                2,
+                &xs(lead[0] * lead[1] * 4),
+            );
             (vec![x, y], g.output(&[2, 3, 2, 2, 2], 0.06, 1))
         })
     };

@@ -26,8 +26,6 @@ pub struct Harness {
     abi: JsonAbi,
     /// Calls made (the tests report how many elements they compared).
     pub calls: u64,
-    /// The last call's gas used (the whole transaction's).
-    pub gas: u64,
 }
 
 /// What a call gave: its decoded return values, or the revert's error name.
@@ -68,7 +66,6 @@ impl Harness {
             evm: ctx.build_mainnet(),
             abi,
             calls: 0,
-            gas: 0,
         }
     }
 
@@ -92,7 +89,6 @@ impl Harness {
             .expect("the EVM accepts the call")
             .result;
         self.calls += 1;
-        self.gas = result.gas_used();
         match result {
             ExecutionResult::Success {
                 output: Output::Call(out),
