@@ -55,7 +55,9 @@ contract LiteRtJudge is IElementJudge {
     }
 
     /// @notice What `recompute` takes, `abi.encode`d: the node and its proof in the model id, the
-    /// ranges in the order the op reads them (`verifier::opening::needs`), the conv ops' patch.
+    /// ranges in the order the op reads them (`verifier::opening::needs`), the patch (the conv
+    /// ops' taps, or a strided read's bytes: a BATCH_MATMUL column or `adj_x` row, a MEAN window
+    /// that is not one run; empty for other ops).
     struct Opening {
         bytes node;
         bytes32[] nodeProof;

@@ -12,8 +12,10 @@
 //! Constant data under a node, each its own chunk tree:
 //! * `data`: the op's constant operand in the converted file's layout: FULLY_CONNECTED weights
 //!   `[O, I]`, CONV_2D and TRANSPOSE_CONV filters `[O, KH, KW, I]`, DEPTHWISE_CONV_2D filters
-//!   `[O, KH, KW]`, the LUT ops' 256-byte table, GATHER's table `[rows, width]`, a constant
-//!   second operand of ADD/SUB/MUL;
+//!   `[O, KH, KW]`, the LUT ops' 256-byte table; for every other op its constant operands back
+//!   to back, each at its operand's `offset` (GATHER's table `[rows, width]`, a constant operand
+//!   of ADD/SUB/MUL/SQUARED_DIFFERENCE, BATCH_MATMUL's constant rhs, a constant CONCATENATION
+//!   input);
 //! * `channels`: one 32-byte word per output channel, `bias ‖ multiplier ‖ shift ‖ 0` (three
 //!   big-endian int64, then 8 zero bytes): CONV's Q31 `(q, shift)`, FULLY_CONNECTED's f64
 //!   `(significand, exponent)`, the bias 0 when the op has none.
@@ -24,7 +26,10 @@
 //!
 //! **Openings.** [`open_element`] builds, for `(layer, element)`, what the judge takes: the node
 //! record and its proof against the model id, then the ranges the op reads in the order
-//! [`needs`] lists them (the judge derives the same list), and for the conv ops the packed patch.
+//! [`needs`] lists them (the judge derives the same list), and the packed patch: the conv ops'
+//! taps, or a strided read's bytes (a BATCH_MATMUL column or `adj_x` row, a MEAN window that is
+//! not one run), which the judge checks against the one range spanning them. What the judge
+//! refuses ([`judgeable`]) only the committee decides.
 
 use crate::commit::{self, CHUNK, RangeProof, Tree};
 use crate::hash::Hash32;
@@ -1045,7 +1050,8 @@ pub struct ElementOpening {
     pub node_proof: Vec<Hash32>,
     /// The ranges, in [`needs`] order.
     pub ranges: Vec<Range>,
-    /// The conv ops' packed patch (tap order `(ky, kx, i)`; taps outside the input zero).
+    /// The packed patch: the conv ops' taps (order `(ky, kx, i)`; taps outside the input zero),
+    /// or a strided read's bytes in order (BATCH_MATMUL lhs then rhs, a MEAN window).
     pub patch: Vec<u8>,
 }
 
