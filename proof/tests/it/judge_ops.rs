@@ -333,7 +333,7 @@ fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
 }
 
 #[test]
-fn constant_first_operands_tables_and_ranks_above_four() {
+fn constant_first_operands_tables_and_ranks_above_four_are_judged_or_refused() {
     let mut h = judge();
     let add = OpKind::Sub {
         act: verifier::litert::graph::Activation::None,
@@ -383,5 +383,30 @@ fn constant_first_operands_tables_and_ranks_above_four() {
     rank5([1, 1]).check(&mut h, 0, &[0, 17, 47]);
     rank5([2, 3]).check(&mut h, 0, &[0, 17, 47]);
     let job = rank5([1, 3]);
+    assert_eq!(job.output_length(&mut h, 0).unwrap_err(), "OpNotJudgeable");
+    // TRANSPOSE and MEAN above rank 4: judged when the leading axes fold, else refused.
+    let shape = [2, 3, 2, 4, 3];
+    let transpose = |perm: Vec<usize>| {
+        one_op("TRANSPOSE", OpKind::Transpose { perm: perm.clone() }, |g| {
+            let x = g.input(&shape, 0.05, 1, &xs(144));
+            let out: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+            (vec![x], g.output(&out, 0.05, 1))
+        })
+    };
+    transpose(vec![0, 1, 4, 2, 3]).check(&mut h, 0, &[0, 61, 143]);
+    let job = transpose(vec![1, 0, 2, 3, 4]);
+    assert_eq!(job.output_length(&mut h, 0).unwrap_err(), "OpNotJudgeable");
+    let mean = |axes: Vec<usize>| {
+        one_op("MEAN", OpKind::Mean { axes: axes.clone() }, |g| {
+            let x = g.input(&shape, 0.05, 1, &xs(144));
+            let out: Vec<usize> = (0..5)
+                .map(|a| if axes.contains(&a) { 1 } else { shape[a] })
+                .collect();
+            (vec![x], g.output(&out, 0.03, -4))
+        })
+    };
+    mean(vec![3]).check(&mut h, 0, &[0, 17, 35]);
+    mean(vec![0, 1, 4]).check(&mut h, 0, &[0, 7]);
+    let job = mean(vec![0]);
     assert_eq!(job.output_length(&mut h, 0).unwrap_err(), "OpNotJudgeable");
 }
