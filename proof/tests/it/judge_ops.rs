@@ -384,6 +384,23 @@ fn constant_first_operands_tables_and_ranks_above_four_are_judged_or_refused() {
     rank5([2, 3]).check(&mut h, 0, &[0, 17, 47]);
     let job = rank5([1, 3]);
     assert_eq!(job.output_length(&mut h, 0).unwrap_err(), "OpNotJudgeable");
+    // BATCH_MATMUL above rank 4: the batch axes fold, or not.
+    let bmm5 = |lead: [usize; 2]| {
+        let kind = OpKind::BatchMatmul {
+            adj_x: false,
+            adj_y: false,
+        };
+        one_op("BATCH_MATMUL", kind, |g| {
+            let a = g.input(&[2, 3, 1, 2, 4], 0.05, 1, &xs(48));
+            let n = lead[0] * lead[1] * 12;
+            let b = g.input(&[lead[0], lead[1], 1, 4, 3], 0.02, -1, &xs(n));
+            (vec![a, b], g.output(&[2, 3, 1, 2, 3], 0.1, 0))
+        })
+    };
+    bmm5([1, 1]).check(&mut h, 0, &[0, 19, 35]);
+    bmm5([2, 3]).check(&mut h, 0, &[0, 19, 35]);
+    let job = bmm5([1, 3]);
+    assert_eq!(job.output_length(&mut h, 0).unwrap_err(), "OpNotJudgeable");
     // TRANSPOSE and MEAN above rank 4: judged when the leading axes fold, else refused.
     let shape = [2, 3, 2, 4, 3];
     let transpose = |perm: Vec<usize>| {
