@@ -18,7 +18,7 @@ import {SoftmaxOps} from "./SoftmaxOps.sol";
 /// the element needs against the node's roots, the input bytes against the tensor roots it
 /// returns (the game checks those in the orchestrator's layer commitment), and recomputes the
 /// element with the op library (contracts/proof). Every op of the verifier's spec is covered; an
-/// op whose element reads more than the bounds below (`MAX_SPAN`, `MAX_ROW`), a CONCATENATION of
+/// op whose element reads more than the bounds below (`MAX_SPAN`, `MAX_PICKS`, `MAX_ROW`), a CONCATENATION of
 /// more than two inputs, or a record whose rank-4 shapes cannot state the op reverts
 /// `OpNotJudgeable`: such a dispute falls back to the committee (docs/proof-game.md).
 contract LiteRtJudge is IElementJudge {
@@ -73,6 +73,9 @@ contract LiteRtJudge is IElementJudge {
     /// @notice The most bytes one opened range of an element may span (a row, a window, a strided
     /// column): beyond it the opening outgrows a transaction, and the op is refused.
     uint256 public constant MAX_SPAN = 32_768;
+    /// @notice The most bytes a strided read picks, each checked against its span (a MEAN window
+    /// byte costs about 1,900 gas, a BATCH_MATMUL column byte about 200).
+    uint256 public constant MAX_PICKS = 4_096;
     /// @notice The longest SOFTMAX row the judge recomputes: an exponential per row element, about
     /// 10,000 gas each, so a row of 1,024 costs about 10.6M gas.
     uint256 public constant MAX_ROW = 1_024;
@@ -179,11 +182,16 @@ contract LiteRtJudge is IElementJudge {
         if (k == K_CONV) return n.geo[0] * n.geo[1] * (n.opCode == 4 ? 1 : n.in0.shape[3]) <= MAX_SPAN;
         if (k == K_SOFTMAX) return n.outShape[3] <= MAX_ROW;
         if (k == K_CONCAT) return n.geo[2] <= 2;
-        if (k == K_MEAN) return _window(n, 0).span <= MAX_SPAN;
+        if (k == K_MEAN) {
+            Window memory w = _window(n, 0);
+            return w.span <= MAX_SPAN && (w.count == w.span || w.count <= MAX_PICKS);
+        }
         if (k == K_BMM) {
             (, uint256 lst) = _matmulRead(n, 0, true);
             (, uint256 rst) = _matmulRead(n, 0, false);
-            return n.geo[2] != 0 && (n.geo[2] - 1) * (lst > rst ? lst : rst) < MAX_SPAN;
+            uint256 stride = lst > rst ? lst : rst;
+            return
+                n.geo[2] != 0 && (n.geo[2] - 1) * stride < MAX_SPAN && (stride == 1 || n.geo[2] <= MAX_PICKS);
         }
         return true;
     }

@@ -47,6 +47,9 @@ pub const NONE: u64 = u64::MAX;
 /// The most bytes one opened range may span (`LiteRtJudge.MAX_SPAN`, checked equal by
 /// `proof/tests/it/judge.rs`): an op reading more per element is refused (the committee decides).
 pub const MAX_SPAN: u64 = 32_768;
+/// The most bytes a strided read picks (`LiteRtJudge.MAX_PICKS`): a BATCH_MATMUL column or
+/// `adj_x` row's K, a MEAN window's N when it is not one run.
+pub const MAX_PICKS: u64 = 4_096;
 /// The longest SOFTMAX row the judge recomputes (`LiteRtJudge.MAX_ROW`).
 pub const MAX_ROW: u64 = 1_024;
 /// The geometry word set when the record's rank-4 shapes cannot state the op (a rank above 4
@@ -694,8 +697,8 @@ fn broadcast_index(out: &[u64; 4], shape: &[u64; 4], e: u64) -> u64 {
 
 /// Whether the judge recomputes the op with record `r` (else `OpNotJudgeable`: the committee
 /// decides), as `LiteRtJudge._judgeable` decides it: a known op, shapes the record states, an
-/// activation input where the data holds weights or a table, and reads within [`MAX_SPAN`] /
-/// [`MAX_ROW`] (CONCATENATION: two inputs at most).
+/// activation input where the data holds weights or a table, and reads within [`MAX_SPAN`],
+/// [`MAX_PICKS`] and [`MAX_ROW`] (CONCATENATION: two inputs at most).
 pub fn judgeable(r: &NodeRecord) -> bool {
     let code = r.op_code;
     let weights = matches!(code, 9 | 3 | 4 | 67 | 14 | 28 | 150);
@@ -715,10 +718,15 @@ pub fn judgeable(r: &NodeRecord) -> bool {
         }
         25 => r.out_shape[3] <= MAX_ROW,
         2 => r.geo[2] <= 2,
-        40 => window(r, 0).span <= MAX_SPAN,
+        40 => {
+            let w = window(r, 0);
+            w.span <= MAX_SPAN && (w.count == w.span || w.count <= MAX_PICKS)
+        }
         126 => {
             let stride = matmul_read(r, 0, true).1.max(matmul_read(r, 0, false).1);
-            r.geo[2] != 0 && (r.geo[2] - 1) * stride < MAX_SPAN
+            r.geo[2] != 0
+                && (r.geo[2] - 1) * stride < MAX_SPAN
+                && (stride == 1 || r.geo[2] <= MAX_PICKS)
         }
         _ => true,
     }

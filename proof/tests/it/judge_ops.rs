@@ -10,7 +10,7 @@ use alloy::dyn_abi::DynSolValue;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use verifier::litert::graph::{Graph, OpKind};
-use verifier::opening::{self, ElementOpening, MAX_ROW, MAX_SPAN, Opener, judgeable};
+use verifier::opening::{self, ElementOpening, MAX_PICKS, MAX_ROW, MAX_SPAN, Opener, judgeable};
 use verifier::{CpuExecutor, Model, commit};
 
 use crate::judge::{Fixture, b32, encode, recompute, write_fixtures};
@@ -286,7 +286,11 @@ fn xs(n: usize) -> Vec<i8> {
 #[test]
 fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
     let mut h = judge();
-    for (name, want) in [("MAX_SPAN", MAX_SPAN), ("MAX_ROW", MAX_ROW)] {
+    for (name, want) in [
+        ("MAX_SPAN", MAX_SPAN),
+        ("MAX_PICKS", MAX_PICKS),
+        ("MAX_ROW", MAX_ROW),
+    ] {
         assert_eq!(
             as_i64(&h.call(name, &[]).unwrap()[0]) as u64,
             want,
@@ -305,6 +309,25 @@ fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
             (vec![x], g.output(&[2, 1], 0.04, -2))
         })
     };
+    // A strided MEAN window (axis 0 of [N, 2]: a byte every 2) and a strided BATCH_MATMUL column
+    // (rhs [K, 2]): N, K picks.
+    let strided_mean = |n: usize| {
+        one_op("MEAN", OpKind::Mean { axes: vec![0] }, |g| {
+            let x = g.input(&[n, 2], 0.05, 3, &xs(2 * n));
+            (vec![x], g.output(&[1, 2], 0.04, -2))
+        })
+    };
+    let strided_bmm = |k: usize| {
+        let kind = OpKind::BatchMatmul {
+            adj_x: false,
+            adj_y: false,
+        };
+        one_op("BATCH_MATMUL", kind, |g| {
+            let a = g.input(&[1, k], 0.05, 1, &xs(k));
+            let b = g.input(&[k, 2], 0.02, -1, &xs(2 * k));
+            (vec![a, b], g.output(&[1, 2], 0.1, 0))
+        })
+    };
     let concat = |n: usize| {
         one_op("CONCATENATION", OpKind::Concatenation { axis: 1 }, |g| {
             let ts = (0..n)
@@ -321,10 +344,15 @@ fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
     assert_eq!(job.output_length(&mut h, 0), Ok(2));
     job.check(&mut h, 0, &[1]);
     concat(2).check(&mut h, 0, &[0, 4, 11]);
+    let picks = MAX_PICKS as usize;
+    strided_mean(picks).check(&mut h, 0, &[1]);
+    strided_bmm(picks).check(&mut h, 0, &[1]);
     // Past it: refused by the judge and by `judgeable`, which the orchestrator follows.
     for job in [
         softmax(MAX_ROW as usize + 1),
         mean(MAX_SPAN as usize + 1),
+        strided_mean(picks + 1),
+        strided_bmm(picks + 1),
         concat(3),
     ] {
         assert!(!judgeable(job.opener.record(0).unwrap()));
