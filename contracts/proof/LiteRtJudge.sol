@@ -179,7 +179,11 @@ contract LiteRtJudge is IElementJudge {
         if (k == K_NONE || n.geo[UNFOLDED] != 0) return false;
         if ((k == K_FC || k == K_CONV || k == K_LUT) && n.in0.leaf == NONE) return false;
         if (k == K_FC) return n.geo[0] <= MAX_SPAN;
-        if (k == K_CONV) return n.geo[0] * n.geo[1] * (n.opCode == 4 ? 1 : n.in0.shape[3]) <= MAX_SPAN;
+        if (k == K_CONV) {
+            // the filter row, and the kernel rows' input runs together
+            uint256 runs = n.geo[0] * ((n.geo[1] - 1) * n.geo[5] + 1) * n.in0.shape[3];
+            return n.geo[0] * n.geo[1] * (n.opCode == 4 ? 1 : n.in0.shape[3]) <= MAX_SPAN && runs <= MAX_SPAN;
+        }
         if (k == K_SOFTMAX) return n.outShape[3] <= MAX_ROW;
         if (k == K_CONCAT) return n.geo[2] <= 2;
         if (k == K_MEAN) {

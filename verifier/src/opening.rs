@@ -714,7 +714,9 @@ pub fn judgeable(r: &NodeRecord) -> bool {
         9 => r.geo[0] <= MAX_SPAN,
         3 | 4 | 67 => {
             let per = if code == 4 { 1 } else { r.in0.shape[3] };
-            r.geo[0] * r.geo[1] * per <= MAX_SPAN
+            // the filter row, and the kernel rows' input runs together
+            let runs = r.geo[0] * ((r.geo[1] - 1) * r.geo[5] + 1) * r.in0.shape[3];
+            r.geo[0] * r.geo[1] * per <= MAX_SPAN && runs <= MAX_SPAN
         }
         25 => r.out_shape[3] <= MAX_ROW,
         2 => r.geo[2] <= 2,

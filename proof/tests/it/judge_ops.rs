@@ -9,7 +9,7 @@
 use alloy::dyn_abi::DynSolValue;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use verifier::litert::graph::{Graph, OpKind};
+use verifier::litert::graph::{Activation, Graph, OpKind, Padding};
 use verifier::opening::{self, ElementOpening, MAX_PICKS, MAX_ROW, MAX_SPAN, Opener, judgeable};
 use verifier::{CpuExecutor, Model, commit};
 
@@ -328,6 +328,22 @@ fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
             (vec![a, b], g.output(&[1, 2], 0.1, 0))
         })
     };
+    // A CONV_2D whose two taps (1 x 2 kernel, dilation d) read a run of (d + 1) pixels of 8
+    // channels: 32,768 bytes at d = 4,095.
+    let conv = |d: usize| {
+        let kind = OpKind::Conv2d {
+            padding: Padding::Valid,
+            stride: (1, 1),
+            dilation: (1, d),
+            act: Activation::None,
+        };
+        one_op("CONV_2D", kind, |g| {
+            let x = g.input(&[1, 1, d + 1, 8], 0.05, 1, &xs(8 * (d + 1)));
+            let f = g.weights(&[2, 1, 2, 8], &[0.01, 0.02], 0, &xs(32));
+            let b = g.const_i32(&[2], &[100, -50]);
+            (vec![x, f, b], g.output(&[1, 1, 1, 2], 0.1, 0))
+        })
+    };
     let concat = |n: usize| {
         one_op("CONCATENATION", OpKind::Concatenation { axis: 1 }, |g| {
             let ts = (0..n)
@@ -347,12 +363,14 @@ fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
     let picks = MAX_PICKS as usize;
     strided_mean(picks).check(&mut h, 0, &[1]);
     strided_bmm(picks).check(&mut h, 0, &[1]);
+    conv(MAX_SPAN as usize / 8 - 1).check(&mut h, 0, &[0, 1]);
     // Past it: refused by the judge and by `judgeable`, which the orchestrator follows.
     for job in [
         softmax(MAX_ROW as usize + 1),
         mean(MAX_SPAN as usize + 1),
         strided_mean(picks + 1),
         strided_bmm(picks + 1),
+        conv(MAX_SPAN as usize / 8),
         concat(3),
     ] {
         assert!(!judgeable(job.opener.record(0).unwrap()));
@@ -364,7 +382,7 @@ fn the_bounds_are_the_judges_and_refuse_exactly_past_them() {
 fn constant_first_operands_tables_and_ranks_above_four_are_judged_or_refused() {
     let mut h = judge();
     let add = OpKind::Sub {
-        act: verifier::litert::graph::Activation::None,
+        act: Activation::None,
     };
     // A constant first operand (broadcast) minus an activation.
     let job = one_op("SUB", add.clone(), |g| {
