@@ -700,6 +700,34 @@ pub struct ElementOpening {
     pub ranges: Vec<Range>,
     /// The conv ops' packed patch (tap order `(ky, kx, i)`; taps outside the input zero).
     pub patch: Vec<u8>,
+    /// The leaves (in the layer commitment) of the committed tensors the judge checks the input
+    /// ranges against, in the order it returns their roots (operand 0, then operand 1): the
+    /// proof game's final step proves each root there.
+    pub input_leaves: Vec<u64>,
+}
+
+impl ElementOpening {
+    /// `abi.encode(LiteRtJudge.Opening)`: what `recompute` and the game's final step take.
+    pub fn abi_encode(&self) -> Vec<u8> {
+        use crate::abi::{Part, bytes, dynamic_array, encode_dynamic, tuple, uint, words};
+        let ranges = self
+            .ranges
+            .iter()
+            .map(|r| {
+                tuple(&[
+                    Part::Word(uint(r.first)),
+                    Part::Dynamic(bytes(&r.proof.chunks.concat())),
+                    Part::Dynamic(words(&r.proof.siblings)),
+                ])
+            })
+            .collect();
+        encode_dynamic(tuple(&[
+            Part::Dynamic(bytes(&self.node)),
+            Part::Dynamic(words(&self.node_proof)),
+            Part::Dynamic(dynamic_array(ranges)),
+            Part::Dynamic(bytes(&self.patch)),
+        ]))
+    }
 }
 
 /// Opens `need` of a committed string's tree (the minimal chunk range covering it).
@@ -769,6 +797,7 @@ impl Opener {
             node_proof,
             ranges: Vec::new(),
             patch: Vec::new(),
+            input_leaves: Vec::new(),
         };
         if element >= record.out_length {
             return Ok(opening);
@@ -798,12 +827,14 @@ impl Opener {
         }
         // Each input tensor's tree is built once per opening (bilinear reads four taps).
         let mut input_trees: [Option<Tree>; 2] = [None, None];
+        let mut read = [false; 2];
         for n in &list {
             opening.ranges.push(match n.source {
                 Source::Data => open_tree(data, n)?,
                 Source::Channels => open_tree(channels, n)?,
                 Source::Input(k) => {
                     let k = usize::from(k.min(1));
+                    read[k] = true;
                     if input_trees[k].is_none() {
                         input_trees[k] = Some(Tree::new(source(n.source)?));
                     }
@@ -814,6 +845,12 @@ impl Opener {
                 }
             });
         }
+        // The judge returns operand 0's root, and operand 1's after it when read.
+        opening.input_leaves = match read {
+            [_, true] => vec![record.in0.leaf, record.in1.leaf],
+            [true, false] => vec![record.in0.leaf],
+            _ => Vec::new(),
+        };
         if matches!(record.op_code, 3 | 4 | 67) {
             opening.patch = patch(record, element, tensor(record.in0.leaf)?)?;
         }
