@@ -68,8 +68,7 @@ impl Archive {
         let Some(path) = self.find(root)? else {
             return Ok(None);
         };
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         JobTensors::from_archive(&bytes, Some(&root.0))
             .map(Some)
             .with_context(|| format!("archive {}", path.display()))

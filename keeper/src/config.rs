@@ -71,7 +71,9 @@ impl GameConfig {
             bail!("game.enabled needs contracts.proof_game (the ProofGame's address)");
         }
         if self.inbox.is_some() && verifier.source.is_none() {
-            bail!("game.inbox needs verifier.source (where the jobs' models, inputs and layer lists are)");
+            bail!(
+                "game.inbox needs verifier.source (where the jobs' models, inputs and layer lists are)"
+            );
         }
         Ok(())
     }

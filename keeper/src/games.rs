@@ -193,7 +193,13 @@ async fn play(
                 commitment_root: g.commitmentRoot,
                 moves: Vec::new(),
             };
-            info!(dispute = record.id, ?role, layer = g.layer, depth = g.depth, "playing a proof game");
+            info!(
+                dispute = record.id,
+                ?role,
+                layer = g.layer,
+                depth = g.depth,
+                "playing a proof game"
+            );
             k.store.put_game(&game)?;
             game
         }
@@ -252,10 +258,9 @@ async fn play(
                 let opener = opener(k, g.modelId).await?;
                 let element = u64::from(g.chunkIndex) * 32 + u64::from(g.byteIndex);
                 let layer = g.layer as usize;
-                let step = tokio::task::spawn_blocking(move || {
-                    job.final_step(&opener, layer, element)
-                })
-                .await??;
+                let step =
+                    tokio::task::spawn_blocking(move || job.final_step(&opener, layer, element))
+                        .await??;
                 (
                     "finish",
                     ProofGame::finishCall {
@@ -298,6 +303,11 @@ async fn play(
         }
     };
     let key = format!("game:{}:{kind}:{}:{}", record.id, at.levels_left, at.index);
+    if k.store.in_flight()?.is_empty() {
+        // Nothing of this keeper's is pending: the node's nonce is the one to use (a reorg may
+        // have dropped a mined move, freeing its nonce, without the head going back).
+        k.txs.resync_nonce();
+    }
     let wait = k.tx_wait();
     let action = Action {
         key,
@@ -365,7 +375,8 @@ async fn model(k: &Keeper, id: B256) -> anyhow::Result<Model> {
     {
         bytes = s.get(id, &k.config.verifier.limits()).await?;
     }
-    let bytes = bytes.with_context(|| format!("model {id} is in neither the archive nor the source"))?;
+    let bytes =
+        bytes.with_context(|| format!("model {id} is in neither the archive nor the source"))?;
     let model = tokio::task::spawn_blocking(move || Model::from_bytes(&bytes)).await??;
     anyhow::ensure!(
         B256::from(model.id()) == id,
@@ -415,11 +426,9 @@ async fn agent_tree(
         return Ok(t.clone());
     }
     let job = agent_job(k, root).await?;
-    let tree = tokio::task::spawn_blocking(move || {
-        job.tensor(leaf).map(TensorTree::new)
-    })
-    .await?
-    .with_context(|| format!("the archived job has no tensor at leaf {leaf}"))?;
+    let tree = tokio::task::spawn_blocking(move || job.tensor(leaf).map(TensorTree::new))
+        .await?
+        .with_context(|| format!("the archived job has no tensor at leaf {leaf}"))?;
     let tree = Arc::new(tree);
     k.players.trees.insert((root, leaf), tree.clone());
     Ok(tree)
@@ -512,7 +521,11 @@ async fn prune(k: &mut Keeper, round: u64) -> anyhow::Result<()> {
     let live: Vec<B256> = k.store.games()?.iter().map(|g| g.commitment_root).collect();
     let removed = Archive::new(&dir).prune(oldest, &live)?;
     if removed > 0 {
-        info!(removed, oldest_kept_round = oldest, "pruned archived jobs past their liability window");
+        info!(
+            removed,
+            oldest_kept_round = oldest,
+            "pruned archived jobs past their liability window"
+        );
     }
     k.players.pruned_round = Some(round);
     Ok(())

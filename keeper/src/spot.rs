@@ -109,7 +109,10 @@ pub enum Plan {
     /// The re-run matches the receipt: nothing to dispute.
     Honest,
     /// The committed input root is not the input's: `proveInputRoot`.
-    InputRoot { committed: Hash32, proof: Vec<Hash32> },
+    InputRoot {
+        committed: Hash32,
+        proof: Vec<Hash32>,
+    },
     /// Op `layer` is the first to differ and the judge recomputes it: a game.
     Game {
         layer: usize,
@@ -262,7 +265,9 @@ enum Taken {
 async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
     let r = &check.receipt;
     let Some(reference) = games::reference(k, r.model_id, r.input_hash).await? else {
-        return Ok(Taken::Later("the job's model or input is not available yet".into()));
+        return Ok(Taken::Later(
+            "the job's model or input is not available yet".into(),
+        ));
     };
     let opener = games::opener(k, r.model_id).await?;
     // Without a published layer list, a re-run that rebuilds the commitment knows its roots.
@@ -285,7 +290,12 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
             proof_game::ProofGame::proveInputRootCall {
                 receipt: r.for_game(),
                 signature: check.signature.clone(),
-                input: reference.tensors.tensor(0).unwrap_or_default().to_vec().into(),
+                input: reference
+                    .tensors
+                    .tensor(0)
+                    .unwrap_or_default()
+                    .to_vec()
+                    .into(),
                 committedRoot: committed.into(),
                 proof: proof.into_iter().map(B256::from).collect(),
             }
@@ -346,7 +356,9 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
             Taken::Sent(kind)
         }
         Outcome::NotDue(why) => Taken::Refused(format!("{kind}: {why}")),
-        Outcome::Reverted(t) => Taken::Refused(format!("{kind} reverted in {}", t.transaction_hash)),
+        Outcome::Reverted(t) => {
+            Taken::Refused(format!("{kind} reverted in {}", t.transaction_hash))
+        }
         Outcome::Pending => Taken::Later(format!("{kind} pending")),
     })
 }
