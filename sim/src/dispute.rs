@@ -466,9 +466,9 @@ pub fn simulate(
             &fork.provider,
             game_address,
             id,
-            from,
-            block,
+            (from, block),
             model,
+            "the orchestrator",
         ))?;
         if let (Some(Ok((model, input, ..))), Some(r), Some(dir)) = (loaded, &receipt, files) {
             let outputs = verifier::CpuExecutor

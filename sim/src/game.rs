@@ -103,13 +103,20 @@ pub struct Narrator {
     pub replay: GameReplay,
     orchestrator: Address,
     challenger: Address,
+    /// How the final step names the orchestrator ("the orchestrator", or a story's name).
+    orchestrator_name: String,
     node: B256,
     /// The last reveal: its level above the chunks and its words.
     revealed: Option<(u64, Vec<Word>)>,
 }
 
 impl Narrator {
-    fn new(game: Address, opened: &ProofGame::GameOpened, op: Option<String>) -> Self {
+    fn new(
+        game: Address,
+        opened: &ProofGame::GameOpened,
+        op: Option<String>,
+        orchestrator_name: &str,
+    ) -> Self {
         Self {
             replay: GameReplay {
                 game,
@@ -124,6 +131,7 @@ impl Narrator {
             },
             orchestrator: opened.orchestrator,
             challenger: opened.challenger,
+            orchestrator_name: orchestrator_name.to_string(),
             node: opened.claimedRoot,
             revealed: None,
         }
@@ -147,9 +155,10 @@ impl Narrator {
         for log in logs {
             if let Ok(e) = ProofGame::GameOpened::decode_log(log) {
                 parts.push(format!(
-                    "opens a game on {}, depth {}: the orchestrator's root {} against the reference {}",
+                    "opens a game on {}, depth {}: {}'s root {} against the reference {}",
                     self.op(),
                     e.depth,
+                    self.orchestrator_name,
                     short(e.claimedRoot.as_slice()),
                     short(e.referenceRoot.as_slice())
                 ));
@@ -181,9 +190,10 @@ impl Narrator {
                 });
             } else if let Ok(e) = ProofGame::Recomputed::decode_log(log) {
                 parts.push(format!(
-                    "final step: element {} of {}: the orchestrator's byte {}, recomputed {}",
+                    "final step: element {} of {}: {}'s byte {}, recomputed {}",
                     e.element,
                     self.op(),
+                    self.orchestrator_name,
                     e.claimed,
                     e.recomputed
                 ));
@@ -220,15 +230,15 @@ impl Narrator {
 }
 
 /// The game's moves on the node up to `to_block`: a narrator holding them, or `None` when the
-/// dispute has no game (a whole-tensor proof settles in the opening transaction, which the
-/// narrator also shows).
+/// dispute has no game (a whole-tensor proof decides it in the opening transaction, without
+/// one). `orchestrator_name` names the orchestrator in the final step.
 pub async fn recorded(
     provider: &impl Provider,
     game: Address,
     id: U256,
-    from_block: u64,
-    to_block: u64,
+    (from_block, to_block): (u64, u64),
     model: Option<&Model>,
+    orchestrator_name: &str,
 ) -> Result<Option<Narrator>> {
     let filter = Filter::new()
         .address(game)
@@ -244,7 +254,7 @@ pub async fn recorded(
     };
     let layer: usize = opened.layer.saturating_to();
     let op = model.and_then(|m| m.layers().get(layer).map(|o| o.name.to_string()));
-    let mut n = Narrator::new(game, &opened.data, op);
+    let mut n = Narrator::new(game, &opened.data, op, orchestrator_name);
     // One move per transaction, in order.
     let mut i = 0;
     while i < logs.len() {

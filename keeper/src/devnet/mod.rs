@@ -8,6 +8,7 @@ mod audit;
 mod governance;
 pub mod job;
 mod live;
+pub mod proof;
 pub mod story;
 pub mod world;
 

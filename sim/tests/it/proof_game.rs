@@ -223,6 +223,7 @@ async fn a_proof_game_is_replayed_and_played_out() {
     assert!(whats[1].starts_with("reveals 4 nodes below"), "{whats:?}");
     assert!(whats[2].starts_with("picks child"), "{whats:?}");
     let last = whats.last().unwrap();
+    assert!(last.contains("the orchestrator's byte"), "{last}");
     assert!(
         last.starts_with("final step: element") && last.ends_with(": guilty (recomputed)"),
         "{last}"
