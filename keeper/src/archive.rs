@@ -161,7 +161,7 @@ mod tests {
         assert_eq!(a.prune(4, &[root(&old)]).unwrap(), 0);
         assert_eq!(a.prune(4, &[]).unwrap(), 1);
         assert!(a.load(root(&old)).unwrap().is_none());
-        assert_eq!(oldest_liable_round(100, 2, 33 * 300, 5760), 96);
+        assert_eq!(oldest_liable_round(100, 2, 33 * 300, 5760), 95);
         assert_eq!(oldest_liable_round(3, 2, 33 * 300, 5760), 0);
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -594,6 +594,29 @@ mod tests {
     }
 
     #[test]
+    fn games_need_the_proof_game_and_an_inbox_needs_a_source() {
+        let pg = "proof_game = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
+        let with = |contracts: &str, rest: &str| {
+            Config::parse(&format!(
+                "{MINIMAL}{contracts}\n[game]\nenabled = true\n{rest}"
+            ))
+        };
+        let e = with("", "").unwrap_err().to_string();
+        assert!(e.contains("contracts.proof_game"), "{e}");
+        let e = with(pg, "inbox = \"/tmp/in\"").unwrap_err().to_string();
+        assert!(e.contains("verifier.source"), "{e}");
+        let c = with(pg, "archive = \"/tmp/jobs\"").unwrap();
+        assert!(c.game.enabled && c.contracts.proof_game.is_some());
+        assert!(
+            Config::parse(MINIMAL)
+                .unwrap()
+                .contracts
+                .proof_game
+                .is_none()
+        );
+    }
+
+    #[test]
     fn minimal_config_takes_defaults() {
         let c = Config::parse(MINIMAL).unwrap();
         assert_eq!(c.rewards.orchestrators, Served::All);

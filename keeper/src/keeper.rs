@@ -339,13 +339,13 @@ impl Keeper {
         if self.judges.running() > 0 || self.gate.again || in_flight {
             return None;
         }
-        let next = self.gate.next_work(self.config.verifier.enabled)?;
         // A game in progress is looked at every block: a move is due as soon as the other side
-        // moved, and a window is `moveWindow` blocks, so no sleep may run past it. Spot checks
-        // dropped in the inbox wait at most a dispute read's interval.
+        // moved, and a window is `moveWindow` blocks, so no sleep may run past it.
         if crate::games::live(self) {
             return Some(1);
         }
+        let next = self.gate.next_work(self.config.verifier.enabled)?;
+        // Spot checks dropped in the inbox wait at most a dispute read's interval.
         let next = match self.config.game.inbox {
             Some(_) if self.config.game.enabled => {
                 next.min(head + self.config.keeper.dispute_every_blocks)

@@ -182,8 +182,8 @@ pub fn plan(
 pub struct SpotReport {
     /// Receipts re-run and found honest.
     pub honest: Vec<B256>,
-    /// Disputes sent: (job id, `game` / `input_root` / `committee`).
-    pub opened: Vec<(B256, &'static str)>,
+    /// Disputes sent: (job id, `game` / `input_root` / `committee`, gas).
+    pub opened: Vec<(B256, &'static str, u64)>,
     /// Files refused: (file, why).
     pub refused: Vec<(PathBuf, String)>,
 }
@@ -215,9 +215,9 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<SpotReport> {
                 file_under(&path, "honest")?;
                 report.honest.push(check.receipt.job_id);
             }
-            Ok(Taken::Sent(kind)) => {
+            Ok(Taken::Sent(kind, gas)) => {
                 file_under(&path, "done")?;
-                report.opened.push((check.receipt.job_id, kind));
+                report.opened.push((check.receipt.job_id, kind, gas));
             }
             Ok(Taken::Refused(why)) => {
                 warn!(file = %path.display(), why, "spot check refused");
@@ -258,7 +258,7 @@ fn file_under(path: &Path, sub: &str) -> anyhow::Result<()> {
 enum Taken {
     Later(String),
     Honest,
-    Sent(&'static str),
+    Sent(&'static str, u64),
     Refused(String),
 }
 
@@ -353,7 +353,7 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
     Ok(match outcome {
         Outcome::Done(t) => {
             info!(job = %r.job_id, kind, gas = t.gas_used, tx = %t.transaction_hash, "dispute opened");
-            Taken::Sent(kind)
+            Taken::Sent(kind, t.gas_used)
         }
         Outcome::NotDue(why) => Taken::Refused(format!("{kind}: {why}")),
         Outcome::Reverted(t) => {
