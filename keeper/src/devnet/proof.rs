@@ -77,7 +77,7 @@ pub async fn play(cast: &mut Cast, agent: &mut Keeper, job: &Job) -> anyhow::Res
     let d = cast.world.d;
     let from = cast.world.admin().get_block_number().await?;
     let opened = cast.keepers[0].tick().await?;
-    let Some((_, kind)) = opened.games.spot.opened.first() else {
+    let Some((_, kind, _)) = opened.games.spot.opened.first() else {
         anyhow::bail!(
             "keeper a opened nothing on carol's spot check ({} refused: {:?})",
             opened.games.spot.refused.len(),
@@ -152,7 +152,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -146,7 +146,7 @@ fn devnet_tells_the_whole_story_and_keeps_its_chain() {
         .find(|l| l.contains("final step (move 10"))
         .unwrap();
     let bytes: Vec<i64> = final_step
-        .split(|c: char| c == ',' || c == ':')
+        .split([',', ':'])
         .filter_map(|p| {
             let p = p.trim();
             p.strip_prefix("carol's byte ")
