@@ -79,6 +79,8 @@ pub struct DisputeReport {
     pub offense_round: u32,
     pub deadline_round: u32,
     pub veto_end_round: u32,
+    /// Decided by the proof game, never by verdicts.
+    pub by_proof: bool,
     pub snapshot_stake: u128,
     pub deposit: u128,
     pub claimed_output_hash: B256,
@@ -573,6 +575,7 @@ pub fn simulate(
         offense_round: d.offenseRound,
         deadline_round: d.deadlineRound,
         veto_end_round: d.vetoEndRound,
+        by_proof: d.byProof,
         snapshot_stake: d.snapshotStake,
         deposit: d.deposit,
         claimed_output_hash: d.claimedOutputHash,

@@ -183,11 +183,15 @@ pub fn dispute(r: &DisputeReport) -> String {
     );
     let _ = writeln!(
         o,
-        "  orchestrator {}  challenger {}\n  offense round {}, verdicts before round {}, veto window {}\n  snapshot stake {} LPT, deposit {} LPT\n  claimed output {}",
+        "  orchestrator {}  challenger {}\n  offense round {}, {}, veto window {}\n  snapshot stake {} LPT, deposit {} LPT\n  claimed output {}",
         r.orchestrator,
         r.challenger,
         r.offense_round,
-        r.deadline_round,
+        if r.by_proof {
+            "decided by the proof game (no verdicts)".to_string()
+        } else {
+            format!("verdicts before round {}", r.deadline_round)
+        },
         if r.veto_end_round == 0 {
             "opens when decided guilty".to_string()
         } else {

@@ -213,8 +213,16 @@ async fn a_proof_game_is_replayed_and_played_out() {
         })
     };
     let report = simulate(files.clone()).await.unwrap();
-    print!("{}", sim::report::dispute(&report));
+    let text = sim::report::dispute(&report);
+    print!("{text}");
     assert_eq!(report.status, "open");
+    assert!(report.by_proof);
+    assert!(
+        text.contains("decided by the proof game (no verdicts)")
+            && text.contains("3 moves recorded on chain, 7 played here by two honest sides")
+            && text.contains("The game played out: the dispute ends executed"),
+        "{text}"
+    );
     let game = report.game.as_ref().expect("the dispute's game");
     assert_eq!(game.recorded(), 3, "open, reveal, pick");
     assert_eq!(game.op.as_deref(), Some(model.layers()[s.layer].name));
