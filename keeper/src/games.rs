@@ -56,6 +56,8 @@ pub struct GameReport {
 pub struct Reference {
     pub tensors: JobTensors,
     pub output_hash: B256,
+    /// The output's leaf in the layer commitment (the last op writing the graph output).
+    pub output_leaf: usize,
 }
 
 /// What the players keep in memory (rebuilt after a restart from the sources).
@@ -458,9 +460,14 @@ pub async fn reference(
     let run = tokio::task::spawn_blocking(move || -> verifier::Result<Reference> {
         let outputs = verifier::CpuExecutor.layer_outputs(&model, &input)?;
         let exec = verifier::Execution::new(&model, &input, &outputs);
+        let output_leaf = outputs
+            .iter()
+            .rposition(|o| verifier::keccak(o) == exec.output_hash)
+            .map_or(0, |k| k + 1);
         Ok(Reference {
             tensors: JobTensors::new(input, outputs),
             output_hash: B256::from(exec.output_hash),
+            output_leaf,
         })
     });
     let reference = Arc::new(run.await??);

@@ -7,10 +7,12 @@
 //! * all equal and the output hash too: honest, nothing is sent (never a game on an honest
 //!   receipt);
 //! * the input root differs: `proveInputRoot` (decided in one call);
+//! * every root is right but the signed output is not the committed one: `proveOutputRoot` with
+//!   the delivered output, when the spot check carries it (else the committee);
 //! * op `k` is the first to differ and the judge recomputes it: `ProofGame.open` on it, played to
 //!   the end by [`crate::games`];
-//! * otherwise (no or inconsistent layer list, an op the judge refuses, an output hash that is
-//!   not the committed output's): the committee, `openDispute`.
+//! * otherwise (no or inconsistent layer list and a wrong output, an op the judge refuses): the
+//!   committee, `openDispute`.
 //!
 //! The deposit is approved from the keeper's LPT first when the allowance is short. The file then
 //! moves to `done/` (sent), `honest/`, or `refused/` (the dry run reverted, e.g. already disputed,
@@ -18,14 +20,14 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::sol_types::SolCall;
 use anyhow::Context;
 use bindings::{DisputeManager, LivepeerToken, proof_game};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use verifier::{
-    Hash32,
+    Hash32, commit,
     game::{depth_of, node_opening, root_proof},
     opening::{Opener, judgeable},
 };
@@ -44,6 +46,10 @@ pub struct SpotCheck {
     pub receipt: SpotReceipt,
     /// The orchestrator's (or its receipt signer's) EIP-712 signature.
     pub signature: Bytes,
+    /// The output the gateway was delivered, when it has it: what `proveOutputRoot` needs when
+    /// every committed root is right but the signed output is not the committed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Bytes>,
 }
 
 /// A receipt, field for field as signed (`IDisputeManager.Receipt`).
@@ -113,6 +119,15 @@ pub enum Plan {
         committed: Hash32,
         proof: Vec<Hash32>,
     },
+    /// Every committed root is right, but the signed output (delivered, hashing to the receipt's
+    /// output hash) is not the last op's committed one: `proveOutputRoot`.
+    OutputRoot {
+        leaf: usize,
+        committed: Hash32,
+        proof: Vec<Hash32>,
+        /// Leaf `leaf + 1` is padding (empty when `leaf` is the tree's last).
+        next_proof: Vec<Hash32>,
+    },
     /// Op `layer` is the first to differ and the judge recomputes it: a game.
     Game {
         layer: usize,
@@ -126,13 +141,14 @@ pub enum Plan {
 }
 
 /// Decides from the re-run `reference`, the orchestrator's published roots `claimed` (input
-/// root first, already checked against the commitment; `None` when not published) and the
-/// receipt's output hash.
+/// root first, already checked against the commitment; `None` when not published), the
+/// receipt's output hash and the delivered output (if the spot check carries it).
 pub fn plan(
     reference: &Reference,
     opener: &Opener,
     claimed: Option<&[Hash32]>,
     output_hash: B256,
+    delivered: Option<&[u8]>,
 ) -> Plan {
     let same_output = reference.output_hash == output_hash;
     let Some(claimed) = claimed else {
@@ -144,10 +160,29 @@ pub fn plan(
         };
     };
     let Some(leaf) = reference.tensors.first_divergence(claimed) else {
-        return if same_output {
-            Plan::Honest
+        if same_output {
+            return Plan::Honest;
+        }
+        // The output link is what is broken: provable with the delivered output when it is
+        // the last op's (the contract checks the next leaf is padding).
+        let last = claimed.len() - 1;
+        let provable =
+            delivered.is_some_and(|o| keccak256(o) == output_hash) && reference.output_leaf == last;
+        return if provable {
+            let cat = claimed.concat();
+            let next_proof = commit::open_range(&cat, last + 1, 1)
+                .map(|p| p.siblings)
+                .unwrap_or_default();
+            Plan::OutputRoot {
+                leaf: last,
+                committed: claimed[last],
+                proof: root_proof(claimed, last).unwrap_or_default(),
+                next_proof,
+            }
         } else {
-            Plan::Committee("every committed root is right but the signed output is not".into())
+            Plan::Committee(
+                "every committed root is right but the signed output is not (and the delivered output is not at hand)".into(),
+            )
         };
     };
     let proof = root_proof(claimed, leaf).unwrap_or_default();
@@ -277,7 +312,13 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
         }
         c => c,
     };
-    let plan = plan(&reference, &opener, claimed.as_deref(), r.output_hash);
+    let plan = plan(
+        &reference,
+        &opener,
+        claimed.as_deref(),
+        r.output_hash,
+        check.output.as_ref().map(|o| o.as_ref()),
+    );
     let pg = k
         .addresses
         .proof_game
@@ -298,6 +339,25 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
                     .into(),
                 committedRoot: committed.into(),
                 proof: proof.into_iter().map(B256::from).collect(),
+            }
+            .abi_encode(),
+        ),
+        Plan::OutputRoot {
+            leaf,
+            committed,
+            proof,
+            next_proof,
+        } => (
+            "output_root",
+            pg,
+            proof_game::ProofGame::proveOutputRootCall {
+                receipt: r.for_game(),
+                signature: check.signature.clone(),
+                output: check.output.clone().unwrap_or_default(),
+                leaf: U256::from(leaf),
+                committedRoot: committed.into(),
+                proof: proof.into_iter().map(B256::from).collect(),
+                nextProof: next_proof.into_iter().map(B256::from).collect(),
             }
             .abi_encode(),
         ),
@@ -438,6 +498,7 @@ mod tests {
                 round: U256::from(9),
             },
             signature: Bytes::from(vec![1, 2, 3]),
+            output: None,
         };
         let text = serde_json::to_string(&check).unwrap();
         assert!(text.contains("commitmentRoot"), "{text}");
