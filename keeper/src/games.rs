@@ -74,15 +74,31 @@ pub struct Players {
     openers: HashMap<B256, Arc<Opener>>,
     /// The round whose archive pruning ran.
     pruned_round: Option<u64>,
+    /// Re-runs used this tick (a game just opened has no record until the next tick).
+    used: Vec<(B256, B256)>,
 }
 
 impl Players {
-    fn forget_unused(&mut self, live: &[GameRecord]) {
+    /// Drops what no game in progress needs (`live`, with the disputes in the store for the
+    /// receipts): re-runs, archived jobs and trees of games that ended.
+    fn forget_unused(&mut self, live: &[GameRecord], disputes: &[DisputeRecord]) {
         let roots: Vec<B256> = live.iter().map(|g| g.commitment_root).collect();
+        let runs: Vec<(B256, B256)> = disputes
+            .iter()
+            .filter(|d| live.iter().any(|g| g.id == d.id))
+            .filter_map(|d| d.receipt.as_ref().map(|r| (r.model_id, r.input_hash)))
+            .collect();
         self.jobs.retain(|r, _| roots.contains(r));
-        if live.is_empty() {
-            self.trees.clear();
-        }
+        let used = std::mem::take(&mut self.used);
+        self.references
+            .retain(|key, _| runs.contains(key) || used.contains(key));
+        let own: Vec<B256> = self
+            .references
+            .values()
+            .map(|r| B256::from(r.tensors.commitment()))
+            .collect();
+        self.trees
+            .retain(|(root, _), _| roots.contains(root) || own.contains(root));
     }
 }
 
@@ -114,7 +130,7 @@ pub async fn run(k: &mut Keeper, head: u64, round: u64) -> anyhow::Result<GameRe
     }
     prune(k, round).await?;
     let live = k.store.games()?;
-    k.players.forget_unused(&live);
+    k.players.forget_unused(&live, &k.store.disputes()?);
     Ok(report)
 }
 
@@ -442,6 +458,7 @@ pub async fn reference(
     model_id: B256,
     input_hash: B256,
 ) -> anyhow::Result<Option<Arc<Reference>>> {
+    k.players.used.push((model_id, input_hash));
     if let Some(r) = k.players.references.get(&(model_id, input_hash)) {
         return Ok(Some(r.clone()));
     }
