@@ -114,7 +114,7 @@ pub async fn run(k: &mut Keeper, head: u64, round: u64) -> anyhow::Result<GameRe
     if !k.config.game.enabled {
         return Ok(report);
     }
-    report.spot = crate::spot::run(k).await?;
+    report.spot = crate::spot::run(k, head).await?;
     let disputes = k.store.disputes()?;
     // Games whose dispute the store no longer holds: settled (and forgotten by the dispute
     // duties) or dropped by a reorg.
@@ -321,11 +321,7 @@ async fn play(
         }
     };
     let key = format!("game:{}:{kind}:{}:{}", record.id, at.levels_left, at.index);
-    if k.store.in_flight()?.is_empty() {
-        // Nothing of this keeper's is pending: the node's nonce is the one to use (a reorg may
-        // have dropped a mined move, freeing its nonce, without the head going back).
-        k.txs.resync_nonce();
-    }
+    k.fresh_nonce()?;
     let wait = k.tx_wait();
     let action = Action {
         key,

@@ -16,14 +16,16 @@
 //!
 //! The deposit is approved from the keeper's LPT first when the allowance is short. The file then
 //! moves to `done/` (sent), `honest/`, or `refused/` (the dry run reverted, e.g. already disputed,
-//! or the file is not a spot check); a job whose model or input is not fetchable yet stays.
+//! or the file is not a spot check); a job whose model or input is not fetchable yet stays. An
+//! opening is remembered in the store until it is 64 blocks deep: if a reorg drops it (the
+//! receipt reads as not disputed), its file goes back to the inbox and is opened again.
 
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::sol_types::SolCall;
 use anyhow::Context;
-use bindings::{DisputeManager, LivepeerToken, proof_game};
+use bindings::{DisputeManager, LivepeerToken, proof_game, receipt::dispute_domain};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use verifier::{
@@ -36,6 +38,7 @@ use crate::{
     games::{self, Reference},
     keeper::Keeper,
     rpc::call,
+    store::Opening,
     txs::{Action, Outcome},
 };
 
@@ -82,6 +85,20 @@ impl From<&bindings::receipt::Receipt> for SpotReceipt {
 }
 
 impl SpotReceipt {
+    /// The receipt as signed.
+    pub fn signed(&self) -> bindings::receipt::Receipt {
+        bindings::receipt::Receipt {
+            orchestrator: self.orchestrator,
+            jobId: self.job_id,
+            modelId: self.model_id,
+            inputHash: self.input_hash,
+            paramsHash: self.params_hash,
+            outputHash: self.output_hash,
+            commitmentRoot: self.commitment_root,
+            round: self.round,
+        }
+    }
+
     fn for_game(&self) -> proof_game::IDisputeManager::Receipt {
         proof_game::IDisputeManager::Receipt {
             orchestrator: self.orchestrator,
@@ -221,14 +238,21 @@ pub struct SpotReport {
     pub opened: Vec<(B256, &'static str, u64)>,
     /// Files refused: (file, why).
     pub refused: Vec<(PathBuf, String)>,
+    /// Spot checks put back in the inbox: their opening was reorged away.
+    pub reopened: Vec<PathBuf>,
 }
 
-/// Takes every spot check in the inbox (see the module docs).
-pub async fn run(k: &mut Keeper) -> anyhow::Result<SpotReport> {
+/// Blocks after which an opening counts as final (the dispute follower's rewind depth).
+const FINAL_DEPTH: u64 = 64;
+
+/// Takes every spot check in the inbox (see the module docs), after putting back those whose
+/// opening a reorg dropped.
+pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
     let mut report = SpotReport::default();
     let Some(inbox) = k.config.game.inbox.clone() else {
         return Ok(report);
     };
+    recheck(k, &inbox, head, &mut report).await?;
     for path in pending(&inbox)? {
         let check = match std::fs::read(&path)
             .map_err(anyhow::Error::from)
@@ -250,8 +274,15 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<SpotReport> {
                 file_under(&path, "honest")?;
                 report.honest.push(check.receipt.job_id);
             }
-            Ok(Taken::Sent(kind, gas)) => {
-                file_under(&path, "done")?;
+            Ok(Taken::Sent(kind, gas, block)) => {
+                let file = file_under(&path, "done")?;
+                let domain = dispute_domain(k.config.contracts.chain_id, k.addresses.disputes);
+                let digest = check.receipt.signed().digest(&domain);
+                k.store.put_opening(&Opening {
+                    digest,
+                    file,
+                    block,
+                })?;
                 report.opened.push((check.receipt.job_id, kind, gas));
             }
             Ok(Taken::Refused(why)) => {
@@ -282,18 +313,57 @@ fn pending(inbox: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Moves a handled file into `sub/` beside it.
-fn file_under(path: &Path, sub: &str) -> anyhow::Result<()> {
+/// Moves a handled file into `sub/` beside it; returns where it went.
+fn file_under(path: &Path, sub: &str) -> anyhow::Result<PathBuf> {
     let dir = path.parent().unwrap_or(Path::new(".")).join(sub);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let to = dir.join(path.file_name().unwrap_or_default());
-    std::fs::rename(path, &to).with_context(|| format!("moving {}", path.display()))
+    std::fs::rename(path, &to).with_context(|| format!("moving {}", path.display()))?;
+    Ok(to)
+}
+
+/// Openings this keeper sent that are not final yet: one a reorg dropped (the receipt reads as
+/// not disputed) puts its spot check back in the inbox, to be opened again; one `FINAL_DEPTH`
+/// blocks deep is forgotten.
+async fn recheck(
+    k: &mut Keeper,
+    inbox: &Path,
+    head: u64,
+    report: &mut SpotReport,
+) -> anyhow::Result<()> {
+    for o in k.store.openings()? {
+        if head >= o.block + FINAL_DEPTH {
+            k.store.remove_opening(o.digest)?;
+            continue;
+        }
+        let disputed = call(
+            &k.chain,
+            k.addresses.disputes,
+            DisputeManager::disputedReceiptsCall {
+                receiptDigest: o.digest,
+            },
+        )
+        .await?;
+        if disputed {
+            continue;
+        }
+        warn!(file = %o.file.display(), block = o.block, "the dispute opened from this spot check is gone with a reorg; taking it again");
+        if let Some(name) = o.file.file_name() {
+            let back = inbox.join(name);
+            std::fs::rename(&o.file, &back)
+                .with_context(|| format!("moving {} back", o.file.display()))?;
+            report.reopened.push(back);
+        }
+        k.store.remove_opening(o.digest)?;
+    }
+    Ok(())
 }
 
 enum Taken {
     Later(String),
     Honest,
-    Sent(&'static str, u64),
+    /// Mined: the kind, its gas and block.
+    Sent(&'static str, u64, u64),
     Refused(String),
 }
 
@@ -402,6 +472,7 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
             )
         }
     };
+    k.fresh_nonce()?;
     approve_deposit(k).await?;
     let wait = k.tx_wait();
     let action = Action {
@@ -413,7 +484,7 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
     Ok(match outcome {
         Outcome::Done(t) => {
             info!(job = %r.job_id, kind, gas = t.gas_used, tx = %t.transaction_hash, "dispute opened");
-            Taken::Sent(kind, t.gas_used)
+            Taken::Sent(kind, t.gas_used, t.block_number.unwrap_or_default())
         }
         Outcome::NotDue(why) => Taken::Refused(format!("{kind}: {why}")),
         Outcome::Reverted(t) => {

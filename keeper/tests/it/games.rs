@@ -409,14 +409,26 @@ async fn a_silent_orchestrator_loses_by_timeout_and_honest_receipts_are_left_alo
 }
 
 #[tokio::test]
-async fn a_restarted_challenger_and_a_reorg_mid_game_still_end_guilty() {
+async fn a_restarted_challenger_and_reorgs_of_the_opening_and_mid_game_still_end_guilty() {
     let (world, dir) = game_world("game-restart").await.unwrap();
     let cheat = serve(&world, CHEATER, 1, true).await.unwrap();
     let mut a = challenger(&world, &dir).await.unwrap();
     let (mut o, _) = agent(&world, &dir, CHEATER, &[&cheat]).await.unwrap();
     drop_spot_check(&dir, &cheat).unwrap();
-    a.tick().await.unwrap();
+    let p = world.admin();
+
+    // A reorg drops the opening: the spot check goes back to the inbox and is opened again.
+    let before_open = p.anvil_snapshot().await.unwrap();
+    let r = a.tick().await.unwrap();
+    assert_eq!(r.games.spot.opened.len(), 1);
+    p.anvil_revert(before_open).await.unwrap();
+    world.mine(1).await.unwrap();
+    assert_eq!(dispute_count(&world).await.unwrap(), U256::ZERO);
+    let r = a.tick().await.unwrap();
+    assert_eq!(r.games.spot.reopened.len(), 1, "{r:?}");
+    assert_eq!(r.games.spot.opened.len(), 1, "opened again: {r:?}");
     let id = dispute_count(&world).await.unwrap();
+    assert_eq!(id, U256::from(1));
 
     // Two moves, then the challenger keeper stops; a new one on the same store takes over.
     o.tick().await.unwrap();
@@ -449,7 +461,6 @@ async fn a_restarted_challenger_and_a_reorg_mid_game_still_end_guilty() {
 
     // A reorg drops the next reveal and pick: both keepers see the head go back, re-read the
     // game and make those moves again.
-    let p = world.admin();
     let snapshot = p.anvil_snapshot().await.unwrap();
     let g0 = game(&world, id).await.unwrap();
     o.tick().await.unwrap();
