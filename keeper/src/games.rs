@@ -56,6 +56,8 @@ pub struct GameReport {
 pub struct Reference {
     pub tensors: JobTensors,
     pub output_hash: B256,
+    /// The output's leaf in the layer commitment (the last op writing the graph output).
+    pub output_leaf: usize,
 }
 
 /// What the players keep in memory (rebuilt after a restart from the sources).
@@ -72,15 +74,31 @@ pub struct Players {
     openers: HashMap<B256, Arc<Opener>>,
     /// The round whose archive pruning ran.
     pruned_round: Option<u64>,
+    /// Re-runs used this tick (a game just opened has no record until the next tick).
+    used: Vec<(B256, B256)>,
 }
 
 impl Players {
-    fn forget_unused(&mut self, live: &[GameRecord]) {
+    /// Drops what no game in progress needs (`live`, with the disputes in the store for the
+    /// receipts): re-runs, archived jobs and trees of games that ended.
+    fn forget_unused(&mut self, live: &[GameRecord], disputes: &[DisputeRecord]) {
         let roots: Vec<B256> = live.iter().map(|g| g.commitment_root).collect();
+        let runs: Vec<(B256, B256)> = disputes
+            .iter()
+            .filter(|d| live.iter().any(|g| g.id == d.id))
+            .filter_map(|d| d.receipt.as_ref().map(|r| (r.model_id, r.input_hash)))
+            .collect();
         self.jobs.retain(|r, _| roots.contains(r));
-        if live.is_empty() {
-            self.trees.clear();
-        }
+        let used = std::mem::take(&mut self.used);
+        self.references
+            .retain(|key, _| runs.contains(key) || used.contains(key));
+        let own: Vec<B256> = self
+            .references
+            .values()
+            .map(|r| B256::from(r.tensors.commitment()))
+            .collect();
+        self.trees
+            .retain(|(root, _), _| roots.contains(root) || own.contains(root));
     }
 }
 
@@ -96,7 +114,7 @@ pub async fn run(k: &mut Keeper, head: u64, round: u64) -> anyhow::Result<GameRe
     if !k.config.game.enabled {
         return Ok(report);
     }
-    report.spot = crate::spot::run(k).await?;
+    report.spot = crate::spot::run(k, head).await?;
     let disputes = k.store.disputes()?;
     // Games whose dispute the store no longer holds: settled (and forgotten by the dispute
     // duties) or dropped by a reorg.
@@ -112,7 +130,7 @@ pub async fn run(k: &mut Keeper, head: u64, round: u64) -> anyhow::Result<GameRe
     }
     prune(k, round).await?;
     let live = k.store.games()?;
-    k.players.forget_unused(&live);
+    k.players.forget_unused(&live, &k.store.disputes()?);
     Ok(report)
 }
 
@@ -303,11 +321,7 @@ async fn play(
         }
     };
     let key = format!("game:{}:{kind}:{}:{}", record.id, at.levels_left, at.index);
-    if k.store.in_flight()?.is_empty() {
-        // Nothing of this keeper's is pending: the node's nonce is the one to use (a reorg may
-        // have dropped a mined move, freeing its nonce, without the head going back).
-        k.txs.resync_nonce();
-    }
+    k.fresh_nonce()?;
     let wait = k.tx_wait();
     let action = Action {
         key,
@@ -440,6 +454,7 @@ pub async fn reference(
     model_id: B256,
     input_hash: B256,
 ) -> anyhow::Result<Option<Arc<Reference>>> {
+    k.players.used.push((model_id, input_hash));
     if let Some(r) = k.players.references.get(&(model_id, input_hash)) {
         return Ok(Some(r.clone()));
     }
@@ -458,9 +473,14 @@ pub async fn reference(
     let run = tokio::task::spawn_blocking(move || -> verifier::Result<Reference> {
         let outputs = verifier::CpuExecutor.layer_outputs(&model, &input)?;
         let exec = verifier::Execution::new(&model, &input, &outputs);
+        let output_leaf = outputs
+            .iter()
+            .rposition(|o| verifier::keccak(o) == exec.output_hash)
+            .map_or(0, |k| k + 1);
         Ok(Reference {
             tensors: JobTensors::new(input, outputs),
             output_hash: B256::from(exec.output_hash),
+            output_leaf,
         })
     });
     let reference = Arc::new(run.await??);

@@ -218,6 +218,16 @@ impl Keeper {
         self.txs.address()
     }
 
+    /// Before a send that must not wait behind a lost nonce (a game move, an opening): when
+    /// nothing of this keeper's is pending, the node's nonce is the one to use. A reorg may have
+    /// dropped a mined transaction, freeing its nonce, without the head going back.
+    pub fn fresh_nonce(&mut self) -> anyhow::Result<()> {
+        if self.store.in_flight()?.is_empty() {
+            self.txs.resync_nonce();
+        }
+        Ok(())
+    }
+
     /// How long one batch of transactions may wait for its receipts before the tick moves on
     /// (they stay in flight and are settled first thing next tick).
     pub fn tx_wait(&self) -> Duration {

@@ -7,25 +7,29 @@
 //! * all equal and the output hash too: honest, nothing is sent (never a game on an honest
 //!   receipt);
 //! * the input root differs: `proveInputRoot` (decided in one call);
+//! * every root is right but the signed output is not the committed one: `proveOutputRoot` with
+//!   the delivered output, when the spot check carries it (else the committee);
 //! * op `k` is the first to differ and the judge recomputes it: `ProofGame.open` on it, played to
 //!   the end by [`crate::games`];
-//! * otherwise (no or inconsistent layer list, an op the judge refuses, an output hash that is
-//!   not the committed output's): the committee, `openDispute`.
+//! * otherwise (no or inconsistent layer list and a wrong output, an op the judge refuses): the
+//!   committee, `openDispute`.
 //!
 //! The deposit is approved from the keeper's LPT first when the allowance is short. The file then
 //! moves to `done/` (sent), `honest/`, or `refused/` (the dry run reverted, e.g. already disputed,
-//! or the file is not a spot check); a job whose model or input is not fetchable yet stays.
+//! or the file is not a spot check); a job whose model or input is not fetchable yet stays. An
+//! opening is remembered in the store until it is 64 blocks deep: if a reorg drops it (the
+//! receipt reads as not disputed), its file goes back to the inbox and is opened again.
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::sol_types::SolCall;
 use anyhow::Context;
-use bindings::{DisputeManager, LivepeerToken, proof_game};
+use bindings::{DisputeManager, LivepeerToken, proof_game, receipt::dispute_domain};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use verifier::{
-    Hash32,
+    Hash32, commit,
     game::{depth_of, node_opening, root_proof},
     opening::{Opener, judgeable},
 };
@@ -34,6 +38,7 @@ use crate::{
     games::{self, Reference},
     keeper::Keeper,
     rpc::call,
+    store::Opening,
     txs::{Action, Outcome},
 };
 
@@ -44,6 +49,10 @@ pub struct SpotCheck {
     pub receipt: SpotReceipt,
     /// The orchestrator's (or its receipt signer's) EIP-712 signature.
     pub signature: Bytes,
+    /// The output the gateway was delivered, when it has it: what `proveOutputRoot` needs when
+    /// every committed root is right but the signed output is not the committed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Bytes>,
 }
 
 /// A receipt, field for field as signed (`IDisputeManager.Receipt`).
@@ -76,6 +85,20 @@ impl From<&bindings::receipt::Receipt> for SpotReceipt {
 }
 
 impl SpotReceipt {
+    /// The receipt as signed.
+    pub fn signed(&self) -> bindings::receipt::Receipt {
+        bindings::receipt::Receipt {
+            orchestrator: self.orchestrator,
+            jobId: self.job_id,
+            modelId: self.model_id,
+            inputHash: self.input_hash,
+            paramsHash: self.params_hash,
+            outputHash: self.output_hash,
+            commitmentRoot: self.commitment_root,
+            round: self.round,
+        }
+    }
+
     fn for_game(&self) -> proof_game::IDisputeManager::Receipt {
         proof_game::IDisputeManager::Receipt {
             orchestrator: self.orchestrator,
@@ -113,6 +136,15 @@ pub enum Plan {
         committed: Hash32,
         proof: Vec<Hash32>,
     },
+    /// Every committed root is right, but the signed output (delivered, hashing to the receipt's
+    /// output hash) is not the last op's committed one: `proveOutputRoot`.
+    OutputRoot {
+        leaf: usize,
+        committed: Hash32,
+        proof: Vec<Hash32>,
+        /// Leaf `leaf + 1` is padding (empty when `leaf` is the tree's last).
+        next_proof: Vec<Hash32>,
+    },
     /// Op `layer` is the first to differ and the judge recomputes it: a game.
     Game {
         layer: usize,
@@ -126,13 +158,14 @@ pub enum Plan {
 }
 
 /// Decides from the re-run `reference`, the orchestrator's published roots `claimed` (input
-/// root first, already checked against the commitment; `None` when not published) and the
-/// receipt's output hash.
+/// root first, already checked against the commitment; `None` when not published), the
+/// receipt's output hash and the delivered output (if the spot check carries it).
 pub fn plan(
     reference: &Reference,
     opener: &Opener,
     claimed: Option<&[Hash32]>,
     output_hash: B256,
+    delivered: Option<&[u8]>,
 ) -> Plan {
     let same_output = reference.output_hash == output_hash;
     let Some(claimed) = claimed else {
@@ -144,10 +177,29 @@ pub fn plan(
         };
     };
     let Some(leaf) = reference.tensors.first_divergence(claimed) else {
-        return if same_output {
-            Plan::Honest
+        if same_output {
+            return Plan::Honest;
+        }
+        // The output link is what is broken: provable with the delivered output when it is
+        // the last op's (the contract checks the next leaf is padding).
+        let last = claimed.len() - 1;
+        let provable =
+            delivered.is_some_and(|o| keccak256(o) == output_hash) && reference.output_leaf == last;
+        return if provable {
+            let cat = claimed.concat();
+            let next_proof = commit::open_range(&cat, last + 1, 1)
+                .map(|p| p.siblings)
+                .unwrap_or_default();
+            Plan::OutputRoot {
+                leaf: last,
+                committed: claimed[last],
+                proof: root_proof(claimed, last).unwrap_or_default(),
+                next_proof,
+            }
         } else {
-            Plan::Committee("every committed root is right but the signed output is not".into())
+            Plan::Committee(
+                "every committed root is right but the signed output is not (and the delivered output is not at hand)".into(),
+            )
         };
     };
     let proof = root_proof(claimed, leaf).unwrap_or_default();
@@ -186,14 +238,21 @@ pub struct SpotReport {
     pub opened: Vec<(B256, &'static str, u64)>,
     /// Files refused: (file, why).
     pub refused: Vec<(PathBuf, String)>,
+    /// Spot checks put back in the inbox: their opening was reorged away.
+    pub reopened: Vec<PathBuf>,
 }
 
-/// Takes every spot check in the inbox (see the module docs).
-pub async fn run(k: &mut Keeper) -> anyhow::Result<SpotReport> {
+/// Blocks after which an opening counts as final (the dispute follower's rewind depth).
+const FINAL_DEPTH: u64 = 64;
+
+/// Takes every spot check in the inbox (see the module docs), after putting back those whose
+/// opening a reorg dropped.
+pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
     let mut report = SpotReport::default();
     let Some(inbox) = k.config.game.inbox.clone() else {
         return Ok(report);
     };
+    recheck(k, &inbox, head, &mut report).await?;
     for path in pending(&inbox)? {
         let check = match std::fs::read(&path)
             .map_err(anyhow::Error::from)
@@ -215,8 +274,15 @@ pub async fn run(k: &mut Keeper) -> anyhow::Result<SpotReport> {
                 file_under(&path, "honest")?;
                 report.honest.push(check.receipt.job_id);
             }
-            Ok(Taken::Sent(kind, gas)) => {
-                file_under(&path, "done")?;
+            Ok(Taken::Sent(kind, gas, block)) => {
+                let file = file_under(&path, "done")?;
+                let domain = dispute_domain(k.config.contracts.chain_id, k.addresses.disputes);
+                let digest = check.receipt.signed().digest(&domain);
+                k.store.put_opening(&Opening {
+                    digest,
+                    file,
+                    block,
+                })?;
                 report.opened.push((check.receipt.job_id, kind, gas));
             }
             Ok(Taken::Refused(why)) => {
@@ -247,18 +313,57 @@ fn pending(inbox: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Moves a handled file into `sub/` beside it.
-fn file_under(path: &Path, sub: &str) -> anyhow::Result<()> {
+/// Moves a handled file into `sub/` beside it; returns where it went.
+fn file_under(path: &Path, sub: &str) -> anyhow::Result<PathBuf> {
     let dir = path.parent().unwrap_or(Path::new(".")).join(sub);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let to = dir.join(path.file_name().unwrap_or_default());
-    std::fs::rename(path, &to).with_context(|| format!("moving {}", path.display()))
+    std::fs::rename(path, &to).with_context(|| format!("moving {}", path.display()))?;
+    Ok(to)
+}
+
+/// Openings this keeper sent that are not final yet: one a reorg dropped (the receipt reads as
+/// not disputed) puts its spot check back in the inbox, to be opened again; one `FINAL_DEPTH`
+/// blocks deep is forgotten.
+async fn recheck(
+    k: &mut Keeper,
+    inbox: &Path,
+    head: u64,
+    report: &mut SpotReport,
+) -> anyhow::Result<()> {
+    for o in k.store.openings()? {
+        if head >= o.block + FINAL_DEPTH {
+            k.store.remove_opening(o.digest)?;
+            continue;
+        }
+        let disputed = call(
+            &k.chain,
+            k.addresses.disputes,
+            DisputeManager::disputedReceiptsCall {
+                receiptDigest: o.digest,
+            },
+        )
+        .await?;
+        if disputed {
+            continue;
+        }
+        warn!(file = %o.file.display(), block = o.block, "the dispute opened from this spot check is gone with a reorg; taking it again");
+        if let Some(name) = o.file.file_name() {
+            let back = inbox.join(name);
+            std::fs::rename(&o.file, &back)
+                .with_context(|| format!("moving {} back", o.file.display()))?;
+            report.reopened.push(back);
+        }
+        k.store.remove_opening(o.digest)?;
+    }
+    Ok(())
 }
 
 enum Taken {
     Later(String),
     Honest,
-    Sent(&'static str, u64),
+    /// Mined: the kind, its gas and block.
+    Sent(&'static str, u64, u64),
     Refused(String),
 }
 
@@ -277,7 +382,13 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
         }
         c => c,
     };
-    let plan = plan(&reference, &opener, claimed.as_deref(), r.output_hash);
+    let plan = plan(
+        &reference,
+        &opener,
+        claimed.as_deref(),
+        r.output_hash,
+        check.output.as_ref().map(|o| o.as_ref()),
+    );
     let pg = k
         .addresses
         .proof_game
@@ -298,6 +409,25 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
                     .into(),
                 committedRoot: committed.into(),
                 proof: proof.into_iter().map(B256::from).collect(),
+            }
+            .abi_encode(),
+        ),
+        Plan::OutputRoot {
+            leaf,
+            committed,
+            proof,
+            next_proof,
+        } => (
+            "output_root",
+            pg,
+            proof_game::ProofGame::proveOutputRootCall {
+                receipt: r.for_game(),
+                signature: check.signature.clone(),
+                output: check.output.clone().unwrap_or_default(),
+                leaf: U256::from(leaf),
+                committedRoot: committed.into(),
+                proof: proof.into_iter().map(B256::from).collect(),
+                nextProof: next_proof.into_iter().map(B256::from).collect(),
             }
             .abi_encode(),
         ),
@@ -342,6 +472,7 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
             )
         }
     };
+    k.fresh_nonce()?;
     approve_deposit(k).await?;
     let wait = k.tx_wait();
     let action = Action {
@@ -353,7 +484,7 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
     Ok(match outcome {
         Outcome::Done(t) => {
             info!(job = %r.job_id, kind, gas = t.gas_used, tx = %t.transaction_hash, "dispute opened");
-            Taken::Sent(kind, t.gas_used)
+            Taken::Sent(kind, t.gas_used, t.block_number.unwrap_or_default())
         }
         Outcome::NotDue(why) => Taken::Refused(format!("{kind}: {why}")),
         Outcome::Reverted(t) => {
@@ -438,6 +569,7 @@ mod tests {
                 round: U256::from(9),
             },
             signature: Bytes::from(vec![1, 2, 3]),
+            output: None,
         };
         let text = serde_json::to_string(&check).unwrap();
         assert!(text.contains("commitmentRoot"), "{text}");

@@ -16,6 +16,7 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const DISPUTES: TableDefinition<u64, &[u8]> = TableDefinition::new("disputes");
 const IN_FLIGHT: TableDefinition<&str, &[u8]> = TableDefinition::new("in_flight");
 const GAMES: TableDefinition<u64, &[u8]> = TableDefinition::new("games");
+const OPENINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("openings");
 const CURSOR: &str = "cursor";
 const DEPLOYMENT: &str = "deployment";
 
@@ -128,6 +129,18 @@ pub struct GameRecord {
     pub moves: Vec<Move>,
 }
 
+/// A dispute this keeper opened from a spot check, until it is too deep to be reorged away: if
+/// the opening disappears, the spot check goes back to the inbox to be opened again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opening {
+    /// The receipt's EIP-712 digest (`DisputeManager.disputedReceipts` key).
+    pub digest: B256,
+    /// Where the spot check's file went (`done/…`).
+    pub file: std::path::PathBuf,
+    /// The block the opening was mined in.
+    pub block: u64,
+}
+
 /// One move sent and mined.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Move {
@@ -215,6 +228,7 @@ impl Store {
         tx.open_table(DISPUTES)?;
         tx.open_table(IN_FLIGHT)?;
         tx.open_table(GAMES)?;
+        tx.open_table(OPENINGS)?;
         tx.commit()?;
         Ok(Self { db })
     }
@@ -353,6 +367,36 @@ impl Store {
     pub fn remove_game(&self, id: u64) -> anyhow::Result<()> {
         let tx = self.db.begin_write()?;
         tx.open_table(GAMES)?.remove(id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Openings not yet final.
+    pub fn openings(&self) -> anyhow::Result<Vec<Opening>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(OPENINGS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (_, value) = entry?;
+            out.push(serde_json::from_slice(value.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn put_opening(&self, o: &Opening) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(OPENINGS)?.insert(
+            o.digest.to_string().as_str(),
+            serde_json::to_vec(o)?.as_slice(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn remove_opening(&self, digest: B256) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(OPENINGS)?
+            .remove(digest.to_string().as_str())?;
         tx.commit()?;
         Ok(())
     }

@@ -6,7 +6,7 @@
 use std::{path::Path, sync::Arc};
 
 use alloy::{
-    primitives::{B256, U256},
+    primitives::{B256, Bytes, U256, keccak256},
     providers::{Provider, ext::AnvilApi},
 };
 use anyhow::Context;
@@ -14,6 +14,7 @@ use bindings::{
     LivepeerToken, ProofGame, RoundsManager,
     enums::{Phase, Status},
     proof_game::{IDisputeManager, IProofGame},
+    receipt::{Receipt, dispute_domain},
 };
 use keeper::{
     Keeper,
@@ -24,7 +25,7 @@ use keeper::{
     spot::{SpotCheck, SpotReceipt},
 };
 use verifier::{
-    CpuExecutor,
+    ClaimFile, CpuExecutor, Execution,
     game::{JobTensors, Position, TensorTree, depth_of, node_opening, root_proof},
     opening::Opener,
 };
@@ -154,6 +155,7 @@ fn drop_spot_check(dir: &Path, job: &Job) -> anyhow::Result<()> {
     let check = SpotCheck {
         receipt: SpotReceipt::from(&job.receipt),
         signature: job.signature.clone(),
+        output: None,
     };
     std::fs::write(
         inbox.join(format!("{}.json", job.receipt.jobId)),
@@ -407,14 +409,26 @@ async fn a_silent_orchestrator_loses_by_timeout_and_honest_receipts_are_left_alo
 }
 
 #[tokio::test]
-async fn a_restarted_challenger_and_a_reorg_mid_game_still_end_guilty() {
+async fn a_restarted_challenger_and_reorgs_of_the_opening_and_mid_game_still_end_guilty() {
     let (world, dir) = game_world("game-restart").await.unwrap();
     let cheat = serve(&world, CHEATER, 1, true).await.unwrap();
     let mut a = challenger(&world, &dir).await.unwrap();
     let (mut o, _) = agent(&world, &dir, CHEATER, &[&cheat]).await.unwrap();
     drop_spot_check(&dir, &cheat).unwrap();
-    a.tick().await.unwrap();
+    let p = world.admin();
+
+    // A reorg drops the opening: the spot check goes back to the inbox and is opened again.
+    let before_open = p.anvil_snapshot().await.unwrap();
+    let r = a.tick().await.unwrap();
+    assert_eq!(r.games.spot.opened.len(), 1);
+    p.anvil_revert(before_open).await.unwrap();
+    world.mine(1).await.unwrap();
+    assert_eq!(dispute_count(&world).await.unwrap(), U256::ZERO);
+    let r = a.tick().await.unwrap();
+    assert_eq!(r.games.spot.reopened.len(), 1, "{r:?}");
+    assert_eq!(r.games.spot.opened.len(), 1, "opened again: {r:?}");
     let id = dispute_count(&world).await.unwrap();
+    assert_eq!(id, U256::from(1));
 
     // Two moves, then the challenger keeper stops; a new one on the same store takes over.
     o.tick().await.unwrap();
@@ -447,7 +461,6 @@ async fn a_restarted_challenger_and_a_reorg_mid_game_still_end_guilty() {
 
     // A reorg drops the next reveal and pick: both keepers see the head go back, re-read the
     // game and make those moves again.
-    let p = world.admin();
     let snapshot = p.anvil_snapshot().await.unwrap();
     let g0 = game(&world, id).await.unwrap();
     o.tick().await.unwrap();
@@ -511,5 +524,76 @@ async fn an_agent_with_a_wrong_archive_never_reveals_and_a_wrong_proof_game_is_r
     .unwrap()
     .to_string();
     assert!(err.contains("contracts.proof_game"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn broken_input_and_output_links_are_proved_in_one_call() {
+    let (world, dir) = game_world("game-links").await.unwrap();
+    let mut a = challenger(&world, &dir).await.unwrap();
+    let content = dir.join("content");
+    let domain = dispute_domain(world.chain_id, world.d.disputes);
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let drop = |receipt: &Receipt, signature: Bytes, output: Option<Bytes>| {
+        let check = SpotCheck {
+            receipt: SpotReceipt::from(receipt),
+            signature,
+            output,
+        };
+        std::fs::write(
+            inbox.join(format!("{}.json", receipt.jobId)),
+            serde_json::to_vec(&check).unwrap(),
+        )
+        .unwrap();
+    };
+
+    // Orchestrator 3 committed a run on another input than the one it signed.
+    let job = serve(&world, HONEST, 1, false).await.unwrap();
+    job.publish(&content).unwrap();
+    let outputs = CpuExecutor.layer_outputs(&job.model, &job.input).unwrap();
+    let other = verifier::demo::job_input(verifier::demo::DEMO_PROMPT).unwrap();
+    let exec = Execution::new(&job.model, &other, &outputs);
+    let mut wrong_input = job.receipt.clone();
+    wrong_input.jobId = keccak256("wrong input");
+    wrong_input.commitmentRoot = B256::from(exec.commitment);
+    std::fs::write(
+        content.join(format!("{}", wrong_input.commitmentRoot)),
+        serde_json::to_vec(&ClaimFile::new(&job.model, &job.input, &exec)).unwrap(),
+    )
+    .unwrap();
+    let signature = wrong_input.sign(&world.signer(HONEST), &domain).unwrap();
+    drop(&wrong_input, signature, None);
+
+    // Orchestrator 4 committed the right run but signed (and delivered) another output.
+    let job = serve(&world, ORCHESTRATORS[1], 1, false).await.unwrap();
+    job.publish(&content).unwrap();
+    let mut delivered: Vec<u8> = job.served.output.data.iter().map(|&v| v as u8).collect();
+    delivered[5] ^= 0x10;
+    let mut wrong_output = job.receipt.clone();
+    wrong_output.outputHash = keccak256(&delivered);
+    let signature = wrong_output
+        .sign(&world.signer(ORCHESTRATORS[1]), &domain)
+        .unwrap();
+    drop(&wrong_output, signature, Some(delivered.into()));
+
+    let before = dispute_count(&world).await.unwrap();
+    let r = a.tick().await.unwrap();
+    let mut kinds: Vec<&str> = r.games.spot.opened.iter().map(|o| o.1).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["input_root", "output_root"], "{r:?}");
+    eprintln!(
+        "whole-tensor proofs (kind, gas): {:?}",
+        r.games
+            .spot
+            .opened
+            .iter()
+            .map(|o| (o.1, o.2))
+            .collect::<Vec<_>>()
+    );
+    for id in 1..=2u64 {
+        let id = before + U256::from(id);
+        assert_eq!(status(&world, id).await.unwrap(), Status::Guilty);
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
