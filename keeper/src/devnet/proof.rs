@@ -58,6 +58,16 @@ pub fn drop_spot_check(inbox: &Path, job: &Job) -> anyhow::Result<()> {
     let check = SpotCheck {
         receipt: SpotReceipt::from(&job.receipt),
         signature: job.signature.clone(),
+        // The picture the gateway was delivered.
+        output: Some(
+            job.served
+                .output
+                .data
+                .iter()
+                .map(|&v| v as u8)
+                .collect::<Vec<u8>>()
+                .into(),
+        ),
     };
     let path = inbox.join(format!("{}.json", job.receipt.jobId));
     std::fs::write(&path, serde_json::to_vec_pretty(&check)?)
