@@ -301,7 +301,7 @@ fn vote<DB: Database + DatabaseCommit>(
 }
 
 /// Plays `verdict` out on `chain`: the status it ends in. A proof dispute's game (`game`: its
-/// narrator and the sides' data) is played to its end first.
+/// narrator and the sides' data, or why they are missing) is played to its end first, if open.
 #[allow(clippy::too_many_arguments)]
 fn play<DB: Database + DatabaseCommit>(
     chain: &mut Chain<DB>,
@@ -311,11 +311,12 @@ fn play<DB: Database + DatabaseCommit>(
     verifiers: &[Address],
     verdict: &str,
     timelock: Option<Address>,
-    game: Option<(&mut Narrator, &Sides)>,
+    game: std::result::Result<(&mut Narrator, &Sides), String>,
 ) -> Result<u8> {
     let open = Status::of(d.status) == Status::Open;
-    if let Some((narrator, sides)) = game {
+    if d.byProof {
         if open {
+            let (narrator, sides) = game.map_err(|why| anyhow::anyhow!(why))?;
             game::play_out(chain, narrator, id, sides)?;
         }
         let d = chain.view(s.disputes, DisputeManager::getDisputeCall { disputeId: id })?;
@@ -516,21 +517,15 @@ pub fn simulate(
             },
         )?;
         let mut n = narrator.clone();
-        let proof = match (&mut n, &sides) {
-            (Some(n), Some(sides)) => Some((n, sides)),
-            _ => None,
+        let proof = match (&mut n, &sides, &replay) {
+            (Some(n), Some(sides), _) => Ok((n, sides)),
+            (None, ..) => Err("no GameOpened event for this dispute".to_string()),
+            (_, _, Err(why)) => Err(format!("the job was not replayed: {why}")),
+            _ => Err("the job's files were not loaded".to_string()),
         };
-        let result = if d.byProof && proof.is_none() {
-            Err(match (&narrator, &replay) {
-                (None, _) => "no GameOpened event for this dispute".to_string(),
-                (_, Err(why)) => format!("the job was not replayed: {why}"),
-                _ => "the job's files were not loaded".to_string(),
-            })
-        } else {
-            play(c, s, id, &d, &verifiers, verdict, timelock, proof)
-                .map(|status| Status::of(status).name())
-                .map_err(|e| format!("{e:#}"))
-        };
+        let result = play(c, s, id, &d, &verifiers, verdict, timelock, proof)
+            .map(|status| Status::of(status).name())
+            .map_err(|e| format!("{e:#}"));
         if verdict == "game" {
             game = n.map(|mut n| {
                 if n.replay.end.is_none() {

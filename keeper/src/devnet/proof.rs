@@ -8,7 +8,7 @@ use std::{path::Path, sync::Arc};
 
 use alloy::{primitives::U256, providers::Provider};
 use anyhow::Context;
-use bindings::{DisputeManager, enums::Status};
+use bindings::{DisputeManager, RoundsManager, enums::Status};
 
 use super::{job::Job, story::Cast, world::World};
 use crate::{
@@ -141,8 +141,12 @@ pub async fn play(cast: &mut Cast, agent: &mut Keeper, job: &Job) -> anyhow::Res
     let dispute = disputes.getDispute(id).call().await?;
     let status = Status::of(dispute.status);
     let blocks = |i: usize| game.moves.get(i).and_then(|m| m.block).unwrap_or_default();
+    let round = RoundsManager::new(d.rounds, cast.world.admin())
+        .currentRound()
+        .call()
+        .await?;
     println!(
-        "  dispute {id}: {} by proof after {} moves in {} blocks ({} turns of each side), {} gas in all; the veto window ends at round {}",
+        "  dispute {id}: {} by proof after {} moves in {} blocks of round {round} ({} turns of each side), {} gas in all; the veto window ends at round {}",
         status.name(),
         game.moves.len(),
         blocks(game.moves.len() - 1) - blocks(0) + 1,
