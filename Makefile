@@ -10,8 +10,9 @@ DEMO := .demo
 .PHONY: demo demo-images verifier-deep test deps npm-deps system-deps rust-deps forge-test rust-test lint bindings snapshot gas fmt fuzz-deep
 
 ## demo: the keeper's devnet story: anvil, the suite deployed, orchestrators, delegators and a
-## gateway paying tickets, two keepers running the rounds, a cheater's image disputed, re-run by
-## the keepers' verifier, judged guilty and slashed; a per-round table, images in .demo/; a
+## gateway paying tickets, two keepers running the rounds, a cheater's image spot-checked by a
+## keeper, proved wrong in a proof game (each move printed) and slashed; a per-round table,
+## images in .demo/; a
 ## governance proposal with its `sim proposal` report. `make demo DEMO_ARGS=--keep-running`
 ## leaves the chain up for `lpt` (the commands are printed).
 ## The build is `make test`'s own (`cargo test --workspace`, without running): the same features,

@@ -105,6 +105,22 @@ impl From<&Receipt> for IDisputeManager::Receipt {
     }
 }
 
+/// The same receipt as the ProofGame's ABI names it (`open`, `proveInputRoot`, ...).
+impl From<&Receipt> for crate::proof_game::IDisputeManager::Receipt {
+    fn from(r: &Receipt) -> Self {
+        Self {
+            orchestrator: r.orchestrator,
+            jobId: r.jobId,
+            modelId: r.modelId,
+            inputHash: r.inputHash,
+            paramsHash: r.paramsHash,
+            outputHash: r.outputHash,
+            commitmentRoot: r.commitmentRoot,
+            round: r.round,
+        }
+    }
+}
+
 impl Verdict {
     /// A verdict on `dispute_id`: the reference output hash (zero: could not reproduce) and the
     /// first layer whose hash differs from the claim.

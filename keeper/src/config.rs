@@ -35,6 +35,48 @@ pub struct Config {
     /// The operator's admin API and health thresholds.
     #[serde(default)]
     pub admin: AdminConfig,
+    /// Playing proof games (docs/proof-game.md, *Keepers*).
+    #[serde(default)]
+    pub game: GameConfig,
+}
+
+/// The proof game: as challenger, the keeper re-runs the spot checks dropped in `inbox` and opens
+/// a game (or a committee dispute) on a wrong result, then picks to the end; as the
+/// orchestrator's agent (its key is the orchestrator's), it answers every game against that
+/// orchestrator from the job archives in `archive`. Either side calls `timeout` on a silent
+/// opponent.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GameConfig {
+    /// Play the games this keeper's address is a party to (needs `contracts.proof_game`).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Spot checks: a directory where the gateway drops signed receipts (`*.json`, see
+    /// [`crate::spot::SpotCheck`]) for this keeper to re-run (needs `verifier.source` for the
+    /// model, the input and the claimed layer list). Each file moves to `done/`, `honest/` or
+    /// `refused/` below it once handled.
+    pub inbox: Option<PathBuf>,
+    /// The orchestrator's agent: the directory where the serving node writes each job's layer
+    /// outputs (`<commitment root>.job`, [`verifier::game::JobTensors::to_archive`]) and the
+    /// model files (`<model id>`). Archives past the liability window are pruned.
+    pub archive: Option<PathBuf>,
+}
+
+impl GameConfig {
+    fn check(&self, contracts: &Contracts, verifier: &VerifierConfig) -> anyhow::Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if contracts.proof_game.is_none() {
+            bail!("game.enabled needs contracts.proof_game (the ProofGame's address)");
+        }
+        if self.inbox.is_some() && verifier.source.is_none() {
+            bail!(
+                "game.inbox needs verifier.source (where the jobs' models, inputs and layer lists are)"
+            );
+        }
+        Ok(())
+    }
 }
 
 /// RPC endpoints in order of preference: a request that fails on one (refused, timed out, an
@@ -148,6 +190,10 @@ pub struct Contracts {
     /// The block the suite was deployed at: where the dispute log scan starts on a fresh store.
     #[serde(default)]
     pub deploy_block: u64,
+    /// The ProofGame (needed to play proof games): checked at start to be the one the
+    /// DisputeManager's games go through (its `disputes()` is `dispute_manager`).
+    #[serde(default)]
+    pub proof_game: Option<Address>,
 }
 
 /// `orchestrators = "all"` (every member of the active set) or a list of addresses.
@@ -522,6 +568,7 @@ impl Config {
         self.key.check()?;
         self.rpc.check()?;
         self.admin.check()?;
+        self.game.check(&self.contracts, &self.verifier)?;
         Ok(())
     }
 }
@@ -543,6 +590,29 @@ mod tests {
         assert!(
             Config::parse(include_str!("../keeper.example.toml")).is_err(),
             "zero address"
+        );
+    }
+
+    #[test]
+    fn games_need_the_proof_game_and_an_inbox_needs_a_source() {
+        let pg = "proof_game = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n";
+        let with = |contracts: &str, rest: &str| {
+            Config::parse(&format!(
+                "{MINIMAL}{contracts}\n[game]\nenabled = true\n{rest}"
+            ))
+        };
+        let e = with("", "").unwrap_err().to_string();
+        assert!(e.contains("contracts.proof_game"), "{e}");
+        let e = with(pg, "inbox = \"/tmp/in\"").unwrap_err().to_string();
+        assert!(e.contains("verifier.source"), "{e}");
+        let c = with(pg, "archive = \"/tmp/jobs\"").unwrap();
+        assert!(c.game.enabled && c.contracts.proof_game.is_some());
+        assert!(
+            Config::parse(MINIMAL)
+                .unwrap()
+                .contracts
+                .proof_game
+                .is_none()
         );
     }
 

@@ -32,6 +32,8 @@ pub struct Addresses {
     pub disputes: Address,
     pub bonding: Address,
     pub rounds: Address,
+    /// The ProofGame (`contracts.proof_game`, checked at connect to be the DisputeManager's).
+    pub proof_game: Option<Address>,
 }
 
 /// Why the keeper could not start: the RPC is unreachable (retry) or the setup is wrong (stop).
@@ -48,6 +50,7 @@ pub enum ConnectError {
 pub struct TickReport {
     pub rounds: RoundReport,
     pub disputes: DisputeReport,
+    pub games: crate::games::GameReport,
     /// The head had not moved (and no judgement was waiting): nothing was read but the head.
     pub idle: bool,
 }
@@ -113,6 +116,8 @@ pub struct Keeper {
     pub ops: Option<Arc<crate::ops::Ops>>,
     /// What the round in progress did, logged in one line when it ends.
     pub ledger: Ledger,
+    /// The proof games' re-runs, archives and trees, kept between ticks.
+    pub players: crate::games::Players,
 }
 
 impl Keeper {
@@ -152,6 +157,10 @@ impl Keeper {
         let dm = DisputeManager::new(disputes, &chain);
         let bonding = dm.bonding().call().await.map_err(setup)?;
         let rounds = dm.rounds().call().await.map_err(setup)?;
+        let proof_game = match config.contracts.proof_game {
+            Some(pg) => Some(check_proof_game(&chain, pg, disputes).await?),
+            None => None,
+        };
         let source = match &config.verifier.source {
             Some(s) => {
                 let s = Source::parse(s).map_err(anyhow::Error::from)?;
@@ -189,6 +198,7 @@ impl Keeper {
                 disputes,
                 bonding,
                 rounds,
+                proof_game,
             },
             config,
             store,
@@ -199,12 +209,23 @@ impl Keeper {
             gate: Gate::default(),
             ops: None,
             ledger: Ledger::default(),
+            players: Default::default(),
         })
     }
 
     /// The keeper's address.
     pub fn address(&self) -> Address {
         self.txs.address()
+    }
+
+    /// Before a send that must not wait behind a lost nonce (a game move, an opening): when
+    /// nothing of this keeper's is pending, the node's nonce is the one to use. A reorg may have
+    /// dropped a mined transaction, freeing its nonce, without the head going back.
+    pub fn fresh_nonce(&mut self) -> anyhow::Result<()> {
+        if self.store.in_flight()?.is_empty() {
+            self.txs.resync_nonce();
+        }
+        Ok(())
     }
 
     /// How long one batch of transactions may wait for its receipts before the tick moves on
@@ -249,6 +270,8 @@ impl Keeper {
                 "the head went back or was replaced; re-reading the round and disputes"
             );
             self.gate = Gate::default();
+            // A mined transaction of this keeper may be gone with the old branch: ask the node.
+            self.txs.resync_nonce();
         }
         self.gate.head = Some(head);
         self.gate.head_hash = hash;
@@ -295,7 +318,9 @@ impl Keeper {
         let start_of_round =
             report.rounds.turn.is_none() && self.gate.disputes_round != Some(clock.round);
         let verifier_read = self.config.verifier.enabled && head >= self.gate.next_dispute_read;
-        if start_of_round || verifier_read || judging || self.gate.again {
+        // A game moves every few blocks: its player follows disputes at every new head.
+        let playing = self.config.game.enabled;
+        if start_of_round || verifier_read || judging || self.gate.again || playing {
             report.disputes = disputes::run(self, clock.round, head).await?;
             self.gate.again = report.disputes.rewound || !report.disputes.seen.is_empty();
             if report.rounds.turn.is_none() {
@@ -305,6 +330,7 @@ impl Keeper {
                 self.gate.next_dispute_read = head + self.config.keeper.dispute_every_blocks;
             }
         }
+        report.games = crate::games::run(self, head, clock.round).await?;
         if let Some(ended) = self.ledger.record(&report) {
             ended.log();
         }
@@ -323,9 +349,52 @@ impl Keeper {
         if self.judges.running() > 0 || self.gate.again || in_flight {
             return None;
         }
+        // A game in progress is looked at every block: a move is due as soon as the other side
+        // moved, and a window is `moveWindow` blocks, so no sleep may run past it.
+        if crate::games::live(self) {
+            return Some(1);
+        }
         let next = self.gate.next_work(self.config.verifier.enabled)?;
+        // Spot checks dropped in the inbox wait at most a dispute read's interval.
+        let next = match self.config.game.inbox {
+            Some(_) if self.config.game.enabled => {
+                next.min(head + self.config.keeper.dispute_every_blocks)
+            }
+            _ => next,
+        };
         Some(next.saturating_sub(head))
     }
+}
+
+/// Checks that `pg` is the ProofGame of the DisputeManager `disputes` (a wrong address is a
+/// setup error: the keeper would play, or fail to play, another deployment's games).
+async fn check_proof_game(
+    chain: &DynProvider,
+    pg: Address,
+    disputes: Address,
+) -> Result<Address, ConnectError> {
+    let wrong = |why: String| {
+        ConnectError::Setup(anyhow::anyhow!(
+            "contracts.proof_game {pg} is not the ProofGame of DisputeManager {disputes}: {why}"
+        ))
+    };
+    if chain.get_code_at(pg).await?.is_empty() {
+        return Err(wrong("no contract there".into()));
+    }
+    let of = bindings::ProofGame::new(pg, chain)
+        .disputes()
+        .call()
+        .await
+        .map_err(|e| match e {
+            alloy::contract::Error::TransportError(e) if e.as_error_resp().is_none() => {
+                ConnectError::Rpc(e)
+            }
+            e => wrong(format!("it does not answer disputes(): {e}")),
+        })?;
+    if of != disputes {
+        return Err(wrong(format!("its DisputeManager is {of}")));
+    }
+    Ok(pg)
 }
 
 fn setup(err: alloy::contract::Error) -> ConnectError {

@@ -14,11 +14,13 @@
 //! ([`signer`]); operators see and steer a running keeper through [`ops`] (the admin API in
 //! [`http`], `keeper status` in [`status`]).
 
+pub mod archive;
 pub mod config;
 pub mod daemon;
 pub mod devnet;
 pub mod disputes;
 pub mod failover;
+pub mod games;
 pub mod http;
 pub mod judge;
 pub mod judging;
@@ -31,6 +33,7 @@ pub mod revert;
 pub mod rounds;
 pub mod rpc;
 pub mod signer;
+pub mod spot;
 pub mod status;
 pub mod store;
 pub mod summary;

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const DISPUTES: TableDefinition<u64, &[u8]> = TableDefinition::new("disputes");
 const IN_FLIGHT: TableDefinition<&str, &[u8]> = TableDefinition::new("in_flight");
+const GAMES: TableDefinition<u64, &[u8]> = TableDefinition::new("games");
+const OPENINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("openings");
 const CURSOR: &str = "cursor";
 const DEPLOYMENT: &str = "deployment";
 
@@ -102,6 +104,52 @@ pub struct Finding {
     pub first_diverging_layer: U256,
 }
 
+/// This keeper's side in a proof game.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// It opened the game on a receipt it re-ran: it picks.
+    Challenger,
+    /// Its key is the orchestrator's: it reveals and finishes.
+    Agent,
+}
+
+/// A proof game this keeper plays (its dispute is in the disputes table): what it is about and
+/// the moves this keeper made. Every move is decided from the game as read on chain right
+/// before it; this record only keeps the game across restarts and its move log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GameRecord {
+    pub id: u64,
+    pub role: Role,
+    /// The op whose output is bisected, and its tree's depth.
+    pub layer: u32,
+    pub depth: u8,
+    pub model_id: B256,
+    pub commitment_root: B256,
+    /// The moves this keeper made, oldest first.
+    pub moves: Vec<Move>,
+}
+
+/// A dispute this keeper opened from a spot check, until it is too deep to be reorged away: if
+/// the opening disappears, the spot check goes back to the inbox to be opened again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opening {
+    /// The receipt's EIP-712 digest (`DisputeManager.disputedReceipts` key).
+    pub digest: B256,
+    /// Where the spot check's file went (`done/…`).
+    pub file: std::path::PathBuf,
+    /// The block the opening was mined in.
+    pub block: u64,
+}
+
+/// One move sent and mined.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Move {
+    /// `reveal`, `pick`, `finish`, `timeout`.
+    pub kind: String,
+    pub block: u64,
+    pub gas: u64,
+}
+
 /// A transaction sent and not yet known to be mined: enough to wait for it, or re-send it with
 /// higher fees, after a restart.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -179,6 +227,8 @@ impl Store {
         tx.open_table(META)?;
         tx.open_table(DISPUTES)?;
         tx.open_table(IN_FLIGHT)?;
+        tx.open_table(GAMES)?;
+        tx.open_table(OPENINGS)?;
         tx.commit()?;
         Ok(Self { db })
     }
@@ -280,6 +330,73 @@ impl Store {
     pub fn remove_dispute(&self, id: u64) -> anyhow::Result<()> {
         let tx = self.db.begin_write()?;
         tx.open_table(DISPUTES)?.remove(id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The proof games this keeper plays.
+    pub fn games(&self) -> anyhow::Result<Vec<GameRecord>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(GAMES)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (_, value) = entry?;
+            out.push(serde_json::from_slice(value.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn game(&self, id: u64) -> anyhow::Result<Option<GameRecord>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(GAMES)?;
+        let value = table.get(id)?;
+        value
+            .map(|v| Ok(serde_json::from_slice(v.value())?))
+            .transpose()
+    }
+
+    pub fn put_game(&self, record: &GameRecord) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(GAMES)?
+            .insert(record.id, serde_json::to_vec(record)?.as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets a game (settled, or its dispute gone with a reorg).
+    pub fn remove_game(&self, id: u64) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(GAMES)?.remove(id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Openings not yet final.
+    pub fn openings(&self) -> anyhow::Result<Vec<Opening>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(OPENINGS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (_, value) = entry?;
+            out.push(serde_json::from_slice(value.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn put_opening(&self, o: &Opening) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(OPENINGS)?.insert(
+            o.digest.to_string().as_str(),
+            serde_json::to_vec(o)?.as_slice(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn remove_opening(&self, digest: B256) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(OPENINGS)?
+            .remove(digest.to_string().as_str())?;
         tx.commit()?;
         Ok(())
     }

@@ -504,6 +504,12 @@ impl TxManager {
         }
     }
 
+    /// Forgets the cached nonce: the next send asks the node (after a reorg, a mined
+    /// transaction of this keeper may be gone, and its nonce free again).
+    pub fn resync_nonce(&mut self) {
+        self.next_nonce = None;
+    }
+
     async fn nonce(&mut self) -> anyhow::Result<u64> {
         if let Some(n) = self.next_nonce {
             return Ok(n);

@@ -1,7 +1,9 @@
 //! `sim dispute`: reads a dispute and its receipt from a node, replays the job with the verifier
 //! (the model and input read from a folder of content-addressed files), and shows what each
 //! verdict would do to every affected account: guilty (the slash executed after the veto
-//! window), innocent, a draw, and a veto, each simulated on its own fork.
+//! window), innocent, a draw, and a veto, each simulated on its own fork. A proof dispute has no
+//! verdicts: its game is shown as recorded and played to its end by two honest sides
+//! ([`crate::game`]), then the slash (or the veto).
 
 use std::{
     collections::BTreeSet,
@@ -22,7 +24,12 @@ use bindings::{
 use revm::{Database, DatabaseCommit};
 use serde::Serialize;
 
-use crate::{cli::DisputeArgs, evm::Chain, fork::Fork};
+use crate::{
+    cli::DisputeArgs,
+    evm::Chain,
+    fork::Fork,
+    game::{self, GameReplay, Narrator, Sides},
+};
 
 /// What re-running the job gave.
 #[derive(Clone, Debug, Serialize)]
@@ -72,12 +79,16 @@ pub struct DisputeReport {
     pub offense_round: u32,
     pub deadline_round: u32,
     pub veto_end_round: u32,
+    /// Decided by the proof game, never by verdicts.
+    pub by_proof: bool,
     pub snapshot_stake: u128,
     pub deposit: u128,
     pub claimed_output_hash: B256,
     pub receipt: Option<ReceiptInfo>,
     /// `Err`: why the job was not replayed.
     pub replay: std::result::Result<JobReplay, String>,
+    /// A proof dispute's game: the recorded moves, then the rest as two honest sides play it.
+    pub game: Option<GameReplay>,
     pub verdicts: Vec<VerdictEffect>,
 }
 
@@ -89,6 +100,8 @@ pub struct ReceiptInfo {
     pub input_hash: B256,
     pub params_hash: B256,
     pub output_hash: B256,
+    /// The layer commitment (a proof game bisects it).
+    pub commitment_root: B256,
     pub round: U256,
 }
 
@@ -103,8 +116,8 @@ fn content_file(dir: &Path, hash: B256) -> Result<PathBuf> {
     })
 }
 
-/// Re-runs the receipt's job with the verifier's CPU reference.
-fn replay_job(dir: &Path, r: &ReceiptInfo) -> Result<JobReplay> {
+/// The receipt's model and input from `dir`, checked against their hashes, with their paths.
+fn load_job(dir: &Path, r: &ReceiptInfo) -> Result<(verifier::Model, Vec<u8>, PathBuf, PathBuf)> {
     let model_path = content_file(dir, r.model_id).context("the model")?;
     let input_path = content_file(dir, r.input_hash).context("the input")?;
     let model_bytes =
@@ -127,6 +140,12 @@ fn replay_job(dir: &Path, r: &ReceiptInfo) -> Result<JobReplay> {
             input_path.display()
         );
     }
+    Ok((model, input_bytes, model_path, input_path))
+}
+
+/// Re-runs the receipt's job with the verifier's CPU reference.
+fn replay_job(dir: &Path, r: &ReceiptInfo) -> Result<JobReplay> {
+    let (model, input_bytes, model_path, input_path) = load_job(dir, r)?;
     let verdict = verifier::verify(&model, &input_bytes, r.output_hash.0, None)
         .context("re-running the job")?;
     Ok(JobReplay {
@@ -207,6 +226,7 @@ async fn receipt(
                 input_hash: r.inputHash,
                 params_hash: r.paramsHash,
                 output_hash: r.outputHash,
+                commitment_root: r.commitmentRoot,
                 round: r.round,
             }));
         }
@@ -280,7 +300,9 @@ fn vote<DB: Database + DatabaseCommit>(
     bail!("the approved verifiers that have not voted are too few to reach the quorum")
 }
 
-/// Plays `verdict` out on `chain`: the status it ends in.
+/// Plays `verdict` out on `chain`: the status it ends in. A proof dispute's game (`game`: its
+/// narrator and the sides' data, or why they are missing) is played to its end first, if open.
+#[allow(clippy::too_many_arguments)]
 fn play<DB: Database + DatabaseCommit>(
     chain: &mut Chain<DB>,
     s: Suite,
@@ -289,8 +311,43 @@ fn play<DB: Database + DatabaseCommit>(
     verifiers: &[Address],
     verdict: &str,
     timelock: Option<Address>,
+    game: std::result::Result<(&mut Narrator, &Sides), String>,
 ) -> Result<u8> {
     let open = Status::of(d.status) == Status::Open;
+    if d.byProof {
+        if open {
+            let (narrator, sides) = game.map_err(|why| anyhow::anyhow!(why))?;
+            game::play_out(chain, narrator, id, sides)?;
+        }
+        let d = chain.view(s.disputes, DisputeManager::getDisputeCall { disputeId: id })?;
+        match (verdict, Status::of(d.status)) {
+            ("game", Status::Guilty) => {
+                go_to_round(chain, s.rounds, u64::from(d.vetoEndRound))?;
+                chain.send(
+                    Address::ZERO,
+                    s.disputes,
+                    DisputeManager::executeSlashCall {
+                        disputeId: id,
+                        prevHint: Address::ZERO,
+                        nextHint: Address::ZERO,
+                    },
+                )?;
+            }
+            ("vetoed", Status::Guilty) => {
+                let arbitrator = timelock.context("no arbitrator known (the timelock)")?;
+                chain.send(
+                    arbitrator,
+                    s.disputes,
+                    DisputeManager::vetoCall { disputeId: id },
+                )?;
+            }
+            ("vetoed", status) => bail!("the game ends {}: nothing to veto", status.name()),
+            _ => {}
+        }
+        return Ok(chain
+            .view(s.disputes, DisputeManager::getDisputeCall { disputeId: id })?
+            .status);
+    }
     match verdict {
         "guilty" => {
             if open {
@@ -369,7 +426,8 @@ pub fn simulate(
     let mut fork = Fork::new(rpc_url, block)?;
     let block = fork.block;
     // Logs are read from the suite's deployment on.
-    let from = crate::suite::Suite::of_managed(&mut fork, disputes)?.deployed_at;
+    let suite = crate::suite::Suite::of_managed(&mut fork, disputes)?;
+    let from = suite.deployed_at;
     let chain = &mut fork.chain;
     let d = chain
         .view(disputes, DisputeManager::getDisputeCall { disputeId: id })
@@ -397,6 +455,35 @@ pub fn simulate(
         (Some(_), None) => Err("no --files folder given".into()),
         (Some(r), Some(dir)) => replay_job(dir, r).map_err(|e| format!("{e:#}")),
     };
+    // A proof dispute: its game as recorded, and what each side plays from.
+    let mut narrator = None;
+    let mut sides = None;
+    if d.byProof {
+        let loaded = match (&receipt, files) {
+            (Some(r), Some(dir)) => Some(load_job(dir, r)),
+            _ => None,
+        };
+        let model = loaded.as_ref().and_then(|l| l.as_ref().ok()).map(|l| &l.0);
+        let game_address = suite.deployment.proof_game;
+        narrator = fork.runtime.block_on(game::recorded(
+            &fork.provider,
+            game_address,
+            id,
+            (from, block),
+            model,
+            "the orchestrator",
+        ))?;
+        if let (Some(Ok((model, input, ..))), Some(r), Some(dir)) = (loaded, &receipt, files) {
+            let outputs = verifier::CpuExecutor
+                .layer_outputs(&model, &input)
+                .context("re-running the job layer by layer")?;
+            sides = Some(Sides {
+                orchestrator: game::archive(dir, r.commitment_root).map_err(|e| format!("{e:#}")),
+                reference: verifier::game::JobTensors::new(input, outputs),
+                opener: verifier::opening::Opener::new(&model),
+            });
+        }
+    }
 
     let mut accounts: Vec<(Address, String)> = vec![(d.orchestrator, "orchestrator".into())];
     for a in delegators {
@@ -409,7 +496,13 @@ pub fn simulate(
     accounts.push((s.bonding, "BondingManager".into()));
 
     let mut effects = Vec::new();
-    for verdict in ["guilty", "innocent", "draw", "vetoed"] {
+    let mut game = None;
+    let verdicts: &[&str] = if d.byProof {
+        &["game", "vetoed"]
+    } else {
+        &["guilty", "innocent", "draw", "vetoed"]
+    };
+    for &verdict in verdicts {
         if verdict == "vetoed" && timelock.is_none() {
             continue;
         }
@@ -423,9 +516,24 @@ pub fn simulate(
                 orchestrator: d.orchestrator,
             },
         )?;
-        let result = play(c, s, id, &d, &verifiers, verdict, timelock)
+        let mut n = narrator.clone();
+        let proof = match (&mut n, &sides, &replay) {
+            (Some(n), Some(sides), _) => Ok((n, sides)),
+            (None, ..) => Err("no GameOpened event for this dispute".to_string()),
+            (_, _, Err(why)) => Err(format!("the job was not replayed: {why}")),
+            _ => Err("the job's files were not loaded".to_string()),
+        };
+        let result = play(c, s, id, &d, &verifiers, verdict, timelock, proof)
             .map(|status| Status::of(status).name())
             .map_err(|e| format!("{e:#}"));
+        if verdict == "game" {
+            game = n.map(|mut n| {
+                if n.replay.end.is_none() {
+                    n.replay.stopped = result.as_ref().err().cloned();
+                }
+                n.replay
+            });
+        }
         let after = read_accounts(c, s, &accounts)?;
         effects.push(VerdictEffect {
             verdict,
@@ -462,11 +570,13 @@ pub fn simulate(
         offense_round: d.offenseRound,
         deadline_round: d.deadlineRound,
         veto_end_round: d.vetoEndRound,
+        by_proof: d.byProof,
         snapshot_stake: d.snapshotStake,
         deposit: d.deposit,
         claimed_output_hash: d.claimedOutputHash,
         receipt,
         replay,
+        game: game.or(narrator.map(|n| n.replay)),
         verdicts: effects,
     })
 }

@@ -10,6 +10,7 @@ pub mod economy;
 pub mod events;
 pub mod evm;
 pub mod fork;
+pub mod game;
 pub mod governance;
 pub mod invariants;
 pub mod known;

@@ -183,11 +183,15 @@ pub fn dispute(r: &DisputeReport) -> String {
     );
     let _ = writeln!(
         o,
-        "  orchestrator {}  challenger {}\n  offense round {}, verdicts before round {}, veto window {}\n  snapshot stake {} LPT, deposit {} LPT\n  claimed output {}",
+        "  orchestrator {}  challenger {}\n  offense round {}, {}, veto window {}\n  snapshot stake {} LPT, deposit {} LPT\n  claimed output {}",
         r.orchestrator,
         r.challenger,
         r.offense_round,
-        r.deadline_round,
+        if r.by_proof {
+            "decided by the proof game (no verdicts)".to_string()
+        } else {
+            format!("verdicts before round {}", r.deadline_round)
+        },
         if r.veto_end_round == 0 {
             "opens when decided guilty".to_string()
         } else {
@@ -223,10 +227,17 @@ pub fn dispute(r: &DisputeReport) -> String {
             let _ = writeln!(o, "\nJob not replayed: {why}");
         }
     }
+    if let Some(g) = &r.game {
+        game(&mut o, g);
+    }
     for v in &r.verdicts {
         match &v.result {
             Ok(status) => {
-                let _ = writeln!(o, "\nIf {}: the dispute ends {status}", v.verdict);
+                let _ = if v.verdict == "game" {
+                    writeln!(o, "\nThe game played out: the dispute ends {status}")
+                } else {
+                    writeln!(o, "\nIf {}: the dispute ends {status}", v.verdict)
+                };
             }
             Err(why) => {
                 let _ = writeln!(o, "\nIf {}: not possible now ({why})", v.verdict);
@@ -258,4 +269,44 @@ pub fn dispute(r: &DisputeReport) -> String {
         }
     }
     o
+}
+
+/// A proof dispute's game, move by move (recorded ones with their block).
+fn game(o: &mut String, g: &crate::game::GameReplay) {
+    let op = g.op.as_deref().map_or(String::new(), |n| format!(" ({n})"));
+    let _ = writeln!(
+        o,
+        "\nProof game {}: op {}{op}, depth {}; {} moves recorded on chain, {} played here by two honest sides",
+        g.game,
+        g.layer,
+        g.depth,
+        g.recorded(),
+        g.moves.len() - g.recorded()
+    );
+    for (i, m) in g.moves.iter().enumerate() {
+        let when = m
+            .block
+            .map_or("simulated".to_string(), |b| format!("block {b}"));
+        let _ = writeln!(
+            o,
+            "  move {}: {} {}: {} (gas {}, {when})",
+            i + 1,
+            m.by,
+            m.account,
+            m.what,
+            m.gas
+        );
+    }
+    let _ = match (&g.end, &g.stopped) {
+        (Some(end), _) => writeln!(
+            o,
+            "  the game ends {} ({}) after {} moves, {} gas in all",
+            if end.guilty { "guilty" } else { "not guilty" },
+            end.ending,
+            g.moves.len(),
+            g.gas()
+        ),
+        (None, Some(why)) => writeln!(o, "  the game could not be played to its end: {why}"),
+        (None, None) => writeln!(o, "  the game is not over"),
+    };
 }

@@ -155,6 +155,22 @@ impl Tree {
             .unwrap_or_default()
     }
 
+    /// Levels between the root and the chunks (log2 of the padded chunk count).
+    pub fn depth(&self) -> usize {
+        self.levels.len() - 1
+    }
+
+    /// The hashes of level `height` above the chunks (0: the leaf hashes; [`Tree::depth`]: the
+    /// root alone).
+    pub fn level(&self, height: usize) -> Option<&[Hash32]> {
+        self.levels.get(height).map(Vec::as_slice)
+    }
+
+    /// Chunk `i` (zero past the string, up to the padded count).
+    pub fn chunk(&self, i: usize) -> Option<&[u8; CHUNK]> {
+        self.chunks.get(i)
+    }
+
     /// [`open_range`] on the kept tree.
     pub fn open(&self, first: usize, count: usize) -> Option<RangeProof> {
         let p = self.chunks.len();

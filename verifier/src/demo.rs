@@ -115,6 +115,31 @@ pub fn cheat(model: &Model, exec: &mut Execution) -> Result<&'static str> {
     ))
 }
 
+/// The tensors a cheater's receipt commits to (its job archive, what its agent answers a proof
+/// game from): every op output of the honest run of `input`, the graph output replaced by
+/// `served`'s (after [`cheat`]). Their commitment is `served.commitment`.
+pub fn committed_tensors(
+    model: &Model,
+    input: &[u8],
+    served: &Execution,
+) -> Result<crate::game::JobTensors> {
+    let mut outputs = CpuExecutor.layer_outputs(model, input)?;
+    if let Some(k) = model
+        .layers()
+        .iter()
+        .rposition(|op| op.outputs[0] == model.output_tensor())
+    {
+        outputs[k] = served.output.data.iter().map(|&v| v as u8).collect();
+    }
+    let job = crate::game::JobTensors::new(input.to_vec(), outputs);
+    if job.commitment() != served.commitment {
+        return Err(Error::Claim(
+            "the served execution is not the honest run with its output replaced".into(),
+        ));
+    }
+    Ok(job)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +157,23 @@ mod tests {
         assert!(tokenize("a a a a a a a a a").is_err());
         assert!(tokenize("<pad>").is_err());
         assert_eq!(job_input("a").unwrap()[..4], [1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_cheaters_tensors_rebuild_its_commitment_and_diverge_last() {
+        let model = Model::from_bytes(&demo_model_bytes().unwrap()).unwrap();
+        let input = job_input(DEMO_PROMPT).unwrap();
+        let honest = CpuExecutor.run(&model, &input).unwrap();
+        let mut served = honest.clone();
+        cheat(&model, &mut served).unwrap();
+        let job = committed_tensors(&model, &input, &served).unwrap();
+        assert_eq!(job.commitment(), served.commitment);
+        let reference = committed_tensors(&model, &input, &honest).unwrap();
+        // Leaf 0 is the input, leaf k + 1 op k's output: the last op is the first to differ.
+        assert_eq!(
+            reference.first_divergence(job.roots()),
+            Some(model.layers().len())
+        );
+        assert!(committed_tensors(&model, &job_input(CHEAT_PROMPT).unwrap(), &served).is_err());
     }
 }

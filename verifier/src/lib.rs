@@ -12,6 +12,7 @@
 //! * [`CpuExecutor`]: the reference; [`GpuExecutor`]: the wgpu adapter (see its docs).
 //! * [`commit`]: chunk commitments (per-layer roots, the layer commitment, range proofs).
 //! * [`opening`]: the model commitment's node records and the proof game's element openings.
+//! * [`game`]: the proof game's off-chain player (reveals, picks, the final step, job archives).
 //! * [`verify()`]: the keeper's API returning a [`Verdict`].
 //! * [`demo`]: the text-to-image demo model, its tokenizer and the cheater's alteration.
 //!
@@ -27,11 +28,13 @@
 
 #![warn(missing_docs)]
 
+pub mod abi;
 pub mod commit;
 pub mod cpu;
 pub mod demo;
 pub mod error;
 pub mod exec;
+pub mod game;
 pub mod gpu;
 pub mod hash;
 pub mod image;

@@ -1063,6 +1063,34 @@ pub struct ElementOpening {
     /// The packed patch: the conv ops' taps (order `(ky, kx, i)`; taps outside the input zero),
     /// or a strided read's bytes in order (BATCH_MATMUL lhs then rhs, a MEAN window).
     pub patch: Vec<u8>,
+    /// The leaves (in the layer commitment) of the committed tensors the judge checks the input
+    /// ranges against, in the order it returns their roots (operand 0, then operand 1): the
+    /// proof game's final step proves each root there.
+    pub input_leaves: Vec<u64>,
+}
+
+impl ElementOpening {
+    /// `abi.encode(LiteRtJudge.Opening)`: what `recompute` and the game's final step take.
+    pub fn abi_encode(&self) -> Vec<u8> {
+        use crate::abi::{Part, bytes, dynamic_array, encode_dynamic, tuple, uint, words};
+        let ranges = self
+            .ranges
+            .iter()
+            .map(|r| {
+                tuple(&[
+                    Part::Word(uint(r.first)),
+                    Part::Dynamic(bytes(&r.proof.chunks.concat())),
+                    Part::Dynamic(words(&r.proof.siblings)),
+                ])
+            })
+            .collect();
+        encode_dynamic(tuple(&[
+            Part::Dynamic(bytes(&self.node)),
+            Part::Dynamic(words(&self.node_proof)),
+            Part::Dynamic(dynamic_array(ranges)),
+            Part::Dynamic(bytes(&self.patch)),
+        ]))
+    }
 }
 
 /// Opens `need` of a committed string's tree (the minimal chunk range covering it).
@@ -1136,6 +1164,7 @@ impl Opener {
             node_proof,
             ranges: Vec::new(),
             patch: Vec::new(),
+            input_leaves: Vec::new(),
         };
         if element >= record.out_length {
             return Ok(opening);
@@ -1155,12 +1184,15 @@ impl Opener {
         };
         // Each input tensor's tree is built once per opening (bilinear reads four taps).
         let mut input_trees: [Option<Tree>; 2] = [None, None];
+        // Which operands were read from committed tensors (not constants).
+        let mut read = [false; 2];
         let mut open_need = |n: &Need| -> Result<Range> {
             match n.source {
                 Source::Data => open_tree(data, n),
                 Source::Channels => open_tree(channels, n),
                 Source::Input(k) => {
                     let k = usize::from(k.min(1));
+                    read[k] = true;
                     if input_trees[k].is_none() {
                         input_trees[k] = Some(Tree::new(source(n.source)?));
                     }
@@ -1193,6 +1225,12 @@ impl Opener {
                 .patch
                 .extend(offsets.iter().map(|&o| bytes[(at + o) as usize]));
         }
+        // The judge returns the roots of the operands it read, in operand order.
+        opening.input_leaves = [record.in0.leaf, record.in1.leaf]
+            .into_iter()
+            .zip(read)
+            .filter_map(|(leaf, was_read)| was_read.then_some(leaf))
+            .collect();
         if matches!(record.op_code, 3 | 4 | 67) {
             opening.patch = patch(record, element, tensor(record.in0.leaf)?)?;
         }

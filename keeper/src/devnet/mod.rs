@@ -1,13 +1,15 @@
 //! `keeper devnet`, what `make demo` runs: a fresh anvil, the suite deployed, three
 //! orchestrators and their delegators, a gateway paying with tickets, two keepers (both approved
-//! verifiers) doing the rounds, and a cheater caught: its altered image disputed, re-run by the
-//! keepers with the reference verifier, judged guilty, and slashed after the veto window; then a
-//! governance proposal, audited with `sim proposal`, voted, queued and executed.
+//! verifiers, the committee's fallback) doing the rounds, and a cheater caught: its receipt
+//! spot-checked by keeper a, which re-runs the job and wins a proof game against the cheater's
+//! agent (each move printed, [`proof`]), and slashed after the veto window; then a governance
+//! proposal, audited with `sim proposal`, voted, queued and executed.
 
 mod audit;
 mod governance;
 pub mod job;
 mod live;
+pub mod proof;
 pub mod story;
 pub mod world;
 

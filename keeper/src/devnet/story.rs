@@ -16,7 +16,7 @@ use bindings::{
     ticket::{self, Ticket},
 };
 
-use super::{DevnetArgs, governance, job, live, world::World};
+use super::{DevnetArgs, governance, job, live, proof, world::World};
 use crate::{Keeper, TickReport, metrics::Metrics, send};
 
 const ETH: u128 = 1_000_000_000_000_000_000;
@@ -42,7 +42,8 @@ const GRANTEE: usize = 11;
 pub struct Cast {
     pub world: World,
     orchestrators: Vec<Address>,
-    keepers: Vec<Keeper>,
+    /// Keeper a (also the spot checks' challenger) and keeper b.
+    pub(super) keepers: Vec<Keeper>,
     ticket_nonce: u64,
 }
 
@@ -105,15 +106,25 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
         world.address(GATEWAY)
     );
 
-    step("two keepers start; both are approved verifiers (quorum 2)");
+    step(
+        "two keepers start; both are approved verifiers (quorum 2, the committee's fallback); keeper a also takes spot checks",
+    );
     let content = args.out.join("content");
+    let inbox = args.out.join("spot-checks");
+    let _ = std::fs::remove_dir_all(&inbox);
     let mut keepers = Vec::new();
     for (index, label) in [(KEEPER_A, "a"), (KEEPER_B, "b")] {
         world.approve_verifier(world.address(index)).await?;
         let store = args.out.join(format!("keeper-{label}.redb"));
         let _ = std::fs::remove_file(&store);
         std::fs::create_dir_all(&content)?;
-        let config = world.keeper_config(&store, Some(&content));
+        let mut config = world.keeper_config(&store, Some(&content));
+        if index == KEEPER_A {
+            // The challenger: re-runs the receipts the gateway drops here, plays the games.
+            config.game.enabled = true;
+            config.game.inbox = Some(inbox.clone());
+            world.fund(world.address(index), 1_000).await?;
+        }
         let keeper = Keeper::connect(
             world.url(),
             world.signer(index),
@@ -208,36 +219,37 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
         content.display()
     );
 
-    step("the gateway disputes carol's receipt");
-    let challenger = cast.world.address(GATEWAY);
-    cast.world.fund(challenger, 1_000).await?;
-    send!(LivepeerToken::new(d.token, &gateway).approve(d.disputes, U256::MAX));
-    let gateway_disputes = DisputeManager::new(d.disputes, &gateway);
-    send!(gateway_disputes.openDispute((&carol_job.receipt).into(), carol_job.signature.clone()));
-    let id = DisputeManager::new(d.disputes, cast.world.admin())
-        .disputeCount()
-        .call()
-        .await?;
-    println!("  dispute {id} opened; carol's pool is frozen until the dispute can have executed");
+    step("carol's agent keeps her job's layer outputs; the gateway spot-checks her receipt");
+    let (mut agent, archive, size) =
+        proof::agent(&cast.world, &args.out, ORCHESTRATORS[CHEATER].0, &carol_job).await?;
+    println!(
+        "  carol's agent {} (a keeper with her key) answers her games from {} ({size} bytes: the input and every op's output)",
+        agent.address(),
+        archive.display()
+    );
+    proof::drop_spot_check(&inbox, &carol_job)?;
+    println!(
+        "  the gateway drops carol's signed receipt in keeper a's inbox {}",
+        inbox.display()
+    );
 
-    step("the keepers see the dispute, fetch the job, re-run it and vote");
+    step(
+        "keeper a re-runs the job, opens a proof game on the first op whose root differs; carol's agent answers every move; the chain recomputes one byte",
+    );
+    let challenger = cast.world.address(KEEPER_A);
     let carol = cast.orchestrators[CHEATER];
     let carol_delegator = cast.world.address(DELEGATORS[CHEATER].0);
-    let reports = cast.tick_all().await?;
-    for (label, r) in ["a", "b"].iter().zip(&reports) {
-        for (dispute, vote) in &r.disputes.voted {
-            println!("  keeper {label} voted {vote} on dispute {dispute}");
-        }
+    let played = proof::play(&mut cast, &mut agent, &carol_job).await?;
+    drop(agent);
+    if played.status != bindings::enums::Status::Guilty {
+        anyhow::bail!(
+            "dispute {}: the game ended {}, not guilty",
+            played.id,
+            played.status.name()
+        );
     }
-    let dispute = DisputeManager::new(d.disputes, cast.world.admin())
-        .getDispute(id)
-        .call()
-        .await?;
     println!(
-        "  dispute {id}: {} ({} guilty votes); the veto window ends at round {}",
-        bindings::enums::Status::of(dispute.status).name(),
-        dispute.guiltyVotes,
-        dispute.vetoEndRound
+        "  no vote was needed: the committee (two verifier votes) decides only what the game cannot (an op the judge refuses, a job whose input nobody has, a receipt's params or model not what was asked)"
     );
 
     step("the veto window passes; a keeper executes the slash");
@@ -249,7 +261,7 @@ pub async fn tell(args: &DevnetArgs) -> anyhow::Result<()> {
         let reports = cast.tick_all().await?;
         println!("  round {round}: {}", describe(&reports));
         executed = reports.iter().any(|r| !r.disputes.executed.is_empty());
-        if round > u64::from(dispute.vetoEndRound) + 1 {
+        if round > u64::from(played.veto_end_round) + 1 {
             anyhow::bail!("the slash was not executed by round {round}");
         }
     }

@@ -214,6 +214,7 @@ impl World {
                 chain_id: self.chain_id,
                 dispute_manager: self.d.disputes,
                 deploy_block: self.deploy_block,
+                proof_game: Some(self.d.proof_game),
             },
             rewards: Rewards {
                 enabled: true,
@@ -239,6 +240,7 @@ impl World {
             },
             rpc: Default::default(),
             admin: Default::default(),
+            game: Default::default(),
         }
     }
 

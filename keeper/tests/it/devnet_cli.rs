@@ -1,6 +1,7 @@
 //! `keeper devnet`, as `make demo` runs it: the whole story on a free port (tickets, rewards apart
-//! from the slash, a proposal with its `sim proposal` report), the chain kept running until
-//! Ctrl-C, and a clear error (non-zero exit) when the port is taken.
+//! from the slash, the cheater's proof game move by move, a proposal with its `sim proposal`
+//! report), the chain kept running until Ctrl-C, and a clear error (non-zero exit) when the port
+//! is taken.
 
 use std::{
     fs::File,
@@ -107,9 +108,17 @@ fn devnet_tells_the_whole_story_and_keeps_its_chain() {
         "prompt: \"a red circle above a blue square\"",
         "orchestrator.png (output 0x",
         "the picture of \"a yellow triangle\"",
-        "keeper a voted guilty on dispute 1",
-        "keeper b voted guilty on dispute 1",
-        "dispute 1: guilty (2 guilty votes)",
+        "carol's agent 0x",
+        "the gateway drops carol's signed receipt in keeper a's inbox",
+        // The proof game, move by move: the last op (the cheat replaced its output), depth 7.
+        "move 1: keeper a opens a game on op 12 (LOGISTIC), depth 7: carol's root 0x",
+        "move 2: carol reveals 4 nodes below 0x",
+        "move 3: keeper a picks child ",
+        "move 8: carol reveals 2 chunks below 0x",
+        "move 9: keeper a picks chunk ",
+        "final step (move 10, sent by carol): element ",
+        "dispute 1: guilty by proof after 10 moves",
+        "the committee (two verifier votes) decides only what the game cannot",
         "executed slash [1]",
         "slashed ",
         "| round | orch.  | stake (LPT)  | reward     | slashed     |",
@@ -130,6 +139,37 @@ fn devnet_tells_the_whole_story_and_keeps_its_chain() {
             stdout.contains(expected),
             "missing {expected:?} in:\n{stdout}"
         );
+    }
+    // The final step recomputed another byte than carol's; every bisection move is cheap.
+    let final_step = stdout
+        .lines()
+        .find(|l| l.contains("final step (move 10"))
+        .unwrap();
+    let bytes: Vec<i64> = final_step
+        .split([',', ':'])
+        .filter_map(|p| {
+            let p = p.trim();
+            p.strip_prefix("carol's byte ")
+                .or(p.strip_prefix("recomputed "))
+                .map(|v| v.parse().unwrap())
+        })
+        .collect();
+    assert!(
+        bytes.len() == 2 && bytes[0] != bytes[1] && final_step.contains(": guilty"),
+        "{final_step}"
+    );
+    let moves: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("  move ") && !l.starts_with("  move 1:"))
+        .collect();
+    assert_eq!(moves.len(), 8, "{stdout}");
+    for m in moves {
+        let gas: u64 = m
+            .rsplit_once(" (")
+            .and_then(|(_, g)| g.strip_suffix(" gas)"))
+            .map(|g| g.replace(',', "").parse().unwrap())
+            .unwrap();
+        assert!(gas <= 60_000, "{m}");
     }
     // Rewards and the slash in their own columns: carol's slash row shows a cut, and the rounds
     // before it show rewards and no cut.

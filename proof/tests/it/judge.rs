@@ -19,7 +19,8 @@ pub(crate) fn b32(h: &[u8; 32]) -> DynSolValue {
     DynSolValue::FixedBytes(B256::from(*h), 32)
 }
 
-/// `abi.encode(LiteRtJudge.Opening)`.
+/// `abi.encode(LiteRtJudge.Opening)`: the verifier's own encoder (`ElementOpening::abi_encode`),
+/// checked here against alloy's.
 pub(crate) fn encode(o: &ElementOpening) -> Vec<u8> {
     let ranges = o
         .ranges
@@ -32,13 +33,16 @@ pub(crate) fn encode(o: &ElementOpening) -> Vec<u8> {
             ])
         })
         .collect();
-    DynSolValue::Tuple(vec![
+    let alloys = DynSolValue::Tuple(vec![
         DynSolValue::Bytes(o.node.clone()),
         DynSolValue::Array(o.node_proof.iter().map(b32).collect()),
         DynSolValue::Array(ranges),
         DynSolValue::Bytes(o.patch.clone()),
     ])
-    .abi_encode()
+    .abi_encode();
+    let ours = o.abi_encode();
+    assert_eq!(ours, alloys, "the verifier's ABI encoding");
+    ours
 }
 
 /// What `recompute` returned: the byte, the output length, the input roots `(leaf, root)`.
@@ -126,6 +130,12 @@ fn the_judge_recomputes_every_op_of_the_demo_model() {
             );
             assert_eq!(n, len);
             assert!(!ins.is_empty(), "{}: reads no input", op.name);
+            let leaves: Vec<u64> = ins.iter().map(|i| i.0).collect();
+            assert_eq!(
+                leaves, o.input_leaves,
+                "{}: the opening's input leaves",
+                op.name
+            );
             for (leaf, root) in ins {
                 assert!(leaf <= layer as u64, "{}: input leaf {leaf}", op.name);
                 assert_eq!(root, roots[leaf as usize], "{} layer {layer}", op.name);

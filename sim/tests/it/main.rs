@@ -5,4 +5,5 @@ mod cli;
 mod deploy;
 mod dispute;
 mod economy;
+mod proof_game;
 mod proposal;
