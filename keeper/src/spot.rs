@@ -214,7 +214,7 @@ pub fn plan(
     }
     let layer = leaf - 1;
     match opener.record(layer) {
-        Some(r) if judgeable(r.op_code) => Plan::Game {
+        Some(r) if judgeable(r) => Plan::Game {
             layer,
             depth: depth_of(r.out_length),
             claimed: claimed[leaf],
