@@ -237,6 +237,13 @@ async fn a_cheating_orchestrator_loses_the_game_to_the_challenger_keeper_and_is_
     );
     // 2 moves per two levels, then the final step.
     assert_eq!(moves.len(), 2 * (g.depth as usize).div_ceil(2) + 1);
+    let picks = (g.depth as usize).div_ceil(2);
+    assert!(
+        a.metrics
+            .render()
+            .contains(&format!("keeper_game_moves_total {picks}\n")),
+        "the challenger's moves are counted"
+    );
     assert!(
         moves
             .iter()
