@@ -486,7 +486,14 @@ pub async fn reference(
             output_leaf,
         })
     });
-    let reference = Arc::new(run.await??);
+    // Bounded like a committee judgement (`verifier.judge_timeout_secs`): a model too slow to
+    // re-run holds this spot check or pick, not the keeper.
+    let limit = std::time::Duration::from_secs(k.config.verifier.judge_timeout_secs);
+    let reference = Arc::new(
+        tokio::time::timeout(limit, run)
+            .await
+            .with_context(|| format!("the re-run took over {} s", limit.as_secs()))???,
+    );
     k.players
         .references
         .insert((model_id, input_hash), reference.clone());
