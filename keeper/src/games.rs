@@ -130,6 +130,8 @@ pub async fn run(k: &mut Keeper, head: u64, round: u64) -> anyhow::Result<GameRe
     }
     prune(k, round).await?;
     let live = k.store.games()?;
+    k.metrics
+        .set(&k.metrics.games_in_progress, live.len() as u64);
     k.players.forget_unused(&live, &k.store.disputes()?);
     Ok(report)
 }
@@ -338,6 +340,7 @@ async fn play(
                 gas: r.gas_used,
             });
             k.store.put_game(&game)?;
+            k.metrics.inc(&k.metrics.game_moves);
             report.moves.push((record.id, kind, r.gas_used));
         }
         Outcome::NotDue(why) => info!(dispute = record.id, action = kind, %why, "move not due"),
@@ -483,7 +486,14 @@ pub async fn reference(
             output_leaf,
         })
     });
-    let reference = Arc::new(run.await??);
+    // Bounded like a committee judgement (`verifier.judge_timeout_secs`): a model too slow to
+    // re-run holds this spot check or pick, not the keeper.
+    let limit = std::time::Duration::from_secs(k.config.verifier.judge_timeout_secs);
+    let reference = Arc::new(
+        tokio::time::timeout(limit, run)
+            .await
+            .with_context(|| format!("the re-run took over {} s", limit.as_secs()))???,
+    );
     k.players
         .references
         .insert((model_id, input_hash), reference.clone());

@@ -270,8 +270,6 @@ impl Keeper {
                 "the head went back or was replaced; re-reading the round and disputes"
             );
             self.gate = Gate::default();
-            // A mined transaction of this keeper may be gone with the old branch: ask the node.
-            self.txs.resync_nonce();
         }
         self.gate.head = Some(head);
         self.gate.head_hash = hash;

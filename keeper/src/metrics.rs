@@ -32,6 +32,10 @@ pub struct Metrics {
     pub txs_reverted: AtomicU64,
     pub current_round: AtomicU64,
     pub open_disputes: AtomicU64,
+    /// Proof-game moves (reveal, pick, finish, timeout) this keeper made.
+    pub game_moves: AtomicU64,
+    /// Proof games this keeper is playing.
+    pub games_in_progress: AtomicU64,
     /// Judgements that failed (fetch error, timeout, oversized object): retried next tick.
     pub judge_errors: AtomicU64,
     /// Disputes whose on-chain identity no longer matched the recorded event (forgotten).
@@ -180,7 +184,7 @@ impl Metrics {
 
     fn render_plain(&self) -> String {
         let (requests, calls) = self.rpc.snapshot();
-        let rows: [(&str, &str, &str, u64); 29] = [
+        let rows: [(&str, &str, &str, u64); 31] = [
             (
                 "keeper_missed_rounds_total",
                 "counter",
@@ -342,6 +346,18 @@ impl Metrics {
                 "gauge",
                 "disputes the keeper is following",
                 self.get(&self.open_disputes),
+            ),
+            (
+                "keeper_game_moves_total",
+                "counter",
+                "proof-game moves (reveal, pick, finish, timeout) this keeper made",
+                self.get(&self.game_moves),
+            ),
+            (
+                "keeper_games_in_progress",
+                "gauge",
+                "proof games this keeper is playing",
+                self.get(&self.games_in_progress),
             ),
             (
                 "keeper_last_success_timestamp_seconds",

@@ -9,6 +9,7 @@
 //!   first byte that differs.
 //! * [`Position`]: the node in dispute as the contract tracks it (`levelsLeft`, `chunkIndex`),
 //!   and how a pick moves it.
+//! * [`bisection`]: a whole bisection between two trees, off chain (replays, simulations).
 //! * [`JobTensors`]: a job's committed tensors (the input, then every op's output: leaf `k` of the
 //!   layer commitment), their roots and root proofs, the first leaf where two runs diverge, the
 //!   [`FinalStep`] for a picked element, and the job archive the orchestrator's agent keeps
@@ -200,6 +201,49 @@ impl TensorTree {
     }
 }
 
+/// One exchange of a bisection: what was revealed where, and what was picked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    /// The node in dispute.
+    pub at: Position,
+    /// The orchestrator's words.
+    pub words: Vec<Word>,
+    /// The challenger's pick.
+    pub pick: Pick,
+}
+
+/// A whole bisection played off chain between an orchestrator holding `orchestrator` and a
+/// challenger holding `challenger` (both honest players of their trees), each reveal checked as
+/// `ProofGame.reveal` checks it: the exchanges in order; the last one's pick names the chunk
+/// (`at.child(pick.child).index`) and byte the final step recomputes. For replays and
+/// simulations; an error when the trees do not differ or are of different depths.
+pub fn bisection(orchestrator: &TensorTree, challenger: &TensorTree) -> Result<Vec<Exchange>> {
+    if orchestrator.depth() != challenger.depth() || orchestrator.root() == challenger.root() {
+        return Err(Error::Claim(
+            "a bisection needs two different trees of one depth".into(),
+        ));
+    }
+    let mut at = Position::root(orchestrator.depth());
+    let mut node = orchestrator.root();
+    let mut out = Vec::new();
+    loop {
+        let words = orchestrator.reveal(at)?;
+        if parent(&words, at.reveals_chunks()) != Some(node) {
+            return Err(Error::Claim(format!(
+                "the reveal at {at:?} is not the node's"
+            )));
+        }
+        let pick = challenger.pick(at, &words)?;
+        let last = at.reveals_chunks();
+        node = words[pick.child as usize];
+        out.push(Exchange { at, words, pick });
+        if last {
+            return Ok(out);
+        }
+        at = at.child(pick.child);
+    }
+}
+
 fn outside(at: Position) -> Error {
     Error::Claim(format!("position {at:?} is outside the tree"))
 }
@@ -372,23 +416,11 @@ mod tests {
     fn bisect(theirs: &[u8], ours: &[u8]) -> (u64, u8) {
         let (t, o) = (TensorTree::new(theirs), TensorTree::new(ours));
         assert_eq!(t.depth(), depth_of(theirs.len() as u64));
-        let mut at = Position::root(t.depth());
-        let mut node = t.root();
-        let mut moves = 0;
-        loop {
-            let words = t.reveal(at).unwrap();
-            assert_eq!(words.len(), at.width());
-            assert_eq!(parent(&words, at.reveals_chunks()), Some(node), "{at:?}");
-            let pick = o.pick(at, &words).unwrap();
-            moves += 2;
-            let next = at.child(pick.child);
-            if at.reveals_chunks() {
-                assert!(moves <= 2 * (t.depth() as usize / 2 + 1));
-                return (next.index, pick.byte);
-            }
-            node = words[pick.child as usize];
-            at = next;
-        }
+        let game = bisection(&t, &o).unwrap();
+        // Two levels per exchange (one on an odd last level, none for a single chunk).
+        assert_eq!(game.len(), (t.depth() as usize).div_ceil(2).max(1));
+        let last = game.last().unwrap();
+        (last.at.child(last.pick.child).index, last.pick.byte)
     }
 
     #[test]
@@ -422,6 +454,7 @@ mod tests {
         let at = Position::root(t.depth());
         let words = t.reveal(at).unwrap();
         assert!(t.pick(at, &words).is_err());
+        assert!(bisection(&t, &t).is_err());
         assert!(t.pick(at, &words[..2]).is_err());
         assert!(
             t.reveal(Position {

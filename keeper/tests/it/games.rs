@@ -237,6 +237,13 @@ async fn a_cheating_orchestrator_loses_the_game_to_the_challenger_keeper_and_is_
     );
     // 2 moves per two levels, then the final step.
     assert_eq!(moves.len(), 2 * (g.depth as usize).div_ceil(2) + 1);
+    let picks = (g.depth as usize).div_ceil(2);
+    assert!(
+        a.metrics
+            .render()
+            .contains(&format!("keeper_game_moves_total {picks}\n")),
+        "the challenger's moves are counted"
+    );
     assert!(
         moves
             .iter()
@@ -528,7 +535,7 @@ async fn an_agent_with_a_wrong_archive_never_reveals_and_a_wrong_proof_game_is_r
 }
 
 #[tokio::test]
-async fn broken_input_and_output_links_are_proved_in_one_call() {
+async fn broken_input_and_output_links_are_proved_in_one_call_and_the_rest_goes_to_the_committee() {
     let (world, dir) = game_world("game-links").await.unwrap();
     let mut a = challenger(&world, &dir).await.unwrap();
     let content = dir.join("content");
@@ -577,23 +584,30 @@ async fn broken_input_and_output_links_are_proved_in_one_call() {
         .unwrap();
     drop(&wrong_output, signature, Some(delivered.into()));
 
+    // The cheater published no layer list: the first diverging op cannot be located, so the
+    // committee decides.
+    let cheat = serve(&world, CHEATER, 1, true).await.unwrap();
+    drop_spot_check(&dir, &cheat).unwrap();
+    std::fs::remove_file(content.join(format!("{}", cheat.receipt.commitmentRoot))).unwrap();
+
     let before = dispute_count(&world).await.unwrap();
     let r = a.tick().await.unwrap();
     let mut kinds: Vec<&str> = r.games.spot.opened.iter().map(|o| o.1).collect();
     kinds.sort();
-    assert_eq!(kinds, ["input_root", "output_root"], "{r:?}");
-    eprintln!(
-        "whole-tensor proofs (kind, gas): {:?}",
-        r.games
-            .spot
-            .opened
-            .iter()
-            .map(|o| (o.1, o.2))
-            .collect::<Vec<_>>()
-    );
-    for id in 1..=2u64 {
+    assert_eq!(kinds, ["committee", "input_root", "output_root"], "{r:?}");
+    // (The files are taken in name order: find each dispute by its orchestrator.)
+    let dm = bindings::DisputeManager::new(world.d.disputes, world.admin());
+    for id in 1..=3u64 {
         let id = before + U256::from(id);
-        assert_eq!(status(&world, id).await.unwrap(), Status::Guilty);
+        let d = dm.getDispute(id).call().await.unwrap();
+        let committee = d.orchestrator == world.address(CHEATER);
+        assert_eq!(d.byProof, !committee, "dispute {id}");
+        let expected = if committee {
+            Status::Open
+        } else {
+            Status::Guilty
+        };
+        assert_eq!(status(&world, id).await.unwrap(), expected, "dispute {id}");
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
