@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IElementJudge} from "../interfaces/IProofGame.sol";
 import {ChunkMerkle} from "./ChunkMerkle.sol";
 import {ConvOps} from "./ConvOps.sol";
+import {LiteRtOps} from "./LiteRtOps.sol";
 import {ElementwiseOps} from "./ElementwiseOps.sol";
 import {MatmulOps} from "./MatmulOps.sol";
 import {MoverOps} from "./MoverOps.sol";
@@ -154,20 +155,25 @@ contract LiteRtJudge is IElementJudge {
     uint256 private constant K_CONCAT = 14;
 
     function _kind(uint256 c) private pure returns (uint256) {
-        if (c == 9) return K_FC;
-        if (c == 3 || c == 4 || c == 67) return K_CONV;
-        if (c == 0 || c == 41 || c == 18 || c == 99) return K_BINARY;
-        if (c == 14 || c == 28 || c == 150) return K_LUT;
-        if (c == 22) return K_RESHAPE;
-        if (c == 97) return K_NEAREST;
-        if (c == 23) return K_BILINEAR;
-        if (c == 36) return K_GATHER;
-        if (c == 126) return K_BMM;
-        if (c == 25) return K_SOFTMAX;
-        if (c == 40) return K_MEAN;
-        if (c == 76) return K_RSQRT;
-        if (c == 39) return K_TRANSPOSE;
-        if (c == 2) return K_CONCAT;
+        if (c == LiteRtOps.FULLY_CONNECTED) return K_FC;
+        if (c == LiteRtOps.CONV_2D || c == LiteRtOps.DEPTHWISE_CONV_2D || c == LiteRtOps.TRANSPOSE_CONV) {
+            return K_CONV;
+        }
+        if (
+            c == LiteRtOps.ADD || c == LiteRtOps.SUB || c == LiteRtOps.MUL
+                || c == LiteRtOps.SQUARED_DIFFERENCE
+        ) return K_BINARY;
+        if (c == LiteRtOps.LOGISTIC || c == LiteRtOps.TANH || c == LiteRtOps.GELU) return K_LUT;
+        if (c == LiteRtOps.RESHAPE) return K_RESHAPE;
+        if (c == LiteRtOps.RESIZE_NEAREST_NEIGHBOR) return K_NEAREST;
+        if (c == LiteRtOps.RESIZE_BILINEAR) return K_BILINEAR;
+        if (c == LiteRtOps.GATHER) return K_GATHER;
+        if (c == LiteRtOps.BATCH_MATMUL) return K_BMM;
+        if (c == LiteRtOps.SOFTMAX) return K_SOFTMAX;
+        if (c == LiteRtOps.MEAN) return K_MEAN;
+        if (c == LiteRtOps.RSQRT) return K_RSQRT;
+        if (c == LiteRtOps.TRANSPOSE) return K_TRANSPOSE;
+        if (c == LiteRtOps.CONCATENATION) return K_CONCAT;
         return K_NONE;
     }
 
@@ -182,7 +188,8 @@ contract LiteRtJudge is IElementJudge {
         if (k == K_CONV) {
             // the filter row, and the kernel rows' input runs together
             uint256 runs = n.geo[0] * ((n.geo[1] - 1) * n.geo[5] + 1) * n.in0.shape[3];
-            return n.geo[0] * n.geo[1] * (n.opCode == 4 ? 1 : n.in0.shape[3]) <= MAX_SPAN && runs <= MAX_SPAN;
+            return n.geo[0] * n.geo[1] * (n.opCode == LiteRtOps.DEPTHWISE_CONV_2D ? 1 : n.in0.shape[3])
+                    <= MAX_SPAN && runs <= MAX_SPAN;
         }
         if (k == K_SOFTMAX) return n.outShape[3] <= MAX_ROW;
         if (k == K_CONCAT) return n.geo[2] <= 2;
@@ -421,8 +428,8 @@ contract LiteRtJudge is IElementJudge {
         bytes calldata kernel = _data(x, o, ch * rowLen, rowLen);
         if (o.patch.length != rowLen) revert PatchMismatch(o.patch.length);
         _checkPatch(x, o, p, ch);
-        if (x.n.opCode == 4) return ConvOps.depthwiseConv2d(kernel, o.patch, p);
-        if (x.n.opCode == 67) return ConvOps.transposeConv(kernel, o.patch, p);
+        if (x.n.opCode == LiteRtOps.DEPTHWISE_CONV_2D) return ConvOps.depthwiseConv2d(kernel, o.patch, p);
+        if (x.n.opCode == LiteRtOps.TRANSPOSE_CONV) return ConvOps.transposeConv(kernel, o.patch, p);
         return ConvOps.conv2d(kernel, o.patch, p);
     }
 
@@ -434,7 +441,7 @@ contract LiteRtJudge is IElementJudge {
         p.inW = n.in0.shape[2];
         p.kh = n.geo[0];
         p.kw = n.geo[1];
-        p.ic = n.opCode == 4 ? 1 : n.in0.shape[3];
+        p.ic = n.opCode == LiteRtOps.DEPTHWISE_CONV_2D ? 1 : n.in0.shape[3];
         p.strideH = n.geo[2];
         p.strideW = n.geo[3];
         p.dilH = n.geo[4];
@@ -453,9 +460,10 @@ contract LiteRtJudge is IElementJudge {
         private
         pure
     {
-        x.chOff = x.n.opCode == 4 ? ch / (x.n.geo[8] == 0 ? 1 : x.n.geo[8]) : 0;
+        x.chOff = x.n.opCode == LiteRtOps.DEPTHWISE_CONV_2D ? ch / (x.n.geo[8] == 0 ? 1 : x.n.geo[8]) : 0;
         for (uint256 ky; ky < p.kh; ++ky) {
-            (bool inY, uint256 iy) = _tap(x.n.opCode == 67, p.oy, ky, p.strideH, p.dilH, p.padH, p.inH);
+            (bool inY, uint256 iy) =
+                _tap(x.n.opCode == LiteRtOps.TRANSPOSE_CONV, p.oy, ky, p.strideH, p.dilH, p.padH, p.inH);
             if (inY) _checkRow(x, o, p, ky, iy);
         }
     }
@@ -465,7 +473,7 @@ contract LiteRtJudge is IElementJudge {
         private
         pure
     {
-        (uint256 lo, uint256 hi, bool any) = _xSpan(x.n.opCode == 67, p);
+        (uint256 lo, uint256 hi, bool any) = _xSpan(x.n.opCode == LiteRtOps.TRANSPOSE_CONV, p);
         if (!any) return;
         uint256 len = (hi - lo + 1) * x.n.in0.shape[3];
         uint256 start = _pixel(x.n, x.e / (x.n.outShape[3] * x.n.outShape[2] * x.n.outShape[1]), iy, lo);
@@ -481,7 +489,9 @@ contract LiteRtJudge is IElementJudge {
         uint256 ky
     ) private pure {
         for (uint256 kx; kx < p.kw; ++kx) {
-            (bool inX, uint256 ix) = _tap(x.n.opCode == 67, p.ox, kx, p.strideW, p.dilW, p.padW, p.inW);
+            (bool inX, uint256 ix) = _tap(
+                x.n.opCode == LiteRtOps.TRANSPOSE_CONV, p.ox, kx, p.strideW, p.dilW, p.padW, p.inW
+            );
             if (!inX) continue;
             uint256 pos = (ix - lo) * x.n.in0.shape[3] + x.chOff;
             uint256 tap = (ky * p.kw + kx) * p.ic;
@@ -530,7 +540,7 @@ contract LiteRtJudge is IElementJudge {
         int256 a = _byte(_read(x, o, 0, _broadcast(n.outShape, n.in0.shape, x.e), 1));
         int256 b = _byte(_read(x, o, 1, _broadcast(n.outShape, n.in1.shape, x.e), 1));
         int256[6] memory m = n.mult;
-        if (n.opCode == 18) {
+        if (n.opCode == LiteRtOps.MUL) {
             return ElementwiseOps.mul(a, b, n.zp[0], n.zp[1], m[0], m[1], n.zp[2], n.clamp[0], n.clamp[1]);
         }
         ElementwiseOps.BinaryParams memory p = ElementwiseOps.BinaryParams({
@@ -546,8 +556,8 @@ contract LiteRtJudge is IElementJudge {
             lo: n.clamp[0],
             hi: n.clamp[1]
         });
-        if (n.opCode == 99) return ElementwiseOps.squaredDifference(a, b, p);
-        return ElementwiseOps.addSub(a, b, p, n.opCode == 41);
+        if (n.opCode == LiteRtOps.SQUARED_DIFFERENCE) return ElementwiseOps.squaredDifference(a, b, p);
+        return ElementwiseOps.addSub(a, b, p, n.opCode == LiteRtOps.SUB);
     }
 
     /// @dev LOGISTIC (14), TANH (28), GELU (150): the input byte, then the table.

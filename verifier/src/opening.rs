@@ -35,7 +35,7 @@ use crate::commit::{self, CHUNK, RangeProof, Tree};
 use crate::hash::Hash32;
 use crate::litert::graph::{Graph, Op, OpKind};
 use crate::litert::ops::conv::conv_out;
-use crate::litert::schema;
+use crate::litert::schema::{self, op};
 use crate::model::derived::derive;
 use crate::model::{Model, Value};
 use crate::{Error, Result};
@@ -124,6 +124,11 @@ fn word_i(x: i64) -> [u8; 32] {
 }
 
 impl NodeRecord {
+    /// The op code as [`schema::op`] names them (-1 for a code no op has).
+    pub fn op(&self) -> i32 {
+        i32::try_from(self.op_code).unwrap_or(-1)
+    }
+
     /// `abi.encode(node)`: [`NODE_WORDS`] words.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(NODE_WORDS * 32);
@@ -167,9 +172,7 @@ pub fn channel_word(bias: i64, mult: i64, shift: i64) -> [u8; 32] {
 
 /// The LiteRT builtin code of an op name.
 fn op_code(name: &str) -> u64 {
-    (0..=255)
-        .find(|&c| schema::op_name(c) == Some(name))
-        .map_or(NONE, |c| c as u64)
+    schema::op_code(name).map_or(NONE, |c| c as u64)
 }
 
 fn shape4(shape: &[usize]) -> [u64; 4] {
@@ -700,31 +703,57 @@ fn broadcast_index(out: &[u64; 4], shape: &[u64; 4], e: u64) -> u64 {
 /// activation input where the data holds weights or a table, and reads within [`MAX_SPAN`],
 /// [`MAX_PICKS`] and [`MAX_ROW`] (CONCATENATION: two inputs at most).
 pub fn judgeable(r: &NodeRecord) -> bool {
-    let code = r.op_code;
-    let weights = matches!(code, 9 | 3 | 4 | 67 | 14 | 28 | 150);
+    let code = r.op();
+    let weights = matches!(
+        code,
+        op::FULLY_CONNECTED
+            | op::CONV_2D
+            | op::DEPTHWISE_CONV_2D
+            | op::TRANSPOSE_CONV
+            | op::LOGISTIC
+            | op::TANH
+            | op::GELU
+    );
     let known = weights
         || matches!(
             code,
-            0 | 2 | 18 | 22 | 23 | 25 | 36 | 39 | 40 | 41 | 76 | 97 | 99 | 126
+            op::ADD
+                | op::CONCATENATION
+                | op::MUL
+                | op::RESHAPE
+                | op::RESIZE_BILINEAR
+                | op::SOFTMAX
+                | op::GATHER
+                | op::TRANSPOSE
+                | op::MEAN
+                | op::SUB
+                | op::RSQRT
+                | op::RESIZE_NEAREST_NEIGHBOR
+                | op::SQUARED_DIFFERENCE
+                | op::BATCH_MATMUL
         );
     if !known || r.geo[UNFOLDED] != 0 || (weights && r.in0.leaf == NONE) {
         return false;
     }
     match code {
-        9 => r.geo[0] <= MAX_SPAN,
-        3 | 4 | 67 => {
-            let per = if code == 4 { 1 } else { r.in0.shape[3] };
+        op::FULLY_CONNECTED => r.geo[0] <= MAX_SPAN,
+        op::CONV_2D | op::DEPTHWISE_CONV_2D | op::TRANSPOSE_CONV => {
+            let per = if code == op::DEPTHWISE_CONV_2D {
+                1
+            } else {
+                r.in0.shape[3]
+            };
             // the filter row, and the kernel rows' input runs together
             let runs = r.geo[0] * ((r.geo[1] - 1) * r.geo[5] + 1) * r.in0.shape[3];
             r.geo[0] * r.geo[1] * per <= MAX_SPAN && runs <= MAX_SPAN
         }
-        25 => r.out_shape[3] <= MAX_ROW,
-        2 => r.geo[2] <= 2,
-        40 => {
+        op::SOFTMAX => r.out_shape[3] <= MAX_ROW,
+        op::CONCATENATION => r.geo[2] <= 2,
+        op::MEAN => {
             let w = window(r, 0);
             w.span <= MAX_SPAN && (w.count == w.span || w.count <= MAX_PICKS)
         }
-        126 => {
+        op::BATCH_MATMUL => {
             let stride = matmul_read(r, 0, true).1.max(matmul_read(r, 0, false).1);
             r.geo[2] != 0
                 && (r.geo[2] - 1) * stride < MAX_SPAN
@@ -816,8 +845,8 @@ fn transpose_source(i: u64, shape: &[u64; 4], perm: &[u64]) -> u64 {
 /// The patch bytes of a strided read (BATCH_MATMUL's column, a MEAN window that is not one run):
 /// per range index, the read bytes' offsets from the range's first byte, in patch order.
 fn strided_picks(r: &NodeRecord, element: u64) -> Vec<(usize, Vec<u64>)> {
-    match r.op_code {
-        126 => [true, false]
+    match r.op() {
+        op::BATCH_MATMUL => [true, false]
             .iter()
             .enumerate()
             .filter_map(|(i, &lhs)| {
@@ -826,7 +855,7 @@ fn strided_picks(r: &NodeRecord, element: u64) -> Vec<(usize, Vec<u64>)> {
                     .then(|| (i, (0..r.geo[2]).map(|t| t * stride).collect()))
             })
             .collect(),
-        40 => {
+        op::MEAN => {
             let w = window(r, element);
             if w.count == w.span {
                 Vec::new()
@@ -874,24 +903,24 @@ pub fn needs(r: &NodeRecord, element: u64, gather_id: Option<i64>) -> Result<Vec
     let [b, oy, ox, c] = index4(&r.out_shape, element);
     let [_, h, w, ic] = r.in0.shape;
     let pixel = |y: u64, x: u64| ((b * h + y) * w + x) * ic;
-    Ok(match r.op_code {
+    Ok(match r.op() {
         // FULLY_CONNECTED
-        9 => {
+        op::FULLY_CONNECTED => {
             let o = r.out_shape[3].max(1);
             let d = r.geo[0];
             let (row, c) = (element / o, element % o);
             vec![chan(c), input(0, row * d, d), data(c * d, d)]
         }
         // CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV
-        3 | 4 | 67 => {
+        op::CONV_2D | op::DEPTHWISE_CONV_2D | op::TRANSPOSE_CONV => {
             let (kh, kw) = (r.geo[0], r.geo[1]);
-            let row = if r.op_code == 4 {
+            let row = if r.op() == op::DEPTHWISE_CONV_2D {
                 kh * kw
             } else {
                 kh * kw * ic
             };
             let mut v = vec![chan(c), data(c * row, row)];
-            for row in conv_taps(r, oy, ox, r.op_code == 67) {
+            for row in conv_taps(r, oy, ox, r.op() == op::TRANSPOSE_CONV) {
                 let lo = row.taps.iter().map(|t| t.1).min().unwrap_or(0);
                 let hi = row.taps.iter().map(|t| t.1).max().unwrap_or(0);
                 v.push(input(0, pixel(row.iy, lo), (hi - lo + 1) * ic));
@@ -899,22 +928,22 @@ pub fn needs(r: &NodeRecord, element: u64, gather_id: Option<i64>) -> Result<Vec
             v
         }
         // ADD, SUB, MUL, SQUARED_DIFFERENCE
-        0 | 41 | 18 | 99 => {
+        op::ADD | op::SUB | op::MUL | op::SQUARED_DIFFERENCE => {
             let i0 = broadcast_index(&r.out_shape, &r.in0.shape, element);
             let i1 = broadcast_index(&r.out_shape, &r.in1.shape, element);
             vec![read(0, i0, 1), read(1, i1, 1)]
         }
         // LOGISTIC, TANH, GELU
-        14 | 28 | 150 => vec![input(0, element, 1), data(0, 256)],
+        op::LOGISTIC | op::TANH | op::GELU => vec![input(0, element, 1), data(0, 256)],
         // RESHAPE
-        22 => vec![read(0, element, 1)],
+        op::RESHAPE => vec![read(0, element, 1)],
         // RESIZE_NEAREST_NEIGHBOR
-        97 => {
+        op::RESIZE_NEAREST_NEIGHBOR => {
             let (y, x) = resize::nearest(r, oy, ox);
             vec![read(0, pixel(y, x) + c, 1)]
         }
         // RESIZE_BILINEAR
-        23 => {
+        op::RESIZE_BILINEAR => {
             let (src, _, _) = resize::bilinear(r, oy, ox);
             [(0, 2), (1, 2), (0, 3), (1, 3)]
                 .iter()
@@ -922,7 +951,7 @@ pub fn needs(r: &NodeRecord, element: u64, gather_id: Option<i64>) -> Result<Vec
                 .collect()
         }
         // GATHER
-        36 => {
+        op::GATHER => {
             let width = r.geo[1].max(1);
             let mut v = vec![read(0, (element / width) * 4, 4)];
             if let Some(id) = gather_id {
@@ -934,7 +963,7 @@ pub fn needs(r: &NodeRecord, element: u64, gather_id: Option<i64>) -> Result<Vec
             v
         }
         // BATCH_MATMUL: the lhs row, the rhs column (a strided one as its span)
-        126 => [(0u8, true), (1, false)]
+        op::BATCH_MATMUL => [(0u8, true), (1, false)]
             .iter()
             .map(|&(k, lhs)| {
                 let (start, stride) = matmul_read(r, element, lhs);
@@ -942,25 +971,25 @@ pub fn needs(r: &NodeRecord, element: u64, gather_id: Option<i64>) -> Result<Vec
             })
             .collect(),
         // SOFTMAX: the row
-        25 => {
+        op::SOFTMAX => {
             let d = r.out_shape[3];
             vec![read(0, (element / d) * d, d)]
         }
         // MEAN: the window's span
-        40 => {
+        op::MEAN => {
             let w = window(r, element);
             vec![read(0, w.base, w.span)]
         }
         // RSQRT
-        76 => vec![read(0, element, 1)],
+        op::RSQRT => vec![read(0, element, 1)],
         // TRANSPOSE
-        39 => vec![read(
+        op::TRANSPOSE => vec![read(
             0,
             transpose_source(element, &r.in0.shape, &r.geo[..4]),
             1,
         )],
         // CONCATENATION
-        2 => {
+        op::CONCATENATION => {
             let chunks = &r.geo[..r.geo[2] as usize];
             let row: u64 = chunks.iter().sum();
             let (o, mut rest) = (element / row, element % row);
@@ -1204,7 +1233,7 @@ impl Opener {
             }
         };
         let mut list = needs(record, element, None)?;
-        if record.op_code == 36 {
+        if record.op() == op::GATHER {
             // GATHER's second range is the table row its id (the first range) names.
             let first = open_need(&list[0])?;
             let at = (list[0].start % CHUNK as u64) as usize;
@@ -1231,7 +1260,10 @@ impl Opener {
             .zip(read)
             .filter_map(|(leaf, was_read)| was_read.then_some(leaf))
             .collect();
-        if matches!(record.op_code, 3 | 4 | 67) {
+        if matches!(
+            record.op(),
+            op::CONV_2D | op::DEPTHWISE_CONV_2D | op::TRANSPOSE_CONV
+        ) {
             opening.patch = patch(record, element, tensor(record.in0.leaf)?)?;
         }
         Ok(opening)
@@ -1244,10 +1276,10 @@ fn patch(r: &NodeRecord, element: u64, x: &[u8]) -> Result<Vec<u8>> {
     let [b, oy, ox, c] = index4(&r.out_shape, element);
     let [_, h, w, ic] = r.in0.shape;
     let (kh, kw) = (r.geo[0], r.geo[1]);
-    let depthwise = r.op_code == 4;
+    let depthwise = r.op() == op::DEPTHWISE_CONV_2D;
     let per = if depthwise { 1 } else { ic };
     let mut p = vec![0u8; (kh * kw * per) as usize];
-    for TapRow { ky, iy, taps } in conv_taps(r, oy, ox, r.op_code == 67) {
+    for TapRow { ky, iy, taps } in conv_taps(r, oy, ox, r.op() == op::TRANSPOSE_CONV) {
         for (kx, ix) in taps {
             let at = (r.in0.offset + ((b * h + iy) * w + ix) * ic) as usize;
             let dst = ((ky * kw + kx) * per) as usize;

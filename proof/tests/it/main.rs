@@ -10,5 +10,6 @@ mod judge_ops;
 mod matmul;
 mod merkle;
 mod movers;
+mod op_codes;
 mod softmax;
 mod support;

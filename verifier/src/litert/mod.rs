@@ -47,4 +47,5 @@ pub use error::LiteRtError;
 pub use exec::{OpOutput, run, run_op};
 pub use graph::{Graph, LiteRtBudget};
 pub use import::{import, import_with_options};
+pub use schema::{BUILTIN_OPS, op};
 pub use shapes::OptVal;

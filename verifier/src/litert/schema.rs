@@ -119,37 +119,63 @@ pub const TYPE_INT32: u8 = 2;
 /// `TensorType::INT8`.
 pub const TYPE_INT8: u8 = 9;
 
-/// The `&'static` builtin name equal to `name`, if it is one the importer knows.
-pub fn builtin(name: &str) -> Option<&'static str> {
-    (0..=255).filter_map(op_name).find(|n| *n == name)
+/// Declares LiteRT's builtin operator codes once: a constant per op in [`op`] and the
+/// [`BUILTIN_OPS`] table of `(code, name)` (the judge's Solidity constants are generated from it).
+macro_rules! builtin_ops {
+    ($($name:ident = $code:literal,)*) => {
+        /// LiteRT's builtin operator codes (`BuiltinOperator` in LiteRT's schema).
+        pub mod op {
+            $(#[doc = concat!("`", stringify!($name), "`")] pub const $name: i32 = $code;)*
+        }
+        /// Every builtin op the importer knows: the supported ops, and a few refused ones named in
+        /// errors.
+        pub const BUILTIN_OPS: &[(i32, &str)] = &[$(($code, stringify!($name)),)*];
+    };
 }
 
-/// Builtin operator codes of the supported ops, and of a few refused ones named in errors.
+builtin_ops! {
+    ADD = 0,
+    CONCATENATION = 2,
+    CONV_2D = 3,
+    DEPTHWISE_CONV_2D = 4,
+    DEQUANTIZE = 6,
+    FULLY_CONNECTED = 9,
+    LOGISTIC = 14,
+    MUL = 18,
+    RESHAPE = 22,
+    RESIZE_BILINEAR = 23,
+    SOFTMAX = 25,
+    TANH = 28,
+    GATHER = 36,
+    TRANSPOSE = 39,
+    MEAN = 40,
+    SUB = 41,
+    TRANSPOSE_CONV = 67,
+    RSQRT = 76,
+    RESIZE_NEAREST_NEIGHBOR = 97,
+    SQUARED_DIFFERENCE = 99,
+    QUANTIZE = 114,
+    BATCH_MATMUL = 126,
+    GELU = 150,
+}
+
+/// The `&'static` builtin name equal to `name`, if it is one the importer knows.
+pub fn builtin(name: &str) -> Option<&'static str> {
+    BUILTIN_OPS.iter().map(|&(_, n)| n).find(|n| *n == name)
+}
+
+/// The name of builtin operator `code`, if it is one the importer knows.
 pub fn op_name(code: i32) -> Option<&'static str> {
-    Some(match code {
-        0 => "ADD",
-        2 => "CONCATENATION",
-        3 => "CONV_2D",
-        4 => "DEPTHWISE_CONV_2D",
-        6 => "DEQUANTIZE",
-        9 => "FULLY_CONNECTED",
-        14 => "LOGISTIC",
-        18 => "MUL",
-        22 => "RESHAPE",
-        23 => "RESIZE_BILINEAR",
-        25 => "SOFTMAX",
-        28 => "TANH",
-        36 => "GATHER",
-        39 => "TRANSPOSE",
-        40 => "MEAN",
-        41 => "SUB",
-        67 => "TRANSPOSE_CONV",
-        76 => "RSQRT",
-        97 => "RESIZE_NEAREST_NEIGHBOR",
-        99 => "SQUARED_DIFFERENCE",
-        114 => "QUANTIZE",
-        126 => "BATCH_MATMUL",
-        150 => "GELU",
-        _ => return None,
-    })
+    BUILTIN_OPS
+        .iter()
+        .find(|&&(c, _)| c == code)
+        .map(|&(_, n)| n)
+}
+
+/// The code of the builtin operator named `name`, if it is one the importer knows.
+pub fn op_code(name: &str) -> Option<i32> {
+    BUILTIN_OPS
+        .iter()
+        .find(|&&(_, n)| n == name)
+        .map(|&(c, _)| c)
 }
