@@ -19,6 +19,11 @@ struct Params {
 
 const GROUP: u32 = 64u;
 
+// Each pipeline's specialization (set by the host): the kind (parameter word 4) and the
+// requantization (word 44), so that the driver folds the switches on them away.
+override KIND: i32 = 0;
+override REQ: i32 = 1;
+
 // Parameter word i (words 0..3: total invocations, base, groups along x, op index).
 fn p(i: u32) -> i32 {
     return prm.w[i / 4u][i % 4u];

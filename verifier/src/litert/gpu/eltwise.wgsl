@@ -86,7 +86,7 @@ fn eltwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         return;
     }
     let g = u32(gi);
-    switch (p(4u)) {
+    switch (KIND) {
         case 0: {
             out[g] = binary(g);
         }

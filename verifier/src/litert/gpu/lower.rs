@@ -17,7 +17,7 @@ pub const RSPLIT: usize = 1024;
 pub(super) const WORDS: usize = 64;
 
 /// The entry points (the order of the executor's pipelines).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Pipe {
     Partial,
     Finish,

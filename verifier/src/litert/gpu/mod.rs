@@ -47,18 +47,18 @@
 //!   equals the CPU reference.
 
 pub mod f64fc;
+mod kernels;
 mod lower;
 mod plan;
 pub mod synth;
 
-use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::{LiteRtError, Result};
 use super::exec::OpOutput;
 use super::graph::Graph;
-use crate::gpu::device::{self, DeviceLimits, storage_entry};
+use crate::gpu::device::{self, DeviceLimits};
 
 pub use lower::{RSPLIT, TILE_MIN_MACS};
 pub use plan::Prepared;
@@ -68,22 +68,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default device-memory budget of one prepared graph.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 
-const REQUANT_WGSL: &str = include_str!("requant.wgsl");
-const FIXED_WGSL: &str = include_str!("fixed.wgsl");
-const COMMON_WGSL: &str = include_str!("common.wgsl");
-const REDUCE_WGSL: &str = include_str!("reduce.wgsl");
-const ELTWISE_WGSL: &str = include_str!("eltwise.wgsl");
-const GEMM_WGSL: &str = include_str!("gemm.wgsl");
-const MAC_DOT4_WGSL: &str = include_str!("mac_dot4.wgsl");
-const MAC_UNPACK_WGSL: &str = include_str!("mac_unpack.wgsl");
-
 /// Device, queue and compiled kernels.
 pub struct LiteRtGpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
-    layout: wgpu::BindGroupLayout,
-    /// Partial (and combine), finish, eltwise, tiled GEMM (the order of `lower::Pipe`).
-    pipes: [wgpu::ComputePipeline; 4],
+    kernels: kernels::Kernels,
     adapter: String,
     /// Whether the tiled GEMM's inner step is `dot4I8Packed` (else unpacked vec4 dots).
     dot4: bool,
@@ -137,18 +126,17 @@ impl LiteRtGpu {
                 &uncaptured,
                 "compiling kernels",
                 LiteRtError::Gpu,
-                || Ok(Self::pipelines(&device, dot4)),
+                || Ok(kernels::Kernels::new(&device, dot4)),
             )
         };
-        let (dot4, (layout, pipes)) = match want_dot4.then(|| compile(true)) {
+        let (dot4, kernels) = match want_dot4.then(|| compile(true)) {
             Some(Ok(p)) => (true, p),
             _ => (false, compile(false)?),
         };
         let mut gpu = LiteRtGpu {
             device,
             queue,
-            layout,
-            pipes,
+            kernels,
             adapter,
             dot4,
             tiled: Some(TILE_MIN_MACS),
@@ -160,61 +148,6 @@ impl LiteRtGpu {
         };
         gpu.self_test()?;
         Ok(gpu)
-    }
-
-    fn pipelines(
-        device: &wgpu::Device,
-        dot4: bool,
-    ) -> (wgpu::BindGroupLayout, [wgpu::ComputePipeline; 4]) {
-        let mut entries = vec![wgpu::BindGroupLayoutEntry {
-            binding: 0,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: true,
-                min_binding_size: wgpu::BufferSize::new((lower::WORDS * 4) as u64),
-            },
-            count: None,
-        }];
-        entries.extend((1..=6).map(|b| storage_entry(b, b <= 3)));
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("litert-step"),
-            entries: &entries,
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("litert"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let module = |name: &str, body: &str| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(name),
-                source: wgpu::ShaderSource::Wgsl(Cow::Owned(format!(
-                    "{REQUANT_WGSL}\n{FIXED_WGSL}\n{COMMON_WGSL}\n{body}"
-                ))),
-            })
-        };
-        let reduce = module("litert-reduce", REDUCE_WGSL);
-        let eltwise = module("litert-eltwise", ELTWISE_WGSL);
-        let mac = if dot4 { MAC_DOT4_WGSL } else { MAC_UNPACK_WGSL };
-        let gemm = module("litert-gemm", &format!("{REDUCE_WGSL}\n{GEMM_WGSL}\n{mac}"));
-        let pipeline = |m: &wgpu::ShaderModule, entry: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: Some(&pipeline_layout),
-                module: m,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        let pipes = [
-            pipeline(&reduce, "partial"),
-            pipeline(&reduce, "finish"),
-            pipeline(&eltwise, "eltwise"),
-            pipeline(&gemm, "tile"),
-        ];
-        (layout, pipes)
     }
 
     /// The start-up known-answer test: runs [`synth::self_test_graph`] and compares every op
@@ -311,7 +244,7 @@ impl LiteRtGpu {
     fn ctx(&self) -> plan::Ctx<'_> {
         plan::Ctx {
             device: &self.device,
-            layout: &self.layout,
+            kernels: &self.kernels,
             limits: &self.limits,
             max_bytes: self.max_bytes,
         }
@@ -366,7 +299,7 @@ impl LiteRtGpu {
             &self.uncaptured,
             "running",
             LiteRtError::Gpu,
-            || prepared.run(&self.device, &self.queue, &self.pipes, inputs, self.timeout),
+            || prepared.run(&self.device, &self.queue, inputs, self.timeout),
         )
     }
 
