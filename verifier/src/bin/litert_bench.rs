@@ -32,6 +32,9 @@ struct Args {
     /// Skip the wgpu executor.
     #[arg(long)]
     no_gpu: bool,
+    /// Only the heaviest text2img layer, int8 against fp32 (for tuning the kernel).
+    #[arg(long)]
+    layer_only: bool,
 }
 
 const MODELS: [&str; 2] = ["text2img.tflite", "tiny_transformer.tflite"];
@@ -125,6 +128,12 @@ fn litert_speeds(path: &Path, seconds: f64) -> Result<String> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if args.layer_only {
+        let path = models_dir().join("out").join(MODELS[0]);
+        let tflite = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        let model = Model::from_bytes(&Model::convert_tflite(&tflite, &Default::default())?)?;
+        return int8_vs_fp32(&LiteRtGpu::new()?, model.graph(), args.seconds);
+    }
     println!(
         "| model | .tflite bytes | converted bytes | parameters | ops | MACs | CPU reference inf/s | int ops/s | wgpu inf/s | wgpu int ops/s | LiteRT inf/s (1 thread) |"
     );
@@ -269,6 +278,12 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
             1e3 / speed[1]
         );
     }
+    int8_vs_fp32(&gpu, g, seconds)
+}
+
+/// The heaviest FULLY_CONNECTED / CONV_2D of `g` alone against a same-device fp32 GEMM of its
+/// shape, timed by [`paired`].
+fn int8_vs_fp32(gpu: &LiteRtGpu, g: &litert::Graph, seconds: f64) -> Result<()> {
     let (layer, single, x) = heaviest_alone(g).ok_or_else(|| anyhow!("no matrix layer"))?;
     let (m, n, k) = layer;
     let refs = [x.as_slice()];

@@ -19,10 +19,13 @@ struct Params {
 
 const GROUP: u32 = 64u;
 
-// Each pipeline's specialization (set by the host): the kind (parameter word 4) and the
-// requantization (word 44), so that the driver folds the switches on them away.
+// Each pipeline's specialization (set by the host): the kind (parameter word 4), the
+// requantization (word 44) and whether a reduction's constant weights are transposed in aux
+// (FULLY_CONNECTED's word 19, CONV_2D's word 30), so that the driver folds the branches on them
+// away.
 override KIND: i32 = 0;
 override REQ: i32 = 1;
+override WT: i32 = 0;
 
 // Parameter word i (words 0..3: total invocations, base, groups along x, op index).
 fn p(i: u32) -> i32 {

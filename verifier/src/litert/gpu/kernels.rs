@@ -19,13 +19,33 @@ const FIXED_WGSL: &str = include_str!("fixed.wgsl");
 const COMMON_WGSL: &str = include_str!("common.wgsl");
 const REDUCE_WGSL: &str = include_str!("reduce.wgsl");
 const ELTWISE_WGSL: &str = include_str!("eltwise.wgsl");
+const BLOCKED_WGSL: &str = include_str!("blocked.wgsl");
 const GEMM_WGSL: &str = include_str!("gemm.wgsl");
 const MAC_DOT4_WGSL: &str = include_str!("mac_dot4.wgsl");
 const MAC_UNPACK_WGSL: &str = include_str!("mac_unpack.wgsl");
 
 /// A pipeline's specialization: entry point, `KIND` (parameter word 4), `REQ` (word 44: 0
-/// FULLY_CONNECTED's float64, 1 per-channel MBQM; only the passes that requantize read it).
-pub(super) type Key = (Pipe, i32, i32);
+/// FULLY_CONNECTED's float64, 1 per-channel MBQM; only the passes that requantize read it),
+/// `WT` (a reduction's weights transposed in aux).
+pub(super) type Key = (Pipe, i32, i32, i32);
+
+/// The specialization of dispatch `words` on `pipe`.
+pub(super) fn key(pipe: Pipe, words: &[i32; lower::WORDS]) -> Key {
+    let reduction = matches!(
+        pipe,
+        Pipe::Partial | Pipe::Finish | Pipe::Partial4 | Pipe::Finish4
+    );
+    let req = match pipe {
+        Pipe::Finish | Pipe::Finish4 | Pipe::Tile => words[44],
+        _ => 0,
+    };
+    let wt = match (reduction, words[4]) {
+        (true, 0) => words[19],
+        (true, 2) => words[30],
+        _ => 0,
+    };
+    (pipe, words[4], req, wt)
+}
 
 /// Shader modules, layouts and the pipeline cache.
 pub(super) struct Kernels {
@@ -71,7 +91,7 @@ impl Kernels {
         };
         let mac = if dot4 { MAC_DOT4_WGSL } else { MAC_UNPACK_WGSL };
         let k = Kernels {
-            reduce: module("litert-reduce", REDUCE_WGSL),
+            reduce: module("litert-reduce", &format!("{REDUCE_WGSL}\n{BLOCKED_WGSL}")),
             eltwise: module("litert-eltwise", ELTWISE_WGSL),
             gemm: module("litert-gemm", &format!("{REDUCE_WGSL}\n{GEMM_WGSL}\n{mac}")),
             layout,
@@ -79,7 +99,7 @@ impl Kernels {
             cache: Mutex::new(HashMap::new()),
         };
         for req in [0, 1] {
-            k.pipeline(device, (Pipe::Tile, 9, req));
+            k.pipeline(device, (Pipe::Tile, 9, req, 0));
         }
         k
     }
@@ -92,14 +112,20 @@ impl Kernels {
         if let Some(p) = cache.get(&key) {
             return p.clone();
         }
-        let (pipe, kind, req) = key;
+        let (pipe, kind, req, wt) = key;
         let (module, entry) = match pipe {
             Pipe::Partial => (&self.reduce, "partial"),
             Pipe::Finish => (&self.reduce, "finish"),
+            Pipe::Partial4 => (&self.reduce, "partial4"),
+            Pipe::Finish4 => (&self.reduce, "finish4"),
             Pipe::Eltwise => (&self.eltwise, "eltwise"),
             Pipe::Tile => (&self.gemm, "tile"),
         };
-        let constants = [("KIND", f64::from(kind)), ("REQ", f64::from(req))];
+        let constants = [
+            ("KIND", f64::from(kind)),
+            ("REQ", f64::from(req)),
+            ("WT", f64::from(wt)),
+        ];
         let p = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(entry),
             layout: Some(&self.pipeline_layout),

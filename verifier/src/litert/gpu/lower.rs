@@ -24,6 +24,18 @@ pub(super) enum Pipe {
     Eltwise,
     /// The tiled int8 GEMM partial pass (`gemm.wgsl`).
     Tile,
+    /// The channel-blocked partial pass and fused finish (`blocked.wgsl`).
+    Partial4,
+    Finish4,
+}
+
+/// Fewest output channels for which FULLY_CONNECTED and the convolutions run four channels per
+/// invocation (`blocked.wgsl`): below it the block's spare lanes cost more than it saves.
+pub const BLOCK_MIN_CHANNELS: usize = 3;
+
+/// `(pixels, channels)` of a reduction that runs channel-blocked, or None.
+fn blocked(pixels: usize, oc: usize) -> Option<(usize, usize)> {
+    (oc >= BLOCK_MIN_CHANNELS).then_some((pixels, oc))
 }
 
 /// Outputs (pixels, channels) of one tile of the tiled GEMM (`TN`, `TM` in `gemm.wgsl`).
@@ -108,7 +120,7 @@ impl Words {
 /// scratch from `base`; returns the dispatches, where the sums end, and the scratch end.
 fn chain(
     partial: &Words,
-    tile: Option<&Words>,
+    (tile, block): (Option<&Words>, Option<(usize, usize)>),
     nout: usize,
     k: usize,
     base: usize,
@@ -117,10 +129,14 @@ fn chain(
     let nch = k.div_ceil(RSPLIT).max(1);
     let mut first = tile.unwrap_or(partial).clone();
     first.set(5, nout).set(6, k).set(7, RSPLIT).set(8, base);
-    let mut ds = vec![match tile {
+    let mut ds = vec![match (tile, block) {
         // one workgroup of 64 per (chunk, channel tile, pixel tile)
-        Some(t) => first.done(Pipe::Tile, nch * (t.w[36] * t.w[37]) as usize * 64)?,
-        None => first.done(Pipe::Partial, nout * nch)?,
+        (Some(t), _) => first.done(Pipe::Tile, nch * (t.w[36] * t.w[37]) as usize * 64)?,
+        (None, Some((pixels, oc))) => {
+            let blocks = block_words(&mut first, pixels, oc);
+            first.done(Pipe::Partial4, nch * blocks)?
+        }
+        (None, None) => first.done(Pipe::Partial, nout * nch)?,
     }];
     let region = [base, base + nout * nch];
     let mut end = region[1];
@@ -141,13 +157,20 @@ fn chain(
     Ok((ds, src, end))
 }
 
+/// Sets the channel-blocked words (50 channels, 51 blocks, 52 pixels); returns the blocks.
+fn block_words(w: &mut Words, pixels: usize, oc: usize) -> usize {
+    let cb = oc.div_ceil(4);
+    w.set(50, oc).set(51, cb).set(52, pixels);
+    pixels * cb
+}
+
 /// A reduction and its requantizing finish (`kind` 0: FULLY_CONNECTED's float64, 1: per-channel
 /// MBQM over `channels`): one dispatch that sums and requantizes when `k <= RSPLIT` and no
 /// tiled pass is given, else the partial (or tiled) and combine passes of [`chain`] first.
 /// Returns the dispatches and the scratch end.
 fn reduce_finish(
     partial: &Words,
-    tile: Option<&Words>,
+    (tile, block): (Option<&Words>, Option<(usize, usize)>),
     (nout, k): (usize, usize),
     (kind, channels): (i32, usize),
     clamp: (i32, i32),
@@ -163,7 +186,14 @@ fn reduce_finish(
     match tile {
         None if k <= RSPLIT => {
             f.set(10, 1);
-            return Ok((vec![f.done(Pipe::Finish, nout)?], 0));
+            let d = match block {
+                Some((pixels, oc)) => {
+                    let blocks = block_words(&mut f, pixels, oc);
+                    f.done(Pipe::Finish4, blocks)?
+                }
+                None => f.done(Pipe::Finish, nout)?,
+            };
+            return Ok((vec![d], 0));
         }
         Some(t) if k <= RSPLIT => {
             // one chunk: the tiles requantize their sums themselves
@@ -179,7 +209,7 @@ fn reduce_finish(
         }
         _ => {}
     }
-    let (mut ds, src, end) = chain(partial, tile, nout, k, 0, false)?;
+    let (mut ds, src, end) = chain(partial, (tile, block), nout, k, 0, false)?;
     f.set(10, 0).set(49, src);
     ds.push(f.done(Pipe::Finish, nout)?);
     Ok((ds, end))
@@ -273,7 +303,8 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             let tile = tiled
                 .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), rows, index));
             let b = tile.is_none() && transposed(&mut aux, w, o, &mut p, 19);
-            let (ds, end) = reduce_finish(&p, tile.as_ref(), (nout, d), (0, o), act(*a), zo)?;
+            let block = blocked(rows, o);
+            let (ds, end) = reduce_finish(&p, (tile.as_ref(), block), (nout, d), (0, o), act(*a), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, b.then_some(op.inputs[1]), aux, ds)
@@ -313,7 +344,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                 .set(16, a.quant.zp())
                 .set(17, b.quant.zp())
                 .set(18, 3);
-            let (ds, end) = reduce_finish(&p, None, (nout, k), (1, 1), (-128, 127), zo)?;
+            let (ds, end) = reduce_finish(&p, (None, None), (nout, k), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, in1, aux, ds)
@@ -378,7 +409,15 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             .set(26, x.quant.zp())
             .set(28, khq)
             .set(29, kwq);
-            let (ds, end) = reduce_finish(&p, None, (nout, khq * kwq * ic), (1, oc), act(*a), zo)?;
+            let block = blocked(n * oh * ow, oc);
+            let (ds, end) = reduce_finish(
+                &p,
+                (None, block),
+                (nout, khq * kwq * ic),
+                (1, oc),
+                act(*a),
+                zo,
+            )?;
             Lowered {
                 scratch: end,
                 ..one(op.inputs.get(2).copied(), in1, aux, ds)
@@ -451,7 +490,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             let aux = vec![x.quant.zp().wrapping_mul(n as i32).wrapping_neg(), q, s];
             let mut p = Words::new(index, 5);
             p.setv(16, &kd).setv(22, &ks).setv(28, &rd).setv(34, &rs);
-            let (ds, end) = reduce_finish(&p, None, (n_out, n), (1, 1), (-128, 127), zo)?;
+            let (ds, end) = reduce_finish(&p, (None, None), (n_out, n), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, None, aux, ds)
@@ -467,9 +506,9 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                 .collect();
             let mut p = Words::new(index, 6);
             p.set(12, 0);
-            let (mut ds, rmax, end1) = chain(&p, None, rows, depth, 0, true)?;
+            let (mut ds, rmax, end1) = chain(&p, (None, None), rows, depth, 0, true)?;
             p.set(12, 1).set(13, rmax);
-            let (sum, rsum, end) = chain(&p, None, rows, depth, end1, false)?;
+            let (sum, rsum, end) = chain(&p, (None, None), rows, depth, end1, false)?;
             ds.extend(sum);
             let mut f = eltwise(7);
             f.set(12, depth).set(13, rmax).set(14, rsum);
@@ -672,7 +711,19 @@ fn window(
     let b = depthwise || (tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30));
     p.setv(12, &geo).set(26, x.quant.zp()).set(27, mult);
     let k = if depthwise { kh * kw } else { kh * kw * ic };
-    let (ds, end) = reduce_finish(&p, tile.as_ref(), (nout, k), (1, oc), clamp, out.quant.zp())?;
+    let block = if tile.is_some() {
+        None
+    } else {
+        blocked(n * oh * ow, oc)
+    };
+    let (ds, end) = reduce_finish(
+        &p,
+        (tile.as_ref(), block),
+        (nout, k),
+        (1, oc),
+        clamp,
+        out.quant.zp(),
+    )?;
     Ok(Lowered {
         steps: vec![Step {
             a: Some(op.inputs[0]),

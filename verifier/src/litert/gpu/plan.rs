@@ -130,12 +130,7 @@ impl Prepared {
                     w[0] = d.total as i32;
                     w[1] = base as i32;
                     w[2] = gx as i32;
-                    // only the requantizing passes read word 44
-                    let req = match d.pipe {
-                        lower::Pipe::Finish | lower::Pipe::Tile => d.words[44],
-                        _ => 0,
-                    };
-                    let key = (d.pipe, d.words[4], req);
+                    let key = super::kernels::key(d.pipe, &d.words);
                     let pipeline = cx.kernels.pipeline(cx.device, key);
                     ds.push((pipeline, (blocks.len() as u64 * stride) as u32, [gx, gy]));
                     blocks.push(w);

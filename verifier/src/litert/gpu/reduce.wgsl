@@ -19,7 +19,7 @@ fn fc_terms(o: u32, t0: u32, t1: u32) -> i32 {
     let xr = (o / oc) * d;
     let c = o % oc;
     var acc = 0;
-    if (p(19u) != 0) {
+    if (WT != 0) {
         let wt = pu(20u) + c;
         for (var t = t0; t < t1; t++) {
             acc += aux[wt + t * oc] * (a[xr + t] - zi);
@@ -116,7 +116,7 @@ fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
             var wv: i32;
             if (depthwise) {
                 wv = b[t * oc + g.q.c];
-            } else if (p(30u) != 0) {
+            } else if (WT != 0) {
                 wv = aux[pu(31u) + t * oc + g.q.c];
             } else {
                 wv = b[g.q.c * k + t];

@@ -1,0 +1,201 @@
+// Channel-blocked reductions: FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV with
+// one invocation per (chunk, pixel, block of 4 output channels) instead of per output. The
+// window's position, bounds checks and counters are computed once for four outputs, and (but
+// for DEPTHWISE) each activation is loaded once for four channels: on llvmpipe, where every
+// load of a lane is a scalar load, that is most of the cost. Same terms, same order, same
+// wrapping sums as the one-per-output functions of reduce.wgsl; the outputs' layout in scratch
+// and `out` is theirs, so the combine and finish passes are shared. Channels past oc (a last
+// block of 1 to 3) read channel oc - 1 and are not written.
+//
+// Words: 50 channels oc, 51 channel blocks ceil(oc / 4), 52 pixels (FULLY_CONNECTED: rows).
+// `WT` (a specialization, like `KIND`): constant weights transposed to [K][oc] in aux (word 20
+// for FULLY_CONNECTED, 31 for CONV_2D), else read from b.
+
+fn lanes(c0: u32, oc: u32) -> vec4<u32> {
+    return min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(oc - 1u));
+}
+
+fn fc4(row: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
+    let oc = pu(12u);
+    let zi = p(13u);
+    let d = pu(6u);
+    let xr = row * d;
+    let cs = lanes(c0, oc);
+    var acc = vec4<i32>(0);
+    for (var t = t0; t < t1; t++) {
+        let x = a[xr + t] - zi;
+        var w: vec4<i32>;
+        if (WT != 0) {
+            let wb = pu(20u) + t * oc;
+            w = vec4<i32>(aux[wb + cs.x], aux[wb + cs.y], aux[wb + cs.z], aux[wb + cs.w]);
+        } else {
+            let wb = cs * d + vec4<u32>(t);
+            w = vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]);
+        }
+        acc += w * x;
+    }
+    return acc;
+}
+
+fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
+    let h = p(12u);
+    let w = p(13u);
+    let ic = pu(14u);
+    let kw = pu(16u);
+    let oh = pu(17u);
+    let ow = pu(18u);
+    let oc = pu(19u);
+    let zi = p(26u);
+    let k = pu(6u);
+    let n = px / (ow * oh);
+    let y0 = i32((px / ow) % oh) * p(22u) - p(20u);
+    let x0 = i32(px % ow) * p(23u) - p(21u);
+    let cs = lanes(c0, oc);
+    // depthwise: each output channel's input channel
+    let ins = cs / vec4<u32>(max(pu(27u), 1u));
+    var i = select(t0 % ic, 0u, depthwise);
+    let tap = select(t0 / ic, t0, depthwise);
+    var ky = tap / kw;
+    var kx = tap % kw;
+    var acc = vec4<i32>(0);
+    for (var t = t0; t < t1; t++) {
+        let iy = y0 + i32(ky) * p(24u);
+        let ix = x0 + i32(kx) * p(25u);
+        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+            let row = ((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic;
+            if (depthwise) {
+                let xv = vec4<i32>(a[row + ins.x], a[row + ins.y], a[row + ins.z], a[row + ins.w]);
+                let wb = t * oc;
+                let wv = vec4<i32>(b[wb + cs.x], b[wb + cs.y], b[wb + cs.z], b[wb + cs.w]);
+                acc += wv * (xv - vec4<i32>(zi));
+            } else {
+                let x = a[row + i] - zi;
+                var wv: vec4<i32>;
+                if (WT != 0) {
+                    let wb = pu(31u) + t * oc;
+                    wv = vec4<i32>(aux[wb + cs.x], aux[wb + cs.y], aux[wb + cs.z], aux[wb + cs.w]);
+                } else {
+                    let wb = cs * k + vec4<u32>(t);
+                    wv = vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]);
+                }
+                acc += wv * x;
+            }
+        }
+        if (!depthwise) {
+            i++;
+        }
+        if (depthwise || i == ic) {
+            i = 0u;
+            kx++;
+            if (kx == kw) {
+                kx = 0u;
+                ky++;
+            }
+        }
+    }
+    return acc;
+}
+
+// TRANSPOSE_CONV's gather (see tconv_terms) for four channels: the weight of channel c is
+// w[((c kh + ky) kw + kx) ic + i].
+fn tconv4(px: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
+    let h = p(12u);
+    let w = p(13u);
+    let ic = pu(14u);
+    let kh = pu(15u);
+    let kw = pu(16u);
+    let oh = pu(17u);
+    let ow = pu(18u);
+    let oc = pu(19u);
+    let zi = p(26u);
+    let sh = pu(22u);
+    let sw = pu(23u);
+    let n = px / (ow * oh);
+    let ny = (px / ow) % oh + pu(20u);
+    let nx = px % ow + pu(21u);
+    let ry = ny % sh;
+    let rx = nx % sw;
+    let by = i32(ny / sh);
+    let bx = i32(nx / sw);
+    let kwq = pu(29u);
+    let cs = lanes(c0, oc) * (kh * kw * ic);
+    var i = t0 % ic;
+    var kyq = (t0 / ic) / kwq;
+    var kxq = (t0 / ic) % kwq;
+    var acc = vec4<i32>(0);
+    for (var t = t0; t < t1; t++) {
+        let ky = ry + kyq * sh;
+        let kx = rx + kxq * sw;
+        let iy = by - i32(kyq);
+        let ix = bx - i32(kxq);
+        if (ky < kh && kx < kw && iy >= 0 && ix >= 0 && iy < h && ix < w) {
+            let x = a[((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i] - zi;
+            let wb = cs + vec4<u32>((ky * kw + kx) * ic + i);
+            acc += vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]) * x;
+        }
+        i++;
+        if (i == ic) {
+            i = 0u;
+            kxq++;
+            if (kxq == kwq) {
+                kxq = 0u;
+                kyq++;
+            }
+        }
+    }
+    return acc;
+}
+
+fn terms4(px: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
+    switch (KIND) {
+        case 0: { return fc4(px, c0, t0, t1); }
+        case 2: { return conv4(px, c0, t0, t1, false); }
+        case 3: { return conv4(px, c0, t0, t1, true); }
+        default: { return tconv4(px, c0, t0, t1); }
+    }
+}
+
+// Invocation g's (chunk, pixel, first channel).
+fn block_of(g: u32) -> vec3<u32> {
+    let cb = pu(51u);
+    let per = pu(52u) * cb;
+    let r = g % per;
+    return vec3<u32>(g / per, r / cb, (r % cb) * 4u);
+}
+
+// Partial sums of terms [chunk C, min((chunk + 1) C, K)) of four outputs, laid out as `partial`.
+@compute @workgroup_size(64, 1, 1)
+fn partial4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let g = index(wid, lid);
+    if (g < 0) {
+        return;
+    }
+    let q = block_of(u32(g));
+    let t0 = q.x * pu(7u);
+    let acc = terms4(q.y, q.z, t0, min(t0 + pu(7u), pu(6u)));
+    let oc = pu(50u);
+    let at = pu(8u) + q.x * pu(5u) + q.y * oc;
+    for (var l = 0u; l < 4u; l++) {
+        if (q.z + l < oc) {
+            scratch[at + q.z + l] = acc[l];
+        }
+    }
+}
+
+// K <= C: the whole sums of four outputs, requantized as `finish` does.
+@compute @workgroup_size(64, 1, 1)
+fn finish4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+    let g = index(wid, lid);
+    if (g < 0) {
+        return;
+    }
+    let q = block_of(u32(g));
+    let acc = terms4(q.y, q.z, 0u, pu(6u));
+    let oc = pu(50u);
+    for (var l = 0u; l < 4u; l++) {
+        if (q.z + l < oc) {
+            let o = q.y * oc + q.z + l;
+            out[o] = requantize_out(o, acc[l]);
+        }
+    }
+}
