@@ -463,25 +463,31 @@ fn litert_gpu_tile_edges_match_the_cpu() {
             cases += same(&gpu, &g, &xs, &format!("FC {rows}x{o}x{k} tiled {tiled}"));
         }
     }
-    // CONV_2D (h, w, ic, oc, kernel, stride, padding)
-    for (h, wd, ic, oc, kk, st, pad) in [
-        (9, 7, 5, 33, 3, 1, Padding::Same),
-        (11, 6, 3, 40, 3, 2, Padding::Same),
-        (6, 6, 7, 31, 2, 1, Padding::Valid),
+    // CONV_2D (h, w, ic, oc, kernel, stride, padding, dilation)
+    for (h, wd, ic, oc, kk, st, pad, dil) in [
+        (9, 7, 5, 33, 3, 1, Padding::Same, 1),
+        (11, 6, 3, 40, 3, 2, Padding::Same, 1),
+        (6, 6, 7, 31, 2, 1, Padding::Valid, 1),
         // channels a multiple of 4: one tap per packed word
-        (10, 9, 8, 36, 3, 2, Padding::Same),
-        (8, 9, 2, 3, 1, 1, Padding::Valid),
+        (10, 9, 8, 36, 3, 2, Padding::Same, 1),
+        (8, 9, 2, 3, 1, 1, Padding::Valid, 1),
+        // one input channel: a step of 16 terms crosses rows of taps (the stepped counters)
+        (9, 10, 1, 34, 5, 1, Padding::Same, 1),
+        // K = 1,170 across two chunks, a chunk starting mid-tap, channels not a multiple of 4
+        (5, 6, 130, 35, 3, 1, Padding::Same, 1),
+        // dilated taps
+        (12, 11, 6, 33, 3, 1, Padding::Valid, 2),
     ] {
         let mut b = GraphBuilder::new();
         let x = b.input(&[1, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
         let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
         let w = b.weights(&[oc, kk, kk, ic], &r.i8s(oc * kk * kk * ic), &scales, 0);
         let bias = b.bias(&biases(&mut r, oc));
-        let (oh, ow) = (out_len(pad, h, kk, st, 1), out_len(pad, wd, kk, st, 1));
+        let (oh, ow) = (out_len(pad, h, kk, st, dil), out_len(pad, wd, kk, st, dil));
         let kind = OpKind::Conv2d {
             padding: pad,
             stride: (st, st),
-            dilation: (1, 1),
+            dilation: (dil, dil),
             act: act(&mut r),
         };
         let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
@@ -509,7 +515,62 @@ fn litert_gpu_tile_edges_match_the_cpu() {
         }
     }
     gpu.set_tiled(true);
-    assert_eq!(cases, 22);
+    assert_eq!(cases, 28);
+}
+
+/// The channel-blocked kernels (four output channels per invocation) at channel counts that
+/// leave a last block of 1, 2 and 3, depth multipliers that map a block to several input
+/// channels, and K across two chunks (a partial pass, a combine, a finish).
+#[test]
+fn litert_gpu_channel_blocks_match_the_cpu() {
+    let gpu = gpu();
+    let mut r = Bytes::new(0xb10c);
+    let mut cases = 0;
+    // DEPTHWISE_CONV_2D (input channels, multiplier, kernel): 5, 9 and 6 output channels
+    for (ic, mult, kk) in [(5, 1, 3), (3, 3, 2), (2, 3, 33)] {
+        let (h, wd, oc) = (kk + 3, kk + 2, ic * mult);
+        let mut b = GraphBuilder::new();
+        let x = b.input(&[1, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
+        let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[1, kk, kk, oc], &r.i8s(kk * kk * oc), &scales, 3);
+        let bias = b.bias(&biases(&mut r, oc));
+        let kind = OpKind::DepthwiseConv2d {
+            padding: Padding::Same,
+            stride: (1, 2),
+            dilation: (1, 1),
+            multiplier: mult,
+            act: act(&mut r),
+        };
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        let out = [1, h, wd.div_ceil(2), oc];
+        b.op("DEPTHWISE_CONV_2D", kind, &[x, w, bias], &out, s_out, z_out);
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        cases += same(&gpu, &g, &xs, &format!("DW {ic}x{mult} k{kk}"));
+    }
+    // TRANSPOSE_CONV (input channels, output channels): K = 4 taps x ic, the last past a chunk
+    for (ic, oc) in [(6, 7), (5, 10), (300, 3)] {
+        let (h, wd, kk, st) = (3, 4, 3, 2);
+        let (oh, ow) = (h * st, wd * st);
+        let mut b = GraphBuilder::new();
+        let shape = b.bias(&[1, oh as i32, ow as i32, oc as i32]);
+        let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[oc, kk, kk, ic], &r.i8s(oc * kk * kk * ic), &scales, 0);
+        let x = b.input(&[1, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
+        let bias = b.bias(&biases(&mut r, oc));
+        let kind = OpKind::TransposeConv {
+            padding: Padding::Same,
+            stride: (st, st),
+            act: act(&mut r),
+        };
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        let out = [1, oh, ow, oc];
+        b.op("TRANSPOSE_CONV", kind, &[shape, w, x, bias], &out, s_out, z_out);
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        cases += same(&gpu, &g, &xs, &format!("TCONV {ic}->{oc}"));
+    }
+    assert_eq!(cases, 6);
 }
 
 #[test]
