@@ -520,7 +520,8 @@ fn litert_gpu_tile_edges_match_the_cpu() {
 
 /// The channel-blocked kernels (four output channels per invocation) at channel counts that
 /// leave a last block of 1, 2 and 3, depth multipliers that map a block to several input
-/// channels, and K across two chunks (a partial pass, a combine, a finish).
+/// channels, and K across two chunks (a partial pass, a combine, a finish); the resizes, also
+/// four channels per invocation.
 #[test]
 fn litert_gpu_channel_blocks_match_the_cpu() {
     let gpu = gpu();
@@ -565,12 +566,46 @@ fn litert_gpu_channel_blocks_match_the_cpu() {
         };
         let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
         let out = [1, oh, ow, oc];
-        b.op("TRANSPOSE_CONV", kind, &[shape, w, x, bias], &out, s_out, z_out);
+        b.op(
+            "TRANSPOSE_CONV",
+            kind,
+            &[shape, w, x, bias],
+            &out,
+            s_out,
+            z_out,
+        );
         let g = b.finish();
         let xs = random_inputs(&g, &mut r);
         cases += same(&gpu, &g, &xs, &format!("TCONV {ic}->{oc}"));
     }
-    assert_eq!(cases, 6);
+    // RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR over a batch of 2 (channels, bilinear, align
+    // corners, half pixel): blocks of 4 channels with tails of 1 and 2
+    for (ch, bilinear, align_corners, half_pixel) in [
+        (5, false, false, true),
+        (6, true, false, true),
+        (9, false, true, false),
+        (1, true, true, false),
+    ] {
+        let mut b = GraphBuilder::new();
+        let (s_in, z_in) = (scale(&mut r, -8, 2), zp(&mut r));
+        let x = b.input(&[2, 3, 4, ch], s_in, z_in);
+        let kind = if bilinear {
+            OpKind::ResizeBilinear {
+                align_corners,
+                half_pixel,
+            }
+        } else {
+            OpKind::ResizeNearest {
+                align_corners,
+                half_pixel,
+            }
+        };
+        b.op("RESIZE", kind, &[x], &[2, 7, 9, ch], s_in, z_in);
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        cases += same(&gpu, &g, &xs, &format!("RESIZE {ch} bilinear {bilinear}"));
+    }
+    assert_eq!(cases, 10);
 }
 
 #[test]

@@ -304,7 +304,8 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                 .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), rows, index));
             let b = tile.is_none() && transposed(&mut aux, w, o, &mut p, 19);
             let block = blocked(rows, o);
-            let (ds, end) = reduce_finish(&p, (tile.as_ref(), block), (nout, d), (0, o), act(*a), zo)?;
+            let (ds, end) =
+                reduce_finish(&p, (tile.as_ref(), block), (nout, d), (0, o), act(*a), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, b.then_some(op.inputs[1]), aux, ds)
@@ -606,8 +607,11 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                     .collect()
             };
             let mut p = eltwise(if bilinear { 6 } else { 5 });
-            p.setv(12, &[ih, iw, ch.max(1), oh, ow]);
-            one(in0, None, aux, vec![p.done(Pipe::Eltwise, n_out)?])
+            let blocks = ch.max(1).div_ceil(4);
+            p.setv(12, &[ih, iw, ch.max(1), oh, ow, blocks]);
+            // four channels per invocation
+            let total = n_out / ch.max(1) * blocks;
+            one(in0, None, aux, vec![p.done(Pipe::Eltwise, total)?])
         }
     })
 }

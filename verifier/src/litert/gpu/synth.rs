@@ -247,7 +247,7 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         r.i8s(6 * 7 * 121).iter().map(|&v| v as u8).collect(),
         r.i8s(8 * 8 * 16).iter().map(|&v| v as u8).collect(),
     ];
-    for n in [5 * 6 * 3, 3 * 4 * 7, 20 * 20, 3 * 40, 5 * 40] {
+    for n in [5 * 6 * 3, 3 * 4 * 7, 20 * 20, 3 * 40, 5 * 40, 3 * 4 * 5] {
         inputs.push(r.i8s(n).iter().map(|&v| v as u8).collect());
     }
     (b.finish(), inputs)
@@ -258,11 +258,17 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
 /// multiplier of 2, 6 channels, stride 2, an input zero point of -128; TRANSPOSE_CONV to 5
 /// channels, stride 2; a tiled CONV_2D with one input channel and a 5 x 5 window (a step of
 /// 16 terms crosses three rows of taps), zero point 127; FULLY_CONNECTED whose weights are an
-/// input (read in place, not transposed).
+/// input (read in place, not transposed); RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR over 5
+/// channels (four per invocation, a tail of one).
 fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
     use crate::litert::graph::Padding;
     let dx = b.input(&[1, 5, 6, 3], 0.05, -128);
-    let dw = b.weights(&[1, 3, 3, 6], &r.i8s(54), &[0.01, 0.02, 0.03, 0.005, 0.1, 0.2], 3);
+    let dw = b.weights(
+        &[1, 3, 3, 6],
+        &r.i8s(54),
+        &[0.01, 0.02, 0.03, 0.005, 0.1, 0.2],
+        3,
+    );
     let db = b.bias(&[5, -5, 300, -300, 0, 77]);
     let kind = OpKind::DepthwiseConv2d {
         padding: Padding::Same,
@@ -271,9 +277,21 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         multiplier: 2,
         act: Activation::None,
     };
-    b.op("DEPTHWISE_CONV_2D", kind, &[dx, dw, db], &[1, 3, 3, 6], 0.1, 7);
+    b.op(
+        "DEPTHWISE_CONV_2D",
+        kind,
+        &[dx, dw, db],
+        &[1, 3, 3, 6],
+        0.1,
+        7,
+    );
     let shape = b.bias(&[1, 6, 8, 5]);
-    let tw = b.weights(&[5, 3, 3, 7], &r.i8s(5 * 63), &[0.01, 0.02, 0.004, 0.05, 0.3], 0);
+    let tw = b.weights(
+        &[5, 3, 3, 7],
+        &r.i8s(5 * 63),
+        &[0.01, 0.02, 0.004, 0.05, 0.3],
+        0,
+    );
     let tx = b.input(&[1, 3, 4, 7], 0.08, 9);
     let tb = b.bias(&[1, 2, 3, -40000, 40000]);
     let kind = OpKind::TransposeConv {
@@ -281,7 +299,14 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         stride: (2, 2),
         act: Activation::None,
     };
-    b.op("TRANSPOSE_CONV", kind, &[shape, tw, tx, tb], &[1, 6, 8, 5], 0.4, -3);
+    b.op(
+        "TRANSPOSE_CONV",
+        kind,
+        &[shape, tw, tx, tb],
+        &[1, 6, 8, 5],
+        0.4,
+        -3,
+    );
     let one = b.input(&[1, 20, 20, 1], 0.02, 127);
     let ow = b.weights(&[33, 5, 5, 1], &r.i8s(33 * 25), &[0.003; 33], 0);
     let ob = b.bias(&[-300; 33]);
@@ -299,6 +324,24 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         act: Activation::None,
     };
     b.op("FULLY_CONNECTED", kind, &[fx, fw, fb], &[3, 5], 0.3, 2);
+    let rx = b.input(&[1, 3, 4, 5], 0.1, -4);
+    let kind = OpKind::ResizeBilinear {
+        align_corners: false,
+        half_pixel: true,
+    };
+    b.op("RESIZE_BILINEAR", kind, &[rx], &[1, 7, 9, 5], 0.1, -4);
+    let kind = OpKind::ResizeNearest {
+        align_corners: true,
+        half_pixel: false,
+    };
+    b.op(
+        "RESIZE_NEAREST_NEIGHBOR",
+        kind,
+        &[rx],
+        &[1, 5, 6, 5],
+        0.1,
+        -4,
+    );
 }
 
 /// The graph behind [`super::LiteRtGpu::fc_requantize_probe`]: one row, `D = 1`, weights 0,
