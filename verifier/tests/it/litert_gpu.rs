@@ -427,6 +427,7 @@ fn litert_gpu_split_grids_give_the_same_bytes() {
 #[test]
 fn litert_gpu_tile_edges_match_the_cpu() {
     let mut gpu = gpu();
+    let default = gpu.tiled();
     let mut r = Bytes::new(0x711e);
     let mut cases = 0;
     // FULLY_CONNECTED (rows, O, K)
@@ -514,7 +515,7 @@ fn litert_gpu_tile_edges_match_the_cpu() {
             );
         }
     }
-    gpu.set_tiled(true);
+    gpu.set_tiled(default);
     assert_eq!(cases, 28);
 }
 

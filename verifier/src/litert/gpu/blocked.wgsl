@@ -8,8 +8,10 @@
 // block of 1 to 3) read channel oc - 1 and are not written.
 //
 // Words: 50 channels oc, 51 channel blocks ceil(oc / 4), 52 pixels (FULLY_CONNECTED: rows).
-// `WT` (a specialization, like `KIND`): constant weights transposed to [K][oc] in aux (word 20
-// for FULLY_CONNECTED, 31 for CONV_2D), else read from b.
+// `WT` (a specialization, like `KIND`): constant weights packed in aux, four int8 to a word
+// (a load brings four weights): FULLY_CONNECTED and CONV_2D as [ceil(K / 4)][oc] words of four
+// consecutive terms (zero bytes past K; from word 20, respectively 31), DEPTHWISE_CONV_2D as
+// [K][blocks] words of a block's four channels (from word 31); else one i32 per weight in b.
 
 fn lanes(c0: u32, oc: u32) -> vec4<u32> {
     return min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(oc - 1u));
@@ -22,19 +24,35 @@ fn fc4(row: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
     let xr = row * d;
     let cs = lanes(c0, oc);
     var acc = vec4<i32>(0);
-    for (var t = t0; t < t1; t++) {
-        let x = a[xr + t] - zi;
-        var w: vec4<i32>;
-        if (WT != 0) {
-            let wb = pu(20u) + t * oc;
-            w = vec4<i32>(aux[wb + cs.x], aux[wb + cs.y], aux[wb + cs.z], aux[wb + cs.w]);
-        } else {
-            let wb = cs * d + vec4<u32>(t);
-            w = vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]);
+    if (WT != 0) {
+        // terms 4 q .. 4 q + 3 (t0 is a multiple of 4: chunks are)
+        for (var q = t0 / 4u; q < (t1 + 3u) / 4u; q++) {
+            let wb = pu(20u) + q * oc;
+            let w = quad(wb + cs);
+            for (var l = 0u; l < 4u; l++) {
+                let t = 4u * q + l;
+                if (t < t1) {
+                    acc += vec4<i32>(w[0][l], w[1][l], w[2][l], w[3][l]) * (a[xr + t] - zi);
+                }
+            }
         }
-        acc += w * x;
+        return acc;
+    }
+    for (var t = t0; t < t1; t++) {
+        let wb = cs * d + vec4<u32>(t);
+        acc += vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]) * (a[xr + t] - zi);
     }
     return acc;
+}
+
+// The packed words at aux[at.x .. at.w] (one per channel), unpacked.
+fn quad(at: vec4<u32>) -> array<vec4<i32>, 4> {
+    return array<vec4<i32>, 4>(
+        unpack4(bitcast<u32>(aux[at.x])),
+        unpack4(bitcast<u32>(aux[at.y])),
+        unpack4(bitcast<u32>(aux[at.z])),
+        unpack4(bitcast<u32>(aux[at.w])),
+    );
 }
 
 fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
@@ -58,6 +76,30 @@ fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
     var ky = tap / kw;
     var kx = tap % kw;
     var acc = vec4<i32>(0);
+    if (!depthwise && WT != 0) {
+        // terms 4 q .. 4 q + 3 (t0 is a multiple of 4: chunks are)
+        for (var q = t0 / 4u; q < (t1 + 3u) / 4u; q++) {
+            let wq = quad(vec4<u32>(pu(31u) + q * oc) + cs);
+            for (var l = 0u; l < 4u; l++) {
+                let iy = y0 + i32(ky) * p(24u);
+                let ix = x0 + i32(kx) * p(25u);
+                if (4u * q + l < t1 && iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                    let x = a[((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i] - zi;
+                    acc += vec4<i32>(wq[0][l], wq[1][l], wq[2][l], wq[3][l]) * x;
+                }
+                i++;
+                if (i == ic) {
+                    i = 0u;
+                    kx++;
+                    if (kx == kw) {
+                        kx = 0u;
+                        ky++;
+                    }
+                }
+            }
+        }
+        return acc;
+    }
     for (var t = t0; t < t1; t++) {
         let iy = y0 + i32(ky) * p(24u);
         let ix = x0 + i32(kx) * p(25u);
@@ -65,20 +107,18 @@ fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
             let row = ((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic;
             if (depthwise) {
                 let xv = vec4<i32>(a[row + ins.x], a[row + ins.y], a[row + ins.z], a[row + ins.w]);
-                let wb = t * oc;
-                let wv = vec4<i32>(b[wb + cs.x], b[wb + cs.y], b[wb + cs.z], b[wb + cs.w]);
-                acc += wv * (xv - vec4<i32>(zi));
-            } else {
-                let x = a[row + i] - zi;
                 var wv: vec4<i32>;
                 if (WT != 0) {
-                    let wb = pu(31u) + t * oc;
-                    wv = vec4<i32>(aux[wb + cs.x], aux[wb + cs.y], aux[wb + cs.z], aux[wb + cs.w]);
+                    wv = unpack4(bitcast<u32>(aux[pu(31u) + t * pu(51u) + c0 / 4u]));
                 } else {
-                    let wb = cs * k + vec4<u32>(t);
-                    wv = vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]);
+                    let wb = t * oc;
+                    wv = vec4<i32>(b[wb + cs.x], b[wb + cs.y], b[wb + cs.z], b[wb + cs.w]);
                 }
-                acc += wv * x;
+                acc += wv * (xv - vec4<i32>(zi));
+            } else {
+                let wb = cs * k + vec4<u32>(t);
+                let wv = vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]);
+                acc += wv * (a[row + i] - zi);
             }
         }
         if (!depthwise) {

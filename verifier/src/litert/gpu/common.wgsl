@@ -60,3 +60,9 @@ fn strided(g: u32, d: u32, s: u32) -> u32 {
     }
     return idx;
 }
+
+// Four int8 packed in a word (byte l = element l), sign-extended by shifts.
+fn unpack4(v: u32) -> vec4<i32> {
+    let s = bitcast<i32>(v);
+    return vec4<i32>(s << 24u, s << 16u, s << 8u, s) >> vec4<u32>(24u);
+}

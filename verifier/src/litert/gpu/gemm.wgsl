@@ -33,12 +33,6 @@ const TQ: u32 = 4u;
 var<workgroup> w_tile: array<array<u32, TQ>, TM>;
 var<workgroup> x_tile: array<array<u32, TN>, TQ>;
 
-// Sign-extending shifts.
-fn unpack4(v: u32) -> vec4<i32> {
-    let s = bitcast<i32>(v);
-    return vec4<i32>(s << 24u, s << 16u, s << 8u, s) >> vec4<u32>(24u);
-}
-
 // Where in the window term k lies: input channel i, tap (ky, kx). Decoded once per staged row
 // (divisions are scalar per lane on a CPU driver), then stepped.
 struct Tap {

@@ -302,8 +302,12 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             let geo = [1, 1, d, 1, 1, 1, 1, o, 0, 0, 1, 1, 1, 1];
             let tile = tiled
                 .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), rows, index));
-            let b = tile.is_none() && transposed(&mut aux, w, o, &mut p, 19);
-            let block = blocked(rows, o);
+            let block = tile.is_none().then(|| blocked(rows, o)).flatten();
+            let b = tile.is_none()
+                && match block {
+                    Some(_) => packed_rows(&mut aux, w, o, &mut p, 19),
+                    None => transposed(&mut aux, w, o, &mut p, 19),
+                };
             let (ds, end) =
                 reduce_finish(&p, (tile.as_ref(), block), (nout, d), (0, o), act(*a), zo)?;
             Lowered {
@@ -712,14 +716,15 @@ fn window(
     let tile = tiled
         .filter(|_| !depthwise)
         .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), n * oh * ow, index));
-    let b = depthwise || (tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30));
+    let block = tile.is_none().then(|| blocked(n * oh * ow, oc)).flatten();
+    let b = match (depthwise, block) {
+        (true, Some(_)) => packed_taps(&mut aux, w, oc, &mut p),
+        (true, None) => true,
+        (false, Some(_)) => packed_rows(&mut aux, w, oc, &mut p, 30),
+        (false, None) => tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30),
+    };
     p.setv(12, &geo).set(26, x.quant.zp()).set(27, mult);
     let k = if depthwise { kh * kw } else { kh * kw * ic };
-    let block = if tile.is_some() {
-        None
-    } else {
-        blocked(n * oh * ow, oc)
-    };
     let (ds, end) = reduce_finish(
         &p,
         (tile.as_ref(), block),
@@ -751,6 +756,53 @@ fn transposed(aux: &mut Vec<i32>, w: &TensorInfo, rows: usize, p: &mut Words, fl
     p.set(flag, 1).set(flag + 1, aux.len());
     aux.extend((0..k * rows).map(|j| ws[(j % rows) * k + j / rows] as i32));
     false
+}
+
+/// Appends constant weights `[rows][K]` to `aux` packed for the channel-blocked kernels
+/// (`blocked.wgsl`): word `(q, c)` at `q * rows + c` holds terms `4q .. 4q + 3` of row `c`
+/// (zero bytes past K); sets words `flag` (1) and `flag + 1` (the offset). Returns whether the
+/// kernel must read the weights from their tensor instead (they are not constant).
+fn packed_rows(
+    aux: &mut Vec<i32>,
+    w: &TensorInfo,
+    rows: usize,
+    p: &mut Words,
+    flag: usize,
+) -> bool {
+    let Some(ws) = w.const_i8() else {
+        return true;
+    };
+    let k = ws.len() / rows.max(1);
+    p.set(flag, 1).set(flag + 1, aux.len());
+    aux.extend((0..k.div_ceil(4) * rows).map(|j| {
+        let (q, c) = (j / rows, j % rows);
+        pack4(|l| (4 * q + l < k).then(|| ws[c * k + 4 * q + l]))
+    }));
+    false
+}
+
+/// Appends DEPTHWISE_CONV_2D's constant weights `[K][oc]` to `aux` packed for the
+/// channel-blocked kernel: word `(t, b)` at `t * blocks + b` holds tap `t` of channels
+/// `4b .. 4b + 3` (zero bytes past oc); sets words 30 (1) and 31 (the offset). Returns whether
+/// the kernel must read the weights from their tensor instead.
+fn packed_taps(aux: &mut Vec<i32>, w: &TensorInfo, oc: usize, p: &mut Words) -> bool {
+    let Some(ws) = w.const_i8() else {
+        return true;
+    };
+    let (k, blocks) = (ws.len() / oc.max(1), oc.div_ceil(4));
+    p.set(30, 1).set(31, aux.len());
+    aux.extend((0..k * blocks).map(|j| {
+        let (t, b) = (j / blocks, j % blocks);
+        pack4(|l| (4 * b + l < oc).then(|| ws[t * oc + 4 * b + l]))
+    }));
+    false
+}
+
+/// Four int8 in a word, byte `l` = `byte(l)` (0 where None).
+fn pack4(byte: impl Fn(usize) -> Option<i8>) -> i32 {
+    (0..4).fold(0u32, |word, l| {
+        word | (byte(l).map_or(0, |v| v as u8 as u32) << (8 * l))
+    }) as i32
 }
 
 /// The tiled GEMM's parameter block (`gemm.wgsl`) for constant weights `[oc][K]` with the
@@ -792,12 +844,7 @@ fn tile_words(
     t.set(35, aux.len());
     aux.extend((0..oc).flat_map(|c| {
         let row = &ws[c * k..(c + 1) * k];
-        (0..kq).map(move |q| {
-            (0..4).fold(0u32, |word, l| {
-                let b = row.get(4 * q + l).map_or(0, |&v| v as u8 as u32);
-                word | (b << (8 * l))
-            }) as i32
-        })
+        (0..kq).map(move |q| pack4(|l| row.get(4 * q + l).copied()))
     }));
     Some(t)
 }

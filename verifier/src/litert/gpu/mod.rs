@@ -120,6 +120,14 @@ impl LiteRtGpu {
             Ok("0") => false,
             _ => !adapter.contains("(Cpu,"),
         };
+        // The tiled GEMM on GPUs; on a CPU driver the channel-blocked kernels are faster
+        // (measured with `litert-bench`: each workgroup-memory access is a scalar load per lane
+        // there, so staging tiles buys nothing). VERIFIER_TILE=1/0 forces either.
+        let tiled = match std::env::var("VERIFIER_TILE").as_deref() {
+            Ok("1") => true,
+            Ok("0") => false,
+            _ => !adapter.contains("(Cpu,"),
+        };
         let compile = |dot4: bool| {
             device::scoped(
                 &device,
@@ -139,7 +147,7 @@ impl LiteRtGpu {
             kernels,
             adapter,
             dot4,
-            tiled: Some(TILE_MIN_MACS),
+            tiled: tiled.then_some(TILE_MIN_MACS),
             limits,
             max_bytes: DEFAULT_MAX_BYTES,
             timeout: DEFAULT_TIMEOUT,
@@ -163,7 +171,11 @@ impl LiteRtGpu {
                 self.adapter
             ))
         };
-        let got = self.run(&graph, &refs).map_err(|e| fail(e.to_string()))?;
+        // with the tiled GEMM whatever the default, so that turning it on meets tested kernels
+        let tiled = std::mem::replace(&mut self.tiled, Some(TILE_MIN_MACS));
+        let got = self.run(&graph, &refs);
+        self.tiled = tiled;
+        let got = got.map_err(|e| fail(e.to_string()))?;
         if let Some(i) = (0..expected.len()).find(|&i| got.get(i) != expected.get(i)) {
             return Err(fail(format!(
                 "op {i} ({}) differs from the CPU reference",
@@ -204,11 +216,17 @@ impl LiteRtGpu {
         self.dot4
     }
 
-    /// Turns the tiled GEMM of FULLY_CONNECTED and CONV_2D on (the default, for ops of at least
-    /// [`TILE_MIN_MACS`]) or off (every op one invocation per output: the bench's baseline, and
-    /// the tests' second opinion) for the graphs prepared after.
+    /// Turns the tiled GEMM of FULLY_CONNECTED and CONV_2D on (for ops of at least
+    /// [`TILE_MIN_MACS`]; the default on GPUs) or off (the channel-blocked and one-per-output
+    /// kernels; the default on a CPU driver, and the tests' second opinion) for the graphs
+    /// prepared after.
     pub fn set_tiled(&mut self, on: bool) {
         self.tiled = on.then_some(TILE_MIN_MACS);
+    }
+
+    /// Whether the tiled GEMM is on (see [`LiteRtGpu::set_tiled`]).
+    pub fn tiled(&self) -> bool {
+        self.tiled.is_some()
     }
 
     /// Tiles FULLY_CONNECTED and CONV_2D from `macs` multiply-accumulates (tests use 0 to put
