@@ -1,48 +1,24 @@
 // Channel-blocked reductions: FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV with
-// one invocation per (chunk, pixel, block of 4 output channels) instead of per output. The
-// window's position, bounds checks and counters are computed once for four outputs, and (but
-// for DEPTHWISE) each activation is loaded once for four channels: on llvmpipe, where every
-// load of a lane is a scalar load, that is most of the cost. Same terms, same order, same
-// wrapping sums as the one-per-output functions of reduce.wgsl; the outputs' layout in scratch
-// and `out` is theirs, so the combine and finish passes are shared. Channels past oc (a last
-// block of 1 to 3) read channel oc - 1 and are not written.
+// one invocation per (chunk, pixel, block of 4 NB output channels) instead of per output. The
+// window's position, bounds checks and counters are computed once for the block, and (but for
+// DEPTHWISE) each activation is loaded once for all its channels: on llvmpipe, where every load
+// of a lane is a scalar load, that is most of the cost. Same terms, same order, same wrapping
+// sums as the one-per-output functions of reduce.wgsl; the outputs' layout in scratch and `out`
+// is theirs, so the combine and finish passes are shared. Channels past oc (a last block not
+// full) read channel oc - 1 and are not written.
 //
-// Words: 50 channels oc, 51 channel blocks ceil(oc / 4), 52 pixels (FULLY_CONNECTED: rows).
-// `WT` (a specialization, like `KIND`): constant weights packed in aux, four int8 to a word
-// (a load brings four weights): FULLY_CONNECTED and CONV_2D as [ceil(K / 4)][oc] words of four
-// consecutive terms (zero bytes past K; from word 20, respectively 31), DEPTHWISE_CONV_2D as
-// [K][blocks] words of a block's four channels (from word 31); else one i32 per weight in b.
+// Words: 50 channels oc, 51 blocks ceil(oc / (4 NB)), 52 pixels (FULLY_CONNECTED: rows), 53
+// ceil(oc / 4), 54 NB. `NB` (1 or 2) and `WT` are specializations, like `KIND`. WT: constant
+// weights packed in aux, four int8 to a word (a load brings four weights): FULLY_CONNECTED and
+// CONV_2D as [ceil(K / 4)][oc] words of four consecutive terms (zero bytes past K; from word 20,
+// respectively 31), DEPTHWISE_CONV_2D as [K][ceil(oc / 4)] words of four channels (zero bytes
+// past oc; from word 31); else one i32 per weight in b.
 
+alias Acc = array<vec4<i32>, 2>;
+
+// Channels c0 .. c0 + 3, clamped to the last.
 fn lanes(c0: u32, oc: u32) -> vec4<u32> {
     return min(vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(oc - 1u));
-}
-
-fn fc4(row: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
-    let oc = pu(12u);
-    let zi = p(13u);
-    let d = pu(6u);
-    let xr = row * d;
-    let cs = lanes(c0, oc);
-    var acc = vec4<i32>(0);
-    if (WT != 0) {
-        // terms 4 q .. 4 q + 3 (t0 is a multiple of 4: chunks are)
-        for (var q = t0 / 4u; q < (t1 + 3u) / 4u; q++) {
-            let wb = pu(20u) + q * oc;
-            let w = quad(wb + cs);
-            for (var l = 0u; l < 4u; l++) {
-                let t = 4u * q + l;
-                if (t < t1) {
-                    acc += vec4<i32>(w[0][l], w[1][l], w[2][l], w[3][l]) * (a[xr + t] - zi);
-                }
-            }
-        }
-        return acc;
-    }
-    for (var t = t0; t < t1; t++) {
-        let wb = cs * d + vec4<u32>(t);
-        acc += vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]) * (a[xr + t] - zi);
-    }
-    return acc;
 }
 
 // The packed words at aux[at.x .. at.w] (one per channel), unpacked.
@@ -55,7 +31,53 @@ fn quad(at: vec4<u32>) -> array<vec4<i32>, 4> {
     );
 }
 
-fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
+// Term l of four channels' quads.
+fn term(w: array<vec4<i32>, 4>, l: u32) -> vec4<i32> {
+    return vec4<i32>(w[0][l], w[1][l], w[2][l], w[3][l]);
+}
+
+// Weights of term t for channels cs read in place, [oc][K] in b.
+fn rows_b(cs: vec4<u32>, k: u32, t: u32) -> vec4<i32> {
+    let wb = cs * k + vec4<u32>(t);
+    return vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]);
+}
+
+fn fc_block(row: u32, c0: u32, t0: u32, t1: u32) -> Acc {
+    let oc = pu(12u);
+    let zi = p(13u);
+    let d = pu(6u);
+    let xr = row * d;
+    var acc: Acc;
+    if (WT != 0) {
+        // terms 4 q .. 4 q + 3 (t0 is a multiple of 4: chunks are)
+        for (var q = t0 / 4u; q < (t1 + 3u) / 4u; q++) {
+            let wb = vec4<u32>(pu(20u) + q * oc);
+            var w: array<array<vec4<i32>, 4>, 2>;
+            for (var h = 0u; h < NB; h++) {
+                w[h] = quad(wb + lanes(c0 + 4u * h, oc));
+            }
+            for (var l = 0u; l < 4u; l++) {
+                let t = 4u * q + l;
+                if (t < t1) {
+                    let x = a[xr + t] - zi;
+                    for (var h = 0u; h < NB; h++) {
+                        acc[h] += term(w[h], l) * x;
+                    }
+                }
+            }
+        }
+        return acc;
+    }
+    for (var t = t0; t < t1; t++) {
+        let x = a[xr + t] - zi;
+        for (var h = 0u; h < NB; h++) {
+            acc[h] += rows_b(lanes(c0 + 4u * h, oc), d, t) * x;
+        }
+    }
+    return acc;
+}
+
+fn conv_block(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> Acc {
     let h = p(12u);
     let w = p(13u);
     let ic = pu(14u);
@@ -68,24 +90,27 @@ fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
     let n = px / (ow * oh);
     let y0 = i32((px / ow) % oh) * p(22u) - p(20u);
     let x0 = i32(px % ow) * p(23u) - p(21u);
-    let cs = lanes(c0, oc);
-    // depthwise: each output channel's input channel
-    let ins = cs / vec4<u32>(max(pu(27u), 1u));
     var i = select(t0 % ic, 0u, depthwise);
     let tap = select(t0 / ic, t0, depthwise);
     var ky = tap / kw;
     var kx = tap % kw;
-    var acc = vec4<i32>(0);
+    var acc: Acc;
     if (!depthwise && WT != 0) {
         // terms 4 q .. 4 q + 3 (t0 is a multiple of 4: chunks are)
         for (var q = t0 / 4u; q < (t1 + 3u) / 4u; q++) {
-            let wq = quad(vec4<u32>(pu(31u) + q * oc) + cs);
+            let wb = vec4<u32>(pu(31u) + q * oc);
+            var wq: array<array<vec4<i32>, 4>, 2>;
+            for (var hh = 0u; hh < NB; hh++) {
+                wq[hh] = quad(wb + lanes(c0 + 4u * hh, oc));
+            }
             for (var l = 0u; l < 4u; l++) {
                 let iy = y0 + i32(ky) * p(24u);
                 let ix = x0 + i32(kx) * p(25u);
                 if (4u * q + l < t1 && iy >= 0 && iy < h && ix >= 0 && ix < w) {
                     let x = a[((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i] - zi;
-                    acc += vec4<i32>(wq[0][l], wq[1][l], wq[2][l], wq[3][l]) * x;
+                    for (var hh = 0u; hh < NB; hh++) {
+                        acc[hh] += term(wq[hh], l) * x;
+                    }
                 }
                 i++;
                 if (i == ic) {
@@ -100,25 +125,29 @@ fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
         }
         return acc;
     }
+    // depthwise: each output channel's input channel
+    let mult = max(pu(27u), 1u);
     for (var t = t0; t < t1; t++) {
         let iy = y0 + i32(ky) * p(24u);
         let ix = x0 + i32(kx) * p(25u);
         if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
             let row = ((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic;
-            if (depthwise) {
-                let xv = vec4<i32>(a[row + ins.x], a[row + ins.y], a[row + ins.z], a[row + ins.w]);
-                var wv: vec4<i32>;
-                if (WT != 0) {
-                    wv = unpack4(bitcast<u32>(aux[pu(31u) + t * pu(51u) + c0 / 4u]));
+            for (var hh = 0u; hh < NB; hh++) {
+                let cs = lanes(c0 + 4u * hh, oc);
+                if (depthwise) {
+                    let ins = vec4<u32>(row) + cs / vec4<u32>(mult);
+                    let xv = vec4<i32>(a[ins.x], a[ins.y], a[ins.z], a[ins.w]);
+                    var wv: vec4<i32>;
+                    if (WT != 0) {
+                        wv = unpack4(bitcast<u32>(aux[pu(31u) + t * pu(53u) + c0 / 4u + hh]));
+                    } else {
+                        let wb = t * oc;
+                        wv = vec4<i32>(b[wb + cs.x], b[wb + cs.y], b[wb + cs.z], b[wb + cs.w]);
+                    }
+                    acc[hh] += wv * (xv - vec4<i32>(zi));
                 } else {
-                    let wb = t * oc;
-                    wv = vec4<i32>(b[wb + cs.x], b[wb + cs.y], b[wb + cs.z], b[wb + cs.w]);
+                    acc[hh] += rows_b(cs, k, t) * (a[row + i] - zi);
                 }
-                acc += wv * (xv - vec4<i32>(zi));
-            } else {
-                let wb = cs * k + vec4<u32>(t);
-                let wv = vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]);
-                acc += wv * (a[row + i] - zi);
             }
         }
         if (!depthwise) {
@@ -136,9 +165,9 @@ fn conv4(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> vec4<i32> {
     return acc;
 }
 
-// TRANSPOSE_CONV's gather (see tconv_terms) for four channels: the weight of channel c is
+// TRANSPOSE_CONV's gather (see tconv_terms) for a block of channels: the weight of channel c is
 // w[((c kh + ky) kw + kx) ic + i].
-fn tconv4(px: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
+fn tconv_block(px: u32, c0: u32, t0: u32, t1: u32) -> Acc {
     let h = p(12u);
     let w = p(13u);
     let ic = pu(14u);
@@ -158,11 +187,11 @@ fn tconv4(px: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
     let by = i32(ny / sh);
     let bx = i32(nx / sw);
     let kwq = pu(29u);
-    let cs = lanes(c0, oc) * (kh * kw * ic);
+    let per = kh * kw * ic;
     var i = t0 % ic;
     var kyq = (t0 / ic) / kwq;
     var kxq = (t0 / ic) % kwq;
-    var acc = vec4<i32>(0);
+    var acc: Acc;
     for (var t = t0; t < t1; t++) {
         let ky = ry + kyq * sh;
         let kx = rx + kxq * sw;
@@ -170,8 +199,10 @@ fn tconv4(px: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
         let ix = bx - i32(kxq);
         if (ky < kh && kx < kw && iy >= 0 && ix >= 0 && iy < h && ix < w) {
             let x = a[((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i] - zi;
-            let wb = cs + vec4<u32>((ky * kw + kx) * ic + i);
-            acc += vec4<i32>(b[wb.x], b[wb.y], b[wb.z], b[wb.w]) * x;
+            let tap = (ky * kw + kx) * ic + i;
+            for (var hh = 0u; hh < NB; hh++) {
+                acc[hh] += rows_b(lanes(c0 + 4u * hh, oc), per, tap) * x;
+            }
         }
         i++;
         if (i == ic) {
@@ -186,12 +217,12 @@ fn tconv4(px: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
     return acc;
 }
 
-fn terms4(px: u32, c0: u32, t0: u32, t1: u32) -> vec4<i32> {
+fn block_terms(px: u32, c0: u32, t0: u32, t1: u32) -> Acc {
     switch (KIND) {
-        case 0: { return fc4(px, c0, t0, t1); }
-        case 2: { return conv4(px, c0, t0, t1, false); }
-        case 3: { return conv4(px, c0, t0, t1, true); }
-        default: { return tconv4(px, c0, t0, t1); }
+        case 0: { return fc_block(px, c0, t0, t1); }
+        case 2: { return conv_block(px, c0, t0, t1, false); }
+        case 3: { return conv_block(px, c0, t0, t1, true); }
+        default: { return tconv_block(px, c0, t0, t1); }
     }
 }
 
@@ -200,10 +231,10 @@ fn block_of(g: u32) -> vec3<u32> {
     let cb = pu(51u);
     let per = pu(52u) * cb;
     let r = g % per;
-    return vec3<u32>(g / per, r / cb, (r % cb) * 4u);
+    return vec3<u32>(g / per, r / cb, (r % cb) * 4u * NB);
 }
 
-// Partial sums of terms [chunk C, min((chunk + 1) C, K)) of four outputs, laid out as `partial`.
+// Partial sums of terms [chunk C, min((chunk + 1) C, K)) of a block, laid out as `partial`.
 @compute @workgroup_size(64, 1, 1)
 fn partial4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let g = index(wid, lid);
@@ -212,17 +243,20 @@ fn partial4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     }
     let q = block_of(u32(g));
     let t0 = q.x * pu(7u);
-    let acc = terms4(q.y, q.z, t0, min(t0 + pu(7u), pu(6u)));
+    let acc = block_terms(q.y, q.z, t0, min(t0 + pu(7u), pu(6u)));
     let oc = pu(50u);
     let at = pu(8u) + q.x * pu(5u) + q.y * oc;
-    for (var l = 0u; l < 4u; l++) {
-        if (q.z + l < oc) {
-            scratch[at + q.z + l] = acc[l];
+    for (var hh = 0u; hh < NB; hh++) {
+        for (var l = 0u; l < 4u; l++) {
+            let c = q.z + 4u * hh + l;
+            if (c < oc) {
+                scratch[at + c] = acc[hh][l];
+            }
         }
     }
 }
 
-// K <= C: the whole sums of four outputs, requantized as `finish` does.
+// K <= C: the whole sums of a block, requantized as `finish` does.
 @compute @workgroup_size(64, 1, 1)
 fn finish4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
     let g = index(wid, lid);
@@ -230,12 +264,15 @@ fn finish4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         return;
     }
     let q = block_of(u32(g));
-    let acc = terms4(q.y, q.z, 0u, pu(6u));
+    let acc = block_terms(q.y, q.z, 0u, pu(6u));
     let oc = pu(50u);
-    for (var l = 0u; l < 4u; l++) {
-        if (q.z + l < oc) {
-            let o = q.y * oc + q.z + l;
-            out[o] = requantize_out(o, acc[l]);
+    for (var hh = 0u; hh < NB; hh++) {
+        for (var l = 0u; l < 4u; l++) {
+            let c = q.z + 4u * hh + l;
+            if (c < oc) {
+                let o = q.y * oc + c;
+                out[o] = requantize_out(o, acc[hh][l]);
+            }
         }
     }
 }

@@ -1,8 +1,9 @@
 // Bindings and dispatch geometry shared by every LiteRT kernel. Tensors live on the GPU as one
 // i32 per element (int8 sign-extended, int32 as is; constant weights of the tiled GEMM packed
 // four int8 to a word in `aux`). One invocation per output element (or per partial sum; the
-// tiled GEMM: 64 per tile); a grid too large for the device's workgroup-count limit is split by
-// the host into dispatches that each start at `base`.
+// channel-blocked reductions and the resizes: per four channels of a pixel; the tiled GEMM: 64
+// per tile); a grid too large for the device's workgroup-count limit is split by the host into
+// dispatches that each start at `base`.
 
 struct Params {
     w: array<vec4<i32>, 16>,
@@ -26,6 +27,8 @@ const GROUP: u32 = 64u;
 override KIND: i32 = 0;
 override REQ: i32 = 1;
 override WT: i32 = 0;
+// Blocks of four channels per invocation of the channel-blocked reductions (1 or 2).
+override NB: u32 = 1u;
 
 // Parameter word i (words 0..3: total invocations, base, groups along x, op index).
 fn p(i: u32) -> i32 {

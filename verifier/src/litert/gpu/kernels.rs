@@ -26,8 +26,9 @@ const MAC_UNPACK_WGSL: &str = include_str!("mac_unpack.wgsl");
 
 /// A pipeline's specialization: entry point, `KIND` (parameter word 4), `REQ` (word 44: 0
 /// FULLY_CONNECTED's float64, 1 per-channel MBQM; only the passes that requantize read it),
-/// `WT` (a reduction's weights transposed in aux).
-pub(super) type Key = (Pipe, i32, i32, i32);
+/// `WT` (a reduction's weights transposed or packed in aux), `NB` (blocks of four channels per
+/// invocation of the channel-blocked reductions).
+pub(super) type Key = (Pipe, i32, i32, i32, i32);
 
 /// The specialization of dispatch `words` on `pipe`.
 pub(super) fn key(pipe: Pipe, words: &[i32; lower::WORDS]) -> Key {
@@ -44,7 +45,11 @@ pub(super) fn key(pipe: Pipe, words: &[i32; lower::WORDS]) -> Key {
         (true, 2 | 3) => words[30],
         _ => 0,
     };
-    (pipe, words[4], req, wt)
+    let nb = match pipe {
+        Pipe::Partial4 | Pipe::Finish4 => words[54],
+        _ => 1,
+    };
+    (pipe, words[4], req, wt, nb)
 }
 
 /// Shader modules, layouts and the pipeline cache.
@@ -99,7 +104,7 @@ impl Kernels {
             cache: Mutex::new(HashMap::new()),
         };
         for req in [0, 1] {
-            k.pipeline(device, (Pipe::Tile, 9, req, 0));
+            k.pipeline(device, (Pipe::Tile, 9, req, 0, 1));
         }
         k
     }
@@ -112,7 +117,7 @@ impl Kernels {
         if let Some(p) = cache.get(&key) {
             return p.clone();
         }
-        let (pipe, kind, req, wt) = key;
+        let (pipe, kind, req, wt, nb) = key;
         let (module, entry) = match pipe {
             Pipe::Partial => (&self.reduce, "partial"),
             Pipe::Finish => (&self.reduce, "finish"),
@@ -125,6 +130,7 @@ impl Kernels {
             ("KIND", f64::from(kind)),
             ("REQ", f64::from(req)),
             ("WT", f64::from(wt)),
+            ("NB", f64::from(nb)),
         ];
         let p = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(entry),

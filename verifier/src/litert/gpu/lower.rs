@@ -157,10 +157,16 @@ fn chain(
     Ok((ds, src, end))
 }
 
-/// Sets the channel-blocked words (50 channels, 51 blocks, 52 pixels); returns the blocks.
+/// Sets the channel-blocked words (50 channels, 51 blocks, 52 pixels, 53 blocks of four, 54
+/// blocks of four per invocation: two from 8 channels); returns the invocations per chunk.
 fn block_words(w: &mut Words, pixels: usize, oc: usize) -> usize {
-    let cb = oc.div_ceil(4);
-    w.set(50, oc).set(51, cb).set(52, pixels);
+    let nb = if oc >= 8 { 2 } else { 1 };
+    let cb = oc.div_ceil(4 * nb);
+    w.set(50, oc)
+        .set(51, cb)
+        .set(52, pixels)
+        .set(53, oc.div_ceil(4))
+        .set(54, nb);
     pixels * cb
 }
 

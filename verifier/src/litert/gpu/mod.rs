@@ -18,6 +18,16 @@
 //!   its output elements (reductions: a partial pass, combine passes, a requantizing finish), all
 //!   recorded in one command encoder with one submit and one read-back per inference. A
 //!   reduction of at most [`RSPLIT`] terms is summed and requantized in one dispatch.
+//! * **Specialized pipelines** (`kernels.rs`). Each (entry point, op kind, requantization,
+//!   weight layout) is its own pipeline, fixed with WGSL `override` constants and built on first
+//!   use: a CPU driver runs both sides of every branch under a mask, so one kernel switching on a
+//!   parameter word paid for every kind's code in every invocation.
+//! * **Channel-blocked reductions** (`blocked.wgsl`). FULLY_CONNECTED, CONV_2D,
+//!   DEPTHWISE_CONV_2D and TRANSPOSE_CONV with at least [`BLOCK_MIN_CHANNELS`] output channels
+//!   compute four channels per invocation: the window's position, bounds checks and counters
+//!   once for four outputs, each activation loaded once for four channels, constant weights
+//!   packed four int8 to a `u32` (four consecutive terms per channel; DEPTHWISE: a block's four
+//!   channels per tap). The resizes also write four channels per invocation.
 //! * **Tiled int8 GEMM.** FULLY_CONNECTED and CONV_2D with constant weights and at least
 //!   [`TILE_MIN_MACS`] (tiles at least a quarter full) replace the partial pass with
 //!   `gemm.wgsl`: 32 pixels x 32 channels per workgroup of 64, 4 x 4 outputs per invocation,
@@ -25,7 +35,9 @@
 //!   staged in workgroup memory, packed 4x8 dot products (`dot4I8Packed`, or unpacked vec4 dots
 //!   where the device is a CPU or cannot compile it; `VERIFIER_DOT4=1/0` forces either). The
 //!   zero point is folded in as `sum w x - zi sum w` (wrapping, so exact); the same chunks of
-//!   [`RSPLIT`] terms and combine passes; one chunk requantizes in the same dispatch.
+//!   [`RSPLIT`] terms and combine passes; one chunk requantizes in the same dispatch. On by
+//!   default on GPUs; off on a CPU driver (lavapipe), where staging through workgroup memory buys
+//!   nothing and the channel-blocked kernels are faster (`VERIFIER_TILE=1/0` forces either).
 //!
 //! ## Never a silent wrong answer (the verifier-trust rules of `crate::gpu`)
 //!
@@ -43,8 +55,11 @@
 //! * **Known-answer self-test.** [`LiteRtGpu::new`] runs [`synth::self_test_graph`] (a
 //!   FULLY_CONNECTED whose K needs a combine pass, with a wrapping accumulator and an extreme
 //!   multiplier; a padded CONV_2D; two tiled CONV_2Ds over partial tiles, one with K across two
-//!   chunks and not a multiple of 4; SOFTMAX; MEAN) and refuses the device unless every byte
-//!   equals the CPU reference.
+//!   chunks and not a multiple of 4; SOFTMAX; MEAN; the channel-blocked kernels of each kind
+//!   with a partial last block, constant and in-place weights; a tiled CONV_2D of one input
+//!   channel, whose stepped window taps cross rows; both resizes with a channel tail), with the
+//!   tiled GEMM on whatever the default, and refuses the device unless every byte equals the
+//!   CPU reference.
 
 pub mod f64fc;
 mod kernels;
@@ -60,7 +75,7 @@ use super::exec::OpOutput;
 use super::graph::Graph;
 use crate::gpu::device::{self, DeviceLimits};
 
-pub use lower::{RSPLIT, TILE_MIN_MACS};
+pub use lower::{BLOCK_MIN_CHANNELS, RSPLIT, TILE_MIN_MACS};
 pub use plan::Prepared;
 
 /// Default bound on one wait for the device.

@@ -247,18 +247,19 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         r.i8s(6 * 7 * 121).iter().map(|&v| v as u8).collect(),
         r.i8s(8 * 8 * 16).iter().map(|&v| v as u8).collect(),
     ];
-    for n in [5 * 6 * 3, 3 * 4 * 7, 20 * 20, 3 * 40, 5 * 40, 3 * 4 * 5] {
+    for n in [5 * 6 * 3, 3 * 4 * 7, 20 * 20, 3 * 40, 9 * 40, 3 * 4 * 5] {
         inputs.push(r.i8s(n).iter().map(|&v| v as u8).collect());
     }
     (b.finish(), inputs)
 }
 
-/// The self-test's channel-blocked kernels (`blocked.wgsl`: four channels per invocation, a
-/// last block of 1 to 3) and the tiled GEMM's stepped window taps: DEPTHWISE_CONV_2D with a
-/// multiplier of 2, 6 channels, stride 2, an input zero point of -128; TRANSPOSE_CONV to 5
-/// channels, stride 2; a tiled CONV_2D with one input channel and a 5 x 5 window (a step of
-/// 16 terms crosses three rows of taps), zero point 127; FULLY_CONNECTED whose weights are an
-/// input (read in place, not transposed); RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR over 5
+/// The self-test's channel-blocked kernels (`blocked.wgsl`: one or two blocks of four channels
+/// per invocation, the last one partial) and the tiled GEMM's stepped window taps:
+/// DEPTHWISE_CONV_2D with multipliers of 2 (6 channels, stride 2) and 3 (9 channels), an input
+/// zero point of -128; CONV_2D to 10 channels; TRANSPOSE_CONV to 5 and 10 channels, stride 2;
+/// a tiled CONV_2D with one input channel and a 5 x 5 window (a step of 16 terms crosses three
+/// rows of taps), zero point 127; FULLY_CONNECTED to 9 channels whose weights are an input
+/// (read in place, not packed); RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR over 5
 /// channels (four per invocation, a tail of one).
 fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
     use crate::litert::graph::Padding;
@@ -285,6 +286,33 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         0.1,
         7,
     );
+    // two blocks of four per invocation (from 8 channels), the second partial
+    let dw9 = b.weights(&[1, 2, 2, 9], &r.i8s(36), &[0.02; 9], 3);
+    let db9 = b.bias(&[-50; 9]);
+    let kind = OpKind::DepthwiseConv2d {
+        padding: Padding::Valid,
+        stride: (1, 1),
+        dilation: (1, 1),
+        multiplier: 3,
+        act: Activation::None,
+    };
+    b.op(
+        "DEPTHWISE_CONV_2D",
+        kind,
+        &[dx, dw9, db9],
+        &[1, 4, 5, 9],
+        0.05,
+        -2,
+    );
+    let cw10 = b.weights(&[10, 3, 3, 3], &r.i8s(270), &[0.01; 10], 0);
+    let cb10 = b.bias(&[20; 10]);
+    let kind = OpKind::Conv2d {
+        padding: Padding::Same,
+        stride: (1, 1),
+        dilation: (1, 1),
+        act: Activation::None,
+    };
+    b.op("CONV_2D", kind, &[dx, cw10, cb10], &[1, 5, 6, 10], 0.05, 3);
     let shape = b.bias(&[1, 6, 8, 5]);
     let tw = b.weights(
         &[5, 3, 3, 7],
@@ -307,6 +335,22 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         0.4,
         -3,
     );
+    let shape10 = b.bias(&[1, 6, 8, 10]);
+    let tw10 = b.weights(&[10, 3, 3, 7], &r.i8s(10 * 63), &[0.03; 10], 0);
+    let tb10 = b.bias(&[100; 10]);
+    let kind = OpKind::TransposeConv {
+        padding: Padding::Same,
+        stride: (2, 2),
+        act: Activation::None,
+    };
+    b.op(
+        "TRANSPOSE_CONV",
+        kind,
+        &[shape10, tw10, tx, tb10],
+        &[1, 6, 8, 10],
+        0.5,
+        1,
+    );
     let one = b.input(&[1, 20, 20, 1], 0.02, 127);
     let ow = b.weights(&[33, 5, 5, 1], &r.i8s(33 * 25), &[0.003; 33], 0);
     let ob = b.bias(&[-300; 33]);
@@ -318,12 +362,12 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
     };
     b.op("CONV_2D", kind, &[one, ow, ob], &[1, 20, 20, 33], 0.05, 0);
     let fx = b.input(&[3, 40], 0.1, -7);
-    let fw = b.input(&[5, 40], 0.02, 0);
-    let fb = b.bias(&[0, 1, -1, 1000, -1000]);
+    let fw = b.input(&[9, 40], 0.02, 0);
+    let fb = b.bias(&[0, 1, -1, 1000, -1000, 7, -7, 70, -70]);
     let kind = OpKind::FullyConnected {
         act: Activation::None,
     };
-    b.op("FULLY_CONNECTED", kind, &[fx, fw, fb], &[3, 5], 0.3, 2);
+    b.op("FULLY_CONNECTED", kind, &[fx, fw, fb], &[3, 9], 0.3, 2);
     let rx = b.input(&[1, 3, 4, 5], 0.1, -4);
     let kind = OpKind::ResizeBilinear {
         align_corners: false,
