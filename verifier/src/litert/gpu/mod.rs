@@ -24,8 +24,9 @@
 //!   parameter word paid for every kind's code in every invocation.
 //! * **Channel-blocked reductions** (`blocked.wgsl`). FULLY_CONNECTED, CONV_2D,
 //!   DEPTHWISE_CONV_2D and TRANSPOSE_CONV with at least [`BLOCK_MIN_CHANNELS`] output channels
-//!   compute four channels per invocation: the window's position, bounds checks and counters
-//!   once for four outputs, each activation loaded once for four channels, constant weights
+//!   compute four channels per invocation (eight from 8 channels): the window's position, bounds
+//!   checks and counters once per block, each activation loaded once for its channels, constant
+//!   weights
 //!   packed four int8 to a `u32` (four consecutive terms per channel; DEPTHWISE: a block's four
 //!   channels per tap). The resizes also write four channels per invocation.
 //! * **Tiled int8 GEMM.** FULLY_CONNECTED and CONV_2D with constant weights and at least
@@ -187,7 +188,7 @@ impl LiteRtGpu {
             ))
         };
         // with the tiled GEMM whatever the default, so that turning it on meets tested kernels
-        let tiled = std::mem::replace(&mut self.tiled, Some(TILE_MIN_MACS));
+        let tiled = self.tiled.replace(TILE_MIN_MACS);
         let got = self.run(&graph, &refs);
         self.tiled = tiled;
         let got = got.map_err(|e| fail(e.to_string()))?;
