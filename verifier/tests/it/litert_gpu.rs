@@ -124,7 +124,8 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
     let odd = |r: &mut Bytes, m: usize| 1 + (r.next_u64() as usize % m);
     match kind {
         0 => {
-            let (rows, o) = (odd(r, 3), odd(r, 5));
+            // up to 11 channels: one or two blocks of four per invocation, partial ones
+            let (rows, o) = (odd(r, 3), odd(r, 11));
             let x = b.input(&[rows, k], s_in, z_in);
             // weights as a constant, or as a second input (read in place on the GPU)
             let w = if r.coin() {
@@ -147,7 +148,7 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             // CONV_2D: K = kh * kw * ic
             let (kh, kw) = (odd(r, 3), odd(r, 3));
             let ic = k.div_ceil(kh * kw);
-            let (h, wd, oc) = (kh + odd(r, 4), kw + odd(r, 4), odd(r, 6));
+            let (h, wd, oc) = (kh + odd(r, 4), kw + odd(r, 4), odd(r, 12));
             let (stride, dil) = ((odd(r, 2), odd(r, 2)), (odd(r, 2), 1));
             let padding = if r.coin() {
                 Padding::Same
@@ -182,7 +183,7 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             // DEPTHWISE_CONV_2D: K = kh * kw
             let kh = odd(r, 4);
             let kw = k.div_ceil(kh);
-            let (ic, mult) = (odd(r, 3), odd(r, 2));
+            let (ic, mult) = (odd(r, 4), odd(r, 3));
             // VALID and an input at most one past the window: a long K, few outputs
             let (h, wd) = (kh + odd(r, 2) - 1, kw + odd(r, 2) - 1);
             let padding = if k < 100 {
@@ -216,7 +217,7 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             // TRANSPOSE_CONV: K = kh * kw * ic
             let (kh, kw, s) = (odd(r, 4), odd(r, 4), odd(r, 3));
             let ic = k.div_ceil(kh * kw);
-            let (h, wd, oc) = (odd(r, 3), odd(r, 3), odd(r, 4));
+            let (h, wd, oc) = (odd(r, 3), odd(r, 3), odd(r, 10));
             let padding = if r.coin() {
                 Padding::Same
             } else {
@@ -290,7 +291,8 @@ fn out_len(padding: Padding, input: usize, k: usize, stride: usize, dil: usize) 
 
 #[test]
 fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
-    let gpu = gpu();
+    let mut gpu = gpu();
+    let default = gpu.tiled();
     let mut r = Bytes::new(16_18);
     let mut n = 0;
     // LITERT_GPU_DEEP=N runs N cases of each op instead of 6
@@ -302,9 +304,21 @@ fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
         for case in 0..cases {
             let k = 1 + (r.next_u64() % 300) as usize;
             let (g, xs) = synthetic(&mut r, kind, k);
+            // the default kernels, then FULLY_CONNECTED and CONV_2D through the tiled GEMM
+            gpu.set_tiled(default);
             n += same(&gpu, &g, &xs, &format!("kind {kind} case {case} K {k}"));
+            if kind < 2 {
+                gpu.set_tile_min_macs(0);
+                n += same(
+                    &gpu,
+                    &g,
+                    &xs,
+                    &format!("kind {kind} case {case} K {k} tiled"),
+                );
+            }
         }
     }
+    gpu.set_tiled(default);
     eprintln!(
         "{} random graphs, {n} op outputs byte-identical to the CPU",
         5 * cases
