@@ -569,7 +569,8 @@ fn litert_gpu_channel_blocks_match_the_cpu() {
         cases += same(&gpu, &g, &xs, &format!("DW {ic}x{mult} k{kk}"));
     }
     // TRANSPOSE_CONV (input channels, output channels): K = 4 taps x ic, the last past a chunk
-    for (ic, oc) in [(6, 7), (5, 10), (300, 3)] {
+    // (a chunk starting mid-tap); input channels a multiple of 4 read packed weights
+    for (ic, oc) in [(6, 7), (5, 10), (8, 9), (12, 4), (300, 3)] {
         let (h, wd, kk, st) = (3, 4, 3, 2);
         let (oh, ow) = (h * st, wd * st);
         let mut b = GraphBuilder::new();
@@ -624,7 +625,7 @@ fn litert_gpu_channel_blocks_match_the_cpu() {
         let xs = random_inputs(&g, &mut r);
         cases += same(&gpu, &g, &xs, &format!("RESIZE {ch} bilinear {bilinear}"));
     }
-    assert_eq!(cases, 10);
+    assert_eq!(cases, 12);
 }
 
 #[test]

@@ -12,7 +12,8 @@
 // weights packed in aux, four int8 to a word (a load brings four weights): FULLY_CONNECTED and
 // CONV_2D as [ceil(K / 4)][oc] words of four consecutive terms (zero bytes past K; from word 20,
 // respectively 31), DEPTHWISE_CONV_2D as [K][ceil(oc / 4)] words of four channels (zero bytes
-// past oc; from word 31); else one i32 per weight in b.
+// past oc; from word 31), TRANSPOSE_CONV (ic a multiple of 4) as [K / 4][oc] words of four
+// channels of one tap (from word 31); else one i32 per weight in b.
 
 alias Acc = array<vec4<i32>, 2>;
 
@@ -192,6 +193,38 @@ fn tconv_block(px: u32, c0: u32, t0: u32, t1: u32) -> Acc {
     var kyq = (t0 / ic) / kwq;
     var kxq = (t0 / ic) % kwq;
     var acc: Acc;
+    if (WT != 0) {
+        // ic a multiple of 4 (and so K and every chunk's ends): terms 4 q .. 4 q + 3 are four
+        // channels of one tap, their weights one packed word per output channel, [K / 4][oc]
+        // over the weights' own [kh][kw][ic] order, from word 31
+        for (var q = t0 / 4u; q < t1 / 4u; q++) {
+            let ky = ry + kyq * sh;
+            let kx = rx + kxq * sw;
+            let iy = by - i32(kyq);
+            let ix = bx - i32(kxq);
+            if (ky < kh && kx < kw && iy >= 0 && ix >= 0 && iy < h && ix < w) {
+                let at = ((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i;
+                let x = vec4<i32>(a[at], a[at + 1u], a[at + 2u], a[at + 3u]) - vec4<i32>(zi);
+                let wb = vec4<u32>(pu(31u) + (((ky * kw + kx) * ic + i) / 4u) * oc);
+                for (var hh = 0u; hh < NB; hh++) {
+                    let wq = quad(wb + lanes(c0 + 4u * hh, oc));
+                    for (var l = 0u; l < 4u; l++) {
+                        acc[hh] += term(wq, l) * x[l];
+                    }
+                }
+            }
+            i += 4u;
+            if (i == ic) {
+                i = 0u;
+                kxq++;
+                if (kxq == kwq) {
+                    kxq = 0u;
+                    kyq++;
+                }
+            }
+        }
+        return acc;
+    }
     for (var t = t0; t < t1; t++) {
         let ky = ry + kyq * sh;
         let kx = rx + kxq * sw;

@@ -42,7 +42,7 @@ pub(super) fn key(pipe: Pipe, words: &[i32; lower::WORDS]) -> Key {
     };
     let wt = match (reduction, words[4]) {
         (true, 0) => words[19],
-        (true, 2 | 3) => words[30],
+        (true, 2..=4) => words[30],
         _ => 0,
     };
     let nb = match pipe {

@@ -406,7 +406,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             }
             let (_, ph) = conv_out(*padding, oh, kh, stride.0, 1);
             let (_, pw) = conv_out(*padding, ow, kw, stride.1, 1);
-            let aux = requant_table(&bias_of(op, 3, g, oc), &conv::multipliers(x, w, out, oc));
+            let mut aux = requant_table(&bias_of(op, 3, g, oc), &conv::multipliers(x, w, out, oc));
             let nout = n * oh * ow * oc;
             let mut p = Words::new(index, 4);
             // only the taps congruent to the output position modulo the stride can hit it
@@ -421,6 +421,10 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             .set(28, khq)
             .set(29, kwq);
             let block = blocked(n * oh * ow, oc);
+            // channels a multiple of 4: a word of packed weights is four terms of one tap
+            if block.is_some() && ic % 4 == 0 {
+                packed_rows(&mut aux, w, oc, &mut p, 30);
+            }
             let (ds, end) = reduce_finish(
                 &p,
                 (None, block),

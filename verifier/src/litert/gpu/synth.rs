@@ -153,7 +153,7 @@ impl Bytes {
 /// tiny one; a padded, strided CONV_2D; a padded CONV_2D over two tiles of pixels and of
 /// channels of the tiled GEMM with K = 1,089 (two chunks, not a multiple of 4) and one whose
 /// channels are a multiple of 4; SOFTMAX; MEAN over a long axis; then
-/// [`blocked_and_stepped`]'s ops.
+/// `blocked_and_stepped`'s ops.
 pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     let mut r = Bytes::new(0x11fe_5e1f);
     let k = 5 * super::RSPLIT + 37;
@@ -247,7 +247,15 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         r.i8s(6 * 7 * 121).iter().map(|&v| v as u8).collect(),
         r.i8s(8 * 8 * 16).iter().map(|&v| v as u8).collect(),
     ];
-    for n in [5 * 6 * 3, 3 * 4 * 7, 20 * 20, 3 * 40, 9 * 40, 3 * 4 * 5] {
+    for n in [
+        5 * 6 * 3,
+        3 * 4 * 7,
+        3 * 4 * 8,
+        20 * 20,
+        3 * 40,
+        9 * 40,
+        3 * 4 * 5,
+    ] {
         inputs.push(r.i8s(n).iter().map(|&v| v as u8).collect());
     }
     (b.finish(), inputs)
@@ -256,7 +264,8 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
 /// The self-test's channel-blocked kernels (`blocked.wgsl`: one or two blocks of four channels
 /// per invocation, the last one partial) and the tiled GEMM's stepped window taps:
 /// DEPTHWISE_CONV_2D with multipliers of 2 (6 channels, stride 2) and 3 (9 channels), an input
-/// zero point of -128; CONV_2D to 10 channels; TRANSPOSE_CONV to 5 and 10 channels, stride 2;
+/// zero point of -128; CONV_2D to 10 channels; TRANSPOSE_CONV to 5 and (from 8 channels: packed
+/// weights) 10 channels, stride 2;
 /// a tiled CONV_2D with one input channel and a 5 x 5 window (a step of 16 terms crosses three
 /// rows of taps), zero point 127; FULLY_CONNECTED to 9 channels whose weights are an input
 /// (read in place, not packed); RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR over 5
@@ -335,8 +344,10 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         0.4,
         -3,
     );
+    // 8 input channels: the packed weights of four channels of one tap
     let shape10 = b.bias(&[1, 6, 8, 10]);
-    let tw10 = b.weights(&[10, 3, 3, 7], &r.i8s(10 * 63), &[0.03; 10], 0);
+    let tw10 = b.weights(&[10, 3, 3, 8], &r.i8s(10 * 72), &[0.03; 10], 0);
+    let tx8 = b.input(&[1, 3, 4, 8], 0.06, -11);
     let tb10 = b.bias(&[100; 10]);
     let kind = OpKind::TransposeConv {
         padding: Padding::Same,
@@ -346,7 +357,7 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
     b.op(
         "TRANSPOSE_CONV",
         kind,
-        &[shape10, tw10, tx, tb10],
+        &[shape10, tw10, tx8, tb10],
         &[1, 6, 8, 10],
         0.5,
         1,
