@@ -11,7 +11,8 @@
 // ceil(oc / 4), 54 NB. `NB` (1 or 2) and `WT` are specializations, like `KIND`. WT: constant
 // weights packed in aux, four int8 to a word (a load brings four weights): FULLY_CONNECTED and
 // CONV_2D as [ceil(K / 4)][oc] words of four consecutive terms (zero bytes past K; from word 20,
-// respectively 31), DEPTHWISE_CONV_2D as [K][ceil(oc / 4)] words of four channels (zero bytes
+// respectively 31; CONV_2D's WT is 2 when ic is a multiple of 4, a word then four channels of
+// one tap), DEPTHWISE_CONV_2D as [K][ceil(oc / 4)] words of four channels (zero bytes
 // past oc; from word 31), TRANSPOSE_CONV (ic a multiple of 4) as [K / 4][oc] words of four
 // channels of one tap (from word 31); else one i32 per weight in b.
 
@@ -96,6 +97,35 @@ fn conv_block(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> Acc {
     var ky = tap / kw;
     var kx = tap % kw;
     var acc: Acc;
+    if (!depthwise && WT == 2) {
+        // ic a multiple of 4 (and so K and every chunk's ends): terms 4 q .. 4 q + 3 are four
+        // channels of one tap, one bounds check and four neighbouring loads
+        for (var q = t0 / 4u; q < t1 / 4u; q++) {
+            let iy = y0 + i32(ky) * p(24u);
+            let ix = x0 + i32(kx) * p(25u);
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                let at = ((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i;
+                let x = vec4<i32>(a[at], a[at + 1u], a[at + 2u], a[at + 3u]) - vec4<i32>(zi);
+                let wb = vec4<u32>(pu(31u) + q * oc);
+                for (var hh = 0u; hh < NB; hh++) {
+                    let wq = quad(wb + lanes(c0 + 4u * hh, oc));
+                    for (var l = 0u; l < 4u; l++) {
+                        acc[hh] += term(wq, l) * x[l];
+                    }
+                }
+            }
+            i += 4u;
+            if (i == ic) {
+                i = 0u;
+                kx++;
+                if (kx == kw) {
+                    kx = 0u;
+                    ky++;
+                }
+            }
+        }
+        return acc;
+    }
     if (!depthwise && WT != 0) {
         // terms 4 q .. 4 q + 3 (t0 is a multiple of 4: chunks are)
         for (var q = t0 / 4u; q < (t1 + 3u) / 4u; q++) {

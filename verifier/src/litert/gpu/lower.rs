@@ -730,7 +730,14 @@ fn window(
     let b = match (depthwise, block) {
         (true, Some(_)) => packed_taps(&mut aux, w, oc, &mut p),
         (true, None) => true,
-        (false, Some(_)) => packed_rows(&mut aux, w, oc, &mut p, 30),
+        (false, Some(_)) => {
+            let in_place = packed_rows(&mut aux, w, oc, &mut p, 30);
+            if !in_place && ic % 4 == 0 {
+                // a packed word is four channels of one tap: one bounds check per word
+                p.set(30, 2);
+            }
+            in_place
+        }
         (false, None) => tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30),
     };
     p.setv(12, &geo).set(26, x.quant.zp()).set(27, mult);

@@ -264,8 +264,8 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
 /// The self-test's channel-blocked kernels (`blocked.wgsl`: one or two blocks of four channels
 /// per invocation, the last one partial) and the tiled GEMM's stepped window taps:
 /// DEPTHWISE_CONV_2D with multipliers of 2 (6 channels, stride 2) and 3 (9 channels), an input
-/// zero point of -128; CONV_2D to 10 channels; TRANSPOSE_CONV to 5 and (from 8 channels: packed
-/// weights) 10 channels, stride 2;
+/// zero point of -128; CONV_2D to 10 channels from 3 and from 8 (a packed word four channels of
+/// one tap); TRANSPOSE_CONV to 5 and (from 8 channels: packed weights) 10 channels, stride 2;
 /// a tiled CONV_2D with one input channel and a 5 x 5 window (a step of 16 terms crosses three
 /// rows of taps), zero point 127; FULLY_CONNECTED to 9 channels whose weights are an input
 /// (read in place, not packed); RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR over 5
@@ -362,6 +362,16 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         0.5,
         1,
     );
+    // and a CONV_2D over them: a packed word is four channels of one tap
+    let cw8 = b.weights(&[10, 3, 3, 8], &r.i8s(720), &[0.004; 10], 0);
+    let cb8 = b.bias(&[-30; 10]);
+    let kind = OpKind::Conv2d {
+        padding: Padding::Same,
+        stride: (1, 1),
+        dilation: (1, 1),
+        act: Activation::None,
+    };
+    b.op("CONV_2D", kind, &[tx8, cw8, cb8], &[1, 3, 4, 10], 0.1, 5);
     let one = b.input(&[1, 20, 20, 1], 0.02, 127);
     let ow = b.weights(&[33, 5, 5, 1], &r.i8s(33 * 25), &[0.003; 33], 0);
     let ob = b.bias(&[-300; 33]);
