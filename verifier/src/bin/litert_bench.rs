@@ -3,8 +3,9 @@
 //! commitment checked against the CPU's before timing), beside LiteRT's own interpreter
 //! (reference, optimized and XNNPACK kernels, via `tools/models/report.py`'s timing loop), in one
 //! run: inferences/s, int ops/s (2 × MACs), model sizes and parameter counts. Then, on wgpu, each
-//! model with the tiled int8 GEMM and with one invocation per output (the executor before it),
-//! and the tiled int8 kernel against a same-device fp32 GEMM of the same shape (the heaviest
+//! model with the tiled int8 GEMM and without it (the channel-blocked kernels: four output
+//! channels per invocation, weights packed four to a word), per op, and both int8 kernels
+//! against a same-device fp32 GEMM of the same shape (the heaviest
 //! FULLY_CONNECTED / CONV_2D layer of text2img).
 //!
 //!     cargo run --release -p verifier --bin litert-bench -- [--seconds 2] [--no-litert]
@@ -32,6 +33,9 @@ struct Args {
     /// Skip the wgpu executor.
     #[arg(long)]
     no_gpu: bool,
+    /// Only the heaviest text2img layer, int8 against fp32 (for tuning the kernel).
+    #[arg(long)]
+    layer_only: bool,
 }
 
 const MODELS: [&str; 2] = ["text2img.tflite", "tiny_transformer.tflite"];
@@ -125,6 +129,12 @@ fn litert_speeds(path: &Path, seconds: f64) -> Result<String> {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if args.layer_only {
+        let path = models_dir().join("out").join(MODELS[0]);
+        let tflite = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        let model = Model::from_bytes(&Model::convert_tflite(&tflite, &Default::default())?)?;
+        return int8_vs_fp32(&mut LiteRtGpu::new()?, model.graph(), args.seconds);
+    }
     println!(
         "| model | .tflite bytes | converted bytes | parameters | ops | MACs | CPU reference inf/s | int ops/s | wgpu inf/s | wgpu int ops/s | LiteRT inf/s (1 thread) |"
     );
@@ -201,7 +211,7 @@ fn paired<'a>(
     Ok([n[0] as f64 / t[0], n[1] as f64 / t[1]])
 }
 
-/// `g` prepared with one invocation per output and with the tiled GEMM, timed by [`paired`].
+/// `g` prepared without and with the tiled GEMM, timed by [`paired`].
 fn naive_vs_tiled(
     gpu: &mut LiteRtGpu,
     g: &litert::Graph,
@@ -229,8 +239,7 @@ fn naive_vs_tiled(
     )
 }
 
-/// Each graph on wgpu with the tiled GEMM and with one invocation per output (same device, same
-/// run), then the heaviest FULLY_CONNECTED / CONV_2D of the first graph alone against a
+/// Each graph on wgpu without and with the tiled GEMM (same device, same run), then the heaviest FULLY_CONNECTED / CONV_2D of the first graph alone against a
 /// same-device fp32 GEMM of its shape.
 fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> Result<()> {
     let mut gpu = LiteRtGpu::new()?;
@@ -243,7 +252,15 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
             "unpacked vec4 dots"
         }
     );
-    println!("| model | one invocation per output | tiled int8 GEMM | speed-up |");
+    println!(
+        "(default here: {})",
+        if gpu.tiled() {
+            "tiled"
+        } else {
+            "channel-blocked"
+        }
+    );
+    println!("| model | channel-blocked | tiled int8 GEMM | tiled / blocked |");
     println!("|---|---:|---:|---:|");
     for (m, g, xs) in graphs {
         let speed = naive_vs_tiled(&mut gpu, g, xs, seconds)?;
@@ -256,7 +273,7 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
     }
     let (m0, g, _) = &graphs[0];
     println!("\n{m0} per op on wgpu (each op alone, its own submit and read-back), ms:");
-    println!("| op | MACs | one invocation per output | tiled int8 GEMM |");
+    println!("| op | MACs | channel-blocked | tiled int8 GEMM |");
     println!("|---|---:|---:|---:|");
     for i in 0..g.ops.len() {
         let (single, xs) = op_alone(g, i);
@@ -269,29 +286,43 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
             1e3 / speed[1]
         );
     }
+    int8_vs_fp32(&mut gpu, g, seconds)
+}
+
+/// The heaviest FULLY_CONNECTED / CONV_2D of `g` alone, with each int8 kernel (channel-blocked,
+/// tiled), against a same-device fp32 GEMM of its shape, timed by [`paired`].
+fn int8_vs_fp32(gpu: &mut LiteRtGpu, g: &litert::Graph, seconds: f64) -> Result<()> {
     let (layer, single, x) = heaviest_alone(g).ok_or_else(|| anyhow!("no matrix layer"))?;
     let (m, n, k) = layer;
     let refs = [x.as_slice()];
-    let prepared = gpu.prepare(&single)?;
+    let default = gpu.tiled();
     let mut fp32_run = fp32_gemm(m, n, k)?;
-    let [int8, fp32] = paired(
-        seconds,
-        &mut || {
-            gpu.run_prepared(&prepared, &refs)
-                .map(drop)
-                .map_err(Into::into)
-        },
-        &mut fp32_run,
-    )?;
     println!(
-        "heaviest layer as a GEMM [{m}×{k}]·[{k}×{n}] ({} MACs), input in, output back, one submit: \
-         int8 tiled {int8:.0}/s ({:.3e} int ops/s), fp32 GEMM {fp32:.0}/s ({:.3e} flop/s): \
-         int8/fp32 = {:.2}",
-        m * n * k,
-        int8 * 2.0 * (m * n * k) as f64,
-        fp32 * 2.0 * (m * n * k) as f64,
-        int8 / fp32
+        "heaviest layer as a GEMM [{m}×{k}]·[{k}×{n}] ({} MACs), input in, output back, one submit:",
+        m * n * k
     );
+    for (name, tiled) in [("channel-blocked", false), ("tiled", true)] {
+        gpu.set_tiled(tiled);
+        let prepared = gpu.prepare(&single)?;
+        let gpu = &*gpu;
+        let [int8, fp32] = paired(
+            seconds,
+            &mut || {
+                gpu.run_prepared(&prepared, &refs)
+                    .map(drop)
+                    .map_err(Into::into)
+            },
+            &mut fp32_run,
+        )?;
+        println!(
+            "  int8 {name} {int8:.0}/s ({:.3e} int ops/s), fp32 GEMM {fp32:.0}/s ({:.3e} flop/s): \
+             int8/fp32 = {:.2}",
+            int8 * 2.0 * (m * n * k) as f64,
+            fp32 * 2.0 * (m * n * k) as f64,
+            int8 / fp32
+        );
+    }
+    gpu.set_tiled(default);
     Ok(())
 }
 

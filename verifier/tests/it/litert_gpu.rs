@@ -124,7 +124,8 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
     let odd = |r: &mut Bytes, m: usize| 1 + (r.next_u64() as usize % m);
     match kind {
         0 => {
-            let (rows, o) = (odd(r, 3), odd(r, 5));
+            // up to 11 channels: one or two blocks of four per invocation, partial ones
+            let (rows, o) = (odd(r, 3), odd(r, 11));
             let x = b.input(&[rows, k], s_in, z_in);
             // weights as a constant, or as a second input (read in place on the GPU)
             let w = if r.coin() {
@@ -147,7 +148,7 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             // CONV_2D: K = kh * kw * ic
             let (kh, kw) = (odd(r, 3), odd(r, 3));
             let ic = k.div_ceil(kh * kw);
-            let (h, wd, oc) = (kh + odd(r, 4), kw + odd(r, 4), odd(r, 6));
+            let (h, wd, oc) = (kh + odd(r, 4), kw + odd(r, 4), odd(r, 12));
             let (stride, dil) = ((odd(r, 2), odd(r, 2)), (odd(r, 2), 1));
             let padding = if r.coin() {
                 Padding::Same
@@ -182,7 +183,7 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             // DEPTHWISE_CONV_2D: K = kh * kw
             let kh = odd(r, 4);
             let kw = k.div_ceil(kh);
-            let (ic, mult) = (odd(r, 3), odd(r, 2));
+            let (ic, mult) = (odd(r, 4), odd(r, 3));
             // VALID and an input at most one past the window: a long K, few outputs
             let (h, wd) = (kh + odd(r, 2) - 1, kw + odd(r, 2) - 1);
             let padding = if k < 100 {
@@ -216,7 +217,7 @@ fn synthetic(r: &mut Bytes, kind: usize, k: usize) -> (Graph, Vec<Vec<u8>>) {
             // TRANSPOSE_CONV: K = kh * kw * ic
             let (kh, kw, s) = (odd(r, 4), odd(r, 4), odd(r, 3));
             let ic = k.div_ceil(kh * kw);
-            let (h, wd, oc) = (odd(r, 3), odd(r, 3), odd(r, 4));
+            let (h, wd, oc) = (odd(r, 3), odd(r, 3), odd(r, 10));
             let padding = if r.coin() {
                 Padding::Same
             } else {
@@ -290,7 +291,8 @@ fn out_len(padding: Padding, input: usize, k: usize, stride: usize, dil: usize) 
 
 #[test]
 fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
-    let gpu = gpu();
+    let mut gpu = gpu();
+    let default = gpu.tiled();
     let mut r = Bytes::new(16_18);
     let mut n = 0;
     // LITERT_GPU_DEEP=N runs N cases of each op instead of 6
@@ -302,9 +304,25 @@ fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
         for case in 0..cases {
             let k = 1 + (r.next_u64() % 300) as usize;
             let (g, xs) = synthetic(&mut r, kind, k);
+            // the default kernels, then FULLY_CONNECTED and CONV_2D through the tiled GEMM
+            gpu.set_tiled(default);
             n += same(&gpu, &g, &xs, &format!("kind {kind} case {case} K {k}"));
+            if kind < 2 {
+                gpu.set_tile_min_macs(0);
+                n += same(
+                    &gpu,
+                    &g,
+                    &xs,
+                    &format!("kind {kind} case {case} K {k} tiled"),
+                );
+            }
         }
     }
+    gpu.set_tiled(default);
+    eprintln!(
+        "{} random graphs, {n} op outputs byte-identical to the CPU",
+        5 * cases
+    );
     assert!(n >= 30);
 }
 
@@ -427,6 +445,7 @@ fn litert_gpu_split_grids_give_the_same_bytes() {
 #[test]
 fn litert_gpu_tile_edges_match_the_cpu() {
     let mut gpu = gpu();
+    let default = gpu.tiled();
     let mut r = Bytes::new(0x711e);
     let mut cases = 0;
     // FULLY_CONNECTED (rows, O, K)
@@ -463,25 +482,31 @@ fn litert_gpu_tile_edges_match_the_cpu() {
             cases += same(&gpu, &g, &xs, &format!("FC {rows}x{o}x{k} tiled {tiled}"));
         }
     }
-    // CONV_2D (h, w, ic, oc, kernel, stride, padding)
-    for (h, wd, ic, oc, kk, st, pad) in [
-        (9, 7, 5, 33, 3, 1, Padding::Same),
-        (11, 6, 3, 40, 3, 2, Padding::Same),
-        (6, 6, 7, 31, 2, 1, Padding::Valid),
+    // CONV_2D (h, w, ic, oc, kernel, stride, padding, dilation)
+    for (h, wd, ic, oc, kk, st, pad, dil) in [
+        (9, 7, 5, 33, 3, 1, Padding::Same, 1),
+        (11, 6, 3, 40, 3, 2, Padding::Same, 1),
+        (6, 6, 7, 31, 2, 1, Padding::Valid, 1),
         // channels a multiple of 4: one tap per packed word
-        (10, 9, 8, 36, 3, 2, Padding::Same),
-        (8, 9, 2, 3, 1, 1, Padding::Valid),
+        (10, 9, 8, 36, 3, 2, Padding::Same, 1),
+        (8, 9, 2, 3, 1, 1, Padding::Valid, 1),
+        // one input channel: a step of 16 terms crosses rows of taps (the stepped counters)
+        (9, 10, 1, 34, 5, 1, Padding::Same, 1),
+        // K = 1,170 across two chunks, a chunk starting mid-tap, channels not a multiple of 4
+        (5, 6, 130, 35, 3, 1, Padding::Same, 1),
+        // dilated taps
+        (12, 11, 6, 33, 3, 1, Padding::Valid, 2),
     ] {
         let mut b = GraphBuilder::new();
         let x = b.input(&[1, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
         let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
         let w = b.weights(&[oc, kk, kk, ic], &r.i8s(oc * kk * kk * ic), &scales, 0);
         let bias = b.bias(&biases(&mut r, oc));
-        let (oh, ow) = (out_len(pad, h, kk, st, 1), out_len(pad, wd, kk, st, 1));
+        let (oh, ow) = (out_len(pad, h, kk, st, dil), out_len(pad, wd, kk, st, dil));
         let kind = OpKind::Conv2d {
             padding: pad,
             stride: (st, st),
-            dilation: (1, 1),
+            dilation: (dil, dil),
             act: act(&mut r),
         };
         let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
@@ -508,8 +533,99 @@ fn litert_gpu_tile_edges_match_the_cpu() {
             );
         }
     }
-    gpu.set_tiled(true);
-    assert_eq!(cases, 22);
+    gpu.set_tiled(default);
+    assert_eq!(cases, 28);
+}
+
+/// The channel-blocked kernels (four output channels per invocation) at channel counts that
+/// leave a last block of 1, 2 and 3, depth multipliers that map a block to several input
+/// channels, and K across two chunks (a partial pass, a combine, a finish); the resizes, also
+/// four channels per invocation.
+#[test]
+fn litert_gpu_channel_blocks_match_the_cpu() {
+    let gpu = gpu();
+    let mut r = Bytes::new(0xb10c);
+    let mut cases = 0;
+    // DEPTHWISE_CONV_2D (input channels, multiplier, kernel): 5, 9 and 6 output channels
+    for (ic, mult, kk) in [(5, 1, 3), (3, 3, 2), (2, 3, 33)] {
+        let (h, wd, oc) = (kk + 3, kk + 2, ic * mult);
+        let mut b = GraphBuilder::new();
+        let x = b.input(&[1, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
+        let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[1, kk, kk, oc], &r.i8s(kk * kk * oc), &scales, 3);
+        let bias = b.bias(&biases(&mut r, oc));
+        let kind = OpKind::DepthwiseConv2d {
+            padding: Padding::Same,
+            stride: (1, 2),
+            dilation: (1, 1),
+            multiplier: mult,
+            act: act(&mut r),
+        };
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        let out = [1, h, wd.div_ceil(2), oc];
+        b.op("DEPTHWISE_CONV_2D", kind, &[x, w, bias], &out, s_out, z_out);
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        cases += same(&gpu, &g, &xs, &format!("DW {ic}x{mult} k{kk}"));
+    }
+    // TRANSPOSE_CONV (input channels, output channels): K = 4 taps x ic, the last past a chunk
+    // (a chunk starting mid-tap); input channels a multiple of 4 read packed weights
+    for (ic, oc) in [(6, 7), (5, 10), (8, 9), (12, 4), (300, 3)] {
+        let (h, wd, kk, st) = (3, 4, 3, 2);
+        let (oh, ow) = (h * st, wd * st);
+        let mut b = GraphBuilder::new();
+        let shape = b.bias(&[1, oh as i32, ow as i32, oc as i32]);
+        let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[oc, kk, kk, ic], &r.i8s(oc * kk * kk * ic), &scales, 0);
+        let x = b.input(&[1, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
+        let bias = b.bias(&biases(&mut r, oc));
+        let kind = OpKind::TransposeConv {
+            padding: Padding::Same,
+            stride: (st, st),
+            act: act(&mut r),
+        };
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        let out = [1, oh, ow, oc];
+        b.op(
+            "TRANSPOSE_CONV",
+            kind,
+            &[shape, w, x, bias],
+            &out,
+            s_out,
+            z_out,
+        );
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        cases += same(&gpu, &g, &xs, &format!("TCONV {ic}->{oc}"));
+    }
+    // RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR over a batch of 2 (channels, bilinear, align
+    // corners, half pixel): blocks of 4 channels with tails of 1 and 2
+    for (ch, bilinear, align_corners, half_pixel) in [
+        (5, false, false, true),
+        (6, true, false, true),
+        (9, false, true, false),
+        (1, true, true, false),
+    ] {
+        let mut b = GraphBuilder::new();
+        let (s_in, z_in) = (scale(&mut r, -8, 2), zp(&mut r));
+        let x = b.input(&[2, 3, 4, ch], s_in, z_in);
+        let kind = if bilinear {
+            OpKind::ResizeBilinear {
+                align_corners,
+                half_pixel,
+            }
+        } else {
+            OpKind::ResizeNearest {
+                align_corners,
+                half_pixel,
+            }
+        };
+        b.op("RESIZE", kind, &[x], &[2, 7, 9, ch], s_in, z_in);
+        let g = b.finish();
+        let xs = random_inputs(&g, &mut r);
+        cases += same(&gpu, &g, &xs, &format!("RESIZE {ch} bilinear {bilinear}"));
+    }
+    assert_eq!(cases, 12);
 }
 
 #[test]

@@ -1,8 +1,9 @@
 // Bindings and dispatch geometry shared by every LiteRT kernel. Tensors live on the GPU as one
 // i32 per element (int8 sign-extended, int32 as is; constant weights of the tiled GEMM packed
 // four int8 to a word in `aux`). One invocation per output element (or per partial sum; the
-// tiled GEMM: 64 per tile); a grid too large for the device's workgroup-count limit is split by
-// the host into dispatches that each start at `base`.
+// channel-blocked reductions and the resizes: per four channels of a pixel; the tiled GEMM: 64
+// per tile); a grid too large for the device's workgroup-count limit is split by the host into
+// dispatches that each start at `base`.
 
 struct Params {
     w: array<vec4<i32>, 16>,
@@ -18,6 +19,16 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> status: array<atomic<i32>>;
 
 const GROUP: u32 = 64u;
+
+// Each pipeline's specialization (set by the host): the kind (parameter word 4), the
+// requantization (word 44) and whether a reduction's constant weights are transposed in aux
+// (FULLY_CONNECTED's word 19, CONV_2D's word 30), so that the driver folds the branches on them
+// away.
+override KIND: i32 = 0;
+override REQ: i32 = 1;
+override WT: i32 = 0;
+// Blocks of four channels per invocation of the channel-blocked reductions (1 or 2).
+override NB: u32 = 1u;
 
 // Parameter word i (words 0..3: total invocations, base, groups along x, op index).
 fn p(i: u32) -> i32 {
@@ -51,4 +62,10 @@ fn strided(g: u32, d: u32, s: u32) -> u32 {
         rest = rest / dim;
     }
     return idx;
+}
+
+// Four int8 packed in a word (byte l = element l), sign-extended by shifts.
+fn unpack4(v: u32) -> vec4<i32> {
+    let s = bitcast<i32>(v);
+    return vec4<i32>(s << 24u, s << 16u, s << 8u, s) >> vec4<u32>(24u);
 }

@@ -3,7 +3,8 @@
 // 1 table lookup (LOGISTIC/TANH/GELU, and RSQRT, whose int8 domain the host tabulates with the
 //   CPU kernel's own function; an entry past 127 marks an input the op refuses);
 // 2 GATHER; 3 a copy into a slice (RESHAPE, CONCATENATION); 4 TRANSPOSE;
-// 5 RESIZE_NEAREST_NEIGHBOR; 6 RESIZE_BILINEAR; 7 SOFTMAX's output from the row max and sum.
+// 5 RESIZE_NEAREST_NEIGHBOR; 6 RESIZE_BILINEAR (four channels per invocation); 7 SOFTMAX's
+// output from the row max and sum.
 
 // Words: 13 zp_a, 14 zp_b, 15 zp_out, 16..21 output dims, 22..27 a's strides, 28..33 b's,
 // 34..39 (q1, s1, q2, s2, q_out, s_out), 40 low clamp, 41 high clamp.
@@ -30,23 +31,32 @@ fn binary(g: u32) -> i32 {
     return clamp(sat_add(mbqm(raw, p(38u), p(39u)), p(15u)), p(40u), p(41u));
 }
 
-// Words 12 height in, 13 width in, 14 channels, 15 height out, 16 width out. Nearest: aux holds
-// the source row of each output row, then the source column of each output column. Bilinear:
-// aux holds (y0, y1, fy) per output row, then (x0, x1, fx) per output column.
-fn resize(g: u32, bilinear: bool) -> i32 {
+// Words 12 height in, 13 width in, 14 channels, 15 height out, 16 width out, 17 channel blocks
+// ceil(channels / 4). Invocation g resizes channels 4 cb .. 4 cb + 3 of output pixel px
+// (g = px * blocks + cb): the source rows and columns are looked up once for four outputs.
+// Nearest: aux holds the source row of each output row, then the source column of each output
+// column. Bilinear: aux holds (y0, y1, fy) per output row, then (x0, x1, fx) per output column.
+fn resize4(g: u32, bilinear: bool) {
     let ih = pu(12u);
     let iw = pu(13u);
     let ch = pu(14u);
     let oh = pu(15u);
     let ow = pu(16u);
-    let c = g % ch;
-    let px = g / ch;
+    let cb = pu(17u);
+    let c0 = (g % cb) * 4u;
+    let px = g / cb;
     let x = px % ow;
     let y = (px / ow) % oh;
-    let n = px / (ow * oh);
-    let row = n * ih;
+    let row = (px / (ow * oh)) * ih;
+    let dst = px * ch;
     if (!bilinear) {
-        return a[((row + u32(aux[y])) * iw + u32(aux[oh + x])) * ch + c];
+        let src = ((row + u32(aux[y])) * iw + u32(aux[oh + x])) * ch;
+        for (var l = 0u; l < 4u; l++) {
+            if (c0 + l < ch) {
+                out[dst + c0 + l] = a[src + c0 + l];
+            }
+        }
+        return;
     }
     let y0 = u32(aux[3u * y]);
     let y1 = u32(aux[3u * y + 1u]);
@@ -55,13 +65,23 @@ fn resize(g: u32, bilinear: bool) -> i32 {
     let x0 = u32(aux[cx]);
     let x1 = u32(aux[cx + 1u]);
     let fx = aux[cx + 2u];
-    // |acc| < 2^30: the four weights' magnitudes sum to at most 1536^2 and |tap| <= 128.
-    let acc = a[((row + y0) * iw + x0) * ch + c] * (1024 - fy) * (1024 - fx)
-        + a[((row + y1) * iw + x0) * ch + c] * fy * (1024 - fx)
-        + a[((row + y0) * iw + x1) * ch + c] * (1024 - fy) * fx
-        + a[((row + y1) * iw + x1) * ch + c] * fy * fx;
-    let r = (acc + select(-(1 << 19u), 1 << 19u, acc > 0)) / (1 << 20u);
-    return clamp(r, -128, 127);
+    let s00 = ((row + y0) * iw + x0) * ch;
+    let s10 = ((row + y1) * iw + x0) * ch;
+    let s01 = ((row + y0) * iw + x1) * ch;
+    let s11 = ((row + y1) * iw + x1) * ch;
+    let w00 = (1024 - fy) * (1024 - fx);
+    let w10 = fy * (1024 - fx);
+    let w01 = (1024 - fy) * fx;
+    let w11 = fy * fx;
+    for (var l = 0u; l < 4u; l++) {
+        let c = c0 + l;
+        if (c < ch) {
+            // |acc| < 2^30: the four weights' magnitudes sum to at most 1536^2 and |tap| <= 128.
+            let acc = a[s00 + c] * w00 + a[s10 + c] * w10 + a[s01 + c] * w01 + a[s11 + c] * w11;
+            let r = (acc + select(-(1 << 19u), 1 << 19u, acc > 0)) / (1 << 20u);
+            out[dst + c] = clamp(r, -128, 127);
+        }
+    }
 }
 
 // Words 12 depth, 13 the row maxima's offset in scratch, 14 the row sums'; aux: exp table.
@@ -86,7 +106,7 @@ fn eltwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         return;
     }
     let g = u32(gi);
-    switch (p(4u)) {
+    switch (KIND) {
         case 0: {
             out[g] = binary(g);
         }
@@ -120,10 +140,10 @@ fn eltwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
             out[g] = a[strided(g, 16u, 22u)];
         }
         case 5: {
-            out[g] = resize(g, false);
+            resize4(g, false);
         }
         case 6: {
-            out[g] = resize(g, true);
+            resize4(g, true);
         }
         default: {
             out[g] = softmax_out(g);

@@ -33,52 +33,81 @@ const TQ: u32 = 4u;
 var<workgroup> w_tile: array<array<u32, TQ>, TM>;
 var<workgroup> x_tile: array<array<u32, TN>, TQ>;
 
-// Sign-extending shifts.
-fn unpack4(v: u32) -> vec4<i32> {
-    let s = bitcast<i32>(v);
-    return vec4<i32>(s << 24u, s << 16u, s << 8u, s) >> vec4<u32>(24u);
+// Where in the window term k lies: input channel i, tap (ky, kx). Decoded once per staged row
+// (divisions are scalar per lane on a CPU driver), then stepped.
+struct Tap {
+    i: u32,
+    ky: u32,
+    kx: u32,
 }
 
-// Activations k .. k + 3 of the window of pixel (n, y0, x0) packed in a word: the input value,
-// zi at a padded tap, 0 past the chunk (its weight bytes are then 0 or the next step's). The
-// tap is decoded once and stepped.
-fn window_word(n: u32, y0: i32, x0: i32, k: u32, kend: u32, live: bool) -> u32 {
+fn tap_of(k: u32) -> Tap {
+    let ic = pu(14u);
+    let kw = pu(16u);
+    let tap = k / ic;
+    return Tap(k % ic, tap / kw, tap % kw);
+}
+
+// The tap `step` = (16 / ic, 16 % ic) terms on: that many whole taps, then channels.
+fn tap_step(t: Tap, step: vec2<u32>) -> Tap {
+    let ic = pu(14u);
+    let kw = pu(16u);
+    var u = Tap(t.i + step.y, t.ky, t.kx + step.x);
+    if (u.i >= ic) {
+        u.i -= ic;
+        u.kx++;
+    }
+    // kx < kw + 17 here: at most 17 rounds
+    for (var z = 0u; z < 17u && u.kx >= kw; z++) {
+        u.kx -= kw;
+        u.ky++;
+    }
+    return u;
+}
+
+// Activations k .. k + 3 of the window of pixel (n, y0, x0) packed in a word, k at tap `t`: the
+// input value, zi at a padded tap, 0 past the chunk (its weight bytes are then 0 or the next
+// step's).
+fn window_word(n: u32, y0: i32, x0: i32, k: u32, t: Tap, kend: u32, live: bool) -> u32 {
     if (!live || k >= kend) {
         return 0u;
     }
     let ic = pu(14u);
     let kw = pu(16u);
-    var tap = k / ic;
-    var i = k % ic;
     if (ic % 4u == 0u) {
         // the word's four terms are four channels of one tap, all in the chunk (it ends on a
         // multiple of 4): one bounds check, four neighbouring loads
-        let iy = y0 + i32(tap / kw) * p(24u);
-        let ix = x0 + i32(tap % kw) * p(25u);
+        let iy = y0 + i32(t.ky) * p(24u);
+        let ix = x0 + i32(t.kx) * p(25u);
         if (iy < 0 || ix < 0 || iy >= p(12u) || ix >= p(13u)) {
             return (bitcast<u32>(p(26u)) & 0xffu) * 0x01010101u;
         }
-        let at = ((n * pu(12u) + u32(iy)) * pu(13u) + u32(ix)) * ic + i;
+        let at = ((n * pu(12u) + u32(iy)) * pu(13u) + u32(ix)) * ic + t.i;
         let v = vec4<u32>(bitcast<vec4<u32>>(vec4<i32>(a[at], a[at + 1u], a[at + 2u], a[at + 3u]))) & vec4<u32>(0xffu);
         return v.x | (v.y << 8u) | (v.z << 16u) | (v.w << 24u);
     }
     var word = 0u;
+    var u = t;
     for (var l = 0u; l < 4u; l++) {
         var v = 0;
         if (k + l < kend) {
-            let iy = y0 + i32(tap / kw) * p(24u);
-            let ix = x0 + i32(tap % kw) * p(25u);
+            let iy = y0 + i32(u.ky) * p(24u);
+            let ix = x0 + i32(u.kx) * p(25u);
             if (iy < 0 || ix < 0 || iy >= p(12u) || ix >= p(13u)) {
                 v = p(26u);
             } else {
-                v = a[((n * pu(12u) + u32(iy)) * pu(13u) + u32(ix)) * ic + i];
+                v = a[((n * pu(12u) + u32(iy)) * pu(13u) + u32(ix)) * ic + u.i];
             }
         }
         word |= (bitcast<u32>(v) & 0xffu) << (8u * l);
-        i++;
-        if (i == ic) {
-            i = 0u;
-            tap++;
+        u.i++;
+        if (u.i == ic) {
+            u.i = 0u;
+            u.kx++;
+            if (u.kx == kw) {
+                u.kx = 0u;
+                u.ky++;
+            }
         }
     }
     return word;
@@ -118,6 +147,14 @@ fn tile(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let y0 = i32((px / ow) % oh) * p(22u) - p(20u);
     let x0 = i32(px % ow) * p(23u) - p(21u);
 
+    // the two rows this invocation stages: terms k0 + 4 r, r = f / TN + 2 s, decoded once and
+    // stepped 4 TQ terms a step
+    let ic = pu(14u);
+    let step = vec2<u32>((4u * TQ) / ic, (4u * TQ) % ic);
+    let r0 = f / TN;
+    var tap0 = tap_of(kbeg + 4u * r0);
+    var tap1 = tap_of(kbeg + 4u * (r0 + 2u));
+
     var acc: array<array<i32, RN>, RM>;
     for (var i = 0u; i < RM; i++) {
         for (var j = 0u; j < RN; j++) {
@@ -136,9 +173,11 @@ fn tile(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
                 wv = bitcast<u32>(aux[wbase + c * kq + q]);
             }
             w_tile[wr][wc] = wv;
-            let r = f / TN + 2u * s;
-            x_tile[r][col] = window_word(n, y0, x0, k0 + 4u * r, kend, live);
         }
+        x_tile[r0][col] = window_word(n, y0, x0, k0 + 4u * r0, tap0, kend, live);
+        x_tile[r0 + 2u][col] = window_word(n, y0, x0, k0 + 4u * r0 + 8u, tap1, kend, live);
+        tap0 = tap_step(tap0, step);
+        tap1 = tap_step(tap1, step);
         workgroupBarrier();
         mac(&acc, tp, tc);
         workgroupBarrier();

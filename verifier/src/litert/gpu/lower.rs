@@ -17,13 +17,25 @@ pub const RSPLIT: usize = 1024;
 pub(super) const WORDS: usize = 64;
 
 /// The entry points (the order of the executor's pipelines).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Pipe {
     Partial,
     Finish,
     Eltwise,
     /// The tiled int8 GEMM partial pass (`gemm.wgsl`).
     Tile,
+    /// The channel-blocked partial pass and fused finish (`blocked.wgsl`).
+    Partial4,
+    Finish4,
+}
+
+/// Fewest output channels for which FULLY_CONNECTED and the convolutions run four channels per
+/// invocation (`blocked.wgsl`): below it the block's spare lanes cost more than it saves.
+pub const BLOCK_MIN_CHANNELS: usize = 3;
+
+/// `(pixels, channels)` of a reduction that runs channel-blocked, or None.
+fn blocked(pixels: usize, oc: usize) -> Option<(usize, usize)> {
+    (oc >= BLOCK_MIN_CHANNELS).then_some((pixels, oc))
 }
 
 /// Outputs (pixels, channels) of one tile of the tiled GEMM (`TN`, `TM` in `gemm.wgsl`).
@@ -108,7 +120,7 @@ impl Words {
 /// scratch from `base`; returns the dispatches, where the sums end, and the scratch end.
 fn chain(
     partial: &Words,
-    tile: Option<&Words>,
+    (tile, block): (Option<&Words>, Option<(usize, usize)>),
     nout: usize,
     k: usize,
     base: usize,
@@ -117,10 +129,14 @@ fn chain(
     let nch = k.div_ceil(RSPLIT).max(1);
     let mut first = tile.unwrap_or(partial).clone();
     first.set(5, nout).set(6, k).set(7, RSPLIT).set(8, base);
-    let mut ds = vec![match tile {
+    let mut ds = vec![match (tile, block) {
         // one workgroup of 64 per (chunk, channel tile, pixel tile)
-        Some(t) => first.done(Pipe::Tile, nch * (t.w[36] * t.w[37]) as usize * 64)?,
-        None => first.done(Pipe::Partial, nout * nch)?,
+        (Some(t), _) => first.done(Pipe::Tile, nch * (t.w[36] * t.w[37]) as usize * 64)?,
+        (None, Some((pixels, oc))) => {
+            let blocks = block_words(&mut first, pixels, oc);
+            first.done(Pipe::Partial4, nch * blocks)?
+        }
+        (None, None) => first.done(Pipe::Partial, nout * nch)?,
     }];
     let region = [base, base + nout * nch];
     let mut end = region[1];
@@ -141,13 +157,26 @@ fn chain(
     Ok((ds, src, end))
 }
 
+/// Sets the channel-blocked words (50 channels, 51 blocks, 52 pixels, 53 blocks of four, 54
+/// blocks of four per invocation: two from 8 channels); returns the invocations per chunk.
+fn block_words(w: &mut Words, pixels: usize, oc: usize) -> usize {
+    let nb = if oc >= 8 { 2 } else { 1 };
+    let cb = oc.div_ceil(4 * nb);
+    w.set(50, oc)
+        .set(51, cb)
+        .set(52, pixels)
+        .set(53, oc.div_ceil(4))
+        .set(54, nb);
+    pixels * cb
+}
+
 /// A reduction and its requantizing finish (`kind` 0: FULLY_CONNECTED's float64, 1: per-channel
 /// MBQM over `channels`): one dispatch that sums and requantizes when `k <= RSPLIT` and no
 /// tiled pass is given, else the partial (or tiled) and combine passes of [`chain`] first.
 /// Returns the dispatches and the scratch end.
 fn reduce_finish(
     partial: &Words,
-    tile: Option<&Words>,
+    (tile, block): (Option<&Words>, Option<(usize, usize)>),
     (nout, k): (usize, usize),
     (kind, channels): (i32, usize),
     clamp: (i32, i32),
@@ -163,7 +192,14 @@ fn reduce_finish(
     match tile {
         None if k <= RSPLIT => {
             f.set(10, 1);
-            return Ok((vec![f.done(Pipe::Finish, nout)?], 0));
+            let d = match block {
+                Some((pixels, oc)) => {
+                    let blocks = block_words(&mut f, pixels, oc);
+                    f.done(Pipe::Finish4, blocks)?
+                }
+                None => f.done(Pipe::Finish, nout)?,
+            };
+            return Ok((vec![d], 0));
         }
         Some(t) if k <= RSPLIT => {
             // one chunk: the tiles requantize their sums themselves
@@ -179,7 +215,7 @@ fn reduce_finish(
         }
         _ => {}
     }
-    let (mut ds, src, end) = chain(partial, tile, nout, k, 0, false)?;
+    let (mut ds, src, end) = chain(partial, (tile, block), nout, k, 0, false)?;
     f.set(10, 0).set(49, src);
     ds.push(f.done(Pipe::Finish, nout)?);
     Ok((ds, end))
@@ -272,8 +308,14 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             let geo = [1, 1, d, 1, 1, 1, 1, o, 0, 0, 1, 1, 1, 1];
             let tile = tiled
                 .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), rows, index));
-            let b = tile.is_none() && transposed(&mut aux, w, o, &mut p, 19);
-            let (ds, end) = reduce_finish(&p, tile.as_ref(), (nout, d), (0, o), act(*a), zo)?;
+            let block = tile.is_none().then(|| blocked(rows, o)).flatten();
+            let b = tile.is_none()
+                && match block {
+                    Some(_) => packed_rows(&mut aux, w, o, &mut p, 19),
+                    None => transposed(&mut aux, w, o, &mut p, 19),
+                };
+            let (ds, end) =
+                reduce_finish(&p, (tile.as_ref(), block), (nout, d), (0, o), act(*a), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, b.then_some(op.inputs[1]), aux, ds)
@@ -313,7 +355,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                 .set(16, a.quant.zp())
                 .set(17, b.quant.zp())
                 .set(18, 3);
-            let (ds, end) = reduce_finish(&p, None, (nout, k), (1, 1), (-128, 127), zo)?;
+            let (ds, end) = reduce_finish(&p, (None, None), (nout, k), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, in1, aux, ds)
@@ -364,7 +406,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             }
             let (_, ph) = conv_out(*padding, oh, kh, stride.0, 1);
             let (_, pw) = conv_out(*padding, ow, kw, stride.1, 1);
-            let aux = requant_table(&bias_of(op, 3, g, oc), &conv::multipliers(x, w, out, oc));
+            let mut aux = requant_table(&bias_of(op, 3, g, oc), &conv::multipliers(x, w, out, oc));
             let nout = n * oh * ow * oc;
             let mut p = Words::new(index, 4);
             // only the taps congruent to the output position modulo the stride can hit it
@@ -378,7 +420,19 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             .set(26, x.quant.zp())
             .set(28, khq)
             .set(29, kwq);
-            let (ds, end) = reduce_finish(&p, None, (nout, khq * kwq * ic), (1, oc), act(*a), zo)?;
+            let block = blocked(n * oh * ow, oc);
+            // channels a multiple of 4: a word of packed weights is four terms of one tap
+            if block.is_some() && ic % 4 == 0 {
+                packed_rows(&mut aux, w, oc, &mut p, 30);
+            }
+            let (ds, end) = reduce_finish(
+                &p,
+                (None, block),
+                (nout, khq * kwq * ic),
+                (1, oc),
+                act(*a),
+                zo,
+            )?;
             Lowered {
                 scratch: end,
                 ..one(op.inputs.get(2).copied(), in1, aux, ds)
@@ -451,7 +505,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             let aux = vec![x.quant.zp().wrapping_mul(n as i32).wrapping_neg(), q, s];
             let mut p = Words::new(index, 5);
             p.setv(16, &kd).setv(22, &ks).setv(28, &rd).setv(34, &rs);
-            let (ds, end) = reduce_finish(&p, None, (n_out, n), (1, 1), (-128, 127), zo)?;
+            let (ds, end) = reduce_finish(&p, (None, None), (n_out, n), (1, 1), (-128, 127), zo)?;
             Lowered {
                 scratch: end,
                 ..one(in0, None, aux, ds)
@@ -467,9 +521,9 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                 .collect();
             let mut p = Words::new(index, 6);
             p.set(12, 0);
-            let (mut ds, rmax, end1) = chain(&p, None, rows, depth, 0, true)?;
+            let (mut ds, rmax, end1) = chain(&p, (None, None), rows, depth, 0, true)?;
             p.set(12, 1).set(13, rmax);
-            let (sum, rsum, end) = chain(&p, None, rows, depth, end1, false)?;
+            let (sum, rsum, end) = chain(&p, (None, None), rows, depth, end1, false)?;
             ds.extend(sum);
             let mut f = eltwise(7);
             f.set(12, depth).set(13, rmax).set(14, rsum);
@@ -567,8 +621,11 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                     .collect()
             };
             let mut p = eltwise(if bilinear { 6 } else { 5 });
-            p.setv(12, &[ih, iw, ch.max(1), oh, ow]);
-            one(in0, None, aux, vec![p.done(Pipe::Eltwise, n_out)?])
+            let blocks = ch.max(1).div_ceil(4);
+            p.setv(12, &[ih, iw, ch.max(1), oh, ow, blocks]);
+            // four channels per invocation
+            let total = n_out / ch.max(1) * blocks;
+            one(in0, None, aux, vec![p.done(Pipe::Eltwise, total)?])
         }
     })
 }
@@ -669,10 +726,30 @@ fn window(
     let tile = tiled
         .filter(|_| !depthwise)
         .and_then(|min| tile_words(&mut aux, w, &geo, (x.quant.zp(), min), n * oh * ow, index));
-    let b = depthwise || (tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30));
+    let block = tile.is_none().then(|| blocked(n * oh * ow, oc)).flatten();
+    let b = match (depthwise, block) {
+        (true, Some(_)) => packed_taps(&mut aux, w, oc, &mut p),
+        (true, None) => true,
+        (false, Some(_)) => {
+            let in_place = packed_rows(&mut aux, w, oc, &mut p, 30);
+            if !in_place && ic % 4 == 0 {
+                // a packed word is four channels of one tap: one bounds check per word
+                p.set(30, 2);
+            }
+            in_place
+        }
+        (false, None) => tile.is_none() && transposed(&mut aux, w, oc, &mut p, 30),
+    };
     p.setv(12, &geo).set(26, x.quant.zp()).set(27, mult);
     let k = if depthwise { kh * kw } else { kh * kw * ic };
-    let (ds, end) = reduce_finish(&p, tile.as_ref(), (nout, k), (1, oc), clamp, out.quant.zp())?;
+    let (ds, end) = reduce_finish(
+        &p,
+        (tile.as_ref(), block),
+        (nout, k),
+        (1, oc),
+        clamp,
+        out.quant.zp(),
+    )?;
     Ok(Lowered {
         steps: vec![Step {
             a: Some(op.inputs[0]),
@@ -696,6 +773,53 @@ fn transposed(aux: &mut Vec<i32>, w: &TensorInfo, rows: usize, p: &mut Words, fl
     p.set(flag, 1).set(flag + 1, aux.len());
     aux.extend((0..k * rows).map(|j| ws[(j % rows) * k + j / rows] as i32));
     false
+}
+
+/// Appends constant weights `[rows][K]` to `aux` packed for the channel-blocked kernels
+/// (`blocked.wgsl`): word `(q, c)` at `q * rows + c` holds terms `4q .. 4q + 3` of row `c`
+/// (zero bytes past K); sets words `flag` (1) and `flag + 1` (the offset). Returns whether the
+/// kernel must read the weights from their tensor instead (they are not constant).
+fn packed_rows(
+    aux: &mut Vec<i32>,
+    w: &TensorInfo,
+    rows: usize,
+    p: &mut Words,
+    flag: usize,
+) -> bool {
+    let Some(ws) = w.const_i8() else {
+        return true;
+    };
+    let k = ws.len() / rows.max(1);
+    p.set(flag, 1).set(flag + 1, aux.len());
+    aux.extend((0..k.div_ceil(4) * rows).map(|j| {
+        let (q, c) = (j / rows, j % rows);
+        pack4(|l| (4 * q + l < k).then(|| ws[c * k + 4 * q + l]))
+    }));
+    false
+}
+
+/// Appends DEPTHWISE_CONV_2D's constant weights `[K][oc]` to `aux` packed for the
+/// channel-blocked kernel: word `(t, b)` at `t * blocks + b` holds tap `t` of channels
+/// `4b .. 4b + 3` (zero bytes past oc); sets words 30 (1) and 31 (the offset). Returns whether
+/// the kernel must read the weights from their tensor instead.
+fn packed_taps(aux: &mut Vec<i32>, w: &TensorInfo, oc: usize, p: &mut Words) -> bool {
+    let Some(ws) = w.const_i8() else {
+        return true;
+    };
+    let (k, blocks) = (ws.len() / oc.max(1), oc.div_ceil(4));
+    p.set(30, 1).set(31, aux.len());
+    aux.extend((0..k * blocks).map(|j| {
+        let (t, b) = (j / blocks, j % blocks);
+        pack4(|l| (4 * b + l < oc).then(|| ws[t * oc + 4 * b + l]))
+    }));
+    false
+}
+
+/// Four int8 in a word, byte `l` = `byte(l)` (0 where None).
+fn pack4(byte: impl Fn(usize) -> Option<i8>) -> i32 {
+    (0..4).fold(0u32, |word, l| {
+        word | (byte(l).map_or(0, |v| v as u8 as u32) << (8 * l))
+    }) as i32
 }
 
 /// The tiled GEMM's parameter block (`gemm.wgsl`) for constant weights `[oc][K]` with the
@@ -737,12 +861,7 @@ fn tile_words(
     t.set(35, aux.len());
     aux.extend((0..oc).flat_map(|c| {
         let row = &ws[c * k..(c + 1) * k];
-        (0..kq).map(move |q| {
-            (0..4).fold(0u32, |word, l| {
-                let b = row.get(4 * q + l).map_or(0, |&v| v as u8 as u32);
-                word | (b << (8 * l))
-            }) as i32
-        })
+        (0..kq).map(move |q| pack4(|l| row.get(4 * q + l).copied()))
     }));
     Some(t)
 }

@@ -18,6 +18,17 @@
 //!   its output elements (reductions: a partial pass, combine passes, a requantizing finish), all
 //!   recorded in one command encoder with one submit and one read-back per inference. A
 //!   reduction of at most [`RSPLIT`] terms is summed and requantized in one dispatch.
+//! * **Specialized pipelines** (`kernels.rs`). Each (entry point, op kind, requantization,
+//!   weight layout) is its own pipeline, fixed with WGSL `override` constants and built on first
+//!   use: a CPU driver runs both sides of every branch under a mask, so one kernel switching on a
+//!   parameter word paid for every kind's code in every invocation.
+//! * **Channel-blocked reductions** (`blocked.wgsl`). FULLY_CONNECTED, CONV_2D,
+//!   DEPTHWISE_CONV_2D and TRANSPOSE_CONV with at least [`BLOCK_MIN_CHANNELS`] output channels
+//!   compute four channels per invocation (eight from 8 channels): the window's position, bounds
+//!   checks and counters once per block, each activation loaded once for its channels, constant
+//!   weights
+//!   packed four int8 to a `u32` (four consecutive terms per channel; DEPTHWISE: a block's four
+//!   channels per tap). The resizes also write four channels per invocation.
 //! * **Tiled int8 GEMM.** FULLY_CONNECTED and CONV_2D with constant weights and at least
 //!   [`TILE_MIN_MACS`] (tiles at least a quarter full) replace the partial pass with
 //!   `gemm.wgsl`: 32 pixels x 32 channels per workgroup of 64, 4 x 4 outputs per invocation,
@@ -25,7 +36,9 @@
 //!   staged in workgroup memory, packed 4x8 dot products (`dot4I8Packed`, or unpacked vec4 dots
 //!   where the device is a CPU or cannot compile it; `VERIFIER_DOT4=1/0` forces either). The
 //!   zero point is folded in as `sum w x - zi sum w` (wrapping, so exact); the same chunks of
-//!   [`RSPLIT`] terms and combine passes; one chunk requantizes in the same dispatch.
+//!   [`RSPLIT`] terms and combine passes; one chunk requantizes in the same dispatch. On by
+//!   default on GPUs; off on a CPU driver (lavapipe), where staging through workgroup memory buys
+//!   nothing and the channel-blocked kernels are faster (`VERIFIER_TILE=1/0` forces either).
 //!
 //! ## Never a silent wrong answer (the verifier-trust rules of `crate::gpu`)
 //!
@@ -43,24 +56,27 @@
 //! * **Known-answer self-test.** [`LiteRtGpu::new`] runs [`synth::self_test_graph`] (a
 //!   FULLY_CONNECTED whose K needs a combine pass, with a wrapping accumulator and an extreme
 //!   multiplier; a padded CONV_2D; two tiled CONV_2Ds over partial tiles, one with K across two
-//!   chunks and not a multiple of 4; SOFTMAX; MEAN) and refuses the device unless every byte
-//!   equals the CPU reference.
+//!   chunks and not a multiple of 4; SOFTMAX; MEAN; the channel-blocked kernels of each kind
+//!   with a partial last block, constant and in-place weights; a tiled CONV_2D of one input
+//!   channel, whose stepped window taps cross rows; both resizes with a channel tail), with the
+//!   tiled GEMM on whatever the default, and refuses the device unless every byte equals the
+//!   CPU reference.
 
 pub mod f64fc;
+mod kernels;
 mod lower;
 mod plan;
 pub mod synth;
 
-use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::{LiteRtError, Result};
 use super::exec::OpOutput;
 use super::graph::Graph;
-use crate::gpu::device::{self, DeviceLimits, storage_entry};
+use crate::gpu::device::{self, DeviceLimits};
 
-pub use lower::{RSPLIT, TILE_MIN_MACS};
+pub use lower::{BLOCK_MIN_CHANNELS, RSPLIT, TILE_MIN_MACS};
 pub use plan::Prepared;
 
 /// Default bound on one wait for the device.
@@ -68,22 +84,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default device-memory budget of one prepared graph.
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 
-const REQUANT_WGSL: &str = include_str!("requant.wgsl");
-const FIXED_WGSL: &str = include_str!("fixed.wgsl");
-const COMMON_WGSL: &str = include_str!("common.wgsl");
-const REDUCE_WGSL: &str = include_str!("reduce.wgsl");
-const ELTWISE_WGSL: &str = include_str!("eltwise.wgsl");
-const GEMM_WGSL: &str = include_str!("gemm.wgsl");
-const MAC_DOT4_WGSL: &str = include_str!("mac_dot4.wgsl");
-const MAC_UNPACK_WGSL: &str = include_str!("mac_unpack.wgsl");
-
 /// Device, queue and compiled kernels.
 pub struct LiteRtGpu {
     device: wgpu::Device,
     queue: wgpu::Queue,
-    layout: wgpu::BindGroupLayout,
-    /// Partial (and combine), finish, eltwise, tiled GEMM (the order of `lower::Pipe`).
-    pipes: [wgpu::ComputePipeline; 4],
+    kernels: kernels::Kernels,
     adapter: String,
     /// Whether the tiled GEMM's inner step is `dot4I8Packed` (else unpacked vec4 dots).
     dot4: bool,
@@ -131,27 +136,34 @@ impl LiteRtGpu {
             Ok("0") => false,
             _ => !adapter.contains("(Cpu,"),
         };
+        // The tiled GEMM on GPUs; on a CPU driver the channel-blocked kernels are faster
+        // (measured with `litert-bench`: each workgroup-memory access is a scalar load per lane
+        // there, so staging tiles buys nothing). VERIFIER_TILE=1/0 forces either.
+        let tiled = match std::env::var("VERIFIER_TILE").as_deref() {
+            Ok("1") => true,
+            Ok("0") => false,
+            _ => !adapter.contains("(Cpu,"),
+        };
         let compile = |dot4: bool| {
             device::scoped(
                 &device,
                 &uncaptured,
                 "compiling kernels",
                 LiteRtError::Gpu,
-                || Ok(Self::pipelines(&device, dot4)),
+                || Ok(kernels::Kernels::new(&device, dot4)),
             )
         };
-        let (dot4, (layout, pipes)) = match want_dot4.then(|| compile(true)) {
+        let (dot4, kernels) = match want_dot4.then(|| compile(true)) {
             Some(Ok(p)) => (true, p),
             _ => (false, compile(false)?),
         };
         let mut gpu = LiteRtGpu {
             device,
             queue,
-            layout,
-            pipes,
+            kernels,
             adapter,
             dot4,
-            tiled: Some(TILE_MIN_MACS),
+            tiled: tiled.then_some(TILE_MIN_MACS),
             limits,
             max_bytes: DEFAULT_MAX_BYTES,
             timeout: DEFAULT_TIMEOUT,
@@ -160,61 +172,6 @@ impl LiteRtGpu {
         };
         gpu.self_test()?;
         Ok(gpu)
-    }
-
-    fn pipelines(
-        device: &wgpu::Device,
-        dot4: bool,
-    ) -> (wgpu::BindGroupLayout, [wgpu::ComputePipeline; 4]) {
-        let mut entries = vec![wgpu::BindGroupLayoutEntry {
-            binding: 0,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: wgpu::BindingType::Buffer {
-                ty: wgpu::BufferBindingType::Uniform,
-                has_dynamic_offset: true,
-                min_binding_size: wgpu::BufferSize::new((lower::WORDS * 4) as u64),
-            },
-            count: None,
-        }];
-        entries.extend((1..=6).map(|b| storage_entry(b, b <= 3)));
-        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("litert-step"),
-            entries: &entries,
-        });
-        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("litert"),
-            bind_group_layouts: &[Some(&layout)],
-            immediate_size: 0,
-        });
-        let module = |name: &str, body: &str| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(name),
-                source: wgpu::ShaderSource::Wgsl(Cow::Owned(format!(
-                    "{REQUANT_WGSL}\n{FIXED_WGSL}\n{COMMON_WGSL}\n{body}"
-                ))),
-            })
-        };
-        let reduce = module("litert-reduce", REDUCE_WGSL);
-        let eltwise = module("litert-eltwise", ELTWISE_WGSL);
-        let mac = if dot4 { MAC_DOT4_WGSL } else { MAC_UNPACK_WGSL };
-        let gemm = module("litert-gemm", &format!("{REDUCE_WGSL}\n{GEMM_WGSL}\n{mac}"));
-        let pipeline = |m: &wgpu::ShaderModule, entry: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: Some(&pipeline_layout),
-                module: m,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        let pipes = [
-            pipeline(&reduce, "partial"),
-            pipeline(&reduce, "finish"),
-            pipeline(&eltwise, "eltwise"),
-            pipeline(&gemm, "tile"),
-        ];
-        (layout, pipes)
     }
 
     /// The start-up known-answer test: runs [`synth::self_test_graph`] and compares every op
@@ -230,7 +187,11 @@ impl LiteRtGpu {
                 self.adapter
             ))
         };
-        let got = self.run(&graph, &refs).map_err(|e| fail(e.to_string()))?;
+        // with the tiled GEMM whatever the default, so that turning it on meets tested kernels
+        let tiled = self.tiled.replace(TILE_MIN_MACS);
+        let got = self.run(&graph, &refs);
+        self.tiled = tiled;
+        let got = got.map_err(|e| fail(e.to_string()))?;
         if let Some(i) = (0..expected.len()).find(|&i| got.get(i) != expected.get(i)) {
             return Err(fail(format!(
                 "op {i} ({}) differs from the CPU reference",
@@ -271,11 +232,17 @@ impl LiteRtGpu {
         self.dot4
     }
 
-    /// Turns the tiled GEMM of FULLY_CONNECTED and CONV_2D on (the default, for ops of at least
-    /// [`TILE_MIN_MACS`]) or off (every op one invocation per output: the bench's baseline, and
-    /// the tests' second opinion) for the graphs prepared after.
+    /// Turns the tiled GEMM of FULLY_CONNECTED and CONV_2D on (for ops of at least
+    /// [`TILE_MIN_MACS`]; the default on GPUs) or off (the channel-blocked and one-per-output
+    /// kernels; the default on a CPU driver, and the tests' second opinion) for the graphs
+    /// prepared after.
     pub fn set_tiled(&mut self, on: bool) {
         self.tiled = on.then_some(TILE_MIN_MACS);
+    }
+
+    /// Whether the tiled GEMM is on (see [`LiteRtGpu::set_tiled`]).
+    pub fn tiled(&self) -> bool {
+        self.tiled.is_some()
     }
 
     /// Tiles FULLY_CONNECTED and CONV_2D from `macs` multiply-accumulates (tests use 0 to put
@@ -311,7 +278,7 @@ impl LiteRtGpu {
     fn ctx(&self) -> plan::Ctx<'_> {
         plan::Ctx {
             device: &self.device,
-            layout: &self.layout,
+            kernels: &self.kernels,
             limits: &self.limits,
             max_bytes: self.max_bytes,
         }
@@ -366,7 +333,7 @@ impl LiteRtGpu {
             &self.uncaptured,
             "running",
             LiteRtError::Gpu,
-            || prepared.run(&self.device, &self.queue, &self.pipes, inputs, self.timeout),
+            || prepared.run(&self.device, &self.queue, inputs, self.timeout),
         )
     }
 

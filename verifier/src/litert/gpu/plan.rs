@@ -3,7 +3,7 @@
 //! parameter blocks, a shared scratch for partial sums, a status buffer for refused inputs, and
 //! one read-back buffer for every op output.
 
-use super::lower::{self, Pipe, Step, WORDS};
+use super::lower::{self, Step, WORDS};
 use crate::gpu::device::DeviceLimits;
 use crate::litert::error::{LiteRtError, Result};
 use crate::litert::exec::OpOutput;
@@ -33,7 +33,7 @@ pub(super) fn grid(total: usize, max_groups: u32) -> Vec<(u64, u32, u32)> {
 }
 
 struct PStep {
-    pipe_of: Vec<(Pipe, u32, [u32; 2])>,
+    pipe_of: Vec<(wgpu::ComputePipeline, u32, [u32; 2])>,
     bind_group: wgpu::BindGroup,
 }
 
@@ -60,7 +60,7 @@ pub struct Prepared {
 /// The parts of the executor a plan is built with.
 pub(super) struct Ctx<'a> {
     pub device: &'a wgpu::Device,
-    pub layout: &'a wgpu::BindGroupLayout,
+    pub kernels: &'a super::kernels::Kernels,
     pub limits: &'a DeviceLimits,
     pub max_bytes: u64,
 }
@@ -130,7 +130,9 @@ impl Prepared {
                     w[0] = d.total as i32;
                     w[1] = base as i32;
                     w[2] = gx as i32;
-                    ds.push((d.pipe, (blocks.len() as u64 * stride) as u32, [gx, gy]));
+                    let key = super::kernels::key(d.pipe, &d.words);
+                    let pipeline = cx.kernels.pipeline(cx.device, key);
+                    ds.push((pipeline, (blocks.len() as u64 * stride) as u32, [gx, gy]));
                     blocks.push(w);
                 }
             }
@@ -222,7 +224,7 @@ impl Prepared {
             let tensor = |t: Option<usize>| t.map_or(&dummy, |t| &buffers[buf_of[t]]);
             let bind_group = cx.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("litert-step"),
-                layout: cx.layout,
+                layout: &cx.kernels.layout,
                 entries: &[
                     wgpu::BindGroupEntry {
                         binding: 0,
@@ -298,7 +300,6 @@ impl Prepared {
         &self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        pipes: &[wgpu::ComputePipeline; 4],
         inputs: &[&[u8]],
         timeout: std::time::Duration,
     ) -> Result<Vec<OpOutput>> {
@@ -338,10 +339,10 @@ impl Prepared {
                 timestamp_writes: None,
             });
             for s in &self.steps {
-                for &(pipe, offset, [gx, gy]) in &s.pipe_of {
-                    pass.set_pipeline(&pipes[pipe as usize]);
-                    pass.set_bind_group(0, &s.bind_group, &[offset]);
-                    pass.dispatch_workgroups(gx, gy, 1);
+                for (pipeline, offset, [gx, gy]) in &s.pipe_of {
+                    pass.set_pipeline(pipeline);
+                    pass.set_bind_group(0, &s.bind_group, &[*offset]);
+                    pass.dispatch_workgroups(*gx, *gy, 1);
                 }
             }
         }

@@ -19,7 +19,7 @@ fn fc_terms(o: u32, t0: u32, t1: u32) -> i32 {
     let xr = (o / oc) * d;
     let c = o % oc;
     var acc = 0;
-    if (p(19u) != 0) {
+    if (WT != 0) {
         let wt = pu(20u) + c;
         for (var t = t0; t < t1; t++) {
             acc += aux[wt + t * oc] * (a[xr + t] - zi);
@@ -116,7 +116,7 @@ fn conv_terms(o: u32, t0: u32, t1: u32, depthwise: bool) -> i32 {
             var wv: i32;
             if (depthwise) {
                 wv = b[t * oc + g.q.c];
-            } else if (p(30u) != 0) {
+            } else if (WT != 0) {
                 wv = aux[pu(31u) + t * oc + g.q.c];
             } else {
                 wv = b[g.q.c * k + t];
@@ -235,9 +235,9 @@ fn span(g: u32, count: u32) -> vec3<u32> {
     return vec3<u32>(g % nout, begin, min(begin + pu(7u), pu(count)));
 }
 
-// Terms [t0, t1) of output o for reduction kind `kind`.
-fn terms(kind: i32, o: u32, t0: u32, t1: u32) -> i32 {
-    switch (kind) {
+// Terms [t0, t1) of output o for this pipeline's reduction kind.
+fn terms(o: u32, t0: u32, t1: u32) -> i32 {
+    switch (KIND) {
         case 0: { return fc_terms(o, t0, t1); }
         case 1: { return bmm_terms(o, t0, t1); }
         case 2: { return conv_terms(o, t0, t1, false); }
@@ -245,7 +245,7 @@ fn terms(kind: i32, o: u32, t0: u32, t1: u32) -> i32 {
         case 4: { return tconv_terms(o, t0, t1); }
         case 5: { return mean_terms(o, t0, t1); }
         case 6: { return softmax_terms(o, t0, t1); }
-        default: { return combine_terms(o, t0, t1, kind == 8); }
+        default: { return combine_terms(o, t0, t1, KIND == 8); }
     }
 }
 
@@ -256,7 +256,7 @@ fn partial(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         return;
     }
     let r = span(u32(g), 6u);
-    scratch[pu(8u) + u32(g)] = terms(p(4u), r.x, r.y, r.z);
+    scratch[pu(8u) + u32(g)] = terms(r.x, r.y, r.z);
 }
 
 // The sum of output o is scratch[word 49 + o], or (word 10 set, K <= C) computed here from the
@@ -272,7 +272,7 @@ fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
     let o = u32(g);
     var acc: i32;
     if (p(10u) != 0) {
-        acc = terms(p(4u), o, 0u, pu(6u));
+        acc = terms(o, 0u, pu(6u));
     } else {
         acc = scratch[pu(49u) + o];
     }
@@ -284,7 +284,7 @@ fn finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l
 fn requantize_out(o: u32, acc: i32) -> i32 {
     let c = o % pu(45u);
     var v: i32;
-    if (p(44u) == 0) {
+    if (REQ == 0) {
         let r = fc_round(acc + aux[4u * c], u32(aux[4u * c + 1u]), u32(aux[4u * c + 2u]), aux[4u * c + 3u]);
         v = r + p(46u);
     } else {

@@ -152,7 +152,8 @@ impl Bytes {
 /// accumulators), biases near `i32::MAX` (the sum wraps) and a multiplier near 2^40 beside a
 /// tiny one; a padded, strided CONV_2D; a padded CONV_2D over two tiles of pixels and of
 /// channels of the tiled GEMM with K = 1,089 (two chunks, not a multiple of 4) and one whose
-/// channels are a multiple of 4; SOFTMAX; MEAN over a long axis.
+/// channels are a multiple of 4; SOFTMAX; MEAN over a long axis; then
+/// `blocked_and_stepped`'s ops.
 pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     let mut r = Bytes::new(0x11fe_5e1f);
     let k = 5 * super::RSPLIT + 37;
@@ -209,7 +210,7 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
     // channels a multiple of 4 (one tap per packed word), padded
     let img16 = b.input(&[1, 8, 8, 16], 0.03, 50);
     let w16 = b.weights(&[37, 3, 3, 16], &r.i8s(37 * 144), &[0.002; 37], 0);
-    let b16 = b.bias(&[-(1 << 20); 37]);
+    let b16 = b.bias(&[-1000; 37]);
     b.op(
         "CONV_2D",
         OpKind::Conv2d {
@@ -239,13 +240,173 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         0.3,
         1,
     );
-    let inputs = vec![
+    blocked_and_stepped(&mut b, &mut r);
+    let mut inputs = vec![
         r.i8s(2 * k).iter().map(|&v| (v / 2 + 60) as u8).collect(),
         r.i8s(5 * 7 * 3).iter().map(|&v| v as u8).collect(),
         r.i8s(6 * 7 * 121).iter().map(|&v| v as u8).collect(),
         r.i8s(8 * 8 * 16).iter().map(|&v| v as u8).collect(),
     ];
+    for n in [
+        5 * 6 * 3,
+        3 * 4 * 7,
+        3 * 4 * 8,
+        20 * 20,
+        3 * 40,
+        9 * 40,
+        3 * 4 * 5,
+    ] {
+        inputs.push(r.i8s(n).iter().map(|&v| v as u8).collect());
+    }
     (b.finish(), inputs)
+}
+
+/// The self-test's channel-blocked kernels (`blocked.wgsl`: one or two blocks of four channels
+/// per invocation, the last one partial) and the tiled GEMM's stepped window taps:
+/// DEPTHWISE_CONV_2D with multipliers of 2 (6 channels, stride 2) and 3 (9 channels), an input
+/// zero point of -128; CONV_2D to 10 channels from 3 and from 8 (a packed word four channels of
+/// one tap); TRANSPOSE_CONV to 5 and (from 8 channels: packed weights) 10 channels, stride 2;
+/// a tiled CONV_2D with one input channel and a 5 x 5 window (a step of 16 terms crosses three
+/// rows of taps), zero point 127; FULLY_CONNECTED to 9 channels whose weights are an input
+/// (read in place, not packed); RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR over 5
+/// channels (four per invocation, a tail of one).
+fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
+    use crate::litert::graph::Padding;
+    let dx = b.input(&[1, 5, 6, 3], 0.05, -128);
+    let dw = b.weights(
+        &[1, 3, 3, 6],
+        &r.i8s(54),
+        &[0.01, 0.02, 0.03, 0.005, 0.1, 0.2],
+        3,
+    );
+    let db = b.bias(&[5, -5, 300, -300, 0, 77]);
+    let kind = OpKind::DepthwiseConv2d {
+        padding: Padding::Same,
+        stride: (2, 2),
+        dilation: (1, 1),
+        multiplier: 2,
+        act: Activation::None,
+    };
+    b.op(
+        "DEPTHWISE_CONV_2D",
+        kind,
+        &[dx, dw, db],
+        &[1, 3, 3, 6],
+        0.1,
+        7,
+    );
+    // two blocks of four per invocation (from 8 channels), the second partial
+    let dw9 = b.weights(&[1, 2, 2, 9], &r.i8s(36), &[0.02; 9], 3);
+    let db9 = b.bias(&[-50; 9]);
+    let kind = OpKind::DepthwiseConv2d {
+        padding: Padding::Valid,
+        stride: (1, 1),
+        dilation: (1, 1),
+        multiplier: 3,
+        act: Activation::None,
+    };
+    b.op(
+        "DEPTHWISE_CONV_2D",
+        kind,
+        &[dx, dw9, db9],
+        &[1, 4, 5, 9],
+        0.05,
+        -2,
+    );
+    let cw10 = b.weights(&[10, 3, 3, 3], &r.i8s(270), &[0.01; 10], 0);
+    let cb10 = b.bias(&[20; 10]);
+    let kind = OpKind::Conv2d {
+        padding: Padding::Same,
+        stride: (1, 1),
+        dilation: (1, 1),
+        act: Activation::None,
+    };
+    b.op("CONV_2D", kind, &[dx, cw10, cb10], &[1, 5, 6, 10], 0.05, 3);
+    let shape = b.bias(&[1, 6, 8, 5]);
+    let tw = b.weights(
+        &[5, 3, 3, 7],
+        &r.i8s(5 * 63),
+        &[0.01, 0.02, 0.004, 0.05, 0.3],
+        0,
+    );
+    let tx = b.input(&[1, 3, 4, 7], 0.08, 9);
+    let tb = b.bias(&[1, 2, 3, -40000, 40000]);
+    let kind = OpKind::TransposeConv {
+        padding: Padding::Same,
+        stride: (2, 2),
+        act: Activation::None,
+    };
+    b.op(
+        "TRANSPOSE_CONV",
+        kind,
+        &[shape, tw, tx, tb],
+        &[1, 6, 8, 5],
+        0.4,
+        -3,
+    );
+    // 8 input channels: the packed weights of four channels of one tap
+    let shape10 = b.bias(&[1, 6, 8, 10]);
+    let tw10 = b.weights(&[10, 3, 3, 8], &r.i8s(10 * 72), &[0.03; 10], 0);
+    let tx8 = b.input(&[1, 3, 4, 8], 0.06, -11);
+    let tb10 = b.bias(&[100; 10]);
+    let kind = OpKind::TransposeConv {
+        padding: Padding::Same,
+        stride: (2, 2),
+        act: Activation::None,
+    };
+    b.op(
+        "TRANSPOSE_CONV",
+        kind,
+        &[shape10, tw10, tx8, tb10],
+        &[1, 6, 8, 10],
+        0.5,
+        1,
+    );
+    // and a CONV_2D over them: a packed word is four channels of one tap
+    let cw8 = b.weights(&[10, 3, 3, 8], &r.i8s(720), &[0.004; 10], 0);
+    let cb8 = b.bias(&[-30; 10]);
+    let kind = OpKind::Conv2d {
+        padding: Padding::Same,
+        stride: (1, 1),
+        dilation: (1, 1),
+        act: Activation::None,
+    };
+    b.op("CONV_2D", kind, &[tx8, cw8, cb8], &[1, 3, 4, 10], 0.1, 5);
+    let one = b.input(&[1, 20, 20, 1], 0.02, 127);
+    let ow = b.weights(&[33, 5, 5, 1], &r.i8s(33 * 25), &[0.003; 33], 0);
+    let ob = b.bias(&[-300; 33]);
+    let kind = OpKind::Conv2d {
+        padding: Padding::Same,
+        stride: (1, 1),
+        dilation: (1, 1),
+        act: Activation::None,
+    };
+    b.op("CONV_2D", kind, &[one, ow, ob], &[1, 20, 20, 33], 0.05, 0);
+    let fx = b.input(&[3, 40], 0.1, -7);
+    let fw = b.input(&[9, 40], 0.02, 0);
+    let fb = b.bias(&[0, 1, -1, 1000, -1000, 7, -7, 70, -70]);
+    let kind = OpKind::FullyConnected {
+        act: Activation::None,
+    };
+    b.op("FULLY_CONNECTED", kind, &[fx, fw, fb], &[3, 9], 0.3, 2);
+    let rx = b.input(&[1, 3, 4, 5], 0.1, -4);
+    let kind = OpKind::ResizeBilinear {
+        align_corners: false,
+        half_pixel: true,
+    };
+    b.op("RESIZE_BILINEAR", kind, &[rx], &[1, 7, 9, 5], 0.1, -4);
+    let kind = OpKind::ResizeNearest {
+        align_corners: true,
+        half_pixel: false,
+    };
+    b.op(
+        "RESIZE_NEAREST_NEIGHBOR",
+        kind,
+        &[rx],
+        &[1, 5, 6, 5],
+        0.1,
+        -4,
+    );
 }
 
 /// The graph behind [`super::LiteRtGpu::fc_requantize_probe`]: one row, `D = 1`, weights 0,
