@@ -76,6 +76,30 @@ pub struct Players {
     pruned_round: Option<u64>,
     /// Re-runs used this tick (a game just opened has no record until the next tick).
     used: Vec<(B256, B256)>,
+    /// How long this tick may wait for re-runs (one deadline for all, `verifier.judge_wait_ms`).
+    deadline: Option<tokio::time::Instant>,
+    /// Re-runs in progress in the judges' pool, by (model id, input hash).
+    runs: HashMap<(B256, B256), tokio::task::JoinHandle<anyhow::Result<Option<Reference>>>>,
+}
+
+impl Players {
+    /// Re-runs in progress (the daemon watches every interval while one runs).
+    pub fn rerunning(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The (model id, input hash) of the re-runs in progress.
+    pub fn reruns(&self) -> Vec<(B256, B256)> {
+        self.runs.keys().copied().collect()
+    }
+}
+
+impl Drop for Players {
+    fn drop(&mut self) {
+        for (_, h) in self.runs.drain() {
+            h.abort();
+        }
+    }
 }
 
 impl Players {
@@ -90,6 +114,9 @@ impl Players {
             .collect();
         self.jobs.retain(|r, _| roots.contains(r));
         let used = std::mem::take(&mut self.used);
+        // A finished re-run no spot check or game asked for this tick (its file went away).
+        self.runs
+            .retain(|key, h| !h.is_finished() || used.contains(key));
         self.references
             .retain(|key, _| runs.contains(key) || used.contains(key));
         let own: Vec<B256> = self
@@ -114,6 +141,7 @@ pub async fn run(k: &mut Keeper, head: u64, round: u64) -> anyhow::Result<GameRe
     if !k.config.game.enabled {
         return Ok(report);
     }
+    k.players.deadline = Some(k.judges.deadline());
     report.spot = crate::spot::run(k, head).await?;
     let disputes = k.store.disputes()?;
     // Games whose dispute the store no longer holds: settled (and forgotten by the dispute
@@ -383,14 +411,30 @@ fn source(k: &Keeper) -> anyhow::Result<Source> {
 
 /// The model `id`: from the archive directory, else the content source; only if it loads to `id`.
 async fn model(k: &Keeper, id: B256) -> anyhow::Result<Model> {
-    let mut bytes = match &k.config.game.archive {
+    let limits = k.config.verifier.limits();
+    load_model(
+        k.config.game.archive.as_deref(),
+        k.source.as_ref(),
+        &limits,
+        id,
+    )
+    .await
+}
+
+async fn load_model(
+    archive: Option<&std::path::Path>,
+    source: Option<&Source>,
+    limits: &content::Limits,
+    id: B256,
+) -> anyhow::Result<Model> {
+    let mut bytes = match archive {
         Some(dir) => Archive::new(dir).model(id)?,
         None => None,
     };
     if bytes.is_none()
-        && let Some(s) = &k.source
+        && let Some(s) = source
     {
-        bytes = s.get(id, &k.config.verifier.limits()).await?;
+        bytes = s.get(id, limits).await?;
     }
     let bytes =
         bytes.with_context(|| format!("model {id} is in neither the archive nor the source"))?;
@@ -451,22 +495,65 @@ async fn agent_tree(
     Ok(tree)
 }
 
-/// The challenger's re-run of the job (model `model_id`, input `input_hash`), computed once.
-pub async fn reference(
-    k: &mut Keeper,
+/// Where the challenger's re-run of a job stands.
+pub enum Rerun {
+    Ready(Arc<Reference>),
+    /// Running in the judges' pool (or waiting for a slot): ask again next tick.
+    Running,
+    /// The job's model or input is not fetchable yet.
+    Unavailable,
+}
+
+/// The challenger's re-run of the job (model `model_id`, input `input_hash`), computed once, in
+/// the judges' bounded pool (`verifier.max_concurrent`, `judge_timeout_secs`): a tick waits for
+/// it at most `judge_wait_ms`, so a big model or a hanging source never holds the tick's duties
+/// and moves.
+pub async fn reference(k: &mut Keeper, model_id: B256, input_hash: B256) -> anyhow::Result<Rerun> {
+    let key = (model_id, input_hash);
+    k.players.used.push(key);
+    if let Some(r) = k.players.references.get(&key) {
+        return Ok(Rerun::Ready(r.clone()));
+    }
+    if !k.players.runs.contains_key(&key) {
+        let source = source(k)?;
+        let limits = k.config.verifier.limits();
+        let archive = k.config.game.archive.clone();
+        let work = rerun(source, limits, archive, model_id, input_hash);
+        k.players.runs.insert(key, k.judges.spawn(work));
+    }
+    let deadline = *k
+        .players
+        .deadline
+        .get_or_insert_with(|| k.judges.deadline());
+    let Some(handle) = k.players.runs.get_mut(&key) else {
+        return Ok(Rerun::Running);
+    };
+    let Ok(joined) = tokio::time::timeout_at(deadline, handle).await else {
+        info!(model = %model_id, input = %input_hash, "still re-running the job");
+        return Ok(Rerun::Running);
+    };
+    k.players.runs.remove(&key);
+    let Some(reference) = joined.context("the re-run task")?? else {
+        return Ok(Rerun::Unavailable);
+    };
+    let reference = Arc::new(reference);
+    k.players.references.insert(key, reference.clone());
+    Ok(Rerun::Ready(reference))
+}
+
+/// Fetches the job and re-runs it on the CPU reference, keeping every op's output (`None`: the
+/// model or input is not fetchable yet).
+async fn rerun(
+    source: Source,
+    limits: content::Limits,
+    archive: Option<std::path::PathBuf>,
     model_id: B256,
     input_hash: B256,
-) -> anyhow::Result<Option<Arc<Reference>>> {
-    k.players.used.push((model_id, input_hash));
-    if let Some(r) = k.players.references.get(&(model_id, input_hash)) {
-        return Ok(Some(r.clone()));
-    }
-    let source = source(k)?;
-    let limits = k.config.verifier.limits();
+) -> anyhow::Result<Option<Reference>> {
     let Some(input) = source.get_hashed(input_hash, &limits).await? else {
         return Ok(None);
     };
-    let model = match model(k, model_id).await {
+    let model = match load_model(archive.as_deref(), Some(&source), &limits, model_id).await {
         Ok(m) => m,
         Err(e) => {
             info!(error = %format!("{e:#}"), "the job's model is not available yet");
@@ -486,18 +573,7 @@ pub async fn reference(
             output_leaf,
         })
     });
-    // Bounded like a committee judgement (`verifier.judge_timeout_secs`): a model too slow to
-    // re-run holds this spot check or pick, not the keeper.
-    let limit = std::time::Duration::from_secs(k.config.verifier.judge_timeout_secs);
-    let reference = Arc::new(
-        tokio::time::timeout(limit, run)
-            .await
-            .with_context(|| format!("the re-run took over {} s", limit.as_secs()))???,
-    );
-    k.players
-        .references
-        .insert((model_id, input_hash), reference.clone());
-    Ok(Some(reference))
+    Ok(Some(run.await??))
 }
 
 /// The challenger's own tree of the disputed output.
@@ -506,9 +582,13 @@ async fn challenger_tree(
     game: &GameRecord,
     input_hash: B256,
 ) -> anyhow::Result<Arc<TensorTree>> {
-    let r = reference(k, game.model_id, input_hash)
-        .await?
-        .context("the job's model or input is not available to re-run it")?;
+    let r = match reference(k, game.model_id, input_hash).await? {
+        Rerun::Ready(r) => r,
+        Rerun::Running => anyhow::bail!("the job is still being re-run"),
+        Rerun::Unavailable => {
+            anyhow::bail!("the job's model or input is not available to re-run it")
+        }
+    };
     let root = B256::from(r.tensors.commitment());
     let leaf = game.layer as usize + 1;
     if let Some(t) = k.players.trees.get(&(root, leaf)) {

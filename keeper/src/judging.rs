@@ -65,6 +65,26 @@ impl Judges {
         self.tasks.len()
     }
 
+    /// Runs other re-run work (a spot check's re-run) in the same pool: it waits for one of the
+    /// `max_concurrent` slots and is cut off after `judge_timeout_secs`, like a judgement.
+    pub fn spawn<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = anyhow::Result<T>> + Send + 'static,
+    ) -> JoinHandle<anyhow::Result<T>> {
+        let (slots, timeout) = (self.slots.clone(), self.timeout);
+        tokio::spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            tokio::time::timeout(timeout, work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(anyhow::anyhow!(
+                        "the re-run took over {} s",
+                        timeout.as_secs()
+                    ))
+                })
+        })
+    }
+
     /// The judgement of `record` (whose receipt is `receipt`): starts it if none runs for this
     /// very event, then waits for it until `deadline`.
     pub async fn ask(

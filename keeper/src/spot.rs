@@ -35,7 +35,7 @@ use verifier::{
 };
 
 use crate::{
-    games::{self, Reference},
+    games::{self, Reference, Rerun},
     keeper::Keeper,
     rpc::call,
     store::Opening,
@@ -369,10 +369,14 @@ enum Taken {
 
 async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
     let r = &check.receipt;
-    let Some(reference) = games::reference(k, r.model_id, r.input_hash).await? else {
-        return Ok(Taken::Later(
-            "the job's model or input is not available yet".into(),
-        ));
+    let reference = match games::reference(k, r.model_id, r.input_hash).await? {
+        Rerun::Ready(r) => r,
+        Rerun::Running => return Ok(Taken::Later("the job is being re-run".into())),
+        Rerun::Unavailable => {
+            return Ok(Taken::Later(
+                "the job's model or input is not available yet".into(),
+            ));
+        }
     };
     let opener = games::opener(k, r.model_id).await?;
     // Without a published layer list, a re-run that rebuilds the commitment knows its roots.
