@@ -76,6 +76,8 @@ pub struct Players {
     pruned_round: Option<u64>,
     /// Re-runs used this tick (a game just opened has no record until the next tick).
     used: Vec<(B256, B256)>,
+    /// The last spot-check file taken: the next tick's batch starts after it.
+    pub(crate) spot_cursor: Option<std::ffi::OsString>,
     /// How long this tick may wait for re-runs (one deadline for all, `verifier.judge_wait_ms`).
     deadline: Option<tokio::time::Instant>,
     /// Re-runs in progress in the judges' pool, by (model id, input hash).
@@ -428,7 +430,7 @@ async fn load_model(
     id: B256,
 ) -> anyhow::Result<Model> {
     let mut bytes = match archive {
-        Some(dir) => Archive::new(dir).model(id)?,
+        Some(dir) => Archive::new(dir).capped(limits.max_bytes).model(id)?,
         None => None,
     };
     if bytes.is_none()
@@ -468,7 +470,8 @@ async fn agent_job(k: &mut Keeper, root: B256) -> anyhow::Result<Arc<JobTensors>
         .archive
         .clone()
         .context("game.archive is not set: this keeper cannot answer for the orchestrator")?;
-    let job = tokio::task::spawn_blocking(move || Archive::new(&dir).load(root))
+    let cap = k.config.verifier.limits().max_bytes;
+    let job = tokio::task::spawn_blocking(move || Archive::new(&dir).capped(cap).load(root))
         .await??
         .with_context(|| format!("no archived job for commitment {root}"))?;
     let job = Arc::new(job);

@@ -20,6 +20,7 @@ pub mod daemon;
 pub mod devnet;
 pub mod disputes;
 pub mod failover;
+pub mod files;
 pub mod games;
 pub mod http;
 pub mod judge;

@@ -20,12 +20,18 @@
 //! opening is remembered in the store until it is 64 blocks deep: if a reorg drops it (the
 //! receipt reads as not disputed), its file goes back to the inbox and is opened again.
 
-use std::path::{Path, PathBuf};
+use std::{
+    ffi::{OsStr, OsString},
+    path::{Path, PathBuf},
+};
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::sol_types::SolCall;
 use anyhow::Context;
-use bindings::{DisputeManager, LivepeerToken, proof_game, receipt::dispute_domain};
+use bindings::{
+    DisputeManager, LivepeerToken, proof_game,
+    receipt::{dispute_domain, recover},
+};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use verifier::{
@@ -35,6 +41,7 @@ use verifier::{
 };
 
 use crate::{
+    files::read_capped,
     games::{self, Reference, Rerun},
     keeper::Keeper,
     rpc::call,
@@ -253,20 +260,29 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
         return Ok(report);
     };
     recheck(k, &inbox, head, &mut report).await?;
-    for path in pending(&inbox)? {
-        let check = match std::fs::read(&path)
-            .map_err(anyhow::Error::from)
-            .and_then(|b| serde_json::from_slice::<SpotCheck>(&b).map_err(Into::into))
-        {
+    let (cap, batch) = (k.config.game.spot_max_bytes, k.config.game.spots_per_tick);
+    let cursor = k.players.spot_cursor.take();
+    for path in pending(&inbox, cursor.as_deref(), batch)? {
+        k.players.spot_cursor = path.file_name().map(|n| n.to_os_string());
+        let check = match read_check(&path, cap) {
             Ok(c) => c,
-            Err(e) => {
-                let why = format!("not a spot check: {e}");
-                warn!(file = %path.display(), why, "refusing the file");
-                file_under(&path, "refused")?;
-                report.refused.push((path, why));
+            Err(why) => {
+                refuse(&path, why, &mut report);
                 continue;
             }
         };
+        // A re-run is expensive: only for a receipt that the DisputeManager would take as signed.
+        match signature_refusal(k, &check).await {
+            Ok(None) => {}
+            Ok(Some(why)) => {
+                refuse(&path, why, &mut report);
+                continue;
+            }
+            Err(e) => {
+                warn!(file = %path.display(), error = %format!("{e:#}"), "could not check the spot check's signature; retrying next tick");
+                continue;
+            }
+        }
         match take(k, &check).await {
             Ok(Taken::Later(why)) => info!(file = %path.display(), why, "spot check waits"),
             Ok(Taken::Honest) => {
@@ -285,11 +301,7 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
                 })?;
                 report.opened.push((check.receipt.job_id, kind, gas));
             }
-            Ok(Taken::Refused(why)) => {
-                warn!(file = %path.display(), why, "spot check refused");
-                file_under(&path, "refused")?;
-                report.refused.push((path, why));
-            }
+            Ok(Taken::Refused(why)) => refuse(&path, why, &mut report),
             Err(e) => {
                 warn!(file = %path.display(), error = %format!("{e:#}"), "spot check failed; retrying next tick")
             }
@@ -298,19 +310,71 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
     Ok(report)
 }
 
-/// The spot checks waiting in `inbox`, oldest name first.
-fn pending(inbox: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// At most `batch` of the spot checks waiting in `inbox` (every `*.json` entry, whatever it is),
+/// by name, starting after `after` (the last one taken) and wrapping around: a file that waits
+/// (its job not fetchable yet) never starves the others.
+fn pending(inbox: &Path, after: Option<&OsStr>, batch: usize) -> anyhow::Result<Vec<PathBuf>> {
     let entries = match std::fs::read_dir(inbox) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).with_context(|| format!("listing {}", inbox.display())),
     };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+    let mut names: Vec<OsString> = entries
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .filter(|n| Path::new(n).extension().is_some_and(|x| x == "json"))
         .collect();
-    out.sort();
-    Ok(out)
+    names.sort();
+    let start = after.map_or(0, |a| names.partition_point(|n| n.as_os_str() <= a));
+    names.rotate_left(start);
+    names.truncate(batch);
+    Ok(names.into_iter().map(|n| inbox.join(n)).collect())
+}
+
+/// The spot check in `path` (refused unread when it is over `cap` bytes or not a regular file).
+fn read_check(path: &Path, cap: u64) -> Result<SpotCheck, String> {
+    let bytes = read_capped(path, cap).map_err(|e| format!("not read: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("not a spot check: {e}"))
+}
+
+/// Moves a file that is not a spot check to be taken to `refused/`, logging why; a file that
+/// cannot be moved is only logged (it is tried again in its turn, never stopping the tick).
+fn refuse(path: &Path, why: String, report: &mut SpotReport) {
+    warn!(file = %path.display(), why, "spot check refused");
+    if let Err(e) = file_under(path, "refused") {
+        warn!(file = %path.display(), error = %format!("{e:#}"), "could not move the refused file");
+    }
+    report.refused.push((path.to_path_buf(), why));
+}
+
+/// Why the DisputeManager would refuse the spot check's signature, if it would: it must recover
+/// (under this chain's DisputeManager domain) to the orchestrator or to one of its receipt
+/// signers valid for the receipt's round, read on chain. A receipt signed for another chain or
+/// DisputeManager recovers to some other address.
+async fn signature_refusal(k: &Keeper, check: &SpotCheck) -> anyhow::Result<Option<String>> {
+    let r = check.receipt.signed();
+    let domain = dispute_domain(k.config.contracts.chain_id, k.addresses.disputes);
+    let signer = match recover(r.digest(&domain), &check.signature) {
+        Ok(a) => a,
+        Err(e) => return Ok(Some(format!("bad signature: {e}"))),
+    };
+    if signer == r.orchestrator {
+        return Ok(None);
+    }
+    let until = call(
+        &k.chain,
+        k.addresses.disputes,
+        DisputeManager::receiptSignersCall {
+            orchestrator: r.orchestrator,
+            signer,
+        },
+    )
+    .await?;
+    Ok((r.round >= until).then(|| {
+        format!(
+            "signed by {signer}, not orchestrator {} nor one of its receipt signers in round {} (or signed for another chain or DisputeManager)",
+            r.orchestrator, r.round
+        )
+    }))
 }
 
 /// Moves a handled file into `sub/` beside it; returns where it went.
