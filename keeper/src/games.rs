@@ -32,6 +32,7 @@ use verifier::{
 
 use crate::{
     archive::{self, Archive},
+    background::Tasks,
     keeper::Keeper,
     rpc::call,
     store::{DisputeRecord, GameRecord, Move, Role},
@@ -76,31 +77,36 @@ pub struct Players {
     pruned_round: Option<u64>,
     /// Re-runs used this tick (a game just opened has no record until the next tick).
     used: Vec<(B256, B256)>,
+    /// More spot checks waited than a batch takes (the keeper then ticks again at once).
+    pub(crate) spot_backlog: bool,
     /// The last spot-check file taken: the next tick's batch starts after it.
     pub(crate) spot_cursor: Option<std::ffi::OsString>,
     /// How long this tick may wait for re-runs (one deadline for all, `verifier.judge_wait_ms`).
     deadline: Option<tokio::time::Instant>,
     /// Re-runs in progress in the judges' pool, by (model id, input hash).
-    runs: HashMap<(B256, B256), tokio::task::JoinHandle<anyhow::Result<Option<Reference>>>>,
+    runs: Tasks<(B256, B256), Option<Reference>>,
+    /// Published layer lists being fetched, by commitment root (see [`crate::spot`]).
+    pub(crate) claims: Tasks<B256, Option<Vec<verifier::Hash32>>>,
+    /// Commitment roots asked for this tick.
+    pub(crate) claims_used: Vec<B256>,
 }
 
 impl Players {
-    /// Re-runs in progress (the daemon watches every interval while one runs).
+    /// Re-runs and layer-list fetches in progress (the daemon watches every interval while one
+    /// runs).
     pub fn rerunning(&self) -> usize {
-        self.runs.len()
+        self.runs.len() + self.claims.len()
+    }
+
+    /// Whether there is spot-check work to come back to at once: a re-run or fetch in progress,
+    /// or more inbox files than a batch.
+    pub fn busy(&self) -> bool {
+        self.rerunning() > 0 || self.spot_backlog
     }
 
     /// The (model id, input hash) of the re-runs in progress.
     pub fn reruns(&self) -> Vec<(B256, B256)> {
-        self.runs.keys().copied().collect()
-    }
-}
-
-impl Drop for Players {
-    fn drop(&mut self) {
-        for (_, h) in self.runs.drain() {
-            h.abort();
-        }
+        self.runs.keys()
     }
 }
 
@@ -117,8 +123,9 @@ impl Players {
         self.jobs.retain(|r, _| roots.contains(r));
         let used = std::mem::take(&mut self.used);
         // A finished re-run no spot check or game asked for this tick (its file went away).
-        self.runs
-            .retain(|key, h| !h.is_finished() || used.contains(key));
+        self.runs.drop_finished_except(&used);
+        let claims = std::mem::take(&mut self.claims_used);
+        self.claims.drop_finished_except(&claims);
         self.references
             .retain(|key, _| runs.contains(key) || used.contains(key));
         let own: Vec<B256> = self
@@ -404,13 +411,6 @@ async fn revealed(
         .find(|w| keccak256(w.iter().flat_map(|x| x.0).collect::<Vec<u8>>()) == revealed))
 }
 
-/// The content source the models, inputs and layer lists come from.
-fn source(k: &Keeper) -> anyhow::Result<Source> {
-    k.source
-        .clone()
-        .context("verifier.source is not set: the job cannot be fetched")
-}
-
 /// The model `id`: from the archive directory, else the content source; only if it loads to `id`.
 async fn model(k: &Keeper, id: B256) -> anyhow::Result<Model> {
     let limits = k.config.verifier.limits();
@@ -498,6 +498,13 @@ async fn agent_tree(
     Ok(tree)
 }
 
+/// Until when this tick may wait for background work (one deadline for the whole tick).
+pub(crate) fn wait_until(k: &mut Keeper) -> tokio::time::Instant {
+    *k.players
+        .deadline
+        .get_or_insert_with(|| k.judges.deadline())
+}
+
 /// Where the challenger's re-run of a job stands.
 pub enum Rerun {
     Ready(Arc<Reference>),
@@ -517,26 +524,23 @@ pub async fn reference(k: &mut Keeper, model_id: B256, input_hash: B256) -> anyh
     if let Some(r) = k.players.references.get(&key) {
         return Ok(Rerun::Ready(r.clone()));
     }
-    if !k.players.runs.contains_key(&key) {
-        let source = source(k)?;
-        let limits = k.config.verifier.limits();
-        let archive = k.config.game.archive.clone();
-        let work = rerun(source, limits, archive, model_id, input_hash);
-        k.players.runs.insert(key, k.judges.spawn(work));
-    }
-    let deadline = *k
+    let deadline = wait_until(k);
+    let (judges, config) = (&k.judges, &k.config);
+    let source = k.source.clone();
+    let polled = k
         .players
-        .deadline
-        .get_or_insert_with(|| k.judges.deadline());
-    let Some(handle) = k.players.runs.get_mut(&key) else {
-        return Ok(Rerun::Running);
-    };
-    let Ok(joined) = tokio::time::timeout_at(deadline, handle).await else {
+        .runs
+        .poll(&key, deadline, || {
+            let source = source.context("verifier.source is not set: the job cannot be fetched")?;
+            let (limits, archive) = (config.verifier.limits(), config.game.archive.clone());
+            Ok(judges.spawn(rerun(source, limits, archive, model_id, input_hash)))
+        })
+        .await;
+    let Some(done) = polled else {
         info!(model = %model_id, input = %input_hash, "still re-running the job");
         return Ok(Rerun::Running);
     };
-    k.players.runs.remove(&key);
-    let Some(reference) = joined.context("the re-run task")?? else {
+    let Some(reference) = done? else {
         return Ok(Rerun::Unavailable);
     };
     let reference = Arc::new(reference);

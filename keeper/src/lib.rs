@@ -15,6 +15,7 @@
 //! [`http`], `keeper status` in [`status`]).
 
 pub mod archive;
+pub mod background;
 pub mod config;
 pub mod daemon;
 pub mod devnet;

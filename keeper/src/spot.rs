@@ -32,6 +32,7 @@ use bindings::{
     DisputeManager, LivepeerToken, proof_game,
     receipt::{dispute_domain, recover},
 };
+use content::Source;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use verifier::{
@@ -262,7 +263,10 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
     recheck(k, &inbox, head, &mut report).await?;
     let (cap, batch) = (k.config.game.spot_max_bytes, k.config.game.spots_per_tick);
     let cursor = k.players.spot_cursor.take();
-    for path in pending(&inbox, cursor.as_deref(), batch)? {
+    let (paths, more) = pending(&inbox, cursor.as_deref(), batch)?;
+    // More files than a batch: the next tick takes the next batch without waiting for a block.
+    k.players.spot_backlog = more;
+    for path in paths {
         k.players.spot_cursor = path.file_name().map(|n| n.to_os_string());
         let check = match read_check(&path, cap) {
             Ok(c) => c,
@@ -313,10 +317,15 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
 /// At most `batch` of the spot checks waiting in `inbox` (every `*.json` entry, whatever it is),
 /// by name, starting after `after` (the last one taken) and wrapping around: a file that waits
 /// (its job not fetchable yet) never starves the others.
-fn pending(inbox: &Path, after: Option<&OsStr>, batch: usize) -> anyhow::Result<Vec<PathBuf>> {
+/// Also says whether more were waiting.
+fn pending(
+    inbox: &Path,
+    after: Option<&OsStr>,
+    batch: usize,
+) -> anyhow::Result<(Vec<PathBuf>, bool)> {
     let entries = match std::fs::read_dir(inbox) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), false)),
         Err(e) => return Err(e).with_context(|| format!("listing {}", inbox.display())),
     };
     let mut names: Vec<OsString> = entries
@@ -326,8 +335,9 @@ fn pending(inbox: &Path, after: Option<&OsStr>, batch: usize) -> anyhow::Result<
     names.sort();
     let start = after.map_or(0, |a| names.partition_point(|n| n.as_os_str() <= a));
     names.rotate_left(start);
+    let more = names.len() > batch;
     names.truncate(batch);
-    Ok(names.into_iter().map(|n| inbox.join(n)).collect())
+    Ok((names.into_iter().map(|n| inbox.join(n)).collect(), more))
 }
 
 /// The spot check in `path` (refused unread when it is over `cap` bytes or not a regular file).
@@ -444,7 +454,11 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
     };
     let opener = games::opener(k, r.model_id).await?;
     // Without a published layer list, a re-run that rebuilds the commitment knows its roots.
-    let claimed = match claimed_roots(k, r.commitment_root).await? {
+    let claimed = match claimed_roots(k, r.commitment_root).await {
+        Some(c) => c?,
+        None => return Ok(Taken::Later("fetching the published layer list".into())),
+    };
+    let claimed = match claimed {
         None if reference.tensors.commitment() == r.commitment_root.0 => {
             Some(reference.tensors.roots().to_vec())
         }
@@ -563,12 +577,29 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
 }
 
 /// The orchestrator's published roots (input root first), if its claim file is there and
-/// rebuilds the commitment.
-async fn claimed_roots(k: &Keeper, root: B256) -> anyhow::Result<Option<Vec<Hash32>>> {
+/// rebuilds the commitment; fetched in the judges' pool (`None` while the fetch runs).
+async fn claimed_roots(k: &mut Keeper, root: B256) -> Option<anyhow::Result<Option<Vec<Hash32>>>> {
     let Some(source) = k.source.clone() else {
-        return Ok(None);
+        return Some(Ok(None));
     };
-    let Some(bytes) = source.get(root, &k.config.verifier.limits()).await? else {
+    let limits = k.config.verifier.limits();
+    let deadline = games::wait_until(k);
+    let judges = &k.judges;
+    k.players.claims_used.push(root);
+    k.players
+        .claims
+        .poll(&root, deadline, || {
+            Ok(judges.spawn(fetch_claim(source, limits, root)))
+        })
+        .await
+}
+
+async fn fetch_claim(
+    source: Source,
+    limits: content::Limits,
+    root: B256,
+) -> anyhow::Result<Option<Vec<Hash32>>> {
+    let Some(bytes) = source.get(root, &limits).await? else {
         return Ok(None);
     };
     let Ok(claim) = serde_json::from_slice::<verifier::ClaimFile>(&bytes) else {

@@ -38,7 +38,7 @@ const HONEST: usize = 3;
 const LIAR: usize = CHALLENGER;
 
 /// A world whose games have a short move window, and a fresh test directory.
-async fn game_world(
+pub(crate) async fn game_world(
     name: &str,
 ) -> anyhow::Result<(keeper::devnet::world::World, std::path::PathBuf)> {
     let world = world(10).await?;
@@ -49,7 +49,7 @@ async fn game_world(
 }
 
 /// `orchestrator` serves `prompt` in the current round (a cheater delivers another picture).
-async fn serve(
+pub(crate) async fn serve(
     world: &keeper::devnet::world::World,
     orchestrator: usize,
     seed: u64,
@@ -82,7 +82,7 @@ fn served_tensors(job: &Job) -> JobTensors {
 }
 
 /// The orchestrator's agent: its key, its archive holding `jobs`, playing games.
-async fn agent(
+pub(crate) async fn agent(
     world: &keeper::devnet::world::World,
     dir: &Path,
     orchestrator: usize,
@@ -111,7 +111,7 @@ async fn agent(
 }
 
 /// The challenger keeper (keeper A, funded): jobs from `content`, spot checks from `inbox/`.
-fn challenger_config(
+pub(crate) fn challenger_config(
     world: &keeper::devnet::world::World,
     dir: &Path,
     store: &str,
@@ -124,7 +124,10 @@ fn challenger_config(
     config
 }
 
-async fn challenger(world: &keeper::devnet::world::World, dir: &Path) -> anyhow::Result<Keeper> {
+pub(crate) async fn challenger(
+    world: &keeper::devnet::world::World,
+    dir: &Path,
+) -> anyhow::Result<Keeper> {
     world.fund(world.address(KEEPER_A), 1_000).await?;
     Ok(Keeper::connect(
         world.url(),
@@ -136,7 +139,7 @@ async fn challenger(world: &keeper::devnet::world::World, dir: &Path) -> anyhow:
 }
 
 /// Publishes the job for the challenger and drops its spot check in the inbox.
-fn drop_spot_check(dir: &Path, job: &Job) -> anyhow::Result<()> {
+pub(crate) fn drop_spot_check(dir: &Path, job: &Job) -> anyhow::Result<()> {
     job.publish(&dir.join("content"))?;
     let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox)?;
@@ -152,7 +155,7 @@ fn drop_spot_check(dir: &Path, job: &Job) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn dispute_count(world: &keeper::devnet::world::World) -> anyhow::Result<U256> {
+pub(crate) async fn dispute_count(world: &keeper::devnet::world::World) -> anyhow::Result<U256> {
     Ok(
         bindings::DisputeManager::new(world.d.disputes, world.admin())
             .disputeCount()
@@ -161,14 +164,17 @@ async fn dispute_count(world: &keeper::devnet::world::World) -> anyhow::Result<U
     )
 }
 
-async fn game(world: &keeper::devnet::world::World, id: U256) -> anyhow::Result<IProofGame::Game> {
+pub(crate) async fn game(
+    world: &keeper::devnet::world::World,
+    id: U256,
+) -> anyhow::Result<IProofGame::Game> {
     Ok(ProofGame::new(world.d.proof_game, world.admin())
         .getGame(id)
         .call()
         .await?)
 }
 
-fn phase(g: &IProofGame::Game) -> Phase {
+pub(crate) fn phase(g: &IProofGame::Game) -> Phase {
     Phase::try_from(g.phase).unwrap_or(Phase::None)
 }
 
