@@ -34,6 +34,7 @@ use crate::{
     archive::{self, Archive},
     background::Tasks,
     keeper::Keeper,
+    ops::{GameView, SpotView},
     rpc::call,
     store::{DisputeRecord, GameRecord, Move, Role},
     txs::{Action, Outcome},
@@ -77,6 +78,10 @@ pub struct Players {
     pruned_round: Option<u64>,
     /// Re-runs used this tick (a game just opened has no record until the next tick).
     used: Vec<(B256, B256)>,
+    /// Each game as last read on chain (for the operator), by dispute id.
+    seen: HashMap<u64, Seen>,
+    /// Spot checks waiting (file name, why), for the operator.
+    pub(crate) spot_waiting: std::collections::BTreeMap<String, String>,
     /// More spot checks waited than a batch takes (the keeper then ticks again at once).
     pub(crate) spot_backlog: bool,
     /// The last spot-check file taken: the next tick's batch starts after it.
@@ -138,6 +143,62 @@ impl Players {
     }
 }
 
+/// A game as last read on chain.
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    phase: Phase,
+    deadline: u64,
+}
+
+/// The games in progress and the spot checks waiting, for the operator (`keeper status`, the
+/// admin API).
+pub fn views(k: &Keeper) -> (Vec<GameView>, Vec<SpotView>) {
+    let games = k
+        .store
+        .games()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| {
+            let seen = k.players.seen.get(&g.id);
+            let phase = seen.map_or(Phase::None, |s| s.phase);
+            let to_move = match phase {
+                Phase::Reveal | Phase::Final => Some(Role::Agent),
+                Phase::Pick => Some(Role::Challenger),
+                _ => None,
+            };
+            GameView {
+                dispute: g.id,
+                role: role_name(g.role).into(),
+                layer: g.layer,
+                depth: g.depth,
+                phase: format!("{phase:?}"),
+                to_move: to_move.map(|r| role_name(r).into()),
+                this_keeper_to_move: to_move == Some(g.role),
+                deadline_block: seen.map_or(0, |s| s.deadline),
+                moves: g.moves.len(),
+                gas: g.moves.iter().map(|m| m.gas).sum(),
+            }
+        })
+        .collect();
+    let spots = k
+        .players
+        .spot_waiting
+        .iter()
+        .map(|(file, state)| SpotView {
+            file: file.clone(),
+            state: state.clone(),
+        })
+        .collect();
+    (games, spots)
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Challenger => "challenger",
+        Role::Agent => "agent",
+    }
+}
+
 /// The ProofGame's address (set and checked at connect when games are enabled).
 fn game_address(k: &Keeper) -> anyhow::Result<Address> {
     k.addresses
@@ -187,6 +248,7 @@ async fn end(k: &mut Keeper, g: &GameRecord, report: &mut GameReport) -> anyhow:
     let gas: u64 = g.moves.iter().map(|m| m.gas).sum();
     info!(dispute = g.id, role = ?g.role, status = status.name(), moves = g.moves.len(), gas, "game over");
     report.ended.push((g.id, status.name()));
+    k.players.seen.remove(&g.id);
     k.store.remove_game(g.id)
 }
 
@@ -222,6 +284,13 @@ async fn play(
     } else {
         return Ok(());
     };
+    k.players.seen.insert(
+        record.id,
+        Seen {
+            phase,
+            deadline: g.deadline.saturating_to(),
+        },
+    );
     // The game must be the recorded dispute's (a reorg may have put another one under the id:
     // the dispute follower re-reads it; until then, no move).
     let receipt = record.receipt.as_ref();
@@ -379,6 +448,12 @@ async fn play(
             k.store.put_game(&game)?;
             k.metrics.inc(&k.metrics.game_moves);
             report.moves.push((record.id, kind, r.gas_used));
+            // The operator's view shows the game after the move (a failed read keeps the old).
+            if let Ok(g) = call(&k.chain, pg, ProofGame::getGameCall { disputeId: id }).await {
+                let phase = Phase::try_from(g.phase).unwrap_or(Phase::None);
+                let deadline = g.deadline.saturating_to();
+                k.players.seen.insert(record.id, Seen { phase, deadline });
+            }
         }
         Outcome::NotDue(why) => info!(dispute = record.id, action = kind, %why, "move not due"),
         Outcome::Reverted(r) => {

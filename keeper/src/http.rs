@@ -207,6 +207,9 @@ fn admin(request: &Request, ops: &Ops) -> Response {
         },
         ("GET", "/admin/in-flight") => view(|s| serde_json::json!(s.in_flight)),
         ("GET", "/admin/disputes") => view(|s| serde_json::json!(s.disputes)),
+        ("GET", "/admin/games") => {
+            view(|s| serde_json::json!({"games": s.games, "spot_checks": s.spot_checks}))
+        }
         ("GET", "/admin/duties") => view(|s| serde_json::json!(s.round)),
         ("GET", "/admin/fee-cap") => view(
             |s| serde_json::json!({ "fee_cap_gwei": s.fee_cap_gwei, "binding": s.fee_cap_binding }),

@@ -264,10 +264,19 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
     let (cap, batch) = (k.config.game.spot_max_bytes, k.config.game.spots_per_tick);
     let cursor = k.players.spot_cursor.take();
     let (paths, more) = pending(&inbox, cursor.as_deref(), batch)?;
+    // The operator's list: only files still in the inbox.
+    k.players
+        .spot_waiting
+        .retain(|name, _| inbox.join(name).exists());
     // More files than a batch: the next tick takes the next batch without waiting for a block.
     k.players.spot_backlog = more;
     for path in paths {
         k.players.spot_cursor = path.file_name().map(|n| n.to_os_string());
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        k.players.spot_waiting.remove(&name);
         let check = match read_check(&path, cap) {
             Ok(c) => c,
             Err(why) => {
@@ -283,12 +292,19 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
                 continue;
             }
             Err(e) => {
-                warn!(file = %path.display(), error = %format!("{e:#}"), "could not check the spot check's signature; retrying next tick");
+                let why = format!("{e:#}");
+                warn!(file = %path.display(), error = why, "could not check the spot check's signature; retrying next tick");
+                k.players
+                    .spot_waiting
+                    .insert(name, format!("signature not checked yet: {why}"));
                 continue;
             }
         }
         match take(k, &check).await {
-            Ok(Taken::Later(why)) => info!(file = %path.display(), why, "spot check waits"),
+            Ok(Taken::Later(why)) => {
+                info!(file = %path.display(), why, "spot check waits");
+                k.players.spot_waiting.insert(name, why);
+            }
             Ok(Taken::Honest) => {
                 info!(job = %check.receipt.job_id, "spot check: the receipt is right");
                 file_under(&path, "honest")?;
@@ -307,7 +323,11 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
             }
             Ok(Taken::Refused(why)) => refuse(&path, why, &mut report),
             Err(e) => {
-                warn!(file = %path.display(), error = %format!("{e:#}"), "spot check failed; retrying next tick")
+                let why = format!("{e:#}");
+                warn!(file = %path.display(), error = why, "spot check failed; retrying next tick");
+                k.players
+                    .spot_waiting
+                    .insert(name, format!("failed, retrying: {why}"));
             }
         }
     }

@@ -101,6 +101,28 @@ async fn duties_go_on_while_a_spot_check_re_run_hangs() {
     assert!(r.games.spot.opened.is_empty() && r.games.spot.honest.is_empty());
     assert_eq!(a.players.rerunning(), 2, "both in the judges' pool");
     assert_eq!(a.blocks_until_work(), None, "watched every interval");
+    // The operator sees the game and the waiting spot checks.
+    let (games, spots) = keeper::games::views(&a);
+    assert_eq!(games.len(), 1, "{games:?}");
+    let g = &games[0];
+    assert_eq!(
+        (g.role.as_str(), g.phase.as_str()),
+        ("challenger", "Reveal")
+    );
+    assert_eq!((g.moves, g.to_move.as_deref()), (1, Some("agent")));
+    let head = a.gate.head.unwrap();
+    assert!(!g.this_keeper_to_move && g.deadline_block > head, "{g:?}");
+    let waiting: Vec<(&str, &str)> = spots
+        .iter()
+        .map(|s| (s.file.as_str(), s.state.as_str()))
+        .collect();
+    assert_eq!(
+        waiting,
+        [
+            ("slow-input.json", "the job is being re-run"),
+            ("slow-list.json", "fetching the published layer list")
+        ]
+    );
 
     world.mine_to_next_round().await.unwrap();
     let r = tokio::time::timeout(Duration::from_secs(2), a.tick())
