@@ -3,7 +3,7 @@
 //!
 //! Admin routes (JSON; from loopback peers only unless `admin.remote`):
 //! `GET /admin/status` (everything below at once), `GET /admin/in-flight`, `GET /admin/disputes`,
-//! `GET /admin/duties`, `GET /admin/fee-cap`; `POST /admin/pause`, `POST /admin/resume`,
+//! `GET /admin/duties`, `GET /admin/games`, `GET /admin/fee-cap`; `POST /admin/pause`, `POST /admin/resume`,
 //! `POST /admin/fee-cap?gwei=N` (or the number as the body).
 
 use std::{
