@@ -335,6 +335,10 @@ async fn play(
         _ => role == Role::Agent,
     };
     let deadline: u64 = g.deadline.to();
+    // The head now, not the tick's: this tick's own earlier transactions (a round's
+    // initialization, another game's move) may have mined blocks since, and a move sent in the
+    // window's last block would mine after it.
+    let head = k.chain.get_block_number().await?.max(head);
     let at = Position {
         levels_left: u32::from(g.levelsLeft),
         index: u64::from(g.chunkIndex),

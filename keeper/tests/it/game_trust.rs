@@ -15,7 +15,10 @@ use keeper::{
 };
 
 use crate::{
-    games::{agent, challenger_config, drop_spot_check, game, game_world, phase, serve},
+    games::{
+        agent, agent_with, challenger_config, drop_spot_check, game, game_world, mine_to, phase,
+        serve,
+    },
     support::*,
 };
 
@@ -237,6 +240,77 @@ async fn hostile_inbox_files_are_refused_unread_a_batch_per_tick_and_the_real_on
     assert!(
         inbox.join("elsewhere").exists(),
         "a symlink's target is untouched"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn moves_mine_by_the_deadline_block_never_after_and_a_timeout_comes_at_deadline_plus_one() {
+    let (world, dir) = game_world("game-deadline-edge").await.unwrap();
+    let cheat = serve(&world, CHEATER, 1, true).await.unwrap();
+    world.fund(world.address(KEEPER_A), 1_000).await.unwrap();
+    // Neither keeper initializes a round (a block of its own in the middle of a window).
+    let quiet = |c: &mut keeper::Config| c.rewards.act_after_blocks = 1_000;
+    let mut config = challenger_config(&world, &dir, "challenger.redb");
+    quiet(&mut config);
+    let mut a = Keeper::connect(
+        world.url(),
+        world.signer(KEEPER_A),
+        config,
+        Arc::new(Metrics::default()),
+    )
+    .await
+    .unwrap();
+    let (mut o, _) = agent_with(&world, &dir, CHEATER, &[&cheat], quiet)
+        .await
+        .unwrap();
+    drop_spot_check(&dir, &cheat).unwrap();
+    assert_eq!(a.tick().await.unwrap().games.spot.opened.len(), 1);
+    let id = crate::games::dispute_count(&world).await.unwrap();
+
+    // At head deadline - 1 the reveal is sent: it mines in the deadline block itself.
+    let deadline: u64 = game(&world, id).await.unwrap().deadline.to();
+    mine_to(&world, deadline - 1).await;
+    let r = o.tick().await.unwrap();
+    assert!(!r.rounds.initialized, "{r:?}");
+    assert_eq!(r.games.moves.len(), 1, "{r:?}");
+    let g = game(&world, id).await.unwrap();
+    assert_eq!(
+        phase(&g),
+        Phase::Pick,
+        "the reveal mined at block {deadline}"
+    );
+
+    // At head == the pick's deadline no pick is sent (it would mine after the window), and no
+    // timeout either: it is sent once the head is past the deadline.
+    let deadline: u64 = g.deadline.to();
+    mine_to(&world, deadline).await;
+    let r = a.tick().await.unwrap();
+    assert!(
+        r.games.moves.is_empty(),
+        "no move in the window's last block: {r:?}"
+    );
+    let r = o.tick().await.unwrap();
+    assert!(
+        r.games.moves.is_empty(),
+        "no timeout before deadline + 1: {r:?}"
+    );
+
+    // At head deadline + 1 the agent times the silent challenger out.
+    world.mine(1).await.unwrap();
+    let r = a.tick().await.unwrap();
+    assert!(
+        r.games.moves.is_empty(),
+        "the challenger's window passed: {r:?}"
+    );
+    let r = o.tick().await.unwrap();
+    assert_eq!(
+        r.games.moves.iter().map(|m| m.1).collect::<Vec<_>>(),
+        ["timeout"]
+    );
+    assert_eq!(
+        crate::support::status(&world, id).await.unwrap(),
+        bindings::enums::Status::Innocent
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
