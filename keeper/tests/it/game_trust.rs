@@ -1,7 +1,7 @@
 //! The challenger keeper's intake under hostile or slow input (issue 20's keeper-trust rules): a
 //! spot check's re-run runs in the judges' pool, so duties and game moves go on while it hangs;
 //! hostile inbox files are refused (moved to `refused/`, with the reason logged and reported)
-//! before anything big is read, a bounded number per tick.
+//! before anything big is read, a bounded number per tick; so is the agent's archive.
 
 use std::{path::Path, sync::Arc, time::Duration};
 
@@ -141,7 +141,7 @@ async fn duties_go_on_while_a_spot_check_re_run_hangs() {
 }
 
 #[tokio::test]
-async fn hostile_inbox_files_are_refused_unread_a_batch_per_tick_and_the_real_one_is_taken() {
+async fn hostile_inbox_and_archive_files_are_refused_unread_and_the_real_spot_check_is_taken() {
     let (world, dir) = game_world("game-hostile-inbox").await.unwrap();
     let cheat = serve(&world, CHEATER, 1, true).await.unwrap();
     world.fund(world.address(KEEPER_A), 1_000).await.unwrap();
@@ -241,6 +241,27 @@ async fn hostile_inbox_files_are_refused_unread_a_batch_per_tick_and_the_real_on
         inbox.join("elsewhere").exists(),
         "a symlink's target is untouched"
     );
+
+    // The orchestrator's agent whose archived job is over the size cap (or not a file): it reads
+    // nothing, logs that it cannot answer, and ticks on.
+    let (mut o, _) = agent_with(&world, &dir, CHEATER, &[&cheat], |c| {
+        c.verifier.max_object_mib = 1
+    })
+    .await
+    .unwrap();
+    let job = std::fs::read_dir(dir.join("archive"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "job"))
+        .unwrap();
+    std::fs::write(&job, vec![0u8; 2 << 20]).unwrap();
+    let r = o.tick().await.unwrap();
+    assert!(r.games.moves.is_empty(), "{r:?}");
+    std::fs::remove_file(&job).unwrap();
+    std::fs::create_dir(&job).unwrap();
+    world.mine(1).await.unwrap();
+    let r = o.tick().await.unwrap();
+    assert!(r.games.moves.is_empty(), "{r:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
