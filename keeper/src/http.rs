@@ -305,6 +305,16 @@ mod tests {
             route(&pause, local, &metrics, None, stale).status,
             "404 Not Found"
         );
+        let games = route(
+            &req("GET", "/admin/games", ""),
+            local,
+            &metrics,
+            Some(&ops),
+            stale,
+        );
+        assert_eq!(games.status, "200 OK");
+        let body: serde_json::Value = serde_json::from_str(&games.body).unwrap();
+        assert_eq!(body, serde_json::json!({"games": [], "spot_checks": []}));
         let cap = req("POST", "/admin/fee-cap?gwei=9", "");
         // Not connected yet: nothing to set.
         assert!(
