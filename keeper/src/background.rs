@@ -50,11 +50,6 @@ impl<K: Eq + Hash + Clone, T> Tasks<K, T> {
         self.running.is_empty()
     }
 
-    /// The keys of the tasks in progress.
-    pub fn keys(&self) -> Vec<K> {
-        self.running.keys().cloned().collect()
-    }
-
     /// Drops the finished tasks whose key is not in `wanted` (no one asks for them any more).
     pub fn drop_finished_except(&mut self, wanted: &[K]) {
         self.running
@@ -67,5 +62,32 @@ impl<K, T> Drop for Tasks<K, T> {
         for (_, h) in self.running.drain() {
             h.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_task_is_started_once_waited_for_until_the_deadline_and_handed_out_once() {
+        let mut tasks = Tasks::<u8, u8>::default();
+        let (tx, rx) = tokio::sync::oneshot::channel::<u8>();
+        let mut rx = Some(rx);
+        let soon = || Instant::now() + Duration::from_millis(20);
+        let mut start = || {
+            let rx = rx.take().expect("started once");
+            Ok(tokio::spawn(async move { Ok(rx.await?) }))
+        };
+        assert!(tasks.poll(&1, soon(), &mut start).await.is_none());
+        assert_eq!(tasks.len(), 1);
+        tx.send(7).unwrap();
+        let got = tasks.poll(&1, soon(), &mut start).await;
+        assert_eq!(got.unwrap().unwrap(), 7);
+        assert!(tasks.is_empty(), "handed out once");
+        let failed = tasks.poll(&2, soon(), || anyhow::bail!("no source")).await;
+        assert!(failed.unwrap().is_err() && tasks.is_empty());
     }
 }

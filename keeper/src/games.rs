@@ -108,11 +108,6 @@ impl Players {
     pub fn busy(&self) -> bool {
         self.rerunning() > 0 || self.spot_backlog
     }
-
-    /// The (model id, input hash) of the re-runs in progress.
-    pub fn reruns(&self) -> Vec<(B256, B256)> {
-        self.runs.keys()
-    }
 }
 
 impl Players {
