@@ -18,10 +18,14 @@ use alloy::primitives::B256;
 use anyhow::Context;
 use verifier::game::JobTensors;
 
+use crate::files::{FileError, read_capped};
+
 /// The archive directory.
 #[derive(Clone, Debug)]
 pub struct Archive {
     dir: PathBuf,
+    /// The largest file read (a job or a model), checked before reading.
+    cap: u64,
 }
 
 /// The suffix of a job's file: `-<commitment root>.job`.
@@ -38,7 +42,14 @@ impl Archive {
     pub fn new(dir: &Path) -> Self {
         Self {
             dir: dir.to_path_buf(),
+            cap: content::Limits::default().max_bytes,
         }
+    }
+
+    /// The same archive, reading no file over `cap` bytes (the keeper: `verifier.max_object_mib`).
+    pub fn capped(mut self, cap: u64) -> Self {
+        self.cap = cap;
+        self
     }
 
     /// Writes a served job (the serving node's side; the tests and tools use it): to a temporary
@@ -68,7 +79,8 @@ impl Archive {
         let Some(path) = self.find(root)? else {
             return Ok(None);
         };
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = read_capped(&path, self.cap)
+            .with_context(|| format!("refusing archive file {}", path.display()))?;
         JobTensors::from_archive(&bytes, Some(&root.0))
             .map(Some)
             .with_context(|| format!("archive {}", path.display()))
@@ -77,10 +89,10 @@ impl Archive {
     /// The model file named by `id`, if there.
     pub fn model(&self, id: B256) -> anyhow::Result<Option<Vec<u8>>> {
         let path = self.dir.join(format!("{id}"));
-        match std::fs::read(&path) {
+        match read_capped(&path, self.cap) {
             Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(FileError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("refusing model file {}", path.display())),
         }
     }
 
@@ -157,6 +169,16 @@ mod tests {
         let path = a.find(root(&new)).unwrap().unwrap();
         std::fs::write(&path, old.to_archive()).unwrap();
         assert!(a.load(root(&new)).is_err());
+        // A file over the cap, or one that is not a regular file, is refused before reading.
+        assert!(a.clone().capped(100).load(root(&old)).is_err());
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        let refused = format!("{:#}", a.load(root(&new)).unwrap_err());
+        assert!(refused.contains("directory"), "{refused}");
+        std::fs::remove_dir(&path).unwrap();
+        std::fs::write(dir.join(format!("{}", B256::repeat_byte(9))), vec![0; 200]).unwrap();
+        assert!(a.clone().capped(100).model(B256::repeat_byte(9)).is_err());
+        assert!(a.model(B256::repeat_byte(8)).unwrap().is_none());
         // Round 3 goes at oldest 4 unless a game needs it.
         assert_eq!(a.prune(4, &[root(&old)]).unwrap(), 0);
         assert_eq!(a.prune(4, &[]).unwrap(), 1);

@@ -45,7 +45,7 @@ pub struct Config {
 /// orchestrator's agent (its key is the orchestrator's), it answers every game against that
 /// orchestrator from the job archives in `archive`. Either side calls `timeout` on a silent
 /// opponent.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GameConfig {
     /// Play the games this keeper's address is a party to (needs `contracts.proof_game`).
@@ -60,6 +60,33 @@ pub struct GameConfig {
     /// outputs (`<commitment root>.job`, [`verifier::game::JobTensors::to_archive`]) and the
     /// model files (`<model id>`). Archives past the liability window are pruned.
     pub archive: Option<PathBuf>,
+    /// The largest spot-check file read from the inbox (bytes); a bigger one is refused unread.
+    #[serde(default = "default_spot_max_bytes")]
+    pub spot_max_bytes: u64,
+    /// Spot checks taken per tick (the rest wait for the next ticks, in turn): thousands of
+    /// files dropped at once never stall a tick.
+    #[serde(default = "default_spots_per_tick")]
+    pub spots_per_tick: usize,
+}
+
+impl Default for GameConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            inbox: None,
+            archive: None,
+            spot_max_bytes: default_spot_max_bytes(),
+            spots_per_tick: default_spots_per_tick(),
+        }
+    }
+}
+
+/// A receipt, a signature and a delivered output (hex) fit with room to spare.
+fn default_spot_max_bytes() -> u64 {
+    1 << 20
+}
+fn default_spots_per_tick() -> usize {
+    16
 }
 
 impl GameConfig {
@@ -69,6 +96,9 @@ impl GameConfig {
         }
         if contracts.proof_game.is_none() {
             bail!("game.enabled needs contracts.proof_game (the ProofGame's address)");
+        }
+        if self.spots_per_tick == 0 || self.spot_max_bytes == 0 {
+            bail!("game.spots_per_tick and game.spot_max_bytes must be at least 1");
         }
         if self.inbox.is_some() && verifier.source.is_none() {
             bail!(

@@ -32,7 +32,9 @@ use verifier::{
 
 use crate::{
     archive::{self, Archive},
+    background::Tasks,
     keeper::Keeper,
+    ops::{GameView, SpotView},
     rpc::call,
     store::{DisputeRecord, GameRecord, Move, Role},
     txs::{Action, Outcome},
@@ -76,6 +78,36 @@ pub struct Players {
     pruned_round: Option<u64>,
     /// Re-runs used this tick (a game just opened has no record until the next tick).
     used: Vec<(B256, B256)>,
+    /// Each game as last read on chain (for the operator), by dispute id.
+    seen: HashMap<u64, Seen>,
+    /// Spot checks waiting (file name, why), for the operator.
+    pub(crate) spot_waiting: std::collections::BTreeMap<String, String>,
+    /// More spot checks waited than a batch takes (the keeper then ticks again at once).
+    pub(crate) spot_backlog: bool,
+    /// The last spot-check file taken: the next tick's batch starts after it.
+    pub(crate) spot_cursor: Option<std::ffi::OsString>,
+    /// How long this tick may wait for re-runs (one deadline for all, `verifier.judge_wait_ms`).
+    deadline: Option<tokio::time::Instant>,
+    /// Re-runs in progress in the judges' pool, by (model id, input hash).
+    runs: Tasks<(B256, B256), Option<Reference>>,
+    /// Published layer lists being fetched, by commitment root (see [`crate::spot`]).
+    pub(crate) claims: Tasks<B256, Option<Vec<verifier::Hash32>>>,
+    /// Commitment roots asked for this tick.
+    pub(crate) claims_used: Vec<B256>,
+}
+
+impl Players {
+    /// Re-runs and layer-list fetches in progress (the daemon watches every interval while one
+    /// runs).
+    pub fn rerunning(&self) -> usize {
+        self.runs.len() + self.claims.len()
+    }
+
+    /// Whether there is spot-check work to come back to at once: a re-run or fetch in progress,
+    /// or more inbox files than a batch.
+    pub fn busy(&self) -> bool {
+        self.rerunning() > 0 || self.spot_backlog
+    }
 }
 
 impl Players {
@@ -90,6 +122,10 @@ impl Players {
             .collect();
         self.jobs.retain(|r, _| roots.contains(r));
         let used = std::mem::take(&mut self.used);
+        // A finished re-run no spot check or game asked for this tick (its file went away).
+        self.runs.drop_finished_except(&used);
+        let claims = std::mem::take(&mut self.claims_used);
+        self.claims.drop_finished_except(&claims);
         self.references
             .retain(|key, _| runs.contains(key) || used.contains(key));
         let own: Vec<B256> = self
@@ -99,6 +135,62 @@ impl Players {
             .collect();
         self.trees
             .retain(|(root, _), _| roots.contains(root) || own.contains(root));
+    }
+}
+
+/// A game as last read on chain.
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    phase: Phase,
+    deadline: u64,
+}
+
+/// The games in progress and the spot checks waiting, for the operator (`keeper status`, the
+/// admin API).
+pub fn views(k: &Keeper) -> (Vec<GameView>, Vec<SpotView>) {
+    let games = k
+        .store
+        .games()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| {
+            let seen = k.players.seen.get(&g.id);
+            let phase = seen.map_or(Phase::None, |s| s.phase);
+            let to_move = match phase {
+                Phase::Reveal | Phase::Final => Some(Role::Agent),
+                Phase::Pick => Some(Role::Challenger),
+                _ => None,
+            };
+            GameView {
+                dispute: g.id,
+                role: role_name(g.role).into(),
+                layer: g.layer,
+                depth: g.depth,
+                phase: format!("{phase:?}"),
+                to_move: to_move.map(|r| role_name(r).into()),
+                this_keeper_to_move: to_move == Some(g.role),
+                deadline_block: seen.map_or(0, |s| s.deadline),
+                moves: g.moves.len(),
+                gas: g.moves.iter().map(|m| m.gas).sum(),
+            }
+        })
+        .collect();
+    let spots = k
+        .players
+        .spot_waiting
+        .iter()
+        .map(|(file, state)| SpotView {
+            file: file.clone(),
+            state: state.clone(),
+        })
+        .collect();
+    (games, spots)
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Challenger => "challenger",
+        Role::Agent => "agent",
     }
 }
 
@@ -114,6 +206,7 @@ pub async fn run(k: &mut Keeper, head: u64, round: u64) -> anyhow::Result<GameRe
     if !k.config.game.enabled {
         return Ok(report);
     }
+    k.players.deadline = Some(k.judges.deadline());
     report.spot = crate::spot::run(k, head).await?;
     let disputes = k.store.disputes()?;
     // Games whose dispute the store no longer holds: settled (and forgotten by the dispute
@@ -150,6 +243,7 @@ async fn end(k: &mut Keeper, g: &GameRecord, report: &mut GameReport) -> anyhow:
     let gas: u64 = g.moves.iter().map(|m| m.gas).sum();
     info!(dispute = g.id, role = ?g.role, status = status.name(), moves = g.moves.len(), gas, "game over");
     report.ended.push((g.id, status.name()));
+    k.players.seen.remove(&g.id);
     k.store.remove_game(g.id)
 }
 
@@ -185,6 +279,13 @@ async fn play(
     } else {
         return Ok(());
     };
+    k.players.seen.insert(
+        record.id,
+        Seen {
+            phase,
+            deadline: g.deadline.saturating_to(),
+        },
+    );
     // The game must be the recorded dispute's (a reorg may have put another one under the id:
     // the dispute follower re-reads it; until then, no move).
     let receipt = record.receipt.as_ref();
@@ -229,6 +330,10 @@ async fn play(
         _ => role == Role::Agent,
     };
     let deadline: u64 = g.deadline.to();
+    // The head now, not the tick's: this tick's own earlier transactions (a round's
+    // initialization, another game's move) may have mined blocks since, and a move sent in the
+    // window's last block would mine after it.
+    let head = k.chain.get_block_number().await?.max(head);
     let at = Position {
         levels_left: u32::from(g.levelsLeft),
         index: u64::from(g.chunkIndex),
@@ -342,6 +447,12 @@ async fn play(
             k.store.put_game(&game)?;
             k.metrics.inc(&k.metrics.game_moves);
             report.moves.push((record.id, kind, r.gas_used));
+            // The operator's view shows the game after the move (a failed read keeps the old).
+            if let Ok(g) = call(&k.chain, pg, ProofGame::getGameCall { disputeId: id }).await {
+                let phase = Phase::try_from(g.phase).unwrap_or(Phase::None);
+                let deadline = g.deadline.saturating_to();
+                k.players.seen.insert(record.id, Seen { phase, deadline });
+            }
         }
         Outcome::NotDue(why) => info!(dispute = record.id, action = kind, %why, "move not due"),
         Outcome::Reverted(r) => {
@@ -374,23 +485,32 @@ async fn revealed(
         .find(|w| keccak256(w.iter().flat_map(|x| x.0).collect::<Vec<u8>>()) == revealed))
 }
 
-/// The content source the models, inputs and layer lists come from.
-fn source(k: &Keeper) -> anyhow::Result<Source> {
-    k.source
-        .clone()
-        .context("verifier.source is not set: the job cannot be fetched")
-}
-
 /// The model `id`: from the archive directory, else the content source; only if it loads to `id`.
 async fn model(k: &Keeper, id: B256) -> anyhow::Result<Model> {
-    let mut bytes = match &k.config.game.archive {
-        Some(dir) => Archive::new(dir).model(id)?,
+    let limits = k.config.verifier.limits();
+    load_model(
+        k.config.game.archive.as_deref(),
+        k.source.as_ref(),
+        &limits,
+        id,
+    )
+    .await
+}
+
+async fn load_model(
+    archive: Option<&std::path::Path>,
+    source: Option<&Source>,
+    limits: &content::Limits,
+    id: B256,
+) -> anyhow::Result<Model> {
+    let mut bytes = match archive {
+        Some(dir) => Archive::new(dir).capped(limits.max_bytes).model(id)?,
         None => None,
     };
     if bytes.is_none()
-        && let Some(s) = &k.source
+        && let Some(s) = source
     {
-        bytes = s.get(id, &k.config.verifier.limits()).await?;
+        bytes = s.get(id, limits).await?;
     }
     let bytes =
         bytes.with_context(|| format!("model {id} is in neither the archive nor the source"))?;
@@ -424,7 +544,8 @@ async fn agent_job(k: &mut Keeper, root: B256) -> anyhow::Result<Arc<JobTensors>
         .archive
         .clone()
         .context("game.archive is not set: this keeper cannot answer for the orchestrator")?;
-    let job = tokio::task::spawn_blocking(move || Archive::new(&dir).load(root))
+    let cap = k.config.verifier.limits().max_bytes;
+    let job = tokio::task::spawn_blocking(move || Archive::new(&dir).capped(cap).load(root))
         .await??
         .with_context(|| format!("no archived job for commitment {root}"))?;
     let job = Arc::new(job);
@@ -451,22 +572,69 @@ async fn agent_tree(
     Ok(tree)
 }
 
-/// The challenger's re-run of the job (model `model_id`, input `input_hash`), computed once.
-pub async fn reference(
-    k: &mut Keeper,
+/// Until when this tick may wait for background work (one deadline for the whole tick).
+pub(crate) fn wait_until(k: &mut Keeper) -> tokio::time::Instant {
+    *k.players
+        .deadline
+        .get_or_insert_with(|| k.judges.deadline())
+}
+
+/// Where the challenger's re-run of a job stands.
+pub enum Rerun {
+    Ready(Arc<Reference>),
+    /// Running in the judges' pool (or waiting for a slot): ask again next tick.
+    Running,
+    /// The job's model or input is not fetchable yet.
+    Unavailable,
+}
+
+/// The challenger's re-run of the job (model `model_id`, input `input_hash`), computed once, in
+/// the judges' bounded pool (`verifier.max_concurrent`, `judge_timeout_secs`): a tick waits for
+/// it at most `judge_wait_ms`, so a big model or a hanging source never holds the tick's duties
+/// and moves.
+pub async fn reference(k: &mut Keeper, model_id: B256, input_hash: B256) -> anyhow::Result<Rerun> {
+    let key = (model_id, input_hash);
+    k.players.used.push(key);
+    if let Some(r) = k.players.references.get(&key) {
+        return Ok(Rerun::Ready(r.clone()));
+    }
+    let deadline = wait_until(k);
+    let (judges, config) = (&k.judges, &k.config);
+    let source = k.source.clone();
+    let polled = k
+        .players
+        .runs
+        .poll(&key, deadline, || {
+            let source = source.context("verifier.source is not set: the job cannot be fetched")?;
+            let (limits, archive) = (config.verifier.limits(), config.game.archive.clone());
+            Ok(judges.spawn(rerun(source, limits, archive, model_id, input_hash)))
+        })
+        .await;
+    let Some(done) = polled else {
+        info!(model = %model_id, input = %input_hash, "still re-running the job");
+        return Ok(Rerun::Running);
+    };
+    let Some(reference) = done? else {
+        return Ok(Rerun::Unavailable);
+    };
+    let reference = Arc::new(reference);
+    k.players.references.insert(key, reference.clone());
+    Ok(Rerun::Ready(reference))
+}
+
+/// Fetches the job and re-runs it on the CPU reference, keeping every op's output (`None`: the
+/// model or input is not fetchable yet).
+async fn rerun(
+    source: Source,
+    limits: content::Limits,
+    archive: Option<std::path::PathBuf>,
     model_id: B256,
     input_hash: B256,
-) -> anyhow::Result<Option<Arc<Reference>>> {
-    k.players.used.push((model_id, input_hash));
-    if let Some(r) = k.players.references.get(&(model_id, input_hash)) {
-        return Ok(Some(r.clone()));
-    }
-    let source = source(k)?;
-    let limits = k.config.verifier.limits();
+) -> anyhow::Result<Option<Reference>> {
     let Some(input) = source.get_hashed(input_hash, &limits).await? else {
         return Ok(None);
     };
-    let model = match model(k, model_id).await {
+    let model = match load_model(archive.as_deref(), Some(&source), &limits, model_id).await {
         Ok(m) => m,
         Err(e) => {
             info!(error = %format!("{e:#}"), "the job's model is not available yet");
@@ -486,18 +654,7 @@ pub async fn reference(
             output_leaf,
         })
     });
-    // Bounded like a committee judgement (`verifier.judge_timeout_secs`): a model too slow to
-    // re-run holds this spot check or pick, not the keeper.
-    let limit = std::time::Duration::from_secs(k.config.verifier.judge_timeout_secs);
-    let reference = Arc::new(
-        tokio::time::timeout(limit, run)
-            .await
-            .with_context(|| format!("the re-run took over {} s", limit.as_secs()))???,
-    );
-    k.players
-        .references
-        .insert((model_id, input_hash), reference.clone());
-    Ok(Some(reference))
+    Ok(Some(run.await??))
 }
 
 /// The challenger's own tree of the disputed output.
@@ -506,9 +663,13 @@ async fn challenger_tree(
     game: &GameRecord,
     input_hash: B256,
 ) -> anyhow::Result<Arc<TensorTree>> {
-    let r = reference(k, game.model_id, input_hash)
-        .await?
-        .context("the job's model or input is not available to re-run it")?;
+    let r = match reference(k, game.model_id, input_hash).await? {
+        Rerun::Ready(r) => r,
+        Rerun::Running => anyhow::bail!("the job is still being re-run"),
+        Rerun::Unavailable => {
+            anyhow::bail!("the job's model or input is not available to re-run it")
+        }
+    };
     let root = B256::from(r.tensors.commitment());
     let leaf = game.layer as usize + 1;
     if let Some(t) = k.players.trees.get(&(root, leaf)) {

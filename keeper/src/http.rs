@@ -3,7 +3,7 @@
 //!
 //! Admin routes (JSON; from loopback peers only unless `admin.remote`):
 //! `GET /admin/status` (everything below at once), `GET /admin/in-flight`, `GET /admin/disputes`,
-//! `GET /admin/duties`, `GET /admin/fee-cap`; `POST /admin/pause`, `POST /admin/resume`,
+//! `GET /admin/duties`, `GET /admin/games`, `GET /admin/fee-cap`; `POST /admin/pause`, `POST /admin/resume`,
 //! `POST /admin/fee-cap?gwei=N` (or the number as the body).
 
 use std::{
@@ -207,6 +207,9 @@ fn admin(request: &Request, ops: &Ops) -> Response {
         },
         ("GET", "/admin/in-flight") => view(|s| serde_json::json!(s.in_flight)),
         ("GET", "/admin/disputes") => view(|s| serde_json::json!(s.disputes)),
+        ("GET", "/admin/games") => {
+            view(|s| serde_json::json!({"games": s.games, "spot_checks": s.spot_checks}))
+        }
         ("GET", "/admin/duties") => view(|s| serde_json::json!(s.round)),
         ("GET", "/admin/fee-cap") => view(
             |s| serde_json::json!({ "fee_cap_gwei": s.fee_cap_gwei, "binding": s.fee_cap_binding }),
@@ -302,6 +305,16 @@ mod tests {
             route(&pause, local, &metrics, None, stale).status,
             "404 Not Found"
         );
+        let games = route(
+            &req("GET", "/admin/games", ""),
+            local,
+            &metrics,
+            Some(&ops),
+            stale,
+        );
+        assert_eq!(games.status, "200 OK");
+        let body: serde_json::Value = serde_json::from_str(&games.body).unwrap();
+        assert_eq!(body, serde_json::json!({"games": [], "spot_checks": []}));
         let cap = req("POST", "/admin/fee-cap?gwei=9", "");
         // Not connected yet: nothing to set.
         assert!(

@@ -34,6 +34,9 @@ pub enum Asked {
 /// The judgements in progress, by dispute id.
 pub struct Judges {
     slots: Arc<Semaphore>,
+    /// Other work takes at most all slots but one (when there are two or more): a dispute's
+    /// judgement, which has a deadline, never waits behind spot checks.
+    other_slots: Arc<Semaphore>,
     tasks: HashMap<u64, Running>,
     limits: Limits,
     timeout: Duration,
@@ -47,6 +50,9 @@ impl Judges {
         Self {
             metrics,
             slots: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
+            other_slots: Arc::new(Semaphore::new(
+                config.max_concurrent.saturating_sub(1).max(1),
+            )),
             tasks: HashMap::new(),
             limits: config.limits(),
             timeout: Duration::from_secs(config.judge_timeout_secs),
@@ -63,6 +69,29 @@ impl Judges {
     /// Judgements running now.
     pub fn running(&self) -> usize {
         self.tasks.len()
+    }
+
+    /// Runs other re-run work (a spot check's re-run) in the same pool: it waits for one of the
+    /// `max_concurrent` slots (leaving one to judgements when there are two or more) and is cut
+    /// off after `judge_timeout_secs`, like a judgement.
+    pub fn spawn<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = anyhow::Result<T>> + Send + 'static,
+    ) -> JoinHandle<anyhow::Result<T>> {
+        let (slots, timeout) = (self.slots.clone(), self.timeout);
+        let other = self.other_slots.clone();
+        tokio::spawn(async move {
+            let _other = other.acquire_owned().await;
+            let _slot = slots.acquire_owned().await;
+            tokio::time::timeout(timeout, work)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(anyhow::anyhow!(
+                        "the re-run took over {} s",
+                        timeout.as_secs()
+                    ))
+                })
+        })
     }
 
     /// The judgement of `record` (whose receipt is `receipt`): starts it if none runs for this
@@ -137,5 +166,30 @@ impl Drop for Judges {
         for (_, r) in self.tasks.drain() {
             r.handle.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn other_work_leaves_a_slot_to_judgements() {
+        let config = VerifierConfig {
+            max_concurrent: 2,
+            ..VerifierConfig::default()
+        };
+        let judges = Judges::new(&config, Arc::new(Metrics::default()));
+        let hang = || judges.spawn(std::future::pending::<anyhow::Result<()>>());
+        let (a, b) = (hang(), hang());
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        assert_eq!(
+            judges.slots.available_permits(),
+            1,
+            "one left for a judgement"
+        );
+        a.abort();
+        b.abort();
     }
 }

@@ -273,7 +273,7 @@ impl Keeper {
         }
         self.gate.head = Some(head);
         self.gate.head_hash = hash;
-        let judging = self.judges.running() > 0;
+        let judging = self.judges.running() > 0 || self.players.busy();
         let mut report = TickReport::default();
         let round_now = self.gate.clock.map_or(0, |c| c.round);
         if !moved && !judging && !self.gate.again {
@@ -344,7 +344,7 @@ impl Keeper {
         let head = self.gate.head?;
         // Transactions in flight are settled at every tick: watch them every interval.
         let in_flight = self.store.in_flight().map_or(true, |f| !f.is_empty());
-        if self.judges.running() > 0 || self.gate.again || in_flight {
+        if self.judges.running() > 0 || self.players.busy() || self.gate.again || in_flight {
             return None;
         }
         // A game in progress is looked at every block: a move is due as soon as the other side

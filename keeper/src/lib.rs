@@ -15,11 +15,13 @@
 //! [`http`], `keeper status` in [`status`]).
 
 pub mod archive;
+pub mod background;
 pub mod config;
 pub mod daemon;
 pub mod devnet;
 pub mod disputes;
 pub mod failover;
+pub mod files;
 pub mod games;
 pub mod http;
 pub mod judge;

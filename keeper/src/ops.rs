@@ -68,6 +68,34 @@ pub struct DisputeView {
     pub state: String,
 }
 
+/// A proof game in progress, for the operator (as last read on chain).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GameView {
+    pub dispute: u64,
+    /// `challenger` or `agent` (the orchestrator's).
+    pub role: String,
+    pub layer: u32,
+    pub depth: u8,
+    /// `Reveal`, `Pick`, `Final`, `Settled` (`None` before the first reading).
+    pub phase: String,
+    /// The side whose move is due (`challenger` / `agent`), if any.
+    pub to_move: Option<String>,
+    pub this_keeper_to_move: bool,
+    /// The last block of the mover's window; after it, the other side may call `timeout`.
+    pub deadline_block: u64,
+    /// Moves this keeper made, and their gas.
+    pub moves: usize,
+    pub gas: u64,
+}
+
+/// A spot check waiting in the inbox, for the operator.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SpotView {
+    pub file: String,
+    /// Why it waits (being re-run, its job not fetchable yet, the last error).
+    pub state: String,
+}
+
 /// A transaction in flight, for the operator.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InFlightView {
@@ -95,6 +123,10 @@ pub struct Status {
     pub in_flight: Vec<InFlightView>,
     pub disputes: Vec<DisputeView>,
     pub endpoints: Vec<EndpointView>,
+    #[serde(default)]
+    pub games: Vec<GameView>,
+    #[serde(default)]
+    pub spot_checks: Vec<SpotView>,
 }
 
 /// An RPC endpoint, for the operator.
@@ -121,6 +153,8 @@ pub struct Ops {
     paused: AtomicBool,
     attached: OnceLock<Attached>,
     view: Mutex<RoundView>,
+    /// The games and spot checks as of the last tick.
+    games: Mutex<(Vec<GameView>, Vec<SpotView>)>,
     head: AtomicU64,
     /// The last wallet read failed: read again at the next tick.
     wallet_read_failed: AtomicBool,
@@ -140,6 +174,7 @@ impl Ops {
             paused: AtomicBool::new(false),
             attached: OnceLock::new(),
             view: Mutex::new(RoundView::default()),
+            games: Mutex::new((Vec::new(), Vec::new())),
             head: AtomicU64::new(0),
             wallet_read_failed: AtomicBool::new(false),
             paused_read_failing: AtomicBool::new(false),
@@ -214,6 +249,7 @@ impl Ops {
             self.head.store(head, Ordering::Relaxed);
         }
         self.observe_round(k, &report.rounds).await;
+        *self.games.lock().unwrap_or_else(|e| e.into_inner()) = crate::games::views(k);
     }
 
     /// While paused: reads the head and the round (two calls a poll) so that overdue duties and
@@ -392,6 +428,7 @@ impl Ops {
             None => (Vec::new(), Vec::new()),
         };
         let gwei = |wei: u128| wei as f64 / 1e9;
+        let (games, spot_checks) = self.games.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let endpoints = m
             .endpoints
             .lock()
@@ -445,6 +482,8 @@ impl Ops {
                 })
                 .collect(),
             endpoints,
+            games,
+            spot_checks,
         })
     }
 

@@ -20,12 +20,19 @@
 //! opening is remembered in the store until it is 64 blocks deep: if a reorg drops it (the
 //! receipt reads as not disputed), its file goes back to the inbox and is opened again.
 
-use std::path::{Path, PathBuf};
+use std::{
+    ffi::{OsStr, OsString},
+    path::{Path, PathBuf},
+};
 
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy::sol_types::SolCall;
 use anyhow::Context;
-use bindings::{DisputeManager, LivepeerToken, proof_game, receipt::dispute_domain};
+use bindings::{
+    DisputeManager, LivepeerToken, proof_game,
+    receipt::{dispute_domain, recover},
+};
+use content::Source;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use verifier::{
@@ -35,7 +42,8 @@ use verifier::{
 };
 
 use crate::{
-    games::{self, Reference},
+    files::read_capped,
+    games::{self, Reference, Rerun},
     keeper::Keeper,
     rpc::call,
     store::Opening,
@@ -253,22 +261,50 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
         return Ok(report);
     };
     recheck(k, &inbox, head, &mut report).await?;
-    for path in pending(&inbox)? {
-        let check = match std::fs::read(&path)
-            .map_err(anyhow::Error::from)
-            .and_then(|b| serde_json::from_slice::<SpotCheck>(&b).map_err(Into::into))
-        {
+    let (cap, batch) = (k.config.game.spot_max_bytes, k.config.game.spots_per_tick);
+    let cursor = k.players.spot_cursor.take();
+    let (paths, more) = pending(&inbox, cursor.as_deref(), batch)?;
+    // The operator's list: only files still in the inbox.
+    k.players
+        .spot_waiting
+        .retain(|name, _| inbox.join(name).exists());
+    // More files than a batch: the next tick takes the next batch without waiting for a block.
+    k.players.spot_backlog = more;
+    for path in paths {
+        k.players.spot_cursor = path.file_name().map(|n| n.to_os_string());
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        k.players.spot_waiting.remove(&name);
+        let check = match read_check(&path, cap) {
             Ok(c) => c,
-            Err(e) => {
-                let why = format!("not a spot check: {e}");
-                warn!(file = %path.display(), why, "refusing the file");
-                file_under(&path, "refused")?;
-                report.refused.push((path, why));
+            Err(why) => {
+                refuse(&path, why, &mut report);
                 continue;
             }
         };
+        // A re-run is expensive: only for a receipt that the DisputeManager would take as signed.
+        match signature_refusal(k, &check).await {
+            Ok(None) => {}
+            Ok(Some(why)) => {
+                refuse(&path, why, &mut report);
+                continue;
+            }
+            Err(e) => {
+                let why = format!("{e:#}");
+                warn!(file = %path.display(), error = why, "could not check the spot check's signature; retrying next tick");
+                k.players
+                    .spot_waiting
+                    .insert(name, format!("signature not checked yet: {why}"));
+                continue;
+            }
+        }
         match take(k, &check).await {
-            Ok(Taken::Later(why)) => info!(file = %path.display(), why, "spot check waits"),
+            Ok(Taken::Later(why)) => {
+                info!(file = %path.display(), why, "spot check waits");
+                k.players.spot_waiting.insert(name, why);
+            }
             Ok(Taken::Honest) => {
                 info!(job = %check.receipt.job_id, "spot check: the receipt is right");
                 file_under(&path, "honest")?;
@@ -285,32 +321,90 @@ pub async fn run(k: &mut Keeper, head: u64) -> anyhow::Result<SpotReport> {
                 })?;
                 report.opened.push((check.receipt.job_id, kind, gas));
             }
-            Ok(Taken::Refused(why)) => {
-                warn!(file = %path.display(), why, "spot check refused");
-                file_under(&path, "refused")?;
-                report.refused.push((path, why));
-            }
+            Ok(Taken::Refused(why)) => refuse(&path, why, &mut report),
             Err(e) => {
-                warn!(file = %path.display(), error = %format!("{e:#}"), "spot check failed; retrying next tick")
+                let why = format!("{e:#}");
+                warn!(file = %path.display(), error = why, "spot check failed; retrying next tick");
+                k.players
+                    .spot_waiting
+                    .insert(name, format!("failed, retrying: {why}"));
             }
         }
     }
     Ok(report)
 }
 
-/// The spot checks waiting in `inbox`, oldest name first.
-fn pending(inbox: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// At most `batch` of the spot checks waiting in `inbox` (every `*.json` entry, whatever it is),
+/// by name, starting after `after` (the last one taken) and wrapping around: a file that waits
+/// (its job not fetchable yet) never starves the others.
+/// Also says whether more were waiting.
+fn pending(
+    inbox: &Path,
+    after: Option<&OsStr>,
+    batch: usize,
+) -> anyhow::Result<(Vec<PathBuf>, bool)> {
     let entries = match std::fs::read_dir(inbox) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), false)),
         Err(e) => return Err(e).with_context(|| format!("listing {}", inbox.display())),
     };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+    let mut names: Vec<OsString> = entries
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .filter(|n| Path::new(n).extension().is_some_and(|x| x == "json"))
         .collect();
-    out.sort();
-    Ok(out)
+    names.sort();
+    let start = after.map_or(0, |a| names.partition_point(|n| n.as_os_str() <= a));
+    names.rotate_left(start);
+    let more = names.len() > batch;
+    names.truncate(batch);
+    Ok((names.into_iter().map(|n| inbox.join(n)).collect(), more))
+}
+
+/// The spot check in `path` (refused unread when it is over `cap` bytes or not a regular file).
+fn read_check(path: &Path, cap: u64) -> Result<SpotCheck, String> {
+    let bytes = read_capped(path, cap).map_err(|e| format!("not read: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("not a spot check: {e}"))
+}
+
+/// Moves a file that is not a spot check to be taken to `refused/`, logging why; a file that
+/// cannot be moved is only logged (it is tried again in its turn, never stopping the tick).
+fn refuse(path: &Path, why: String, report: &mut SpotReport) {
+    warn!(file = %path.display(), why, "spot check refused");
+    if let Err(e) = file_under(path, "refused") {
+        warn!(file = %path.display(), error = %format!("{e:#}"), "could not move the refused file");
+    }
+    report.refused.push((path.to_path_buf(), why));
+}
+
+/// Why the DisputeManager would refuse the spot check's signature, if it would: it must recover
+/// (under this chain's DisputeManager domain) to the orchestrator or to one of its receipt
+/// signers valid for the receipt's round, read on chain. A receipt signed for another chain or
+/// DisputeManager recovers to some other address.
+async fn signature_refusal(k: &Keeper, check: &SpotCheck) -> anyhow::Result<Option<String>> {
+    let r = check.receipt.signed();
+    let domain = dispute_domain(k.config.contracts.chain_id, k.addresses.disputes);
+    let signer = match recover(r.digest(&domain), &check.signature) {
+        Ok(a) => a,
+        Err(e) => return Ok(Some(format!("bad signature: {e}"))),
+    };
+    if signer == r.orchestrator {
+        return Ok(None);
+    }
+    let until = call(
+        &k.chain,
+        k.addresses.disputes,
+        DisputeManager::receiptSignersCall {
+            orchestrator: r.orchestrator,
+            signer,
+        },
+    )
+    .await?;
+    Ok((r.round >= until).then(|| {
+        format!(
+            "signed by {signer}, not orchestrator {} nor one of its receipt signers in round {} (or signed for another chain or DisputeManager)",
+            r.orchestrator, r.round
+        )
+    }))
 }
 
 /// Moves a handled file into `sub/` beside it; returns where it went.
@@ -369,14 +463,22 @@ enum Taken {
 
 async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
     let r = &check.receipt;
-    let Some(reference) = games::reference(k, r.model_id, r.input_hash).await? else {
-        return Ok(Taken::Later(
-            "the job's model or input is not available yet".into(),
-        ));
+    let reference = match games::reference(k, r.model_id, r.input_hash).await? {
+        Rerun::Ready(r) => r,
+        Rerun::Running => return Ok(Taken::Later("the job is being re-run".into())),
+        Rerun::Unavailable => {
+            return Ok(Taken::Later(
+                "the job's model or input is not available yet".into(),
+            ));
+        }
     };
     let opener = games::opener(k, r.model_id).await?;
     // Without a published layer list, a re-run that rebuilds the commitment knows its roots.
-    let claimed = match claimed_roots(k, r.commitment_root).await? {
+    let claimed = match claimed_roots(k, r.commitment_root).await {
+        Some(c) => c?,
+        None => return Ok(Taken::Later("fetching the published layer list".into())),
+    };
+    let claimed = match claimed {
         None if reference.tensors.commitment() == r.commitment_root.0 => {
             Some(reference.tensors.roots().to_vec())
         }
@@ -495,12 +597,29 @@ async fn take(k: &mut Keeper, check: &SpotCheck) -> anyhow::Result<Taken> {
 }
 
 /// The orchestrator's published roots (input root first), if its claim file is there and
-/// rebuilds the commitment.
-async fn claimed_roots(k: &Keeper, root: B256) -> anyhow::Result<Option<Vec<Hash32>>> {
+/// rebuilds the commitment; fetched in the judges' pool (`None` while the fetch runs).
+async fn claimed_roots(k: &mut Keeper, root: B256) -> Option<anyhow::Result<Option<Vec<Hash32>>>> {
     let Some(source) = k.source.clone() else {
-        return Ok(None);
+        return Some(Ok(None));
     };
-    let Some(bytes) = source.get(root, &k.config.verifier.limits()).await? else {
+    let limits = k.config.verifier.limits();
+    let deadline = games::wait_until(k);
+    let judges = &k.judges;
+    k.players.claims_used.push(root);
+    k.players
+        .claims
+        .poll(&root, deadline, || {
+            Ok(judges.spawn(fetch_claim(source, limits, root)))
+        })
+        .await
+}
+
+async fn fetch_claim(
+    source: Source,
+    limits: content::Limits,
+    root: B256,
+) -> anyhow::Result<Option<Vec<Hash32>>> {
+    let Some(bytes) = source.get(root, &limits).await? else {
         return Ok(None);
     };
     let Ok(claim) = serde_json::from_slice::<verifier::ClaimFile>(&bytes) else {

@@ -116,6 +116,27 @@ pub fn render(s: &Status) -> String {
             d.id, d.orchestrator, d.offense_round, d.opened_block, d.state
         );
     }
+    if !s.games.is_empty() || !s.spot_checks.is_empty() {
+        let _ = writeln!(out, "proof games in progress: {}", s.games.len());
+    }
+    for g in &s.games {
+        let to_move = match (&g.to_move, g.this_keeper_to_move) {
+            (Some(side), true) => format!("{side} (this keeper) to move"),
+            (Some(side), false) => format!("{side} to move"),
+            (None, _) => "no move due".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  #{} as {}: op {} depth {}, phase {}, {to_move} by block {}; {} move(s) made, {} gas",
+            g.dispute, g.role, g.layer, g.depth, g.phase, g.deadline_block, g.moves, g.gas
+        );
+    }
+    if !s.spot_checks.is_empty() {
+        let _ = writeln!(out, "spot checks pending: {}", s.spot_checks.len());
+    }
+    for c in &s.spot_checks {
+        let _ = writeln!(out, "  {}: {}", c.file, c.state);
+    }
     for e in &s.endpoints {
         let _ = writeln!(
             out,
@@ -131,4 +152,54 @@ pub fn render(s: &Status) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{GameView, RoundView, SpotView};
+
+    #[test]
+    fn games_and_waiting_spot_checks_are_listed() {
+        let s = Status {
+            keeper: None,
+            paused: false,
+            head: 120,
+            fee_cap_gwei: 1,
+            fee_cap_binding: false,
+            wallet_balance_gwei: 0,
+            reward_cost_gwei: 0,
+            missed_rounds: 0,
+            problems: Vec::new(),
+            round: RoundView::default(),
+            in_flight: Vec::new(),
+            disputes: Vec::new(),
+            endpoints: Vec::new(),
+            games: vec![GameView {
+                dispute: 4,
+                role: "challenger".into(),
+                layer: 12,
+                depth: 7,
+                phase: "Reveal".into(),
+                to_move: Some("agent".into()),
+                this_keeper_to_move: false,
+                deadline_block: 131,
+                moves: 2,
+                gas: 90_000,
+            }],
+            spot_checks: vec![SpotView {
+                file: "a.json".into(),
+                state: "the job is being re-run".into(),
+            }],
+        };
+        let text = render(&s);
+        assert!(
+            text.contains("#4 as challenger: op 12 depth 7, phase Reveal, agent to move by block 131; 2 move(s) made"),
+            "{text}"
+        );
+        assert!(
+            text.contains("spot checks pending: 1\n  a.json: the job is being re-run"),
+            "{text}"
+        );
+    }
 }

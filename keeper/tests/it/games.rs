@@ -38,7 +38,7 @@ const HONEST: usize = 3;
 const LIAR: usize = CHALLENGER;
 
 /// A world whose games have a short move window, and a fresh test directory.
-async fn game_world(
+pub(crate) async fn game_world(
     name: &str,
 ) -> anyhow::Result<(keeper::devnet::world::World, std::path::PathBuf)> {
     let world = world(10).await?;
@@ -49,7 +49,7 @@ async fn game_world(
 }
 
 /// `orchestrator` serves `prompt` in the current round (a cheater delivers another picture).
-async fn serve(
+pub(crate) async fn serve(
     world: &keeper::devnet::world::World,
     orchestrator: usize,
     seed: u64,
@@ -82,11 +82,22 @@ fn served_tensors(job: &Job) -> JobTensors {
 }
 
 /// The orchestrator's agent: its key, its archive holding `jobs`, playing games.
-async fn agent(
+pub(crate) async fn agent(
     world: &keeper::devnet::world::World,
     dir: &Path,
     orchestrator: usize,
     jobs: &[&Job],
+) -> anyhow::Result<(Keeper, usize)> {
+    agent_with(world, dir, orchestrator, jobs, |_| {}).await
+}
+
+/// [`agent`], its config changed by `tweak` first.
+pub(crate) async fn agent_with(
+    world: &keeper::devnet::world::World,
+    dir: &Path,
+    orchestrator: usize,
+    jobs: &[&Job],
+    tweak: impl FnOnce(&mut keeper::Config),
 ) -> anyhow::Result<(Keeper, usize)> {
     let archive = Archive::new(&dir.join("archive"));
     let mut size = 0;
@@ -100,6 +111,7 @@ async fn agent(
     config.rewards.enabled = false;
     config.game.enabled = true;
     config.game.archive = Some(dir.join("archive"));
+    tweak(&mut config);
     let k = Keeper::connect(
         world.url(),
         world.signer(orchestrator),
@@ -111,7 +123,7 @@ async fn agent(
 }
 
 /// The challenger keeper (keeper A, funded): jobs from `content`, spot checks from `inbox/`.
-fn challenger_config(
+pub(crate) fn challenger_config(
     world: &keeper::devnet::world::World,
     dir: &Path,
     store: &str,
@@ -124,7 +136,10 @@ fn challenger_config(
     config
 }
 
-async fn challenger(world: &keeper::devnet::world::World, dir: &Path) -> anyhow::Result<Keeper> {
+pub(crate) async fn challenger(
+    world: &keeper::devnet::world::World,
+    dir: &Path,
+) -> anyhow::Result<Keeper> {
     world.fund(world.address(KEEPER_A), 1_000).await?;
     Ok(Keeper::connect(
         world.url(),
@@ -136,7 +151,7 @@ async fn challenger(world: &keeper::devnet::world::World, dir: &Path) -> anyhow:
 }
 
 /// Publishes the job for the challenger and drops its spot check in the inbox.
-fn drop_spot_check(dir: &Path, job: &Job) -> anyhow::Result<()> {
+pub(crate) fn drop_spot_check(dir: &Path, job: &Job) -> anyhow::Result<()> {
     job.publish(&dir.join("content"))?;
     let inbox = dir.join("inbox");
     std::fs::create_dir_all(&inbox)?;
@@ -152,7 +167,7 @@ fn drop_spot_check(dir: &Path, job: &Job) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn dispute_count(world: &keeper::devnet::world::World) -> anyhow::Result<U256> {
+pub(crate) async fn dispute_count(world: &keeper::devnet::world::World) -> anyhow::Result<U256> {
     Ok(
         bindings::DisputeManager::new(world.d.disputes, world.admin())
             .disputeCount()
@@ -161,15 +176,25 @@ async fn dispute_count(world: &keeper::devnet::world::World) -> anyhow::Result<U
     )
 }
 
-async fn game(world: &keeper::devnet::world::World, id: U256) -> anyhow::Result<IProofGame::Game> {
+pub(crate) async fn game(
+    world: &keeper::devnet::world::World,
+    id: U256,
+) -> anyhow::Result<IProofGame::Game> {
     Ok(ProofGame::new(world.d.proof_game, world.admin())
         .getGame(id)
         .call()
         .await?)
 }
 
-fn phase(g: &IProofGame::Game) -> Phase {
+pub(crate) fn phase(g: &IProofGame::Game) -> Phase {
     Phase::try_from(g.phase).unwrap_or(Phase::None)
+}
+
+/// Mines until the head is `block`.
+pub(crate) async fn mine_to(world: &keeper::devnet::world::World, block: u64) {
+    let head = world.admin().get_block_number().await.unwrap();
+    assert!(head <= block, "head {head} already past {block}");
+    world.mine(block - head).await.unwrap();
 }
 
 /// Ticks `keepers` in turn until dispute `id` is no longer open (at most `rounds` turns each);
@@ -389,8 +414,13 @@ async fn a_silent_orchestrator_loses_by_timeout_and_honest_receipts_are_left_alo
     drop_spot_check(&dir, &cheat).unwrap();
     a.tick().await.unwrap();
     let id = dispute_count(&world).await.unwrap();
-    assert_eq!(phase(&game(&world, id).await.unwrap()), Phase::Reveal);
-    world.mine(WINDOW).await.unwrap();
+    let g = game(&world, id).await.unwrap();
+    assert_eq!(phase(&g), Phase::Reveal);
+    // (A tick in the window's last blocks may initialize a new round first: a block of its own.)
+    let deadline: u64 = g.deadline.to();
+    mine_to(&world, deadline - 1).await;
+    a.tick().await.unwrap();
+    mine_to(&world, deadline).await;
     let r = a.tick().await.unwrap();
     assert!(r.games.moves.is_empty(), "the window is still open: {r:?}");
     world.mine(1).await.unwrap();

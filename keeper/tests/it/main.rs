@@ -4,6 +4,7 @@
 mod cooperation;
 mod daemon;
 mod devnet_cli;
+mod game_trust;
 mod games;
 mod in_process;
 mod operator;

@@ -99,7 +99,7 @@ async fn a_deep_reorg_that_swaps_a_judged_dispute_never_slashes_the_honest_one()
 }
 
 /// A content server that accepts connections and never answers.
-async fn hanging_server() -> String {
+pub(crate) async fn hanging_server() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
