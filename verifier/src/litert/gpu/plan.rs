@@ -37,6 +37,18 @@ struct PStep {
     bind_group: wgpu::BindGroup,
 }
 
+/// Where one op's output lies in the read-back.
+struct ReadOut {
+    op: usize,
+    name: &'static str,
+    tensor: usize,
+    /// Word offset in the read-back.
+    at: usize,
+    elements: usize,
+    /// The tensor's buffer when copied unpacked (one i32 per element).
+    raw: Option<usize>,
+}
+
 /// Everything needed to run one graph repeatedly (see [`super::LiteRtGpu::prepare`]).
 pub struct Prepared {
     steps: Vec<PStep>,
@@ -48,9 +60,12 @@ pub struct Prepared {
     /// The op outputs packed four int8 to a word (then copied to `readback`).
     packed: wgpu::Buffer,
     packed_words: usize,
+    /// Word offset of the status words in the read-back.
+    status_at: usize,
     readback: wgpu::Buffer,
-    /// (op index, name, tensor, word offset in `packed`, elements) of each op output.
-    outputs: Vec<(usize, &'static str, usize, usize, usize)>,
+    /// (op index, name, tensor, word offset in the read-back, elements, the tensor's buffer
+    /// when copied unpacked) of each op output.
+    outputs: Vec<ReadOut>,
     /// Input sizes in bytes, for checking.
     input_bytes: Vec<usize>,
     input_dtypes: Vec<DType>,
@@ -66,6 +81,8 @@ pub(super) struct Ctx<'a> {
     pub kernels: &'a super::kernels::Kernels,
     pub limits: &'a DeviceLimits,
     pub max_bytes: u64,
+    /// Op outputs of at least this many elements are packed for the read-back.
+    pub pack_min: usize,
 }
 
 impl Prepared {
@@ -111,17 +128,30 @@ impl Prepared {
         }
         let scratch_bytes = lim.check_binding("partial sums", scratch).map_err(gpu)?;
         let status_words = 2 * g.ops.len().max(1);
-        // Each op output packed four int8 to a word at its word offset in `packed`.
-        let mut packed_at = Vec::with_capacity(g.ops.len());
+        // The read-back: op outputs of at least `pack_min` elements packed four int8 to a word
+        // on the device (into `packed`, copied to the read-back's start), the others copied as
+        // they are (one i32 per element) after them, then the status words.
+        let n_of = |o: &super::super::graph::Op| g.tensors[o.outputs[0]].len();
+        let packs = |o: &super::super::graph::Op| n_of(o) >= cx.pack_min && n_of(o) > 0;
+        let mut read_at = Vec::with_capacity(g.ops.len());
         let mut packed_words = 0usize;
         for o in &g.ops {
-            packed_at.push(packed_words);
-            packed_words += g.tensors[o.outputs[0]].len().div_ceil(4);
+            read_at.push(packed_words);
+            if packs(o) {
+                packed_words += n_of(o).div_ceil(4);
+            }
+        }
+        let mut read_words = packed_words;
+        for (at, o) in read_at.iter_mut().zip(&g.ops) {
+            if !packs(o) {
+                *at = read_words;
+                read_words += n_of(o);
+            }
         }
         let packed_bytes = lim
             .check_binding("the packed op outputs", packed_words)
             .map_err(gpu)?;
-        let readback_bytes = (packed_words + status_words) as u64 * 4;
+        let readback_bytes = (read_words + status_words) as u64 * 4;
         if readback_bytes > lim.max_buffer {
             return Err(gpu(format!(
                 "the op outputs need a {readback_bytes}-byte read-back; the device allows {}",
@@ -154,12 +184,16 @@ impl Prepared {
         let mut pack_planned = Vec::with_capacity(g.ops.len());
         for (i, o) in g.ops.iter().enumerate() {
             let n = g.tensors[o.outputs[0]].len();
+            if !packs(o) {
+                pack_planned.push(Vec::new());
+                continue;
+            }
             let mut w = [0i32; WORDS];
             let fits = |v: usize| i32::try_from(v).map_err(|_| gpu(format!("{v} does not fit")));
             w[3] = fits(i)?;
             w[4] = 8;
             w[12] = fits(n)?;
-            w[13] = fits(packed_at[i])?;
+            w[13] = fits(read_at[i])?;
             let total = n.div_ceil(4);
             let mut ds = Vec::new();
             if total > 0 {
@@ -318,7 +352,14 @@ impl Prepared {
                 .enumerate()
                 .map(|(i, o)| {
                     let t = o.outputs[0];
-                    (i, o.name, t, packed_at[i], g.tensors[t].len())
+                    ReadOut {
+                        op: i,
+                        name: o.name,
+                        tensor: t,
+                        at: read_at[i],
+                        elements: g.tensors[t].len(),
+                        raw: (!packs(o)).then_some(buf_of[t]),
+                    }
                 })
                 .collect(),
             input_bytes: g
@@ -332,6 +373,7 @@ impl Prepared {
             status_words,
             packed,
             packed_words,
+            status_at: read_words,
             readback,
             bytes,
             dispatches,
@@ -395,11 +437,30 @@ impl Prepared {
         if packed_bytes > 0 {
             encoder.copy_buffer_to_buffer(&self.packed, 0, &self.readback, 0, packed_bytes);
         }
+        for &ReadOut {
+            at,
+            elements: n,
+            raw,
+            ..
+        } in &self.outputs
+        {
+            if let Some(buf) = raw.filter(|_| n > 0) {
+                let dst = at as u64 * 4;
+                encoder.copy_buffer_to_buffer(
+                    &self.buffers[buf],
+                    0,
+                    &self.readback,
+                    dst,
+                    n as u64 * 4,
+                );
+            }
+        }
+        let status_bytes = self.status_at as u64 * 4;
         encoder.copy_buffer_to_buffer(
             &self.status,
             0,
             &self.readback,
-            packed_bytes,
+            status_bytes,
             self.status_words as u64 * 4,
         );
         let index = queue.submit([encoder.finish()]);
@@ -407,12 +468,12 @@ impl Prepared {
         let status_words = self.status_words;
         crate::gpu::device::read_back(device, &self.readback, index, timeout, |view| {
             let word = |i: usize| {
-                let at = packed_bytes as usize + 4 * i;
+                let at = status_bytes as usize + 4 * i;
                 view.get(at..at + 4)
                     .map_or(0, |c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             };
             if let Some(op) = (0..outputs.len().min(status_words / 2)).find(|&i| word(2 * i) == 1) {
-                let (_, name, ..) = outputs[op];
+                let name = outputs[op].name;
                 return Ok(Err(LiteRtError::Op {
                     index: op,
                     op: name,
@@ -423,15 +484,29 @@ impl Prepared {
                 }));
             }
             let mut res = Vec::with_capacity(outputs.len());
-            for &(op, name, tensor, at, n) in outputs {
+            for &ReadOut {
+                op,
+                name,
+                tensor,
+                at,
+                elements: n,
+                raw,
+            } in outputs
+            {
+                let len = if raw.is_some() { 4 * n } else { n };
                 let bytes = view
-                    .get(4 * at..4 * at + n)
+                    .get(4 * at..4 * at + len)
                     .ok_or_else(|| "read-back shorter than the op outputs".to_string())?;
+                let bytes = match raw {
+                    // one i32 per element: its low byte is the int8
+                    Some(_) => bytes.chunks_exact(4).map(|c| c[0]).collect(),
+                    None => bytes.to_vec(),
+                };
                 res.push(OpOutput {
                     op,
                     name,
                     tensor,
-                    bytes: bytes.to_vec(),
+                    bytes,
                 });
             }
             Ok(Ok(res))
