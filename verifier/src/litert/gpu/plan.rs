@@ -1,7 +1,8 @@
 //! A lowered graph's GPU resources: one i32-per-element buffer per tensor the steps touch
 //! (constants uploaded once), per-step auxiliary tables and bind groups, one uniform buffer of
-//! parameter blocks, a shared scratch for partial sums, a status buffer for refused inputs, and
-//! one read-back buffer for every op output.
+//! parameter blocks, a shared scratch for partial sums, a status buffer for refused inputs, a
+//! buffer of the op outputs packed four int8 to a word (those of at least `pack_min` elements),
+//! and one read-back buffer for every op output.
 
 use super::lower::{self, Step, WORDS};
 use crate::gpu::device::DeviceLimits;
@@ -63,8 +64,7 @@ pub struct Prepared {
     /// Word offset of the status words in the read-back.
     status_at: usize,
     readback: wgpu::Buffer,
-    /// (op index, name, tensor, word offset in the read-back, elements, the tensor's buffer
-    /// when copied unpacked) of each op output.
+    /// Where each op output lies in the read-back, in op order.
     outputs: Vec<ReadOut>,
     /// Input sizes in bytes, for checking.
     input_bytes: Vec<usize>,
@@ -180,7 +180,8 @@ impl Prepared {
             }
             planned.push(ds);
         }
-        // The read-back packing: one dispatch per op output (eltwise kind 8), after every op.
+        // The read-back packing: one dispatch per packed op output (eltwise kind 8), after
+        // every op.
         let mut pack_planned = Vec::with_capacity(g.ops.len());
         for (i, o) in g.ops.iter().enumerate() {
             let n = g.tensors[o.outputs[0]].len();
@@ -464,54 +465,55 @@ impl Prepared {
             self.status_words as u64 * 4,
         );
         let index = queue.submit([encoder.finish()]);
+        // one copy out of the mapped range (as fast as a memcpy), then sliced on the host
+        let view = crate::gpu::device::read_back(device, &self.readback, index, timeout, |v| {
+            Ok(v.to_vec())
+        })
+        .map_err(gpu)?;
         let outputs = &self.outputs;
-        let status_words = self.status_words;
-        crate::gpu::device::read_back(device, &self.readback, index, timeout, |view| {
-            let word = |i: usize| {
-                let at = status_bytes as usize + 4 * i;
-                view.get(at..at + 4)
-                    .map_or(0, |c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        let word = |i: usize| {
+            let at = status_bytes as usize + 4 * i;
+            view.get(at..at + 4)
+                .map_or(0, |c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        };
+        let flagged = outputs.len().min(self.status_words / 2);
+        if let Some(op) = (0..flagged).find(|&i| word(2 * i) == 1) {
+            return Err(LiteRtError::Op {
+                index: op,
+                op: outputs[op].name,
+                why: format!(
+                    "input {} is outside the op's domain (refused on the GPU)",
+                    word(2 * op + 1)
+                ),
+            });
+        }
+        let mut res = Vec::with_capacity(outputs.len());
+        for &ReadOut {
+            op,
+            name,
+            tensor,
+            at,
+            elements: n,
+            raw,
+        } in outputs
+        {
+            let len = if raw.is_some() { 4 * n } else { n };
+            let bytes = view
+                .get(4 * at..4 * at + len)
+                .ok_or_else(|| gpu("read-back shorter than the op outputs"))?;
+            let bytes = match raw {
+                // one i32 per element: its low byte is the int8
+                Some(_) => bytes.chunks_exact(4).map(|c| c[0]).collect(),
+                None => bytes.to_vec(),
             };
-            if let Some(op) = (0..outputs.len().min(status_words / 2)).find(|&i| word(2 * i) == 1) {
-                let name = outputs[op].name;
-                return Ok(Err(LiteRtError::Op {
-                    index: op,
-                    op: name,
-                    why: format!(
-                        "input {} is outside the op's domain (refused on the GPU)",
-                        word(2 * op + 1)
-                    ),
-                }));
-            }
-            let mut res = Vec::with_capacity(outputs.len());
-            for &ReadOut {
+            res.push(OpOutput {
                 op,
                 name,
                 tensor,
-                at,
-                elements: n,
-                raw,
-            } in outputs
-            {
-                let len = if raw.is_some() { 4 * n } else { n };
-                let bytes = view
-                    .get(4 * at..4 * at + len)
-                    .ok_or_else(|| "read-back shorter than the op outputs".to_string())?;
-                let bytes = match raw {
-                    // one i32 per element: its low byte is the int8
-                    Some(_) => bytes.chunks_exact(4).map(|c| c[0]).collect(),
-                    None => bytes.to_vec(),
-                };
-                res.push(OpOutput {
-                    op,
-                    name,
-                    tensor,
-                    bytes,
-                });
-            }
-            Ok(Ok(res))
-        })
-        .map_err(gpu)?
+                bytes,
+            });
+        }
+        Ok(res)
     }
 }
 
