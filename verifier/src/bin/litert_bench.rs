@@ -2,7 +2,8 @@
 //! verifier's format, on the CPU reference and on wgpu (`GpuExecutor`, its plan built once, its
 //! commitment checked against the CPU's before timing), beside LiteRT's own interpreter
 //! (reference, optimized and XNNPACK kernels, via `tools/models/report.py`'s timing loop), in one
-//! run: inferences/s, int ops/s (2 × MACs), model sizes and parameter counts. Then, on wgpu, each
+//! run: inferences/s, int ops/s (2 × MACs), model sizes and parameter counts, and the host's
+//! time to hash one inference's commitment (in every executor's time). Then, on wgpu, each
 //! model with the tiled int8 GEMM and without it (the channel-blocked kernels: four output
 //! channels per invocation, weights packed four to a word), per op, and both int8 kernels
 //! against a same-device fp32 GEMM of the same shape (the heaviest
@@ -16,10 +17,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Parser;
-use verifier::litert::gpu::LiteRtGpu;
 use verifier::litert::gpu::synth::{Bytes, GraphBuilder};
+use verifier::litert::gpu::{LiteRtGpu, PACK_MIN};
 use verifier::litert::graph::OpKind;
-use verifier::{CpuExecutor, Executor, GpuExecutor, Model, litert};
+use verifier::{CpuExecutor, Execution, Executor, GpuExecutor, Model, litert};
 
 #[derive(Parser)]
 #[command(about = "The verifier's CPU reference and wgpu throughput beside LiteRT's interpreter")]
@@ -149,6 +150,7 @@ fn main() -> Result<()> {
         gpu
     };
     let mut graphs = Vec::new();
+    let mut hashing = Vec::new();
     for m in MODELS {
         let path = models_dir().join("out").join(m);
         let tflite = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
@@ -179,6 +181,12 @@ fn main() -> Result<()> {
             int_ops(cpu)
         );
         graphs.push((m, model.graph().clone(), inputs(model.graph())));
+        hashing.push((m, hash_ms(&model, &input, args.seconds / 4.0)?));
+    }
+    for (m, ms) in hashing {
+        println!(
+            "{m}: the commitment hashed on the host (every layer's chunk tree): {ms:.2} ms per inference"
+        );
     }
     if !args.no_gpu
         && let Err(e) = gpu_detail(&graphs, args.seconds)
@@ -186,6 +194,22 @@ fn main() -> Result<()> {
         eprintln!("wgpu detail: {e}");
     }
     Ok(())
+}
+
+/// Milliseconds the host spends building one inference's [`Execution`] from its op outputs
+/// (every layer's chunk tree hashed), the part of an executor's time no kernel change removes.
+fn hash_ms(model: &Model, input: &[u8], seconds: f64) -> Result<f64> {
+    let inputs = model.split_input(input)?;
+    let outputs: Vec<Vec<u8>> = litert::run(model.graph(), &inputs)?
+        .into_iter()
+        .map(|o| o.bytes)
+        .collect();
+    let (t0, mut n) = (Instant::now(), 0u32);
+    while n == 0 || t0.elapsed().as_secs_f64() < seconds {
+        std::hint::black_box(Execution::new(model, input, &outputs));
+        n += 1;
+    }
+    Ok(t0.elapsed().as_secs_f64() * 1e3 / f64::from(n))
 }
 
 /// Runs per second of `a` and of `b`, timed in eight alternating slices of about `seconds / 8`
@@ -209,6 +233,38 @@ fn paired<'a>(
         }
     }
     Ok([n[0] as f64 / t[0], n[1] as f64 / t[1]])
+}
+
+/// `g` prepared with no output packed for the read-back and with those of at least `pack_min`
+/// elements packed, timed by [`paired`].
+fn packing(
+    gpu: &mut LiteRtGpu,
+    g: &litert::Graph,
+    xs: &[Vec<u8>],
+    pack_min: usize,
+    seconds: f64,
+) -> Result<[f64; 2]> {
+    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+    let default = gpu.pack_min();
+    gpu.set_pack_min(usize::MAX);
+    let unpacked = gpu.prepare(g)?;
+    gpu.set_pack_min(pack_min);
+    let packed = gpu.prepare(g)?;
+    gpu.set_pack_min(default);
+    let gpu = &*gpu;
+    paired(
+        seconds,
+        &mut || {
+            gpu.run_prepared(&unpacked, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+        &mut || {
+            gpu.run_prepared(&packed, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+    )
 }
 
 /// `g` prepared without and with the tiled GEMM, timed by [`paired`].
@@ -269,6 +325,26 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
             speed[0],
             speed[1],
             speed[1] / speed[0]
+        );
+    }
+    println!(
+        "\nread-back of the op outputs (packed on the device by default on GPUs, from {PACK_MIN} elements), inferences/s, paired:"
+    );
+    println!(
+        "| model | unpacked | packed from {PACK_MIN} | / unpacked | unpacked | all packed | / unpacked |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (m, g, xs) in graphs {
+        let a = packing(&mut gpu, g, xs, PACK_MIN, seconds / 2.0)?;
+        let b = packing(&mut gpu, g, xs, 0, seconds / 2.0)?;
+        println!(
+            "| {m} | {:.1} | {:.1} | {:.2}× | {:.1} | {:.1} | {:.2}× |",
+            a[0],
+            a[1],
+            a[1] / a[0],
+            b[0],
+            b[1],
+            b[1] / b[0]
         );
     }
     let (m0, g, _) = &graphs[0];

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use verifier::litert::gpu::synth::{Bytes, GraphBuilder};
 use verifier::litert::gpu::{LiteRtGpu, f64fc};
-use verifier::litert::graph::{Activation, DType, OpKind, Padding};
+use verifier::litert::graph::{Activation, DType, LutFn, OpKind, Padding};
 use verifier::litert::{self, Graph, LiteRtError};
 
 /// The process-wide executor. Panics (never skips) when no adapter exists.
@@ -293,6 +293,7 @@ fn out_len(padding: Padding, input: usize, k: usize, stride: usize, dil: usize) 
 fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
     let mut gpu = gpu();
     let default = gpu.tiled();
+    let pack_default = gpu.pack_min();
     let mut r = Bytes::new(16_18);
     let mut n = 0;
     // LITERT_GPU_DEEP=N runs N cases of each op instead of 6
@@ -304,21 +305,32 @@ fn litert_gpu_random_shapes_and_extreme_multipliers_match_the_cpu() {
         for case in 0..cases {
             let k = 1 + (r.next_u64() % 300) as usize;
             let (g, xs) = synthetic(&mut r, kind, k);
-            // the default kernels, then FULLY_CONNECTED and CONV_2D through the tiled GEMM
+            // the defaults, then every output packed for the read-back and FULLY_CONNECTED and
+            // CONV_2D through the tiled GEMM
             gpu.set_tiled(default);
+            gpu.set_pack_min(pack_default);
             n += same(&gpu, &g, &xs, &format!("kind {kind} case {case} K {k}"));
+            gpu.set_pack_min(0);
             if kind < 2 {
                 gpu.set_tile_min_macs(0);
                 n += same(
                     &gpu,
                     &g,
                     &xs,
-                    &format!("kind {kind} case {case} K {k} tiled"),
+                    &format!("kind {kind} case {case} K {k} tiled, packed"),
+                );
+            } else {
+                n += same(
+                    &gpu,
+                    &g,
+                    &xs,
+                    &format!("kind {kind} case {case} K {k} packed"),
                 );
             }
         }
     }
     gpu.set_tiled(default);
+    gpu.set_pack_min(pack_default);
     eprintln!(
         "{} random graphs, {n} op outputs byte-identical to the CPU",
         5 * cases
@@ -433,9 +445,14 @@ fn litert_gpu_split_grids_give_the_same_bytes() {
     let g = text2img();
     let xs = random_inputs(&g, &mut Bytes::new(3));
     gpu.set_max_workgroups_per_dimension(2);
+    let pack_default = gpu.pack_min();
     let n = same(&gpu, &g, &xs, "two workgroups per dimension");
+    // the read-back's packing dispatches split too
+    gpu.set_pack_min(0);
+    let packed = same(&gpu, &g, &xs, "two workgroups per dimension, packed");
+    gpu.set_pack_min(pack_default);
     gpu.set_max_workgroups_per_dimension(u32::MAX);
-    assert!(n > 10);
+    assert!(n > 10 && packed == n);
 }
 
 /// FULLY_CONNECTED and CONV_2D through the tiled GEMM (32 x 32 outputs per tile, K in packed
@@ -626,6 +643,55 @@ fn litert_gpu_channel_blocks_match_the_cpu() {
         cases += same(&gpu, &g, &xs, &format!("RESIZE {ch} bilinear {bilinear}"));
     }
     assert_eq!(cases, 12);
+}
+
+/// The packed read-back (op outputs four int8 to a word on the device) against the CPU: outputs
+/// of 1, 3 and 10 elements (tails of 1, 2 and 3 bytes at word offsets 0, 1, 2, 5, 8), all
+/// packed, mixed with unpacked ones (from 3 elements), none; inputs of odd lengths (as slices
+/// of one job input they start at unaligned offsets), a batch of 2; text2img all packed.
+#[test]
+fn litert_gpu_packed_read_back_tails_match_the_cpu() {
+    let gpu = gpu();
+    let mut r = Bytes::new(0x9ac4);
+    let mut b = GraphBuilder::new();
+    let mut table = Box::new([0i8; 256]);
+    for (i, v) in table.iter_mut().enumerate() {
+        *v = (i as u8).wrapping_mul(37).wrapping_add(11) as i8;
+    }
+    let lut = || OpKind::Lut {
+        func: LutFn::Tanh,
+        table: table.clone(),
+    };
+    let one = b.input(&[1], 0.5, 0);
+    let three = b.input(&[1, 3], 0.5, 0);
+    let ten = b.input(&[2, 5], 0.5, 0);
+    b.op("TANH", lut(), &[one], &[1], 0.5, 0);
+    b.op("TANH", lut(), &[three], &[1, 3], 0.5, 0);
+    let t = b.op("TANH", lut(), &[ten], &[2, 5], 0.5, 0);
+    let perm = OpKind::Transpose { perm: vec![1, 0] };
+    let u = b.op("TRANSPOSE", perm, &[t], &[5, 2], 0.5, 0);
+    b.op("TANH", lut(), &[u], &[5, 2], 0.5, 0);
+    let g = b.finish();
+    let mut gpu = gpu;
+    let default = gpu.pack_min();
+    for (pack_min, case) in [(0, 0), (0, 1), (3, 2), (usize::MAX, 3)] {
+        gpu.set_pack_min(pack_min);
+        let xs = random_inputs(&g, &mut r);
+        let what = format!("tails {case}, packed from {pack_min}");
+        assert_eq!(same(&gpu, &g, &xs, &what), 5);
+    }
+    // text2img with every output packed: a batch of channels, resizes, convolutions
+    gpu.set_pack_min(0);
+    let t = text2img();
+    let xs = random_inputs(&t, &mut r);
+    let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        same(&gpu, &t, &xs, "text2img packed")
+    }));
+    gpu.set_pack_min(default);
+    assert!(
+        ok.is_ok_and(|n| n == t.ops.len()),
+        "text2img packed differs"
+    );
 }
 
 #[test]

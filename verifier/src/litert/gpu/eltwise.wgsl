@@ -4,7 +4,7 @@
 //   CPU kernel's own function; an entry past 127 marks an input the op refuses);
 // 2 GATHER; 3 a copy into a slice (RESHAPE, CONCATENATION); 4 TRANSPOSE;
 // 5 RESIZE_NEAREST_NEIGHBOR; 6 RESIZE_BILINEAR (four channels per invocation); 7 SOFTMAX's
-// output from the row max and sum.
+// output from the row max and sum; 8 the read-back's packing (four int8 to a word).
 
 // Words: 13 zp_a, 14 zp_b, 15 zp_out, 16..21 output dims, 22..27 a's strides, 28..33 b's,
 // 34..39 (q1, s1, q2, s2, q_out, s_out), 40 low clamp, 41 high clamp.
@@ -144,6 +144,19 @@ fn eltwise(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) 
         }
         case 6: {
             resize4(g, true);
+        }
+        case 8: {
+            // the read-back: elements 4g .. 4g+3 of an op output (word 12 its length) packed
+            // four bytes to a word at word 13 + g, so a quarter of the bytes cross to the host
+            let n = pu(12u);
+            var word = 0u;
+            for (var l = 0u; l < 4u; l++) {
+                let e = 4u * g + l;
+                if (e < n) {
+                    word |= (bitcast<u32>(a[e]) & 255u) << (8u * l);
+                }
+            }
+            out[pu(13u) + g] = bitcast<i32>(word);
         }
         default: {
             out[g] = softmax_out(g);

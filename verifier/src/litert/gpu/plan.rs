@@ -1,7 +1,8 @@
 //! A lowered graph's GPU resources: one i32-per-element buffer per tensor the steps touch
 //! (constants uploaded once), per-step auxiliary tables and bind groups, one uniform buffer of
-//! parameter blocks, a shared scratch for partial sums, a status buffer for refused inputs, and
-//! one read-back buffer for every op output.
+//! parameter blocks, a shared scratch for partial sums, a status buffer for refused inputs, a
+//! buffer of the op outputs packed four int8 to a word (those of at least `pack_min` elements),
+//! and one read-back buffer for every op output.
 
 use super::lower::{self, Step, WORDS};
 use crate::gpu::device::DeviceLimits;
@@ -37,6 +38,18 @@ struct PStep {
     bind_group: wgpu::BindGroup,
 }
 
+/// Where one op's output lies in the read-back.
+struct ReadOut {
+    op: usize,
+    name: &'static str,
+    tensor: usize,
+    /// Word offset in the read-back.
+    at: usize,
+    elements: usize,
+    /// The tensor's buffer when copied unpacked (one i32 per element).
+    raw: Option<usize>,
+}
+
 /// Everything needed to run one graph repeatedly (see [`super::LiteRtGpu::prepare`]).
 pub struct Prepared {
     steps: Vec<PStep>,
@@ -45,9 +58,14 @@ pub struct Prepared {
     buffers: Vec<wgpu::Buffer>,
     status: wgpu::Buffer,
     status_words: usize,
+    /// The op outputs packed four int8 to a word (then copied to `readback`).
+    packed: wgpu::Buffer,
+    packed_words: usize,
+    /// Word offset of the status words in the read-back.
+    status_at: usize,
     readback: wgpu::Buffer,
-    /// (op index, name, tensor, buffer, elements) of each op output, in read-back order.
-    outputs: Vec<(usize, &'static str, usize, usize, usize)>,
+    /// Where each op output lies in the read-back, in op order.
+    outputs: Vec<ReadOut>,
     /// Input sizes in bytes, for checking.
     input_bytes: Vec<usize>,
     input_dtypes: Vec<DType>,
@@ -63,6 +81,8 @@ pub(super) struct Ctx<'a> {
     pub kernels: &'a super::kernels::Kernels,
     pub limits: &'a DeviceLimits,
     pub max_bytes: u64,
+    /// Op outputs of at least this many elements are packed for the read-back.
+    pub pack_min: usize,
 }
 
 impl Prepared {
@@ -108,8 +128,30 @@ impl Prepared {
         }
         let scratch_bytes = lim.check_binding("partial sums", scratch).map_err(gpu)?;
         let status_words = 2 * g.ops.len().max(1);
-        let out_words: usize = g.ops.iter().map(|o| g.tensors[o.outputs[0]].len()).sum();
-        let readback_bytes = (out_words + status_words) as u64 * 4;
+        // The read-back: op outputs of at least `pack_min` elements packed four int8 to a word
+        // on the device (into `packed`, copied to the read-back's start), the others copied as
+        // they are (one i32 per element) after them, then the status words.
+        let n_of = |o: &super::super::graph::Op| g.tensors[o.outputs[0]].len();
+        let packs = |o: &super::super::graph::Op| n_of(o) >= cx.pack_min && n_of(o) > 0;
+        let mut read_at = Vec::with_capacity(g.ops.len());
+        let mut packed_words = 0usize;
+        for o in &g.ops {
+            read_at.push(packed_words);
+            if packs(o) {
+                packed_words += n_of(o).div_ceil(4);
+            }
+        }
+        let mut read_words = packed_words;
+        for (at, o) in read_at.iter_mut().zip(&g.ops) {
+            if !packs(o) {
+                *at = read_words;
+                read_words += n_of(o);
+            }
+        }
+        let packed_bytes = lim
+            .check_binding("the packed op outputs", packed_words)
+            .map_err(gpu)?;
+        let readback_bytes = (read_words + status_words) as u64 * 4;
         if readback_bytes > lim.max_buffer {
             return Err(gpu(format!(
                 "the op outputs need a {readback_bytes}-byte read-back; the device allows {}",
@@ -138,6 +180,41 @@ impl Prepared {
             }
             planned.push(ds);
         }
+        // The read-back packing: one dispatch per packed op output (eltwise kind 8), after
+        // every op.
+        let mut pack_planned = Vec::with_capacity(g.ops.len());
+        for (i, o) in g.ops.iter().enumerate() {
+            let n = g.tensors[o.outputs[0]].len();
+            if !packs(o) {
+                pack_planned.push(Vec::new());
+                continue;
+            }
+            let mut w = [0i32; WORDS];
+            let fits = |v: usize| i32::try_from(v).map_err(|_| gpu(format!("{v} does not fit")));
+            w[3] = fits(i)?;
+            w[4] = 8;
+            w[12] = fits(n)?;
+            w[13] = fits(read_at[i])?;
+            let total = n.div_ceil(4);
+            let mut ds = Vec::new();
+            if total > 0 {
+                let key = super::kernels::key(lower::Pipe::Eltwise, &w);
+                let pipeline = cx.kernels.pipeline(cx.device, key);
+                for (base, gx, gy) in grid(total, lim.max_groups) {
+                    let mut w = w;
+                    w[0] = fits(total)?;
+                    w[1] = fits(base as usize)?;
+                    w[2] = gx as i32;
+                    ds.push((
+                        pipeline.clone(),
+                        (blocks.len() as u64 * stride) as u32,
+                        [gx, gy],
+                    ));
+                    blocks.push(w);
+                }
+            }
+            pack_planned.push(ds);
+        }
         let uniform_bytes = blocks.len().max(1) as u64 * stride;
         let mut aux_bytes = 0;
         for s in &steps {
@@ -145,7 +222,7 @@ impl Prepared {
                 .check_binding("an op's tables", s.aux.len())
                 .map_err(gpu)?;
         }
-        bytes += scratch_bytes + readback_bytes + uniform_bytes + aux_bytes;
+        bytes += scratch_bytes + packed_bytes + readback_bytes + uniform_bytes + aux_bytes;
         if bytes > cx.max_bytes || uniform_bytes > lim.max_buffer {
             return Err(gpu(format!(
                 "the graph needs {bytes} bytes of device memory; the budget is {}",
@@ -193,6 +270,7 @@ impl Prepared {
         };
         let scratch_buf = plain(scratch_bytes, "scratch");
         let status = plain(status_words as u64 * 4, "status");
+        let packed = plain(packed_bytes, "packed outputs");
         let dummy = plain(4, "unused");
         let readback = cx.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back"),
@@ -214,15 +292,8 @@ impl Prepared {
                 contents: &ubytes,
                 usage: wgpu::BufferUsages::UNIFORM,
             });
-        let mut psteps = Vec::with_capacity(steps.len());
-        for (s, ds) in steps.iter().zip(planned) {
-            let aux = if s.aux.is_empty() {
-                None
-            } else {
-                Some(init(cx.device, &s.aux, wgpu::BufferUsages::STORAGE))
-            };
-            let tensor = |t: Option<usize>| t.map_or(&dummy, |t| &buffers[buf_of[t]]);
-            let bind_group = cx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        let bind = |a: &wgpu::Buffer, b: &wgpu::Buffer, aux: &wgpu::Buffer, out: &wgpu::Buffer| {
+            cx.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("litert-step"),
                 layout: &cx.kernels.layout,
                 entries: &[
@@ -234,35 +305,42 @@ impl Prepared {
                             size: wgpu::BufferSize::new(BLOCK_BYTES),
                         }),
                     },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: tensor(s.a).as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: tensor(s.b).as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: aux.as_ref().unwrap_or(&dummy).as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 4,
-                        resource: tensor(Some(s.out)).as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 5,
-                        resource: scratch_buf.as_entire_binding(),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 6,
-                        resource: status.as_entire_binding(),
-                    },
+                    entry(1, a),
+                    entry(2, b),
+                    entry(3, aux),
+                    entry(4, out),
+                    entry(5, &scratch_buf),
+                    entry(6, &status),
                 ],
-            });
+            })
+        };
+        let mut psteps = Vec::with_capacity(steps.len() + g.ops.len());
+        for (s, ds) in steps.iter().zip(planned) {
+            let aux = if s.aux.is_empty() {
+                None
+            } else {
+                Some(init(cx.device, &s.aux, wgpu::BufferUsages::STORAGE))
+            };
+            let tensor = |t: Option<usize>| t.map_or(&dummy, |t| &buffers[buf_of[t]]);
+            let bind_group = bind(
+                tensor(s.a),
+                tensor(s.b),
+                aux.as_ref().unwrap_or(&dummy),
+                tensor(Some(s.out)),
+            );
             psteps.push(PStep {
                 pipe_of: ds,
                 bind_group,
+            });
+        }
+        for (o, ds) in g.ops.iter().zip(pack_planned) {
+            if ds.is_empty() {
+                continue;
+            }
+            let src = &buffers[buf_of[o.outputs[0]]];
+            psteps.push(PStep {
+                pipe_of: ds,
+                bind_group: bind(src, &dummy, &dummy, &packed),
             });
         }
         let dispatches = psteps.iter().map(|s| s.pipe_of.len()).sum();
@@ -275,7 +353,14 @@ impl Prepared {
                 .enumerate()
                 .map(|(i, o)| {
                     let t = o.outputs[0];
-                    (i, o.name, t, buf_of[t], g.tensors[t].len())
+                    ReadOut {
+                        op: i,
+                        name: o.name,
+                        tensor: t,
+                        at: read_at[i],
+                        elements: g.tensors[t].len(),
+                        raw: (!packs(o)).then_some(buf_of[t]),
+                    }
                 })
                 .collect(),
             input_bytes: g
@@ -287,6 +372,9 @@ impl Prepared {
             buffers,
             status,
             status_words,
+            packed,
+            packed_words,
+            status_at: read_words,
             readback,
             bytes,
             dispatches,
@@ -346,58 +434,93 @@ impl Prepared {
                 }
             }
         }
-        let mut at = 0u64;
-        for &(_, _, _, buf, n) in &self.outputs {
-            if n > 0 {
+        let packed_bytes = self.packed_words as u64 * 4;
+        if packed_bytes > 0 {
+            encoder.copy_buffer_to_buffer(&self.packed, 0, &self.readback, 0, packed_bytes);
+        }
+        for &ReadOut {
+            at,
+            elements: n,
+            raw,
+            ..
+        } in &self.outputs
+        {
+            if let Some(buf) = raw.filter(|_| n > 0) {
+                let dst = at as u64 * 4;
                 encoder.copy_buffer_to_buffer(
                     &self.buffers[buf],
                     0,
                     &self.readback,
-                    at,
+                    dst,
                     n as u64 * 4,
                 );
             }
-            at += n as u64 * 4;
         }
+        let status_bytes = self.status_at as u64 * 4;
         encoder.copy_buffer_to_buffer(
             &self.status,
             0,
             &self.readback,
-            at,
+            status_bytes,
             self.status_words as u64 * 4,
         );
         let index = queue.submit([encoder.finish()]);
-        let words = crate::gpu::device::read_back(device, &self.readback, index, timeout, |view| {
-            Ok(view
-                .chunks_exact(4)
-                .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect::<Vec<i32>>())
+        // one copy out of the mapped range (as fast as a memcpy), then sliced on the host
+        let view = crate::gpu::device::read_back(device, &self.readback, index, timeout, |v| {
+            Ok(v.to_vec())
         })
         .map_err(gpu)?;
-        let (outs, status) = words.split_at(at as usize / 4);
-        if let Some(op) = (0..self.outputs.len()).find(|&i| status.get(2 * i) == Some(&1)) {
-            let (_, name, ..) = self.outputs[op];
+        let outputs = &self.outputs;
+        let word = |i: usize| {
+            let at = status_bytes as usize + 4 * i;
+            view.get(at..at + 4)
+                .map_or(0, |c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        };
+        let flagged = outputs.len().min(self.status_words / 2);
+        if let Some(op) = (0..flagged).find(|&i| word(2 * i) == 1) {
             return Err(LiteRtError::Op {
                 index: op,
-                op: name,
+                op: outputs[op].name,
                 why: format!(
                     "input {} is outside the op's domain (refused on the GPU)",
-                    status[2 * op + 1]
+                    word(2 * op + 1)
                 ),
             });
         }
-        let mut res = Vec::with_capacity(self.outputs.len());
-        let mut at = 0usize;
-        for &(op, name, tensor, _, n) in &self.outputs {
+        let mut res = Vec::with_capacity(outputs.len());
+        for &ReadOut {
+            op,
+            name,
+            tensor,
+            at,
+            elements: n,
+            raw,
+        } in outputs
+        {
+            let len = if raw.is_some() { 4 * n } else { n };
+            let bytes = view
+                .get(4 * at..4 * at + len)
+                .ok_or_else(|| gpu("read-back shorter than the op outputs"))?;
+            let bytes = match raw {
+                // one i32 per element: its low byte is the int8
+                Some(_) => bytes.chunks_exact(4).map(|c| c[0]).collect(),
+                None => bytes.to_vec(),
+            };
             res.push(OpOutput {
                 op,
                 name,
                 tensor,
-                bytes: outs[at..at + n].iter().map(|&v| v as u8).collect(),
+                bytes,
             });
-            at += n;
         }
         Ok(res)
+    }
+}
+
+fn entry(binding: u32, buf: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buf.as_entire_binding(),
     }
 }
 
