@@ -275,10 +275,12 @@ fn naive_vs_tiled(
     seconds: f64,
 ) -> Result<[f64; 2]> {
     let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+    let default = gpu.tiled();
     gpu.set_tiled(false);
     let naive = gpu.prepare(g)?;
     gpu.set_tiled(true);
     let tiled = gpu.prepare(g)?;
+    gpu.set_tiled(default);
     let gpu = &*gpu;
     paired(
         seconds,
@@ -289,6 +291,37 @@ fn naive_vs_tiled(
         },
         &mut || {
             gpu.run_prepared(&tiled, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+    )
+}
+
+/// `g` prepared with the channel-blocked kernels reading their activations one i32 per element
+/// and packed four int8 to a word, timed by [`paired`].
+fn act_packing(
+    gpu: &mut LiteRtGpu,
+    g: &litert::Graph,
+    xs: &[Vec<u8>],
+    seconds: f64,
+) -> Result<[f64; 2]> {
+    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+    let default = gpu.packed_activations();
+    gpu.set_packed_activations(false);
+    let unpacked = gpu.prepare(g)?;
+    gpu.set_packed_activations(true);
+    let packed = gpu.prepare(g)?;
+    gpu.set_packed_activations(default);
+    let gpu = &*gpu;
+    paired(
+        seconds,
+        &mut || {
+            gpu.run_prepared(&unpacked, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+        &mut || {
+            gpu.run_prepared(&packed, &refs)
                 .map(drop)
                 .map_err(Into::into)
         },
@@ -347,19 +380,38 @@ fn gpu_detail(graphs: &[(&str, litert::Graph, Vec<Vec<u8>>)], seconds: f64) -> R
             b[1] / b[0]
         );
     }
+    println!(
+        "\nchannel-blocked activations (default here: {}), inferences/s, paired:",
+        if gpu.packed_activations() {
+            "packed"
+        } else {
+            "one i32 each"
+        }
+    );
+    println!("| model | one i32 each | packed four to a word | packed / i32 |");
+    println!("|---|---:|---:|---:|");
+    for (m, g, xs) in graphs {
+        let a = act_packing(&mut gpu, g, xs, seconds)?;
+        println!("| {m} | {:.1} | {:.1} | {:.2}× |", a[0], a[1], a[1] / a[0]);
+    }
     let (m0, g, _) = &graphs[0];
     println!("\n{m0} per op on wgpu (each op alone, its own submit and read-back), ms:");
-    println!("| op | MACs | channel-blocked | tiled int8 GEMM |");
-    println!("|---|---:|---:|---:|");
+    println!(
+        "| op | MACs | channel-blocked | tiled int8 GEMM | blocked, activations i32 | blocked, packed |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
     for i in 0..g.ops.len() {
         let (single, xs) = op_alone(g, i);
         let speed = naive_vs_tiled(&mut gpu, &single, &xs, seconds / 4.0)?;
+        let act = act_packing(&mut gpu, &single, &xs, seconds / 4.0)?;
         println!(
-            "| {i} {} | {} | {:.2} | {:.2} |",
+            "| {i} {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
             g.ops[i].name,
             g.ops[i].macs,
             1e3 / speed[0],
-            1e3 / speed[1]
+            1e3 / speed[1],
+            1e3 / act[0],
+            1e3 / act[1]
         );
     }
     int8_vs_fp32(&mut gpu, g, seconds)

@@ -770,3 +770,148 @@ fn litert_gpu_refuses_the_inputs_the_cpu_refuses() {
         "rsqrt of non-negatives",
     );
 }
+
+/// The channel-blocked kernels reading their activations packed four int8 to a word, against
+/// the CPU and with the packing off: CONV_2D and TRANSPOSE_CONV from 4, 8 and 12 input channels
+/// and CONV_2D from 128 (K = 1,152 across two chunks), DEPTHWISE_CONV_2D of multiplier 1 over
+/// 4, 8 and 12 channels (K = 1,089 across two chunks), batches of 2, 3 to 9 output channels
+/// (one and two blocks, partial); each graph's first input 3 bytes long (the next starts at an
+/// unaligned offset of the job input); a CONV_2D's output read packed by a second CONV_2D and
+/// unpacked by a FULLY_CONNECTED. Each graph must take the packed path (more dispatches).
+#[test]
+fn litert_gpu_packed_activations_match_the_cpu() {
+    let mut gpu = gpu();
+    let (default, tiled) = (gpu.packed_activations(), gpu.tiled());
+    // the channel-blocked kernels whatever the device's default
+    gpu.set_tiled(false);
+    let mut r = Bytes::new(0x9ac7);
+    let mut graphs = Vec::new();
+    for (ic, oc, kk, tconv) in [
+        (4, 3, 3, false),
+        (8, 9, 3, false),
+        (12, 8, 2, false),
+        (128, 5, 3, false),
+        (4, 5, 3, true),
+        (8, 3, 3, true),
+        (12, 9, 3, true),
+    ] {
+        let (n, h, wd) = (2, 5, 4);
+        let mut b = GraphBuilder::new();
+        let odd = b.input(&[1, 3], 0.5, 0);
+        let table = Box::new([7i8; 256]);
+        b.op(
+            "TANH",
+            OpKind::Lut {
+                func: LutFn::Tanh,
+                table,
+            },
+            &[odd],
+            &[1, 3],
+            0.5,
+            0,
+        );
+        let x = b.input(&[n, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
+        let scales: Vec<f32> = (0..oc).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[oc, kk, kk, ic], &r.i8s(oc * kk * kk * ic), &scales, 0);
+        let bias = b.bias(&biases(&mut r, oc));
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        if tconv {
+            let (oh, ow) = (2 * h, 2 * wd);
+            let shape = b.bias(&[n as i32, oh as i32, ow as i32, oc as i32]);
+            let kind = OpKind::TransposeConv {
+                padding: Padding::Same,
+                stride: (2, 2),
+                act: act(&mut r),
+            };
+            let out = [n, oh, ow, oc];
+            b.op(
+                "TRANSPOSE_CONV",
+                kind,
+                &[shape, w, x, bias],
+                &out,
+                s_out,
+                z_out,
+            );
+        } else {
+            let kind = OpKind::Conv2d {
+                padding: Padding::Same,
+                stride: (1, 1),
+                dilation: (1, 1),
+                act: act(&mut r),
+            };
+            let y = b.op(
+                "CONV_2D",
+                kind,
+                &[x, w, bias],
+                &[n, h, wd, oc],
+                s_out,
+                z_out,
+            );
+            if oc % 4 == 0 {
+                // the output read packed by a CONV_2D, unpacked by a FULLY_CONNECTED
+                let w2 = b.weights(&[6, 1, 1, oc], &r.i8s(6 * oc), &[0.01; 6], 0);
+                let b2 = b.bias(&biases(&mut r, 6));
+                let kind = OpKind::Conv2d {
+                    padding: Padding::Valid,
+                    stride: (1, 1),
+                    dilation: (1, 1),
+                    act: Activation::None,
+                };
+                b.op("CONV_2D", kind, &[y, w2, b2], &[n, h, wd, 6], 0.1, 3);
+                let k = h * wd * oc;
+                let w3 = b.weights(&[4, k], &r.i8s(4 * k), &[0.002; 4], 0);
+                let b3 = b.bias(&biases(&mut r, 4));
+                let kind = OpKind::FullyConnected {
+                    act: Activation::None,
+                };
+                b.op("FULLY_CONNECTED", kind, &[y, w3, b3], &[n, 4], 0.3, -2);
+            }
+        }
+        graphs.push((
+            format!("{} {ic}->{oc}", if tconv { "TCONV" } else { "CONV" }),
+            b.finish(),
+        ));
+    }
+    // DEPTHWISE_CONV_2D of multiplier 1 (channels, kernel): one block, two, two with the
+    // second past the channels
+    for (ic, kk) in [(4, 3), (8, 3), (12, 33)] {
+        // the large window mostly over padding (its taps still iterated)
+        let (n, h, wd) = (2, (kk + 2).min(5), (kk + 1).min(4));
+        let mut b = GraphBuilder::new();
+        let odd = b.input(&[3], 0.5, 0);
+        b.op("RESHAPE", OpKind::Reshape, &[odd], &[1, 3], 0.5, 0);
+        let x = b.input(&[n, h, wd, ic], scale(&mut r, -8, 2), zp(&mut r));
+        let scales: Vec<f32> = (0..ic).map(|_| scale(&mut r, -30, 8)).collect();
+        let w = b.weights(&[1, kk, kk, ic], &r.i8s(kk * kk * ic), &scales, 3);
+        let bias = b.bias(&biases(&mut r, ic));
+        let kind = OpKind::DepthwiseConv2d {
+            padding: Padding::Same,
+            stride: (1, 2),
+            dilation: (1, 1),
+            multiplier: 1,
+            act: act(&mut r),
+        };
+        let (s_out, z_out) = (scale(&mut r, -10, 4), zp(&mut r));
+        let out = [n, h, wd.div_ceil(2), ic];
+        b.op("DEPTHWISE_CONV_2D", kind, &[x, w, bias], &out, s_out, z_out);
+        graphs.push((format!("DW {ic} k{kk}"), b.finish()));
+    }
+    let mut cases = 0;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for (what, g) in &graphs {
+            let xs = random_inputs(g, &mut r);
+            let mut dispatches = [0; 2];
+            for (i, on) in [false, true].into_iter().enumerate() {
+                gpu.set_packed_activations(on);
+                dispatches[i] = gpu.prepare(g).expect("prepare").dispatches;
+                same(&gpu, g, &xs, &format!("{what}, packed activations {on}"));
+            }
+            assert!(dispatches[1] > dispatches[0], "{what}: not packed");
+            cases += 1;
+        }
+    }));
+    gpu.set_packed_activations(default);
+    gpu.set_tiled(tiled);
+    result.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    assert_eq!(cases, 10);
+}

@@ -14,7 +14,10 @@
 // respectively 31; CONV_2D's WT is 2 when ic is a multiple of 4, a word then four channels of
 // one tap), DEPTHWISE_CONV_2D as [K][ceil(oc / 4)] words of four channels (zero bytes
 // past oc; from word 31), TRANSPOSE_CONV (ic a multiple of 4) as [K / 4][oc] words of four
-// channels of one tap (from word 31); else one i32 per weight in b.
+// channels of one tap (from word 31); else one i32 per weight in b. With packed weights and ic a
+// multiple of 4, WT one more (CONV_2D, TRANSPOSE_CONV, DEPTHWISE_CONV_2D of multiplier 1): the
+// activations are read from a copy packed four int8 to a word in b, one load for four channels
+// of a pixel.
 
 alias Acc = array<vec4<i32>, 2>;
 
@@ -31,6 +34,15 @@ fn quad(at: vec4<u32>) -> array<vec4<i32>, 4> {
         unpack4(bitcast<u32>(aux[at.z])),
         unpack4(bitcast<u32>(aux[at.w])),
     );
+}
+
+// Activations at..at+3 (at a multiple of 4 when PACKED): from the packed copy in b (one load,
+// four int8) or one i32 each from a.
+fn act4(at: u32, packed: bool) -> vec4<i32> {
+    if (packed) {
+        return unpack4(bitcast<u32>(b[at / 4u]));
+    }
+    return vec4<i32>(a[at], a[at + 1u], a[at + 2u], a[at + 3u]);
 }
 
 // Term l of four channels' quads.
@@ -97,7 +109,7 @@ fn conv_block(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> Acc {
     var ky = tap / kw;
     var kx = tap % kw;
     var acc: Acc;
-    if (!depthwise && WT == 2) {
+    if (!depthwise && WT >= 2) {
         // ic a multiple of 4 (and so K and every chunk's ends): terms 4 q .. 4 q + 3 are four
         // channels of one tap, one bounds check and four neighbouring loads
         for (var q = t0 / 4u; q < t1 / 4u; q++) {
@@ -105,7 +117,7 @@ fn conv_block(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> Acc {
             let ix = x0 + i32(kx) * p(25u);
             if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
                 let at = ((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i;
-                let x = vec4<i32>(a[at], a[at + 1u], a[at + 2u], a[at + 3u]) - vec4<i32>(zi);
+                let x = act4(at, WT == 3) - vec4<i32>(zi);
                 let wb = vec4<u32>(pu(31u) + q * oc);
                 for (var hh = 0u; hh < NB; hh++) {
                     let wq = quad(wb + lanes(c0 + 4u * hh, oc));
@@ -166,8 +178,15 @@ fn conv_block(px: u32, c0: u32, t0: u32, t1: u32, depthwise: bool) -> Acc {
             for (var hh = 0u; hh < NB; hh++) {
                 let cs = lanes(c0 + 4u * hh, oc);
                 if (depthwise) {
-                    let ins = vec4<u32>(row) + cs / vec4<u32>(mult);
-                    let xv = vec4<i32>(a[ins.x], a[ins.y], a[ins.z], a[ins.w]);
+                    var xv: vec4<i32>;
+                    if (WT == 2) {
+                        // multiplier 1, ic a multiple of 4: the block's four input channels in
+                        // one packed word (a block past oc reads the last one; not written)
+                        xv = act4(row + min(c0 + 4u * hh, oc - 4u), true);
+                    } else {
+                        let ins = vec4<u32>(row) + cs / vec4<u32>(mult);
+                        xv = vec4<i32>(a[ins.x], a[ins.y], a[ins.z], a[ins.w]);
+                    }
                     var wv: vec4<i32>;
                     if (WT != 0) {
                         wv = unpack4(bitcast<u32>(aux[pu(31u) + t * pu(53u) + c0 / 4u + hh]));
@@ -234,7 +253,7 @@ fn tconv_block(px: u32, c0: u32, t0: u32, t1: u32) -> Acc {
             let ix = bx - i32(kxq);
             if (ky < kh && kx < kw && iy >= 0 && ix >= 0 && iy < h && ix < w) {
                 let at = ((n * u32(h) + u32(iy)) * u32(w) + u32(ix)) * ic + i;
-                let x = vec4<i32>(a[at], a[at + 1u], a[at + 2u], a[at + 3u]) - vec4<i32>(zi);
+                let x = act4(at, WT == 2) - vec4<i32>(zi);
                 let wb = vec4<u32>(pu(31u) + (((ky * kw + kx) * ic + i) / 4u) * oc);
                 for (var hh = 0u; hh < NB; hh++) {
                     let wq = quad(wb + lanes(c0 + 4u * hh, oc));

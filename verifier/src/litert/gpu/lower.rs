@@ -59,6 +59,42 @@ pub(super) struct Step {
     pub aux: Vec<i32>,
     pub out: usize,
     pub dispatches: Vec<Dispatch>,
+    /// The kernel reads `a` packed four int8 to a word from binding `b` (see
+    /// [`pack_activations`]); the planner packs it before the step.
+    pub packed_a: bool,
+}
+
+/// Switches a channel-blocked CONV_2D, TRANSPOSE_CONV or DEPTHWISE_CONV_2D of multiplier 1
+/// whose input channels are a multiple of 4 and whose weights are constant (packed) to reading
+/// its activations packed four int8 to a word (from `b`, which such a step leaves unbound): one
+/// load brings the four channels of a pixel. Same terms, same chunks: the bytes are unchanged.
+/// FULLY_CONNECTED does not (measured: no faster on lavapipe, its rows' activations are shared
+/// by the invocations of a row, and the packing is one more dispatch). Returns whether it did.
+pub(super) fn pack_activations(s: &mut Step) -> bool {
+    if s.b.is_some() || s.packed_a {
+        return false;
+    }
+    let mut any = false;
+    for d in &mut s.dispatches {
+        if !matches!(d.pipe, Pipe::Partial4 | Pipe::Finish4) {
+            continue;
+        }
+        let w = &mut d.words;
+        // (the WT word, its value with packed weights, with packed activations too)
+        let (flag, from, to) = match w[4] {
+            2 => (30, 2, 3),
+            // DEPTHWISE_CONV_2D: a block's four channels are four neighbouring input channels
+            3 if w[27] == 1 && w[14] % 4 == 0 => (30, 1, 2),
+            4 => (30, 1, 2),
+            _ => continue,
+        };
+        if w[flag] == from {
+            w[flag] = to;
+            any = true;
+        }
+    }
+    s.packed_a = any;
+    any
 }
 
 /// An op's steps and the scratch words they need.
@@ -276,6 +312,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             aux,
             out: op.outputs[0],
             dispatches,
+            packed_a: false,
         }],
         scratch: 0,
     };
@@ -422,9 +459,12 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             .set(29, kwq);
             let block = blocked(n * oh * ow, oc);
             // channels a multiple of 4: a word of packed weights is four terms of one tap
-            if block.is_some() && ic % 4 == 0 {
-                packed_rows(&mut aux, w, oc, &mut p, 30);
-            }
+            // (constant weights packed leave b unbound, for the packed activations)
+            let b = if block.is_some() && ic % 4 == 0 {
+                packed_rows(&mut aux, w, oc, &mut p, 30)
+            } else {
+                true
+            };
             let (ds, end) = reduce_finish(
                 &p,
                 (None, block),
@@ -435,7 +475,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
             )?;
             Lowered {
                 scratch: end,
-                ..one(op.inputs.get(2).copied(), in1, aux, ds)
+                ..one(op.inputs.get(2).copied(), in1.filter(|_| b), aux, ds)
             }
         }
         OpKind::Add { act: a } | OpKind::Sub { act: a } | OpKind::Mul { act: a } => {
@@ -578,6 +618,7 @@ pub(super) fn lower(g: &Graph, index: usize, op: &Op, tiled: Option<usize>) -> R
                     aux: vec![],
                     out: op.outputs[0],
                     dispatches: vec![p.done(Pipe::Eltwise, info.len())?],
+                    packed_a: false,
                 });
                 off += chunk;
             }
@@ -681,6 +722,7 @@ fn binary(
             aux: vec![],
             out: op.outputs[0],
             dispatches: vec![p.done(Pipe::Eltwise, out.len())?],
+            packed_a: false,
         }],
         scratch: 0,
     })
@@ -757,6 +799,7 @@ fn window(
             aux,
             out: op.outputs[0],
             dispatches: ds,
+            packed_a: false,
         }],
         scratch: end,
     })

@@ -108,6 +108,8 @@ pub struct LiteRtGpu {
     max_bytes: u64,
     /// See [`PACK_MIN`].
     pack_min: usize,
+    /// See [`LiteRtGpu::set_packed_activations`].
+    packed_act: bool,
     timeout: Duration,
     uncaptured: Arc<Mutex<Option<String>>>,
     self_test_time: Duration,
@@ -161,6 +163,9 @@ impl LiteRtGpu {
             Ok("0") => false,
             _ => !adapter.contains("(Cpu,"),
         };
+        // Channel-blocked kernels read their activations packed four int8 to a word where they
+        // can (measured with `litert-bench`); VERIFIER_PACKACT=0 turns it off.
+        let packed_act = std::env::var("VERIFIER_PACKACT").as_deref() != Ok("0");
         let compile = |dot4: bool| {
             device::scoped(
                 &device,
@@ -184,6 +189,7 @@ impl LiteRtGpu {
             limits,
             max_bytes: DEFAULT_MAX_BYTES,
             pack_min: if pack { PACK_MIN } else { usize::MAX },
+            packed_act,
             timeout: DEFAULT_TIMEOUT,
             uncaptured,
             self_test_time: Duration::ZERO,
@@ -210,9 +216,11 @@ impl LiteRtGpu {
         // output unpacked)
         let tiled = self.tiled.replace(TILE_MIN_MACS);
         let pack_min = std::mem::replace(&mut self.pack_min, 0);
+        let packed_act = std::mem::replace(&mut self.packed_act, true);
         let got = self.run(&graph, &refs);
         self.tiled = tiled;
         self.pack_min = pack_min;
+        self.packed_act = packed_act;
         let got = got.map_err(|e| fail(e.to_string()))?;
         if let Some(i) = (0..expected.len()).find(|&i| got.get(i) != expected.get(i)) {
             return Err(fail(format!(
@@ -303,6 +311,20 @@ impl LiteRtGpu {
         self.pack_min
     }
 
+    /// Whether the channel-blocked CONV_2D, TRANSPOSE_CONV and DEPTHWISE_CONV_2D of multiplier
+    /// 1 with constant weights and input channels a multiple of 4 read their activations from a
+    /// copy packed four int8 to a word (one load for four channels; the copy made on the device
+    /// before the first reader) in the graphs prepared after. On by default
+    /// (`VERIFIER_PACKACT=0`: off); the self-test always runs it.
+    pub fn set_packed_activations(&mut self, on: bool) {
+        self.packed_act = on;
+    }
+
+    /// See [`LiteRtGpu::set_packed_activations`].
+    pub fn packed_activations(&self) -> bool {
+        self.packed_act
+    }
+
     /// Sets the device-memory budget of one prepared graph (default [`DEFAULT_MAX_BYTES`]).
     pub fn set_max_bytes(&mut self, bytes: u64) {
         self.max_bytes = bytes;
@@ -328,7 +350,7 @@ impl LiteRtGpu {
             "building buffers",
             LiteRtError::Gpu,
             || {
-                let (steps, scratch) = Prepared::lower(graph, self.tiled)?;
+                let (steps, scratch) = Prepared::lower(graph, self.tiled, self.packed_act)?;
                 Prepared::new(&cx, graph, steps, scratch)
             },
         )
@@ -341,7 +363,7 @@ impl LiteRtGpu {
     /// the self-test and the tests compare it with the CPU's f64.
     pub fn fc_requantize_probe(&self, pairs: &[(i32, f64)]) -> Result<Vec<i8>> {
         let (graph, input) = synth::fc_probe_graph(pairs);
-        let (mut steps, scratch) = Prepared::lower(&graph, self.tiled)?;
+        let (mut steps, scratch) = Prepared::lower(&graph, self.tiled, self.packed_act)?;
         for (c, &(_, m)) in pairs.iter().enumerate() {
             let (lo, hi, e) = f64fc::split(m).ok_or_else(|| {
                 LiteRtError::Gpu(format!("multiplier {m} is not a normal double"))

@@ -88,12 +88,23 @@ pub(super) struct Ctx<'a> {
 impl Prepared {
     /// Every op of `g` lowered (`tiled`: with the tiled GEMM where it applies, from that many
     /// MACs), and the scratch words the largest needs.
-    pub(super) fn lower(g: &Graph, tiled: Option<usize>) -> Result<(Vec<Step>, usize)> {
+    /// `packed`: the channel-blocked kernels that can read their activations packed four int8
+    /// to a word do ([`lower::pack_activations`]).
+    pub(super) fn lower(
+        g: &Graph,
+        tiled: Option<usize>,
+        packed: bool,
+    ) -> Result<(Vec<Step>, usize)> {
         let mut steps: Vec<Step> = Vec::new();
         let mut scratch = 1usize;
         for (i, op) in g.ops.iter().enumerate() {
-            let l = lower::lower(g, i, op, tiled)?;
+            let mut l = lower::lower(g, i, op, tiled)?;
             scratch = scratch.max(l.scratch);
+            if packed {
+                l.steps.iter_mut().for_each(|s| {
+                    lower::pack_activations(s);
+                });
+            }
             steps.extend(l.steps);
         }
         Ok((steps, scratch))
@@ -124,6 +135,22 @@ impl Prepared {
         for s in &steps {
             for t in [s.a, s.b, Some(s.out)].into_iter().flatten() {
                 need(t, &mut sizes, &mut bytes)?;
+            }
+        }
+        // Activations read packed four int8 to a word (`Step::packed_a`): one packed copy per
+        // tensor, made by the read-back's packing (eltwise kind 8) before its first reader.
+        let mut packed_of = vec![usize::MAX; g.tensors.len()];
+        let mut act_words: Vec<(usize, usize)> = Vec::new();
+        for s in &steps {
+            if let (true, Some(t)) = (s.packed_a, s.a)
+                && packed_of[t] == usize::MAX
+            {
+                let n = g.tensors[t].len();
+                bytes += lim
+                    .check_binding(&format!("tensor {t} packed"), n.div_ceil(4))
+                    .map_err(gpu)?;
+                packed_of[t] = act_words.len();
+                act_words.push((t, n));
             }
         }
         let scratch_bytes = lim.check_binding("partial sums", scratch).map_err(gpu)?;
@@ -161,7 +188,18 @@ impl Prepared {
         let stride = BLOCK_BYTES.div_ceil(lim.uniform_align) * lim.uniform_align;
         let mut blocks = Vec::new();
         let mut planned = Vec::with_capacity(steps.len());
+        let mut act_planned = Vec::with_capacity(steps.len());
+        let mut act_done = vec![false; act_words.len()];
         for s in &steps {
+            let mut pre = None;
+            if let (true, Some(t)) = (s.packed_a, s.a)
+                && !std::mem::replace(&mut act_done[packed_of[t]], true)
+            {
+                let op = s.dispatches.first().map_or(0, |d| d.words[3] as usize);
+                let n = g.tensors[t].len();
+                pre = Some(pack_dispatches(cx, (&mut blocks, stride), op, n, 0)?);
+            }
+            act_planned.push(pre);
             let mut ds = Vec::new();
             for d in &s.dispatches {
                 if d.total > i32::MAX as usize {
@@ -189,31 +227,13 @@ impl Prepared {
                 pack_planned.push(Vec::new());
                 continue;
             }
-            let mut w = [0i32; WORDS];
-            let fits = |v: usize| i32::try_from(v).map_err(|_| gpu(format!("{v} does not fit")));
-            w[3] = fits(i)?;
-            w[4] = 8;
-            w[12] = fits(n)?;
-            w[13] = fits(read_at[i])?;
-            let total = n.div_ceil(4);
-            let mut ds = Vec::new();
-            if total > 0 {
-                let key = super::kernels::key(lower::Pipe::Eltwise, &w);
-                let pipeline = cx.kernels.pipeline(cx.device, key);
-                for (base, gx, gy) in grid(total, lim.max_groups) {
-                    let mut w = w;
-                    w[0] = fits(total)?;
-                    w[1] = fits(base as usize)?;
-                    w[2] = gx as i32;
-                    ds.push((
-                        pipeline.clone(),
-                        (blocks.len() as u64 * stride) as u32,
-                        [gx, gy],
-                    ));
-                    blocks.push(w);
-                }
-            }
-            pack_planned.push(ds);
+            pack_planned.push(pack_dispatches(
+                cx,
+                (&mut blocks, stride),
+                i,
+                n,
+                read_at[i],
+            )?);
         }
         let uniform_bytes = blocks.len().max(1) as u64 * stride;
         let mut aux_bytes = 0;
@@ -315,7 +335,18 @@ impl Prepared {
             })
         };
         let mut psteps = Vec::with_capacity(steps.len() + g.ops.len());
-        for (s, ds) in steps.iter().zip(planned) {
+        let act_bufs: Vec<wgpu::Buffer> = act_words
+            .iter()
+            .map(|&(_, n)| plain(n.div_ceil(4) as u64 * 4, "packed activations"))
+            .collect();
+        for ((s, ds), pre) in steps.iter().zip(planned).zip(act_planned) {
+            let packed_a = s.a.filter(|_| s.packed_a).map(|t| &act_bufs[packed_of[t]]);
+            if let (Some(pre), Some(t), Some(dst)) = (pre, s.a, packed_a) {
+                psteps.push(PStep {
+                    pipe_of: pre,
+                    bind_group: bind(&buffers[buf_of[t]], &dummy, &dummy, dst),
+                });
+            }
             let aux = if s.aux.is_empty() {
                 None
             } else {
@@ -324,7 +355,7 @@ impl Prepared {
             let tensor = |t: Option<usize>| t.map_or(&dummy, |t| &buffers[buf_of[t]]);
             let bind_group = bind(
                 tensor(s.a),
-                tensor(s.b),
+                packed_a.unwrap_or(tensor(s.b)),
                 aux.as_ref().unwrap_or(&dummy),
                 tensor(Some(s.out)),
             );
@@ -535,4 +566,40 @@ fn init(device: &wgpu::Device, words: &[i32], usage: wgpu::BufferUsages) -> wgpu
         contents: &bytes,
         usage,
     })
+}
+
+/// The dispatches of one packing (eltwise kind 8) of `n` elements into words `at ..` of its
+/// output, for op `op` (its status word), their parameter blocks appended to `blocks`.
+fn pack_dispatches(
+    cx: &Ctx<'_>,
+    (blocks, stride): (&mut Vec<[i32; WORDS]>, u64),
+    op: usize,
+    n: usize,
+    at: usize,
+) -> Result<Vec<(wgpu::ComputePipeline, u32, [u32; 2])>> {
+    let fits = |v: usize| i32::try_from(v).map_err(|_| gpu(format!("{v} does not fit")));
+    let mut w = [0i32; WORDS];
+    w[3] = fits(op)?;
+    w[4] = 8;
+    w[12] = fits(n)?;
+    w[13] = fits(at)?;
+    let total = n.div_ceil(4);
+    let mut ds = Vec::new();
+    if total > 0 {
+        let key = super::kernels::key(lower::Pipe::Eltwise, &w);
+        let pipeline = cx.kernels.pipeline(cx.device, key);
+        for (base, gx, gy) in grid(total, cx.limits.max_groups) {
+            let mut w = w;
+            w[0] = fits(total)?;
+            w[1] = fits(base as usize)?;
+            w[2] = gx as i32;
+            ds.push((
+                pipeline.clone(),
+                (blocks.len() as u64 * stride) as u32,
+                [gx, gy],
+            ));
+            blocks.push(w);
+        }
+    }
+    Ok(ds)
 }

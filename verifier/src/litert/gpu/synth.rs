@@ -255,6 +255,7 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
         3 * 40,
         9 * 40,
         3 * 4 * 5,
+        2 * (2 * super::RSPLIT + 8),
     ] {
         inputs.push(r.i8s(n).iter().map(|&v| v as u8).collect());
     }
@@ -269,7 +270,10 @@ pub fn self_test_graph() -> (Graph, Vec<Vec<u8>>) {
 /// a tiled CONV_2D with one input channel and a 5 x 5 window (a step of 16 terms crosses three
 /// rows of taps), zero point 127; FULLY_CONNECTED to 9 channels whose weights are an input
 /// (read in place, not packed); RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR over 5
-/// channels (four per invocation, a tail of one).
+/// channels (four per invocation, a tail of one); FULLY_CONNECTED over two rows of 2,056 terms
+/// (three chunks) with constant weights; a DEPTHWISE_CONV_2D of multiplier 1 over 8 channels.
+/// The TRANSPOSE_CONV, CONV_2D and DEPTHWISE_CONV_2D from 8 channels read their activations
+/// packed four to a word (one copy shared).
 fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
     use crate::litert::graph::Padding;
     let dx = b.input(&[1, 5, 6, 3], 0.05, -128);
@@ -372,6 +376,24 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         act: Activation::None,
     };
     b.op("CONV_2D", kind, &[tx8, cw8, cb8], &[1, 3, 4, 10], 0.1, 5);
+    // and a DEPTHWISE_CONV_2D of multiplier 1: four channels of a pixel in one packed word
+    let dw8 = b.weights(&[1, 3, 3, 8], &r.i8s(72), &[0.02; 8], 3);
+    let db8 = b.bias(&[40; 8]);
+    let kind = OpKind::DepthwiseConv2d {
+        padding: Padding::Same,
+        stride: (1, 1),
+        dilation: (1, 1),
+        multiplier: 1,
+        act: Activation::None,
+    };
+    b.op(
+        "DEPTHWISE_CONV_2D",
+        kind,
+        &[tx8, dw8, db8],
+        &[1, 3, 4, 8],
+        0.1,
+        -6,
+    );
     let one = b.input(&[1, 20, 20, 1], 0.02, 127);
     let ow = b.weights(&[33, 5, 5, 1], &r.i8s(33 * 25), &[0.003; 33], 0);
     let ob = b.bias(&[-300; 33]);
@@ -407,6 +429,20 @@ fn blocked_and_stepped(b: &mut GraphBuilder, r: &mut Bytes) {
         0.1,
         -4,
     );
+    // constant weights, K a multiple of 4 across three chunks, two rows
+    let k = 2 * super::RSPLIT + 8;
+    let px = b.input(&[2, k], 0.04, 13);
+    let pw = b.weights(
+        &[5, k],
+        &r.i8s(5 * k),
+        &[0.001, 0.002, 0.0005, 0.003, 0.001],
+        0,
+    );
+    let pb = b.bias(&[9, -9, 1 << 20, -(1 << 20), 0]);
+    let kind = OpKind::FullyConnected {
+        act: Activation::None,
+    };
+    b.op("FULLY_CONNECTED", kind, &[px, pw, pb], &[2, 5], 0.2, -1);
 }
 
 /// The graph behind [`super::LiteRtGpu::fc_requantize_probe`]: one row, `D = 1`, weights 0,
