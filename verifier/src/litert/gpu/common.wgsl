@@ -1,9 +1,10 @@
 // Bindings and dispatch geometry shared by every LiteRT kernel. Tensors live on the GPU as one
 // i32 per element (int8 sign-extended, int32 as is; constant weights of the tiled GEMM packed
-// four int8 to a word in `aux`). One invocation per output element (or per partial sum; the
-// channel-blocked reductions and the resizes: per four channels of a pixel; the tiled GEMM: 64
-// per tile); a grid too large for the device's workgroup-count limit is split by the host into
-// dispatches that each start at `base`.
+// four int8 to a word in `aux`; some channel-blocked kernels read their activations from a
+// copy packed four int8 to a word in `b`). One invocation per output element (or per partial
+// sum; the channel-blocked reductions and the resizes: per four channels of a pixel; the tiled
+// GEMM: 64 per tile); a grid too large for the device's workgroup-count limit is split by the
+// host into dispatches that each start at `base`.
 
 struct Params {
     w: array<vec4<i32>, 16>,

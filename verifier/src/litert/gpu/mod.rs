@@ -14,9 +14,10 @@
 //!   product rounded ties-to-even, then half away from zero). RSQRT and SOFTMAX's exponentials
 //!   depend on one int8 (or an int8 difference), so their 256 values are tabulated on the host,
 //!   like LOGISTIC/TANH/GELU's tables.
-//! * **Layout.** Every activation is one `i32` per element; each op runs as a few dispatches over
-//!   its output elements (reductions: a partial pass, combine passes, a requantizing finish), all
-//!   recorded in one command encoder with one submit and one read-back per inference. On GPUs,
+//! * **Layout.** Every activation is one `i32` per element (some channel-blocked kernels read a
+//!   packed copy, below); each op runs as a few dispatches over its output elements
+//!   (reductions: a partial pass, combine passes, a requantizing finish), all recorded in one
+//!   command encoder with one submit and one read-back per inference. On GPUs,
 //!   op outputs of at least [`PACK_MIN`] elements are packed four int8 to a word on the device
 //!   for the read-back (a quarter of the bytes; `VERIFIER_PACK=1/0` forces it on or off). A
 //!   reduction of at most [`RSPLIT`] terms is summed and requantized in one dispatch.
@@ -30,7 +31,11 @@
 //!   checks and counters once per block, each activation loaded once for its channels, constant
 //!   weights
 //!   packed four int8 to a `u32` (four consecutive terms per channel; DEPTHWISE: a block's four
-//!   channels per tap). The resizes also write four channels per invocation.
+//!   channels per tap). CONV_2D, TRANSPOSE_CONV and DEPTHWISE (multiplier 1) with constant
+//!   weights and input channels a multiple of 4 read their activations from a copy packed four
+//!   int8 to a `u32` (one load for four channels of a pixel; the copy made on the device by one
+//!   dispatch per tensor before its first reader; [`LiteRtGpu::set_packed_activations`]). The
+//!   resizes also write four channels per invocation.
 //! * **Tiled int8 GEMM.** FULLY_CONNECTED and CONV_2D with constant weights and at least
 //!   [`TILE_MIN_MACS`] (tiles at least a quarter full) replace the partial pass with
 //!   `gemm.wgsl`: 32 pixels x 32 channels per workgroup of 64, 4 x 4 outputs per invocation,
@@ -60,10 +65,11 @@
 //!   multiplier; a padded CONV_2D; two tiled CONV_2Ds over partial tiles, one with K across two
 //!   chunks and not a multiple of 4; SOFTMAX; MEAN; the channel-blocked kernels of each kind
 //!   with a partial last block, constant and in-place weights; a tiled CONV_2D of one input
-//!   channel, whose stepped window taps cross rows; both resizes with a channel tail), with the
-//!   tiled GEMM on and every output packed for the read-back whatever the defaults (the
-//!   FULLY_CONNECTED probe reads its output unpacked), and refuses the device unless every byte
-//!   equals the CPU reference.
+//!   channel, whose stepped window taps cross rows; both resizes with a channel tail; packed
+//!   activations read by a CONV_2D, a TRANSPOSE_CONV and a DEPTHWISE_CONV_2D), with the tiled
+//!   GEMM on, the packed activations on and every output packed for the read-back whatever the
+//!   defaults (the FULLY_CONNECTED probe reads its output unpacked), and refuses the device
+//!   unless every byte equals the CPU reference.
 
 pub mod f64fc;
 mod kernels;

@@ -1,5 +1,6 @@
 //! A lowered graph's GPU resources: one i32-per-element buffer per tensor the steps touch
-//! (constants uploaded once), per-step auxiliary tables and bind groups, one uniform buffer of
+//! (constants uploaded once), a copy packed four int8 to a word of each tensor a step reads
+//! packed (`Step::packed_a`), per-step auxiliary tables and bind groups, one uniform buffer of
 //! parameter blocks, a shared scratch for partial sums, a status buffer for refused inputs, a
 //! buffer of the op outputs packed four int8 to a word (those of at least `pack_min` elements),
 //! and one read-back buffer for every op output.
