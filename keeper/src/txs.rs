@@ -475,10 +475,11 @@ impl TxManager {
         for flight in flights.iter().filter(|f| f.nonce > hole) {
             raws.push(self.sign(flight).await?.1);
         }
+        // Set before sending: a rejection there forgets it again (the nonce is re-read).
+        self.next_nonce = Some(top);
         if !raws.is_empty() {
             self.broadcast(&raws).await?;
         }
-        self.next_nonce = Some(top);
         Ok(true)
     }
 
