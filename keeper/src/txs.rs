@@ -10,6 +10,14 @@
 //!   it if the node forgot it) before the keeper does anything else.
 //! * Gas bumping: a transaction unmined after `bump_after` is re-signed with the same nonce and
 //!   fees 12.5% higher (the replacement minimum is 10%), capped at `max_fee`.
+//! * Holes: a reorg can drop a mined transaction of the keeper, freeing its nonce while the
+//!   keeper counts on from above it; everything sent later would wait behind the gap and run late,
+//!   perhaps no longer due. Before each send and each settle, [`TxManager::fill_holes`] compares
+//!   the chain's mined nonce with the transactions in flight: the transactions above a hole are
+//!   dry-run again (cancelled when no longer due), each hole left below one of them is filled
+//!   with a no-op self-transfer so they mine in order, and the next nonce is lowered to the
+//!   first free one when nothing is in flight above it (lowering it alone would let a stale
+//!   transaction run as soon as the gap filled).
 
 use std::{
     collections::HashMap,
@@ -232,6 +240,7 @@ impl TxManager {
             self.cap_binds(fees.max_fee_per_gas > self.max_fee(), fees.max_fee_per_gas);
             let max_fee = fees.max_fee_per_gas.min(self.max_fee());
             let priority = fees.max_priority_fee_per_gas.min(max_fee);
+            self.fill_holes(store).await?;
             let mut nonce = self.nonce().await?;
             let mut flights = Vec::with_capacity(due.len());
             for (i, request) in &due {
@@ -295,6 +304,9 @@ impl TxManager {
                 return Ok(0);
             }
         }
+        if self.fill_holes(store).await? {
+            waiting = store.in_flight()?;
+        }
         // The node may have dropped them (a restart): send each again; a duplicate is harmless.
         let mut raws = Vec::new();
         for flight in &mut waiting {
@@ -347,7 +359,8 @@ impl TxManager {
     ) -> anyhow::Result<Vec<InFlight>> {
         let mut keep = Vec::new();
         for flight in saved {
-            if flight.key.starts_with("cancel:") || self.mined(&flight).await? {
+            let noop = flight.key.starts_with("cancel:") || flight.key.starts_with("fill:");
+            if noop || self.mined(&flight).await? {
                 keep.push(flight);
                 continue;
             }
@@ -391,6 +404,92 @@ impl TxManager {
                 .filter(|f| !kept.contains(&f.key)),
         );
         Ok(keep)
+    }
+
+    /// Finds nonces the chain has not used, below transactions in flight or below the next
+    /// nonce, that no transaction in flight holds (a reorg dropped what was mined there): the
+    /// transactions above are dry-run again (and cancelled when no longer due), each hole left
+    /// below one of them gets a no-op self-transfer, and the next nonce becomes the first one
+    /// above them. True when anything changed in flight.
+    async fn fill_holes(&mut self, store: &Store) -> anyhow::Result<bool> {
+        let flights = store.in_flight()?;
+        let top = flights
+            .iter()
+            .map(|f| f.nonce + 1)
+            .chain(self.next_nonce)
+            .max()
+            .unwrap_or(0);
+        let mined = self.chain.get_transaction_count(self.from).latest().await?;
+        let held = |flights: &[InFlight], n: u64| flights.iter().any(|f| f.nonce == n);
+        let Some(hole) = (mined..top).find(|&n| !held(&flights, n)) else {
+            return Ok(false);
+        };
+        let above: Vec<InFlight> = flights.into_iter().filter(|f| f.nonce > hole).collect();
+        warn!(
+            nonce = hole,
+            mined,
+            next = top,
+            above = above.len(),
+            "a nonce below ours is free again (a reorg): filling the gap"
+        );
+        if !above.is_empty() {
+            // What is above ran its dry run before the reorg: run it again.
+            self.recheck_saved(store, above).await?;
+        }
+        let flights = store.in_flight()?;
+        let top = flights
+            .iter()
+            .map(|f| f.nonce + 1)
+            .max()
+            .unwrap_or(0)
+            .max(mined);
+        let holes: Vec<u64> = (mined..top).filter(|&n| !held(&flights, n)).collect();
+        let mut raws = Vec::with_capacity(holes.len());
+        if !holes.is_empty() {
+            let fees = self.fees().await?;
+            let max_fee = fees.max_fee_per_gas.min(self.max_fee());
+            let priority = fees.max_priority_fee_per_gas.min(max_fee);
+            let mut noops = Vec::with_capacity(holes.len());
+            for nonce in holes {
+                let mut noop = InFlight {
+                    key: format!("fill:{nonce}"),
+                    nonce,
+                    request: self.noop_request(),
+                    max_fee_per_gas: max_fee,
+                    max_priority_fee_per_gas: priority,
+                    hashes: Vec::new(),
+                };
+                let (hash, raw) = self.sign(&noop).await?;
+                noop.hashes.push(hash);
+                noops.push(noop);
+                raws.push(raw);
+            }
+            let refs: Vec<&InFlight> = noops.iter().collect();
+            store.put_in_flight(&refs)?;
+            for _ in &noops {
+                self.metrics.inc(&self.metrics.txs_cancelled);
+            }
+        }
+        // What is kept above the holes goes out again with the fillers: the node may have
+        // dropped it with the reorg; a duplicate is harmless.
+        for flight in flights.iter().filter(|f| f.nonce > hole) {
+            raws.push(self.sign(flight).await?.1);
+        }
+        // Set before sending: a rejection there forgets it again (the nonce is re-read).
+        self.next_nonce = Some(top);
+        if !raws.is_empty() {
+            self.broadcast(&raws).await?;
+        }
+        Ok(true)
+    }
+
+    /// A self-transfer of nothing: takes a nonce, does nothing else.
+    fn noop_request(&self) -> TransactionRequest {
+        TransactionRequest::default()
+            .with_from(self.from)
+            .with_to(self.from)
+            .with_value(alloy::primitives::U256::ZERO)
+            .with_gas_limit(21_000)
     }
 
     /// Whether any hash sent for `flight` has a receipt.
@@ -445,11 +544,7 @@ impl TxManager {
         let mut noop = InFlight {
             key: format!("cancel:{key}"),
             nonce: flight.nonce,
-            request: TransactionRequest::default()
-                .with_from(self.from)
-                .with_to(self.from)
-                .with_value(alloy::primitives::U256::ZERO)
-                .with_gas_limit(21_000),
+            request: self.noop_request(),
             max_fee_per_gas: max_fee,
             max_priority_fee_per_gas: priority,
             hashes: flight.hashes.clone(),

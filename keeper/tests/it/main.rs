@@ -7,6 +7,7 @@ mod devnet_cli;
 mod game_trust;
 mod games;
 mod in_process;
+mod nonce_gaps;
 mod operator;
 mod ops_files;
 mod support;
