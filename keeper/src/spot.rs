@@ -107,30 +107,14 @@ impl SpotReceipt {
         }
     }
 
+    /// The receipt in ProofGame's ABI (the conversion `bindings::receipt` owns).
     fn for_game(&self) -> proof_game::IDisputeManager::Receipt {
-        proof_game::IDisputeManager::Receipt {
-            orchestrator: self.orchestrator,
-            jobId: self.job_id,
-            modelId: self.model_id,
-            inputHash: self.input_hash,
-            paramsHash: self.params_hash,
-            outputHash: self.output_hash,
-            commitmentRoot: self.commitment_root,
-            round: self.round,
-        }
+        (&self.signed()).into()
     }
 
+    /// The receipt in the DisputeManager's ABI.
     fn for_committee(&self) -> bindings::dispute_manager::IDisputeManager::Receipt {
-        bindings::dispute_manager::IDisputeManager::Receipt {
-            orchestrator: self.orchestrator,
-            jobId: self.job_id,
-            modelId: self.model_id,
-            inputHash: self.input_hash,
-            paramsHash: self.params_hash,
-            outputHash: self.output_hash,
-            commitmentRoot: self.commitment_root,
-            round: self.round,
-        }
+        (&self.signed()).into()
     }
 }
 

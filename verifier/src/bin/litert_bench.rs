@@ -235,6 +235,45 @@ fn paired<'a>(
     Ok([n[0] as f64 / t[0], n[1] as f64 / t[1]])
 }
 
+/// Which plan [`settings_pair`] prepares, or the executor's setting put back.
+#[derive(Clone, Copy)]
+enum Side {
+    First,
+    Second,
+    Restore,
+}
+
+/// `g` prepared under two settings of the executor (`set` applies each, then restores the
+/// default), timed by [`paired`].
+fn settings_pair(
+    gpu: &mut LiteRtGpu,
+    g: &litert::Graph,
+    xs: &[Vec<u8>],
+    seconds: f64,
+    mut set: impl FnMut(&mut LiteRtGpu, Side),
+) -> Result<[f64; 2]> {
+    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
+    set(gpu, Side::First);
+    let first = gpu.prepare(g)?;
+    set(gpu, Side::Second);
+    let second = gpu.prepare(g)?;
+    set(gpu, Side::Restore);
+    let gpu = &*gpu;
+    paired(
+        seconds,
+        &mut || {
+            gpu.run_prepared(&first, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+        &mut || {
+            gpu.run_prepared(&second, &refs)
+                .map(drop)
+                .map_err(Into::into)
+        },
+    )
+}
+
 /// `g` prepared with no output packed for the read-back and with those of at least `pack_min`
 /// elements packed, timed by [`paired`].
 fn packing(
@@ -244,27 +283,14 @@ fn packing(
     pack_min: usize,
     seconds: f64,
 ) -> Result<[f64; 2]> {
-    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
     let default = gpu.pack_min();
-    gpu.set_pack_min(usize::MAX);
-    let unpacked = gpu.prepare(g)?;
-    gpu.set_pack_min(pack_min);
-    let packed = gpu.prepare(g)?;
-    gpu.set_pack_min(default);
-    let gpu = &*gpu;
-    paired(
-        seconds,
-        &mut || {
-            gpu.run_prepared(&unpacked, &refs)
-                .map(drop)
-                .map_err(Into::into)
-        },
-        &mut || {
-            gpu.run_prepared(&packed, &refs)
-                .map(drop)
-                .map_err(Into::into)
-        },
-    )
+    settings_pair(gpu, g, xs, seconds, |gpu, side| {
+        gpu.set_pack_min(match side {
+            Side::First => usize::MAX,
+            Side::Second => pack_min,
+            Side::Restore => default,
+        })
+    })
 }
 
 /// `g` prepared without and with the tiled GEMM, timed by [`paired`].
@@ -274,27 +300,14 @@ fn naive_vs_tiled(
     xs: &[Vec<u8>],
     seconds: f64,
 ) -> Result<[f64; 2]> {
-    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
     let default = gpu.tiled();
-    gpu.set_tiled(false);
-    let naive = gpu.prepare(g)?;
-    gpu.set_tiled(true);
-    let tiled = gpu.prepare(g)?;
-    gpu.set_tiled(default);
-    let gpu = &*gpu;
-    paired(
-        seconds,
-        &mut || {
-            gpu.run_prepared(&naive, &refs)
-                .map(drop)
-                .map_err(Into::into)
-        },
-        &mut || {
-            gpu.run_prepared(&tiled, &refs)
-                .map(drop)
-                .map_err(Into::into)
-        },
-    )
+    settings_pair(gpu, g, xs, seconds, |gpu, side| {
+        gpu.set_tiled(match side {
+            Side::First => false,
+            Side::Second => true,
+            Side::Restore => default,
+        })
+    })
 }
 
 /// `g` prepared with the channel-blocked kernels reading their activations one i32 per element
@@ -305,27 +318,14 @@ fn act_packing(
     xs: &[Vec<u8>],
     seconds: f64,
 ) -> Result<[f64; 2]> {
-    let refs: Vec<&[u8]> = xs.iter().map(Vec::as_slice).collect();
     let default = gpu.packed_activations();
-    gpu.set_packed_activations(false);
-    let unpacked = gpu.prepare(g)?;
-    gpu.set_packed_activations(true);
-    let packed = gpu.prepare(g)?;
-    gpu.set_packed_activations(default);
-    let gpu = &*gpu;
-    paired(
-        seconds,
-        &mut || {
-            gpu.run_prepared(&unpacked, &refs)
-                .map(drop)
-                .map_err(Into::into)
-        },
-        &mut || {
-            gpu.run_prepared(&packed, &refs)
-                .map(drop)
-                .map_err(Into::into)
-        },
-    )
+    settings_pair(gpu, g, xs, seconds, |gpu, side| {
+        gpu.set_packed_activations(match side {
+            Side::First => false,
+            Side::Second => true,
+            Side::Restore => default,
+        })
+    })
 }
 
 /// Each graph on wgpu without and with the tiled GEMM (same device, same run), then the heaviest FULLY_CONNECTED / CONV_2D of the first graph alone against a
