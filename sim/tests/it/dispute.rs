@@ -190,8 +190,23 @@ async fn dispute_verdicts_simulated_match_anvil() {
         next_round(&admin, d.rounds).await;
     }
     send!(disputes.executeSlash(id, Address::ZERO, Address::ZERO));
-    let lens = BondingLens::new(d.lens, &admin);
-    for a in &guilty.accounts {
+    assert_as_predicted(&admin, d.lens, d.token, &guilty.accounts).await;
+    assert_eq!(
+        token.totalSupply().call().await.unwrap(),
+        guilty.supply_after
+    );
+}
+
+/// Every account's stake and LPT on the chain are what the simulator predicted after its verdict.
+pub(crate) async fn assert_as_predicted(
+    admin: &impl Provider,
+    lens: Address,
+    token: Address,
+    accounts: &[sim::dispute::AccountEffect],
+) {
+    let lens = BondingLens::new(lens, admin);
+    let token = LivepeerToken::new(token, admin);
+    for a in accounts {
         assert_eq!(
             lens.pendingStake(a.account).call().await.unwrap(),
             a.stake_after,
@@ -207,8 +222,4 @@ async fn dispute_verdicts_simulated_match_anvil() {
             a.role
         );
     }
-    assert_eq!(
-        token.totalSupply().call().await.unwrap(),
-        guilty.supply_after
-    );
 }

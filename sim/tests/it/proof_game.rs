@@ -9,8 +9,8 @@ use alloy::{
     providers::Provider,
 };
 use bindings::{
-    BondingLens, BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, ProofGame,
-    RoundsManager, deploy,
+    BondingManager, DeployConfig, DisputeManager, LPT, LivepeerToken, ProofGame, RoundsManager,
+    deploy,
     enums::Phase,
     no_hints,
     proof_game::IProofGame,
@@ -287,22 +287,6 @@ async fn a_proof_game_is_replayed_and_played_out() {
         next_round(&admin, d.rounds).await;
     }
     send!(DisputeManager::new(d.disputes, &admin).executeSlash(id, Address::ZERO, Address::ZERO));
-    let lens = BondingLens::new(d.lens, &admin);
     assert!(played.orchestrator_pool_after < played.orchestrator_pool_before);
-    for a in &played.accounts {
-        assert_eq!(
-            lens.pendingStake(a.account).call().await.unwrap(),
-            a.stake_after,
-            "{} ({})",
-            a.account,
-            a.role
-        );
-        assert_eq!(
-            token.balanceOf(a.account).call().await.unwrap(),
-            a.lpt_after,
-            "{} ({})",
-            a.account,
-            a.role
-        );
-    }
+    crate::dispute::assert_as_predicted(&admin, d.lens, d.token, &played.accounts).await;
 }
