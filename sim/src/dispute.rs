@@ -243,6 +243,26 @@ struct Suite {
     rounds: Address,
 }
 
+/// Waits out the veto window (ending in round `veto_end`) and executes dispute `id`'s slash.
+fn execute_after_veto<DB: Database + DatabaseCommit>(
+    chain: &mut Chain<DB>,
+    s: Suite,
+    id: U256,
+    veto_end: impl Into<u64>,
+) -> Result<()> {
+    go_to_round(chain, s.rounds, veto_end.into())?;
+    chain.send(
+        Address::ZERO,
+        s.disputes,
+        DisputeManager::executeSlashCall {
+            disputeId: id,
+            prevHint: Address::ZERO,
+            nextHint: Address::ZERO,
+        },
+    )?;
+    Ok(())
+}
+
 /// Moves the fork's clock to the first block of `round`.
 fn go_to_round<DB: Database + DatabaseCommit>(
     chain: &mut Chain<DB>,
@@ -321,18 +341,7 @@ fn play<DB: Database + DatabaseCommit>(
         }
         let d = chain.view(s.disputes, DisputeManager::getDisputeCall { disputeId: id })?;
         match (verdict, Status::of(d.status)) {
-            ("game", Status::Guilty) => {
-                go_to_round(chain, s.rounds, u64::from(d.vetoEndRound))?;
-                chain.send(
-                    Address::ZERO,
-                    s.disputes,
-                    DisputeManager::executeSlashCall {
-                        disputeId: id,
-                        prevHint: Address::ZERO,
-                        nextHint: Address::ZERO,
-                    },
-                )?;
-            }
+            ("game", Status::Guilty) => execute_after_veto(chain, s, id, d.vetoEndRound)?,
             ("vetoed", Status::Guilty) => {
                 let arbitrator = timelock.context("no arbitrator known (the timelock)")?;
                 chain.send(
@@ -355,16 +364,7 @@ fn play<DB: Database + DatabaseCommit>(
                 vote(chain, s, id, verifiers, reference)?;
             }
             let d = chain.view(s.disputes, DisputeManager::getDisputeCall { disputeId: id })?;
-            go_to_round(chain, s.rounds, u64::from(d.vetoEndRound))?;
-            chain.send(
-                Address::ZERO,
-                s.disputes,
-                DisputeManager::executeSlashCall {
-                    disputeId: id,
-                    prevHint: Address::ZERO,
-                    nextHint: Address::ZERO,
-                },
-            )?;
+            execute_after_veto(chain, s, id, d.vetoEndRound)?;
         }
         "innocent" if open => vote(chain, s, id, verifiers, d.claimedOutputHash)?,
         "draw" if open => {

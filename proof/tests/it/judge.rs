@@ -272,13 +272,5 @@ pub(crate) fn write_fixtures(library: &str, what: &str, id: &[u8; 32], fixtures:
         );
     }
     src += "        revert(\"no such fixture\");\n    }\n}\n";
-    if std::env::var_os("JUDGE_FIXTURE_UPDATE").is_some() {
-        std::fs::write(&path, &src).unwrap();
-        return;
-    }
-    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        on_disk == src,
-        "{path} is stale: JUDGE_FIXTURE_UPDATE=1 cargo test -p proof --test it judge rewrites it"
-    );
+    crate::support::write_or_check(&path, &src, "judge");
 }

@@ -27,14 +27,5 @@ fn the_judges_op_codes_are_generated_from_the_verifiers_table() {
         "{}/../contracts/proof/LiteRtOps.sol",
         env!("CARGO_MANIFEST_DIR")
     );
-    let src = generated();
-    if std::env::var_os("JUDGE_FIXTURE_UPDATE").is_some() {
-        std::fs::write(&path, &src).unwrap();
-        return;
-    }
-    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        on_disk == src,
-        "{path} is stale: JUDGE_FIXTURE_UPDATE=1 cargo test -p proof --test it op_codes rewrites it"
-    );
+    crate::support::write_or_check(&path, &generated(), "op_codes");
 }

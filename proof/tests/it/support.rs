@@ -286,3 +286,17 @@ pub fn scale(rng: &mut impl Rng) -> f32 {
 pub fn zp(rng: &mut impl Rng) -> i32 {
     rng.random_range(-128..=127)
 }
+
+/// A generated file: with `JUDGE_FIXTURE_UPDATE=1` writes `src` to `path`, else requires the file
+/// to hold exactly `src` (`rerun`: the test filter that rewrites it).
+pub fn write_or_check(path: &str, src: &str, rerun: &str) {
+    if std::env::var_os("JUDGE_FIXTURE_UPDATE").is_some() {
+        std::fs::write(path, src).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        on_disk == src,
+        "{path} is stale: JUDGE_FIXTURE_UPDATE=1 cargo test -p proof --test it {rerun} rewrites it"
+    );
+}
